@@ -1,0 +1,33 @@
+"""``/api/v1/`` on every tenant host: one NinjaAPI composed from core and module routers.
+Routers are mounted once for all tenants; ModuleGuardMiddleware answers 404 for a module that
+is off for the current tenant."""
+
+from __future__ import annotations
+
+from django.utils.module_loading import import_string
+from ninja import NinjaAPI, Router
+
+from api.errors import install_error_handlers
+from core.registry import get_registry
+from tenants.api import marketplace_router
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="Souk marketplace API",
+        version="1",
+        description="The API of one marketplace. Errors always answer "
+        '`{"error": {"code", "message", "details"}, "request_id"}`.',
+        urls_namespace="api-v1",
+        docs_url="/docs",
+    )
+    install_error_handlers(api)
+    api.add_router("/marketplace", marketplace_router, tags=["marketplace"])
+    for manifest in get_registry():
+        if manifest.router:
+            router: Router = import_string(manifest.router)
+            api.add_router("/" + manifest.api_prefix.rstrip("/"), router, tags=[manifest.key])
+    return api
+
+
+api = build_api()

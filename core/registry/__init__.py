@@ -1,0 +1,6 @@
+"""Pluggable modules: what each one offers (its manifest) and the registry that holds them."""
+
+from core.registry.manifest import FulfilmentHook, ModuleManifest
+from core.registry.registry import ModuleRegistry, UnknownModule, get_registry
+
+__all__ = ["FulfilmentHook", "ModuleManifest", "ModuleRegistry", "UnknownModule", "get_registry"]

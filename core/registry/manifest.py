@@ -1,0 +1,70 @@
+"""The manifest a module declares in ``modules/<key>/manifest.py`` as ``manifest``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from django.utils.module_loading import import_string
+from pydantic import BaseModel, ConfigDict
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
+
+
+class OrderLineLike(Protocol):
+    """What a fulfilment hook receives; the commerce app's order line satisfies it."""
+
+    pk: Any
+
+
+FulfilmentHook = Callable[[OrderLineLike], None]
+
+
+class NoSettings(BaseModel):
+    """The settings model of a module with no per-tenant tunables."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModuleManifest:
+    key: str
+    name: str
+    description: str = ""
+    depends_on: tuple[str, ...] = ()
+    product_types: tuple[str, ...] = ()
+    # Dotted paths keep the registry import-light and avoid cycles at start-up.
+    router: str | None = None
+    # Where the router and the storefront pages are mounted; default "<key>/".
+    api_path: str | None = None
+    page_path: str | None = None
+    settings_model: type[BaseModel] = NoSettings
+    permissions: tuple[str, ...] = ()
+    fulfil: str | None = None
+    revoke: str | None = None
+    storefront_urls: str | None = None
+    dashboard_urls: str | None = None
+    is_default_enabled: bool = False
+    package: str = field(default="", compare=False)
+
+    @property
+    def api_prefix(self) -> str:
+        """Mount point of the module's router under ``/api/v1/``."""
+        return self.api_path or f"{self.key}/"
+
+    @property
+    def page_prefix(self) -> str:
+        """Mount point of the module's storefront pages under ``/``."""
+        return self.page_path or f"{self.key}/"
+
+    def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The tenant's config checked and completed with defaults (pydantic raises on bad)."""
+        return self.settings_model.model_validate(config).model_dump(mode="json")
+
+    def load_fulfil(self) -> FulfilmentHook | None:
+        return import_string(self.fulfil) if self.fulfil else None
+
+    def load_revoke(self) -> FulfilmentHook | None:
+        return import_string(self.revoke) if self.revoke else None

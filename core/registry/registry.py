@@ -1,0 +1,89 @@
+"""The registry of installed modules, loaded once from ``settings.SOUK_MODULES``."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Iterable, Iterator
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from core.registry.manifest import KEY_PATTERN, FulfilmentHook, ModuleManifest
+
+
+class UnknownModule(LookupError):
+    pass
+
+
+class ModuleRegistry:
+    """Manifests by key. Built from any list so the system checks can be tested on bad sets;
+    duplicates are kept (not overwritten) so the checks can report them."""
+
+    def __init__(self, manifests: Iterable[ModuleManifest]) -> None:
+        self.manifests: tuple[ModuleManifest, ...] = tuple(manifests)
+        self._by_key = {manifest.key: manifest for manifest in self.manifests}
+
+    def __iter__(self) -> Iterator[ModuleManifest]:
+        return iter(self._by_key.values())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._by_key
+
+    def keys(self) -> list[str]:
+        return list(self._by_key)
+
+    def get(self, key: str) -> ModuleManifest:
+        try:
+            return self._by_key[key]
+        except KeyError:
+            raise UnknownModule(key) from None
+
+    def for_product_type(self, product_type: str) -> ModuleManifest:
+        for manifest in self:
+            if product_type in manifest.product_types:
+                return manifest
+        raise UnknownModule(f"no module sells product type {product_type!r}")
+
+    def fulfil_hook(self, product_type: str) -> FulfilmentHook | None:
+        """The slot the commerce app calls once a line of this type is paid."""
+        return self.for_product_type(product_type).load_fulfil()
+
+    def revoke_hook(self, product_type: str) -> FulfilmentHook | None:
+        """The slot the commerce app calls when a line of this type is refunded."""
+        return self.for_product_type(product_type).load_revoke()
+
+    def dependency_closure(self, key: str) -> list[str]:
+        """``key``'s dependencies, transitively, dependencies first (no cycles assumed)."""
+        ordered: list[str] = []
+
+        def visit(current: str) -> None:
+            for dependency in self.get(current).depends_on:
+                if dependency not in ordered:
+                    visit(dependency)
+                    ordered.append(dependency)
+
+        visit(key)
+        return ordered
+
+    def dependents(self, key: str) -> list[str]:
+        return [manifest.key for manifest in self if key in manifest.depends_on]
+
+
+def load_manifest(package: str) -> ModuleManifest:
+    try:
+        module = importlib.import_module(f"{package}.manifest")
+    except ImportError as exc:
+        raise ImproperlyConfigured(f"Module {package!r} has no importable manifest.py: {exc}")
+    manifest = getattr(module, "manifest", None)
+    if not isinstance(manifest, ModuleManifest):
+        raise ImproperlyConfigured(f"{package}.manifest must define `manifest = ModuleManifest(...)`")
+    if not KEY_PATTERN.match(manifest.key):
+        raise ImproperlyConfigured(f"Module key {manifest.key!r} in {package} is not a valid key")
+    object.__setattr__(manifest, "package", package)
+    return manifest
+
+
+@functools.cache
+def get_registry() -> ModuleRegistry:
+    return ModuleRegistry(load_manifest(package) for package in settings.SOUK_MODULES)

@@ -1,0 +1,260 @@
+"""Settings shared by every environment. Everything that differs between machines comes from
+the environment (see README, "Environment")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from core.settings.env import env_bool, env_int, env_list, env_str
+
+# Lets admin and manager classes be subscripted at run time, as django-stubs types them.
+django_stubs_ext.monkeypatch()
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+VAR_DIR = Path(env_str("SOUK_VAR_DIR", str(BASE_DIR / "var")))
+
+# Shown in the error production settings raise when it is still in use.
+INSECURE_SECRET_KEY = "souk-insecure-development-key-do-not-use-in-production"
+SECRET_KEY = env_str("SECRET_KEY", INSECURE_SECRET_KEY)
+DEBUG = env_bool("DEBUG", False)
+
+# The platform host serves the super-admin console, the platform API and the sign-up form.
+# Tenants get `<slug>.<PLATFORM_DOMAIN>` and may add custom domains.
+PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN", "localhost").lower()
+# Unknown hosts are answered by the tenant middleware (a 404 page), which is the real host
+# check; ALLOWED_HOSTS only guards against malformed Host headers.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
+
+# --- Modules -------------------------------------------------------------------------------
+# Adding a module is one line here (or in the SOUK_MODULES environment variable).
+SOUK_MODULES: list[str] = env_list("SOUK_MODULES", [])
+
+SHARED_APPS = [
+    "django_tenants",
+    "core",
+    "tenants",
+    "core.accounts",
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.admin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "ninja",
+]
+
+CORE_TENANT_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.admin",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "core.accounts",
+    "core.storefront",
+]
+
+
+def compose_apps(modules: list[str]) -> tuple[list[str], list[str]]:
+    """TENANT_APPS and INSTALLED_APPS for a module list: every schema has every module's
+    tables; a module being on or off for a tenant is data, not schema."""
+    tenant_apps = [*CORE_TENANT_APPS, *modules]
+    installed = [*SHARED_APPS, *(app for app in tenant_apps if app not in SHARED_APPS)]
+    return tenant_apps, installed
+
+
+TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
+
+TENANT_MODEL = "tenants.Tenant"
+TENANT_DOMAIN_MODEL = "tenants.Domain"
+PUBLIC_SCHEMA_NAME = "public"
+ROOT_URLCONF = "core.urls"
+PUBLIC_SCHEMA_URLCONF = "core.urls_platform"
+DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
+AUTH_USER_MODEL = "accounts.User"
+
+# --- Provisioning --------------------------------------------------------------------------
+SOUK_SCHEMA_POOL_SIZE = env_int("SOUK_SCHEMA_POOL_SIZE", 5)
+SOUK_TEMPLATE_SCHEMA = "souk_template"
+# When neither a pooled nor a template schema is ready, migrate one in the request (slow) or
+# refuse with template_schema_missing.
+SOUK_PROVISION_MIGRATE_FALLBACK = env_bool("SOUK_PROVISION_MIGRATE_FALLBACK", True)
+SOUK_MIGRATE_PARALLEL = env_int("SOUK_MIGRATE_PARALLEL", 4)
+SOUK_RESERVED_SLUGS = frozenset(
+    {
+        "www", "api", "admin", "console", "platform", "public", "static", "media", "mail",
+        "smtp", "ftp", "app", "apps", "help", "support", "status", "docs", "blog", "billing",
+        "souk", "localhost", "test", "template", "pool", "system", "root", "assets", "cdn",
+    }
+)
+
+# --- Database ------------------------------------------------------------------------------
+DATABASE_URL = env_str("DATABASE_URL")
+
+
+def database_config(url: str) -> dict[str, object]:
+    if not url:
+        raise ImproperlyConfigured(
+            "DATABASE_URL is not set. Set it to a PostgreSQL URL "
+            "(postgres://user@host:5432/souk), or use `make demo` / `make test`, which start an "
+            "embedded PostgreSQL under var/ when it is unset."
+        )
+    config = dj_database_url.parse(url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    if config["ENGINE"] not in {"django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+    config["ENGINE"] = "django_tenants.postgresql_backend"
+    # Connection poolers must run in session mode: search_path is set per request.
+    config["CONN_HEALTH_CHECKS"] = True
+    return dict(config)
+
+
+DATABASES = {"default": database_config(DATABASE_URL)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache, Celery -------------------------------------------------------------------------
+REDIS_URL = env_str("REDIS_URL")
+_TENANT_KEYS = {
+    "KEY_FUNCTION": "django_tenants.cache.make_key",
+    "REVERSE_KEY_FUNCTION": "django_tenants.cache.reverse_key",
+}
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"CLIENT_CLASS": "django_redis.client.DefaultClient"},
+            **_TENANT_KEYS,
+        }
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", **_TENANT_KEYS}
+    }
+
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_RESULT_BACKEND = None
+# With no broker configured (the embedded default) tasks run in-process.
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_BEAT_SCHEDULE = {
+    "refill-schema-pool": {"task": "tenants.tasks.refill_schema_pool", "schedule": 60.0},
+}
+
+# --- HTTP ----------------------------------------------------------------------------------
+MIDDLEWARE = [
+    "core.request_id.RequestIdMiddleware",
+    "tenants.middleware.TenantMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tenants.middleware.ModuleGuardMiddleware",
+]
+
+# Host-only cookies: a session or CSRF token from one marketplace is never sent to another.
+SESSION_COOKIE_DOMAIN = None
+CSRF_COOKIE_DOMAIN = None
+SESSION_COOKIE_NAME = "souk_session"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+
+# Request bodies: anything larger is answered 413 (API) before a handler sees it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 1_048_576)
+
+# --- Templates, themes, static -------------------------------------------------------------
+THEMES_DIR = BASE_DIR / "themes"
+TENANT_TEMPLATE_OVERRIDES_DIR = VAR_DIR / "tenant-templates"
+SOUK_THEMES = ("base", "bazaar")
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": False,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.storefront",
+            ],
+            "loaders": [
+                (
+                    "tenants.template_loaders.CachedLoader",
+                    [
+                        "tenants.template_loaders.ThemeLoader",
+                        "django.template.loaders.app_directories.Loader",
+                    ],
+                )
+            ],
+        },
+    }
+]
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [
+    (f"themes/{theme}", THEMES_DIR / theme / "static") for theme in SOUK_THEMES
+]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = VAR_DIR / "media"
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/accounts/login/"
+OTP_TOTP_ISSUER = "Souk"
+
+WSGI_APPLICATION = "core.wsgi.application"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_context": {"()": "core.request_id.RequestContextFilter"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s "
+            "[tenant=%(tenant)s request=%(request_id)s] %(message)s"
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["request_context"],
+        }
+    },
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,45 @@
+"""Production. Refuses to start with an unsafe default and names the variable to set."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from core.settings.base import *  # noqa: F403
+from core.settings.base import INSECURE_SECRET_KEY
+from core.settings.env import env_bool, env_int, env_list, env_str
+
+DEBUG = env_bool("DEBUG", False)
+SECRET_KEY = env_str("SECRET_KEY")
+PLATFORM_DOMAIN = env_str("PLATFORM_DOMAIN").lower()
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
+
+
+def unsafe_settings() -> list[str]:
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG is on: set DEBUG=false.")
+    if not SECRET_KEY or SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 50:
+        problems.append("SECRET_KEY is missing, the development default or shorter than 50 "
+                        "characters: set SECRET_KEY to a long random value.")
+    if not PLATFORM_DOMAIN or PLATFORM_DOMAIN == "localhost":
+        problems.append("PLATFORM_DOMAIN is missing or localhost: set PLATFORM_DOMAIN to the "
+                        "platform's public host name.")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS is missing: set ALLOWED_HOSTS (comma-separated; tenant "
+                        "custom domains need '*' or a list, the tenant middleware 404s unknown "
+                        "hosts).")
+    if not env_str("REDIS_URL"):
+        problems.append("REDIS_URL is missing: production needs Redis for cache, rate limits "
+                        "and Celery.")
+    return problems
+
+
+_problems = unsafe_settings()
+if _problems:
+    raise ImproperlyConfigured("Refusing to start with unsafe production settings:\n- "
+                               + "\n- ".join(_problems))
+
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -1,0 +1,14 @@
+"""The test suite: real PostgreSQL (DATABASE_URL), real Redis (REDIS_URL) where a test needs it."""
+
+from core.settings.base import *  # noqa: F403
+from core.settings.base import compose_apps
+
+SOUK_MODULES = ["tests.testmodules.alpha", "tests.testmodules.beta"]
+TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
+
+# Hashing is a deliberate cost in production; tests check behaviour, not the work factor.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SOUK_SCHEMA_POOL_SIZE = 2
+PLATFORM_DOMAIN = "souk.test"
+CELERY_TASK_ALWAYS_EAGER = True
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

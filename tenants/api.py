@@ -1,0 +1,154 @@
+"""Two routers: a marketplace's public profile (tenant hosts, ``/api/v1/marketplace``) and
+the fleet API for platform staff (platform host, ``/api/platform/v1/``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+
+from api.pagination import CursorPagination
+from tenants import services
+from tenants.errors import TenantError, TenantErrorCode
+from tenants.models import Plan, Tenant, TenantStatus
+from tenants.schemas import (
+    DeleteIn,
+    DomainIn,
+    DomainOut,
+    MarketplaceOut,
+    ModuleSetIn,
+    ProvisionOut,
+    SuspendIn,
+    TenantCreateIn,
+    TenantOut,
+)
+from tenants.selectors import enabled_module_keys, tenants_for_listing
+
+marketplace_router = Router()
+platform_router = Router()
+
+
+@marketplace_router.get("", response=MarketplaceOut, summary="This marketplace's public profile")
+def marketplace(request: HttpRequest) -> dict[str, Any]:
+    tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+    return {
+        "slug": tenant.slug,
+        "name": tenant.name,
+        "default_currency": tenant.default_currency,
+        "branding": getattr(tenant, "branding", None),
+        "modules": sorted(enabled_module_keys(tenant)),
+    }
+
+
+def _tenant(slug: str) -> Tenant:
+    tenant = tenants_for_listing().filter(slug=slug).first()
+    if tenant is None:
+        raise TenantError(
+            TenantErrorCode.TENANT_NOT_FOUND, f"No marketplace '{slug[:60]}'.", status=404
+        )
+    return tenant
+
+
+def _plan(slug: str | None) -> Plan | None:
+    if slug is None:
+        return None
+    plan = Plan.objects.filter(slug=slug).first()
+    if plan is None:
+        raise TenantError(
+            TenantErrorCode.UNKNOWN_PLAN,
+            f"There is no plan '{slug[:60]}'.",
+            details={"field": "plan"},
+            status=422,
+        )
+    return plan
+
+
+class TenantFilter(Schema):
+    status: TenantStatus | None = None
+    q: str | None = None
+
+
+@platform_router.get("/tenants", response=list[TenantOut], summary="List marketplaces")
+@paginate(CursorPagination)
+def list_tenants(request: HttpRequest, filters: Query[TenantFilter]) -> QuerySet[Tenant]:
+    tenants = tenants_for_listing()
+    if filters.status:
+        tenants = tenants.filter(status=filters.status)
+    if filters.q:
+        tenants = tenants.filter(Q(name__icontains=filters.q) | Q(slug__icontains=filters.q))
+    return tenants
+
+
+@platform_router.post(
+    "/tenants", response={201: ProvisionOut}, summary="Open a marketplace (provision a tenant)"
+)
+def create_tenant(request: HttpRequest, payload: TenantCreateIn) -> tuple[int, dict[str, Any]]:
+    result = services.provision_tenant(
+        slug=payload.slug,
+        name=payload.name,
+        owner_email=payload.owner_email,
+        owner_password=payload.owner_password,
+        plan=_plan(payload.plan),
+        modules=payload.modules,
+        module_config=payload.module_config,
+        custom_domains=payload.custom_domains,
+        branding=payload.branding,
+    )
+    return 201, {
+        "tenant": _tenant(result.tenant.slug),
+        "schema_source": result.schema_source,
+        "elapsed_ms": round(result.elapsed_ms, 1),
+    }
+
+
+@platform_router.get("/tenants/{slug}", response=TenantOut, summary="One marketplace")
+def get_tenant(request: HttpRequest, slug: str) -> Tenant:
+    return _tenant(slug)
+
+
+@platform_router.post("/tenants/{slug}/suspend", response=TenantOut)
+def suspend_tenant(request: HttpRequest, slug: str, payload: SuspendIn) -> Tenant:
+    services.suspend_tenant(tenant=_tenant(slug), reason=payload.reason)
+    return _tenant(slug)
+
+
+@platform_router.post("/tenants/{slug}/resume", response=TenantOut)
+def resume_tenant(request: HttpRequest, slug: str) -> Tenant:
+    services.resume_tenant(tenant=_tenant(slug))
+    return _tenant(slug)
+
+
+@platform_router.delete("/tenants/{slug}", response={204: None})
+def delete_tenant(request: HttpRequest, slug: str, payload: DeleteIn) -> tuple[int, None]:
+    services.delete_tenant(tenant=_tenant(slug), confirm_slug=payload.confirm_slug)
+    return 204, None
+
+
+@platform_router.put("/tenants/{slug}/modules/{key}", response=TenantOut)
+def set_module(request: HttpRequest, slug: str, key: str, payload: ModuleSetIn) -> Tenant:
+    services.set_module_enabled(
+        tenant=_tenant(slug), key=key, is_enabled=payload.is_enabled, config=payload.config
+    )
+    return _tenant(slug)
+
+
+@platform_router.post("/tenants/{slug}/domains", response={201: DomainOut})
+def add_domain(request: HttpRequest, slug: str, payload: DomainIn) -> tuple[int, Any]:
+    domain = services.add_domain(
+        tenant=_tenant(slug), domain=payload.domain, is_primary=payload.is_primary
+    )
+    return 201, domain
+
+
+@platform_router.post("/tenants/{slug}/domains/{domain}/primary", response=DomainOut)
+def make_primary_domain(request: HttpRequest, slug: str, domain: str) -> Any:
+    return services.set_primary_domain(tenant=_tenant(slug), domain=domain)
+
+
+@platform_router.delete("/tenants/{slug}/domains/{domain}", response={204: None})
+def remove_domain(request: HttpRequest, slug: str, domain: str) -> tuple[int, None]:
+    services.remove_domain(tenant=_tenant(slug), domain=domain)
+    return 204, None

@@ -1,0 +1,81 @@
+"""Host -> tenant, with clear answers for unknown hosts and suspended tenants, and the
+per-tenant guard in front of disabled modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_tenants.middleware.main import TenantMainMiddleware
+
+from core.envelope import error_response, wants_json
+from core.registry import get_registry
+from tenants.models import Tenant
+from tenants.selectors import is_module_enabled
+
+
+class TenantMiddleware(TenantMainMiddleware):
+    def get_tenant(self, domain_model: type, hostname: str) -> Tenant:
+        domain = domain_model.objects.select_related("tenant", "tenant__branding").get(  # type: ignore[attr-defined]
+            domain=hostname.lower()
+        )
+        tenant: Tenant = domain.tenant
+        return tenant
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        response: HttpResponse | None = super().process_request(request)
+        if response is not None:
+            return response
+        tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+        if tenant.is_suspended:
+            return suspended_response(request, tenant)
+        return None
+
+    def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:
+        if wants_json(request):
+            return error_response(
+                request, 404, "unknown_host", f"No marketplace is served at {hostname}."
+            )
+        return render(
+            request, "errors/unknown_host.html", {"hostname": hostname}, status=404
+        )
+
+
+def suspended_response(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    if wants_json(request):
+        return error_response(
+            request,
+            403,
+            "tenant_suspended",
+            f"{tenant.name} is suspended and cannot be used right now.",
+        )
+    return render(request, "errors/suspended.html", {"tenant": tenant}, status=403)
+
+
+class ModuleGuardMiddleware:
+    """404 for the API and pages of a module that is off for this tenant. Routers are mounted
+    once for every tenant (ninja routers freeze), so enabling is checked per request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        registry = get_registry()
+        self.prefixes: list[tuple[str, str]] = []
+        for manifest in registry:
+            self.prefixes.append((f"/api/v1/{manifest.api_prefix}", manifest.key))
+            self.prefixes.append((f"/{manifest.page_prefix}", manifest.key))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant: Tenant | None = getattr(request, "tenant", None)
+        if tenant is not None and not tenant.is_platform:
+            for prefix, key in self.prefixes:
+                if request.path.startswith(prefix) and not is_module_enabled(tenant, key):
+                    return module_off_response(request)
+        return self.get_response(request)
+
+
+def module_off_response(request: HttpRequest) -> HttpResponse:
+    # The same answer as a path that does not exist: a disabled module is not advertised.
+    if wants_json(request):
+        return error_response(request, 404, "not_found", "Not found.")
+    return render(request, "errors/404.html", status=404)

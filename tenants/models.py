@@ -1,0 +1,167 @@
+"""The fleet, in the public schema: tenants, their domains, plans, branding and modules.
+Rows here are written only by ``tenants.services``."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django_tenants.models import DomainMixin, TenantMixin
+
+
+class Plan(models.Model):
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=80)
+    description = models.TextField(blank=True)
+    # Empty means every installed module may be enabled.
+    allowed_modules = models.JSONField(default=list, blank=True)
+    monthly_price_minor = models.PositiveBigIntegerField(default=0)
+    currency = models.CharField(max_length=3, default="USD")
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_plan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def allows(self, module_key: str) -> bool:
+        return not self.allowed_modules or module_key in self.allowed_modules
+
+
+class TenantStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    SUSPENDED = "suspended", "Suspended"
+
+
+class Tenant(TenantMixin):
+    # provision_tenant() brings the schema (warm pool, clone or migrations), never save().
+    auto_create_schema = False
+    auto_drop_schema = False
+
+    slug = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=120)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True)
+    status = models.CharField(
+        max_length=16, choices=TenantStatus.choices, default=TenantStatus.ACTIVE
+    )
+    suspended_reason = models.CharField(max_length=300, blank=True)
+    owner_email = models.EmailField(blank=True)
+    default_currency = models.CharField(max_length=3, default="USD")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == TenantStatus.SUSPENDED
+
+    @property
+    def is_platform(self) -> bool:
+        return self.schema_name == "public"
+
+
+class Domain(DomainMixin):
+    """Several per tenant, exactly one primary (a partial unique index says so)."""
+
+    is_custom = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=Q(is_primary=True), name="one_primary_domain"
+            ),
+            models.CheckConstraint(
+                condition=Q(domain=models.functions.Lower("domain")), name="domain_lowercase"
+            ),
+        ]
+
+
+class Theme(models.TextChoices):
+    BASE = "base", "Base"
+    BAZAAR = "bazaar", "Bazaar"
+
+
+class Font(models.TextChoices):
+    SYSTEM = "system", "System sans-serif"
+    SERIF = "serif", "Serif"
+    MONO = "mono", "Monospace"
+    ROUNDED = "rounded", "Rounded"
+
+
+FONT_STACKS: dict[str, str] = {
+    Font.SYSTEM: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+    Font.SERIF: 'Georgia, "Times New Roman", serif',
+    Font.MONO: 'ui-monospace, "SFMono-Regular", Menlo, monospace',
+    Font.ROUNDED: 'ui-rounded, "Nunito", "Trebuchet MS", sans-serif',
+}
+
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
+class Branding(models.Model):
+    tenant = models.OneToOneField(Tenant, on_delete=models.CASCADE, related_name="branding")
+    display_name = models.CharField(max_length=120)
+    tagline = models.CharField(max_length=200, blank=True)
+    theme = models.CharField(max_length=32, choices=Theme.choices, default=Theme.BASE)
+    logo_url = models.URLField(blank=True)
+    primary_colour = models.CharField(max_length=7, default="#2f6fde")
+    accent_colour = models.CharField(max_length=7, default="#f5a623")
+    background_colour = models.CharField(max_length=7, default="#ffffff")
+    text_colour = models.CharField(max_length=7, default="#1b1f24")
+    font = models.CharField(max_length=16, choices=Font.choices, default=Font.SYSTEM)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(primary_colour__regex=HEX_COLOUR)
+                & Q(accent_colour__regex=HEX_COLOUR)
+                & Q(background_colour__regex=HEX_COLOUR)
+                & Q(text_colour__regex=HEX_COLOUR),
+                name="branding_colours_are_hex",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Branding of {self.tenant_id}"
+
+    def css_variables(self) -> dict[str, str]:
+        return {
+            "--brand-primary": self.primary_colour,
+            "--brand-accent": self.accent_colour,
+            "--brand-background": self.background_colour,
+            "--brand-text": self.text_colour,
+            "--brand-font": FONT_STACKS.get(self.font, FONT_STACKS[Font.SYSTEM]),
+        }
+
+
+class TenantModule(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="modules")
+    key = models.CharField(max_length=32)
+    is_enabled = models.BooleanField(default=True)
+    config = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "key"], name="one_row_per_tenant_module")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({'on' if self.is_enabled else 'off'})"
+
+
+class PooledSchema(models.Model):
+    """A pre-migrated, empty schema waiting to become a tenant (``ALTER SCHEMA ... RENAME``)."""
+
+    schema_name = models.CharField(max_length=63, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.schema_name
+

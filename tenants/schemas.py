@@ -1,0 +1,123 @@
+"""API shapes of the fleet (platform API) and of a marketplace's public profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ninja import Field, Schema
+
+from core.registry import get_registry
+from core.schemas import StrictSchema
+from tenants.models import Branding, Domain, Tenant
+from tenants.services.branding import BrandingSpec
+
+
+class BrandingOut(Schema):
+    display_name: str
+    tagline: str
+    theme: str
+    logo_url: str
+    primary_colour: str
+    accent_colour: str
+    background_colour: str
+    text_colour: str
+    font: str
+
+
+class ModuleOut(Schema):
+    key: str
+    name: str
+    is_enabled: bool
+    config: dict[str, Any]
+
+
+class DomainOut(Schema):
+    domain: str
+    is_primary: bool
+    is_custom: bool
+
+
+class MarketplaceOut(Schema):
+    slug: str
+    name: str
+    default_currency: str
+    branding: BrandingOut | None
+    modules: list[str]
+
+
+class TenantOut(Schema):
+    slug: str
+    name: str
+    schema_name: str
+    status: str
+    suspended_reason: str
+    plan: str | None
+    owner_email: str
+    created_at: datetime
+    domains: list[DomainOut]
+    modules: list[ModuleOut]
+    branding: BrandingOut | None
+
+    @staticmethod
+    def resolve_plan(tenant: Tenant) -> str | None:
+        return tenant.plan.slug if tenant.plan else None
+
+    @staticmethod
+    def resolve_domains(tenant: Tenant) -> list[Domain]:
+        # .all() so a prefetch (list endpoint) is used.
+        return sorted(tenant.domains.all(), key=lambda d: (not d.is_primary, d.domain))
+
+    @staticmethod
+    def resolve_modules(tenant: Tenant) -> list[dict[str, Any]]:
+        """Every installed module, on or off, so staff see what they can enable."""
+        stored = {row.key: row for row in tenant.modules.all()}
+        return [
+            {
+                "key": manifest.key,
+                "name": manifest.name,
+                "is_enabled": manifest.key in stored and stored[manifest.key].is_enabled,
+                "config": stored[manifest.key].config if manifest.key in stored else {},
+            }
+            for manifest in get_registry()
+        ]
+
+    @staticmethod
+    def resolve_branding(tenant: Tenant) -> Branding | None:
+        return getattr(tenant, "branding", None)
+
+
+class TenantCreateIn(StrictSchema):
+    slug: str = Field(..., min_length=1, max_length=63)
+    name: str = Field(..., min_length=1, max_length=120)
+    owner_email: str = Field(..., max_length=254)
+    owner_password: str | None = Field(None, max_length=256)
+    plan: str | None = None
+    modules: list[str] | None = None
+    module_config: dict[str, dict[str, Any]] | None = None
+    custom_domains: list[str] = Field(default_factory=list, max_length=20)
+    branding: BrandingSpec | None = None
+
+
+class ProvisionOut(Schema):
+    tenant: TenantOut
+    schema_source: str
+    elapsed_ms: float
+
+
+class SuspendIn(StrictSchema):
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+class DeleteIn(StrictSchema):
+    confirm_slug: str
+
+
+class ModuleSetIn(StrictSchema):
+    is_enabled: bool
+    config: dict[str, Any] | None = None
+
+
+class DomainIn(StrictSchema):
+    domain: str = Field(..., min_length=1, max_length=253)
+    is_primary: bool = False

@@ -1,0 +1,63 @@
+"""Reads of the fleet shared by middleware, views, the API and services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from pydantic import BaseModel
+
+from core.registry import ModuleManifest, get_registry
+from tenants.models import Tenant, TenantModule
+
+_ENABLED_ATTR = "_souk_enabled_modules"
+
+
+def enabled_modules(tenant: Tenant) -> dict[str, dict[str, Any]]:
+    """Installed modules that are on for ``tenant``, with their stored config. Memoised on the
+    tenant object, which the tenant middleware makes once per request."""
+    cached: dict[str, dict[str, Any]] | None = getattr(tenant, _ENABLED_ATTR, None)
+    if cached is None:
+        registry = get_registry()
+        cached = {
+            key: config
+            for key, config in TenantModule.objects.filter(
+                tenant_id=tenant.pk, is_enabled=True
+            ).values_list("key", "config")
+            if key in registry
+        }
+        setattr(tenant, _ENABLED_ATTR, cached)
+    return cached
+
+
+def enabled_module_keys(tenant: Tenant) -> frozenset[str]:
+    return frozenset(enabled_modules(tenant))
+
+
+def forget_enabled_modules(tenant: Tenant) -> None:
+    if hasattr(tenant, _ENABLED_ATTR):
+        delattr(tenant, _ENABLED_ATTR)
+
+
+def is_module_enabled(tenant: Tenant, key: str) -> bool:
+    return key in enabled_modules(tenant)
+
+
+def module_settings(tenant: Tenant, key: str) -> BaseModel:
+    """The module's pydantic settings for this tenant (defaults when never configured)."""
+    manifest = get_registry().get(key)
+    return manifest.settings_model.model_validate(enabled_modules(tenant).get(key, {}))
+
+
+def enabled_manifests(tenant: Tenant) -> list[ModuleManifest]:
+    enabled = enabled_modules(tenant)
+    return [manifest for manifest in get_registry() if manifest.key in enabled]
+
+
+def tenants_for_listing() -> QuerySet[Tenant]:
+    return (
+        Tenant.objects.exclude(schema_name="public")
+        .select_related("plan", "branding")
+        .prefetch_related("domains", "modules")
+        .order_by("-id")
+    )

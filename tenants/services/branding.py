@@ -1,0 +1,72 @@
+"""Branding input: validated before it reaches the database (which checks colours again)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.conf import settings
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+
+from tenants.errors import TenantError, TenantErrorCode
+from tenants.models import Branding, Font, Tenant
+
+HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class BrandingSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    theme: str = "base"
+    tagline: str = Field(default="", max_length=200)
+    logo_url: HttpUrl | None = None
+    primary_colour: HexColour = "#2f6fde"
+    accent_colour: HexColour = "#f5a623"
+    background_colour: HexColour = "#ffffff"
+    text_colour: HexColour = "#1b1f24"
+    font: Font = Font.SYSTEM
+
+    @field_validator("theme")
+    @classmethod
+    def theme_is_installed(cls, value: str) -> str:
+        if value not in settings.SOUK_THEMES:
+            raise ValueError(f"unknown theme; choose one of {', '.join(settings.SOUK_THEMES)}")
+        return value
+
+
+def parse_branding(raw: BrandingSpec | dict[str, object] | None) -> BrandingSpec:
+    if isinstance(raw, BrandingSpec):
+        return raw
+    try:
+        return BrandingSpec.model_validate(raw or {})
+    except ValidationError as exc:
+        raise TenantError(
+            TenantErrorCode.INVALID_BRANDING,
+            "The branding is not valid.",
+            details=[
+                {"field": ".".join(str(p) for p in error["loc"]), "message": error["msg"]}
+                for error in exc.errors()
+            ],
+            status=422,
+        ) from None
+
+
+def write_branding(*, tenant: Tenant, display_name: str, spec: BrandingSpec) -> Branding:
+    values = spec.model_dump(mode="json")
+    values["logo_url"] = values["logo_url"] or ""
+    branding, _ = Branding.objects.update_or_create(
+        tenant=tenant, defaults={"display_name": display_name, **values}
+    )
+    return branding
+
+
+def update_branding(*, tenant: Tenant, changes: dict[str, object]) -> Branding:
+    """Apply some branding fields, re-validating the whole set."""
+    branding = Branding.objects.get(tenant=tenant)
+    current = {
+        name: getattr(branding, name)
+        for name in BrandingSpec.model_fields
+    }
+    current["logo_url"] = current["logo_url"] or None
+    display_name = str(changes.pop("display_name", branding.display_name))
+    spec = parse_branding({**current, **changes})
+    return write_branding(tenant=tenant, display_name=display_name, spec=spec)

@@ -1,0 +1,67 @@
+"""A tenant's domains: its platform subdomain and any custom domains, exactly one primary."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from tenants.errors import TenantError, TenantErrorCode
+from tenants.models import Domain, Tenant
+from tenants.validation import clean_custom_domain
+
+
+def _domain_of(tenant: Tenant, domain: str) -> Domain:
+    found = Domain.objects.filter(tenant=tenant, domain=domain.strip().lower()).first()
+    if found is None:
+        raise TenantError(
+            TenantErrorCode.DOMAIN_NOT_FOUND,
+            f"'{domain[:80]}' is not a domain of this marketplace.",
+            status=404,
+        )
+    return found
+
+
+@transaction.atomic
+def add_domain(*, tenant: Tenant, domain: str, is_primary: bool = False) -> Domain:
+    cleaned = clean_custom_domain(domain)
+    if Domain.objects.filter(domain=cleaned).exists():
+        raise TenantError(
+            TenantErrorCode.DOMAIN_TAKEN,
+            f"{cleaned} is already in use.",
+            details={"field": "domain", "value": cleaned},
+            status=409,
+        )
+    try:
+        with transaction.atomic():
+            created = Domain.objects.create(
+                tenant=tenant, domain=cleaned, is_primary=False, is_custom=True
+            )
+    except IntegrityError:
+        raise TenantError(
+            TenantErrorCode.DOMAIN_TAKEN, f"{cleaned} is already in use.", status=409
+        ) from None
+    if is_primary:
+        return set_primary_domain(tenant=tenant, domain=cleaned)
+    return created
+
+
+@transaction.atomic
+def set_primary_domain(*, tenant: Tenant, domain: str) -> Domain:
+    target = _domain_of(tenant, domain)
+    Domain.objects.filter(tenant=tenant, is_primary=True).exclude(pk=target.pk).update(
+        is_primary=False
+    )
+    Domain.objects.filter(pk=target.pk).update(is_primary=True)
+    target.refresh_from_db()
+    return target
+
+
+@transaction.atomic
+def remove_domain(*, tenant: Tenant, domain: str) -> None:
+    target = _domain_of(tenant, domain)
+    if target.is_primary:
+        raise TenantError(
+            TenantErrorCode.PRIMARY_DOMAIN_REQUIRED,
+            "Make another domain primary before removing this one.",
+            status=409,
+        )
+    target.delete()

@@ -1,0 +1,122 @@
+"""Turning modules on and off for a tenant, with validated per-tenant config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from pydantic import ValidationError
+
+from core.registry import ModuleManifest, UnknownModule, get_registry
+from tenants.errors import TenantError, TenantErrorCode
+from tenants.models import Plan, Tenant, TenantModule
+from tenants.selectors import enabled_module_keys, forget_enabled_modules
+
+
+def _manifest(key: str) -> ModuleManifest:
+    try:
+        return get_registry().get(key)
+    except UnknownModule:
+        raise TenantError(
+            TenantErrorCode.UNKNOWN_MODULE,
+            f"There is no module called '{key}'.",
+            details={"module": key, "available": get_registry().keys()},
+            status=422,
+        ) from None
+
+
+def validated_config(manifest: ModuleManifest, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    try:
+        return manifest.validate_config(dict(config or {}))
+    except ValidationError as exc:
+        raise TenantError(
+            TenantErrorCode.INVALID_MODULE_CONFIG,
+            f"The settings for module '{manifest.key}' are not valid.",
+            details=[
+                {"field": ".".join(str(p) for p in error["loc"]), "message": error["msg"]}
+                for error in exc.errors()
+            ],
+            status=422,
+        ) from None
+
+
+def _check_plan(plan: Plan | None, key: str) -> None:
+    if plan is not None and not plan.allows(key):
+        raise TenantError(
+            TenantErrorCode.MODULE_NOT_IN_PLAN,
+            f"The {plan.name} plan does not include the '{key}' module.",
+            details={"module": key, "plan": plan.slug},
+            status=422,
+        )
+
+
+def resolve_module_selection(
+    *,
+    plan: Plan | None,
+    requested: Iterable[str] | None,
+    configs: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """Keys to enable at provisioning (dependencies added, dependencies first) with their
+    validated config. ``requested=None`` means the modules that are on by default."""
+    registry = get_registry()
+    configs = configs or {}
+    if requested is None:
+        requested = [
+            m.key for m in registry if m.is_default_enabled and (plan is None or plan.allows(m.key))
+        ]
+    for key in configs:
+        if key not in set(requested):
+            raise TenantError(
+                TenantErrorCode.INVALID_MODULE_CONFIG,
+                f"Settings were given for module '{key}', which is not being enabled.",
+                details={"module": key},
+                status=422,
+            )
+    selection: dict[str, dict[str, Any]] = {}
+    for key in requested:
+        _manifest(key)  # an unknown key is the caller's error, named as such
+        for needed in [*registry.dependency_closure(key), key]:
+            _check_plan(plan, needed)
+            if needed not in selection:
+                selection[needed] = validated_config(registry.get(needed), configs.get(needed))
+    return selection
+
+
+@transaction.atomic
+def set_module_enabled(
+    *, tenant: Tenant, key: str, is_enabled: bool, config: Mapping[str, Any] | None = None
+) -> TenantModule:
+    """Enable (dependencies must be on) or disable (no enabled module may depend on it).
+    ``config=None`` keeps the stored config."""
+    manifest = _manifest(key)
+    Tenant.objects.select_for_update().filter(pk=tenant.pk).first()  # serialise per tenant
+    forget_enabled_modules(tenant)
+    enabled = enabled_module_keys(tenant)
+    if is_enabled:
+        _check_plan(tenant.plan, key)
+        missing = [d for d in manifest.depends_on if d not in enabled]
+        if missing:
+            raise TenantError(
+                TenantErrorCode.MODULE_DEPENDENCY_MISSING,
+                f"Enable {', '.join(missing)} before '{key}'.",
+                details={"module": key, "missing": missing},
+                status=409,
+            )
+    else:
+        dependents = [d for d in get_registry().dependents(key) if d in enabled]
+        if dependents:
+            raise TenantError(
+                TenantErrorCode.MODULE_HAS_DEPENDENTS,
+                f"Disable {', '.join(dependents)} first; they need '{key}'.",
+                details={"module": key, "dependents": dependents},
+                status=409,
+            )
+    row = TenantModule.objects.filter(tenant=tenant, key=key).first()
+    stored = row.config if row else {}
+    new_config = validated_config(manifest, stored if config is None else config)
+    row, _ = TenantModule.objects.update_or_create(
+        tenant=tenant, key=key, defaults={"is_enabled": is_enabled, "config": new_config}
+    )
+    forget_enabled_modules(tenant)
+    return row

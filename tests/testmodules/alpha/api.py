@@ -1,0 +1,37 @@
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+from ninja.pagination import paginate
+
+from api.pagination import CursorPagination
+from core.schemas import StrictSchema
+from tenants.selectors import module_settings
+from tests.testmodules.alpha.models import AlphaItem
+
+router = Router()
+
+
+class ItemIn(StrictSchema):
+    name: str = Field(..., min_length=1, max_length=80)
+    quantity: int = Field(1, ge=1, le=1000)
+
+
+class ItemOut(Schema):
+    id: int
+    name: str
+    quantity: int
+
+
+@router.get("/items", response=list[ItemOut])
+@paginate(CursorPagination)
+def list_items(request: HttpRequest):
+    return AlphaItem.objects.all()
+
+
+@router.post("/items", response={201: ItemOut})
+def create_item(request: HttpRequest, payload: ItemIn):
+    return 201, AlphaItem.objects.create(name=payload.name, quantity=payload.quantity)
+
+
+@router.get("/greeting")
+def greeting(request: HttpRequest):
+    return {"greeting": module_settings(request.tenant, "alpha").greeting}

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AlphaConfig(AppConfig):
+    name = "tests.testmodules.alpha"
+    label = "alpha"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,25 @@
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.registry import ModuleManifest
+
+
+class AlphaSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    greeting: str = Field("hello", max_length=40)
+    max_items: int = Field(10, ge=1, le=1000)
+
+
+manifest = ModuleManifest(
+    key="alpha",
+    name="Alpha goods",
+    description="A test module with a model, an API, pages and fulfilment hooks.",
+    product_types=("alpha",),
+    router="tests.testmodules.alpha.api.router",
+    settings_model=AlphaSettings,
+    permissions=("manage_alpha",),
+    fulfil="tests.testmodules.alpha.hooks.fulfil",
+    revoke="tests.testmodules.alpha.hooks.revoke",
+    storefront_urls="tests.testmodules.alpha.urls",
+    is_default_enabled=True,
+)

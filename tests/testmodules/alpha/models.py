@@ -1,0 +1,13 @@
+from django.db import models
+
+
+class AlphaItem(models.Model):
+    name = models.CharField(max_length=80)
+    quantity = models.PositiveIntegerField(default=1)
+
+
+class FulfilmentRecord(models.Model):
+    """What the hooks did, so tests can see they ran (and in which schema)."""
+
+    line_id = models.CharField(max_length=40)
+    action = models.CharField(max_length=10)

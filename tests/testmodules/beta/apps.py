@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BetaConfig(AppConfig):
+    name = "tests.testmodules.beta"
+    label = "beta"
