@@ -55,9 +55,10 @@ class CursorPagination(PaginationBase):
     ) -> dict[str, Any]:
         queryset = queryset.order_by(*self.ordering)
         fields = [name.lstrip("-") for name in self.ordering]
-        if pagination.cursor:
-            queryset = queryset.filter(self._after(decode_cursor(pagination.cursor, len(fields))))
         try:
+            if pagination.cursor:
+                after = self._after(decode_cursor(pagination.cursor, len(fields)))
+                queryset = queryset.filter(after)
             rows = list(queryset[: pagination.limit + 1])
         except (ValueError, TypeError, DjangoValidationError):
             # A cursor whose values do not fit the columns was not made by us.

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from core.request_id import request_id_of
 
@@ -26,3 +27,30 @@ def wants_json(request: HttpRequest) -> bool:
     return request.path.startswith("/api/") or request.headers.get("Accept", "").startswith(
         "application/json"
     )
+
+
+_STATUS_CODES = {405: "method_not_allowed", 403: "forbidden", 404: "not_found", 400: "bad_request"}
+
+
+class ApiErrorEnvelopeMiddleware:
+    """A failure on an API path that did not come from our handlers (ninja's 405, Django's
+    CSRF 403) is rewritten into the envelope, so API clients only ever parse one shape."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code = _STATUS_CODES.get(response.status_code, "error")
+            rewritten = error_response(
+                request, response.status_code, code, response.reason_phrase or code
+            )
+            if "Allow" in response:
+                rewritten["Allow"] = response["Allow"]
+            return rewritten
+        return response

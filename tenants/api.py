@@ -1,13 +1,12 @@
 """Two routers: a marketplace's public profile (tenant hosts, ``/api/v1/marketplace``) and
 the fleet API for platform staff (platform host, ``/api/platform/v1/``)."""
 
-from __future__ import annotations
 
 from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from api.pagination import CursorPagination
@@ -85,7 +84,7 @@ def list_tenants(request: HttpRequest, filters: Query[TenantFilter]) -> QuerySet
 @platform_router.post(
     "/tenants", response={201: ProvisionOut}, summary="Open a marketplace (provision a tenant)"
 )
-def create_tenant(request: HttpRequest, payload: TenantCreateIn) -> tuple[int, dict[str, Any]]:
+def create_tenant(request: HttpRequest, payload: TenantCreateIn) -> Status[dict[str, Any]]:
     result = services.provision_tenant(
         slug=payload.slug,
         name=payload.name,
@@ -97,11 +96,14 @@ def create_tenant(request: HttpRequest, payload: TenantCreateIn) -> tuple[int, d
         custom_domains=payload.custom_domains,
         branding=payload.branding,
     )
-    return 201, {
-        "tenant": _tenant(result.tenant.slug),
-        "schema_source": result.schema_source,
-        "elapsed_ms": round(result.elapsed_ms, 1),
-    }
+    return Status(
+        201,
+        {
+            "tenant": _tenant(result.tenant.slug),
+            "schema_source": result.schema_source,
+            "elapsed_ms": round(result.elapsed_ms, 1),
+        },
+    )
 
 
 @platform_router.get("/tenants/{slug}", response=TenantOut, summary="One marketplace")
@@ -122,9 +124,9 @@ def resume_tenant(request: HttpRequest, slug: str) -> Tenant:
 
 
 @platform_router.delete("/tenants/{slug}", response={204: None})
-def delete_tenant(request: HttpRequest, slug: str, payload: DeleteIn) -> tuple[int, None]:
+def delete_tenant(request: HttpRequest, slug: str, payload: DeleteIn) -> Status[None]:
     services.delete_tenant(tenant=_tenant(slug), confirm_slug=payload.confirm_slug)
-    return 204, None
+    return Status(204, None)
 
 
 @platform_router.put("/tenants/{slug}/modules/{key}", response=TenantOut)
@@ -136,11 +138,11 @@ def set_module(request: HttpRequest, slug: str, key: str, payload: ModuleSetIn) 
 
 
 @platform_router.post("/tenants/{slug}/domains", response={201: DomainOut})
-def add_domain(request: HttpRequest, slug: str, payload: DomainIn) -> tuple[int, Any]:
+def add_domain(request: HttpRequest, slug: str, payload: DomainIn) -> Status[Any]:
     domain = services.add_domain(
         tenant=_tenant(slug), domain=payload.domain, is_primary=payload.is_primary
     )
-    return 201, domain
+    return Status(201, domain)
 
 
 @platform_router.post("/tenants/{slug}/domains/{domain}/primary", response=DomainOut)
@@ -149,6 +151,6 @@ def make_primary_domain(request: HttpRequest, slug: str, domain: str) -> Any:
 
 
 @platform_router.delete("/tenants/{slug}/domains/{domain}", response={204: None})
-def remove_domain(request: HttpRequest, slug: str, domain: str) -> tuple[int, None]:
+def remove_domain(request: HttpRequest, slug: str, domain: str) -> Status[None]:
     services.remove_domain(tenant=_tenant(slug), domain=domain)
-    return 204, None
+    return Status(204, None)

@@ -34,9 +34,10 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 SOUK_MODULES: list[str] = env_list("SOUK_MODULES", [])
 
 SHARED_APPS = [
+    # Before django_tenants, so our create_tenant command is the one manage.py runs.
+    "tenants",
     "django_tenants",
     "core",
-    "tenants",
     "core.accounts",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -156,6 +157,7 @@ CELERY_BEAT_SCHEDULE = {
 # --- HTTP ----------------------------------------------------------------------------------
 MIDDLEWARE = [
     "core.request_id.RequestIdMiddleware",
+    "core.envelope.ApiErrorEnvelopeMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

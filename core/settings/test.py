@@ -8,7 +8,7 @@ TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
 
 # Hashing is a deliberate cost in production; tests check behaviour, not the work factor.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-SOUK_SCHEMA_POOL_SIZE = 2
+SOUK_SCHEMA_POOL_SIZE = 4
 PLATFORM_DOMAIN = "souk.test"
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,5 +1,6 @@
+from django.core.cache import cache
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
 from api.pagination import CursorPagination
@@ -29,9 +30,24 @@ def list_items(request: HttpRequest):
 
 @router.post("/items", response={201: ItemOut})
 def create_item(request: HttpRequest, payload: ItemIn):
-    return 201, AlphaItem.objects.create(name=payload.name, quantity=payload.quantity)
+    return Status(201, AlphaItem.objects.create(name=payload.name, quantity=payload.quantity))
 
 
 @router.get("/greeting")
 def greeting(request: HttpRequest):
     return {"greeting": module_settings(request.tenant, "alpha").greeting}
+
+
+class CacheIn(StrictSchema):
+    value: str = Field(..., max_length=100)
+
+
+@router.put("/cache/{key}")
+def put_cached(request: HttpRequest, key: str, payload: CacheIn):
+    cache.set(f"alpha:{key}", payload.value, 60)
+    return {"key": key, "value": payload.value}
+
+
+@router.get("/cache/{key}")
+def get_cached(request: HttpRequest, key: str):
+    return {"key": key, "value": cache.get(f"alpha:{key}")}

@@ -1,0 +1,41 @@
+# Two commands: `make demo` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
+# DATABASE_URL if set, else an embedded PostgreSQL (pgserver) under var/.
+DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m core.embedded_db)}
+
+.PHONY: install demo test lint pytest bench clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	rm -f $(VENV)/.installed-* && touch $@
+
+demo: install
+	@export DATABASE_URL="$(DB_URL)" DJANGO_SETTINGS_MODULE=core.settings.dev && \
+	$(BIN)/python manage.py migrate_tenants && \
+	$(BIN)/python manage.py demo_fleet && \
+	$(BIN)/python manage.py runserver 0.0.0.0:8000
+
+test: install lint pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DATABASE_URL=postgres://unused/unused $(BIN)/mypy .
+
+pytest: install
+	@export DATABASE_URL="$(DB_URL)" && \
+	$(BIN)/pytest $(if $(CI),--create-db,) $(PYTEST_ARGS)
+
+bench: install
+	@export DATABASE_URL="$(DB_URL)" && \
+	$(BIN)/python bench/provisioning.py && $(BIN)/python bench/migrate_fleet.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .ruff_cache

@@ -1,0 +1,146 @@
+"""Fixtures shared by the suite: a migrated template and warm pool in the test database, and
+tenants made the one real way (provision_tenant) inside each test's transaction, so every
+schema and row a test makes is rolled back with it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+from django.test import Client
+from django.test.utils import setup_databases
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.accounts.models import Role, User
+from tenants.models import Domain, PooledSchema, Tenant
+from tenants.services import ProvisionedTenant, fill_schema_pool, provision_tenant
+from tenants.services.migrate_fleet import migrate_fleet
+from tenants.schemas_sql import existing_schemas
+
+TEST_POOL_SIZE = 4
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any, django_db_keepdb: bool) -> None:
+    """After pytest-django made (or reused) the test database: bring the template and pool
+    schemas up to date and fill the pool. These are committed and shared by all tests."""
+    with django_db_blocker.unblock():
+        if not connection.settings_dict["NAME"].startswith("test_"):
+            # pytest-django only sets up a database when a collected test asks for `db`; the
+            # tests that commit schemas of their own (migrate_tenants) need one too.
+            setup_databases(
+                verbosity=0, interactive=False, keepdb=django_db_keepdb, aliases={"default"}
+            )
+        migrate_fleet(parallel=1)
+        fill_schema_pool(size=TEST_POOL_SIZE)
+        connection.set_schema_to_public()
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test() -> Iterator[None]:
+    yield
+    connection.set_schema_to_public()
+
+
+@pytest.fixture
+def make_tenant(db: None) -> Callable[..., ProvisionedTenant]:
+    def make(slug: str, **overrides: Any) -> ProvisionedTenant:
+        options: dict[str, Any] = {
+            "name": slug.replace("-", " ").title(),
+            "owner_email": f"owner@{slug}.example",
+            "owner_password": None,
+        }
+        options.update(overrides)
+        result = provision_tenant(slug=slug, **options)
+        connection.set_schema_to_public()
+        return result
+
+    return make
+
+
+@pytest.fixture
+def tenant_a(make_tenant: Callable[..., ProvisionedTenant]) -> Tenant:
+    return make_tenant("alpha-market", name="Alpha Market").tenant
+
+
+@pytest.fixture
+def tenant_b(make_tenant: Callable[..., ProvisionedTenant]) -> Tenant:
+    return make_tenant(
+        "beta-bazaar",
+        name="Beta Bazaar",
+        branding={"theme": "bazaar", "primary_colour": "#aa2200"},
+        modules=["alpha", "beta"],
+    ).tenant
+
+
+def host_of(tenant: Tenant) -> str:
+    return Domain.objects.get(tenant=tenant, is_primary=True).domain
+
+
+@pytest.fixture
+def client_for() -> Callable[[Tenant], Client]:
+    """A test client whose requests go to the tenant's primary host."""
+
+    def make(tenant: Tenant) -> Client:
+        return Client(HTTP_HOST=host_of(tenant))
+
+    return make
+
+
+@pytest.fixture
+def platform_client() -> Client:
+    return Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+
+
+@pytest.fixture
+def staff_user(db: None) -> User:
+    user = User.objects.create_user(
+        "staff@souk.test", "correct horse battery", role=Role.STAFF, is_staff=True,
+        is_superuser=True,
+    )
+    return user
+
+
+@pytest.fixture
+def staff_client(staff_user: User) -> Client:
+    """Platform staff signed in with a verified TOTP device (django-otp)."""
+    device = TOTPDevice.objects.create(user=staff_user, name="phone", confirmed=True)
+    client = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+    client.force_login(staff_user)
+    session = client.session
+    session["otp_device_id"] = device.persistent_id
+    session.save()
+    return client
+
+
+def fleet_snapshot() -> dict[str, Any]:
+    """Everything provisioning may create; compared before and after a failure."""
+    return {
+        "schemas": existing_schemas("t_") + existing_schemas("souk_"),
+        "pool": sorted(PooledSchema.objects.values_list("schema_name", flat=True)),
+        "pool_schemas": existing_schemas("pool_"),
+        "tenants": sorted(Tenant.objects.values_list("slug", flat=True)),
+        "domains": sorted(Domain.objects.values_list("domain", flat=True)),
+        "brandings": sorted(Tenant.objects.filter(branding__isnull=False).values_list("slug", flat=True)),
+        "modules": sorted(Tenant.objects.filter(modules__isnull=False).values_list("slug", "modules__key")),
+    }
+
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """Redis is required under CI; elsewhere a machine without Redis skips these tests."""
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI requires Redis at {REDIS_URL}: {exc}")
+        pytest.skip(f"no Redis at {REDIS_URL} (set REDIS_URL); required under CI")
+    return REDIS_URL

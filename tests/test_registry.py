@@ -1,0 +1,87 @@
+"""The module registry and its system checks."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django_tenants.utils import schema_context
+
+from core.registry import ModuleManifest, ModuleRegistry, UnknownModule, get_registry
+from core.registry.checks import check_registry
+from tests.testmodules.alpha.models import FulfilmentRecord
+
+
+def manifest(key: str, *depends_on: str, **extra) -> ModuleManifest:
+    return ModuleManifest(key=key, name=key.title(), depends_on=depends_on, **extra)
+
+
+def check_ids(*manifests: ModuleManifest) -> list[tuple[str, str]]:
+    return [(error.id, error.msg) for error in check_registry(ModuleRegistry(manifests))]
+
+
+def test_installed_modules_pass_the_checks():
+    assert check_registry(get_registry()) == []
+    call_command("check", tags=["souk"])  # raises SystemCheckError on any error
+
+
+def test_a_healthy_graph_has_no_errors():
+    assert check_ids(manifest("a"), manifest("b", "a"), manifest("c", "a", "b")) == []
+
+
+def test_duplicate_keys_are_reported():
+    errors = check_ids(manifest("shop"), manifest("shop"))
+    assert [error_id for error_id, _ in errors] == ["souk.E001"]
+    assert "'shop' is declared 2 times" in errors[0][1]
+
+
+def test_unknown_dependencies_are_reported():
+    errors = check_ids(manifest("courses", "videos"))
+    assert errors == [("souk.E002", "Module 'courses' depends on unknown module 'videos'.")]
+
+
+def test_cycles_are_reported_once_with_their_path():
+    errors = check_ids(manifest("a", "c"), manifest("b", "a"), manifest("c", "b"))
+    assert [error_id for error_id, _ in errors] == ["souk.E003"]
+    assert "a -> c -> b -> a" in errors[0][1]
+
+
+def test_self_dependency_is_a_cycle():
+    assert [e for e, _ in check_ids(manifest("a", "a"))] == ["souk.E003"]
+
+
+def test_two_modules_mounted_at_the_same_path_are_reported():
+    errors = check_ids(manifest("a", api_path="shared/"), manifest("b", api_path="shared/"))
+    assert [error_id for error_id, _ in errors] == ["souk.E004"]
+
+
+def test_dependency_closure_lists_dependencies_first():
+    registry = ModuleRegistry([manifest("a"), manifest("b", "a"), manifest("c", "b")])
+    assert registry.dependency_closure("c") == ["a", "b"]
+    assert registry.dependents("a") == ["b"]
+
+
+def test_unknown_module_lookup_raises():
+    with pytest.raises(UnknownModule):
+        get_registry().get("nope")
+
+
+def test_fulfilment_hooks_are_found_by_product_type_and_run_in_the_tenant_schema(tenant_a):
+    class Line:
+        pk = 42
+
+    fulfil = get_registry().fulfil_hook("alpha")
+    revoke = get_registry().revoke_hook("alpha")
+    assert fulfil is not None and revoke is not None
+    with schema_context(tenant_a.schema_name):
+        fulfil(Line())
+        revoke(Line())
+        assert list(FulfilmentRecord.objects.values_list("line_id", "action")) == [
+            ("42", "fulfil"),
+            ("42", "revoke"),
+        ]
+
+
+def test_a_module_without_hooks_has_empty_slots():
+    assert get_registry().fulfil_hook("beta") is None
+    with pytest.raises(UnknownModule):
+        get_registry().fulfil_hook("no-such-type")
