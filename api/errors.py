@@ -96,7 +96,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(DomainError, on_domain_error)  # type: ignore[arg-type]
     api.add_exception_handler(ValidationError, on_validation_error)  # type: ignore[arg-type]
     api.add_exception_handler(HttpError, on_http_error)  # type: ignore[arg-type]
-    api.add_exception_handler(Http404, on_not_found)
-    api.add_exception_handler(PermissionDenied, on_permission_denied)
-    api.add_exception_handler(RequestDataTooBig, on_too_big)
-    api.add_exception_handler(Exception, on_unexpected)
+    api.add_exception_handler(Http404, on_not_found)  # type: ignore[arg-type]
+    api.add_exception_handler(PermissionDenied, on_permission_denied)  # type: ignore[arg-type]
+    api.add_exception_handler(RequestDataTooBig, on_too_big)  # type: ignore[arg-type]
+    api.add_exception_handler(Exception, on_unexpected)  # type: ignore[arg-type]

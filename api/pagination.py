@@ -45,8 +45,10 @@ class CursorPagination(PaginationBase):
         next_cursor: str | None
 
     def __init__(self, *, ordering: tuple[str, ...] = ("-pk",), **kwargs: Any) -> None:
-        self.ordering = ordering if ordering[-1].lstrip("-") in {"pk", "id"} else (
-            *ordering, "-pk" if ordering[-1].startswith("-") else "pk"
+        self.ordering = (
+            ordering
+            if ordering[-1].lstrip("-") in {"pk", "id"}
+            else (*ordering, "-pk" if ordering[-1].startswith("-") else "pk")
         )
         super().__init__(**kwargs)
 

@@ -17,7 +17,9 @@ def ensure_embedded_database(data_dir: Path) -> str:
     import psycopg
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = pgserver.get_server(str(data_dir), cleanup_mode=None)  # keep running after exit
+    server = pgserver.get_server(  # type: ignore[attr-defined]
+        str(data_dir), cleanup_mode=None
+    )  # keep running after exit
     socket_dir = str(data_dir)
     admin_url = f"postgresql://postgres@{quote(socket_dir, safe='')}/postgres"
     with psycopg.connect(admin_url, autocommit=True) as connection:

@@ -123,7 +123,9 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
         return TemplateResponse(request, "console/provision.html", context)
 
     def save_model(self, request: HttpRequest, obj: Tenant, form: Any, change: bool) -> None:
-        services.update_tenant(tenant=obj, name=obj.name, plan=obj.plan, owner_email=obj.owner_email)
+        services.update_tenant(
+            tenant=obj, name=obj.name, plan=obj.plan, owner_email=obj.owner_email
+        )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         tenant: Tenant = form.instance

@@ -1,7 +1,6 @@
 """Two routers: a marketplace's public profile (tenant hosts, ``/api/v1/marketplace``) and
 the fleet API for platform staff (platform host, ``/api/platform/v1/``)."""
 
-
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -24,7 +23,7 @@ from tenants.schemas import (
     TenantCreateIn,
     TenantOut,
 )
-from tenants.selectors import enabled_module_keys, tenants_for_listing
+from tenants.selectors import current_tenant, enabled_module_keys, tenants_for_listing
 
 marketplace_router = Router()
 platform_router = Router()
@@ -32,7 +31,7 @@ platform_router = Router()
 
 @marketplace_router.get("", response=MarketplaceOut, summary="This marketplace's public profile")
 def marketplace(request: HttpRequest) -> dict[str, Any]:
-    tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+    tenant = current_tenant(request)
     return {
         "slug": tenant.slug,
         "name": tenant.name,

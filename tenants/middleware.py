@@ -12,7 +12,7 @@ from django_tenants.middleware.main import TenantMainMiddleware
 from core.envelope import error_response, wants_json
 from core.registry import get_registry
 from tenants.models import Tenant
-from tenants.selectors import is_module_enabled
+from tenants.selectors import current_tenant, is_module_enabled
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -27,7 +27,7 @@ class TenantMiddleware(TenantMainMiddleware):
         response: HttpResponse | None = super().process_request(request)
         if response is not None:
             return response
-        tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+        tenant = current_tenant(request)
         if tenant.is_suspended:
             return suspended_response(request, tenant)
         return None
@@ -37,9 +37,7 @@ class TenantMiddleware(TenantMainMiddleware):
             return error_response(
                 request, 404, "unknown_host", f"No marketplace is served at {hostname}."
             )
-        return render(
-            request, "errors/unknown_host.html", {"hostname": hostname}, status=404
-        )
+        return render(request, "errors/unknown_host.html", {"hostname": hostname}, status=404)
 
 
 def suspended_response(request: HttpRequest, tenant: Tenant) -> HttpResponse:

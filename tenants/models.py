@@ -8,7 +8,7 @@ from django.db.models import Q
 from django_tenants.models import DomainMixin, TenantMixin
 
 
-class Plan(models.Model):
+class Plan(models.Model):  # type: ignore[django-manager-missing]  # Tenant is untyped
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=80)
     description = models.TextField(blank=True)
@@ -44,7 +44,9 @@ class Tenant(TenantMixin):
 
     slug = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=120)
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, null=True, blank=True)
+    plan = models.ForeignKey(
+        Plan, on_delete=models.PROTECT, null=True, blank=True, related_name="tenants"
+    )
     status = models.CharField(
         max_length=16, choices=TenantStatus.choices, default=TenantStatus.ACTIVE
     )
@@ -58,11 +60,11 @@ class Tenant(TenantMixin):
 
     @property
     def is_suspended(self) -> bool:
-        return self.status == TenantStatus.SUSPENDED
+        return bool(self.status == TenantStatus.SUSPENDED)
 
     @property
     def is_platform(self) -> bool:
-        return self.schema_name == "public"
+        return bool(self.schema_name == "public")
 
 
 class Domain(DomainMixin):
@@ -164,4 +166,3 @@ class PooledSchema(models.Model):
 
     def __str__(self) -> str:
         return self.schema_name
-

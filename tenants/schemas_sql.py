@@ -16,6 +16,11 @@ def quoted(schema_name: str) -> str:
     return '"' + schema_name + '"'
 
 
+def use_public_schema() -> None:
+    """Point the connection back at the public schema (django-tenants' backend)."""
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+
+
 def rename_schema(old: str, new: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"ALTER SCHEMA {quoted(old)} RENAME TO {quoted(new)}")
@@ -40,5 +45,11 @@ def existing_schemas(prefix: str = "") -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-__all__ = ["create_schema", "drop_schema", "existing_schemas", "quoted", "rename_schema",
-           "schema_exists"]
+__all__ = [
+    "create_schema",
+    "drop_schema",
+    "existing_schemas",
+    "quoted",
+    "rename_schema",
+    "schema_exists",
+]

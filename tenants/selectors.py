@@ -5,12 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from pydantic import BaseModel
 
 from core.registry import ModuleManifest, get_registry
 from tenants.models import Tenant, TenantModule
 
 _ENABLED_ATTR = "_souk_enabled_modules"
+
+
+def current_tenant(request: HttpRequest) -> Tenant:
+    """The tenant the middleware resolved from the request's host."""
+    tenant: Tenant = request.tenant  # type: ignore[attr-defined]
+    return tenant
 
 
 def enabled_modules(tenant: Tenant) -> dict[str, dict[str, Any]]:
@@ -55,9 +62,10 @@ def enabled_manifests(tenant: Tenant) -> list[ModuleManifest]:
 
 
 def tenants_for_listing() -> QuerySet[Tenant]:
-    return (
+    tenants: QuerySet[Tenant] = (
         Tenant.objects.exclude(schema_name="public")
         .select_related("plan", "branding")
         .prefetch_related("domains", "modules")
         .order_by("-id")
     )
+    return tenants

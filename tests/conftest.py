@@ -18,9 +18,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.accounts.models import Role, User
 from tenants.models import Domain, PooledSchema, Tenant
+from tenants.schemas_sql import existing_schemas, use_public_schema
 from tenants.services import ProvisionedTenant, fill_schema_pool, provision_tenant
 from tenants.services.migrate_fleet import migrate_fleet
-from tenants.schemas_sql import existing_schemas
 
 TEST_POOL_SIZE = 4
 
@@ -34,17 +34,17 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any, django_db_kee
             # pytest-django only sets up a database when a collected test asks for `db`; the
             # tests that commit schemas of their own (migrate_tenants) need one too.
             setup_databases(
-                verbosity=0, interactive=False, keepdb=django_db_keepdb, aliases={"default"}
+                verbosity=0, interactive=False, keepdb=django_db_keepdb, aliases={"default": {}}
             )
         migrate_fleet(parallel=1)
         fill_schema_pool(size=TEST_POOL_SIZE)
-        connection.set_schema_to_public()
+        use_public_schema()
 
 
 @pytest.fixture(autouse=True)
 def _public_schema_after_test() -> Iterator[None]:
     yield
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def make_tenant(db: None) -> Callable[..., ProvisionedTenant]:
         }
         options.update(overrides)
         result = provision_tenant(slug=slug, **options)
-        connection.set_schema_to_public()
+        use_public_schema()
         return result
 
     return make
@@ -99,11 +99,13 @@ def platform_client() -> Client:
 
 @pytest.fixture
 def staff_user(db: None) -> User:
-    user = User.objects.create_user(
-        "staff@souk.test", "correct horse battery", role=Role.STAFF, is_staff=True,
+    return User.objects.create_user(
+        "staff@souk.test",
+        "correct horse battery",
+        role=Role.STAFF,
+        is_staff=True,
         is_superuser=True,
     )
-    return user
 
 
 @pytest.fixture
@@ -126,8 +128,12 @@ def fleet_snapshot() -> dict[str, Any]:
         "pool_schemas": existing_schemas("pool_"),
         "tenants": sorted(Tenant.objects.values_list("slug", flat=True)),
         "domains": sorted(Domain.objects.values_list("domain", flat=True)),
-        "brandings": sorted(Tenant.objects.filter(branding__isnull=False).values_list("slug", flat=True)),
-        "modules": sorted(Tenant.objects.filter(modules__isnull=False).values_list("slug", "modules__key")),
+        "brandings": sorted(
+            Tenant.objects.filter(branding__isnull=False).values_list("slug", flat=True)
+        ),
+        "modules": sorted(
+            Tenant.objects.filter(modules__isnull=False).values_list("slug", "modules__key")
+        ),
     }
 
 

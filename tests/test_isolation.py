@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache, caches
 from django.test import override_settings
@@ -70,7 +72,7 @@ def redis_cache(redis_url):
     }
     # override_settings makes Django rebuild its cache handlers (setting_changed).
     with override_settings(CACHES=caches_setting):
-        redis_backed = caches["default"]
+        redis_backed: Any = caches["default"]
         redis_backed.client.get_client().flushdb()
         yield redis_backed
         redis_backed.client.get_client().flushdb()
@@ -94,8 +96,9 @@ def test_cache_entries_are_per_tenant_in_real_redis(redis_cache, tenant_a, tenan
 def test_cache_written_through_a_request_on_a_is_invisible_on_b(
     redis_cache, client_for, tenant_a, tenant_b
 ):
-    client_for(tenant_a).put("/api/v1/alpha/cache/motto", {"value": "fresh"},
-                             content_type="application/json")
+    client_for(tenant_a).put(
+        "/api/v1/alpha/cache/motto", {"value": "fresh"}, content_type="application/json"
+    )
     seen_on_a = client_for(tenant_a).get("/api/v1/alpha/cache/motto")
     seen_on_b = client_for(tenant_b).get("/api/v1/alpha/cache/motto")
     assert seen_on_a.json() == {"key": "motto", "value": "fresh"}

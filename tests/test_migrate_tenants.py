@@ -10,7 +10,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tenants.schemas_sql import drop_schema, existing_schemas
+from tenants.schemas_sql import drop_schema, existing_schemas, use_public_schema
 from tenants.services.migrate_fleet import migrate_fleet, pending_schemas
 from tenants.services.schema_pool import clone_template
 
@@ -33,7 +33,7 @@ def fleet(django_db_setup, django_db_blocker) -> Iterator[list[str]]:
         yield SCHEMAS
         for schema in SCHEMAS:
             drop_schema(schema)
-        connection.set_schema_to_public()
+        use_public_schema()
 
 
 def test_only_schemas_behind_are_pending(fleet):

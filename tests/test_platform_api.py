@@ -59,13 +59,19 @@ def test_create_with_bad_input_names_the_problem_and_creates_nothing(staff_clien
     before = Tenant.objects.count()
     bad_slug = post(staff_client, "/tenants", {"slug": "A!", "name": "x", "owner_email": "a@b.co"})
     unknown_field = post(
-        staff_client, "/tenants", {"slug": "okay-shop", "name": "x", "owner_email": "a@b.co",
-                                   "colour": "red"}
+        staff_client,
+        "/tenants",
+        {"slug": "okay-shop", "name": "x", "owner_email": "a@b.co", "colour": "red"},
     )
     bad_branding = post(
-        staff_client, "/tenants",
-        {"slug": "okay-shop", "name": "x", "owner_email": "a@b.co",
-         "branding": {"primary_colour": "blue"}},
+        staff_client,
+        "/tenants",
+        {
+            "slug": "okay-shop",
+            "name": "x",
+            "owner_email": "a@b.co",
+            "branding": {"primary_colour": "blue"},
+        },
     )
     assert (bad_slug.status_code, bad_slug.json()["error"]["code"]) == (400, "invalid_slug")
     assert unknown_field.status_code == 422
@@ -98,12 +104,14 @@ def test_suspend_resume_and_delete(staff_client, tenant_a):
     assert post(staff_client, "/tenants/alpha-market/resume").json()["status"] == "active"
 
     wrong = staff_client.delete(
-        "/api/platform/v1/tenants/alpha-market", json.dumps({"confirm_slug": "nope"}),
+        "/api/platform/v1/tenants/alpha-market",
+        json.dumps({"confirm_slug": "nope"}),
         content_type="application/json",
     )
     assert wrong.status_code == 422 and schema_exists(tenant_a.schema_name)
     deleted = staff_client.delete(
-        "/api/platform/v1/tenants/alpha-market", json.dumps({"confirm_slug": "alpha-market"}),
+        "/api/platform/v1/tenants/alpha-market",
+        json.dumps({"confirm_slug": "alpha-market"}),
         content_type="application/json",
     )
     assert deleted.status_code == 204
@@ -120,14 +128,17 @@ def test_the_platform_itself_cannot_be_suspended(staff_client):
 def test_modules_on_and_off(staff_client, tenant_a):
     on = staff_client.put(
         "/api/platform/v1/tenants/alpha-market/modules/beta",
-        json.dumps({"is_enabled": True}), content_type="application/json",
+        json.dumps({"is_enabled": True}),
+        content_type="application/json",
     )
     assert {m["key"]: m["is_enabled"] for m in on.json()["modules"]} == {
-        "alpha": True, "beta": True
+        "alpha": True,
+        "beta": True,
     }
     refused = staff_client.put(
         "/api/platform/v1/tenants/alpha-market/modules/alpha",
-        json.dumps({"is_enabled": False}), content_type="application/json",
+        json.dumps({"is_enabled": False}),
+        content_type="application/json",
     )
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "module_has_dependents"
@@ -160,8 +171,10 @@ def test_domains(staff_client, tenant_a, tenant_b):
 
 @pytest.mark.parametrize("path", ["/tenants/ghost", "/tenants/ghost/resume"])
 def test_unknown_tenant_is_a_404_envelope(staff_client, path):
-    response = staff_client.get("/api/platform/v1" + path) if path.count("/") == 2 else post(
-        staff_client, path
+    response = (
+        staff_client.get("/api/platform/v1" + path)
+        if path.count("/") == 2
+        else post(staff_client, path)
     )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "tenant_not_found"

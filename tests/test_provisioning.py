@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -17,7 +18,11 @@ from tests.conftest import fleet_snapshot
 
 
 def provision(slug: str = "fresh-shop", **overrides):
-    options = {"name": "Fresh Shop", "owner_email": "Owner@Fresh.example", "owner_password": None}
+    options: dict[str, Any] = {
+        "name": "Fresh Shop",
+        "owner_email": "Owner@Fresh.example",
+        "owner_password": None,
+    }
     options.update(overrides)
     return provision_tenant(slug=slug, **options)
 
@@ -44,13 +49,15 @@ def test_provisioning_from_the_pool_creates_everything_in_one_go(db):
     assert PooledSchema.objects.count() == pool_before - 1
     assert tenant.schema_name == "t_fresh_shop" and schema_exists("t_fresh_shop")
     assert list(
-        Domain.objects.filter(tenant=tenant).order_by("-is_primary").values_list(
-            "domain", "is_primary", "is_custom"
-        )
+        Domain.objects.filter(tenant=tenant)
+        .order_by("-is_primary")
+        .values_list("domain", "is_primary", "is_custom")
     ) == [("fresh-shop.souk.test", True, False), ("shop.example.com", False, True)]
     branding = Branding.objects.get(tenant=tenant)
     assert (branding.display_name, branding.theme, branding.primary_colour) == (
-        "Fresh Shop", "bazaar", "#123456"
+        "Fresh Shop",
+        "bazaar",
+        "#123456",
     )
     # beta depends on alpha: both are on, alpha with its validated defaults.
     assert dict(TenantModule.objects.filter(tenant=tenant).values_list("key", "config")) == {
@@ -60,7 +67,9 @@ def test_provisioning_from_the_pool_creates_everything_in_one_go(db):
     with schema_context(tenant.schema_name):
         owner = User.objects.get()
         assert (owner.email, owner.role, owner.has_usable_password()) == (
-            "owner@fresh.example", Role.OPERATOR, False
+            "owner@fresh.example",
+            Role.OPERATOR,
+            False,
         )
     assert not User.objects.filter(email="owner@fresh.example").exists()  # not in public
 
@@ -102,9 +111,7 @@ def test_missing_template_falls_back_to_migrations(db, settings):
         assert cursor.fetchone()[0] > 0
 
 
-def test_pool_empty_and_template_missing_is_refused_when_migrating_in_requests_is_off(
-    db, settings
-):
+def test_pool_empty_and_template_missing_is_refused_when_migrating_in_requests_is_off(db, settings):
     settings.SOUK_PROVISION_MIGRATE_FALLBACK = False
     empty_the_pool()
     rename_schema(settings.SOUK_TEMPLATE_SCHEMA, "souk_template_away")
@@ -168,12 +175,18 @@ def test_duplicate_custom_domain_is_refused_and_leaves_nothing(make_tenant):
         ({"owner_password": "123"}, TenantErrorCode.INVALID_PASSWORD),
         ({"name": "   "}, TenantErrorCode.INVALID_NAME),
         ({"modules": ["nonexistent"]}, TenantErrorCode.UNKNOWN_MODULE),
-        ({"module_config": {"alpha": {"max_items": 0}}, "modules": ["alpha"]},
-         TenantErrorCode.INVALID_MODULE_CONFIG),
-        ({"module_config": {"alpha": {"surprise": 1}}, "modules": ["alpha"]},
-         TenantErrorCode.INVALID_MODULE_CONFIG),
-        ({"module_config": {"beta": {}}, "modules": ["alpha"]},
-         TenantErrorCode.INVALID_MODULE_CONFIG),
+        (
+            {"module_config": {"alpha": {"max_items": 0}}, "modules": ["alpha"]},
+            TenantErrorCode.INVALID_MODULE_CONFIG,
+        ),
+        (
+            {"module_config": {"alpha": {"surprise": 1}}, "modules": ["alpha"]},
+            TenantErrorCode.INVALID_MODULE_CONFIG,
+        ),
+        (
+            {"module_config": {"beta": {}}, "modules": ["alpha"]},
+            TenantErrorCode.INVALID_MODULE_CONFIG,
+        ),
         ({"branding": {"primary_colour": "red"}}, TenantErrorCode.INVALID_BRANDING),
         ({"branding": {"theme": "nope"}}, TenantErrorCode.INVALID_BRANDING),
         ({"branding": {"font": "comic"}}, TenantErrorCode.INVALID_BRANDING),

@@ -15,7 +15,7 @@ def manifest(key: str, *depends_on: str, **extra) -> ModuleManifest:
     return ModuleManifest(key=key, name=key.title(), depends_on=depends_on, **extra)
 
 
-def check_ids(*manifests: ModuleManifest) -> list[tuple[str, str]]:
+def check_ids(*manifests: ModuleManifest) -> list[tuple[str | None, str]]:
     return [(error.id, error.msg) for error in check_registry(ModuleRegistry(manifests))]
 
 

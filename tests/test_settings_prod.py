@@ -30,7 +30,11 @@ def load_prod_settings(**overrides: str | None) -> subprocess.CompletedProcess[s
             env[key] = value
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); print('started')"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

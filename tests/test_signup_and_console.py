@@ -96,13 +96,20 @@ def test_console_requires_a_second_factor(staff_user, db):
 def test_console_provisions_through_the_service(staff_client):
     response = staff_client.post(
         "/console/tenants/tenant/add/",
-        {"name": "Console Shop", "slug": "console-shop", "owner_email": "o@console.example",
-         "theme": "base", "modules": ["alpha"], "custom_domains": "console-shop.example"},
+        {
+            "name": "Console Shop",
+            "slug": "console-shop",
+            "owner_email": "o@console.example",
+            "theme": "base",
+            "modules": ["alpha"],
+            "custom_domains": "console-shop.example",
+        },
     )
     assert response.status_code == 302, response.content[:2000]
     tenant = Tenant.objects.get(slug="console-shop")
     assert sorted(tenant.domains.values_list("domain", flat=True)) == [
-        "console-shop.example", "console-shop.souk.test"
+        "console-shop.example",
+        "console-shop.souk.test",
     ]
     listing = staff_client.get("/console/tenants/tenant/")
     assert b"Console Shop" in listing.content

@@ -75,3 +75,6 @@ class LoginHandoff(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"sign-in ticket for user {self.user_id}"

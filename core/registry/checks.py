@@ -68,7 +68,7 @@ def _cycle_errors(registry: ModuleRegistry) -> list[checks.CheckMessage]:
         if key in done:
             return
         if key in visiting:
-            cycle = [*visiting[visiting.index(key):], key]
+            cycle = [*visiting[visiting.index(key) :], key]
             if frozenset(cycle) not in reported:
                 reported.add(frozenset(cycle))
                 errors.append(

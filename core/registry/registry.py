@@ -74,10 +74,14 @@ def load_manifest(package: str) -> ModuleManifest:
     try:
         module = importlib.import_module(f"{package}.manifest")
     except ImportError as exc:
-        raise ImproperlyConfigured(f"Module {package!r} has no importable manifest.py: {exc}")
+        raise ImproperlyConfigured(
+            f"Module {package!r} has no importable manifest.py: {exc}"
+        ) from exc
     manifest = getattr(module, "manifest", None)
     if not isinstance(manifest, ModuleManifest):
-        raise ImproperlyConfigured(f"{package}.manifest must define `manifest = ModuleManifest(...)`")
+        raise ImproperlyConfigured(
+            f"{package}.manifest must define `manifest = ModuleManifest(...)`"
+        )
     if not KEY_PATTERN.match(manifest.key):
         raise ImproperlyConfigured(f"Module key {manifest.key!r} in {package} is not a valid key")
     object.__setattr__(manifest, "package", package)

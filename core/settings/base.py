@@ -92,9 +92,34 @@ SOUK_PROVISION_MIGRATE_FALLBACK = env_bool("SOUK_PROVISION_MIGRATE_FALLBACK", Tr
 SOUK_MIGRATE_PARALLEL = env_int("SOUK_MIGRATE_PARALLEL", 4)
 SOUK_RESERVED_SLUGS = frozenset(
     {
-        "www", "api", "admin", "console", "platform", "public", "static", "media", "mail",
-        "smtp", "ftp", "app", "apps", "help", "support", "status", "docs", "blog", "billing",
-        "souk", "localhost", "test", "template", "pool", "system", "root", "assets", "cdn",
+        "www",
+        "api",
+        "admin",
+        "console",
+        "platform",
+        "public",
+        "static",
+        "media",
+        "mail",
+        "smtp",
+        "ftp",
+        "app",
+        "apps",
+        "help",
+        "support",
+        "status",
+        "docs",
+        "blog",
+        "billing",
+        "souk",
+        "localhost",
+        "test",
+        "template",
+        "pool",
+        "system",
+        "root",
+        "assets",
+        "cdn",
     }
 )
 
@@ -214,9 +239,7 @@ TEMPLATES = [
 ]
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [
-    (f"themes/{theme}", THEMES_DIR / theme / "static") for theme in SOUK_THEMES
-]
+STATICFILES_DIRS = [(f"themes/{theme}", THEMES_DIR / theme / "static") for theme in SOUK_THEMES]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
 

@@ -17,25 +17,33 @@ def unsafe_settings() -> list[str]:
     if DEBUG:
         problems.append("DEBUG is on: set DEBUG=false.")
     if not SECRET_KEY or SECRET_KEY == INSECURE_SECRET_KEY or len(SECRET_KEY) < 50:
-        problems.append("SECRET_KEY is missing, the development default or shorter than 50 "
-                        "characters: set SECRET_KEY to a long random value.")
+        problems.append(
+            "SECRET_KEY is missing, the development default or shorter than 50 "
+            "characters: set SECRET_KEY to a long random value."
+        )
     if not PLATFORM_DOMAIN or PLATFORM_DOMAIN == "localhost":
-        problems.append("PLATFORM_DOMAIN is missing or localhost: set PLATFORM_DOMAIN to the "
-                        "platform's public host name.")
+        problems.append(
+            "PLATFORM_DOMAIN is missing or localhost: set PLATFORM_DOMAIN to the "
+            "platform's public host name."
+        )
     if not ALLOWED_HOSTS:
-        problems.append("ALLOWED_HOSTS is missing: set ALLOWED_HOSTS (comma-separated; tenant "
-                        "custom domains need '*' or a list, the tenant middleware 404s unknown "
-                        "hosts).")
+        problems.append(
+            "ALLOWED_HOSTS is missing: set ALLOWED_HOSTS (comma-separated; tenant "
+            "custom domains need '*' or a list, the tenant middleware 404s unknown "
+            "hosts)."
+        )
     if not env_str("REDIS_URL"):
-        problems.append("REDIS_URL is missing: production needs Redis for cache, rate limits "
-                        "and Celery.")
+        problems.append(
+            "REDIS_URL is missing: production needs Redis for cache, rate limits and Celery."
+        )
     return problems
 
 
 _problems = unsafe_settings()
 if _problems:
-    raise ImproperlyConfigured("Refusing to start with unsafe production settings:\n- "
-                               + "\n- ".join(_problems))
+    raise ImproperlyConfigured(
+        "Refusing to start with unsafe production settings:\n- " + "\n- ".join(_problems)
+    )
 
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

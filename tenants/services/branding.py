@@ -62,10 +62,7 @@ def write_branding(*, tenant: Tenant, display_name: str, spec: BrandingSpec) -> 
 def update_branding(*, tenant: Tenant, changes: dict[str, object]) -> Branding:
     """Apply some branding fields, re-validating the whole set."""
     branding = Branding.objects.get(tenant=tenant)
-    current = {
-        name: getattr(branding, name)
-        for name in BrandingSpec.model_fields
-    }
+    current = {name: getattr(branding, name) for name in BrandingSpec.model_fields}
     current["logo_url"] = current["logo_url"] or None
     display_name = str(changes.pop("display_name", branding.display_name))
     spec = parse_branding({**current, **changes})

@@ -10,7 +10,9 @@ from tenants.validation import clean_custom_domain
 
 
 def _domain_of(tenant: Tenant, domain: str) -> Domain:
-    found = Domain.objects.filter(tenant=tenant, domain=domain.strip().lower()).first()
+    found: Domain | None = Domain.objects.filter(
+        tenant=tenant, domain=domain.strip().lower()
+    ).first()
     if found is None:
         raise TenantError(
             TenantErrorCode.DOMAIN_NOT_FOUND,
@@ -32,7 +34,7 @@ def add_domain(*, tenant: Tenant, domain: str, is_primary: bool = False) -> Doma
         )
     try:
         with transaction.atomic():
-            created = Domain.objects.create(
+            created: Domain = Domain.objects.create(
                 tenant=tenant, domain=cleaned, is_primary=False, is_custom=True
             )
     except IntegrityError:

@@ -83,9 +83,7 @@ def _clear_tenant_cache() -> None:
         delete_pattern("*")  # tenant-aware key function scopes the pattern to this schema
 
 
-def update_tenant(
-    *, tenant: Tenant, name: str, plan: Plan | None, owner_email: str
-) -> Tenant:
+def update_tenant(*, tenant: Tenant, name: str, plan: Plan | None, owner_email: str) -> Tenant:
     name = name.strip()
     if not name or len(name) > 120:
         raise TenantError(

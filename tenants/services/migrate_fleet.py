@@ -91,7 +91,9 @@ def _migrate_one(schema_name: str) -> tuple[str, str | None]:
     return schema_name, None
 
 
-def migrate_fleet(*, schemas: Iterable[str] | None = None, parallel: int | None = None) -> FleetMigration:
+def migrate_fleet(
+    *, schemas: Iterable[str] | None = None, parallel: int | None = None
+) -> FleetMigration:
     """Public first (shared apps), then every tenant-side schema that is behind."""
     result = FleetMigration()
     all_schemas = list(schemas) if schemas is not None else fleet_schemas()

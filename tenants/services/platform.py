@@ -12,6 +12,7 @@ from tenants.models import Domain, Tenant
 
 def ensure_platform_tenant() -> Tenant:
     """Idempotent: the public tenant exists and PLATFORM_DOMAIN is its primary domain."""
+    tenant: Tenant
     tenant, _ = Tenant.objects.get_or_create(
         schema_name="public", defaults={"slug": "platform", "name": "Souk platform"}
     )

@@ -118,9 +118,7 @@ def provision_tenant(
             status=409,
         ) from exc
     elapsed_ms = (time.perf_counter() - started) * 1000
-    logger.info(
-        "provisioned tenant %s from %s in %.1f ms", schema_name, source, elapsed_ms
-    )
+    logger.info("provisioned tenant %s from %s in %.1f ms", schema_name, source, elapsed_ms)
     # Refill in a worker, never in this request; eagerly run tasks (the embedded demo) would
     # do it in the request, so there the pool is topped up by `fill_schema_pool` instead.
     if not settings.CELERY_TASK_ALWAYS_EAGER:

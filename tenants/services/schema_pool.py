@@ -13,7 +13,7 @@ from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
 
 from tenants.models import PooledSchema
-from tenants.schemas_sql import create_schema, drop_schema, rename_schema
+from tenants.schemas_sql import create_schema, drop_schema, rename_schema, use_public_schema
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def migrate_schema(schema_name: str) -> None:
     call_command(
         "migrate_schemas", schema_name=schema_name, tenant=True, interactive=False, verbosity=0
     )
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 def ensure_template_schema() -> bool:
@@ -48,7 +48,7 @@ def ensure_template_schema() -> bool:
 def clone_template(new_schema: str) -> None:
     """Copy the template's structure and rows (migration records, content types)."""
     CloneSchema().clone_schema(settings.SOUK_TEMPLATE_SCHEMA, new_schema, "DATA")
-    connection.set_schema_to_public()
+    use_public_schema()
 
 
 def create_migrated_schema(new_schema: str) -> None:

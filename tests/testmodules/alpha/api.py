@@ -5,7 +5,8 @@ from ninja.pagination import paginate
 
 from api.pagination import CursorPagination
 from core.schemas import StrictSchema
-from tenants.selectors import module_settings
+from tenants.selectors import current_tenant, module_settings
+from tests.testmodules.alpha.manifest import AlphaSettings
 from tests.testmodules.alpha.models import AlphaItem
 
 router = Router()
@@ -34,8 +35,10 @@ def create_item(request: HttpRequest, payload: ItemIn):
 
 
 @router.get("/greeting")
-def greeting(request: HttpRequest):
-    return {"greeting": module_settings(request.tenant, "alpha").greeting}
+def greeting(request: HttpRequest) -> dict[str, str]:
+    settings = module_settings(current_tenant(request), "alpha")
+    assert isinstance(settings, AlphaSettings)
+    return {"greeting": settings.greeting}
 
 
 class CacheIn(StrictSchema):

@@ -1,9 +1,11 @@
 from django.http import HttpRequest
 from ninja import Router
 
+from tenants.selectors import current_tenant
+
 router = Router()
 
 
 @router.get("/ping")
-def ping(request: HttpRequest):
-    return {"module": "beta", "tenant": request.tenant.slug}
+def ping(request: HttpRequest) -> dict[str, str]:
+    return {"module": "beta", "tenant": current_tenant(request).slug}

@@ -1,0 +1,110 @@
+"""`make demo`: platform staff, plans, a warm pool and two demo marketplaces that look and sell
+differently. Idempotent: running it again keeps what exists."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.accounts.models import Role, User
+from core.registry import get_registry
+from tenants.models import Domain, Plan, Tenant
+from tenants.services import fill_schema_pool, provision_tenant
+
+STAFF_EMAIL = "staff@souk.localhost"
+STAFF_PASSWORD = "souk-demo-staff"
+STAFF_BACKUP_CODE = "demo-2fa-code"
+OWNER_PASSWORD = "souk-demo-owner"
+
+
+def _demo_marketplaces() -> list[dict[str, Any]]:
+    installed = [manifest.key for manifest in get_registry()]
+    return [
+        {
+            "slug": "byte-bazaar",
+            "name": "Byte Bazaar",
+            "modules": installed,
+            "branding": {
+                "theme": "bazaar",
+                "tagline": "Software, downloads and courses from independent makers",
+                "primary_colour": "#7a1f5c",
+                "accent_colour": "#f2a541",
+                "background_colour": "#fffaf3",
+                "text_colour": "#2b1a24",
+                "font": "serif",
+            },
+        },
+        {
+            "slug": "consult-corner",
+            "name": "Consult Corner",
+            "modules": None,  # the modules that are on by default
+            "branding": {
+                "theme": "base",
+                "tagline": "Book experts by the hour",
+                "primary_colour": "#0b7a75",
+                "accent_colour": "#ffd166",
+                "font": "rounded",
+            },
+        },
+    ]
+
+
+class Command(BaseCommand):
+    help = "Provision the demo fleet (staff, plans, two marketplaces) and print where to go."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        Plan.objects.get_or_create(
+            slug="starter",
+            defaults={"name": "Starter", "is_default": True, "monthly_price_minor": 0},
+        )
+        Plan.objects.get_or_create(
+            slug="growth", defaults={"name": "Growth", "monthly_price_minor": 4900}
+        )
+        self._staff()
+        fill_schema_pool()
+        port = "8000"
+        lines = [
+            "",
+            "Souk demo is ready.",
+            f"  Platform (open a marketplace): http://{settings.PLATFORM_DOMAIN}:{port}/",
+            f"  Staff console: http://{settings.PLATFORM_DOMAIN}:{port}/console/",
+            f"    {STAFF_EMAIL} / {STAFF_PASSWORD}, second factor: choose the backup-code "
+            f"device and enter {STAFF_BACKUP_CODE} (single use; re-run `make demo` for a new one)",
+        ]
+        for spec in _demo_marketplaces():
+            tenant = Tenant.objects.filter(slug=spec["slug"]).first()
+            if tenant is None:
+                tenant = provision_tenant(
+                    slug=spec["slug"],
+                    name=spec["name"],
+                    owner_email=f"owner@{spec['slug']}.localhost",
+                    owner_password=OWNER_PASSWORD,
+                    modules=spec["modules"],
+                    branding=spec["branding"],
+                ).tenant
+            domain = Domain.objects.get(tenant=tenant, is_primary=True).domain
+            modules = ", ".join(
+                tenant.modules.filter(is_enabled=True).values_list("key", flat=True)
+            )
+            lines.append(
+                f"  {tenant.name} ({spec['branding']['theme']} theme; modules: "
+                f"{modules or 'none installed yet'}): http://{domain}:{port}/  "
+                f"owner@{spec['slug']}.localhost / {OWNER_PASSWORD}"
+            )
+        fill_schema_pool()
+        self.stdout.write("\n".join(lines) + "\n")
+
+    def _staff(self) -> None:
+        staff = User.objects.filter(email=STAFF_EMAIL).first()
+        if staff is None:
+            staff = User.objects.create_superuser(STAFF_EMAIL, STAFF_PASSWORD)
+        staff.role = Role.STAFF
+        staff.save(update_fields=["role"])
+        TOTPDevice.objects.get_or_create(user=staff, name="Authenticator app")
+        backup, _ = StaticDevice.objects.get_or_create(user=staff, name="Backup codes")
+        backup.token_set.all().delete()
+        backup.token_set.create(token=STAFF_BACKUP_CODE)
