@@ -23,6 +23,7 @@ from tenants import services
 from tenants.errors import TenantError
 from tenants.models import Branding, Domain, Plan, Tenant, TenantModule, Theme
 from tenants.selectors import tenants_for_listing
+from tenants.services.branding import BrandingSpec, parse_branding
 
 
 class ConsoleSite(OTPAdminSite):
@@ -129,6 +130,9 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         tenant: Tenant = form.instance
+        # The rows are written by the services, not formset.save(); the admin's change message
+        # still reads these.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for row in formset.forms:
             if not row.has_changed() or not hasattr(row, "cleaned_data"):
                 continue
@@ -175,14 +179,41 @@ class PlanAdmin(admin.ModelAdmin[Plan]):
     list_display = ("name", "slug", "monthly_price_minor", "currency", "is_default")
 
 
+BRANDING_FIELDS = ("display_name", *BrandingSpec.model_fields)
+
+
+class BrandingForm(forms.ModelForm[Branding]):
+    logo_url = forms.URLField(required=False, assume_scheme="https")
+
+    class Meta:
+        model = Branding
+        fields = BRANDING_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        spec = {name: cleaned.get(name) for name in BrandingSpec.model_fields}
+        spec["logo_url"] = spec["logo_url"] or None
+        try:
+            parse_branding(spec)
+        except TenantError as error:
+            raise forms.ValidationError(
+                [f"{d['field']}: {d['message']}" for d in error.details or []] or error.message
+            ) from None
+        return cleaned
+
+
 @admin.register(Branding, site=console)
 class BrandingAdmin(admin.ModelAdmin[Branding]):
+    form = BrandingForm
     list_display = ("display_name", "theme", "primary_colour")
     list_filter = ("theme",)
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # provisioning creates every tenant's branding
+
     def save_model(self, request: HttpRequest, obj: Branding, form: Any, change: bool) -> None:
-        fields = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.update_branding(tenant=obj.tenant, changes=fields)
+        changes = {name: form.cleaned_data[name] for name in form.changed_data}
+        services.update_branding(tenant=obj.tenant, changes=changes)
 
 
 @admin.register(User, site=console)

@@ -193,3 +193,18 @@ def test_csrf_is_required_for_session_writes(staff_user, db):
     assert response.status_code in {401, 403}
     assert "error" in response.json()
     assert not Tenant.objects.filter(slug="csrf-shop").exists()
+
+
+def test_tenant_list_query_count_does_not_grow_with_page_size(staff_client, make_tenant):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for index in range(6):
+        make_tenant(f"count-shop-{index}", custom_domains=[f"count-{index}.example"])
+    counts = []
+    for limit in (1, 6):
+        with CaptureQueriesContext(connection) as queries:
+            items = staff_client.get(f"/api/platform/v1/tenants?limit={limit}").json()["items"]
+        assert len(items) == limit
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -117,3 +117,67 @@ def test_console_provisions_through_the_service(staff_client):
 
 def test_console_is_not_on_tenant_hosts(client_for, tenant_a):
     assert client_for(tenant_a).get("/console/").status_code == 404
+
+
+def test_console_branding_edit_is_validated_and_saved_through_the_service(
+    staff_client, tenant_a
+):
+    url = f"/console/tenants/branding/{tenant_a.branding.pk}/change/"
+    form = {
+        "display_name": "Alpha Market",
+        "theme": "bazaar",
+        "tagline": "",
+        "logo_url": "",
+        "primary_colour": "#zzzzzz",
+        "accent_colour": "#f5a623",
+        "background_colour": "#ffffff",
+        "text_colour": "#1b1f24",
+        "font": "system",
+    }
+    refused = staff_client.post(url, form)
+    assert refused.status_code == 200
+    assert b"primary_colour" in refused.content
+    tenant_a.branding.refresh_from_db()
+    assert tenant_a.branding.theme == "base"
+
+    saved = staff_client.post(url, {**form, "primary_colour": "#00aa00"})
+    assert saved.status_code == 302
+    tenant_a.branding.refresh_from_db()
+    assert (tenant_a.branding.theme, tenant_a.branding.primary_colour) == ("bazaar", "#00aa00")
+
+
+def test_console_switches_modules_through_the_service(staff_client, tenant_a):
+    from tenants.models import TenantModule
+
+    url = f"/console/tenants/tenant/{tenant_a.pk}/change/"
+    page = staff_client.get(url)
+    assert page.status_code == 200
+    alpha_row = TenantModule.objects.get(tenant=tenant_a, key="alpha")
+    data = {
+        "name": "Alpha Market",
+        "plan": "",
+        "owner_email": "owner@alpha-market.example",
+        "domains-TOTAL_FORMS": "1",
+        "domains-INITIAL_FORMS": "1",
+        "domains-0-id": str(tenant_a.domains.get().pk),
+        "domains-0-tenant": str(tenant_a.pk),
+        "domains-0-domain": "alpha-market.souk.test",
+        "domains-0-is_primary": "on",
+        "modules-TOTAL_FORMS": "2",
+        "modules-INITIAL_FORMS": "1",
+        "modules-0-id": str(alpha_row.pk),
+        "modules-0-tenant": str(tenant_a.pk),
+        "modules-0-key": "alpha",
+        "modules-0-is_enabled": "on",
+        "modules-0-config": '{"greeting": "ahoy", "max_items": 10}',
+        "modules-1-tenant": str(tenant_a.pk),
+        "modules-1-key": "beta",
+        "modules-1-is_enabled": "on",
+        "modules-1-config": "{}",
+    }
+    response = staff_client.post(url, data)
+    assert response.status_code == 302, response.content[:3000]
+    assert dict(
+        TenantModule.objects.filter(tenant=tenant_a).values_list("key", "is_enabled")
+    ) == {"alpha": True, "beta": True}
+    assert TenantModule.objects.get(tenant=tenant_a, key="alpha").config["greeting"] == "ahoy"

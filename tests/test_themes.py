@@ -72,3 +72,11 @@ def test_branding_values_cannot_inject_css_or_html(tenant_a):
 
     with pytest.raises(TenantError):
         update_branding(tenant=tenant_a, changes={"primary_colour": "red;}</style><script>"})
+
+
+def test_home_page_query_count_is_pinned(client_for, tenant_b, django_assert_max_num_queries):
+    client = client_for(tenant_b)
+    client.get("/")
+    # host -> tenant + branding, enabled modules, plus django-tenants' search_path SETs.
+    with django_assert_max_num_queries(5):
+        assert client.get("/").status_code == 200
