@@ -119,9 +119,7 @@ def test_console_is_not_on_tenant_hosts(client_for, tenant_a):
     assert client_for(tenant_a).get("/console/").status_code == 404
 
 
-def test_console_branding_edit_is_validated_and_saved_through_the_service(
-    staff_client, tenant_a
-):
+def test_console_branding_edit_is_validated_and_saved_through_the_service(staff_client, tenant_a):
     url = f"/console/tenants/branding/{tenant_a.branding.pk}/change/"
     form = {
         "display_name": "Alpha Market",
@@ -177,7 +175,8 @@ def test_console_switches_modules_through_the_service(staff_client, tenant_a):
     }
     response = staff_client.post(url, data)
     assert response.status_code == 302, response.content[:3000]
-    assert dict(
-        TenantModule.objects.filter(tenant=tenant_a).values_list("key", "is_enabled")
-    ) == {"alpha": True, "beta": True}
+    assert dict(TenantModule.objects.filter(tenant=tenant_a).values_list("key", "is_enabled")) == {
+        "alpha": True,
+        "beta": True,
+    }
     assert TenantModule.objects.get(tenant=tenant_a, key="alpha").config["greeting"] == "ahoy"
