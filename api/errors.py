@@ -51,7 +51,10 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_response(request, exc.status, str(exc.code), exc.message, exc.details)
+    response = error_response(request, exc.status, str(exc.code), exc.message, exc.details)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:

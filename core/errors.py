@@ -13,12 +13,20 @@ class DomainError(Exception):
     status: int = 400
 
     def __init__(
-        self, code: StrEnum, message: str, *, details: Any = None, status: int | None = None
+        self,
+        code: StrEnum,
+        message: str,
+        *,
+        details: Any = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.details = details
+        # Extra response headers, e.g. Retry-After on 429.
+        self.headers = headers or {}
         if status is not None:
             self.status = status
 
