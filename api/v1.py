@@ -7,7 +7,9 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 from ninja import NinjaAPI, Router
 
+from api.auth import user_auth
 from api.errors import install_error_handlers
+from core.accounts.api import auth_router, me_router, operator_users_router
 from core.registry import get_registry
 from tenants.api import marketplace_router
 
@@ -23,6 +25,11 @@ def build_api() -> NinjaAPI:
     )
     install_error_handlers(api)
     api.add_router("/marketplace", marketplace_router, tags=["marketplace"])
+    api.add_router("/auth", auth_router, tags=["auth"])
+    api.add_router("/me", me_router, auth=user_auth, tags=["me"])
+    api.add_router(
+        "/operator/users", operator_users_router, auth=user_auth, tags=["operator"]
+    )
     for manifest in get_registry():
         if manifest.router:
             router: Router = import_string(manifest.router)

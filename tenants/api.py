@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from api.pagination import CursorPagination
+from core.pagination import CursorPagination
 from tenants import services
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Plan, Tenant, TenantStatus

@@ -53,6 +53,8 @@ class Tenant(TenantMixin):
     suspended_reason = models.CharField(max_length=300, blank=True)
     owner_email = models.EmailField(blank=True)
     default_currency = models.CharField(max_length=3, default="USD")
+    # Operators and staff always need a second factor; sellers when this is on.
+    seller_two_factor_required = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

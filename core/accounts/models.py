@@ -47,6 +47,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Django admin access (the platform console in public, a tenant's back-office later).
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    # Kept by the two-factor services beside the django-otp devices, so "is 2FA on?" costs no
+    # query on hot paths (sign-in, /me).
+    two_factor_enabled_at = models.DateTimeField(null=True, blank=True)
+    # Set by an operator (is_active goes False with it); cleared on reinstatement.
+    suspended_at = models.DateTimeField(null=True, blank=True)
+    suspended_reason = models.CharField(max_length=300, blank=True)
+    # Deleted accounts are anonymised, not removed: orders and ledger keep their buyer row.
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    # A platform staff member's support identity inside a tenant (see SupportSession).
+    is_support_agent = models.BooleanField(default=False)
 
     objects: ClassVar[UserManager] = UserManager()
 
@@ -65,6 +76,52 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_operator(self) -> bool:
         return self.role == Role.OPERATOR
+
+    @property
+    def is_email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.two_factor_enabled_at is not None
+
+
+class TokenScope(models.TextChoices):
+    """What a personal access token may do; a session may do everything its user may."""
+
+    READ = "read", "Read your account and data"
+    WRITE = "write", "Change your account and data"
+    SELLER = "seller", "Act as your seller account"
+    OPERATOR = "operator", "Operate the marketplace"
+
+
+class PersonalAccessToken(models.Model):
+    """``souk_pat_<prefix>_<secret>``: shown once; only a SHA-256 of the whole token is kept
+    (the secret has 256 bits of entropy, so a slow hash would add nothing)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=12, unique=True)
+    token_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    # Made from a session that passed two-factor verification.
+    is_two_factor_verified = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_live_token_name_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
 
 
 class LoginHandoff(models.Model):

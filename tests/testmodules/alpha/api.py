@@ -3,7 +3,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
 
-from api.pagination import CursorPagination
+from core.pagination import CursorPagination
 from core.schemas import StrictSchema
 from tenants.selectors import current_tenant, module_settings
 from tests.testmodules.alpha.manifest import AlphaSettings

@@ -1,0 +1,176 @@
+"""Personal access tokens: many per user, named, scoped, shown once, stored hashed, revocable,
+optionally expiring. Lookups are cached briefly; revocation clears the cache at once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.accounts.errors import AccountError, AccountErrorCode
+from core.accounts.models import PersonalAccessToken, TokenScope, User
+from core.accounts.services.two_factor import has_two_factor
+
+TOKEN_PREFIX = "souk_pat_"
+CACHE_SECONDS = 60
+LAST_USED_RESOLUTION_SECONDS = 300
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    token: PersonalAccessToken
+    raw: str  # shown to the user once, never stored
+
+
+@dataclass(frozen=True)
+class TokenIdentity:
+    """What a request authenticated by a token may do."""
+
+    token_id: int
+    user_id: int
+    scopes: frozenset[str]
+    is_two_factor_verified: bool
+    expires_at: datetime | None
+
+
+def _hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _cache_key(token_hash: str) -> str:
+    return f"pat:{token_hash}"
+
+
+def clean_scopes(scopes: Iterable[str]) -> list[str]:
+    chosen = sorted(set(scopes))
+    unknown = [scope for scope in chosen if scope not in TokenScope.values]
+    if unknown or not chosen:
+        raise AccountError(
+            AccountErrorCode.INVALID_SCOPE,
+            f"Choose scopes from: {', '.join(TokenScope.values)}.",
+            details={"field": "scopes", "unknown": unknown},
+            status=422,
+        )
+    return chosen
+
+
+def create_token(
+    *,
+    user: User,
+    name: str,
+    scopes: Iterable[str],
+    expires_at: datetime | None,
+    is_two_factor_verified: bool,
+) -> IssuedToken:
+    """A user with two-factor on can only make tokens from a verified session, so a token is
+    never a way around the second factor."""
+    name = " ".join(name.split())
+    if not name or len(name) > 80:
+        raise AccountError(
+            AccountErrorCode.INVALID_TOKEN_NAME,
+            "Give the token a name of 1-80 characters.",
+            details={"field": "name"},
+            status=422,
+        )
+    chosen = clean_scopes(scopes)
+    if has_two_factor(user) and not is_two_factor_verified:
+        raise AccountError(
+            AccountErrorCode.TWO_FACTOR_REQUIRED,
+            "Verify your second factor in this session before creating a token.",
+            status=403,
+        )
+    if expires_at is not None and expires_at <= timezone.now():
+        raise AccountError(
+            AccountErrorCode.INVALID_EXPIRY,
+            "The expiry must be in the future.",
+            details={"field": "expires_at"},
+            status=422,
+        )
+    prefix = secrets.token_hex(6)
+    raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
+    try:
+        with transaction.atomic():
+            token = PersonalAccessToken.objects.create(
+                user=user,
+                name=name,
+                prefix=prefix,
+                token_hash=_hash(raw),
+                scopes=chosen,
+                expires_at=expires_at,
+                is_two_factor_verified=is_two_factor_verified,
+            )
+    except IntegrityError:
+        raise AccountError(
+            AccountErrorCode.TOKEN_NAME_TAKEN,
+            f"You already have a token called '{name}'.",
+            details={"field": "name"},
+            status=409,
+        ) from None
+    return IssuedToken(token=token, raw=raw)
+
+
+def revoke_token(*, user: User, token_id: int) -> PersonalAccessToken:
+    token = PersonalAccessToken.objects.filter(
+        pk=token_id, user=user, revoked_at__isnull=True
+    ).first()
+    if token is None:
+        raise AccountError(AccountErrorCode.TOKEN_NOT_FOUND, "No such token.", status=404)
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    cache.delete(_cache_key(token.token_hash))
+    return token
+
+
+def revoke_all_tokens(*, user: User) -> None:
+    for token in PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True):
+        cache.delete(_cache_key(token.token_hash))
+    PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+def identify_token(raw: str) -> TokenIdentity | None:
+    """The token's identity, or None for unknown, revoked or expired tokens. Cached per tenant
+    (tenant-aware cache keys) for a minute; revocation deletes the entry."""
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        return None
+    token_hash = _hash(raw)
+    cached: dict[str, Any] | None = cache.get(_cache_key(token_hash))
+    if cached is None:
+        prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
+        token = PersonalAccessToken.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
+        if token is None or not hmac.compare_digest(token.token_hash, token_hash):
+            return None
+        cached = {
+            "token_id": token.pk,
+            "user_id": token.user_id,
+            "scopes": list(token.scopes),
+            "is_two_factor_verified": token.is_two_factor_verified,
+            "expires_at": token.expires_at,
+        }
+        cache.set(_cache_key(token_hash), cached, CACHE_SECONDS)
+    identity = TokenIdentity(
+        token_id=cached["token_id"],
+        user_id=cached["user_id"],
+        scopes=frozenset(cached["scopes"]),
+        is_two_factor_verified=cached["is_two_factor_verified"],
+        expires_at=cached["expires_at"],
+    )
+    if identity.expires_at is not None and identity.expires_at <= timezone.now():
+        return None
+    _touch(identity.token_id)
+    return identity
+
+
+def _touch(token_id: int) -> None:
+    """last_used_at to within five minutes, without a write on every request."""
+    if cache.add(f"pat-used:{token_id}", 1, LAST_USED_RESOLUTION_SECONDS):
+        PersonalAccessToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())

@@ -1,0 +1,71 @@
+"""Checks of identity input: e-mail addresses, names and passwords."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from core.accounts.errors import AccountError, AccountErrorCode
+from core.accounts.models import User
+
+# Characters that make a name display as something else: bidi overrides and invisible joiners.
+_DECEPTIVE = {
+    *(chr(c) for c in range(0x202A, 0x202F)),
+    *(chr(c) for c in range(0x2066, 0x206A)),
+    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e",
+}
+
+
+def clean_email(raw: str, *, field: str = "email") -> str:
+    email = unicodedata.normalize("NFKC", raw).strip().lower()
+    if any(char in _DECEPTIVE or unicodedata.category(char) == "Cc" for char in email):
+        raise AccountError(
+            AccountErrorCode.INVALID_EMAIL,
+            "The e-mail address contains invisible or control characters.",
+            details={"field": field},
+            status=422,
+        )
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise AccountError(
+            AccountErrorCode.INVALID_EMAIL,
+            "Enter a valid e-mail address.",
+            details={"field": field},
+            status=422,
+        ) from None
+    return email
+
+
+def clean_name(raw: str, *, field: str = "full_name") -> str:
+    name = " ".join(unicodedata.normalize("NFKC", raw).split())
+    if len(name) > 150:
+        raise AccountError(
+            AccountErrorCode.INVALID_NAME,
+            "Names can be at most 150 characters.",
+            details={"field": field},
+            status=422,
+        )
+    if any(char in _DECEPTIVE or unicodedata.category(char) in {"Cc", "Cf"} for char in name):
+        raise AccountError(
+            AccountErrorCode.INVALID_NAME,
+            "The name contains invisible, control or direction-changing characters.",
+            details={"field": field},
+            status=422,
+        )
+    return name
+
+
+def check_password_strength(password: str, *, user: User, field: str = "password") -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise AccountError(
+            AccountErrorCode.WEAK_PASSWORD,
+            " ".join(exc.messages),
+            details={"field": field, "problems": exc.messages},
+            status=422,
+        ) from None

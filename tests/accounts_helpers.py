@@ -1,0 +1,60 @@
+"""Helpers for identity tests: users in a tenant's schema, TOTP codes, JSON calls."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core import mail
+from django.test import Client
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tenants.utils import schema_context
+
+from core.accounts.models import Role, User
+from core.accounts.services.two_factor import confirm_totp_enrolment, start_totp_enrolment
+from tenants.models import Tenant
+
+PASSWORD = "a long and fine passphrase"
+
+
+def make_user(tenant: Tenant, email: str, role: str = Role.BUYER, **fields: Any) -> User:
+    with schema_context(tenant.schema_name):
+        return User.objects.create_user(email, PASSWORD, role=role, **fields)
+
+
+def current_code(device: TOTPDevice, offset_steps: int = 0) -> str:
+    """The code an authenticator app shows now (or ``offset_steps`` steps away)."""
+    value = totp(
+        device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset_steps
+    )
+    return f"{value:0{device.digits}d}"
+
+
+def enrol_two_factor(tenant: Tenant, user: User) -> tuple[TOTPDevice, list[str]]:
+    with schema_context(tenant.schema_name):
+        enrolment = start_totp_enrolment(user=user)
+        codes = confirm_totp_enrolment(user=user, code=current_code(enrolment.device))
+        device = TOTPDevice.objects.get(pk=enrolment.device.pk)
+        # The enrolment used this step's code; a sign-in in the same step needs the next one.
+        device.last_t = -1
+        device.save(update_fields=["last_t"])
+        user.refresh_from_db()
+        return device, codes
+
+
+def call(client: Client, method: str, path: str, body: Any = None, **headers: str) -> Any:
+    data = None if body is None else json.dumps(body)
+    return getattr(client, method)(
+        "/api/v1" + path, data, content_type="application/json", headers=headers or None
+    )
+
+
+def sign_in(client: Client, email: str, password: str = PASSWORD) -> Any:
+    return call(client, "post", "/auth/login", {"email": email, "password": password})
+
+
+def last_link(prefix: str) -> str:
+    body = mail.outbox[-1].body
+    start = body.index(prefix)
+    return body[start:].split()[0]
