@@ -267,4 +267,4 @@ def test_account_deletion_anonymises_and_ends_access(client_for, tenant_a):
         assert not row.has_usable_password()
     assert sign_in(client, "ann@example.com").status_code == 401
     bearer = client_for(tenant_a)
-    assert call(bearer, "get", "/me", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    assert call(bearer, "get", "/me", Authorization=f"Bearer {token}").status_code == 401
