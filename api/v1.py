@@ -27,9 +27,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/marketplace", marketplace_router, tags=["marketplace"])
     api.add_router("/auth", auth_router, tags=["auth"])
     api.add_router("/me", me_router, auth=user_auth, tags=["me"])
-    api.add_router(
-        "/operator/users", operator_users_router, auth=user_auth, tags=["operator"]
-    )
+    api.add_router("/operator/users", operator_users_router, auth=user_auth, tags=["operator"])
     for manifest in get_registry():
         if manifest.router:
             router: Router = import_string(manifest.router)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from pydantic import BaseModel
 
 from core.registry import ModuleManifest, get_registry
+from core.schema import current_schema_name
 from tenants.models import Tenant, TenantModule
 
 _ENABLED_ATTR = "_souk_enabled_modules"
@@ -39,6 +41,14 @@ def enabled_modules(tenant: Tenant) -> dict[str, dict[str, Any]]:
 
 def enabled_module_keys(tenant: Tenant) -> frozenset[str]:
     return frozenset(enabled_modules(tenant))
+
+
+def current_schema_enabled_module_keys() -> frozenset[str]:
+    """Enabled modules of the tenant the database connection is set to."""
+    tenant = getattr(connection, "tenant", None)
+    if not isinstance(tenant, Tenant):  # schema_context() sets a stand-in with no row
+        tenant = Tenant.objects.filter(schema_name=current_schema_name()).first()
+    return enabled_module_keys(tenant) if tenant is not None else frozenset()
 
 
 def forget_enabled_modules(tenant: Tenant) -> None:

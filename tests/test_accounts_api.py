@@ -25,13 +25,19 @@ def test_sign_up_creates_a_buyer_signs_in_and_mails_a_verification_link(
     client = client_for(tenant_a)
     with django_capture_on_commit_callbacks(execute=True):
         response = call(
-            client, "post", "/auth/signup",
+            client,
+            "post",
+            "/auth/signup",
             {"email": " Ann@Example.COM ", "password": PASSWORD, "full_name": "Ann  Lee"},
         )
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert (body["email"], body["full_name"], body["role"]) == ("ann@example.com", "Ann Lee", "buyer")
+    assert (body["email"], body["full_name"], body["role"]) == (
+        "ann@example.com",
+        "Ann Lee",
+        "buyer",
+    )
     assert body["is_email_verified"] is False
     assert call(client, "get", "/me").json()["email"] == "ann@example.com"
     assert len(mail.outbox) == 1
@@ -46,7 +52,12 @@ def test_verification_link_verifies_once_and_only_on_its_marketplace(
     client_for, tenant_a, tenant_b, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        call(client_for(tenant_a), "post", "/auth/signup", {"email": "ann@example.com", "password": PASSWORD})
+        call(
+            client_for(tenant_a),
+            "post",
+            "/auth/signup",
+            {"email": "ann@example.com", "password": PASSWORD},
+        )
     token = last_link("http://").rstrip("/").split("/")[-1]
     make_user(tenant_b, "ann@example.com")  # same e-mail, same id space, other marketplace
 
@@ -71,12 +82,21 @@ def test_tampered_verification_token_is_refused(client_for, tenant_a):
         ({"email": "ann\u202e@example.com", "password": PASSWORD}, "invalid_email", "email"),
         ({"email": "ann@example.com", "password": "password"}, "weak_password", "password"),
         ({"email": "ann@example.com", "password": "ann@example.com"}, "weak_password", "password"),
-        ({"email": "ann@example.com", "password": PASSWORD, "full_name": "Ann\u202eecil"},
-         "invalid_name", "full_name"),
-        ({"email": "ann@example.com", "password": PASSWORD, "full_name": "A\u200bnn"},
-         "invalid_name", "full_name"),
-        ({"email": "ann@example.com", "password": PASSWORD, "full_name": "x" * 200},
-         "invalid_name", "full_name"),
+        (
+            {"email": "ann@example.com", "password": PASSWORD, "full_name": "Ann\u202eecil"},
+            "invalid_name",
+            "full_name",
+        ),
+        (
+            {"email": "ann@example.com", "password": PASSWORD, "full_name": "A\u200bnn"},
+            "invalid_name",
+            "full_name",
+        ),
+        (
+            {"email": "ann@example.com", "password": PASSWORD, "full_name": "x" * 200},
+            "invalid_name",
+            "full_name",
+        ),
     ],
 )
 def test_bad_sign_up_input_is_refused_by_field_and_saves_nothing(
@@ -96,12 +116,20 @@ def test_huge_and_malformed_payloads_are_refused(client_for, tenant_a):
     huge = call(client, "post", "/auth/signup", {"email": "a@b.co", "password": "x" * 2_000_000})
     too_long = call(client, "post", "/auth/signup", {"email": "a@b.co", "password": "x" * 300})
     assert huge.status_code == 413
-    assert too_long.status_code == 422 and too_long.json()["error"]["details"][0]["field"] == "password"
+    assert (
+        too_long.status_code == 422
+        and too_long.json()["error"]["details"][0]["field"] == "password"
+    )
 
 
 def test_duplicate_sign_up_is_a_conflict(client_for, tenant_a):
     make_user(tenant_a, "ann@example.com")
-    response = call(client_for(tenant_a), "post", "/auth/signup", {"email": "ANN@example.com", "password": PASSWORD})
+    response = call(
+        client_for(tenant_a),
+        "post",
+        "/auth/signup",
+        {"email": "ANN@example.com", "password": PASSWORD},
+    )
     assert response.status_code == 409 and response.json()["error"]["code"] == "email_taken"
 
 
@@ -122,7 +150,7 @@ def test_login_and_logout(client_for, tenant_a):
 
 def test_login_with_a_second_factor_needs_the_code(client_for, tenant_a):
     user = make_user(tenant_a, "op@example.com", role=Role.OPERATOR)
-    device, backup_codes = enrol_two_factor(tenant_a, user)
+    device, _ = enrol_two_factor(tenant_a, user)
     client = client_for(tenant_a)
 
     first = sign_in(client, "op@example.com")
@@ -155,10 +183,16 @@ def test_a_replayed_code_and_an_expired_code_are_refused(client_for, tenant_a):
 
     replay = client_for(tenant_a)
     sign_in(replay, "op@example.com")
-    assert call(replay, "post", "/auth/login/otp", {"code": code}).json()["error"]["code"] == "otp_invalid"
+    assert (
+        call(replay, "post", "/auth/login/otp", {"code": code}).json()["error"]["code"]
+        == "otp_invalid"
+    )
     expired = client_for(tenant_a)
     sign_in(expired, "op@example.com")
-    assert call(expired, "post", "/auth/login/otp", {"code": stale}).json()["error"]["code"] == "otp_invalid"
+    assert (
+        call(expired, "post", "/auth/login/otp", {"code": stale}).json()["error"]["code"]
+        == "otp_invalid"
+    )
 
 
 def test_a_backup_code_works_once(client_for, tenant_a):
@@ -220,16 +254,31 @@ def test_password_reset_flow(client_for, tenant_a, django_capture_on_commit_call
     assert len(mail.outbox) == 1
     uid, token = last_link("http://").rstrip("/").split("/")[-2:]
 
-    weak = call(client, "post", "/auth/password-reset/confirm", {"uid": uid, "token": token, "new_password": "123"})
-    done = call(client, "post", "/auth/password-reset/confirm",
-                {"uid": uid, "token": token, "new_password": "a brand new passphrase"})
-    reused = call(client, "post", "/auth/password-reset/confirm",
-                  {"uid": uid, "token": token, "new_password": "another new passphrase"})
+    weak = call(
+        client,
+        "post",
+        "/auth/password-reset/confirm",
+        {"uid": uid, "token": token, "new_password": "123"},
+    )
+    done = call(
+        client,
+        "post",
+        "/auth/password-reset/confirm",
+        {"uid": uid, "token": token, "new_password": "a brand new passphrase"},
+    )
+    reused = call(
+        client,
+        "post",
+        "/auth/password-reset/confirm",
+        {"uid": uid, "token": token, "new_password": "another new passphrase"},
+    )
 
     assert weak.json()["error"]["code"] == "weak_password"
     assert done.status_code == 204
     assert reused.json()["error"]["code"] == "reset_invalid"
-    assert sign_in(client, "ann@example.com", "a brand new passphrase").json()["status"] == "signed_in"
+    assert (
+        sign_in(client, "ann@example.com", "a brand new passphrase").json()["status"] == "signed_in"
+    )
 
 
 def test_profile_update_and_password_change_ends_other_sessions(client_for, tenant_a):
@@ -239,8 +288,12 @@ def test_profile_update_and_password_change_ends_other_sessions(client_for, tena
     sign_in(other, "ann@example.com")
 
     renamed = call(mine, "patch", "/me", {"full_name": "  Ann   Lee "})
-    changed = call(mine, "post", "/me/password",
-                   {"current_password": PASSWORD, "new_password": "a brand new passphrase"})
+    changed = call(
+        mine,
+        "post",
+        "/me/password",
+        {"current_password": PASSWORD, "new_password": "a brand new passphrase"},
+    )
 
     assert renamed.json()["full_name"] == "Ann Lee"
     assert changed.status_code == 204
@@ -262,7 +315,9 @@ def test_account_deletion_anonymises_and_ends_access(client_for, tenant_a):
     with schema_context(tenant_a.schema_name):
         row = User.objects.get(pk=user.pk)  # kept for orders and the ledger
         assert (row.email, row.full_name, row.is_active) == (
-            f"deleted-{user.pk}@deleted.invalid", "", False
+            f"deleted-{user.pk}@deleted.invalid",
+            "",
+            False,
         )
         assert not row.has_usable_password()
     assert sign_in(client, "ann@example.com").status_code == 401

@@ -69,8 +69,8 @@ def test_fulfilment_hooks_are_found_by_product_type_and_run_in_the_tenant_schema
     class Line:
         pk = 42
 
-    fulfil = get_registry().fulfil_hook("alpha")
-    revoke = get_registry().revoke_hook("alpha")
+    fulfil = get_registry().fulfil_hook("software")
+    revoke = get_registry().revoke_hook("software")
     assert fulfil is not None and revoke is not None
     with schema_context(tenant_a.schema_name):
         fulfil(Line())
@@ -82,6 +82,6 @@ def test_fulfilment_hooks_are_found_by_product_type_and_run_in_the_tenant_schema
 
 
 def test_a_module_without_hooks_has_empty_slots():
-    assert get_registry().fulfil_hook("beta") is None
+    assert get_registry().fulfil_hook("service") is None
     with pytest.raises(UnknownModule):
         get_registry().fulfil_hook("no-such-type")

@@ -10,7 +10,14 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.models import PersonalAccessToken, Role, User
-from tests.accounts_helpers import PASSWORD, call, current_code, enrol_two_factor, make_user, sign_in
+from tests.accounts_helpers import (
+    PASSWORD,
+    call,
+    current_code,
+    enrol_two_factor,
+    make_user,
+    sign_in,
+)
 
 
 def new_token(client, name="cli", scopes=("read",), **extra):
@@ -54,19 +61,41 @@ def test_scopes_limit_what_a_token_may_do(client_for, tenant_a):
     denied = call(other, "patch", "/me", {"full_name": "Mallory"}, **bearer(read_only))
     assert denied.status_code == 403 and denied.json()["error"]["code"] == "insufficient_scope"
     # Tokens never manage credentials, whatever their scopes.
-    assert call(other, "post", "/me/tokens", {"name": "x", "scopes": ["read"]}, **bearer(read_only)).status_code == 403
+    assert (
+        call(
+            other, "post", "/me/tokens", {"name": "x", "scopes": ["read"]}, **bearer(read_only)
+        ).status_code
+        == 403
+    )
 
 
 def test_bad_token_requests(client_for, tenant_a):
     make_user(tenant_a, "ann@example.com")
     client = client_for(tenant_a)
     sign_in(client, "ann@example.com")
-    assert call(client, "post", "/me/tokens", {"name": "x", "scopes": ["root"]}).json()["error"]["code"] == "invalid_scope"
-    assert call(client, "post", "/me/tokens", {"name": " ", "scopes": ["read"]}).json()["error"]["code"] == "invalid_token_name"
+    assert (
+        call(client, "post", "/me/tokens", {"name": "x", "scopes": ["root"]}).json()["error"][
+            "code"
+        ]
+        == "invalid_scope"
+    )
+    assert (
+        call(client, "post", "/me/tokens", {"name": " ", "scopes": ["read"]}).json()["error"][
+            "code"
+        ]
+        == "invalid_token_name"
+    )
     past = (timezone.now() - timedelta(days=1)).isoformat()
-    assert call(client, "post", "/me/tokens", {"name": "x", "scopes": ["read"], "expires_at": past}).json()["error"]["code"] == "invalid_expiry"
+    assert (
+        call(
+            client, "post", "/me/tokens", {"name": "x", "scopes": ["read"], "expires_at": past}
+        ).json()["error"]["code"]
+        == "invalid_expiry"
+    )
     new_token(client, name="dup")
-    assert call(client, "post", "/me/tokens", {"name": "dup", "scopes": ["read"]}).status_code == 409
+    assert (
+        call(client, "post", "/me/tokens", {"name": "dup", "scopes": ["read"]}).status_code == 409
+    )
 
 
 def test_revoked_and_expired_tokens_stop_working_at_once(client_for, tenant_a):
@@ -74,7 +103,9 @@ def test_revoked_and_expired_tokens_stop_working_at_once(client_for, tenant_a):
     client = client_for(tenant_a)
     sign_in(client, "ann@example.com")
     revoked = new_token(client, name="old")
-    expiring = new_token(client, name="short", expires_at=(timezone.now() + timedelta(hours=1)).isoformat())
+    expiring = new_token(
+        client, name="short", expires_at=(timezone.now() + timedelta(hours=1)).isoformat()
+    )
     other = client_for(tenant_a)
     assert call(other, "get", "/me", **bearer(revoked["token"])).status_code == 200  # now cached
 
@@ -117,7 +148,9 @@ def test_a_user_with_two_factor_makes_tokens_only_from_a_verified_session(client
     with schema_context(tenant_a.schema_name):
         code = current_code(device)
     call(verified, "post", "/auth/login/otp", {"code": code})
-    assert call(verified, "post", "/me/tokens", {"name": "x", "scopes": ["read"]}).status_code == 201
+    assert (
+        call(verified, "post", "/me/tokens", {"name": "x", "scopes": ["read"]}).status_code == 201
+    )
 
 
 def test_cross_tenant_matrix(client_for, tenant_a, tenant_b):
@@ -162,17 +195,23 @@ def test_operator_lists_searches_suspends_and_reinstates_users(
     assert [u["email"] for u in found["items"]] == ["ann@example.com"]
 
     with django_capture_on_commit_callbacks(execute=True):
-        suspended = call(client, "post", f"/operator/users/{ann.pk}/suspend", {"reason": "Chargebacks"})
+        suspended = call(
+            client, "post", f"/operator/users/{ann.pk}/suspend", {"reason": "Chargebacks"}
+        )
     assert suspended.json()["suspended_reason"] == "Chargebacks"
     assert mail.outbox[-1].to == ["ann@example.com"] and "Chargebacks" in mail.outbox[-1].body
     assert call(ann_session, "get", "/me").status_code == 401
     blocked = sign_in(client_for(tenant_a), "ann@example.com")
     assert (blocked.status_code, blocked.json()["error"]["code"]) == (403, "account_suspended")
-    assert call(client, "get", "/operator/users?is_suspended=true").json()["items"][0]["id"] == ann.pk
+    assert (
+        call(client, "get", "/operator/users?is_suspended=true").json()["items"][0]["id"] == ann.pk
+    )
 
     assert call(client, "post", f"/operator/users/{ann.pk}/reinstate").json()["is_active"] is True
     assert sign_in(client_for(tenant_a), "ann@example.com").json()["status"] == "signed_in"
-    assert call(client, "post", f"/operator/users/{op.pk}/suspend", {"reason": "x"}).status_code == 409
+    assert (
+        call(client, "post", f"/operator/users/{op.pk}/suspend", {"reason": "x"}).status_code == 409
+    )
 
 
 def test_operator_tools_need_the_operator_role_and_a_second_factor(client_for, tenant_a):
@@ -192,7 +231,9 @@ def test_operator_tools_need_the_operator_role_and_a_second_factor(client_for, t
 def test_operators_cannot_reach_users_of_another_marketplace(client_for, tenant_a, tenant_b):
     client, _ = operator_client(client_for, tenant_a)
     stranger = make_user(tenant_b, "stranger@example.com")
-    response = call(client, "post", f"/operator/users/{stranger.pk + 1000}/suspend", {"reason": "x"})
+    response = call(
+        client, "post", f"/operator/users/{stranger.pk + 1000}/suspend", {"reason": "x"}
+    )
     assert response.status_code == 404
     with schema_context(tenant_b.schema_name):
         assert User.objects.get(pk=stranger.pk).is_active

@@ -10,7 +10,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from core.pagination import CursorPagination
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import PersonalAccessToken, TokenScope, User
 from core.accounts.principal import (
@@ -48,6 +47,7 @@ from core.accounts.services import (
     tokens,
     two_factor,
 )
+from core.pagination import CursorPagination
 
 auth_router = Router()
 me_router = Router()
@@ -291,7 +291,9 @@ def _marketplace_user(user_id: int) -> User:
     return user
 
 
-@operator_users_router.get("", response=list[UserAdminOut], summary="Search the marketplace's users")
+@operator_users_router.get(
+    "", response=list[UserAdminOut], summary="Search the marketplace's users"
+)
 @paginate(CursorPagination)
 def list_users(request: HttpRequest, filters: Query[UserFilter]) -> Any:
     require_operator(principal_of(request))

@@ -55,7 +55,8 @@ def require_two_factor(principal: Principal) -> None:
 def require_operator(principal: Principal) -> None:
     if principal.user.role != Role.OPERATOR:
         raise AccountError(
-            AccountErrorCode.FORBIDDEN_ROLE, "Only the marketplace's operators may do this.",
+            AccountErrorCode.FORBIDDEN_ROLE,
+            "Only the marketplace's operators may do this.",
             status=403,
         )
     require_scope(principal, TokenScope.OPERATOR)

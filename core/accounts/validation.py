@@ -15,7 +15,12 @@ from core.accounts.models import User
 _DECEPTIVE = {
     *(chr(c) for c in range(0x202A, 0x202F)),
     *(chr(c) for c in range(0x2066, 0x206A)),
-    "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u180e",
+    "\u200b",
+    "\u200c",
+    "\u200d",
+    "\u2060",
+    "\ufeff",
+    "\u180e",
 }
 
 

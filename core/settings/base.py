@@ -61,6 +61,7 @@ CORE_TENANT_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "core.accounts",
+    "core.sellers",
     "core.storefront",
 ]
 
@@ -182,6 +183,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- HTTP ----------------------------------------------------------------------------------
 MIDDLEWARE = [
     "core.request_id.RequestIdMiddleware",
+    # Outermost after the request id, so every response (unknown host, suspended, rewritten
+    # API errors) carries the headers.
+    "core.security_headers.SecurityHeadersMiddleware",
     "core.envelope.ApiErrorEnvelopeMiddleware",
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",

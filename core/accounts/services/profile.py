@@ -60,7 +60,12 @@ def delete_account(*, user: User, password: str) -> None:
     user.two_factor_enabled_at = None
     user.save(
         update_fields=[
-            "email", "full_name", "password", "is_active", "deleted_at", "two_factor_enabled_at"
+            "email",
+            "full_name",
+            "password",
+            "is_active",
+            "deleted_at",
+            "two_factor_enabled_at",
         ]
     )
     _end_sessions(user)

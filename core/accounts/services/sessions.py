@@ -67,8 +67,7 @@ def pending_login_user(request: HttpRequest) -> User:
     if not isinstance(pending, dict) or time.time() - pending.get("at", 0) > PENDING_LOGIN_SECONDS:
         raise AccountError(
             AccountErrorCode.NO_PENDING_LOGIN,
-            "Sign in with your e-mail and password first (the code step expires after 5 "
-            "minutes).",
+            "Sign in with your e-mail and password first (the code step expires after 5 minutes).",
             status=400,
         )
     user = User.objects.filter(pk=pending["user"], is_active=True).first()

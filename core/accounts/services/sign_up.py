@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django.core import signing
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.accounts.emails import send_verification_email
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import Role, User
 from core.accounts.validation import check_password_strength, clean_email, clean_name
+from core.schema import current_schema_name
 
 VERIFICATION_SALT = "souk.accounts.verify-email"
 VERIFICATION_MAX_AGE = 3 * 24 * 3600
@@ -27,8 +28,7 @@ def sign_up(*, email: str, password: str, full_name: str = "", base_url: str) ->
     except IntegrityError:
         raise AccountError(
             AccountErrorCode.EMAIL_TAKEN,
-            "An account with this e-mail address already exists; sign in or reset your "
-            "password.",
+            "An account with this e-mail address already exists; sign in or reset your password.",
             details={"field": "email"},
             status=409,
         ) from None
@@ -39,7 +39,7 @@ def make_verification_token(user: User) -> str:
     # The schema is part of the signed payload: a token from one marketplace means nothing on
     # another, even for a user with the same id there.
     return signing.dumps(
-        {"u": user.pk, "e": user.email, "s": connection.schema_name}, salt=VERIFICATION_SALT
+        {"u": user.pk, "e": user.email, "s": current_schema_name()}, salt=VERIFICATION_SALT
     )
 
 
@@ -63,9 +63,12 @@ def verify_email(*, token: str) -> User:
         payload = signing.loads(token, salt=VERIFICATION_SALT, max_age=VERIFICATION_MAX_AGE)
     except signing.BadSignature:
         raise invalid from None
-    if not isinstance(payload, dict) or payload.get("s") != connection.schema_name:
+    if not isinstance(payload, dict) or payload.get("s") != current_schema_name():
         raise invalid
-    user = User.objects.filter(pk=payload.get("u"), email=payload.get("e")).first()
+    user_id, email = payload.get("u"), payload.get("e")
+    if not isinstance(user_id, int) or not isinstance(email, str):
+        raise invalid
+    user = User.objects.filter(pk=user_id, email=email).first()
     if user is None:
         raise invalid
     if user.email_verified_at is None:

@@ -5,6 +5,6 @@ manifest = ModuleManifest(
     name="Beta services",
     description="A test module that depends on alpha.",
     depends_on=("alpha",),
-    product_types=("beta",),
+    product_types=("service",),
     router="tests.testmodules.beta.api.router",
 )

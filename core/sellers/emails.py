@@ -1,0 +1,43 @@
+"""Seller e-mails (sent after commit, see core.accounts.emails)."""
+
+from __future__ import annotations
+
+from core.accounts.emails import send_account_mail
+from core.accounts.models import Role, User
+from core.sellers.models import Seller
+
+
+def notify_operators_of_submission(*, seller: Seller) -> None:
+    for operator in User.objects.filter(role=Role.OPERATOR, is_active=True):
+        send_account_mail(
+            to=operator.email,
+            subject=f"Seller application: {seller.business_name}",
+            body=f"{seller.business_name} applied to sell. Review it in the operator console.",
+        )
+
+
+def notify_seller_approved(*, seller: Seller) -> None:
+    kinds = ", ".join(sorted(seller.can_sell)) or "no product types yet"
+    send_account_mail(
+        to=seller.owner.email,
+        subject="You can start selling",
+        body=f"{seller.business_name} is verified. You may sell: {kinds}.",
+    )
+
+
+def notify_seller_rejected(*, seller: Seller) -> None:
+    send_account_mail(
+        to=seller.owner.email,
+        subject="Your seller application needs changes",
+        body=f"We could not verify {seller.business_name} yet.\n\nReason: "
+        f"{seller.rejection_reason}\n\nUpdate your details and submit again.",
+    )
+
+
+def send_team_invitation(*, email: str, seller: Seller, link: str) -> None:
+    send_account_mail(
+        to=email,
+        subject=f"Join {seller.business_name}'s team",
+        body=f"You were invited to help run {seller.business_name}. Sign in (or sign up with "
+        f"this e-mail address) and open:\n\n{link}\n\nThe invitation works for 7 days.",
+    )

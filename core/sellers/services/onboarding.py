@@ -1,0 +1,255 @@
+"""The seller onboarding wizard: business details, verification documents, product types,
+payout set-up, then submission for the operator's review."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from core.accounts.models import User
+from core.accounts.validation import clean_name
+from core.registry.enablement import sellable_product_types
+from core.sellers.emails import notify_operators_of_submission
+from core.sellers.errors import SellerError, SellerErrorCode
+from core.sellers.models import (
+    LegalForm,
+    ProductType,
+    Seller,
+    VerificationDocument,
+    VerificationStatus,
+)
+
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENTS = 10
+# Checked against the file's first bytes, not the name or the client's content type.
+DOCUMENT_SIGNATURES = {
+    b"%PDF-": "application/pdf",
+    b"\x89PNG\r\n\x1a\n": "image/png",
+    b"\xff\xd8\xff": "image/jpeg",
+}
+EDITABLE = {VerificationStatus.DRAFT, VerificationStatus.REJECTED}
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+def _require_editable(seller: Seller) -> None:
+    if seller.verification_status not in EDITABLE:
+        raise SellerError(
+            SellerErrorCode.NOT_EDITABLE,
+            "Your application is under review or verified; contact the marketplace to change "
+            "your business details.",
+            status=409,
+        )
+
+
+def _clean_details(
+    business_name: str, legal_form: str, country: str, tax_id: str
+) -> tuple[str, str, str, str]:
+    name = clean_name(business_name, field="business_name")
+    if not 2 <= len(name) <= 120:
+        raise SellerError(
+            SellerErrorCode.INVALID_BUSINESS_DETAILS,
+            "The business name must be 2-120 characters.",
+            details={"field": "business_name"},
+            status=422,
+        )
+    if legal_form not in LegalForm.values:
+        raise SellerError(
+            SellerErrorCode.INVALID_BUSINESS_DETAILS,
+            "Choose individual or company.",
+            details={"field": "legal_form"},
+            status=422,
+        )
+    country = country.strip().upper()
+    if country and not COUNTRY.match(country):
+        raise SellerError(
+            SellerErrorCode.INVALID_BUSINESS_DETAILS,
+            "Use the two-letter country code (e.g. DE).",
+            details={"field": "country"},
+            status=422,
+        )
+    return name, legal_form, country, " ".join(tax_id.split())[:40]
+
+
+def start_onboarding(
+    *, user: User, business_name: str, legal_form: str, country: str = "", tax_id: str = ""
+) -> Seller:
+    name, legal_form, country, tax_id = _clean_details(business_name, legal_form, country, tax_id)
+    if Seller.objects.filter(owner=user).exists():
+        raise SellerError(
+            SellerErrorCode.ALREADY_A_SELLER, "You already have a seller account.", status=409
+        )
+    base = slugify(name)[:50] or "seller"
+    for attempt in range(5):
+        slug = base if attempt == 0 else f"{base}-{secrets.token_hex(2)}"
+        try:
+            with transaction.atomic():
+                return Seller.objects.create(
+                    owner=user,
+                    slug=slug,
+                    business_name=name,
+                    legal_form=legal_form,
+                    country=country,
+                    tax_id=tax_id,
+                )
+        except IntegrityError:
+            if Seller.objects.filter(owner=user).exists():
+                raise SellerError(
+                    SellerErrorCode.ALREADY_A_SELLER,
+                    "You already have a seller account.",
+                    status=409,
+                ) from None
+    raise SellerError(
+        SellerErrorCode.INVALID_BUSINESS_DETAILS,
+        "Could not find a free public address for this name; try a more specific name.",
+        details={"field": "business_name"},
+        status=409,
+    )
+
+
+def update_business_details(
+    *, seller: Seller, business_name: str, legal_form: str, country: str = "", tax_id: str = ""
+) -> Seller:
+    _require_editable(seller)
+    seller.business_name, seller.legal_form, seller.country, seller.tax_id = _clean_details(
+        business_name, legal_form, country, tax_id
+    )
+    seller.save(update_fields=["business_name", "legal_form", "country", "tax_id"])
+    return seller
+
+
+def add_verification_document(
+    *, seller: Seller, upload: UploadedFile[bytes], kind: str
+) -> VerificationDocument:
+    _require_editable(seller)
+    kind = " ".join(kind.split())[:40] or "document"
+    size = upload.size or 0
+    if size <= 0 or size > MAX_DOCUMENT_BYTES:
+        raise SellerError(
+            SellerErrorCode.INVALID_DOCUMENT,
+            "Documents must be between 1 byte and 10 MB.",
+            details={"field": "file", "size": size},
+            status=422,
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    content_type = next(
+        (kind_ for signature, kind_ in DOCUMENT_SIGNATURES.items() if head.startswith(signature)),
+        None,
+    )
+    if content_type is None:
+        raise SellerError(
+            SellerErrorCode.INVALID_DOCUMENT,
+            "Upload a PDF, PNG or JPEG file.",
+            details={"field": "file"},
+            status=422,
+        )
+    if seller.documents.count() >= MAX_DOCUMENTS:
+        raise SellerError(
+            SellerErrorCode.INVALID_DOCUMENT,
+            f"At most {MAX_DOCUMENTS} documents; remove one first.",
+            details={"field": "file"},
+            status=409,
+        )
+    document = VerificationDocument(
+        seller=seller,
+        key=secrets.token_hex(16),
+        kind=kind,
+        original_name=(upload.name or "document")[-200:],
+        content_type=content_type,
+        size=size,
+    )
+    document.file.save(document.key, upload, save=False)
+    document.save()
+    return document
+
+
+def remove_verification_document(*, seller: Seller, document_id: int) -> None:
+    _require_editable(seller)
+    document = seller.documents.filter(pk=document_id).first()
+    if document is None:
+        raise SellerError(SellerErrorCode.INVALID_DOCUMENT, "No such document.", status=404)
+    document.file.delete(save=False)
+    document.delete()
+
+
+def clean_product_types(kinds: Iterable[str], *, field: str = "product_types") -> list[str]:
+    chosen = sorted(set(kinds))
+    unknown = [kind for kind in chosen if kind not in ProductType.values]
+    unavailable = [kind for kind in chosen if kind not in sellable_product_types()]
+    if unknown or unavailable:
+        raise SellerError(
+            SellerErrorCode.PRODUCT_TYPE_UNAVAILABLE,
+            "This marketplace does not sell: " + ", ".join(unknown + unavailable) + ".",
+            details={"field": field, "unavailable": unknown + unavailable},
+            status=422,
+        )
+    return chosen
+
+
+def request_product_types(*, seller: Seller, product_types: Iterable[str]) -> Seller:
+    _require_editable(seller)
+    seller.requested_product_types = clean_product_types(product_types)
+    seller.save(update_fields=["requested_product_types"])
+    return seller
+
+
+def complete_payout_setup(*, seller: Seller) -> Seller:
+    """The hand-off to the payment provider's onboarding. Until the commerce issue brings
+    Stripe Connect, the sandbox provider completes at once with a sandbox account id."""
+    if not seller.payout_account_ref:
+        seller.payout_account_ref = f"sandbox_acct_{secrets.token_hex(8)}"
+        seller.save(update_fields=["payout_account_ref"])
+    return seller
+
+
+def missing_steps(seller: Seller) -> list[str]:
+    missing = []
+    if not seller.documents.exists():
+        missing.append("verification_documents")
+    if not seller.requested_product_types:
+        missing.append("product_types")
+    if not seller.payout_account_ref:
+        missing.append("payout_setup")
+    return missing
+
+
+@transaction.atomic
+def submit_for_review(*, seller: Seller) -> Seller:
+    _require_editable(seller)
+    missing = missing_steps(seller)
+    if missing:
+        raise SellerError(
+            SellerErrorCode.ONBOARDING_INCOMPLETE,
+            "Finish these steps first: " + ", ".join(missing) + ".",
+            details={"missing": missing},
+            status=409,
+        )
+    seller.verification_status = VerificationStatus.PENDING
+    seller.submitted_at = timezone.now()
+    seller.rejection_reason = ""
+    seller.save(update_fields=["verification_status", "submitted_at", "rejection_reason"])
+    notify_operators_of_submission(seller=seller)
+    return seller
+
+
+def update_public_profile(
+    *, seller: Seller, bio: str, website: str, portfolio: list[dict[str, str]]
+) -> Seller:
+    if len(portfolio) > 20:
+        raise SellerError(
+            SellerErrorCode.INVALID_BUSINESS_DETAILS,
+            "At most 20 portfolio entries.",
+            details={"field": "portfolio"},
+            status=422,
+        )
+    seller.bio = bio.strip()[:4000]
+    seller.website = website
+    seller.portfolio = portfolio
+    seller.save(update_fields=["bio", "website", "portfolio"])
+    return seller

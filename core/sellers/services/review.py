@@ -1,0 +1,112 @@
+"""The operator's side: review applications, grant product types, set commission, and turn
+sellers on and off."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.accounts.models import Role, User
+from core.sellers.emails import notify_seller_approved, notify_seller_rejected
+from core.sellers.errors import SellerError, SellerErrorCode
+from core.sellers.models import ProductType, Seller, SellerStatus, VerificationStatus
+from core.sellers.services.onboarding import clean_product_types
+
+_FLAG_OF = {
+    ProductType.SOFTWARE: "can_sell_software",
+    ProductType.DIGITAL: "can_sell_digital",
+    ProductType.COURSE: "can_sell_courses",
+    ProductType.SERVICE: "can_sell_services",
+}
+
+
+def _set_grants(seller: Seller, kinds: list[str]) -> None:
+    for kind, flag in _FLAG_OF.items():
+        setattr(seller, flag, kind in kinds)
+
+
+@transaction.atomic
+def approve_seller(
+    *, actor: User, seller: Seller, product_types: Iterable[str] | None = None
+) -> Seller:
+    """Verify the seller and grant product types (by default those they asked for)."""
+    if seller.verification_status != VerificationStatus.PENDING:
+        raise SellerError(
+            SellerErrorCode.INVALID_STATE,
+            f"Only applications waiting for review can be approved (this one is "
+            f"{seller.get_verification_status_display().lower()}).",
+            status=409,
+        )
+    granted = clean_product_types(
+        seller.requested_product_types if product_types is None else product_types
+    )
+    _set_grants(seller, granted)
+    seller.verification_status = VerificationStatus.VERIFIED
+    seller.reviewed_at = timezone.now()
+    seller.reviewed_by = actor
+    seller.save()
+    owner = seller.owner
+    if owner.role == Role.BUYER:
+        owner.role = Role.SELLER
+        owner.save(update_fields=["role"])
+    notify_seller_approved(seller=seller)
+    return seller
+
+
+@transaction.atomic
+def reject_seller(*, actor: User, seller: Seller, reason: str) -> Seller:
+    reason = " ".join(reason.split())[:500]
+    if not reason:
+        raise SellerError(
+            SellerErrorCode.REASON_REQUIRED,
+            "Tell the seller what to fix.",
+            details={"field": "reason"},
+            status=422,
+        )
+    if seller.verification_status != VerificationStatus.PENDING:
+        raise SellerError(
+            SellerErrorCode.INVALID_STATE,
+            "Only applications waiting for review can be rejected.",
+            status=409,
+        )
+    seller.verification_status = VerificationStatus.REJECTED
+    seller.rejection_reason = reason
+    seller.reviewed_at = timezone.now()
+    seller.reviewed_by = actor
+    seller.save(
+        update_fields=["verification_status", "rejection_reason", "reviewed_at", "reviewed_by"]
+    )
+    notify_seller_rejected(seller=seller)
+    return seller
+
+
+def set_product_permissions(*, seller: Seller, product_types: Iterable[str]) -> Seller:
+    """Only types a module enabled on this marketplace sells can be granted."""
+    _set_grants(seller, clean_product_types(product_types))
+    seller.save(update_fields=list(_FLAG_OF.values()))
+    return seller
+
+
+def set_commission(*, seller: Seller, commission_rate_bp: int | None) -> Seller:
+    if commission_rate_bp is not None and not 0 <= commission_rate_bp <= 10_000:
+        raise SellerError(
+            SellerErrorCode.INVALID_COMMISSION,
+            "Commission is in basis points, 0-10000 (1250 = 12.5 %).",
+            details={"field": "commission_rate_bp"},
+            status=422,
+        )
+    seller.commission_rate_bp = commission_rate_bp
+    seller.save(update_fields=["commission_rate_bp"])
+    return seller
+
+
+def set_seller_status(*, seller: Seller, status: SellerStatus) -> Seller:
+    if seller.status == status:
+        raise SellerError(
+            SellerErrorCode.INVALID_STATE, f"The seller is already {status}.", status=409
+        )
+    seller.status = status
+    seller.save(update_fields=["status"])
+    return seller
