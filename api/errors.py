@@ -8,8 +8,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from api.throttles import refused as throttle_refusal
 from core.envelope import error_response
 from core.errors import DomainError
 
@@ -65,6 +66,8 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc, Throttled) and (refusal := throttle_refusal.get()) is not None:
+        return on_domain_error(request, refusal)
     status = exc.status_code
     code = _HTTP_CODES.get(status, "error")
     message = str(exc)

@@ -5,10 +5,11 @@ is off for the current tenant."""
 from __future__ import annotations
 
 from django.utils.module_loading import import_string
-from ninja import NinjaAPI, Router
+from ninja import NinjaAPI, Router, Swagger
 
 from api.auth import user_auth
 from api.errors import install_error_handlers
+from api.throttles import ApiThrottle
 from core.accounts.api import auth_router, me_router, operator_users_router
 from core.registry import get_registry
 from tenants.api import marketplace_router
@@ -22,6 +23,8 @@ def build_api() -> NinjaAPI:
         '`{"error": {"code", "message", "details"}, "request_id"}`.',
         urls_namespace="api-v1",
         docs_url="/docs",
+        docs=Swagger(settings={"validatorUrl": "none"}),
+        throttle=[ApiThrottle()],
     )
     install_error_handlers(api)
     api.add_router("/marketplace", marketplace_router, tags=["marketplace"])

@@ -259,3 +259,12 @@ class _InProcessBuckets:
 
 
 _in_process = _InProcessBuckets()
+
+
+def clear_all_buckets() -> None:
+    """Forget every bucket of every tenant (tests, and an operator's emergency reset)."""
+    _in_process.clear()
+    client = _redis_client()
+    if client is not None:
+        for key in client.scan_iter(match=f"{KEY_PREFIX}:*", count=1000):
+            client.delete(key)

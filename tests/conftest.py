@@ -16,6 +16,7 @@ from django.test import Client
 from django.test.utils import setup_databases
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core import ratelimit
 from core.accounts.models import Role, User
 from tenants.models import Domain, PooledSchema, Tenant
 from tenants.schemas_sql import existing_schemas, use_public_schema
@@ -45,6 +46,12 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any, django_db_kee
 def _public_schema_after_test() -> Iterator[None]:
     yield
     use_public_schema()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits() -> None:
+    """Each test starts with full buckets (the suite signs in hundreds of times from one IP)."""
+    ratelimit.clear_all_buckets()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from core.accounts import throttles
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import PersonalAccessToken, TokenScope, User
 from core.accounts.principal import (
@@ -48,6 +49,7 @@ from core.accounts.services import (
     two_factor,
 )
 from core.pagination import CursorPagination
+from core.ratelimit import client_ip
 
 auth_router = Router()
 me_router = Router()
@@ -81,6 +83,7 @@ def csrf(request: HttpRequest) -> dict[str, str]:
 
 @auth_router.post("/signup", response={201: MeOut}, summary="Create a buyer account")
 def signup(request: HttpRequest, payload: SignUpIn) -> Status[dict[str, Any]]:
+    throttles.throttle_sign_up(ip=client_ip(request))
     user = sign_up.sign_up(
         email=payload.email,
         password=payload.password,
@@ -93,6 +96,7 @@ def signup(request: HttpRequest, payload: SignUpIn) -> Status[dict[str, Any]]:
 
 @auth_router.post("/login", response=LoginOut, summary="Sign in (step 1: password)")
 def login(request: HttpRequest, payload: LoginIn) -> dict[str, Any]:
+    throttles.throttle_login(ip=client_ip(request), email=payload.email)
     user = sessions.check_credentials(
         request=request, email=payload.email, password=payload.password
     )
@@ -103,6 +107,7 @@ def login(request: HttpRequest, payload: LoginIn) -> dict[str, Any]:
 
 @auth_router.post("/login/otp", response=LoginOut, summary="Sign in (step 2: second factor)")
 def login_otp(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
+    throttles.throttle_otp(ip=client_ip(request), user=sessions.pending_login_user(request))
     user = sessions.complete_login(request=request, code=payload.code)
     return {"status": "signed_in", "user": me_out(user)}
 
@@ -120,6 +125,7 @@ def verify_email(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
 
 @auth_router.post("/password-reset", response={202: None}, summary="Mail a reset link")
 def request_password_reset(request: HttpRequest, payload: EmailIn) -> Status[None]:
+    throttles.throttle_password_reset(ip=client_ip(request), email=payload.email)
     password_reset.request_password_reset(email=payload.email, base_url=base_url(request))
     return Status(202, None)
 

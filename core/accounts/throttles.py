@@ -1,0 +1,69 @@
+"""Abuse limits on the identity endpoints (pages and API alike), per IP and per account.
+Rates are settings (``SOUK_RATES``) so an operator of the platform can tune them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.cache import cache
+
+from core import ratelimit
+from core.accounts.emails import send_lockout_notice
+from core.accounts.models import User
+
+DEFAULT_RATES = {
+    "login_ip": "30/10m",
+    "login_account": "10/15m",
+    "otp_ip": "30/10m",
+    "otp_account": "6/5m",
+    "password_reset_ip": "10/h",
+    "password_reset_email": "3/h",
+    "signup_ip": "10/h",
+    "signup_tenant": "300/h",
+    "api_principal": "600/m",
+    "api_anonymous_ip": "300/m",
+    "api_tenant": "6000/m",
+}
+
+
+def rate(name: str) -> ratelimit.Rate:
+    configured: dict[str, str] = getattr(settings, "SOUK_RATES", {})
+    return ratelimit.Rate.parse(configured.get(name, DEFAULT_RATES[name]))
+
+
+def throttle_login(*, ip: str, email: str) -> None:
+    ratelimit.check(scope="login_ip", key=ip, rate=rate("login_ip"))
+    try:
+        ratelimit.check(
+            scope="login_account", key=email.strip().lower(), rate=rate("login_account")
+        )
+    except ratelimit.RateLimited:
+        _notify_lockout(email, what="signing in")
+        raise
+
+
+def throttle_otp(*, ip: str, user: User) -> None:
+    ratelimit.check(scope="otp_ip", key=ip, rate=rate("otp_ip"))
+    try:
+        ratelimit.check(scope="otp_account", key=str(user.pk), rate=rate("otp_account"))
+    except ratelimit.RateLimited:
+        _notify_lockout(user.email, what="two-factor codes")
+        raise
+
+
+def throttle_password_reset(*, ip: str, email: str) -> None:
+    ratelimit.check(scope="password_reset_ip", key=ip, rate=rate("password_reset_ip"))
+    ratelimit.check(
+        scope="password_reset_email", key=email.strip().lower(), rate=rate("password_reset_email")
+    )
+
+
+def throttle_sign_up(*, ip: str) -> None:
+    ratelimit.check(scope="signup_ip", key=ip, rate=rate("signup_ip"))
+    ratelimit.check(scope="signup_tenant", key="all", rate=rate("signup_tenant"))
+
+
+def _notify_lockout(email: str, *, what: str) -> None:
+    """One notice per account per hour, however long the attack goes on."""
+    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+    if user is not None and cache.add(f"lockout-notice:{user.pk}:{hash(what)}", 1, 3600):
+        send_lockout_notice(user=user, what=what)
