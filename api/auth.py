@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
-from ninja.security import HttpBearer, SessionAuth
+from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
 from core.accounts.models import User
 from core.accounts.principal import Principal
 from core.accounts.services.tokens import identify_token
+from core.sellers.services.api_keys import identify_api_key
 
 
 def _is_verified(user: Any) -> bool:
@@ -51,6 +52,19 @@ class BearerTokenAuth(HttpBearer):
 
 
 user_auth = [BearerTokenAuth(), SessionUserAuth()]
+
+
+class SellerApiKeyAuth(APIKeyHeader):
+    """``X-API-Key: souk_sk_...`` - a seller's key for their own systems (the partner API)."""
+
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        identity = identify_api_key(key or "")
+        if identity is None:
+            return None
+        request.api_key_identity = identity  # type: ignore[attr-defined]
+        return identity
 
 
 class PlatformStaffAuth(SessionAuth):

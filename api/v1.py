@@ -7,11 +7,17 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 from ninja import NinjaAPI, Router, Swagger
 
-from api.auth import user_auth
+from api.auth import SellerApiKeyAuth, user_auth
 from api.errors import install_error_handlers
 from api.throttles import ApiThrottle
 from core.accounts.api import auth_router, me_router, operator_users_router
 from core.registry import get_registry
+from core.sellers.api import (
+    operator_sellers_router,
+    partner_router,
+    public_sellers_router,
+    seller_router,
+)
 from tenants.api import marketplace_router
 
 
@@ -31,6 +37,10 @@ def build_api() -> NinjaAPI:
     api.add_router("/auth", auth_router, tags=["auth"])
     api.add_router("/me", me_router, auth=user_auth, tags=["me"])
     api.add_router("/operator/users", operator_users_router, auth=user_auth, tags=["operator"])
+    api.add_router("/seller", seller_router, auth=user_auth, tags=["seller"])
+    api.add_router("/operator/sellers", operator_sellers_router, auth=user_auth, tags=["operator"])
+    api.add_router("/sellers", public_sellers_router, tags=["sellers"])
+    api.add_router("/partner/v1", partner_router, auth=SellerApiKeyAuth(), tags=["partner"])
     for manifest in get_registry():
         if manifest.router:
             router: Router = import_string(manifest.router)

@@ -1,5 +1,8 @@
 """The test suite: real PostgreSQL (DATABASE_URL), real Redis (REDIS_URL) where a test needs it."""
 
+import tempfile
+from pathlib import Path
+
 from core.settings.base import *  # noqa: F403
 from core.settings.base import compose_apps
 
@@ -12,3 +15,6 @@ SOUK_SCHEMA_POOL_SIZE = 4
 PLATFORM_DOMAIN = "souk.test"
 CELERY_TASK_ALWAYS_EAGER = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+# Uploaded files of the suite go to a throwaway directory, never var/media.
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="souk-test-media-"))

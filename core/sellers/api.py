@@ -1,0 +1,393 @@
+"""Seller-side (``/api/v1/seller/``), operator review (``/api/v1/operator/sellers/``), public
+profiles (``/api/v1/sellers/``) and the partner API root (``/api/v1/partner/v1/``). Auth is set
+where ``api/v1.py`` mounts each router."""
+
+from typing import Any
+
+from django.db.models import Count, QuerySet
+from django.http import FileResponse, HttpRequest
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+from ninja.pagination import paginate
+
+from core.accounts.models import TokenScope
+from core.accounts.principal import (
+    Principal,
+    principal_of,
+    require_operator,
+    require_scope,
+    require_two_factor,
+)
+from core.pagination import CursorPagination
+from core.sellers.errors import SellerError, SellerErrorCode
+from core.sellers.models import (
+    Seller,
+    SellerStatus,
+    TeamPermission,
+    VerificationDocument,
+    VerificationStatus,
+)
+from core.sellers.schemas import (
+    ApiKeyOut,
+    ApproveIn,
+    BusinessDetailsIn,
+    CommissionIn,
+    DocumentOut,
+    InvitationOut,
+    InviteIn,
+    IssuedApiKeyOut,
+    MemberOut,
+    NameIn,
+    PermissionsIn,
+    ProductTypesIn,
+    PublicProfileIn,
+    PublicSellerOut,
+    ReasonIn,
+    ReviewQueueItemOut,
+    SellerOut,
+    StatusIn,
+)
+from core.sellers.selectors import acting_seller, own_seller
+from core.sellers.services import api_keys, onboarding, review, team
+
+seller_router = Router()
+operator_sellers_router = Router()
+public_sellers_router = Router()
+partner_router = Router()
+
+
+def _seller_principal(request: HttpRequest) -> Principal:
+    principal = principal_of(request)
+    require_scope(principal, TokenScope.SELLER)
+    require_two_factor(principal)
+    return principal
+
+
+def seller_out(seller: Seller) -> dict[str, Any]:
+    return {
+        **{
+            field: getattr(seller, field)
+            for field in SellerOut.model_fields
+            if hasattr(seller, field)
+        },
+        "can_sell": sorted(seller.can_sell),
+        "missing_steps": onboarding.missing_steps(seller),
+        "documents": list(seller.documents.order_by("id")),
+    }
+
+
+# --- /seller: onboarding -----------------------------------------------------------------------
+
+
+@seller_router.post("/onboarding", response={201: SellerOut}, summary="Start seller onboarding")
+def start_onboarding(request: HttpRequest, payload: BusinessDetailsIn) -> Status[dict[str, Any]]:
+    principal = _seller_principal(request)
+    seller = onboarding.start_onboarding(user=principal.user, **payload.model_dump())
+    return Status(201, seller_out(seller))
+
+
+@seller_router.get("/onboarding", response=SellerOut)
+def onboarding_state(request: HttpRequest) -> dict[str, Any]:
+    return seller_out(own_seller(_seller_principal(request).user))
+
+
+@seller_router.put("/onboarding/business", response=SellerOut)
+def update_business(request: HttpRequest, payload: BusinessDetailsIn) -> dict[str, Any]:
+    seller = own_seller(_seller_principal(request).user)
+    return seller_out(onboarding.update_business_details(seller=seller, **payload.model_dump()))
+
+
+@seller_router.post("/onboarding/documents", response={201: DocumentOut})
+def upload_document(
+    request: HttpRequest, file: File[UploadedFile], kind: Form[str] = "identity"
+) -> Status[VerificationDocument]:
+    seller = own_seller(_seller_principal(request).user)
+    return Status(201, onboarding.add_verification_document(seller=seller, upload=file, kind=kind))
+
+
+@seller_router.delete("/onboarding/documents/{document_id}", response={204: None})
+def remove_document(request: HttpRequest, document_id: int) -> Status[None]:
+    seller = own_seller(_seller_principal(request).user)
+    onboarding.remove_verification_document(seller=seller, document_id=document_id)
+    return Status(204, None)
+
+
+@seller_router.put("/onboarding/product-types", response=SellerOut)
+def request_product_types(request: HttpRequest, payload: ProductTypesIn) -> dict[str, Any]:
+    seller = own_seller(_seller_principal(request).user)
+    return seller_out(
+        onboarding.request_product_types(seller=seller, product_types=payload.product_types)
+    )
+
+
+@seller_router.post("/onboarding/payouts", response=SellerOut, summary="Payout set-up hand-off")
+def payout_setup(request: HttpRequest) -> dict[str, Any]:
+    seller = own_seller(_seller_principal(request).user)
+    return seller_out(onboarding.complete_payout_setup(seller=seller))
+
+
+@seller_router.post("/onboarding/submit", response=SellerOut)
+def submit(request: HttpRequest) -> dict[str, Any]:
+    seller = own_seller(_seller_principal(request).user)
+    return seller_out(onboarding.submit_for_review(seller=seller))
+
+
+@seller_router.put("/profile", response=PublicSellerOut)
+def update_profile(request: HttpRequest, payload: PublicProfileIn) -> Seller:
+    seller = own_seller(_seller_principal(request).user)
+    return onboarding.update_public_profile(
+        seller=seller,
+        bio=payload.bio,
+        website=str(payload.website or ""),
+        portfolio=[{"title": item.title, "url": str(item.url)} for item in payload.portfolio],
+    )
+
+
+# --- /seller: team -----------------------------------------------------------------------------
+
+
+@seller_router.get("/team", response=list[MemberOut])
+def list_team(request: HttpRequest) -> Any:
+    seller = own_seller(_seller_principal(request).user)
+    return seller.members.select_related("user").order_by("id")
+
+
+@seller_router.post("/team/invitations", response={201: InvitationOut})
+def invite(request: HttpRequest, payload: InviteIn) -> Status[Any]:
+    principal = _seller_principal(request)
+    seller = own_seller(principal.user)
+    invitation = team.invite_member(
+        seller=seller,
+        invited_by=principal.user,
+        email=payload.email,
+        permissions=payload.permissions,
+        base_url=f"{request.scheme}://{request.get_host()}",
+    )
+    return Status(201, invitation)
+
+
+@seller_router.post("/team/invitations/accept", response=MemberOut)
+def accept_invitation(request: HttpRequest, payload: NameIn) -> Any:
+    """``name`` carries the invitation token from the e-mailed link."""
+    return team.accept_invitation(user=principal_of(request).user, token=payload.name)
+
+
+@seller_router.put("/team/{member_id}", response=MemberOut)
+def update_member(request: HttpRequest, member_id: int, payload: PermissionsIn) -> Any:
+    seller = own_seller(_seller_principal(request).user)
+    return team.update_member_permissions(
+        seller=seller, member_id=member_id, permissions=payload.permissions
+    )
+
+
+@seller_router.delete("/team/{member_id}", response={204: None})
+def remove_member(request: HttpRequest, member_id: int) -> Status[None]:
+    seller = own_seller(_seller_principal(request).user)
+    team.remove_member(seller=seller, member_id=member_id)
+    return Status(204, None)
+
+
+# --- /seller: API keys (configure_integration) ---------------------------------------------------
+
+
+def _integration_seller(request: HttpRequest) -> tuple[Principal, Seller]:
+    principal = _seller_principal(request)
+    return principal, acting_seller(principal.user, TeamPermission.CONFIGURE_INTEGRATION)
+
+
+@seller_router.get("/api-keys", response=list[ApiKeyOut])
+def list_api_keys(request: HttpRequest) -> Any:
+    _, seller = _integration_seller(request)
+    return seller.api_keys.filter(revoked_at__isnull=True).order_by("id")
+
+
+def _issued(issued: api_keys.IssuedApiKey) -> dict[str, Any]:
+    key = issued.key
+    return {
+        "id": key.pk,
+        "name": key.name,
+        "prefix": key.prefix,
+        "created_at": key.created_at,
+        "last_used_at": key.last_used_at,
+        "key": issued.raw,
+    }
+
+
+@seller_router.post("/api-keys", response={201: IssuedApiKeyOut})
+def create_api_key(request: HttpRequest, payload: NameIn) -> Status[dict[str, Any]]:
+    principal, seller = _integration_seller(request)
+    _require_verified(seller)
+    issued = api_keys.create_api_key(seller=seller, name=payload.name, created_by=principal.user)
+    return Status(201, _issued(issued))
+
+
+@seller_router.post("/api-keys/{key_id}/rotate", response=IssuedApiKeyOut)
+def rotate_api_key(request: HttpRequest, key_id: int) -> dict[str, Any]:
+    principal, seller = _integration_seller(request)
+    return _issued(api_keys.rotate_api_key(seller=seller, key_id=key_id, created_by=principal.user))
+
+
+@seller_router.delete("/api-keys/{key_id}", response={204: None})
+def revoke_api_key(request: HttpRequest, key_id: int) -> Status[None]:
+    _, seller = _integration_seller(request)
+    api_keys.revoke_api_key(seller=seller, key_id=key_id)
+    return Status(204, None)
+
+
+def _require_verified(seller: Seller) -> None:
+    if not seller.is_verified or seller.status != SellerStatus.ACTIVE:
+        raise SellerError(
+            SellerErrorCode.INVALID_STATE,
+            "Only verified, active sellers can connect their systems.",
+            status=409,
+        )
+
+
+# --- /operator/sellers ---------------------------------------------------------------------------
+
+
+class SellerFilter(Schema):
+    verification_status: VerificationStatus | None = None
+    q: str | None = None
+
+
+def _review_queryset() -> QuerySet[Seller]:
+    return Seller.objects.select_related("owner").annotate(document_count=Count("documents"))
+
+
+def _queue_item(seller: Seller) -> dict[str, Any]:
+    return {
+        **{f: getattr(seller, f) for f in ReviewQueueItemOut.model_fields if hasattr(seller, f)},
+        "owner_email": seller.owner.email,
+        "can_sell": sorted(seller.can_sell),
+    }
+
+
+def _operator_seller(request: HttpRequest, seller_id: int) -> tuple[Principal, Seller]:
+    principal = principal_of(request)
+    require_operator(principal)
+    seller = _review_queryset().filter(pk=seller_id).first()
+    if seller is None:
+        raise SellerError(SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", status=404)
+    return principal, seller
+
+
+class ReviewQueuePagination(CursorPagination):
+    def paginate_queryset(
+        self, queryset: Any, pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page["items"] = [_queue_item(seller) for seller in page["items"]]
+        return page
+
+
+@operator_sellers_router.get("", response=list[ReviewQueueItemOut], summary="The review queue")
+@paginate(ReviewQueuePagination)
+def list_sellers(request: HttpRequest, filters: Query[SellerFilter]) -> QuerySet[Seller]:
+    require_operator(principal_of(request))
+    sellers = _review_queryset()
+    if filters.verification_status:
+        sellers = sellers.filter(verification_status=filters.verification_status)
+    if filters.q:
+        sellers = sellers.filter(business_name__icontains=filters.q)
+    return sellers
+
+
+@operator_sellers_router.get("/{seller_id}", response=SellerOut)
+def get_seller(request: HttpRequest, seller_id: int) -> dict[str, Any]:
+    return seller_out(_operator_seller(request, seller_id)[1])
+
+
+@operator_sellers_router.get("/{seller_id}/documents/{document_id}")
+def download_document(request: HttpRequest, seller_id: int, document_id: int) -> FileResponse:
+    _, seller = _operator_seller(request, seller_id)
+    document = seller.documents.filter(pk=document_id).first()
+    if document is None:
+        raise SellerError(SellerErrorCode.INVALID_DOCUMENT, "No such document.", status=404)
+    return FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
+    )
+
+
+@operator_sellers_router.post("/{seller_id}/approve", response=SellerOut)
+def approve(request: HttpRequest, seller_id: int, payload: ApproveIn) -> dict[str, Any]:
+    principal, seller = _operator_seller(request, seller_id)
+    return seller_out(
+        review.approve_seller(
+            actor=principal.user, seller=seller, product_types=payload.product_types
+        )
+    )
+
+
+@operator_sellers_router.post("/{seller_id}/reject", response=SellerOut)
+def reject(request: HttpRequest, seller_id: int, payload: ReasonIn) -> dict[str, Any]:
+    principal, seller = _operator_seller(request, seller_id)
+    return seller_out(
+        review.reject_seller(actor=principal.user, seller=seller, reason=payload.reason)
+    )
+
+
+@operator_sellers_router.put("/{seller_id}/product-types", response=SellerOut)
+def set_product_types(
+    request: HttpRequest, seller_id: int, payload: ProductTypesIn
+) -> dict[str, Any]:
+    _, seller = _operator_seller(request, seller_id)
+    return seller_out(
+        review.set_product_permissions(seller=seller, product_types=payload.product_types)
+    )
+
+
+@operator_sellers_router.put("/{seller_id}/commission", response=SellerOut)
+def set_commission(request: HttpRequest, seller_id: int, payload: CommissionIn) -> dict[str, Any]:
+    _, seller = _operator_seller(request, seller_id)
+    return seller_out(
+        review.set_commission(seller=seller, commission_rate_bp=payload.commission_rate_bp)
+    )
+
+
+@operator_sellers_router.put("/{seller_id}/status", response=SellerOut)
+def set_status(request: HttpRequest, seller_id: int, payload: StatusIn) -> dict[str, Any]:
+    _, seller = _operator_seller(request, seller_id)
+    return seller_out(review.set_seller_status(seller=seller, status=SellerStatus(payload.status)))
+
+
+# --- /sellers (public) and /partner/v1 -----------------------------------------------------------
+
+
+def public_profile(seller: Seller) -> dict[str, Any]:
+    return {
+        "slug": seller.slug,
+        "business_name": seller.business_name,
+        "bio": seller.bio,
+        "website": seller.website,
+        "portfolio": seller.portfolio,
+        "is_verified": seller.is_verified,
+        "rating_average_tenths": seller.rating_average_tenths,
+        "rating_count": seller.rating_count,
+        "completed_orders": seller.completed_orders,
+        "member_since": seller.created_at,
+    }
+
+
+def visible_seller(slug: str) -> Seller:
+    """Only verified, active sellers have a public profile; the rest do not exist to buyers."""
+    seller = Seller.objects.filter(
+        slug=slug, verification_status=VerificationStatus.VERIFIED, status=SellerStatus.ACTIVE
+    ).first()
+    if seller is None:
+        raise SellerError(SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", status=404)
+    return seller
+
+
+@public_sellers_router.get("/{slug}", response=PublicSellerOut, auth=None)
+def get_public_seller(request: HttpRequest, slug: str) -> dict[str, Any]:
+    return public_profile(visible_seller(slug))
+
+
+@partner_router.get("/seller", response=PublicSellerOut, summary="The seller this API key is for")
+def partner_seller(request: HttpRequest) -> dict[str, Any]:
+    identity = request.api_key_identity  # type: ignore[attr-defined]
+    return public_profile(Seller.objects.get(pk=identity.seller_id))

@@ -1,0 +1,141 @@
+from datetime import datetime
+
+from ninja import Field, Schema
+from pydantic import HttpUrl
+
+from core.schemas import StrictSchema
+
+
+class BusinessDetailsIn(StrictSchema):
+    business_name: str = Field(..., max_length=300)
+    legal_form: str = Field(..., max_length=20)
+    country: str = Field("", max_length=2)
+    tax_id: str = Field("", max_length=60)
+
+
+class ProductTypesIn(StrictSchema):
+    product_types: list[str] = Field(..., max_length=4)
+
+
+class PortfolioItem(StrictSchema):
+    title: str = Field(..., min_length=1, max_length=120)
+    url: HttpUrl
+
+
+class PublicProfileIn(StrictSchema):
+    bio: str = Field("", max_length=4000)
+    website: HttpUrl | None = None
+    portfolio: list[PortfolioItem] = Field(default_factory=list, max_length=20)
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    original_name: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+
+
+class SellerOut(Schema):
+    id: int
+    slug: str
+    business_name: str
+    legal_form: str
+    country: str
+    verification_status: str
+    rejection_reason: str
+    status: str
+    requested_product_types: list[str]
+    can_sell: list[str]
+    payout_account_ref: str
+    commission_rate_bp: int | None
+    submitted_at: datetime | None
+    missing_steps: list[str]
+    documents: list[DocumentOut]
+
+
+class PublicSellerOut(Schema):
+    slug: str
+    business_name: str
+    bio: str
+    website: str
+    portfolio: list[dict[str, str]]
+    is_verified: bool
+    rating_average_tenths: int | None
+    rating_count: int
+    completed_orders: int
+    member_since: datetime
+
+
+class ReviewQueueItemOut(Schema):
+    id: int
+    slug: str
+    business_name: str
+    owner_email: str
+    verification_status: str
+    status: str
+    requested_product_types: list[str]
+    can_sell: list[str]
+    commission_rate_bp: int | None
+    submitted_at: datetime | None
+    document_count: int
+
+
+class ApproveIn(StrictSchema):
+    product_types: list[str] | None = Field(None, max_length=4)
+
+
+class ReasonIn(StrictSchema):
+    reason: str = Field(..., max_length=500)
+
+
+class CommissionIn(StrictSchema):
+    commission_rate_bp: int | None = Field(..., ge=0, le=10_000)
+
+
+class StatusIn(StrictSchema):
+    status: str = Field(..., pattern="^(active|inactive)$")
+
+
+class InviteIn(StrictSchema):
+    email: str = Field(..., max_length=254)
+    permissions: list[str] = Field(..., max_length=10)
+
+
+class PermissionsIn(StrictSchema):
+    permissions: list[str] = Field(..., max_length=10)
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    permissions: list[str]
+    expires_at: datetime
+
+
+class MemberOut(Schema):
+    id: int
+    email: str
+    permissions: list[str]
+    added_at: datetime
+
+    @staticmethod
+    def resolve_email(member: object) -> str:
+        return str(getattr(getattr(member, "user", None), "email", ""))
+
+
+class NameIn(StrictSchema):
+    name: str = Field(..., max_length=200)
+
+
+class ApiKeyOut(Schema):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class IssuedApiKeyOut(ApiKeyOut):
+    key: str = Field(..., description="Shown once; store it now.")
