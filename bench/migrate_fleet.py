@@ -21,27 +21,30 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from bench._support import (  # noqa: E402
     bench_database_url,
+    fast_fill_pool,
     migration_count,
     recreate_database,
     setup_django,
 )
 
-# Pool schemas are cloned this many at a time, then claimed by provision_tenant.
+# Without pg_dump, pool schemas are cloned (fill_schema_pool) this many at a time.
 SETUP_CHUNK = 50
 
 
-def build_fleet(tenants: int) -> None:
-    """Untimed: T tenants the real way (template clone into the pool, then provision_tenant,
-    which claims a pooled schema)."""
+def build_fleet(tenants: int) -> str:
+    """Untimed: T real tenants made by provision_tenant, each claiming a pooled schema. The
+    pool is filled by restoring a pg_dump of the template (fast at any fleet size), else by
+    fill_schema_pool's clones (slow once the database holds many schemas). Returns which."""
     from django.db import connection
 
     from tenants.services import fill_schema_pool, provision_tenant
 
     started = time.perf_counter()
+    method = "pg_dump restore" if fast_fill_pool(tenants) else "fill_schema_pool clone"
     made = 0
     while made < tenants:
         chunk = min(SETUP_CHUNK, tenants - made)
-        fill_schema_pool(size=chunk)
+        fill_schema_pool(size=chunk)  # a no-op when the pool was filled by fast_fill_pool
         for _ in range(chunk):
             slug = f"shop-{made:05d}"
             result = provision_tenant(
@@ -53,7 +56,10 @@ def build_fleet(tenants: int) -> None:
             assert result.schema_source == "pool", result.schema_source
             connection.set_schema_to_public()
             made += 1
-        print(f"  setup: {made}/{tenants} tenants ({time.perf_counter() - started:.0f} s)")
+        print(
+            f"  setup: {made}/{tenants} tenants provisioned ({time.perf_counter() - started:.0f} s)"
+        )
+    return method
 
 
 def time_souk() -> tuple[float, str]:
@@ -99,17 +105,19 @@ def run(tenants: int) -> dict[str, object]:
     setup_django(url)
 
     from tenants.models import Tenant
+    from tenants.services import fill_schema_pool
     from tenants.services.migrate_fleet import fleet_schemas, pending_schemas
 
     print(f"{migration_count()} migrations in the graph; building {tenants} tenants (untimed)")
-    build_fleet(tenants)
+    method = build_fleet(tenants)
     fleet = fleet_schemas()
     tenant_schemas = Tenant.objects.exclude(schema_name="public").count()
     assert tenant_schemas == tenants, (tenant_schemas, tenants)
     behind = pending_schemas(["public", *fleet])
     assert not behind, f"not a no-op, these are behind: {behind[:5]}"
     print(
-        f"fleet ready in {time.perf_counter() - started:.0f} s: public + {tenants} tenant "
+        f"fleet ready in {time.perf_counter() - started:.0f} s (pool filled by {method}): "
+        f"public + {tenants} tenant "
         f"schemas (+ {len(fleet) - tenants} template/pool schema(s) only Souk's command "
         "checks); every schema is at the latest migration state"
     )
@@ -125,12 +133,19 @@ def run(tenants: int) -> dict[str, object]:
 
     behind = pending_schemas(["public", *fleet])
     assert not behind, f"schemas behind after the runs: {behind[:5]}"
+    # Context, untimed in the comparison: what one pool refill (a template clone by
+    # django-tenants' clone_schema) costs with this many schemas in the database.
+    clone_start = time.perf_counter()
+    fill_schema_pool(size=1)
+    clone_s = time.perf_counter() - clone_start
+    print(f"one pool refill (template clone) with {tenants} tenants present: {clone_s:.2f} s")
     print(f"total wall time {time.perf_counter() - started:.1f} s")
     return {
         "tenants": tenants,
         "souk_noop_s": round(souk_s, 3),
         "migrate_schemas_noop_s": round(default_s, 3),
         "ratio": round(default_s / souk_s, 1),
+        "pool_refill_clone_s": round(clone_s, 3),
     }
 
 

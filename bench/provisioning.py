@@ -126,6 +126,7 @@ def run(count: int, clone_count: int) -> dict[str, object]:
 
     # The pool's fallback: with the pool empty, the template is cloned (no migrations run).
     assert pool_size() == 0, "the pool should be drained by now"
+    clone_schemas_present = Tenant.objects.exclude(schema_name="public").count() + 1
     clone_ms: list[float] = []
     clone_sources: Counter[str] = Counter()
     for index in range(clone_count):
@@ -153,8 +154,10 @@ def run(count: int, clone_count: int) -> dict[str, object]:
     print(
         "Notes: owner_password=None on both paths, so password hashing (a deliberate fixed "
         "cost) is not in the timed part. The pool path's schema step is one "
-        "`ALTER SCHEMA ... RENAME` (O(1), independent of the migration count); the clone path "
-        "copies the template's tables (grows with tables, not with migration history); the "
+        "`ALTER SCHEMA ... RENAME` (O(1): independent of the migration count and of the fleet "
+        "size); the clone path (pool empty) runs django-tenants' clone_schema, which runs no "
+        "migrations but whose catalog queries grow with the number of schemas in the "
+        f"database ({clone_schemas_present} here; see bench/migrate_fleet.py for 500); the "
         f"default path replays all {migrations} migrations per tenant. Souk's path also "
         "writes branding and module rows, the default path does not."
     )
@@ -176,6 +179,7 @@ def run(count: int, clone_count: int) -> dict[str, object]:
     if clone_ms:
         result["clone_count"] = clone_count
         result["souk_clone_p50_ms"] = round(percentile(clone_ms, 50), 1)
+        result["clone_schemas_present"] = clone_schemas_present
     return result
 
 

@@ -347,7 +347,7 @@ def test_team_members_act_within_their_permissions(
 
 
 def test_api_keys_authenticate_the_partner_api_and_rotate(client_for, tenant_a, tenant_b):
-    owner, seller = verified_seller(client_for, tenant_a)
+    owner, _ = verified_seller(client_for, tenant_a)
     issued = call(owner, "post", "/seller/api-keys", {"name": "ERP"}).json()
     assert issued["key"].startswith(f"souk_sk_{issued['prefix']}_")
 
