@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,7 +171,18 @@ def identify_token(raw: str) -> TokenIdentity | None:
     return identity
 
 
+# token id -> when this process last recorded a use; spares a cache round trip per request.
+_touched_here: dict[int, float] = {}
+
+
 def _touch(token_id: int) -> None:
-    """last_used_at to within five minutes, without a write on every request."""
+    """last_used_at to within five minutes, without a write (or a cache call) per request."""
+    now = time.monotonic()
+    if (
+        now - _touched_here.get(token_id, -LAST_USED_RESOLUTION_SECONDS)
+        < LAST_USED_RESOLUTION_SECONDS
+    ):
+        return
+    _touched_here[token_id] = now
     if cache.add(f"pat-used:{token_id}", 1, LAST_USED_RESOLUTION_SECONDS):
         PersonalAccessToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
