@@ -21,7 +21,15 @@ from core.accounts.models import User
 from core.registry import get_registry
 from tenants import services
 from tenants.errors import TenantError
-from tenants.models import Branding, Domain, Plan, Tenant, TenantModule, Theme
+from tenants.models import (
+    Branding,
+    Domain,
+    Plan,
+    SupportSession,
+    Tenant,
+    TenantModule,
+    Theme,
+)
 from tenants.selectors import tenants_for_listing
 from tenants.services.branding import BrandingSpec, parse_branding
 
@@ -221,6 +229,24 @@ class StaffAdmin(admin.ModelAdmin[User]):
     list_display = ("email", "role", "is_staff", "is_active", "date_joined")
     fields = ("email", "full_name", "role", "is_staff", "is_superuser", "is_active")
     search_fields = ("email",)
+
+
+@admin.register(SupportSession, site=console)
+class SupportSessionAdmin(admin.ModelAdmin[SupportSession]):
+    """The audit trail of support access; read-only."""
+
+    list_display = ("started_at", "staff", "tenant", "reason", "expires_at", "ended_at")
+    list_filter = ("tenant",)
+    search_fields = ("staff__email", "tenant__slug", "reason")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 console.register(TOTPDevice, TOTPDeviceAdmin)

@@ -8,10 +8,12 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from core.accounts.models import User
 from core.pagination import CursorPagination
+from core.ratelimit import client_ip
 from tenants import services
 from tenants.errors import TenantError, TenantErrorCode
-from tenants.models import Plan, Tenant, TenantStatus
+from tenants.models import Plan, SupportSession, Tenant, TenantStatus
 from tenants.schemas import (
     DeleteIn,
     DomainIn,
@@ -19,11 +21,15 @@ from tenants.schemas import (
     MarketplaceOut,
     ModuleSetIn,
     ProvisionOut,
+    SupportSessionIn,
+    SupportSessionOut,
+    SupportTicketOut,
     SuspendIn,
     TenantCreateIn,
     TenantOut,
 )
 from tenants.selectors import current_tenant, enabled_module_keys, tenants_for_listing
+from tenants.services.support import end_support_session, open_support_session
 
 marketplace_router = Router()
 platform_router = Router()
@@ -153,3 +159,36 @@ def make_primary_domain(request: HttpRequest, slug: str, domain: str) -> Any:
 def remove_domain(request: HttpRequest, slug: str, domain: str) -> Status[None]:
     services.remove_domain(tenant=_tenant(slug), domain=domain)
     return Status(204, None)
+
+
+@platform_router.post(
+    "/tenants/{slug}/support-sessions",
+    response={201: SupportTicketOut},
+    summary="Enter a marketplace as support (audit-logged)",
+)
+def start_support_session(request: HttpRequest, slug: str, payload: SupportSessionIn) -> Any:
+    staff: User = request.auth  # type: ignore[attr-defined]
+    ticket = open_support_session(
+        staff=staff,
+        tenant=_tenant(slug),
+        reason=payload.reason,
+        ip_address=client_ip(request) if client_ip(request) != "unknown" else None,
+        scheme=request.scheme or "https",
+        port=request.get_port(),
+    )
+    return Status(201, {"session": ticket.session, "url": ticket.url})
+
+
+@platform_router.get("/support-sessions", response=list[SupportSessionOut])
+@paginate(CursorPagination)
+def list_support_sessions(request: HttpRequest, tenant: str | None = None) -> Any:
+    sessions = SupportSession.objects.select_related("staff", "tenant")
+    return sessions.filter(tenant__slug=tenant) if tenant else sessions
+
+
+@platform_router.post("/support-sessions/{session_id}/end", response=SupportSessionOut)
+def finish_support_session(request: HttpRequest, session_id: int) -> Any:
+    session = SupportSession.objects.select_related("staff", "tenant").filter(pk=session_id).first()
+    if session is None:
+        raise TenantError(TenantErrorCode.TENANT_NOT_FOUND, "No such support session.", status=404)
+    return end_support_session(session=session)

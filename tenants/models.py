@@ -3,6 +3,7 @@ Rows here are written only by ``tenants.services``."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django_tenants.models import DomainMixin, TenantMixin
@@ -158,6 +159,23 @@ class TenantModule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({'on' if self.is_enabled else 'off'})"
+
+
+class SupportSession(models.Model):
+    """Audit record of platform staff entering a tenant as support: who, when, why."""
+
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_sessions"
+    )
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="support_sessions")
+    reason = models.CharField(max_length=500)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"support by {self.staff_id} in {self.tenant_id} at {self.started_at:%Y-%m-%d %H:%M}"
 
 
 class PooledSchema(models.Model):

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 
 from core.registry import get_registry
 from core.schemas import StrictSchema
-from tenants.models import Branding, Domain, Tenant
+from tenants.models import Branding, Domain, SupportSession, Tenant
 from tenants.services.branding import BrandingSpec
 
 
@@ -116,6 +116,34 @@ class DeleteIn(StrictSchema):
 class ModuleSetIn(StrictSchema):
     is_enabled: bool
     config: dict[str, Any] | None = None
+
+
+class SupportSessionIn(StrictSchema):
+    reason: str = Field(..., max_length=500)
+
+
+class SupportSessionOut(Schema):
+    id: int
+    staff_email: str
+    tenant: str
+    reason: str
+    ip_address: str | None
+    started_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None
+
+    @staticmethod
+    def resolve_staff_email(session: SupportSession) -> str:
+        return session.staff.email
+
+    @staticmethod
+    def resolve_tenant(session: SupportSession) -> str:
+        return session.tenant.slug
+
+
+class SupportTicketOut(Schema):
+    session: SupportSessionOut
+    url: str = Field(..., description="Single-use sign-in link to the storefront, 2 minutes.")
 
 
 class DomainIn(StrictSchema):

@@ -132,6 +132,8 @@ class LoginHandoff(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # The issuer already checked a second factor (platform staff opening a support session).
+    is_two_factor_verified = models.BooleanField(default=False)
 
     def __str__(self) -> str:
         return f"sign-in ticket for user {self.user_id}"

@@ -1,0 +1,75 @@
+"""Platform staff entering a tenant as support, without any tenant password: an audit record
+in the public schema (who, when, why) and a single-use sign-in link to the storefront."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.accounts.models import Role, User
+from core.accounts.services.login_handoff import issue_login_handoff
+from tenants.errors import TenantError, TenantErrorCode
+from tenants.models import Domain, SupportSession, Tenant
+
+SUPPORT_SESSION_LIFETIME = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class SupportTicket:
+    session: SupportSession
+    url: str
+
+
+def open_support_session(
+    *, staff: User, tenant: Tenant, reason: str, ip_address: str | None, scheme: str, port: str
+) -> SupportTicket:
+    reason = " ".join(reason.split())[:500]
+    if not reason:
+        raise TenantError(
+            TenantErrorCode.REASON_REQUIRED,
+            "Say why you need to enter this marketplace; it is logged.",
+            details={"field": "reason"},
+            status=422,
+        )
+    if tenant.is_platform:
+        raise TenantError(
+            TenantErrorCode.PLATFORM_TENANT_PROTECTED, "That is the platform itself.", status=409
+        )
+    with transaction.atomic():
+        session = SupportSession.objects.create(
+            staff=staff,
+            tenant=tenant,
+            reason=reason,
+            ip_address=ip_address,
+            expires_at=timezone.now() + SUPPORT_SESSION_LIFETIME,
+        )
+        with schema_context(tenant.schema_name):
+            agent, _ = User.objects.get_or_create(
+                email=f"support+{staff.pk}@support.{settings.PLATFORM_DOMAIN}",
+                defaults={
+                    "full_name": f"Platform support ({staff.email})",
+                    "role": Role.OPERATOR,
+                    "is_support_agent": True,
+                    "two_factor_enabled_at": timezone.now(),
+                },
+            )
+            if agent.has_usable_password():
+                agent.set_unusable_password()
+                agent.save(update_fields=["password"])
+            token = issue_login_handoff(user=agent, is_two_factor_verified=True)
+    host = Domain.objects.get(tenant=tenant, is_primary=True).domain
+    if port not in {"80", "443"}:
+        host = f"{host}:{port}"
+    return SupportTicket(session=session, url=f"{scheme}://{host}/accounts/handoff/?token={token}")
+
+
+def end_support_session(*, session: SupportSession) -> SupportSession:
+    if session.ended_at is None:
+        session.ended_at = timezone.now()
+        session.save(update_fields=["ended_at"])
+    return session
