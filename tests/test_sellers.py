@@ -434,3 +434,32 @@ def test_bad_business_details_are_refused_by_field(client_for, tenant_a):
     with schema_context(tenant_a.schema_name):
         assert not Seller.objects.exists()
     assert PASSWORD
+
+
+def test_another_sellers_documents_cannot_be_removed_or_read(client_for, tenant_a, tenant_b):
+    first = signed_in(client_for, tenant_a, "first@example.com")
+    call(
+        first, "post", "/seller/onboarding", {"business_name": "First", "legal_form": "individual"}
+    )
+    document = upload(first).json()
+    second = signed_in(client_for, tenant_a, "second@example.com")
+    call(
+        second,
+        "post",
+        "/seller/onboarding",
+        {"business_name": "Second", "legal_form": "individual"},
+    )
+
+    assert (
+        call(second, "delete", f"/seller/onboarding/documents/{document['id']}").status_code == 404
+    )
+    with schema_context(tenant_a.schema_name):
+        assert VerificationDocument.objects.filter(pk=document["id"]).exists()
+        seller_id = Seller.objects.get(slug="first").pk
+    # An operator of another marketplace reaches nothing of this one.
+    op_b = operator(client_for, tenant_b)
+    assert call(op_b, "get", f"/operator/sellers/{seller_id}").status_code == 404
+    assert (
+        op_b.get(f"/api/v1/operator/sellers/{seller_id}/documents/{document['id']}").status_code
+        == 404
+    )
