@@ -11,6 +11,7 @@ from api.auth import SellerApiKeyAuth, user_auth
 from api.errors import install_error_handlers
 from api.throttles import ApiThrottle
 from core.accounts.api import auth_router, me_router, operator_users_router
+from core.catalog.api import catalog_router, operator_catalog_router, seller_products_router
 from core.registry import get_registry
 from core.sellers.api import (
     operator_sellers_router,
@@ -40,6 +41,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/seller", seller_router, auth=user_auth, tags=["seller"])
     api.add_router("/operator/sellers", operator_sellers_router, auth=user_auth, tags=["operator"])
     api.add_router("/sellers", public_sellers_router, tags=["sellers"])
+    api.add_router("/catalog", catalog_router, tags=["catalog"])
+    api.add_router("/seller/products", seller_products_router, auth=user_auth, tags=["seller"])
+    api.add_router("/operator/catalog", operator_catalog_router, auth=user_auth, tags=["operator"])
     api.add_router("/partner/v1", partner_router, auth=SellerApiKeyAuth(), tags=["partner"])
     for manifest in get_registry():
         if manifest.router:

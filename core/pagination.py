@@ -32,6 +32,47 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
     return values
 
 
+def full_ordering(ordering: tuple[str, ...]) -> tuple[str, ...]:
+    """The ordering with ``pk`` appended as the tie-breaker (same direction as the last key)."""
+    if ordering[-1].lstrip("-") in {"pk", "id"}:
+        return ordering
+    return (*ordering, "-pk" if ordering[-1].startswith("-") else "pk")
+
+
+def keyset_after(ordering: tuple[str, ...], values: list[Any]) -> Q:
+    """Rows strictly after ``values`` in ``ordering`` (lexicographic keyset)."""
+    condition = Q()
+    for index, name in enumerate(ordering):
+        field = name.lstrip("-")
+        lookup = "lt" if name.startswith("-") else "gt"
+        step = Q(**{f"{field}__{lookup}": values[index]})
+        for previous in range(index):
+            step &= Q(**{ordering[previous].lstrip("-"): values[previous]})
+        condition |= step
+    return condition
+
+
+def keyset_page(
+    queryset: QuerySet[Any], *, ordering: tuple[str, ...], limit: int, cursor: str | None
+) -> tuple[list[Any], str | None]:
+    """One page of ``queryset`` in ``ordering`` (fields or annotations, pk last) and the cursor
+    of the next page. Raises HttpError 400 on a cursor that was not made by us."""
+    ordering = full_ordering(ordering)
+    fields = [name.lstrip("-") for name in ordering]
+    try:
+        if cursor:
+            queryset = queryset.filter(keyset_after(ordering, decode_cursor(cursor, len(fields))))
+        rows = list(queryset.order_by(*ordering)[: limit + 1])
+    except (ValueError, TypeError, DjangoValidationError):
+        raise HttpError(400, "The cursor is not valid; start again without it.") from None
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if has_more and rows:
+        next_cursor = encode_cursor([_value(rows[-1], field) for field in fields])
+    return rows, next_cursor
+
+
 class CursorPagination(PaginationBase):
     """Keyset pagination over the queryset's ordering plus ``pk`` as the tie-breaker.
     Ordering fields must be concrete columns of the model (``-created_at``, ``name``)."""
@@ -45,45 +86,16 @@ class CursorPagination(PaginationBase):
         next_cursor: str | None
 
     def __init__(self, *, ordering: tuple[str, ...] = ("-pk",), **kwargs: Any) -> None:
-        self.ordering = (
-            ordering
-            if ordering[-1].lstrip("-") in {"pk", "id"}
-            else (*ordering, "-pk" if ordering[-1].startswith("-") else "pk")
-        )
+        self.ordering = full_ordering(ordering)
         super().__init__(**kwargs)
 
     def paginate_queryset(
         self, queryset: QuerySet[Any], pagination: Input, request: HttpRequest, **params: Any
     ) -> dict[str, Any]:
-        queryset = queryset.order_by(*self.ordering)
-        fields = [name.lstrip("-") for name in self.ordering]
-        try:
-            if pagination.cursor:
-                after = self._after(decode_cursor(pagination.cursor, len(fields)))
-                queryset = queryset.filter(after)
-            rows = list(queryset[: pagination.limit + 1])
-        except (ValueError, TypeError, DjangoValidationError):
-            # A cursor whose values do not fit the columns was not made by us.
-            raise HttpError(400, "The cursor is not valid; start again without it.") from None
-        has_more = len(rows) > pagination.limit
-        rows = rows[: pagination.limit]
-        next_cursor = None
-        if has_more and rows:
-            last = rows[-1]
-            next_cursor = encode_cursor([_value(last, field) for field in fields])
+        rows, next_cursor = keyset_page(
+            queryset, ordering=self.ordering, limit=pagination.limit, cursor=pagination.cursor
+        )
         return {"items": rows, "next_cursor": next_cursor}
-
-    def _after(self, values: list[Any]) -> Q:
-        """Rows strictly after ``values`` in the ordering (lexicographic keyset)."""
-        condition = Q()
-        for index, name in enumerate(self.ordering):
-            field = name.lstrip("-")
-            lookup = "lt" if name.startswith("-") else "gt"
-            step = Q(**{f"{field}__{lookup}": values[index]})
-            for previous in range(index):
-                step &= Q(**{self.ordering[previous].lstrip("-"): values[previous]})
-            condition |= step
-        return condition
 
 
 def _value(row: Any, field: str) -> Any:

@@ -9,9 +9,14 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from core.marketplace import set_marketplace_provider
         from core.registry.enablement import set_enabled_modules_provider
-        from tenants.selectors import current_schema_enabled_module_keys
+        from tenants.selectors import (
+            current_marketplace_settings,
+            current_schema_enabled_module_keys,
+        )
         from tenants.services.platform import ensure_platform_tenant_after_migrate
 
         post_migrate.connect(ensure_platform_tenant_after_migrate, sender=self)
         set_enabled_modules_provider(current_schema_enabled_module_keys)
+        set_marketplace_provider(current_marketplace_settings)

@@ -54,6 +54,8 @@ class Tenant(TenantMixin):
     suspended_reason = models.CharField(max_length=300, blank=True)
     owner_email = models.EmailField(blank=True)
     default_currency = models.CharField(max_length=3, default="USD")
+    # Further currencies products may be priced in (the default is always allowed).
+    extra_currencies = models.JSONField(default=list, blank=True)
     # Operators and staff always need a second factor; sellers when this is on.
     seller_two_factor_required = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)

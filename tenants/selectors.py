@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from pydantic import BaseModel
 
+from core.marketplace import MarketplaceSettings
 from core.registry import ModuleManifest, get_registry
 from core.schema import current_schema_name
 from tenants.models import Tenant, TenantModule
@@ -45,10 +46,29 @@ def enabled_module_keys(tenant: Tenant) -> frozenset[str]:
 
 def current_schema_enabled_module_keys() -> frozenset[str]:
     """Enabled modules of the tenant the database connection is set to."""
-    tenant = getattr(connection, "tenant", None)
-    if not isinstance(tenant, Tenant):  # schema_context() sets a stand-in with no row
-        tenant = Tenant.objects.filter(schema_name=current_schema_name()).first()
+    tenant = current_tenant_row()
     return enabled_module_keys(tenant) if tenant is not None else frozenset()
+
+
+def current_tenant_row() -> Tenant | None:
+    tenant = getattr(connection, "tenant", None)
+    if isinstance(tenant, Tenant):
+        return tenant
+    # schema_context() sets a stand-in with no row.
+    row: Tenant | None = Tenant.objects.filter(schema_name=current_schema_name()).first()
+    return row
+
+
+def current_marketplace_settings() -> MarketplaceSettings:
+    tenant = current_tenant_row()
+    if tenant is None:
+        return MarketplaceSettings(name="Souk", default_currency="USD", currencies=("USD",))
+    extra = tuple(c for c in tenant.extra_currencies if c != tenant.default_currency)
+    return MarketplaceSettings(
+        name=tenant.name,
+        default_currency=tenant.default_currency,
+        currencies=(tenant.default_currency, *extra),
+    )
 
 
 def forget_enabled_modules(tenant: Tenant) -> None:

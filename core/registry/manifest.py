@@ -45,6 +45,9 @@ class ModuleManifest:
     fulfil: str | None = None
     revoke: str | None = None
     storefront_urls: str | None = None
+    # The reverse one-to-one accessor on catalog.Product of the module's details record
+    # (e.g. "license_details"); the model defines ``as_api_dict()``.
+    details_accessor: str | None = None
     dashboard_urls: str | None = None
     is_default_enabled: bool = False
     package: str = field(default="", compare=False)

@@ -49,6 +49,7 @@ SHARED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "ninja",
+    "django.contrib.postgres",
 ]
 
 CORE_TENANT_APPS = [
@@ -62,6 +63,7 @@ CORE_TENANT_APPS = [
     "django_otp.plugins.otp_static",
     "core.accounts",
     "core.sellers",
+    "core.catalog",
     "core.storefront",
 ]
 

@@ -1,0 +1,178 @@
+"""The catalogue of one marketplace: a category tree, products of every type with prices in
+several currencies, variants (tiers, seat packs) and images."""
+
+from __future__ import annotations
+
+from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from core.sellers.models import ProductType, Seller
+
+
+class Category(models.Model):
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True, max_length=2000)
+    position = models.PositiveIntegerField(default=0)
+    # Materialised ancestry ("/3/17/42/"), kept by the category services, so a subtree is one
+    # indexed prefix match.
+    path = models.CharField(max_length=400, db_index=True, default="/")
+    depth = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["path", "position"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ProductStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    REJECTED = "rejected", "Rejected"
+    ARCHIVED = "archived", "Archived"
+
+
+class Product(models.Model):
+    seller = models.ForeignKey(Seller, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=160)
+    slug = models.SlugField(max_length=180, unique=True)
+    summary = models.CharField(max_length=300, blank=True)
+    description = models.TextField(blank=True, max_length=20_000)
+    product_type = models.CharField(max_length=10, choices=ProductType.choices)
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    trial_days = models.PositiveSmallIntegerField(default=0)
+    features = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    status = models.CharField(
+        max_length=10, choices=ProductStatus.choices, default=ProductStatus.DRAFT
+    )
+    moderation_note = models.CharField(max_length=500, blank=True)
+    is_featured = models.BooleanField(default=False)
+    # Reputation, maintained by reviews (a later issue): integer stars, exact averages.
+    rating_count = models.PositiveIntegerField(default=0)
+    rating_total = models.PositiveIntegerField(default=0)
+    # Services with a place (consulting on site): WGS84 degrees x 1e6, integers.
+    latitude_e6 = models.IntegerField(null=True, blank=True)
+    longitude_e6 = models.IntegerField(null=True, blank=True)
+    # Kept by the catalogue services (name A, tags/seller/category B, summary/description C).
+    search_vector = SearchVectorField(null=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["search_vector"], name="product_search_gin"),
+            models.Index(fields=["status", "product_type"], name="product_status_type"),
+            models.Index(fields=["seller", "status"], name="product_seller_status"),
+            models.Index(fields=["category", "status"], name="product_category_status"),
+            # Prefix auto-suggest on names (text_pattern_ops: LIKE 'abc%' uses the index).
+            models.Index(
+                OpClass(Lower("name"), name="text_pattern_ops"), name="product_name_lower"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating_total__lte=models.F("rating_count") * 5),
+                name="product_rating_total_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude_e6__isnull=True, longitude_e6__isnull=True)
+                | Q(
+                    latitude_e6__gte=-90_000_000,
+                    latitude_e6__lte=90_000_000,
+                    longitude_e6__gte=-180_000_000,
+                    longitude_e6__lte=180_000_000,
+                ),
+                name="product_location_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == ProductStatus.PUBLISHED
+
+    @property
+    def rating_average_tenths(self) -> int | None:
+        if not self.rating_count:
+            return None
+        return (self.rating_total * 10 + self.rating_count // 2) // self.rating_count
+
+
+class ProductVariant(models.Model):
+    """A purchasable option: a tier (basic/standard/premium) or a seat pack."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    name = models.CharField(max_length=80)
+    sku = models.SlugField(max_length=80)
+    seats = models.PositiveIntegerField(null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "sku"], name="variant_sku_per_product")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id}/{self.sku}"
+
+
+class ProductPrice(models.Model):
+    """A price in minor units; ``variant`` null is the product's base price."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="prices")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.CASCADE, related_name="prices"
+    )
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="price_not_negative"),
+            models.UniqueConstraint(
+                fields=["product", "currency"],
+                condition=Q(variant__isnull=True),
+                name="one_base_price_per_currency",
+            ),
+            models.UniqueConstraint(
+                fields=["variant", "currency"],
+                condition=Q(variant__isnull=False),
+                name="one_variant_price_per_currency",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["currency", "amount"], name="price_currency_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amount} {self.currency}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    url = models.URLField(max_length=500)
+    alt = models.CharField(max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.url

@@ -1,0 +1,71 @@
+"""The query semantics every search backend implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class SortOrder(StrEnum):
+    RELEVANCE = "relevance"  # newest first when there is no text
+    NEWEST = "newest"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    RATING = "rating"
+
+
+# Price bands in major units of the query's currency: [0, 10), [10, 50), ... [500, inf).
+PRICE_BAND_EDGES = (10, 50, 100, 500)
+
+
+@dataclass(frozen=True)
+class GeoFilter:
+    latitude_e6: int
+    longitude_e6: int
+    radius_km: int
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    currency: str
+    text: str = ""
+    category: str | None = None  # slug; includes its subcategories
+    product_types: tuple[str, ...] = ()
+    seller: str | None = None  # slug
+    price_min: int | None = None  # minor units of ``currency``
+    price_max: int | None = None
+    min_rating: int | None = None  # 1-5 stars
+    near: GeoFilter | None = None
+    sort: SortOrder = SortOrder.RELEVANCE
+    limit: int = 24
+    cursor: str | None = None
+
+
+@dataclass
+class FacetCount:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass
+class Facets:
+    categories: list[FacetCount] = field(default_factory=list)
+    product_types: list[FacetCount] = field(default_factory=list)
+    sellers: list[FacetCount] = field(default_factory=list)
+    price_bands: list[FacetCount] = field(default_factory=list)
+    ratings: list[FacetCount] = field(default_factory=list)  # "4" = 4 stars and up
+
+
+@dataclass
+class SearchResult:
+    items: list[Any]  # Product rows with seller, category, prices and images loaded
+    next_cursor: str | None
+    facets: Facets | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    name: str
+    slug: str
