@@ -7,3 +7,20 @@ from tenants.services.schema_pool import fill_schema_pool
 def refill_schema_pool() -> int:
     """Top the warm pool up after provisioning took a schema, and on a beat timer."""
     return fill_schema_pool()
+
+
+@shared_task(name="tenants.tasks.dispatch_all_outboxes", acks_late=True)
+def dispatch_all_outboxes() -> int:
+    """Beat: queue an outbox dispatch in every tenant's schema (and public), catching events
+    whose after-commit dispatch was lost. Each runs in its own schema, so one tenant's failure
+    cannot touch another's."""
+    from django_tenants.utils import schema_context
+
+    from core.tasks import dispatch_outbox
+    from tenants.models import Tenant
+
+    schemas = list(Tenant.objects.values_list("schema_name", flat=True))
+    for schema_name in schemas:
+        with schema_context(schema_name):
+            dispatch_outbox.delay()
+    return len(schemas)

@@ -39,6 +39,7 @@ SHARED_APPS = [
     "django_tenants",
     "core",
     "core.accounts",
+    "core.outbox",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -62,6 +63,7 @@ CORE_TENANT_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "core.accounts",
+    "core.outbox",
     "core.sellers",
     "core.catalog",
     "core.storefront",
@@ -180,6 +182,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_BEAT_SCHEDULE = {
     "refill-schema-pool": {"task": "tenants.tasks.refill_schema_pool", "schedule": 60.0},
+    "dispatch-outboxes": {"task": "tenants.tasks.dispatch_all_outboxes", "schedule": 30.0},
 }
 
 # --- HTTP ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from django.utils import timezone
 from core.accounts.emails import send_account_mail
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Product, ProductStatus
+from core.catalog.services.products import products_changed
 
 
 def _reason(reason: str) -> str:
@@ -39,6 +40,7 @@ def approve_product(*, product: Product) -> Product:
     product.moderation_note = ""
     product.published_at = product.published_at or timezone.now()
     product.save(update_fields=["status", "moderation_note", "published_at", "updated_at"])
+    products_changed([product.pk])
     send_account_mail(
         to=product.seller.owner.email,
         subject=f"Published: {product.name}",
@@ -54,6 +56,7 @@ def reject_product(*, product: Product, reason: str) -> Product:
     product.status = ProductStatus.REJECTED
     product.moderation_note = reason
     product.save(update_fields=["status", "moderation_note", "updated_at"])
+    products_changed([product.pk])
     send_account_mail(
         to=product.seller.owner.email,
         subject=f"Changes needed: {product.name}",
@@ -66,4 +69,5 @@ def reject_product(*, product: Product, reason: str) -> Product:
 def set_featured(*, product: Product, is_featured: bool) -> Product:
     product.is_featured = is_featured
     product.save(update_fields=["is_featured", "updated_at"])
+    products_changed([product.pk])
     return product

@@ -23,6 +23,7 @@ from core.catalog.models import (
     ProductVariant,
 )
 from core.catalog.search_index import refresh_search_vectors
+from core.events import emit
 from core.marketplace import current_marketplace
 from core.money import Money, MoneyError
 from core.registry.enablement import sellable_product_types
@@ -30,6 +31,11 @@ from core.sellers.models import ProductType, Seller, SellerStatus
 
 TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 MAX_PRICE_MINOR = 10**12
+
+
+def products_changed(product_ids: list[int]) -> None:
+    """Search indexes (and later other consumers) follow through the outbox."""
+    emit("catalog.products_changed", {"product_ids": product_ids})
 
 
 @dataclass
@@ -224,6 +230,7 @@ def create_product(*, seller: Seller, data: ProductData) -> Product:
                 product.save()
                 _write_children(product, cleaned)
                 refresh_search_vectors([product.pk])
+                products_changed([product.pk])
                 return product
         except IntegrityError:
             continue
@@ -245,6 +252,7 @@ def update_product(*, product: Product, data: ProductData) -> Product:
     product.save()
     _write_children(product, cleaned)
     refresh_search_vectors([product.pk])
+    products_changed([product.pk])
     return product
 
 
@@ -257,6 +265,7 @@ def reprice(*, product: Product, prices: Mapping[str, int]) -> Product:
         ProductPrice(product=product, currency=c, amount=a) for c, a in cleaned.items()
     )
     Product.objects.filter(pk=product.pk).update(updated_at=timezone.now())
+    products_changed([product.pk])
     return product
 
 
@@ -290,6 +299,7 @@ def transition(*, product: Product, action: str) -> Product:
         )
     product.status = target
     product.save(update_fields=["status", "updated_at"])
+    products_changed([product.pk])
     return product
 
 

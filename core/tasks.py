@@ -1,0 +1,9 @@
+from celery import shared_task
+
+from core.events import dispatch_pending
+
+
+@shared_task(name="core.tasks.dispatch_outbox", acks_late=True)
+def dispatch_outbox() -> int:
+    """Runs in the schema that queued it (tenant-schemas-celery)."""
+    return dispatch_pending()
