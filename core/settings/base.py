@@ -83,6 +83,8 @@ TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
 TENANT_MODEL = "tenants.Tenant"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
+# One SET search_path per request (and per schema switch), not one per query.
+TENANT_LIMIT_SET_CALLS = True
 ROOT_URLCONF = "core.urls"
 PUBLIC_SCHEMA_URLCONF = "core.urls_platform"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)

@@ -94,11 +94,13 @@ def _migrate_one(schema_name: str) -> tuple[str, str | None]:
 def migrate_fleet(
     *, schemas: Iterable[str] | None = None, parallel: int | None = None
 ) -> FleetMigration:
-    """Public first (shared apps), then every tenant-side schema that is behind."""
+    """Every tenant-side schema (tenants, pool, template) that is behind; the public schema is
+    the caller's (``migrate_tenants`` migrates it first)."""
     result = FleetMigration()
     all_schemas = list(schemas) if schemas is not None else fleet_schemas()
     pending = pending_schemas(all_schemas)
-    result.up_to_date = [schema for schema in all_schemas if schema not in set(pending)]
+    behind = set(pending)
+    result.up_to_date = [schema for schema in all_schemas if schema not in behind]
     if not pending:
         return result
     workers = max(1, min(parallel or settings.SOUK_MIGRATE_PARALLEL, len(pending)))

