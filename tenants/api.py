@@ -100,6 +100,8 @@ def create_tenant(request: HttpRequest, payload: TenantCreateIn) -> Status[dict[
         module_config=payload.module_config,
         custom_domains=payload.custom_domains,
         branding=payload.branding,
+        default_currency=payload.default_currency,
+        extra_currencies=payload.extra_currencies,
     )
     return Status(
         201,

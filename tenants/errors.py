@@ -28,6 +28,7 @@ class TenantErrorCode(StrEnum):
     ALREADY_IN_STATE = "already_in_state"
     REASON_REQUIRED = "reason_required"
     INVALID_NAME = "invalid_name"
+    INVALID_CURRENCY = "invalid_currency"
 
 
 class TenantError(DomainError):

@@ -49,6 +49,8 @@ class MarketplaceOut(Schema):
 class TenantOut(Schema):
     slug: str
     name: str
+    default_currency: str
+    extra_currencies: list[str]
     schema_name: str
     status: str
     suspended_reason: str
@@ -97,6 +99,8 @@ class TenantCreateIn(StrictSchema):
     module_config: dict[str, dict[str, Any]] | None = None
     custom_domains: list[str] = Field(default_factory=list, max_length=20)
     branding: BrandingSpec | None = None
+    default_currency: str = Field("USD", min_length=3, max_length=3)
+    extra_currencies: list[str] = Field(default_factory=list, max_length=20)
 
 
 class ProvisionOut(Schema):

@@ -381,3 +381,36 @@ def test_list_and_search_use_a_fixed_number_of_queries(client_for, tenant_a, pat
         assert len(response.json()["items"]) == size
         counts.append(len([q for q in queries if not q["sql"].startswith("SET search_path")]))
     assert counts[0] == counts[1] <= 6, counts
+
+
+def test_prices_in_several_currencies(client_for, tenant_a):
+    tenant_a.extra_currencies = ["EUR"]
+    tenant_a.save(update_fields=["extra_currencies"])
+    seller = seller_client(client_for, tenant_a)
+    product = call(
+        seller,
+        "post",
+        "/seller/products",
+        {**PRODUCT, "prices": {"USD": 4900, "EUR": 4500}, "variants": []},
+    ).json()
+    assert {p["currency"]: p["amount"] for p in product["prices"]} == {"USD": 4900, "EUR": 4500}
+    missing_default = call(
+        seller,
+        "post",
+        "/seller/products",
+        {**PRODUCT, "name": "Euro Only", "prices": {"EUR": 100}, "variants": []},
+    )
+    assert missing_default.json()["error"]["code"] == "invalid_price"
+    with schema_context(tenant_a.schema_name):
+        from core.catalog.services.moderation import approve_product
+        from core.catalog.services.products import transition
+
+        row = Product.objects.get(pk=product["id"])
+        transition(product=row, action="publish")
+        approve_product(product=row)
+    buyer = client_for(tenant_a)
+    in_euros = call(buyer, "get", "/catalog?currency=eur&sort=price_asc").json()["items"][0][
+        "price"
+    ]
+    assert in_euros == {"amount": 4500, "currency": "EUR", "display": "45.00 EUR"}
+    assert call(buyer, "get", "/catalog?currency=EUR&price_max=4400").json()["items"] == []

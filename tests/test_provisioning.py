@@ -239,3 +239,13 @@ def test_failed_clone_leaves_no_schema(db, monkeypatch):
         provision()
     assert fleet_snapshot() == before
     assert not Tenant.objects.filter(slug="fresh-shop").exists()
+
+
+def test_currencies_are_validated_and_stored(db):
+    tenant = provision(default_currency="eur", extra_currencies=["usd", "EUR", "gbp"]).tenant
+    assert (tenant.default_currency, tenant.extra_currencies) == ("EUR", ["GBP", "USD"])
+    before = fleet_snapshot()
+    with pytest.raises(TenantError) as caught:
+        provision("other-shop", extra_currencies=["DOGE"])
+    assert caught.value.code == TenantErrorCode.INVALID_CURRENCY
+    assert fleet_snapshot() == before

@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from core.accounts.models import Role, User
 from core.accounts.services.login_handoff import issue_login_handoff
+from core.money import MoneyError, check_currency
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Domain, Plan, Tenant, TenantModule
 from tenants.services.branding import BrandingSpec, parse_branding, write_branding
@@ -55,6 +56,8 @@ def provision_tenant(
     module_config: Mapping[str, Mapping[str, Any]] | None = None,
     custom_domains: Sequence[str] = (),
     branding: BrandingSpec | dict[str, Any] | None = None,
+    default_currency: str = "USD",
+    extra_currencies: Sequence[str] = (),
     issue_login: bool = False,
 ) -> ProvisionedTenant:
     """Create tenant, schema, domains, branding, enabled modules and the owner in one
@@ -79,6 +82,7 @@ def provision_tenant(
         plan = Plan.objects.filter(is_default=True).first()
     selection = resolve_module_selection(plan=plan, requested=modules, configs=module_config)
     spec = parse_branding(branding)
+    default_currency, currencies = clean_currencies(default_currency, extra_currencies)
     schema_name = schema_name_for(slug)
     domains = [subdomain_for(slug)]
     for raw in custom_domains:
@@ -91,7 +95,13 @@ def provision_tenant(
         with transaction.atomic():
             source = _bring_schema(schema_name)
             tenant = Tenant(
-                schema_name=schema_name, slug=slug, name=name, plan=plan, owner_email=owner_email
+                schema_name=schema_name,
+                slug=slug,
+                name=name,
+                plan=plan,
+                owner_email=owner_email,
+                default_currency=default_currency,
+                extra_currencies=currencies,
             )
             tenant.save()
             Domain.objects.bulk_create(
@@ -132,6 +142,21 @@ def provision_tenant(
         login_token=login_token,
         elapsed_ms=elapsed_ms,
     )
+
+
+def clean_currencies(default: str, extra: Sequence[str]) -> tuple[str, list[str]]:
+    """The default currency and the further ones products may be priced in (ISO 4217)."""
+    try:
+        default = check_currency(default)
+        others = [check_currency(code) for code in extra]
+    except MoneyError as exc:
+        raise TenantError(
+            TenantErrorCode.INVALID_CURRENCY,
+            f"{exc}; use ISO 4217 codes such as USD, EUR, GBP.",
+            details={"field": "currencies"},
+            status=422,
+        ) from None
+    return default, sorted(set(others) - {default})
 
 
 def _check_password(password: str, email: str) -> None:
