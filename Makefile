@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 # DATABASE_URL if set, else an embedded PostgreSQL (pgserver) under var/.
 DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m core.embedded_db)}
 
-.PHONY: install demo test lint pytest bench clean
+.PHONY: install browser demo test lint pytest bench clean
 
 install: $(STAMP)
 
@@ -16,13 +16,19 @@ $(STAMP): requirements.lock
 	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
 	rm -f $(VENV)/.installed-* && touch $@
 
+# Debian's Chromium for the browser tests (tests/browser); sudo only when not root.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+browser:
+	@test -x /usr/bin/chromium || \
+	($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
+
 demo: install
 	@export DATABASE_URL="$(DB_URL)" DJANGO_SETTINGS_MODULE=core.settings.dev && \
 	$(BIN)/python manage.py migrate_tenants && \
 	$(BIN)/python manage.py demo_fleet && \
 	$(BIN)/python manage.py runserver 0.0.0.0:8000
 
-test: install lint pytest
+test: install browser lint pytest
 
 lint: install
 	$(BIN)/ruff check .

@@ -4,12 +4,17 @@ place the project wires core, tenants, modules and the API together."""
 from django.urls import include, path
 
 from api.v1 import api as api_v1
+from core.accounts.urls import operator_urlpatterns as operator_user_pages
 from core.registry import get_registry
+from core.sellers.urls import operator_urlpatterns as operator_seller_pages
 from core.storefront import views as storefront
 
 urlpatterns = [
     path("", storefront.home, name="home"),
+    path("", include("core.storefront.urls")),
     path("accounts/", include("core.accounts.urls")),
+    path("seller/", include("core.sellers.urls")),
+    path("operator/", include((operator_seller_pages + operator_user_pages, "operator"))),
     path("api/v1/", api_v1.urls),
 ]
 urlpatterns += [

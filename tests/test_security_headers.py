@@ -46,7 +46,7 @@ class PageResources(HTMLParser):
         self.event_handler_attributes += [name for name in attributes if name.startswith("on")]
         if tag == "script":
             self._open_script, self._open_script_text = attributes, ""
-        elif tag == "link" and attributes.get("href"):
+        elif tag == "link" and attributes.get("href") and attributes.get("rel") != "canonical":
             self.linked.append(attributes["href"] or "")
         elif tag == "style":
             self.inline_styles += 1

@@ -10,7 +10,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from core.accounts import throttles
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import PersonalAccessToken, TokenScope, User
 from core.accounts.principal import (
@@ -83,12 +82,12 @@ def csrf(request: HttpRequest) -> dict[str, str]:
 
 @auth_router.post("/signup", response={201: MeOut}, summary="Create a buyer account")
 def signup(request: HttpRequest, payload: SignUpIn) -> Status[dict[str, Any]]:
-    throttles.throttle_sign_up(ip=client_ip(request))
     user = sign_up.sign_up(
         email=payload.email,
         password=payload.password,
         full_name=payload.full_name,
         base_url=base_url(request),
+        ip=client_ip(request),
     )
     sessions.begin_login(request=request, user=user)
     return Status(201, me_out(user))
@@ -96,18 +95,16 @@ def signup(request: HttpRequest, payload: SignUpIn) -> Status[dict[str, Any]]:
 
 @auth_router.post("/login", response=LoginOut, summary="Sign in (step 1: password)")
 def login(request: HttpRequest, payload: LoginIn) -> dict[str, Any]:
-    throttles.throttle_login(ip=client_ip(request), email=payload.email)
-    user = sessions.check_credentials(
+    outcome = sessions.sign_in_with_password(
         request=request, email=payload.email, password=payload.password
     )
-    outcome = sessions.begin_login(request=request, user=user)
+    user = outcome.user
     signed_in = outcome.status == "signed_in"
     return {"status": outcome.status, "user": me_out(user) if signed_in else None}
 
 
 @auth_router.post("/login/otp", response=LoginOut, summary="Sign in (step 2: second factor)")
 def login_otp(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
-    throttles.throttle_otp(ip=client_ip(request), user=sessions.pending_login_user(request))
     user = sessions.complete_login(request=request, code=payload.code)
     return {"status": "signed_in", "user": me_out(user)}
 
@@ -125,8 +122,9 @@ def verify_email(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:
 
 @auth_router.post("/password-reset", response={202: None}, summary="Mail a reset link")
 def request_password_reset(request: HttpRequest, payload: EmailIn) -> Status[None]:
-    throttles.throttle_password_reset(ip=client_ip(request), email=payload.email)
-    password_reset.request_password_reset(email=payload.email, base_url=base_url(request))
+    password_reset.request_password_reset(
+        email=payload.email, base_url=base_url(request), ip=client_ip(request)
+    )
     return Status(202, None)
 
 

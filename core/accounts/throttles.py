@@ -18,6 +18,7 @@ DEFAULT_RATES = {
     "password_reset_ip": "10/h",
     "password_reset_email": "3/h",
     "signup_ip": "10/h",
+    "verification_mail": "3/h",
     "signup_tenant": "300/h",
     "api_principal": "600/m",
     "api_anonymous_ip": "300/m",
@@ -39,6 +40,15 @@ def throttle_login(*, ip: str, email: str) -> None:
     except ratelimit.RateLimited:
         _notify_lockout(email, what="signing in")
         raise
+
+
+def forget_failed_logins(*, email: str) -> None:
+    """A successful sign-in clears the account's bucket: only failures add up to a lockout."""
+    ratelimit.reset(scope="login_account", key=email.strip().lower())
+
+
+def throttle_verification_mail(*, user: User) -> None:
+    ratelimit.check(scope="verification_mail", key=str(user.pk), rate=rate("verification_mail"))
 
 
 def throttle_otp(*, ip: str, user: User) -> None:

@@ -9,6 +9,11 @@ from core.money import Money
 from core.registry import get_registry
 
 
+def _tenths(value: int | None) -> str | None:
+    """43 -> "4.3", in integers."""
+    return None if value is None else f"{value // 10}.{value % 10}"
+
+
 def price_out(price: ProductPrice) -> dict[str, Any]:
     money = Money(price.amount, price.currency)
     return {"amount": money.amount, "currency": money.currency, "display": str(money)}
@@ -37,6 +42,7 @@ def card(product: Product, currency: str) -> dict[str, Any]:
         "price": price_out(price) if price else None,
         "image_url": images[0].url if images else None,
         "rating_average_tenths": product.rating_average_tenths,
+        "rating_display": _tenths(product.rating_average_tenths),
         "rating_count": product.rating_count,
         "is_featured": product.is_featured,
         "published_at": product.published_at,

@@ -47,7 +47,7 @@ from core.sellers.schemas import (
     SellerOut,
     StatusIn,
 )
-from core.sellers.selectors import acting_seller, own_seller
+from core.sellers.selectors import acting_seller, own_seller, public_profile, visible_seller
 from core.sellers.services import api_keys, onboarding, review, team
 
 seller_router = Router()
@@ -355,31 +355,6 @@ def set_status(request: HttpRequest, seller_id: int, payload: StatusIn) -> dict[
 
 
 # --- /sellers (public) and /partner/v1 -----------------------------------------------------------
-
-
-def public_profile(seller: Seller) -> dict[str, Any]:
-    return {
-        "slug": seller.slug,
-        "business_name": seller.business_name,
-        "bio": seller.bio,
-        "website": seller.website,
-        "portfolio": seller.portfolio,
-        "is_verified": seller.is_verified,
-        "rating_average_tenths": seller.rating_average_tenths,
-        "rating_count": seller.rating_count,
-        "completed_orders": seller.completed_orders,
-        "member_since": seller.created_at,
-    }
-
-
-def visible_seller(slug: str) -> Seller:
-    """Only verified, active sellers have a public profile; the rest do not exist to buyers."""
-    seller = Seller.objects.filter(
-        slug=slug, verification_status=VerificationStatus.VERIFIED, status=SellerStatus.ACTIVE
-    ).first()
-    if seller is None:
-        raise SellerError(SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", status=404)
-    return seller
 
 
 @public_sellers_router.get("/{slug}", response=PublicSellerOut, auth=None)

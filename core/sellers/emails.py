@@ -8,7 +8,7 @@ from core.sellers.models import Seller
 
 
 def notify_operators_of_submission(*, seller: Seller) -> None:
-    for operator in User.objects.filter(role=Role.OPERATOR, is_active=True):
+    for operator in User.objects.filter(role=Role.OPERATOR, is_active=True, is_support_agent=False):
         send_account_mail(
             to=operator.email,
             subject=f"Seller application: {seller.business_name}",

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.accounts.models import User
 from core.sellers.errors import SellerError, SellerErrorCode
-from core.sellers.models import Seller, TeamMember, TeamPermission
+from core.sellers.models import (
+    Seller,
+    SellerStatus,
+    TeamMember,
+    TeamPermission,
+    VerificationStatus,
+)
 
 
 def own_seller(user: User) -> Seller:
@@ -39,3 +47,28 @@ def acting_seller(user: User, permission: TeamPermission) -> Seller:
             status=403,
         )
     return membership.seller
+
+
+def public_profile(seller: Seller) -> dict[str, Any]:
+    return {
+        "slug": seller.slug,
+        "business_name": seller.business_name,
+        "bio": seller.bio,
+        "website": seller.website,
+        "portfolio": seller.portfolio,
+        "is_verified": seller.is_verified,
+        "rating_average_tenths": seller.rating_average_tenths,
+        "rating_count": seller.rating_count,
+        "completed_orders": seller.completed_orders,
+        "member_since": seller.created_at,
+    }
+
+
+def visible_seller(slug: str) -> Seller:
+    """Only verified, active sellers have a public profile; the rest do not exist to buyers."""
+    seller = Seller.objects.filter(
+        slug=slug, verification_status=VerificationStatus.VERIFIED, status=SellerStatus.ACTIVE
+    ).first()
+    if seller is None:
+        raise SellerError(SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", status=404)
+    return seller

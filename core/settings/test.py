@@ -5,6 +5,7 @@ from pathlib import Path
 
 from core.settings.base import *  # noqa: F403
 from core.settings.base import compose_apps
+from core.settings.env import env_str
 
 SOUK_MODULES = ["tests.testmodules.alpha", "tests.testmodules.beta"]
 TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
@@ -14,7 +15,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SOUK_SCHEMA_POOL_SIZE = 4
 PLATFORM_DOMAIN = "souk.test"
 CELERY_TASK_ALWAYS_EAGER = True
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
+# The browser tests' server process writes its mail here (file backend) for the test to read.
+EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 
 # Uploaded files of the suite go to a throwaway directory, never var/media.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="souk-test-media-"))

@@ -1,9 +1,307 @@
-from django.http import HttpRequest, HttpResponse
+"""The storefront: home, search and category pages with facets (infinite scroll via htmx),
+product and seller pages, sitemap and robots. Only what the marketplace's enabled modules
+sell is ever shown (``visible_products``)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
+from pydantic import ValidationError
+
+from core.catalog import presenters
+from core.catalog.api import CatalogParams, build_query
+from core.catalog.errors import CatalogError
+from core.catalog.models import Category
+from core.catalog.search import get_search_backend
+from core.catalog.selectors import visible_products, with_card_data, with_detail_data
+from core.errors import DomainError
+from core.marketplace import current_marketplace
+from core.sellers.models import ProductType
+from core.sellers.selectors import public_profile, visible_seller
+
+PAGE_SIZE = 24
+FILTER_KEYS = ("q", "category", "type", "seller", "price_min", "price_max", "min_rating", "sort")
+
+
+def _tenths(value: int) -> str:
+    return f"{value // 10}.{value % 10}"
+
+
+def _ld_json(data: dict[str, Any]) -> SafeString:
+    """JSON-LD for a <script type="application/ld+json"> block, safe inside HTML."""
+    text = json.dumps(data, ensure_ascii=False)
+    for char, escaped in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escaped)
+    return mark_safe(text)
+
+
+def _absolute(request: HttpRequest, path: str) -> str:
+    return request.build_absolute_uri(path)
 
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    """The marketplace's front page; branding and modules come from the context processor."""
-    return render(request, "storefront/home.html")
+    currency = current_marketplace().default_currency
+    visible = with_card_data(visible_products())
+    featured = list(visible.filter(is_featured=True).order_by("-published_at", "-id")[:8])
+    newest = list(visible.order_by("-published_at", "-id")[:8])
+    top_categories = list(Category.objects.filter(is_active=True, depth=0).order_by("position")[:8])
+    return render(
+        request,
+        "storefront/home.html",
+        {
+            "featured": [presenters.card(p, currency) for p in featured],
+            "newest": [presenters.card(p, currency) for p in newest],
+            "top_categories": top_categories,
+            "canonical_url": _absolute(request, "/"),
+        },
+    )
+
+
+def _params(request: HttpRequest, **forced: Any) -> CatalogParams:
+    raw: dict[str, Any] = {key: request.GET.get(key) for key in FILTER_KEYS if request.GET.get(key)}
+    if request.GET.getlist("type"):
+        raw["type"] = request.GET.getlist("type")
+    raw.update(forced)
+    raw["cursor"] = request.GET.get("cursor") or None
+    raw["limit"] = PAGE_SIZE
+    return CatalogParams.model_validate(raw)
+
+
+def _filter_url(request: HttpRequest, base: str, **changes: Any) -> str:
+    """The current filters with some changed (None removes one); no cursor."""
+    query = {key: request.GET.getlist(key) for key in FILTER_KEYS if request.GET.getlist(key)}
+    for key, value in changes.items():
+        if value is None:
+            query.pop(key, None)
+        else:
+            query[key] = [str(value)]
+    encoded = urlencode(query, doseq=True)
+    return f"{base}?{encoded}" if encoded else base
+
+
+def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> HttpResponse:
+    status = 200
+    try:
+        params = _params(request, **forced)
+        query = build_query(params)
+        is_partial = request.headers.get("HX-Request") == "true" and bool(params.cursor)
+        result = get_search_backend().search(query, with_facets=not is_partial)
+    except (ValidationError, CatalogError, DomainError):
+        return render(
+            request,
+            "storefront/listing.html",
+            {"title": title, "error": "Those filters are not valid.", "items": []},
+            status=400,
+        )
+    except Http404:
+        raise
+    except Exception as exc:  # a cursor that was not ours (ninja HttpError)
+        if getattr(exc, "status_code", None) == 400:
+            return render(
+                request,
+                "storefront/listing.html",
+                {"title": title, "error": "That page link has expired.", "items": []},
+                status=400,
+            )
+        raise
+    items = [presenters.card(p, query.currency) for p in result.items]
+    next_url = None
+    if result.next_cursor:
+        next_query = request.GET.copy()
+        next_query["cursor"] = result.next_cursor
+        next_url = f"{base}?{next_query.urlencode()}"
+    context = {
+        "title": title,
+        "items": items,
+        "next_url": next_url,
+        "facets": result.facets,
+        "query": params,
+        "base_url": base,
+        "active_filters": [
+            (key, value, _filter_url(request, base, **{key: None}))
+            for key in FILTER_KEYS
+            for value in request.GET.getlist(key)
+            if key not in forced and key != "sort"
+        ],
+        "facet_links": _facet_links(request, base, result.facets) if result.facets else {},
+        "canonical_url": _absolute(request, _filter_url(request, base)),
+        "sort_options": [
+            (value, label, _filter_url(request, base, sort=value))
+            for value, label in (
+                ("relevance", "Best match"),
+                ("newest", "Newest"),
+                ("price_asc", "Price: low to high"),
+                ("price_desc", "Price: high to low"),
+                ("rating", "Top rated"),
+            )
+        ],
+    }
+    template = "storefront/_results.html" if is_partial else "storefront/listing.html"
+    return render(request, template, context, status=status)
+
+
+def _facet_links(request: HttpRequest, base: str, facets: Any) -> dict[str, list[dict[str, Any]]]:
+    def links(key: str, counts: list[Any], make: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "label": c.label,
+                "count": c.count,
+                "url": _filter_url(request, base, **make(c)),
+                "is_active": request.GET.get(key) == c.value,
+            }
+            for c in counts
+        ]
+
+    return {
+        "Category": links("category", facets.categories, lambda c: {"category": c.value}),
+        "Type": links("type", facets.product_types, lambda c: {"type": c.value}),
+        "Seller": links("seller", facets.sellers, lambda c: {"seller": c.value}),
+        "Price": links("price_min", facets.price_bands, _band_filter),
+        "Rating": links("min_rating", facets.ratings, lambda c: {"min_rating": c.value}),
+    }
+
+
+def _band_filter(count: Any) -> dict[str, Any]:
+    low, _, high = count.value.partition("-")
+    return {"price_min": low, "price_max": (int(high) - 1) if high else None}
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "").strip()
+    return _listing(request, "/search/", f"Results for “{text}”" if text else "All products")
+
+
+@require_safe
+def category(request: HttpRequest, slug: str) -> HttpResponse:
+    found = Category.objects.filter(slug=slug, is_active=True).first()
+    if found is None:
+        raise Http404("No such category")
+    return _listing(request, f"/c/{slug}/", found.name, category=slug)
+
+
+@require_safe
+def product(request: HttpRequest, slug: str) -> HttpResponse:
+    found = with_detail_data(visible_products()).filter(slug=slug).first()
+    if found is None:
+        raise Http404("No such product")
+    currency = current_marketplace().default_currency
+    detail = presenters.detail(found, currency)
+    url = _absolute(request, f"/p/{found.slug}/")
+    offers = [
+        {
+            "@type": "Offer",
+            "price": p["display"].split()[0],
+            "priceCurrency": p["currency"],
+            "availability": "https://schema.org/InStock",
+            "url": url,
+        }
+        for p in detail["prices"]
+    ]
+    ld: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": found.name,
+        "description": found.summary or found.description[:500],
+        "sku": found.slug,
+        "url": url,
+        "brand": {"@type": "Brand", "name": found.seller.business_name},
+        "offers": offers[0]
+        if len(offers) == 1
+        else {
+            "@type": "AggregateOffer",
+            "offerCount": len(offers),
+            "offers": offers,
+            "lowPrice": offers[0]["price"] if offers else "0",
+            "priceCurrency": currency,
+        },
+    }
+    if detail["images"]:
+        ld["image"] = [image["url"] for image in detail["images"]]
+    if found.category:
+        ld["category"] = found.category.name
+    if found.rating_count:
+        ld["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": _tenths(found.rating_average_tenths or 0),
+            "reviewCount": found.rating_count,
+        }
+    return render(
+        request,
+        "storefront/product.html",
+        {
+            "product": detail,
+            "seller": found.seller,
+            "category": found.category,
+            "type_label": ProductType(found.product_type).label,
+            "canonical_url": url,
+            "ld_json": _ld_json(ld),
+        },
+    )
+
+
+@require_safe
+def seller(request: HttpRequest, slug: str) -> HttpResponse:
+    try:
+        found = visible_seller(slug)
+    except DomainError:
+        raise Http404("No such seller") from None
+    currency = current_marketplace().default_currency
+    mine = visible_products().filter(seller=found).order_by("-published_at", "-id")
+    products = with_card_data(mine)[:48]
+    return render(
+        request,
+        "storefront/seller.html",
+        {
+            "seller": public_profile(found),
+            "items": [presenters.card(p, currency) for p in products],
+            "canonical_url": _absolute(request, f"/s/{found.slug}/"),
+        },
+    )
+
+
+@require_safe
+def robots(request: HttpRequest) -> HttpResponse:
+    lines = [
+        "User-agent: *",
+        "Disallow: /accounts/",
+        "Disallow: /seller/",
+        "Disallow: /operator/",
+        "Disallow: /api/",
+        "Disallow: /search/?*cursor=",
+        f"Sitemap: {_absolute(request, '/sitemap.xml')}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+SITEMAP_LIMIT = 50_000  # the protocol's limit per file
+
+
+@require_safe
+def sitemap(request: HttpRequest) -> HttpResponse:
+    base = _absolute(request, "/").rstrip("/")
+    entries: list[tuple[str, datetime | None]] = [(f"{base}/", None)]
+    entries += [
+        (f"{base}/c/{slug}/", None)
+        for slug in Category.objects.filter(is_active=True).values_list("slug", flat=True)
+    ]
+    products = visible_products().order_by("-updated_at").values_list("slug", "updated_at")
+    entries += [(f"{base}/p/{slug}/", updated) for slug, updated in products[:SITEMAP_LIMIT]]
+    body = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for location, updated in entries[:SITEMAP_LIMIT]:
+        lastmod = f"<lastmod>{updated.date().isoformat()}</lastmod>" if updated else ""
+        body.append(f"<url><loc>{escape(location)}</loc>{lastmod}</url>")
+    body.append("</urlset>")
+    return HttpResponse("\n".join(body), content_type="application/xml")

@@ -48,6 +48,7 @@ def suspend_user(*, actor: User, user: User, reason: str) -> User:
     return user
 
 
+@transaction.atomic
 def reinstate_user(*, actor: User, user: User) -> User:
     _check_target(actor, user)
     if user.suspended_at is None:

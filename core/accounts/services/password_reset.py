@@ -6,14 +6,16 @@ from django.contrib.auth.tokens import default_token_generator
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
+from core.accounts import throttles
 from core.accounts.emails import send_password_reset_email
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
 from core.accounts.validation import check_password_strength, clean_email
 
 
-def request_password_reset(*, email: str, base_url: str) -> None:
+def request_password_reset(*, email: str, base_url: str, ip: str) -> None:
     """Mails a link if the address has an active account; silent otherwise."""
+    throttles.throttle_password_reset(ip=ip, email=email)
     user = User.objects.filter(email=clean_email(email), is_active=True).first()
     if user is None:
         return

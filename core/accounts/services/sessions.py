@@ -14,10 +14,12 @@ from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest
 from django_otp import login as otp_login
 
+from core.accounts import throttles
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
 from core.accounts.services.two_factor import has_two_factor, verify_second_factor
 from core.accounts.validation import clean_email
+from core.ratelimit import client_ip
 
 PENDING_LOGIN_KEY = "souk_pending_login"
 PENDING_LOGIN_SECONDS = 300
@@ -51,6 +53,14 @@ def check_credentials(*, request: HttpRequest, email: str, password: str) -> Use
     )
 
 
+def sign_in_with_password(*, request: HttpRequest, email: str, password: str) -> LoginOutcome:
+    """Rate-limited per IP and per account; only failures count towards a lockout."""
+    throttles.throttle_login(ip=client_ip(request), email=email)
+    user = check_credentials(request=request, email=email, password=password)
+    throttles.forget_failed_logins(email=email)
+    return begin_login(request=request, user=user)
+
+
 def begin_login(*, request: HttpRequest, user: User) -> LoginOutcome:
     """Signs in, or - when the account has a second factor - remembers the half-done login
     in the session and asks for the code."""
@@ -78,6 +88,7 @@ def pending_login_user(request: HttpRequest) -> User:
 
 def complete_login(*, request: HttpRequest, code: str) -> User:
     user = pending_login_user(request)
+    throttles.throttle_otp(ip=client_ip(request), user=user)
     device = verify_second_factor(user=user, code=code)
     login(request, user, backend=MODEL_BACKEND)
     otp_login(request, device)

@@ -6,6 +6,7 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.accounts import throttles
 from core.accounts.emails import send_verification_email
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import Role, User
@@ -16,8 +17,9 @@ VERIFICATION_SALT = "souk.accounts.verify-email"
 VERIFICATION_MAX_AGE = 3 * 24 * 3600
 
 
-def sign_up(*, email: str, password: str, full_name: str = "", base_url: str) -> User:
+def sign_up(*, email: str, password: str, full_name: str = "", base_url: str, ip: str) -> User:
     """A buyer account; sellers start as buyers and apply through onboarding."""
+    throttles.throttle_sign_up(ip=ip)
     email = clean_email(email)
     full_name = clean_name(full_name)
     check_password_strength(password, user=User(email=email, full_name=full_name))
@@ -48,6 +50,7 @@ def verification_link(user: User, base_url: str) -> str:
 
 
 def resend_verification(*, user: User, base_url: str) -> None:
+    throttles.throttle_verification_mail(user=user)
     if not user.is_email_verified:
         send_verification_email(user=user, link=verification_link(user, base_url))
 

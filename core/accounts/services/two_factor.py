@@ -46,6 +46,7 @@ def is_two_factor_required(user: User) -> bool:
     return False
 
 
+@transaction.atomic
 def start_totp_enrolment(*, user: User) -> TotpEnrolment:
     """A new unconfirmed device (replacing an unconfirmed one); confirmed by a first code."""
     if TOTPDevice.objects.filter(user=user, confirmed=True).exists():
@@ -63,9 +64,9 @@ def start_totp_enrolment(*, user: User) -> TotpEnrolment:
     return TotpEnrolment(device=device, otpauth_url=url, qr_svg=buffer.getvalue().decode())
 
 
-@transaction.atomic
 def confirm_totp_enrolment(*, user: User, code: str) -> list[str]:
-    """Turns two-factor on; returns the backup codes, shown this once."""
+    """Turns two-factor on; returns the backup codes, shown this once. A wrong code is
+    counted (throttled) before the error is raised."""
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         raise AccountError(
@@ -73,18 +74,21 @@ def confirm_totp_enrolment(*, user: User, code: str) -> list[str]:
             "Start enrolment first.",
             status=409,
         )
-    if not device.verify_token(_digits(code)):
+    with transaction.atomic():
+        is_right = device.verify_token(_digits(code))
+    if not is_right:
         raise AccountError(
             AccountErrorCode.OTP_INVALID,
             "That code is not right; check your app's clock and try the newest code.",
             details={"field": "code"},
             status=400,
         )
-    device.confirmed = True
-    device.save(update_fields=["confirmed"])
-    user.two_factor_enabled_at = timezone.now()
-    user.save(update_fields=["two_factor_enabled_at"])
-    return regenerate_backup_codes(user=user)
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        user.two_factor_enabled_at = timezone.now()
+        user.save(update_fields=["two_factor_enabled_at"])
+        return regenerate_backup_codes(user=user)
 
 
 @transaction.atomic
@@ -99,11 +103,16 @@ def regenerate_backup_codes(*, user: User) -> list[str]:
 
 
 def verify_second_factor(*, user: User, code: str) -> Device:
-    """The device that accepted the code; an authenticator code or an unused backup code."""
+    """The device that accepted the code; an authenticator code or an unused backup code.
+
+    django-otp locks the devices it checks (select_for_update), so this opens its own
+    transaction; the error for a wrong code is raised after it commits, so the devices'
+    failure counters (django-otp's growing delay) are kept, not rolled back with the error."""
     code = code.strip().replace(" ", "")
-    for device in devices_for_user(user, confirmed=True, for_verify=True):
-        if device.verify_token(_digits(code) if isinstance(device, TOTPDevice) else code):
-            return device
+    with transaction.atomic():
+        for device in devices_for_user(user, confirmed=True, for_verify=True):
+            if device.verify_token(_digits(code) if isinstance(device, TOTPDevice) else code):
+                return device
     raise AccountError(
         AccountErrorCode.OTP_INVALID,
         "That code is not right, was already used, or too many attempts were made; wait a "

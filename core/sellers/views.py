@@ -1,0 +1,335 @@
+"""Seller pages: the onboarding wizard (``/seller/onboarding/``) and the operator's review of
+applications (``/operator/sellers/``). Views parse a form, call a service and render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, Concatenate, ParamSpec
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Case, Count, F, IntegerField, Value, When
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from core.accounts.errors import AccountError
+from core.accounts.forms import ActionForm, ServiceForm
+from core.accounts.principal import require_two_factor
+from core.accounts.views import (
+    operator_page,
+    refusal,
+    render_with_error,
+    session_principal,
+    signed_in_user,
+)
+from core.errors import DomainError
+from core.registry.enablement import sellable_product_types
+from core.sellers import forms
+from core.sellers.errors import SellerError
+from core.sellers.models import Seller, VerificationStatus
+from core.sellers.selectors import own_seller
+from core.sellers.services import onboarding, review
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+WIZARD = "seller/onboarding.html"
+STEP_LABELS = {
+    "verification_documents": "Upload a verification document",
+    "product_types": "Choose what you will sell",
+    "payout_setup": "Set up payouts",
+}
+SELLERS_PER_PAGE = 50
+
+
+def seller_page(view: View[P]) -> View[P]:
+    """Signed in, and past the second factor when this marketplace requires it of sellers."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        try:
+            require_two_factor(session_principal(request))
+        except AccountError as error:
+            return refusal(request, error)
+        return view(request, *args, **kwargs)
+
+    return login_required(guarded)
+
+
+# --- the onboarding wizard ---------------------------------------------------------------------
+
+
+def _own_seller_or_none(request: HttpRequest) -> Seller | None:
+    try:
+        return own_seller(signed_in_user(request))
+    except SellerError:
+        return None
+
+
+def _wizard_context(seller: Seller | None, **bound: ServiceForm) -> dict[str, Any]:
+    if seller is None:
+        return {
+            "seller": None,
+            "start_form": bound.get("start_form") or forms.BusinessDetailsForm(),
+        }
+    details = {
+        "business_name": seller.business_name,
+        "legal_form": seller.legal_form,
+        "country": seller.country,
+        "tax_id": seller.tax_id,
+    }
+    requested = {"product_types": seller.requested_product_types}
+    return {
+        "seller": seller,
+        "is_editable": seller.verification_status in onboarding.EDITABLE,
+        "missing_steps": [STEP_LABELS[step] for step in onboarding.missing_steps(seller)],
+        "documents": list(seller.documents.order_by("id")),
+        "business_form": bound.get("business_form") or forms.BusinessDetailsForm(initial=details),
+        "document_form": bound.get("document_form") or forms.DocumentForm(),
+        "remove_form": bound.get("remove_form") or ActionForm(),
+        "product_types_form": bound.get("product_types_form")
+        or forms.ProductTypesForm(initial=requested, available=sellable_product_types()),
+        "payout_form": bound.get("payout_form") or ActionForm(),
+        "submit_form": bound.get("submit_form") or ActionForm(),
+    }
+
+
+def _step(
+    request: HttpRequest,
+    *,
+    name: str,
+    form: ServiceForm,
+    action: Callable[[Seller], object],
+    anchor: str,
+    done: str,
+) -> HttpResponse:
+    """One step of the wizard: run the service on a valid form, then back to the page."""
+    seller = _own_seller_or_none(request)
+    if seller is None:
+        return redirect("seller:onboarding")
+    if not form.is_valid():
+        return render(request, WIZARD, _wizard_context(seller, **{name: form}))
+    try:
+        action(seller)
+    except DomainError as error:
+        seller.refresh_from_db()
+        context = _wizard_context(seller, **{name: form})
+        return render_with_error(request, WIZARD, context, form=form, error=error)
+    messages.success(request, done)
+    return redirect(reverse("seller:onboarding") + f"#{anchor}")
+
+
+@require_http_methods(["GET", "POST"])
+@seller_page
+def onboarding_page(request: HttpRequest) -> HttpResponse:
+    """The wizard; a POST here starts it with the business details."""
+    seller = _own_seller_or_none(request)
+    if request.method != "POST" or seller is not None:
+        return render(request, WIZARD, _wizard_context(seller))
+    form = forms.BusinessDetailsForm(request.POST)
+    context = _wizard_context(None, start_form=form)
+    if not form.is_valid():
+        return render(request, WIZARD, context)
+    try:
+        onboarding.start_onboarding(user=signed_in_user(request), **form.cleaned_data)
+    except DomainError as error:
+        return render_with_error(request, WIZARD, context, form=form, error=error)
+    messages.success(request, "Your seller account is started. Now the documents.")
+    return redirect(reverse("seller:onboarding") + "#documents")
+
+
+@require_POST
+@seller_page
+def business_details(request: HttpRequest) -> HttpResponse:
+    form = forms.BusinessDetailsForm(request.POST)
+    return _step(
+        request,
+        name="business_form",
+        form=form,
+        action=lambda seller: onboarding.update_business_details(
+            seller=seller, **form.cleaned_data
+        ),
+        anchor="business",
+        done="Business details saved.",
+    )
+
+
+@require_POST
+@seller_page
+def upload_document(request: HttpRequest) -> HttpResponse:
+    form = forms.DocumentForm(request.POST, request.FILES)
+    return _step(
+        request,
+        name="document_form",
+        form=form,
+        action=lambda seller: onboarding.add_verification_document(
+            seller=seller, upload=form.cleaned_data["file"], kind=form.cleaned_data["kind"]
+        ),
+        anchor="documents",
+        done="Document uploaded.",
+    )
+
+
+@require_POST
+@seller_page
+def remove_document(request: HttpRequest, document_id: int) -> HttpResponse:
+    return _step(
+        request,
+        name="remove_form",
+        form=ActionForm(request.POST),
+        action=lambda seller: onboarding.remove_verification_document(
+            seller=seller, document_id=document_id
+        ),
+        anchor="documents",
+        done="Document removed.",
+    )
+
+
+@require_POST
+@seller_page
+def product_types(request: HttpRequest) -> HttpResponse:
+    form = forms.ProductTypesForm(request.POST, available=sellable_product_types())
+    return _step(
+        request,
+        name="product_types_form",
+        form=form,
+        action=lambda seller: onboarding.request_product_types(
+            seller=seller, product_types=form.cleaned_data["product_types"]
+        ),
+        anchor="product-types",
+        done="Product types saved.",
+    )
+
+
+@require_POST
+@seller_page
+def payout_setup(request: HttpRequest) -> HttpResponse:
+    # The hand-off to the payment provider: today its sandbox completes at once.
+    return _step(
+        request,
+        name="payout_form",
+        form=ActionForm(request.POST),
+        action=lambda seller: onboarding.complete_payout_setup(seller=seller),
+        anchor="payouts",
+        done="Payouts are set up.",
+    )
+
+
+@require_POST
+@seller_page
+def submit(request: HttpRequest) -> HttpResponse:
+    return _step(
+        request,
+        name="submit_form",
+        form=ActionForm(request.POST),
+        action=lambda seller: onboarding.submit_for_review(seller=seller),
+        anchor="status",
+        done="Submitted. The marketplace will review your application.",
+    )
+
+
+# --- the operator's review -----------------------------------------------------------------------
+
+
+@require_safe
+@operator_page
+def operator_home(request: HttpRequest) -> HttpResponse:
+    return redirect("operator:sellers")
+
+
+@require_safe
+@operator_page
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Waiting applications first, oldest first; then everyone else."""
+    filter_form = forms.QueueFilterForm(request.GET)
+    status = filter_form.cleaned_data["status"] if filter_form.is_valid() else ""
+    sellers = Seller.objects.select_related("owner").annotate(
+        document_count=Count("documents"),
+        queue_rank=Case(
+            When(verification_status=VerificationStatus.PENDING, then=Value(0)),
+            default=Value(1),
+            output_field=IntegerField(),
+        ),
+    )
+    if status:
+        sellers = sellers.filter(verification_status=status)
+    ordered = sellers.order_by("queue_rank", F("submitted_at").asc(nulls_last=True), "id")
+    page = Paginator(ordered, SELLERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "operator/sellers.html", {"filter_form": filter_form, "page": page})
+
+
+def _seller_for_review(seller_id: int) -> Seller:
+    seller = Seller.objects.select_related("owner").filter(pk=seller_id).first()
+    if seller is None:
+        raise Http404("No such seller.")
+    return seller
+
+
+def _review_context(
+    seller: Seller,
+    *,
+    approve_form: forms.ApproveForm | None = None,
+    reject_form: forms.RejectForm | None = None,
+) -> dict[str, Any]:
+    available = sellable_product_types()
+    requested = [kind for kind in seller.requested_product_types if kind in available]
+    return {
+        "seller": seller,
+        "documents": list(seller.documents.order_by("id")),
+        "approve_form": approve_form
+        or forms.ApproveForm(initial={"product_types": requested}, available=available),
+        "reject_form": reject_form or forms.RejectForm(),
+        "is_pending": seller.verification_status == VerificationStatus.PENDING,
+    }
+
+
+@require_safe
+@operator_page
+def review_seller(request: HttpRequest, seller_id: int) -> HttpResponse:
+    seller = _seller_for_review(seller_id)
+    return render(request, "operator/seller.html", _review_context(seller))
+
+
+@require_POST
+@operator_page
+def approve_seller(request: HttpRequest, seller_id: int) -> HttpResponse:
+    seller = _seller_for_review(seller_id)
+    form = forms.ApproveForm(request.POST, available=sellable_product_types())
+    context = _review_context(seller, approve_form=form)
+    if not form.is_valid():
+        return render(request, "operator/seller.html", context)
+    try:
+        review.approve_seller(
+            actor=signed_in_user(request),
+            seller=seller,
+            product_types=form.cleaned_data["product_types"],
+        )
+    except DomainError as error:
+        seller.refresh_from_db()
+        return render_with_error(request, "operator/seller.html", context, form=form, error=error)
+    kinds = ", ".join(sorted(seller.can_sell)) or "nothing yet"
+    messages.success(request, f"{seller.business_name} is verified and may sell: {kinds}.")
+    return redirect("operator:sellers")
+
+
+@require_POST
+@operator_page
+def reject_seller(request: HttpRequest, seller_id: int) -> HttpResponse:
+    seller = _seller_for_review(seller_id)
+    form = forms.RejectForm(request.POST)
+    context = _review_context(seller, reject_form=form)
+    if not form.is_valid():
+        return render(request, "operator/seller.html", context)
+    try:
+        review.reject_seller(
+            actor=signed_in_user(request), seller=seller, reason=form.cleaned_data["reason"]
+        )
+    except DomainError as error:
+        seller.refresh_from_db()
+        return render_with_error(request, "operator/seller.html", context, form=form, error=error)
+    messages.success(request, f"{seller.business_name} was asked to fix: {seller.rejection_reason}")
+    return redirect("operator:sellers")

@@ -1,0 +1,218 @@
+"""Fixtures for tests that drive Debian's Chromium against a real server process.
+
+The server is another process, so it cannot see a test's transaction: these fixtures commit
+what it needs (a marketplace, its people) outside one and remove it afterwards, dropping the
+tenant's schema and refilling the warm pool they took it from."""
+
+from __future__ import annotations
+
+import email
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.accounts.models import Role, User
+from tenants.models import Tenant
+from tenants.schemas_sql import use_public_schema
+from tenants.services import delete_tenant, fill_schema_pool, provision_tenant
+from tests.accounts_helpers import enrol_two_factor, make_user
+from tests.conftest import TEST_POOL_SIZE
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--no-proxy-server",
+    # Every marketplace host of the test domain is this machine.
+    f"--host-resolver-rules=MAP *.{settings.PLATFORM_DOMAIN} 127.0.0.1",
+]
+SERVER_START_SECONDS = 30
+MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # Django's file backend between messages
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """Required, never skipped: a missing browser is a broken test machine."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(
+            f"Chromium is not installed at {CHROMIUM}. `make test` installs it; or run "
+            "`apt-get install -y --no-install-recommends chromium` (as root)."
+        )
+    return CHROMIUM
+
+
+@dataclass(frozen=True)
+class Marketplace:
+    tenant: Tenant
+    host: str
+    operator: User
+    operator_device: TOTPDevice
+
+
+@pytest.fixture
+def committed_marketplace(django_db_setup: None, django_db_blocker: Any) -> Iterator[Marketplace]:
+    """A bazaar-themed marketplace with an operator who has two-factor on, committed."""
+    slug = "browser-market"
+    with django_db_blocker.unblock():
+        _delete_marketplace(slug)  # left over by an interrupted run
+        tenant = provision_tenant(
+            slug=slug,
+            name="Browser Market",
+            owner_email=f"owner@{slug}.example",
+            owner_password=None,
+            branding={"theme": "bazaar", "primary_colour": "#1b6f5c"},
+        ).tenant
+        use_public_schema()
+        operator = make_user(tenant, "op@browser.example", role=Role.OPERATOR)
+        device, _ = enrol_two_factor(tenant, operator)
+        use_public_schema()
+        try:
+            yield Marketplace(
+                tenant=tenant,
+                host=f"{slug}.{settings.PLATFORM_DOMAIN}",
+                operator=operator,
+                operator_device=device,
+            )
+        finally:
+            _delete_marketplace(slug)
+            fill_schema_pool(size=TEST_POOL_SIZE)
+            use_public_schema()
+
+
+def _delete_marketplace(slug: str) -> None:
+    use_public_schema()
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is not None:
+        delete_tenant(tenant=tenant, confirm_slug=slug)
+    use_public_schema()
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    port: int
+    mail_dir: Path
+
+    def url(self, host: str, path: str = "/") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _test_database_url() -> str:
+    """The test database pytest-django made, for the server process to use."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def live_server_process(
+    committed_marketplace: Marketplace, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """``manage.py runserver`` in a subprocess on a free port, on the test database, with
+    mail written to files; stopped (then the marketplace removed) after the test."""
+    port = _free_port()
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    log_path = tmp_path / "server.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "core.settings.test",
+        "DATABASE_URL": _test_database_url(),
+        "DB_CONN_MAX_AGE": "0",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable,
+        "manage.py",
+        "runserver",
+        "--noreload",
+        "--insecure",  # serve the themes' CSS with DEBUG off
+        "--skip-checks",
+        f"127.0.0.1:{port}",
+    ]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_until_serving(server, port, committed_marketplace.host, log_path)
+        yield LiveServer(port=port, mail_dir=mail_dir)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        # Shown with the test's report when it fails ("Captured server log").
+        request.node.add_report_section("teardown", "server log", log_path.read_text())
+
+
+def _wait_until_serving(server: subprocess.Popen[bytes], port: int, host: str, log: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/", headers={"Host": host})
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the server exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(request, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.1)
+    pytest.fail(f"the server did not answer within {SERVER_START_SECONDS}s:\n{log.read_text()}")
+
+
+def mailed_messages(mail_dir: Path) -> list[email.message.Message]:
+    messages = []
+    for path in sorted(mail_dir.glob("*.log"), key=lambda p: p.stat().st_mtime):
+        for raw in path.read_bytes().split(MAIL_SEPARATOR):
+            if raw.strip():
+                messages.append(email.message_from_bytes(raw.lstrip()))
+    return messages
+
+
+def wait_for_mail(mail_dir: Path, *, to: str, subject: str, seconds: float = 5) -> str:
+    """The body of the first mail to ``to`` whose subject contains ``subject``."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for message in mailed_messages(mail_dir):
+            if message["To"] == to and subject in str(message["Subject"]):
+                payload = message.get_payload(decode=True)
+                return payload.decode() if isinstance(payload, bytes) else str(payload)
+        time.sleep(0.1)
+    pytest.fail(f"no mail to {to} about {subject!r} in {mail_dir}")
+
+
+def link_in(body: str, containing: str) -> str:
+    return next(word for word in body.split() if word.startswith("http") and containing in word)
