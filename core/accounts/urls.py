@@ -1,6 +1,6 @@
 from django.urls import path
 
-from core.accounts import views
+from core.accounts import operator_views, views
 
 app_name = "accounts"
 urlpatterns = [
@@ -29,8 +29,12 @@ urlpatterns = [
 
 # Mounted under /operator/ (namespace "operator") by core/urls.py, beside the seller review.
 operator_urlpatterns = [
-    path("users/", views.operator_users, name="users"),
-    path("users/<int:user_id>/", views.operator_user, name="user"),
-    path("users/<int:user_id>/suspend/", views.operator_suspend_user, name="suspend_user"),
-    path("users/<int:user_id>/reinstate/", views.operator_reinstate_user, name="reinstate_user"),
+    path("users/", operator_views.operator_users, name="users"),
+    path("users/<int:user_id>/", operator_views.operator_user, name="user"),
+    path("users/<int:user_id>/suspend/", operator_views.operator_suspend_user, name="suspend_user"),
+    path(
+        "users/<int:user_id>/reinstate/",
+        operator_views.operator_reinstate_user,
+        name="reinstate_user",
+    ),
 ]
