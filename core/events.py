@@ -76,3 +76,19 @@ def dispatch_pending(*, limit: int = BATCH) -> int:
 
 def pending_count() -> int:
     return OutboxEvent.objects.filter(dispatched_at__isnull=True).count()
+
+
+def record_backlog() -> None:
+    """The outbox gauges for this schema (one aggregate query)."""
+    from django.db.models import Count, Min
+
+    from core.metrics import OUTBOX_LAG, OUTBOX_PENDING
+    from core.schema import current_schema_name
+
+    backlog = OutboxEvent.objects.filter(dispatched_at__isnull=True).aggregate(
+        pending=Count("id"), oldest=Min("created_at")
+    )
+    schema = current_schema_name()
+    OUTBOX_PENDING.labels(schema).set(backlog["pending"])
+    oldest = backlog["oldest"]
+    OUTBOX_LAG.labels(schema).set((timezone.now() - oldest).total_seconds() if oldest else 0)

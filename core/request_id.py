@@ -44,6 +44,27 @@ def request_id_of(request: HttpRequest) -> str:
 
 class RequestContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
+        from core.logging import current_user_id
+
         record.request_id = current_request_id.get()
         record.tenant = getattr(connection, "schema_name", "-")
+        record.user_id = current_user_id.get()
         return True
+
+
+class UserIdMiddleware:
+    """After authentication: the signed-in user's id joins every log line of the request."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from core.logging import current_user_id
+
+        user = getattr(request, "user", None)
+        user_id = str(user.pk) if user is not None and user.is_authenticated else "-"
+        token = current_user_id.set(user_id)
+        try:
+            return self.get_response(request)
+        finally:
+            current_user_id.reset(token)

@@ -190,6 +190,9 @@ CELERY_BEAT_SCHEDULE = {
 # --- HTTP ----------------------------------------------------------------------------------
 MIDDLEWARE = [
     "core.request_id.RequestIdMiddleware",
+    # Probes and metrics answer on any host, before a tenant is looked up.
+    "core.health.HealthMiddleware",
+    "core.metrics.MetricsMiddleware",
     # Outermost after the request id, so every response (unknown host, suspended, rewritten
     # API errors) carries the headers.
     "core.security_headers.SecurityHeadersMiddleware",
@@ -201,6 +204,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "core.request_id.UserIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "tenants.middleware.ModuleGuardMiddleware",
@@ -270,6 +274,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/accounts/login/"
+# /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; empty disables it.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+SENTRY_DSN = env_str("SENTRY_DSN")
 OTP_TOTP_ISSUER = "Souk"
 
 WSGI_APPLICATION = "core.wsgi.application"
@@ -281,13 +288,14 @@ LOGGING = {
     "formatters": {
         "plain": {
             "format": "%(asctime)s %(levelname)s %(name)s "
-            "[tenant=%(tenant)s request=%(request_id)s] %(message)s"
-        }
+            "[tenant=%(tenant)s request=%(request_id)s user=%(user_id)s] %(message)s"
+        },
+        "json": {"()": "core.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": env_str("LOG_FORMAT", "plain"),
             "filters": ["request_context"],
         }
     },

@@ -45,6 +45,11 @@ if _problems:
         "Refusing to start with unsafe production settings:\n- " + "\n- ".join(_problems)
     )
 
+if SENTRY_DSN:  # noqa: F405
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=SENTRY_DSN, send_default_pii=False, traces_sample_rate=0.0)  # noqa: F405
+
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
