@@ -5,7 +5,7 @@ from pathlib import Path
 
 from core.settings.base import *  # noqa: F403
 from core.settings.base import compose_apps
-from core.settings.env import env_str
+from core.settings.env import env_bool, env_str
 
 SOUK_MODULES = ["tests.testmodules.alpha", "tests.testmodules.beta"]
 TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
@@ -14,7 +14,9 @@ TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 SOUK_SCHEMA_POOL_SIZE = 4
 PLATFORM_DOMAIN = "souk.test"
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager except for the fault tests' real workers, which set CELERY_TASK_ALWAYS_EAGER=false.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "celery")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 # The browser tests' server process writes its mail here (file backend) for the test to read.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None

@@ -229,7 +229,7 @@ class PostgresSearchBackend:
             facet.sort(key=lambda f: (-f.count, f.label))
         facets.price_bands.sort(key=lambda f: int(f.value.split("-")[0]))
         facets.ratings = [
-            FacetCount(str(minimum), f"{minimum} stars & up", total)
+            FacetCount(str(minimum), f"{minimum} star{'s' if minimum > 1 else ''} & up", total)
             for minimum in (4, 3, 2, 1)
             if (total := sum(c for s, c in stars.items() if s >= minimum))
         ]

@@ -7,7 +7,9 @@ from django.utils.text import slugify
 
 from core.accounts.validation import clean_name
 from core.catalog.errors import CatalogError, CatalogErrorCode
-from core.catalog.models import Category
+from core.catalog.models import Category, Product
+from core.catalog.search_index import refresh_search_vectors
+from core.catalog.services.products import products_changed
 
 MAX_DEPTH = 5
 
@@ -104,6 +106,7 @@ def move_category(*, category: Category, parent_id: int | None) -> Category:
                 status=422,
             )
         descendant.save(update_fields=["path", "depth"])
+    _reindex_subtree(category)
     return category
 
 
@@ -115,7 +118,20 @@ def update_category(
     category.position = position
     category.is_active = is_active
     category.save(update_fields=["name", "description", "position", "is_active"])
+    _reindex_subtree(category)
     return category
+
+
+def _reindex_subtree(category: Category) -> None:
+    """Category names and ancestry are part of every product's search document."""
+    ids = list(
+        Product.objects.filter(category__path__startswith=category.path).values_list(
+            "id", flat=True
+        )
+    )
+    if ids:
+        refresh_search_vectors(ids)
+        products_changed(ids)
 
 
 def delete_category(*, category: Category) -> None:

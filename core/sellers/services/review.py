@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.accounts.models import Role, User
+from core.events import emit
 from core.sellers.emails import notify_seller_approved, notify_seller_rejected
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import ProductType, Seller, SellerStatus, VerificationStatus
@@ -109,4 +110,10 @@ def set_seller_status(*, seller: Seller, status: SellerStatus) -> Seller:
         )
     seller.status = status
     seller.save(update_fields=["status"])
+    # Search follows: an inactive seller's products leave the index (core depends on nothing
+    # in catalog here; the event names product ids the catalogue consumer understands).
+    emit(
+        "catalog.products_changed",
+        {"product_ids": list(seller.products.values_list("id", flat=True))},
+    )
     return seller

@@ -15,5 +15,10 @@ class FulfilmentRecord(models.Model):
     line_id = models.CharField(max_length=40)
     action = models.CharField(max_length=10)
 
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["line_id", "action"], name="one_record_per_action")
+        ]
+
     def __str__(self) -> str:
         return f"{self.action} {self.line_id}"

@@ -1,0 +1,240 @@
+"""Fault tests with real Celery workers on the test Redis: a worker is killed with SIGKILL in
+the middle of an outbox delivery and of a fulfilment task; another worker finishes the work
+and each effect happens exactly once.
+
+Why it holds: tasks are acks_late with task_reject_on_worker_lost, so the broker hands an
+unacknowledged task to the next worker (after the visibility timeout, 3 s here); the effect
+and the "delivered" mark commit in one transaction, which the killed worker never commits;
+and consumers and hooks are idempotent, so a second run cannot double anything."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from celery import Celery
+from django.db import connection
+from django_tenants.utils import schema_context
+
+from core.outbox.models import OutboxEvent
+from tenants.models import Domain, Tenant
+from tenants.schemas_sql import drop_schema, use_public_schema
+from tenants.services import fill_schema_pool, provision_tenant
+from tests.conftest import TEST_POOL_SIZE
+from tests.testmodules.alpha.models import FulfilmentRecord
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "fault-shop"
+SCHEMA = "t_fault_shop"
+
+
+def _drop_tenant() -> None:
+    Domain.objects.filter(tenant__slug=SLUG).delete()
+    Tenant.objects.filter(slug=SLUG).delete()
+    drop_schema(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def broker_url(redis_url_module: str) -> str:
+    return redis_url_module.rsplit("/", 1)[0] + "/12"
+
+
+@pytest.fixture(scope="module")
+def redis_url_module() -> str:
+    url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as exc:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI requires Redis at {url}: {exc}")
+        pytest.skip(f"no Redis at {url}; required under CI")
+    return url
+
+
+@pytest.fixture(scope="module")
+def committed_tenant(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tenant]:
+    """Worker processes see only committed data: this tenant is committed and removed."""
+    with django_db_blocker.unblock():
+        _drop_tenant()
+        tenant = provision_tenant(
+            slug=SLUG, name="Fault Shop", owner_email="owner@fault.example", owner_password=None
+        ).tenant
+        use_public_schema()
+    yield tenant
+    with django_db_blocker.unblock():
+        _drop_tenant()
+        fill_schema_pool(size=TEST_POOL_SIZE)
+        use_public_schema()
+
+
+def database_url() -> str:
+    settings = connection.settings_dict
+    host = settings.get("HOST") or "127.0.0.1"
+    if host.startswith("/"):
+        from urllib.parse import quote
+
+        host = quote(host, safe="")
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    return (
+        f"postgres://{settings.get('USER') or 'postgres'}{password}@{host}{port}/{settings['NAME']}"
+    )
+
+
+class Workers:
+    def __init__(self, broker: str, queue: str) -> None:
+        self.broker, self.queue = broker, queue
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self.log = open(f"/tmp/souk-fault-worker-{queue}.log", "wb")  # noqa: SIM115
+
+    def start(self, *, slow_seconds: float) -> subprocess.Popen[bytes]:
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "core.settings.test",
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": self.broker,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
+            "CELERY_VISIBILITY_TIMEOUT": "3",
+            "SOUK_TEST_SLOW_SECONDS": str(slow_seconds),
+            "LOG_LEVEL": "WARNING",
+        }
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "core",
+                "worker",
+                "--pool=solo",
+                "--concurrency=1",
+                "--without-mingle",
+                "--without-gossip",
+                "--without-heartbeat",
+                "-Q",
+                self.queue,
+                "--loglevel=WARNING",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        self.processes.append(process)
+        return process
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+    def stop_all(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+                try:
+                    process.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def workers(broker_url: str) -> Iterator[Workers]:
+    pool = Workers(broker_url, queue=f"fault-{uuid.uuid4().hex[:8]}")
+    yield pool
+    pool.stop_all()
+    redis.Redis.from_url(broker_url).delete(pool.queue)
+
+
+def producer(broker: str) -> Celery:
+    return Celery("fault-producer", broker=broker)
+
+
+def wait_for(predicate: Any, *, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def effect_count(action: str, key: str) -> int:
+    with schema_context(SCHEMA):
+        return FulfilmentRecord.objects.filter(action=action, line_id=key).count()
+
+
+def test_outbox_delivery_killed_midway_happens_exactly_once(
+    committed_tenant, workers, broker_url, django_db_blocker
+):
+    key = uuid.uuid4().hex[:12]
+    marker = redis.Redis.from_url(broker_url)
+    with django_db_blocker.unblock():
+        with schema_context(SCHEMA):
+            # The row emit() writes, committed; its after-commit dispatch would run eagerly in
+            # this test process, so the workers are sent the dispatch instead.
+            event = OutboxEvent.objects.create(event_type="alpha.effect", payload={"key": key})
+        first = workers.start(slow_seconds=60)
+        producer(broker_url).send_task(
+            "core.tasks.dispatch_outbox", queue=workers.queue, headers={"_schema_name": SCHEMA}
+        )
+        wait_for(
+            lambda: marker.get(f"souk-fault:effect:{key}"),
+            timeout=60,
+            what="the first worker to start delivering",
+        )
+        workers.kill(first)  # mid-delivery: the effect is written but not committed
+        assert effect_count("effect", key) == 0
+
+        workers.start(slow_seconds=0)
+
+        def delivered() -> bool:
+            with schema_context(SCHEMA):
+                return OutboxEvent.objects.get(pk=event.pk).dispatched_at is not None
+
+        wait_for(delivered, timeout=60, what="the second worker to deliver the event")
+        time.sleep(4)  # let any duplicate delivery arrive; there must be none
+        assert effect_count("effect", key) == 1
+        with schema_context(SCHEMA):
+            assert OutboxEvent.objects.get(pk=event.pk).attempts == 1
+
+
+def test_fulfilment_task_killed_midway_completes_once(
+    committed_tenant, workers, broker_url, django_db_blocker
+):
+    line_id = int(time.time() * 1000) % 1_000_000_000
+    marker = redis.Redis.from_url(broker_url)
+    with django_db_blocker.unblock():
+        first = workers.start(slow_seconds=60)
+        producer(broker_url).send_task(
+            "core.tasks.run_fulfilment_hook",
+            args=["software", line_id],
+            queue=workers.queue,
+            headers={"_schema_name": SCHEMA},
+        )
+        wait_for(
+            lambda: marker.get(f"souk-fault:fulfil:{line_id}"),
+            timeout=60,
+            what="the first worker to start the hook",
+        )
+        workers.kill(first)
+        assert effect_count("fulfil", str(line_id)) == 0
+
+        workers.start(slow_seconds=0)  # the broker hands it the unacknowledged task
+        wait_for(
+            lambda: effect_count("fulfil", str(line_id)) == 1,
+            timeout=60,
+            what="the redelivered task to complete",
+        )
+        time.sleep(4)
+        assert effect_count("fulfil", str(line_id)) == 1
