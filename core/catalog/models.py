@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 
 from core.sellers.models import ProductType, Seller
@@ -76,6 +76,13 @@ class Product(models.Model):
         indexes = [
             GinIndex(fields=["search_vector"], name="product_search_gin"),
             models.Index(fields=["status", "product_type"], name="product_status_type"),
+            # "Newest first" pages read 25 rows off this index instead of sorting the catalogue.
+            models.Index(
+                F("published_at").desc(),
+                F("id").desc(),
+                condition=Q(status="published"),
+                name="product_published_newest",
+            ),
             models.Index(fields=["seller", "status"], name="product_seller_status"),
             models.Index(fields=["category", "status"], name="product_category_status"),
             # Prefix auto-suggest on names (text_pattern_ops: LIKE 'abc%' uses the index).

@@ -21,10 +21,15 @@ def visible_products() -> QuerySet[Product]:
 
 
 def with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """Everything a product card or list item shows, in a fixed number of queries."""
-    return queryset.select_related("seller", "category").prefetch_related(
-        Prefetch("prices", queryset=ProductPrice.objects.filter(variant__isnull=True)),
-        Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+    """Everything a product card or list item shows, in a fixed number of queries (and not the
+    columns a card never shows: the search vector and the long texts)."""
+    return (
+        queryset.defer("search_vector", "description", "features", "tags")
+        .select_related("seller", "category")
+        .prefetch_related(
+            Prefetch("prices", queryset=ProductPrice.objects.filter(variant__isnull=True)),
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "id")),
+        )
     )
 
 

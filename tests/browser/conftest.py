@@ -30,6 +30,7 @@ from tenants.models import Tenant
 from tenants.schemas_sql import use_public_schema
 from tenants.services import delete_tenant, fill_schema_pool, provision_tenant
 from tests.accounts_helpers import enrol_two_factor, make_user
+from tests.catalog_helpers import make_category, make_product, make_seller
 from tests.conftest import TEST_POOL_SIZE
 
 CHROMIUM = "/usr/bin/chromium"
@@ -216,3 +217,174 @@ def wait_for_mail(mail_dir: Path, *, to: str, subject: str, seconds: float = 5) 
 
 def link_in(body: str, containing: str) -> str:
     return next(word for word in body.split() if word.startswith("http") and containing in word)
+
+
+# --- Storefronts: two committed marketplaces with catalogues, and a server for them ----------
+
+
+@dataclass(frozen=True)
+class ListedProduct:
+    name: str
+    slug: str
+    category_slug: str
+    product_type: str
+    price: int  # USD, minor units
+
+
+@dataclass(frozen=True)
+class Storefront:
+    tenant: Tenant
+    host: str
+    name: str
+    body_class: str
+    primary_colour: str
+    seller_name: str
+    products: tuple[ListedProduct, ...]
+
+
+@dataclass(frozen=True)
+class Storefronts:
+    plaza: Storefront  # base theme; more "editor" products than one page holds
+    bazaar: Storefront  # bazaar theme; a few products, one of them an "editor" too
+
+
+# name, category, product type, price: 30 match "editor" (26 in Developer Tools), 4 do not.
+PLAZA_CATALOGUE = [
+    *[(f"Code Editor {i:02d}", "Developer Tools", "software", 500 + 400 * i) for i in range(24)],
+    ("Editor Setup Session A", "Developer Tools", "service", 15_000),
+    ("Editor Setup Session B", "Developer Tools", "service", 25_000),
+    *[(f"Level Editor {i}", "Games", "software", 500 + 1000 * i) for i in range(1, 5)],
+    *[(f"Puzzle Box {i}", "Games", "software", 300 + 200 * i) for i in range(1, 5)],
+]
+BAZAAR_CATALOGUE = [
+    ("Lantern Editor", "Lamps", "software", 1200),
+    ("Brass Lamp Designer", "Lamps", "software", 3400),
+    ("Carpet Pattern Studio", "Textiles", "software", 5600),
+]
+
+
+@pytest.fixture
+def committed_storefronts(django_db_setup: None, django_db_blocker: Any) -> Iterator[Storefronts]:
+    """Two marketplaces with different names, themes and brand colours, each with a verified
+    seller and published products made through the catalogue services; committed, then
+    removed with their schemas."""
+    specs = {
+        "sf-plaza": ("Plaza Market", "base", "#0b5cad", ["alpha", "beta"], PLAZA_CATALOGUE),
+        "sf-bazaar": ("Lantern Bazaar", "bazaar", "#b5361b", ["alpha"], BAZAAR_CATALOGUE),
+    }
+    with django_db_blocker.unblock():
+        for slug in specs:
+            _delete_marketplace(slug)  # left over by an interrupted run
+        try:
+            made = [
+                _stocked_storefront(slug, name, theme, colour, modules, catalogue)
+                for slug, (name, theme, colour, modules, catalogue) in specs.items()
+            ]
+            yield Storefronts(plaza=made[0], bazaar=made[1])
+        finally:
+            for slug in specs:
+                _delete_marketplace(slug)
+            fill_schema_pool(size=TEST_POOL_SIZE)
+            use_public_schema()
+
+
+def _stocked_storefront(
+    slug: str,
+    name: str,
+    theme: str,
+    colour: str,
+    modules: list[str],
+    catalogue: list[tuple[str, str, str, int]],
+) -> Storefront:
+    tenant = provision_tenant(
+        slug=slug,
+        name=name,
+        owner_email=f"owner@{slug}.example",
+        owner_password=None,
+        modules=modules,
+        branding={"theme": theme, "primary_colour": colour},
+    ).tenant
+    use_public_schema()
+    seller_name = f"{name} Works"
+    seller = make_seller(
+        tenant, f"{slug}-seller", seller_name, software=True, services="beta" in modules
+    )
+    categories = {
+        category_name: make_category(tenant, category_name).slug
+        for category_name in dict.fromkeys(entry[1] for entry in catalogue)
+    }
+    products = []
+    for product_name, category_name, product_type, price in catalogue:
+        product = make_product(
+            tenant,
+            seller,
+            product_name,
+            price=price,
+            product_type=product_type,
+            category_slug=categories[category_name],
+            summary=f"{product_name}, sold at {name}.",
+        )
+        products.append(
+            ListedProduct(
+                name=product_name,
+                slug=product.slug,
+                category_slug=categories[category_name],
+                product_type=product_type,
+                price=price,
+            )
+        )
+    use_public_schema()
+    return Storefront(
+        tenant=tenant,
+        host=f"{slug}.{settings.PLATFORM_DOMAIN}",
+        name=name,
+        body_class=f"theme-{theme}",
+        primary_colour=colour,
+        seller_name=seller_name,
+        products=tuple(products),
+    )
+
+
+@pytest.fixture
+def storefront_server(
+    committed_storefronts: Storefronts, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """Like ``live_server_process``, for the storefronts: ``manage.py runserver`` on the test
+    database, stopped before the marketplaces are removed."""
+    port = _free_port()
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    log_path = tmp_path / "server.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "core.settings.test",
+        "DATABASE_URL": _test_database_url(),
+        "DB_CONN_MAX_AGE": "0",
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
+    command = [
+        sys.executable,
+        "manage.py",
+        "runserver",
+        "--noreload",
+        "--insecure",  # serve the themes' CSS with DEBUG off
+        "--skip-checks",
+        f"127.0.0.1:{port}",
+    ]
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait_until_serving(server, port, committed_storefronts.plaza.host, log_path)
+        yield LiveServer(port=port, mail_dir=mail_dir)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        request.node.add_report_section("teardown", "server log", log_path.read_text())
