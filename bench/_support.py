@@ -188,3 +188,108 @@ def fast_fill_pool(count: int, progress_every: int = 50) -> bool:
             f"({time.perf_counter() - started:.0f} s)"
         )
     return True
+
+
+# --- serving and load (bench/auth.py, bench/web.py, bench/storefront.py) ----------------------
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_gunicorn(
+    url: str, *, redis_url: str, workers: int = 2
+) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn on a free loopback port with the benchmark settings; returns once /healthz
+    answers. Stop it with ``stop_gunicorn``."""
+    import http.client
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "REDIS_URL": redis_url,
+        "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
+        "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "core.wsgi:application",
+            "--workers",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return server, port
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not come up")
+
+
+def stop_gunicorn(server: subprocess.Popen[bytes]) -> None:
+    import signal
+
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=15)
+
+
+def load(
+    port: int,
+    path: str,
+    *,
+    host: str,
+    headers: dict[str, str] | None = None,
+    seconds: float,
+    connections: int,
+) -> tuple[float, list[float]]:
+    """Requests per second and per-request latencies (ms) over keep-alive connections from
+    ``connections`` threads; any non-200 answer stops the benchmark."""
+    import http.client
+    import threading
+
+    stop = time.perf_counter() + seconds
+    latencies: list[list[float]] = [[] for _ in range(connections)]
+    failures: list[str] = []
+
+    def worker(index: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.perf_counter() < stop:
+            started = time.perf_counter()
+            connection.request("GET", path, headers={"Host": host, **(headers or {})})
+            response = connection.getresponse()
+            response.read()
+            if response.status != 200:
+                failures.append(f"{path}: {response.status}")
+                return
+            latencies[index].append((time.perf_counter() - started) * 1000)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise SystemExit(f"requests failed: {failures[:3]}")
+    flat = [value for chunk in latencies for value in chunk]
+    return len(flat) / (time.perf_counter() - started), flat

@@ -9,30 +9,25 @@ Last line: {"me_rps", "trivial_rps", "ratio", "queries_per_request", ...}
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._support import bench_database_url, recreate_database, setup_django  # noqa: E402
+from bench._support import (  # noqa: E402
+    bench_database_url,
+    load,
+    recreate_database,
+    setup_django,
+    start_gunicorn,
+    stop_gunicorn,
+)
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/13"
 HOST = "bench-shop.souk.test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def prepare(url: str) -> str:
@@ -86,72 +81,6 @@ def count_queries(token: str) -> dict[str, int]:
     return {"queries": len(statements) - len(search_path), "search_path_sets": len(search_path)}
 
 
-def start_server(port: int, url: str) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "REDIS_URL": REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "core.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/api/v1/marketplace", headers={"Host": HOST})
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not come up")
-
-
-def load(port: int, path: str, headers: dict[str, str], seconds: float, connections: int) -> float:
-    """Requests per second over keep-alive connections from ``connections`` threads."""
-    stop = time.perf_counter() + seconds
-    counts = [0] * connections
-    failures: list[str] = []
-
-    def worker(index: int) -> None:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.perf_counter() < stop:
-            connection.request("GET", path, headers={"Host": HOST, **headers})
-            response = connection.getresponse()
-            response.read()
-            if response.status != 200:
-                failures.append(f"{path}: {response.status}")
-                return
-            counts[index] += 1
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise SystemExit(f"requests failed: {failures[:3]}")
-    return sum(counts) / (time.perf_counter() - started)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -161,17 +90,28 @@ def main() -> None:
     url = bench_database_url().replace("_bench", "_bench_auth")
     token = prepare(url)
     queries = count_queries(token)
-    port = free_port()
-    server = start_server(port, url)
+    server, port = start_gunicorn(url, redis_url=REDIS_URL)
     try:
         bearer = {"Authorization": f"Bearer {token}"}
-        load(port, "/api/v1/me", bearer, 2, args.connections)  # warm both workers
-        load(port, "/api/v1/marketplace", {}, 2, args.connections)
-        me_rps = load(port, "/api/v1/me", bearer, args.seconds, args.connections)
-        trivial_rps = load(port, "/api/v1/marketplace", {}, args.seconds, args.connections)
+        for path, headers in (("/api/v1/me", bearer), ("/api/v1/marketplace", {})):
+            load(port, path, host=HOST, headers=headers, seconds=2, connections=args.connections)
+        me_rps, _ = load(
+            port,
+            "/api/v1/me",
+            host=HOST,
+            headers=bearer,
+            seconds=args.seconds,
+            connections=args.connections,
+        )
+        trivial_rps, _ = load(
+            port,
+            "/api/v1/marketplace",
+            host=HOST,
+            seconds=args.seconds,
+            connections=args.connections,
+        )
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        stop_gunicorn(server)
     print(f"gunicorn 2 workers, {args.connections} connections, {args.seconds:.0f} s per endpoint")
     print(f"GET /api/v1/me (bearer token):      {me_rps:8.1f} req/s")
     print(f"GET /api/v1/marketplace (anonymous): {trivial_rps:8.1f} req/s")

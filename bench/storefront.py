@@ -13,7 +13,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import statistics
 import sys
 import time
@@ -22,8 +21,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._support import bench_database_url, recreate_database, setup_django  # noqa: E402
-from bench.auth import HOST, REDIS_URL, free_port, load, start_server  # noqa: E402
+from bench._support import (  # noqa: E402
+    bench_database_url,
+    load,
+    recreate_database,
+    setup_django,
+    start_gunicorn,
+    stop_gunicorn,
+)
+from bench.auth import HOST, REDIS_URL  # noqa: E402
 from bench.search import ADJECTIVES, FILLER, NOUNS  # noqa: E402
 
 CATEGORIES = ("Developer Tools", "Design Tools", "Office Apps", "Security")
@@ -144,20 +150,19 @@ def main() -> None:
     category_path = f"/c/{category}/"
     paths = {"list": LIST_PATH, "category_page": category_path, "trivial": TRIVIAL_PATH}
     costs = {name: count_queries(path) for name, path in paths.items()}
-    port = free_port()
-    server = start_server(port, url)
+    server, port = start_gunicorn(url, redis_url=REDIS_URL)
     rounds: dict[str, list[float]] = {name: [] for name in paths}
     try:
         for path in paths.values():  # warm both workers on every path
-            load(port, path, {}, 2, args.connections)
+            load(port, path, host=HOST, seconds=2, connections=args.connections)
         # Endpoints take turns, so a change in background load touches all of them alike.
         for _ in range(args.rounds):
             for name, path in paths.items():
                 seconds = args.seconds / args.rounds
-                rounds[name].append(load(port, path, {}, seconds, args.connections))
+                rate, _ = load(port, path, host=HOST, seconds=seconds, connections=args.connections)
+                rounds[name].append(rate)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        stop_gunicorn(server)
     rps = {name: statistics.fmean(values) for name, values in rounds.items()}
     print(
         f"gunicorn 2 workers, {args.connections} connections, {args.seconds:.0f} s per endpoint "

@@ -9,22 +9,25 @@ Last line: {"home_rps", "api_rps", "trivial_rps", "home_p95_ms", "api_p95_ms", "
 from __future__ import annotations
 
 import argparse
-import http.client
 import json
 import os
 import random
 import signal
-import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._support import bench_database_url, percentile, recreate_database, setup_django  # noqa: E402
-from bench.auth import REDIS_URL, free_port  # noqa: E402
+from bench._support import (  # noqa: E402
+    bench_database_url,
+    load,
+    percentile,
+    recreate_database,
+    setup_django,
+    start_gunicorn,
+)
+from bench.auth import REDIS_URL  # noqa: E402
 
 HOST = "web-shop.souk.test"
 
@@ -94,75 +97,6 @@ def time_now():  # type: ignore[no-untyped-def]
     return timezone.now()
 
 
-def start_server(port: int, url: str) -> subprocess.Popen[bytes]:
-    import subprocess
-
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "REDIS_URL": REDIS_URL,
-        "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
-        "PYTHONPATH": str(ROOT),
-    }
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "core.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not come up")
-
-
-def load(port: int, path: str, seconds: float, connections: int) -> tuple[float, list[float]]:
-    stop = time.perf_counter() + seconds
-    latencies: list[list[float]] = [[] for _ in range(connections)]
-    failures: list[str] = []
-
-    def worker(index: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        while time.perf_counter() < stop:
-            started = time.perf_counter()
-            conn.request("GET", path, headers={"Host": HOST})
-            response = conn.getresponse()
-            response.read()
-            if response.status != 200:
-                failures.append(f"{path}: {response.status}")
-                return
-            latencies[index].append((time.perf_counter() - started) * 1000)
-
-    started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    if failures:
-        raise SystemExit(f"requests failed: {failures[:3]}")
-    flat = [value for chunk in latencies for value in chunk]
-    return len(flat) / (time.perf_counter() - started), flat
-
-
 def worker_peak_rss_mb(master_pid: int) -> float:
     """VmHWM (peak resident set) of the gunicorn workers, the largest one."""
     peaks = []
@@ -188,8 +122,7 @@ def main() -> None:
 
     url = bench_database_url().replace("_bench", "_bench_web")
     prepare(url, args.products)
-    port = free_port()
-    server = start_server(port, url)
+    server, port = start_gunicorn(url, redis_url=REDIS_URL)
     paths = {"home": "/", "api": "/api/v1/catalog?limit=24", "trivial": "/healthz"}
     try:
         for path in paths.values():

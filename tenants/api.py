@@ -1,6 +1,7 @@
 """Two routers: a marketplace's public profile (tenant hosts, ``/api/v1/marketplace``) and
 the fleet API for platform staff (platform host, ``/api/platform/v1/``)."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -29,6 +30,7 @@ from tenants.schemas import (
     TenantOut,
 )
 from tenants.selectors import current_tenant, enabled_module_keys, tenants_for_listing
+from tenants.services.lifecycle import cancel_tenant_deletion
 from tenants.services.support import end_support_session, open_support_session
 
 marketplace_router = Router()
@@ -130,10 +132,31 @@ def resume_tenant(request: HttpRequest, slug: str) -> Tenant:
     return _tenant(slug)
 
 
-@platform_router.delete("/tenants/{slug}", response={204: None})
-def delete_tenant(request: HttpRequest, slug: str, payload: DeleteIn) -> Status[None]:
-    services.delete_tenant(tenant=_tenant(slug), confirm_slug=payload.confirm_slug)
-    return Status(204, None)
+class DeletionScheduledOut(Schema):
+    slug: str
+    status: str
+    deletion_requested_at: datetime
+    purge_after: datetime
+
+
+@platform_router.delete(
+    "/tenants/{slug}",
+    response={202: DeletionScheduledOut},
+    summary="Delete a marketplace: suspended now, purged after the grace period",
+)
+def delete_tenant(request: HttpRequest, slug: str, payload: DeleteIn) -> Status[Tenant]:
+    tenant = services.delete_tenant(tenant=_tenant(slug), confirm_slug=payload.confirm_slug)
+    return Status(202, tenant)
+
+
+@platform_router.post(
+    "/tenants/{slug}/cancel-deletion",
+    response=TenantOut,
+    summary="Cancel a scheduled deletion during the grace period",
+)
+def cancel_deletion(request: HttpRequest, slug: str) -> Tenant:
+    cancel_tenant_deletion(tenant=_tenant(slug))
+    return _tenant(slug)
 
 
 @platform_router.put("/tenants/{slug}/modules/{key}", response=TenantOut)

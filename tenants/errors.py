@@ -29,6 +29,8 @@ class TenantErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     INVALID_NAME = "invalid_name"
     INVALID_CURRENCY = "invalid_currency"
+    DELETION_PENDING = "deletion_pending"
+    NOT_SCHEDULED_FOR_DELETION = "not_scheduled_for_deletion"
 
 
 class TenantError(DomainError):

@@ -59,9 +59,33 @@ class Tenant(TenantMixin):
     # Operators and staff always need a second factor; sellers when this is on.
     seller_two_factor_required = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Deleting is a request: the tenant is suspended and purged (schema, files, search index,
+    # cache, these rows) once purge_after has passed, unless staff cancel it before.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True)
+    purge_after = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(deletion_requested_at__isnull=True, purge_after__isnull=True)
+                | Q(deletion_requested_at__isnull=False, purge_after__isnull=False),
+                name="tenant_deletion_request_is_complete",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["purge_after"],
+                condition=Q(purge_after__isnull=False),
+                name="tenant_purge_due",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_deletion_requested(self) -> bool:
+        return self.deletion_requested_at is not None
 
     @property
     def is_suspended(self) -> bool:

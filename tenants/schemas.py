@@ -51,6 +51,8 @@ class TenantOut(Schema):
     name: str
     default_currency: str
     extra_currencies: list[str]
+    deletion_requested_at: datetime | None
+    purge_after: datetime | None
     schema_name: str
     status: str
     suspended_reason: str

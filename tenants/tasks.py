@@ -24,3 +24,12 @@ def dispatch_all_outboxes() -> int:
         with schema_context(schema_name):
             dispatch_outbox.delay()
     return len(schemas)
+
+
+@shared_task(name="tenants.tasks.purge_deleted_tenants", acks_late=True)
+def purge_deleted_tenants() -> int:
+    """Beat (hourly): purge the tenants whose deletion grace period is over. Idempotent: a
+    purge that failed half-way is finished by the next run."""
+    from tenants.services.fleet_ops import purge_due_tenants
+
+    return len(purge_due_tenants())

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_exists
 
 from core.accounts.models import User
@@ -95,7 +98,7 @@ def test_list_is_cursor_paginated_and_filterable(staff_client, make_tenant):
     assert [t["slug"] for t in found["items"]] == ["shop-two"]
 
 
-def test_suspend_resume_and_delete(staff_client, tenant_a):
+def test_suspend_resume_and_delete(staff_client, tenant_a, client_for):
     suspended = post(staff_client, "/tenants/alpha-market/suspend", {"reason": "Fraud check"})
     assert suspended.json()["status"] == "suspended"
     assert suspended.json()["suspended_reason"] == "Fraud check"
@@ -109,15 +112,38 @@ def test_suspend_resume_and_delete(staff_client, tenant_a):
         content_type="application/json",
     )
     assert wrong.status_code == 422 and schema_exists(tenant_a.schema_name)
+    before = timezone.now()
     deleted = staff_client.delete(
         "/api/platform/v1/tenants/alpha-market",
         json.dumps({"confirm_slug": "alpha-market"}),
         content_type="application/json",
     )
-    assert deleted.status_code == 204
-    assert not schema_exists(tenant_a.schema_name)
-    assert not Tenant.objects.filter(slug="alpha-market").exists()
-    assert not Domain.objects.filter(domain="alpha-market.souk.test").exists()
+    # Deleting is a request: suspended now, purged after the grace period (fleet_ops).
+    assert deleted.status_code == 202, deleted.content
+    body = deleted.json()
+    assert (body["slug"], body["status"]) == ("alpha-market", "suspended")
+    purge_after = datetime.fromisoformat(body["purge_after"])
+    grace = timedelta(days=settings.SOUK_TENANT_DELETION_GRACE_DAYS)
+    assert before + grace <= purge_after <= timezone.now() + grace
+    assert schema_exists(tenant_a.schema_name)
+    assert Domain.objects.filter(domain="alpha-market.souk.test").exists()
+    assert client_for(tenant_a).get("/").status_code == 403  # the storefront is suspended
+    twice = staff_client.delete(
+        "/api/platform/v1/tenants/alpha-market",
+        json.dumps({"confirm_slug": "alpha-market"}),
+        content_type="application/json",
+    )
+    assert (twice.status_code, twice.json()["error"]["code"]) == (409, "deletion_pending")
+    resumed = post(staff_client, "/tenants/alpha-market/resume")
+    assert (resumed.status_code, resumed.json()["error"]["code"]) == (409, "deletion_pending")
+
+    cancelled = post(staff_client, "/tenants/alpha-market/cancel-deletion")
+    assert cancelled.status_code == 200
+    assert (cancelled.json()["status"], cancelled.json()["suspended_reason"]) == ("active", "")
+    tenant = Tenant.objects.get(slug="alpha-market")
+    assert (tenant.deletion_requested_at, tenant.purge_after) == (None, None)
+    again = post(staff_client, "/tenants/alpha-market/cancel-deletion")
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "not_scheduled_for_deletion")
 
 
 def test_the_platform_itself_cannot_be_suspended(staff_client):

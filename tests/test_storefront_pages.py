@@ -22,9 +22,17 @@ from tests.catalog_helpers import make_category, make_product, make_seller
 def shop(tenant_a):
     acme = make_seller(tenant_a, "acme", "Acme Tools")
     tools = make_category(tenant_a, "Tools")
-    editor = make_product(tenant_a, acme, "Swift Code Editor", price=4900, category_slug=tools.slug,
-                          summary="A fast editor", image_urls=["https://cdn.example.com/e.png"],
-                          features=["Git"], description="Line one.\n\nLine <two>.")
+    editor = make_product(
+        tenant_a,
+        acme,
+        "Swift Code Editor",
+        price=4900,
+        category_slug=tools.slug,
+        summary="A fast editor",
+        image_urls=["https://cdn.example.com/e.png"],
+        features=["Git"],
+        description="Line one.\n\nLine <two>.",
+    )
     linter = make_product(tenant_a, acme, "Lint Master", price=900, category_slug=tools.slug)
     draft = make_product(tenant_a, acme, "Hidden Draft", publish=False)
     with schema_context(tenant_a.schema_name):
@@ -63,7 +71,10 @@ def test_category_page_and_canonical_url(client_for, tenant_a, shop):
     response = client_for(tenant_a).get("/c/tools/?sort=price_asc")
     html = response.content.decode()
     assert names(html) == ["Lint Master", "Swift Code Editor"]
-    assert '<link rel="canonical" href="http://alpha-market.souk.test/c/tools/?sort=price_asc">' in html
+    assert (
+        '<link rel="canonical" href="http://alpha-market.souk.test/c/tools/?sort=price_asc">'
+        in html
+    )
     assert client_for(tenant_a).get("/c/nope/").status_code == 404
 
 
@@ -80,15 +91,21 @@ def test_infinite_scroll_pages_come_as_htmx_fragments(client_for, tenant_a, shop
 
 def test_product_page_has_json_ld_and_open_graph(client_for, tenant_a, shop):
     html = client_for(tenant_a).get("/p/swift-code-editor/").content.decode()
-    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1)
+    )
     assert data["@context"] == "https://schema.org" and data["@type"] == "Product"
     assert data["name"] == "Swift Code Editor"
     assert data["offers"] == {
-        "@type": "Offer", "price": "49.00", "priceCurrency": "USD",
+        "@type": "Offer",
+        "price": "49.00",
+        "priceCurrency": "USD",
         "availability": "https://schema.org/InStock",
         "url": "http://alpha-market.souk.test/p/swift-code-editor/",
     }
-    assert data["brand"]["name"] == "Acme Tools" and data["image"] == ["https://cdn.example.com/e.png"]
+    assert data["brand"]["name"] == "Acme Tools" and data["image"] == [
+        "https://cdn.example.com/e.png"
+    ]
     assert '<meta property="og:type" content="product">' in html
     assert '<meta property="og:title" content="Swift Code Editor">' in html
     assert "Line &lt;two&gt;." in html  # description is escaped

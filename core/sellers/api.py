@@ -5,7 +5,8 @@ where ``api/v1.py`` mounts each router."""
 from typing import Any
 
 from django.db.models import Count, QuerySet
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
@@ -49,6 +50,7 @@ from core.sellers.schemas import (
 )
 from core.sellers.selectors import acting_seller, own_seller, public_profile, visible_seller
 from core.sellers.services import api_keys, onboarding, review, team
+from core.storage import private_file_url
 
 seller_router = Router()
 operator_sellers_router = Router()
@@ -299,11 +301,20 @@ def get_seller(request: HttpRequest, seller_id: int) -> dict[str, Any]:
 
 
 @operator_sellers_router.get("/{seller_id}/documents/{document_id}")
-def download_document(request: HttpRequest, seller_id: int, document_id: int) -> FileResponse:
+def download_document(request: HttpRequest, seller_id: int, document_id: int) -> HttpResponseBase:
+    """On S3, a redirect to a presigned URL of at most five minutes (issued after the
+    operator check above); on local storage the file is streamed."""
     _, seller = _operator_seller(request, seller_id)
     document = seller.documents.filter(pk=document_id).first()
     if document is None:
         raise SellerError(SellerErrorCode.INVALID_DOCUMENT, "No such document.", status=404)
+    url = private_file_url(
+        document.file, download_name=document.original_name, content_type=document.content_type
+    )
+    if url is not None:
+        redirect = HttpResponseRedirect(url)
+        redirect["Cache-Control"] = "no-store"  # the signed URL is for this operator, now
+        return redirect
     return FileResponse(
         document.file.open("rb"),
         as_attachment=True,

@@ -4,6 +4,7 @@ the environment (see README, "Environment")."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 import django_stubs_ext
@@ -90,6 +91,13 @@ PUBLIC_SCHEMA_URLCONF = "core.urls_platform"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 AUTH_USER_MODEL = "accounts.User"
 
+# --- Search, proxies ---
+SOUK_SEARCH_BACKEND = env_str("SOUK_SEARCH_BACKEND", "postgres")
+OPENSEARCH_URL = env_str("OPENSEARCH_URL", "http://127.0.0.1:9200")
+OPENSEARCH_INDEX_PREFIX = env_str("OPENSEARCH_INDEX_PREFIX", "souk")
+# How many proxies in front of Souk append to X-Forwarded-For (the ingress controller: 1).
+SOUK_TRUSTED_PROXY_COUNT = env_int("SOUK_TRUSTED_PROXY_COUNT", 0)
+
 # --- Provisioning --------------------------------------------------------------------------
 SOUK_SCHEMA_POOL_SIZE = env_int("SOUK_SCHEMA_POOL_SIZE", 5)
 SOUK_TEMPLATE_SCHEMA = "souk_template"
@@ -97,6 +105,9 @@ SOUK_TEMPLATE_SCHEMA = "souk_template"
 # refuse with template_schema_missing.
 SOUK_PROVISION_MIGRATE_FALLBACK = env_bool("SOUK_PROVISION_MIGRATE_FALLBACK", True)
 SOUK_MIGRATE_PARALLEL = env_int("SOUK_MIGRATE_PARALLEL", 4)
+# A deleted tenant is suspended at once and purged (schema, files, search index, cache, rows)
+# after this many days, during which staff can cancel the deletion.
+SOUK_TENANT_DELETION_GRACE_DAYS = env_int("SOUK_TENANT_DELETION_GRACE_DAYS", 30)
 SOUK_RESERVED_SLUGS = frozenset(
     {
         "www",
@@ -187,6 +198,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_BEAT_SCHEDULE = {
     "refill-schema-pool": {"task": "tenants.tasks.refill_schema_pool", "schedule": 60.0},
     "dispatch-outboxes": {"task": "tenants.tasks.dispatch_all_outboxes", "schedule": 30.0},
+    "purge-deleted-tenants": {"task": "tenants.tasks.purge_deleted_tenants", "schedule": 3600.0},
 }
 
 # --- HTTP ----------------------------------------------------------------------------------
@@ -259,6 +271,43 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [(f"themes/{theme}", THEMES_DIR / theme / "static") for theme in SOUK_THEMES]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
+
+# --- Files ---------------------------------------------------------------------------------
+# Local files under MEDIA_ROOT unless a bucket is set; then private objects under
+# `<schema>/` keys, served only through presigned URLs (core.storage). Empty credentials
+# leave boto3 to its own chain (instance profile, IRSA/workload identity on Kubernetes).
+AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
+# How long a presigned URL of a private file lives: 1-300 seconds (the storage refuses more).
+SOUK_PRIVATE_URL_SECONDS = env_int("SOUK_PRIVATE_URL_SECONDS", 300)
+
+
+def storages_config(bucket: str) -> dict[str, dict[str, Any]]:
+    static = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    if not bucket:
+        # No OPTIONS: the storage reads MEDIA_ROOT when used, so test settings may move it.
+        return {
+            "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+            "staticfiles": static,
+        }
+    return {
+        "default": {
+            "BACKEND": "core.storage.TenantPrivateS3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "endpoint_url": env_str("AWS_S3_ENDPOINT_URL") or None,
+                "region_name": env_str("AWS_S3_REGION_NAME") or None,
+                "access_key": env_str("AWS_ACCESS_KEY_ID") or None,
+                "secret_key": env_str("AWS_SECRET_ACCESS_KEY") or None,
+                # "path" for MinIO, Ceph and most S3-compatible servers without bucket DNS.
+                "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
+                "querystring_expire": SOUK_PRIVATE_URL_SECONDS,
+            },
+        },
+        "staticfiles": static,
+    }
+
+
+STORAGES = storages_config(AWS_STORAGE_BUCKET_NAME)
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

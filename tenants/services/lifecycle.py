@@ -1,19 +1,23 @@
-"""Suspending, resuming and deleting tenants."""
+"""Suspending, resuming and deleting tenants. Deleting is a request with a grace period; the
+purge itself is ``tenants.services.fleet_ops.purge_tenant``."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
-from django.core.cache import cache
+from django.conf import settings
 from django.db import transaction
-from django_tenants.utils import schema_context
+from django.utils import timezone
 
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Plan, Tenant, TenantStatus
-from tenants.schemas_sql import drop_schema
 from tenants.validation import clean_email
 
 logger = logging.getLogger(__name__)
+
+# The suspension reason a deletion request sets (and its cancellation clears).
+DELETION_REASON = "Scheduled for deletion."
 
 
 def _refuse_platform(tenant: Tenant) -> None:
@@ -52,13 +56,21 @@ def resume_tenant(*, tenant: Tenant) -> Tenant:
         raise TenantError(
             TenantErrorCode.ALREADY_IN_STATE, "The marketplace is not suspended.", status=409
         )
+    if tenant.is_deletion_requested:
+        raise TenantError(
+            TenantErrorCode.DELETION_PENDING,
+            "The marketplace is scheduled for deletion; cancel the deletion first.",
+            status=409,
+        )
     Tenant.objects.filter(pk=tenant.pk).update(status=TenantStatus.ACTIVE, suspended_reason="")
     tenant.refresh_from_db()
     return tenant
 
 
-def delete_tenant(*, tenant: Tenant, confirm_slug: str) -> None:
-    """Drop the tenant's schema and rows in one transaction; its cache entries go too.
+def delete_tenant(*, tenant: Tenant, confirm_slug: str, grace_days: int | None = None) -> Tenant:
+    """Request deletion: the marketplace is suspended now and purged - schema, files, search
+    index, cache and rows, by ``fleet_ops.purge_due_tenants`` - once the grace period
+    (SOUK_TENANT_DELETION_GRACE_DAYS unless given) is over; until then staff can cancel.
     The caller must type the slug, as on any destructive console action."""
     _refuse_platform(tenant)
     if confirm_slug != tenant.slug:
@@ -68,19 +80,52 @@ def delete_tenant(*, tenant: Tenant, confirm_slug: str) -> None:
             details={"field": "confirm_slug"},
             status=422,
         )
-    schema_name = tenant.schema_name
+    days = settings.SOUK_TENANT_DELETION_GRACE_DAYS if grace_days is None else grace_days
+    if days < 0:
+        raise ValueError("the grace period cannot be negative")
+    now = timezone.now()
     with transaction.atomic():
-        Tenant.objects.filter(pk=tenant.pk).delete()
-        drop_schema(schema_name)
-    with schema_context(schema_name):
-        _clear_tenant_cache()
-    logger.info("deleted tenant %s", schema_name)
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if locked.is_deletion_requested:
+            raise TenantError(
+                TenantErrorCode.DELETION_PENDING,
+                f"Deletion is already scheduled for {locked.purge_after:%Y-%m-%d %H:%M} UTC.",
+                status=409,
+            )
+        changes: dict[str, object] = {
+            "deletion_requested_at": now,
+            "purge_after": now + timedelta(days=days),
+        }
+        if not locked.is_suspended:
+            changes.update(status=TenantStatus.SUSPENDED, suspended_reason=DELETION_REASON)
+        # A tenant suspended for another reason keeps it: cancelling restores that state.
+        Tenant.objects.filter(pk=tenant.pk).update(**changes)
+    tenant.refresh_from_db()
+    logger.info(
+        "deletion of tenant %s requested; purge after %s", tenant.schema_name, tenant.purge_after
+    )
+    return tenant
 
 
-def _clear_tenant_cache() -> None:
-    delete_pattern = getattr(cache, "delete_pattern", None)
-    if delete_pattern is not None:
-        delete_pattern("*")  # tenant-aware key function scopes the pattern to this schema
+def cancel_tenant_deletion(*, tenant: Tenant) -> Tenant:
+    """Stop a scheduled purge. A tenant that was active before comes back active; one that
+    was already suspended for another reason stays suspended."""
+    _refuse_platform(tenant)
+    with transaction.atomic():
+        locked = Tenant.objects.select_for_update().get(pk=tenant.pk)
+        if not locked.is_deletion_requested:
+            raise TenantError(
+                TenantErrorCode.NOT_SCHEDULED_FOR_DELETION,
+                "The marketplace is not scheduled for deletion.",
+                status=409,
+            )
+        changes: dict[str, object] = {"deletion_requested_at": None, "purge_after": None}
+        if locked.is_suspended and locked.suspended_reason == DELETION_REASON:
+            changes.update(status=TenantStatus.ACTIVE, suspended_reason="")
+        Tenant.objects.filter(pk=tenant.pk).update(**changes)
+    tenant.refresh_from_db()
+    logger.info("deletion of tenant %s cancelled", tenant.schema_name)
+    return tenant
 
 
 def update_tenant(*, tenant: Tenant, name: str, plan: Plan | None, owner_email: str) -> Tenant:

@@ -28,7 +28,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.accounts.models import Role, User
 from tenants.models import Tenant
 from tenants.schemas_sql import use_public_schema
-from tenants.services import delete_tenant, fill_schema_pool, provision_tenant
+from tenants.services import fill_schema_pool, provision_tenant
+from tenants.services.fleet_ops import delete_tenant_now
 from tests.accounts_helpers import enrol_two_factor, make_user
 from tests.catalog_helpers import make_category, make_product, make_seller
 from tests.conftest import TEST_POOL_SIZE
@@ -103,7 +104,7 @@ def _delete_marketplace(slug: str) -> None:
     use_public_schema()
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is not None:
-        delete_tenant(tenant=tenant, confirm_slug=slug)
+        delete_tenant_now(tenant=tenant, confirm_slug=slug)
     use_public_schema()
 
 

@@ -159,6 +159,18 @@ class OpenSearchBackend:
             alias = ensure_alias()
             _bulk([_delete(alias, int(pk)) for pk in product_ids])
 
+    def drop_tenant_index(self) -> list[str]:
+        """Delete every index behind the current tenant's alias (hard deletion of a tenant);
+        returns their names. Nothing to do when the tenant never had one."""
+        opensearch = client()
+        try:
+            indexes = sorted(opensearch.indices.get_alias(name=alias_name()))
+        except NotFoundError:
+            return []
+        for index in indexes:
+            opensearch.indices.delete(index=index)
+        return indexes
+
     def rebuild_index(self) -> RebuiltIndex:
         """Zero-downtime reindex of the current tenant: fill a new index, swap the alias to it
         in one atomic ``_aliases`` request, then drop the old index."""
