@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import setup_databases
@@ -46,6 +47,12 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any, django_db_kee
 def _public_schema_after_test() -> Iterator[None]:
     yield
     use_public_schema()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    """Schemas (and so tenant cache prefixes) repeat between tests; cached answers must not."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

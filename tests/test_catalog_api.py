@@ -8,6 +8,7 @@ import io
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -376,6 +377,7 @@ def test_list_and_search_use_a_fixed_number_of_queries(client_for, tenant_a, pat
     client.get(path.format(n=1))
     counts = []
     for size in (1, 12):
+        cache.clear()  # the uncached path; the cached one is tested below
         with CaptureQueriesContext(connection) as queries:
             response = client.get(path.format(n=size))
         assert len(response.json()["items"]) == size
@@ -414,3 +416,23 @@ def test_prices_in_several_currencies(client_for, tenant_a):
     ]
     assert in_euros == {"amount": 4500, "currency": "EUR", "display": "45.00 EUR"}
     assert call(buyer, "get", "/catalog?currency=EUR&price_max=4400").json()["items"] == []
+
+
+def test_the_list_is_cached_until_the_catalogue_changes(client_for, tenant_a, tenant_b):
+    acme = make_seller(tenant_a, "acme")
+    make_product(tenant_a, acme, "First Tool")
+    buyer = client_for(tenant_a)
+    assert [p["name"] for p in call(buyer, "get", "/catalog").json()["items"]] == ["First Tool"]
+    with CaptureQueriesContext(connection) as queries:
+        cached = call(buyer, "get", "/catalog").json()
+    assert [p["name"] for p in cached["items"]] == ["First Tool"]
+    # Only the host -> tenant lookup remains.
+    assert len([q for q in queries if not q["sql"].startswith("SET")]) == 1
+
+    make_product(tenant_a, acme, "Second Tool")  # any change bumps the catalogue's version
+    assert [p["name"] for p in call(buyer, "get", "/catalog").json()["items"]] == [
+        "Second Tool",
+        "First Tool",
+    ]
+    # Another tenant's cache is its own.
+    assert call(client_for(tenant_b), "get", "/catalog").json()["items"] == []

@@ -2,11 +2,14 @@
 and operators' moderation and categories (``/api/v1/operator/catalog/``)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from core import cache_versions
 from core.accounts.models import TokenScope
 from core.accounts.principal import (
     principal_of,
@@ -145,9 +148,21 @@ def search_payload(params: CatalogParams, *, with_facets: bool) -> dict[str, Any
 # --- buyers ----------------------------------------------------------------------------------
 
 
+LIST_CACHE_SECONDS = 60
+
+
 @catalog_router.get("", response=SearchOut, summary="List and search products")
-def search(request: HttpRequest, params: Query[CatalogParams]) -> dict[str, Any]:
-    return search_payload(params, with_facets=params.facets)
+def search(request: HttpRequest, params: Query[CatalogParams]) -> Any:
+    """The same for every caller, so the serialised answer is cached per tenant and query,
+    under the catalogue's version (bumped by every change to what buyers can see)."""
+    query_string = urlencode(sorted(request.GET.lists()), doseq=True)
+    key = f"catalog-list:{cache_versions.current_version(cache_versions.CATALOG)}:{query_string}"
+    body: bytes | None = cache.get(key)
+    if body is None:
+        payload = SearchOut.model_validate(search_payload(params, with_facets=params.facets))
+        body = payload.model_dump_json().encode()
+        cache.set(key, body, LIST_CACHE_SECONDS)
+    return HttpResponse(body, content_type="application/json")
 
 
 @catalog_router.get("/facets", response=SearchOut, summary="Facet counts for a query")

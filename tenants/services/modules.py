@@ -6,8 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django_tenants.utils import schema_context
 from pydantic import ValidationError
 
+from core import cache_versions
 from core.registry import ModuleManifest, UnknownModule, get_registry
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Plan, Tenant, TenantModule
@@ -119,4 +121,7 @@ def set_module_enabled(
         tenant=tenant, key=key, defaults={"is_enabled": is_enabled, "config": new_config}
     )
     forget_enabled_modules(tenant)
+    # What the catalogue shows depends on which modules are on.
+    with schema_context(tenant.schema_name):
+        cache_versions.bump(cache_versions.CATALOG)
     return row

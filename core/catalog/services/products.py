@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import cache_versions
 from core.accounts.validation import clean_name
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import (
@@ -34,8 +35,10 @@ MAX_PRICE_MINOR = 10**12
 
 
 def products_changed(product_ids: list[int]) -> None:
-    """Search indexes (and later other consumers) follow through the outbox."""
+    """Search indexes (and later other consumers) follow through the outbox; cached catalogue
+    responses are dropped at once."""
     emit("catalog.products_changed", {"product_ids": product_ids})
+    cache_versions.bump(cache_versions.CATALOG)
 
 
 @dataclass

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from django.db import transaction
 from django.utils import timezone
 
+from core import cache_versions
 from core.accounts.models import Role, User
 from core.events import emit
 from core.sellers.emails import notify_seller_approved, notify_seller_rejected
@@ -116,4 +117,5 @@ def set_seller_status(*, seller: Seller, status: SellerStatus) -> Seller:
         "catalog.products_changed",
         {"product_ids": list(seller.products.values_list("id", flat=True))},
     )
+    cache_versions.bump(cache_versions.CATALOG)
     return seller
