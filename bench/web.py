@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import random
-import signal
 import sys
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from bench._support import (  # noqa: E402
     recreate_database,
     setup_django,
     start_gunicorn,
+    stop_gunicorn,
 )
 from bench.auth import REDIS_URL  # noqa: E402
 
@@ -125,15 +125,15 @@ def main() -> None:
     server, port = start_gunicorn(url, redis_url=REDIS_URL)
     paths = {"home": "/", "api": "/api/v1/catalog?limit=24", "trivial": "/healthz"}
     try:
-        for path in paths.values():
-            load(port, path, 2, args.connections)  # warm both workers
+        for path in paths.values():  # warm both workers
+            load(port, path, host=HOST, seconds=2, connections=args.connections)
         results = {
-            name: load(port, path, args.seconds, args.connections) for name, path in paths.items()
+            name: load(port, path, host=HOST, seconds=args.seconds, connections=args.connections)
+            for name, path in paths.items()
         }
         rss = worker_peak_rss_mb(server.pid)
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=10)
+        stop_gunicorn(server)
     for name, (rps, latencies) in results.items():
         print(
             f"{name:8} {paths[name]:28} {rps:8.1f} req/s  p50 {percentile(latencies, 50):6.1f} ms"
