@@ -41,7 +41,8 @@ pytest: install
 
 bench: install
 	@export DATABASE_URL="$(DB_URL)" && \
-	$(BIN)/python bench/provisioning.py && $(BIN)/python bench/migrate_fleet.py
+	for bench in provisioning migrate_fleet auth search storefront web; do \
+		$(BIN)/python bench/$$bench.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .ruff_cache

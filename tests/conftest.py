@@ -154,7 +154,7 @@ def fleet_snapshot() -> dict[str, Any]:
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def redis_url() -> str:
     """Redis is required under CI; elsewhere a machine without Redis skips these tests."""
     try:
