@@ -170,45 +170,51 @@ class PostgresSearchBackend:
     # --- facets -------------------------------------------------------------------------------
 
     def _facets(self, products: QuerySet[Product], query: SearchQuery) -> Facets:
-        """All five facets in one query: GROUPING SETS over the filtered rows. The matching ids
-        are materialised first, so the joins run over the matches, not the whole catalogue."""
-        ids_sql, params = products.values("id").query.sql_with_params()
+        """All five facets in one query: GROUPING SETS over the filtered rows (materialised once,
+        with the price already joined); category and seller names are joined to the groups."""
+        rows_sql, params = products.values(
+            "category_id",
+            "product_type",
+            "seller_id",
+            "price_amount",
+            "rating_count",
+            "rating_total",
+        ).query.sql_with_params()
         unit = 10 ** CURRENCY_EXPONENTS[query.currency]
         edges = [edge * unit for edge in PRICE_BAND_EDGES]
         band_sql = (
-            "CASE WHEN pr.amount IS NULL THEN NULL "
-            + " ".join(f"WHEN pr.amount < {edge} THEN {index}" for index, edge in enumerate(edges))
+            "CASE WHEN price_amount IS NULL THEN NULL "
+            + " ".join(
+                f"WHEN price_amount < {edge} THEN {index}" for index, edge in enumerate(edges)
+            )
             + f" ELSE {len(edges)} END"
         )
+        # Group the matching rows by ids first; names are joined to the few groups afterwards.
         sql = f"""
-            WITH ids AS MATERIALIZED ({ids_sql}),
-            f AS (
-                SELECT p.id, p.category_id, c.name AS category_name, c.slug AS category_slug,
-                       p.product_type, s.slug AS seller_slug, s.business_name AS seller_name,
-                       {band_sql} AS band,
-                       CASE WHEN p.rating_count = 0 THEN 0
-                            ELSE p.rating_total / p.rating_count END AS stars
-                FROM ids
-                JOIN catalog_product p ON p.id = ids.id
-                JOIN sellers_seller s ON s.id = p.seller_id
-                LEFT JOIN catalog_category c ON c.id = p.category_id
-                LEFT JOIN catalog_productprice pr
-                       ON pr.product_id = p.id AND pr.variant_id IS NULL AND pr.currency = %s
+            WITH f AS MATERIALIZED ({rows_sql}),
+            g AS (
+                SELECT GROUPING(category_id) AS g_category, GROUPING(product_type) AS g_type,
+                       GROUPING(seller_id) AS g_seller, GROUPING(band) AS g_band,
+                       category_id, product_type, seller_id, band, stars, count(*) AS n
+                FROM (
+                    SELECT category_id, product_type, seller_id, {band_sql} AS band,
+                           CASE WHEN rating_count = 0 THEN 0
+                                ELSE rating_total / rating_count END AS stars
+                    FROM f
+                ) AS rows
+                GROUP BY GROUPING SETS ((category_id), (product_type), (seller_id), (band),
+                                        (stars))
             )
-            SELECT GROUPING(category_slug, category_name) AS g_category,
-                   GROUPING(product_type) AS g_type,
-                   GROUPING(seller_slug, seller_name) AS g_seller,
-                   GROUPING(band) AS g_band,
-                   category_slug, category_name, product_type, seller_slug, seller_name, band,
-                   stars, count(*)
-            FROM f
-            GROUP BY GROUPING SETS ((category_slug, category_name), (product_type),
-                                    (seller_slug, seller_name), (band), (stars))
+            SELECT g.g_category, g.g_type, g.g_seller, g.g_band, c.slug, c.name, g.product_type,
+                   s.slug, s.business_name, g.band, g.stars, g.n
+            FROM g
+            LEFT JOIN catalog_category c ON c.id = g.category_id AND g.g_category = 0
+            LEFT JOIN sellers_seller s ON s.id = g.seller_id AND g.g_seller = 0
         """
         facets = Facets()
         stars: dict[int, int] = {}
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, query.currency])
+            cursor.execute(sql, params)
             for row in cursor.fetchall():
                 g_category, g_type, g_seller, g_band = row[:4]
                 category_slug, category_name, product_type, seller_slug, seller_name = row[4:9]
