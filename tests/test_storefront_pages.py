@@ -169,3 +169,15 @@ def test_category_page_query_count_does_not_grow(client_for, tenant_a, monkeypat
             assert len(names(client.get("/c/tools/").content.decode())) == size
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 9, counts
+
+
+def test_a_marketplace_that_sells_nothing_yet_answers_empty_pages(client_for, tenant_a):
+    from tenants.services import set_module_enabled
+
+    set_module_enabled(tenant=tenant_a, key="alpha", is_enabled=False)
+    client = client_for(tenant_a)
+    for path in ("/search/?q=anything", "/search/", "/"):
+        assert client.get(path).status_code == 200, path
+    response = client.get("/api/v1/catalog?facets=true")
+    assert response.status_code == 200
+    assert response.json()["items"] == []

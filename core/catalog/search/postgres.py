@@ -9,6 +9,7 @@ from typing import Any, cast
 
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
 from django.contrib.postgres.search import SearchRank
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     Exists,
@@ -172,14 +173,18 @@ class PostgresSearchBackend:
     def _facets(self, products: QuerySet[Product], query: SearchQuery) -> Facets:
         """All five facets in one query: GROUPING SETS over the filtered rows (materialised once,
         with the price already joined); category and seller names are joined to the groups."""
-        rows_sql, params = products.values(
+        columns = (
             "category_id",
             "product_type",
             "seller_id",
             "price_amount",
             "rating_count",
             "rating_total",
-        ).query.sql_with_params()
+        )
+        try:
+            rows_sql, params = products.values(*columns).query.sql_with_params()
+        except EmptyResultSet:  # e.g. no module on this marketplace sells anything yet
+            return Facets()
         unit = 10 ** CURRENCY_EXPONENTS[query.currency]
         edges = [edge * unit for edge in PRICE_BAND_EDGES]
         band_sql = (
