@@ -98,3 +98,20 @@ def test_json_log_lines_carry_tenant_request_and_user(client_for, tenant_a, sett
 
 def test_readiness_checks_are_the_documented_four():
     assert list(health.CHECKS) == ["database", "redis", "storage", "search"]
+
+
+def test_task_outcomes_outbox_backlog_and_pool_size_are_exported(tenant_a, settings):
+    from django_tenants.utils import schema_context
+
+    from core.events import emit
+    from core.tasks import dispatch_outbox
+
+    settings.METRICS_TOKEN = "scrape-me"
+    with schema_context(tenant_a.schema_name):
+        emit("test.unhandled", {"n": 1})
+        dispatch_outbox.delay()
+    text = Client().get("/metrics", HTTP_AUTHORIZATION="Bearer scrape-me").content.decode()
+    assert 'souk_celery_tasks_total{outcome="success",task="core.tasks.dispatch_outbox"}' in text
+    assert 'souk_outbox_pending_events{tenant="t_alpha_market"} 0.0' in text
+    assert 'souk_outbox_lag_seconds{tenant="t_alpha_market"} 0.0' in text
+    assert "souk_schema_pool_size " in text
