@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
+from ninja.errors import HttpError
 from pydantic import ValidationError
 
 from core.catalog import presenters
@@ -102,17 +103,13 @@ def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> Http
             {"title": title, "error": "Those filters are not valid.", "items": []},
             status=400,
         )
-    except Http404:
-        raise
-    except Exception as exc:  # a cursor that was not ours (ninja HttpError)
-        if getattr(exc, "status_code", None) == 400:
-            return render(
-                request,
-                "storefront/listing.html",
-                {"title": title, "error": "That page link has expired.", "items": []},
-                status=400,
-            )
-        raise
+    except HttpError:  # a cursor that was not made by us
+        return render(
+            request,
+            "storefront/listing.html",
+            {"title": title, "error": "That page link has expired.", "items": []},
+            status=400,
+        )
     items = [presenters.card(p, query.currency) for p in result.items]
     next_url = None
     if result.next_cursor:
