@@ -6,6 +6,7 @@ tenant's schema and refilling the warm pool they took it from."""
 
 from __future__ import annotations
 
+import contextlib
 import email
 import os
 import socket
@@ -134,12 +135,12 @@ def _test_database_url() -> str:
     return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
-@pytest.fixture
-def live_server_process(
-    committed_marketplace: Marketplace, tmp_path: Path, request: pytest.FixtureRequest
+@contextlib.contextmanager
+def _running_server(
+    host: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[LiveServer]:
     """``manage.py runserver`` in a subprocess on a free port, on the test database, with
-    mail written to files; stopped (then the marketplace removed) after the test."""
+    mail written to files; stopped when the block ends, its log attached to the report."""
     port = _free_port()
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -167,7 +168,7 @@ def live_server_process(
             command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
         )
     try:
-        _wait_until_serving(server, port, committed_marketplace.host, log_path)
+        _wait_until_serving(server, port, host, log_path)
         yield LiveServer(port=port, mail_dir=mail_dir)
     finally:
         server.terminate()
@@ -178,6 +179,15 @@ def live_server_process(
             server.wait()
         # Shown with the test's report when it fails ("Captured server log").
         request.node.add_report_section("teardown", "server log", log_path.read_text())
+
+
+@pytest.fixture
+def live_server_process(
+    committed_marketplace: Marketplace, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """The marketplace's server; stopped before the marketplace is removed."""
+    with _running_server(committed_marketplace.host, tmp_path, request) as server:
+        yield server
 
 
 def _wait_until_serving(server: subprocess.Popen[bytes], port: int, host: str, log: Path) -> None:
@@ -350,42 +360,6 @@ def _stocked_storefront(
 def storefront_server(
     committed_storefronts: Storefronts, tmp_path: Path, request: pytest.FixtureRequest
 ) -> Iterator[LiveServer]:
-    """Like ``live_server_process``, for the storefronts: ``manage.py runserver`` on the test
-    database, stopped before the marketplaces are removed."""
-    port = _free_port()
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    log_path = tmp_path / "server.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "core.settings.test",
-        "DATABASE_URL": _test_database_url(),
-        "DB_CONN_MAX_AGE": "0",
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "PYTHONUNBUFFERED": "1",
-    }
-    command = [
-        sys.executable,
-        "manage.py",
-        "runserver",
-        "--noreload",
-        "--insecure",  # serve the themes' CSS with DEBUG off
-        "--skip-checks",
-        f"127.0.0.1:{port}",
-    ]
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
-        )
-    try:
-        _wait_until_serving(server, port, committed_storefronts.plaza.host, log_path)
-        yield LiveServer(port=port, mail_dir=mail_dir)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        request.node.add_report_section("teardown", "server log", log_path.read_text())
+    """The storefronts' server; stopped before the marketplaces are removed."""
+    with _running_server(committed_storefronts.plaza.host, tmp_path, request) as server:
+        yield server
