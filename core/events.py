@@ -74,10 +74,6 @@ def dispatch_pending(*, limit: int = BATCH) -> int:
     return delivered
 
 
-def pending_count() -> int:
-    return OutboxEvent.objects.filter(dispatched_at__isnull=True).count()
-
-
 def record_backlog() -> None:
     """The outbox gauges for this schema (one aggregate query)."""
     from django.db.models import Count, Min

@@ -53,11 +53,6 @@ def _spend(token: str) -> LoginHandoff:
         return LoginHandoff.objects.select_related("user").get(token_hash=_hash(token))
 
 
-def redeem_login_handoff(*, token: str) -> User:
-    """The user the ticket was issued for; the ticket is spent even if this races."""
-    return _spend(token).user
-
-
 def sign_in_with_handoff(*, request: HttpRequest, token: str) -> User:
     """Spend the ticket and sign its user in on this host; a ticket issued after a second
     factor marks the session verified (support sessions, which also expire in an hour)."""
