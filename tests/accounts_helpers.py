@@ -58,3 +58,24 @@ def last_link(prefix: str) -> str:
     body = mail.outbox[-1].body
     start = body.index(prefix)
     return body[start:].split()[0]
+
+
+def signed_in_operator(
+    client_for: Any, tenant: Tenant, email: str = "op@example.com"
+) -> tuple[Client, User]:
+    """A client of an operator who passed the second factor (the account and its TOTP device
+    are made on first use; a later call signs the same operator in again)."""
+    with schema_context(tenant.schema_name):
+        user = User.objects.filter(email=email).first()
+    if user is None:
+        enrol_two_factor(tenant, make_user(tenant, email, role=Role.OPERATOR))
+    with schema_context(tenant.schema_name):
+        user = User.objects.get(email=email)
+        device = TOTPDevice.objects.get(user=user, confirmed=True)
+        device.last_t = -1  # a fresh session may use this step's code again
+        device.save(update_fields=["last_t"])
+        code = current_code(device)
+    client = client_for(tenant)
+    assert sign_in(client, email).json()["status"] == "otp_required"
+    assert call(client, "post", "/auth/login/otp", {"code": code}).status_code == 200
+    return client, user

@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 
 from core.catalog.models import Product, ProductPrice
 from core.sellers.models import TeamMember
-from tests.accounts_helpers import call, current_code, enrol_two_factor, make_user, sign_in
+from tests.accounts_helpers import call, make_user, sign_in, signed_in_operator
 from tests.catalog_helpers import make_category, make_product, make_seller
 
 PRODUCT = {
@@ -41,20 +41,9 @@ def seller_client(client_for, tenant, slug="acme"):
     return client
 
 
-def operator_client(client_for, tenant):
-    op = make_user(tenant, "op@example.com", role="operator")
-    device, _ = enrol_two_factor(tenant, op)
-    client = client_for(tenant)
-    sign_in(client, "op@example.com")
-    with schema_context(tenant.schema_name):
-        code = current_code(device)
-    call(client, "post", "/auth/login/otp", {"code": code})
-    return client
-
-
 def test_moderation_workflow(client_for, tenant_a, django_capture_on_commit_callbacks):
     seller = seller_client(client_for, tenant_a)
-    op = operator_client(client_for, tenant_a)
+    op = signed_in_operator(client_for, tenant_a)[0]
     buyer = client_for(tenant_a)
 
     created = call(seller, "post", "/seller/products", PRODUCT)
@@ -303,7 +292,7 @@ def test_csv_import_refuses_unusable_files(client_for, tenant_a):
 
 
 def test_operators_manage_the_category_tree(client_for, tenant_a):
-    op = operator_client(client_for, tenant_a)
+    op = signed_in_operator(client_for, tenant_a)[0]
     tools = call(op, "post", "/operator/catalog/categories", {"name": "Tools"}).json()
     editors = call(
         op, "post", "/operator/catalog/categories", {"name": "Editors", "parent_id": tools["id"]}

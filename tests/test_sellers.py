@@ -14,10 +14,9 @@ from tenants.services import set_module_enabled
 from tests.accounts_helpers import (
     PASSWORD,
     call,
-    current_code,
-    enrol_two_factor,
     make_user,
     sign_in,
+    signed_in_operator,
 )
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
@@ -27,17 +26,6 @@ def signed_in(client_for, tenant, email, role=Role.BUYER):
     make_user(tenant, email, role=role)
     client = client_for(tenant)
     assert sign_in(client, email).json()["status"] == "signed_in"
-    return client
-
-
-def operator(client_for, tenant):
-    op = make_user(tenant, "op@example.com", role=Role.OPERATOR)
-    device, _ = enrol_two_factor(tenant, op)
-    client = client_for(tenant)
-    sign_in(client, "op@example.com")
-    with schema_context(tenant.schema_name):
-        code = current_code(device)
-    assert call(client, "post", "/auth/login/otp", {"code": code}).status_code == 200
     return client
 
 
@@ -77,7 +65,7 @@ def onboarded(client, name="Maker Studio", product_types=("software",)):
 def test_onboarding_wizard_reports_missing_steps_then_submits(
     client_for, tenant_a, django_capture_on_commit_callbacks
 ):
-    operator(client_for, tenant_a)
+    signed_in_operator(client_for, tenant_a)[0]
     client = signed_in(client_for, tenant_a, "maker@example.com")
     started = call(
         client,
@@ -180,7 +168,7 @@ def test_only_product_types_of_enabled_modules_can_be_requested_or_granted(clien
 def test_operator_approves_with_grants_and_the_seller_is_told(
     client_for, tenant_a, django_capture_on_commit_callbacks
 ):
-    op = operator(client_for, tenant_a)
+    op = signed_in_operator(client_for, tenant_a)[0]
     maker = signed_in(client_for, tenant_a, "maker@example.com")
     seller = onboarded(maker)
 
@@ -207,7 +195,7 @@ def test_operator_approves_with_grants_and_the_seller_is_told(
 def test_operator_rejects_with_a_reason_and_the_seller_can_fix_and_resubmit(
     client_for, tenant_a, django_capture_on_commit_callbacks
 ):
-    op = operator(client_for, tenant_a)
+    op = signed_in_operator(client_for, tenant_a)[0]
     maker = signed_in(client_for, tenant_a, "maker@example.com")
     seller = onboarded(maker)
     assert (
@@ -231,7 +219,7 @@ def test_operator_rejects_with_a_reason_and_the_seller_can_fix_and_resubmit(
 
 
 def test_commission_status_and_grants_are_operator_only(client_for, tenant_a):
-    op = operator(client_for, tenant_a)
+    op = signed_in_operator(client_for, tenant_a)[0]
     maker = signed_in(client_for, tenant_a, "maker@example.com")
     seller = onboarded(maker)
     assert (
@@ -262,34 +250,11 @@ def test_commission_status_and_grants_are_operator_only(client_for, tenant_a):
 
 
 def verified_seller(client_for, tenant, email="maker@example.com", name="Maker Studio"):
-    op = (
-        operator(client_for, tenant)
-        if not _has_operator(tenant)
-        else _operator_client(client_for, tenant)
-    )
+    op, _ = signed_in_operator(client_for, tenant)
     client = signed_in(client_for, tenant, email)
     seller = onboarded(client, name=name)
     assert call(op, "post", f"/operator/sellers/{seller['id']}/approve", {}).status_code == 200
     return client, seller
-
-
-def _has_operator(tenant):
-    with schema_context(tenant.schema_name):
-        return User.objects.filter(email="op@example.com").exists()
-
-
-def _operator_client(client_for, tenant):
-    client = client_for(tenant)
-    sign_in(client, "op@example.com")
-    with schema_context(tenant.schema_name):
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        device = TOTPDevice.objects.get(user__email="op@example.com")
-        device.last_t = -1
-        device.save()
-        code = current_code(device)
-    call(client, "post", "/auth/login/otp", {"code": code})
-    return client
 
 
 def test_team_members_act_within_their_permissions(
@@ -457,7 +422,7 @@ def test_another_sellers_documents_cannot_be_removed_or_read(client_for, tenant_
         assert VerificationDocument.objects.filter(pk=document["id"]).exists()
         seller_id = Seller.objects.get(slug="first").pk
     # An operator of another marketplace reaches nothing of this one.
-    op_b = operator(client_for, tenant_b)
+    op_b = signed_in_operator(client_for, tenant_b)[0]
     assert call(op_b, "get", f"/operator/sellers/{seller_id}").status_code == 404
     assert (
         op_b.get(f"/api/v1/operator/sellers/{seller_id}/documents/{document['id']}").status_code

@@ -40,8 +40,8 @@ from werkzeug.serving import make_server
 
 from core.sellers.models import Seller, VerificationDocument
 from core.storage import MAX_PRIVATE_URL_SECONDS, TenantPrivateS3Storage, private_file_url
-from tests.accounts_helpers import call
-from tests.test_sellers import PDF, operator, signed_in, upload
+from tests.accounts_helpers import call, signed_in_operator
+from tests.test_sellers import PDF, signed_in, upload
 
 BUCKET = "souk-test-private"
 ACCESS_KEY = "souk-test-access-key"
@@ -272,7 +272,7 @@ def test_onboarding_uploads_land_in_s3_and_operators_get_a_presigned_redirect(
         == [stored.file.name]
     )
 
-    op = operator(client_for, tenant_a)
+    op = signed_in_operator(client_for, tenant_a)[0]
     response = op.get(f"/api/v1/operator/sellers/{seller_id}/documents/{document['id']}")
     assert response.status_code == 302
     assert response["Cache-Control"] == "no-store"
@@ -283,6 +283,6 @@ def test_onboarding_uploads_land_in_s3_and_operators_get_a_presigned_redirect(
     assert headers["Content-Disposition"] == 'attachment; filename="passport.pdf"'
     assert headers["Content-Type"] == "application/pdf"
 
-    other_op = operator(client_for, tenant_b)
+    other_op = signed_in_operator(client_for, tenant_b)[0]
     refused = other_op.get(f"/api/v1/operator/sellers/{seller_id}/documents/{document['id']}")
     assert refused.status_code == 404

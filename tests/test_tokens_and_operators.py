@@ -17,6 +17,7 @@ from tests.accounts_helpers import (
     enrol_two_factor,
     make_user,
     sign_in,
+    signed_in_operator,
 )
 
 
@@ -171,21 +172,10 @@ def test_cross_tenant_matrix(client_for, tenant_a, tenant_b):
     assert call(on_a, "get", "/me").status_code == 200
 
 
-def operator_client(client_for, tenant):
-    op = make_user(tenant, "op@example.com", role=Role.OPERATOR)
-    device, _ = enrol_two_factor(tenant, op)
-    client = client_for(tenant)
-    sign_in(client, "op@example.com")
-    with schema_context(tenant.schema_name):
-        code = current_code(device)
-    assert call(client, "post", "/auth/login/otp", {"code": code}).status_code == 200
-    return client, op
-
-
 def test_operator_lists_searches_suspends_and_reinstates_users(
     client_for, tenant_a, django_capture_on_commit_callbacks
 ):
-    client, op = operator_client(client_for, tenant_a)
+    client, op = signed_in_operator(client_for, tenant_a)
     ann = make_user(tenant_a, "ann@example.com", full_name="Ann Lee")
     make_user(tenant_a, "bob@example.com", full_name="Bob")
     ann_session = client_for(tenant_a)
@@ -229,7 +219,7 @@ def test_operator_tools_need_the_operator_role_and_a_second_factor(client_for, t
 
 
 def test_operators_cannot_reach_users_of_another_marketplace(client_for, tenant_a, tenant_b):
-    client, _ = operator_client(client_for, tenant_a)
+    client, _ = signed_in_operator(client_for, tenant_a)
     stranger = make_user(tenant_b, "stranger@example.com")
     response = call(
         client, "post", f"/operator/users/{stranger.pk + 1000}/suspend", {"reason": "x"}
@@ -241,7 +231,7 @@ def test_operators_cannot_reach_users_of_another_marketplace(client_for, tenant_
 
 @pytest.mark.parametrize("reason", ["", "   "])
 def test_suspension_needs_a_reason(client_for, tenant_a, reason):
-    client, _ = operator_client(client_for, tenant_a)
+    client, _ = signed_in_operator(client_for, tenant_a)
     ann = make_user(tenant_a, "ann@example.com")
     response = call(client, "post", f"/operator/users/{ann.pk}/suspend", {"reason": reason})
     assert response.json()["error"]["code"] == "reason_required"
