@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import redis
@@ -90,6 +91,20 @@ def tenant_b(make_tenant: Callable[..., ProvisionedTenant]) -> Tenant:
         branding={"theme": "bazaar", "primary_colour": "#aa2200"},
         modules=["alpha", "beta"],
     ).tenant
+
+
+def subprocess_database_url() -> str:
+    """The test database pytest-django made, as a DATABASE_URL for other processes (servers,
+    workers); a Unix socket host (the embedded PostgreSQL) is percent-encoded."""
+    db = connection.settings_dict
+    credentials = quote(db["USER"] or "postgres", safe="")
+    if db["PASSWORD"]:
+        credentials += ":" + quote(db["PASSWORD"], safe="")
+    host = db["HOST"] or "127.0.0.1"
+    if host.startswith("/"):
+        host = quote(host, safe="")
+    port = f":{db['PORT']}" if db["PORT"] else ""
+    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
 
 
 def host_of(tenant: Tenant) -> str:

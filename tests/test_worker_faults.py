@@ -22,14 +22,13 @@ from typing import Any
 import pytest
 import redis
 from celery import Celery
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from core.outbox.models import OutboxEvent
 from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
-from tests.conftest import TEST_POOL_SIZE
+from tests.conftest import TEST_POOL_SIZE, subprocess_database_url
 from tests.testmodules.alpha.models import FulfilmentRecord
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -65,20 +64,6 @@ def committed_tenant(django_db_setup: None, django_db_blocker: Any) -> Iterator[
         use_public_schema()
 
 
-def database_url() -> str:
-    settings = connection.settings_dict
-    host = settings.get("HOST") or "127.0.0.1"
-    if host.startswith("/"):
-        from urllib.parse import quote
-
-        host = quote(host, safe="")
-    port = f":{settings['PORT']}" if settings.get("PORT") else ""
-    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
-    return (
-        f"postgres://{settings.get('USER') or 'postgres'}{password}@{host}{port}/{settings['NAME']}"
-    )
-
-
 class Workers:
     def __init__(self, broker: str, queue: str) -> None:
         self.broker, self.queue = broker, queue
@@ -89,7 +74,7 @@ class Workers:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "core.settings.test",
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": subprocess_database_url(),
             "REDIS_URL": self.broker,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,

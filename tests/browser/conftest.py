@@ -19,11 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
-from django.db import connection
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.accounts.models import Role, User
@@ -33,7 +31,7 @@ from tenants.services import fill_schema_pool, provision_tenant
 from tenants.services.fleet_ops import delete_tenant_now
 from tests.accounts_helpers import enrol_two_factor, make_user
 from tests.catalog_helpers import make_category, make_product, make_seller
-from tests.conftest import TEST_POOL_SIZE
+from tests.conftest import TEST_POOL_SIZE, subprocess_database_url
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -125,16 +123,6 @@ def _free_port() -> int:
         return port
 
 
-def _test_database_url() -> str:
-    """The test database pytest-django made, for the server process to use."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    return f"postgres://{credentials}@{host}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @contextlib.contextmanager
 def _running_server(
     host: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -148,7 +136,7 @@ def _running_server(
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "core.settings.test",
-        "DATABASE_URL": _test_database_url(),
+        "DATABASE_URL": subprocess_database_url(),
         "DB_CONN_MAX_AGE": "0",
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
