@@ -67,6 +67,10 @@ CORE_TENANT_APPS = [
     "core.outbox",
     "core.sellers",
     "core.catalog",
+    "core.payments",
+    "core.commerce",
+    "core.subscriptions",
+    "core.reviews",
     "core.storefront",
 ]
 
