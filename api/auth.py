@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
-from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer, SessionAuth
 
 from core.accounts.models import User
 from core.accounts.principal import Principal
@@ -76,3 +77,22 @@ class PlatformStaffAuth(SessionAuth):
         if user is None or not user.is_staff or not user.is_active or not _is_verified(user):
             return None
         return user
+
+
+class Visitor:
+    """A shopper who has not signed in: they may fill a cart (kept in their session)."""
+
+    def __bool__(self) -> bool:
+        return True
+
+
+class VisitorSessionAuth(APIKeyCookie):
+    """Last in ``shopper_auth``: lets an anonymous browser (CSRF-checked) use its cart."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Visitor:
+        return Visitor()
+
+
+shopper_auth = [BearerTokenAuth(), SessionUserAuth(), VisitorSessionAuth()]

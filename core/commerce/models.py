@@ -12,6 +12,10 @@ from core.catalog.models import Category, Product, ProductVariant
 from core.sellers.models import Seller
 
 
+def default_escrow_product_types() -> list[str]:
+    return ["service"]
+
+
 class CommerceSettings(models.Model):
     """The marketplace's commerce policy: one row per schema (pk 1)."""
 
@@ -22,7 +26,7 @@ class CommerceSettings(models.Model):
     invoice_prefix = models.CharField(max_length=12, default="INV-")
     next_invoice_number = models.PositiveIntegerField(default=1)
     # Lines of these product types are held in escrow until their module releases them.
-    escrow_product_types = models.JSONField(default=list)
+    escrow_product_types = models.JSONField(default=default_escrow_product_types)
 
     class Meta:
         verbose_name_plural = "commerce settings"
@@ -436,6 +440,8 @@ class OrderLine(models.Model):
     refunded_amount = models.BigIntegerField(default=0)
     fulfilled_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Set when the module's revoke hook ran (once) for a refunded line.
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

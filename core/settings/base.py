@@ -95,6 +95,15 @@ PUBLIC_SCHEMA_URLCONF = "core.urls_platform"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 AUTH_USER_MODEL = "accounts.User"
 
+# --- Payments ---
+# "sandbox" (test cards, no network, a "test mode" banner) or "stripe" (Stripe Connect).
+SOUK_PAYMENT_PROVIDER = env_str("SOUK_PAYMENT_PROVIDER", "sandbox")
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Only for tests and local development against localstripe / a local Connect server.
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
+STRIPE_CONNECT_API_BASE = env_str("STRIPE_CONNECT_API_BASE", "")
+
 # --- Search, proxies ---
 SOUK_SEARCH_BACKEND = env_str("SOUK_SEARCH_BACKEND", "postgres")
 OPENSEARCH_URL = env_str("OPENSEARCH_URL", "http://127.0.0.1:9200")

@@ -36,6 +36,16 @@ def unsafe_settings() -> list[str]:
         problems.append(
             "REDIS_URL is missing: production needs Redis for cache, rate limits and Celery."
         )
+    provider = env_str("SOUK_PAYMENT_PROVIDER", "sandbox")
+    if provider == "sandbox" and not env_bool("SOUK_ALLOW_SANDBOX_PAYMENTS", False):
+        problems.append(
+            "SOUK_PAYMENT_PROVIDER is the sandbox (test cards take no money): set it to "
+            "'stripe', or SOUK_ALLOW_SANDBOX_PAYMENTS=true for a demo deployment."
+        )
+    if provider == "stripe" and not (env_str("STRIPE_SECRET_KEY") and env_str("STRIPE_WEBHOOK_SECRET")):
+        problems.append(
+            "Stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (webhooks are verified)."
+        )
     return problems
 
 

@@ -3,6 +3,7 @@
 import django.db.models.deletion
 import django.db.models.expressions
 from django.conf import settings
+import core.commerce.models
 from django.db import migrations, models
 
 
@@ -57,7 +58,7 @@ class Migration(migrations.Migration):
                 ('minimum_payout', models.PositiveIntegerField(default=1000)),
                 ('invoice_prefix', models.CharField(default='INV-', max_length=12)),
                 ('next_invoice_number', models.PositiveIntegerField(default=1)),
-                ('escrow_product_types', models.JSONField(default=list)),
+                ('escrow_product_types', models.JSONField(default=core.commerce.models.default_escrow_product_types)),
             ],
             options={
                 'verbose_name_plural': 'commerce settings',

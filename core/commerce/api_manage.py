@@ -1,0 +1,401 @@
+"""Sellers' sub-orders, refunds and selling terms (``/api/v1/seller/...``, permission
+process_orders or manage_products) and operators' orders and commerce policy
+(``/api/v1/operator/commerce/...``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Query, Router, Schema
+
+from core.accounts.models import TokenScope
+from core.accounts.principal import (
+    principal_of,
+    require_operator,
+    require_scope,
+    require_two_factor,
+)
+from core.commerce import presenters, selectors
+from core.commerce.errors import CommerceError, CommerceErrorCode
+from core.commerce.idempotency import run_idempotent
+from core.commerce.models import (
+    Bundle,
+    CustomOffer,
+    DiscountCode,
+    Inventory,
+    OfferStatus,
+    Order,
+    Payment,
+    TaxRule,
+)
+from core.commerce.schemas import (
+    ActiveIn,
+    BundleIn,
+    CategoryCommissionIn,
+    CommerceSettingsIn,
+    DiscountCodeIn,
+    OfferIn,
+    RefundIn,
+    StockIn,
+    TaxRuleIn,
+)
+from core.commerce.services import offers, policy
+from core.commerce.services.payment_events import cancel_order
+from core.commerce.services.refunds import LineRefund, refund_order
+from core.pagination import keyset_page
+from core.sellers.models import Seller, TeamPermission
+from core.sellers.selectors import acting_seller
+
+seller_commerce_router = Router()
+operator_commerce_router = Router()
+
+
+def _seller(request: HttpRequest, permission: TeamPermission) -> Seller:
+    principal = principal_of(request)
+    require_scope(principal, TokenScope.SELLER)
+    require_two_factor(principal)
+    return acting_seller(principal.user, permission)
+
+
+def _operator(request: HttpRequest) -> None:
+    require_operator(principal_of(request))
+
+
+def _not_found(what: str) -> CommerceError:
+    return CommerceError(CommerceErrorCode.ORDER_NOT_FOUND, f"No such {what}.", status=404)
+
+
+class PageQuery(Schema):
+    limit: int = 20
+    cursor: str | None = None
+    status: str | None = None
+
+
+def _refund(
+    request: HttpRequest, order: Order, payload: RefundIn, *, seller_id: int | None, label: str
+) -> JsonResponse:
+    principal = principal_of(request)
+
+    def operation(key: str) -> tuple[int, dict[str, Any]]:
+        refund = refund_order(
+            order_id=order.pk,
+            lines=None
+            if payload.lines is None
+            else [LineRefund(item.line_id, item.amount) for item in payload.lines],
+            reason=payload.reason,
+            idempotency_key=key,
+            actor=principal.user,
+            actor_label=label,
+            seller_id=seller_id,
+        )
+        return 201, {
+            "id": refund.pk,
+            "order_id": order.pk,
+            "amount": presenters.money(refund.amount, refund.currency),
+            "reason": refund.reason,
+        }
+
+    return run_idempotent(
+        request,
+        user_id=principal.user.pk,
+        scope=f"refund:{order.pk}",
+        body=payload.model_dump(),
+        operation=operation,
+    )
+
+
+# --- sellers: orders --------------------------------------------------------------------------
+
+
+@seller_commerce_router.get("/orders", summary="Your sub-orders, newest first")
+def seller_orders(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    queryset = selectors.seller_sub_orders(seller).select_related("seller")
+    if params.status:
+        queryset = queryset.filter(status=params.status)
+    rows, cursor = keyset_page(
+        queryset, ordering=("-id",), limit=max(1, min(params.limit, 100)), cursor=params.cursor
+    )
+    return {
+        "items": [
+            {
+                **presenters.sub_order_dict(sub, sub.order.currency, for_seller=True),
+                "order_id": sub.order_id,
+            }
+            for sub in rows
+        ],
+        "next_cursor": cursor,
+    }
+
+
+@seller_commerce_router.get("/orders/{sub_order_id}")
+def seller_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    sub = selectors.seller_sub_order(seller, sub_order_id)
+    if sub is None:
+        raise _not_found("order")
+    return presenters.seller_sub_order_dict(sub)
+
+
+@seller_commerce_router.post("/orders/{sub_order_id}/refunds", summary="Refund your lines")
+def seller_refund(request: HttpRequest, sub_order_id: int, payload: RefundIn) -> JsonResponse:
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    sub = selectors.seller_sub_order(seller, sub_order_id)
+    if sub is None:
+        raise _not_found("order")
+    lines = payload.lines
+    if lines is None:  # "everything" for a seller is everything of theirs
+        from core.commerce.schemas import RefundLineIn
+
+        lines = [RefundLineIn(line_id=line.pk) for line in sub.lines.all()]
+    return _refund(
+        request,
+        sub.order,
+        RefundIn(lines=lines, reason=payload.reason),
+        seller_id=seller.pk,
+        label="seller",
+    )
+
+
+# --- sellers: selling terms -------------------------------------------------------------------
+
+
+@seller_commerce_router.get("/discount-codes")
+def seller_codes(request: HttpRequest) -> list[dict[str, Any]]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    return [
+        presenters.code_dict(code)
+        for code in DiscountCode.objects.filter(seller=seller).order_by("-id")[:200]
+    ]
+
+
+def _discount_input(payload: DiscountCodeIn) -> offers.DiscountInput:
+    return offers.DiscountInput(**payload.model_dump())
+
+
+@seller_commerce_router.post("/discount-codes", response={201: dict[str, Any]})
+def seller_create_code(request: HttpRequest, payload: DiscountCodeIn) -> tuple[int, dict[str, Any]]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    code = offers.create_discount_code(seller=seller, data=_discount_input(payload))
+    return 201, presenters.code_dict(code)
+
+
+@seller_commerce_router.post("/discount-codes/{code_id}/deactivate")
+def seller_deactivate_code(request: HttpRequest, code_id: int) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    code = DiscountCode.objects.filter(pk=code_id, seller=seller).first()
+    if code is None:
+        raise _not_found("code")
+    return presenters.code_dict(offers.deactivate_discount_code(code=code))
+
+
+@seller_commerce_router.get("/offers")
+def seller_offers(request: HttpRequest) -> list[dict[str, Any]]:
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    rows = (
+        CustomOffer.objects.filter(seller=seller)
+        .select_related("seller", "buyer")
+        .order_by("-id")[:200]
+    )
+    return [presenters.offer_dict(offer) for offer in rows]
+
+
+@seller_commerce_router.post("/offers", response={201: dict[str, Any]})
+def seller_create_offer(request: HttpRequest, payload: OfferIn) -> tuple[int, dict[str, Any]]:
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    offer = offers.create_offer(seller=seller, **payload.model_dump())
+    return 201, presenters.offer_dict(offer)
+
+
+@seller_commerce_router.post("/offers/{offer_id}/withdraw")
+def seller_withdraw_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    offer = (
+        CustomOffer.objects.select_related("seller", "buyer")
+        .filter(pk=offer_id, seller=seller)
+        .first()
+    )
+    if offer is None:
+        raise _not_found("offer")
+    return presenters.offer_dict(offers.close_offer(offer=offer, status=OfferStatus.WITHDRAWN))
+
+
+@seller_commerce_router.get("/bundles")
+def seller_bundles(request: HttpRequest) -> list[dict[str, Any]]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    rows = Bundle.objects.filter(seller=seller).prefetch_related("items").order_by("-id")[:200]
+    return [presenters.bundle_dict(bundle) for bundle in rows]
+
+
+@seller_commerce_router.post("/bundles", response={201: dict[str, Any]})
+def seller_create_bundle(request: HttpRequest, payload: BundleIn) -> tuple[int, dict[str, Any]]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    bundle = offers.create_bundle(
+        seller=seller,
+        name=payload.name,
+        amount=payload.amount,
+        currency=payload.currency,
+        items=[offers.BundleItemInput(**item.model_dump()) for item in payload.items],
+    )
+    return 201, presenters.bundle_dict(bundle)
+
+
+@seller_commerce_router.patch("/bundles/{bundle_id}")
+def seller_update_bundle(request: HttpRequest, bundle_id: int, payload: ActiveIn) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    bundle = Bundle.objects.filter(pk=bundle_id, seller=seller).first()
+    if bundle is None:
+        raise _not_found("bundle")
+    return presenters.bundle_dict(
+        offers.set_bundle_active(bundle=bundle, is_active=payload.is_active)
+    )
+
+
+@seller_commerce_router.put("/stock", summary="Limit (or unlimit) stock of a product/option")
+def seller_set_stock(request: HttpRequest, payload: StockIn) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    stock = offers.set_stock(
+        seller=seller,
+        product_id=payload.product_id,
+        variant_id=payload.variant_id,
+        available=payload.available,
+    )
+    return {
+        "product_id": payload.product_id,
+        "variant_id": payload.variant_id,
+        "available": stock.available if isinstance(stock, Inventory) else None,
+    }
+
+
+# --- operators --------------------------------------------------------------------------------
+
+
+@operator_commerce_router.get("/orders")
+def operator_orders(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
+    _operator(request)
+    queryset = Order.objects.all()
+    if params.status:
+        queryset = queryset.filter(status=params.status)
+    rows, cursor = keyset_page(
+        queryset, ordering=("-id",), limit=max(1, min(params.limit, 100)), cursor=params.cursor
+    )
+    return {"items": [presenters.order_summary(order) for order in rows], "next_cursor": cursor}
+
+
+def _any_order(order_id: int) -> Order:
+    order = selectors.any_order(order_id)
+    if order is None:
+        raise _not_found("order")
+    return order
+
+
+@operator_commerce_router.get("/orders/{order_id}")
+def operator_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    _operator(request)
+    order = _any_order(order_id)
+    return presenters.order_dict(
+        order, payment=Payment.objects.filter(order=order).order_by("-id").first()
+    )
+
+
+@operator_commerce_router.post("/orders/{order_id}/refunds")
+def operator_refund(request: HttpRequest, order_id: int, payload: RefundIn) -> JsonResponse:
+    _operator(request)
+    return _refund(request, _any_order(order_id), payload, seller_id=None, label="operator")
+
+
+@operator_commerce_router.post("/orders/{order_id}/cancel")
+def operator_cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    _operator(request)
+    order = _any_order(order_id)
+    if not cancel_order(
+        order_id=order.pk, actor=principal_of(request).user, actor_label="operator"
+    ):
+        raise CommerceError(
+            CommerceErrorCode.INVALID_TRANSITION,
+            "Only an unpaid order can be cancelled.",
+            status=409,
+        )
+    return presenters.order_summary(_any_order(order_id))
+
+
+@operator_commerce_router.get("/settings")
+def get_settings(request: HttpRequest) -> dict[str, Any]:
+    _operator(request)
+    return _settings_dict()
+
+
+def _settings_dict() -> dict[str, Any]:
+    settings = selectors.commerce_settings()
+    return {
+        "commission_rate_bp": settings.commission_rate_bp,
+        "prices_include_tax": settings.prices_include_tax,
+        "minimum_payout": settings.minimum_payout,
+        "escrow_product_types": settings.escrow_product_types,
+    }
+
+
+@operator_commerce_router.patch("/settings")
+def patch_settings(request: HttpRequest, payload: CommerceSettingsIn) -> dict[str, Any]:
+    _operator(request)
+    policy.update_settings(**payload.model_dump())
+    return _settings_dict()
+
+
+@operator_commerce_router.put("/category-commissions")
+def put_category_commission(request: HttpRequest, payload: CategoryCommissionIn) -> dict[str, Any]:
+    _operator(request)
+    policy.set_category_commission(
+        category_id=payload.category_id, rate_bp=payload.commission_rate_bp
+    )
+    return payload.model_dump()
+
+
+def _rule_dict(rule: TaxRule) -> dict[str, Any]:
+    fields = ("id", "country", "region", "product_type", "name", "rate_bp", "is_active")
+    return {name: getattr(rule, name) for name in fields}
+
+
+@operator_commerce_router.get("/tax-rules")
+def tax_rules(request: HttpRequest) -> list[dict[str, Any]]:
+    _operator(request)
+    return [
+        _rule_dict(rule)
+        for rule in TaxRule.objects.order_by("country", "region", "product_type", "-id")
+    ]
+
+
+@operator_commerce_router.post("/tax-rules", response={201: dict[str, Any]})
+def create_tax_rule(request: HttpRequest, payload: TaxRuleIn) -> tuple[int, dict[str, Any]]:
+    _operator(request)
+    return 201, _rule_dict(policy.create_tax_rule(**payload.model_dump()))
+
+
+@operator_commerce_router.post("/tax-rules/{rule_id}/retire")
+def retire_tax_rule(request: HttpRequest, rule_id: int) -> dict[str, Any]:
+    _operator(request)
+    rule = TaxRule.objects.filter(pk=rule_id).first()
+    if rule is None:
+        raise _not_found("tax rule")
+    policy.retire_tax_rule(rule=rule)
+    return _rule_dict(rule)
+
+
+@operator_commerce_router.get("/discount-codes")
+def operator_codes(request: HttpRequest) -> list[dict[str, Any]]:
+    _operator(request)
+    return [
+        presenters.code_dict(code)
+        for code in DiscountCode.objects.filter(seller=None).order_by("-id")[:200]
+    ]
+
+
+@operator_commerce_router.post("/discount-codes", response={201: dict[str, Any]})
+def operator_create_code(
+    request: HttpRequest, payload: DiscountCodeIn
+) -> tuple[int, dict[str, Any]]:
+    _operator(request)
+    return 201, presenters.code_dict(
+        offers.create_discount_code(seller=None, data=_discount_input(payload))
+    )

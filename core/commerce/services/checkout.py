@@ -1,0 +1,339 @@
+"""Checkout: the cart becomes one order (sub-orders per seller, priced lines), stock and the
+discount code are taken, then the order is paid.
+
+Three short transactions instead of one long one, so no lock is held while the provider is
+called: (1) place the order, (2) charge the provider under an idempotency key derived from the
+payment row, (3) record the result. A crash between (2) and (3) leaves a "processing" payment
+that a retry of the same request - or the reconcile task - drives to the same charge again.
+The order is unique per (buyer, Idempotency-Key), so the same checkout twice, even
+concurrently, makes one order and one charge."""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from core.accounts.models import User
+from core.commerce.errors import CommerceError, CommerceErrorCode, field_error
+from core.commerce.models import (
+    Cart,
+    CartLine,
+    CustomOffer,
+    DiscountCode,
+    Inventory,
+    OfferStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderTransition,
+    Payment,
+    PaymentStatus,
+    SubOrder,
+)
+from core.commerce.pricing import BillingAddress, PricedLine, Quote, load_cart_lines, quote
+from core.commerce.selectors import commerce_settings
+from core.commerce.services.capture import record_charge_result
+from core.money import Money
+from core.payments.providers import ChargeRequest, get_provider
+
+# A second request for an order whose payment is in flight waits this long for it to finish.
+IN_FLIGHT_WAIT_SECONDS = 10.0
+IN_FLIGHT_POLL_SECONDS = 0.05
+# How long an unpaid order keeps its stock before the expiry task cancels it.
+UNPAID_ORDER_MINUTES = 30
+
+
+@dataclass(frozen=True)
+class CheckoutInput:
+    country: str
+    region: str = ""
+    name: str = ""
+    expected_total: int | None = None
+
+
+def preview(*, cart: Cart, buyer: User | None, address: BillingAddress) -> Quote:
+    """What checkout would charge now (the cart page and the API's cart view)."""
+    return quote(
+        load_cart_lines(cart),
+        currency=cart.currency,
+        settings=commerce_settings(),
+        address=address,
+        discount_code=cart.discount_code,
+        buyer=buyer,
+    )
+
+
+def _clean_address(details: CheckoutInput) -> BillingAddress:
+    country = details.country.strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        raise field_error(
+            CommerceErrorCode.INVALID_ADDRESS,
+            "country",
+            "Give the billing country as its two-letter code (e.g. DE).",
+        )
+    region = details.region.strip().upper()
+    if len(region) > 10:
+        raise field_error(CommerceErrorCode.INVALID_ADDRESS, "region", "Region code too long.")
+    return BillingAddress(country=country, region=region)
+
+
+def place_order(*, buyer: User, cart: Cart, details: CheckoutInput, idempotency_key: str) -> Order:
+    existing = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    address = _clean_address(details)
+    try:
+        with transaction.atomic():
+            return _place(buyer, cart, address, details, idempotency_key)
+    except IntegrityError:
+        # The same key placed concurrently: the other request's order is the order.
+        order = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+        if order is None:
+            raise
+        return order
+
+
+def _place(
+    buyer: User, cart: Cart, address: BillingAddress, details: CheckoutInput, key: str
+) -> Order:
+    cart_lines = load_cart_lines(cart)
+    if not cart_lines:
+        raise field_error(CommerceErrorCode.CART_EMPTY, "cart", "Your cart is empty.")
+    settings = commerce_settings()
+    priced = quote(
+        cart_lines,
+        currency=cart.currency,
+        settings=settings,
+        address=address,
+        discount_code=cart.discount_code,
+        buyer=buyer,
+    )
+    if details.expected_total is not None and details.expected_total != priced.total:
+        raise CommerceError(
+            CommerceErrorCode.TOTAL_CHANGED,
+            "The total changed since you saw it; review your cart.",
+            details={"expected": details.expected_total, "total": priced.total},
+            status=409,
+        )
+    _take_stock(priced.lines)
+    if priced.discount_code is not None:
+        _redeem(priced.discount_code)
+    _accept_offers(priced.lines)
+    order = Order.objects.create(
+        buyer=buyer,
+        email=buyer.email,
+        currency=priced.currency,
+        subtotal=priced.subtotal,
+        discount_total=priced.discount_total,
+        tax_total=priced.tax_total,
+        total=priced.total,
+        commission_total=priced.commission_total,
+        prices_include_tax=priced.prices_include_tax,
+        billing_country=address.country,
+        billing_region=address.region,
+        billing_name=(details.name or buyer.full_name)[:150],
+        discount_code=priced.discount_code.code if priced.discount_code else "",
+        provider=get_provider().key,
+        idempotency_key=key,
+    )
+    _write_lines(order, priced)
+    OrderTransition.objects.create(
+        order=order, to_status=OrderStatus.PENDING_PAYMENT, actor=buyer, actor_label="buyer"
+    )
+    CartLine.objects.filter(cart=cart).delete()
+    if cart.discount_code_id is not None:
+        Cart.objects.filter(pk=cart.pk).update(discount_code=None)
+    return order
+
+
+def _write_lines(order: Order, priced: Quote) -> None:
+    groups = priced.by_seller()
+    sub_orders = SubOrder.objects.bulk_create(
+        SubOrder(
+            order=order,
+            seller_id=seller_id,
+            subtotal=sum(line.subtotal for line in lines),
+            discount_total=sum(line.discount for line in lines),
+            tax_total=sum(line.tax for line in lines),
+            total=sum(line.total for line in lines),
+            commission_total=sum(line.commission for line in lines),
+            seller_net=sum(line.seller_net for line in lines),
+        )
+        for seller_id, lines in groups.items()
+    )
+    by_seller = {sub.seller_id: sub for sub in sub_orders}
+    OrderLine.objects.bulk_create(
+        _order_line(order, by_seller[line.product.seller_id], line) for line in priced.lines
+    )
+
+
+def _order_line(order: Order, sub_order: SubOrder, line: PricedLine) -> OrderLine:
+    return OrderLine(
+        order=order,
+        sub_order=sub_order,
+        product=line.product,
+        variant=line.variant,
+        recurring_price=line.recurring_price,
+        bundle=line.bundle,
+        offer=line.offer,
+        product_type=line.product.product_type,
+        title=line.title,
+        quantity=line.quantity,
+        unit_amount=line.unit_amount,
+        subtotal=line.subtotal,
+        discount_amount=line.discount,
+        tax_rate_bp=line.tax_rate_bp,
+        tax_name=line.tax_name,
+        tax_amount=line.tax,
+        total=line.total,
+        commission_rate_bp=line.commission_rate_bp,
+        commission_amount=line.commission,
+        seller_net=line.seller_net,
+        is_escrow=line.is_escrow,
+    )
+
+
+def _take_stock(lines: list[PricedLine]) -> None:
+    """A guarded decrement per limited item: concurrent buyers queue on the row, and the one
+    who would take it below zero matches no row and is refused."""
+    wanted: dict[tuple[int, int | None], int] = defaultdict(int)
+    names: dict[tuple[int, int | None], str] = {}
+    for line in lines:
+        key = (line.product.pk, line.variant.pk if line.variant else None)
+        wanted[key] += line.quantity
+        names[key] = line.product.name
+    limited = {
+        (row.product_id, row.variant_id)
+        for row in Inventory.objects.filter(product_id__in={pid for pid, _ in wanted}).only(
+            "product_id", "variant_id"
+        )
+    }
+    for key in sorted(wanted.keys() & limited, key=lambda k: (k[0], k[1] or 0)):
+        product_id, variant_id = key
+        taken = Inventory.objects.filter(
+            product_id=product_id, variant_id=variant_id, available__gte=wanted[key]
+        ).update(available=F("available") - wanted[key])
+        if not taken:
+            raise field_error(
+                CommerceErrorCode.OUT_OF_STOCK,
+                "quantity",
+                f"Not enough of '{names[key]}' left.",
+                product_id=product_id,
+            )
+
+
+def release_stock(order: Order) -> None:
+    for line in order.lines.all():
+        Inventory.objects.filter(product_id=line.product_id, variant_id=line.variant_id).update(
+            available=F("available") + line.quantity
+        )
+
+
+def _redeem(code: DiscountCode) -> None:
+    taken = DiscountCode.objects.filter(
+        Q(max_redemptions__isnull=True) | Q(redemptions__lt=F("max_redemptions")), pk=code.pk
+    ).update(redemptions=F("redemptions") + 1)
+    if not taken:
+        raise field_error(
+            CommerceErrorCode.DISCOUNT_EXHAUSTED, "code", "This code has been used up."
+        )
+
+
+def _accept_offers(lines: list[PricedLine]) -> None:
+    offer_ids = {line.offer.pk for line in lines if line.offer is not None}
+    if not offer_ids:
+        return
+    accepted = CustomOffer.objects.filter(pk__in=offer_ids, status=OfferStatus.OPEN).update(
+        status=OfferStatus.ACCEPTED
+    )
+    if accepted != len(offer_ids):
+        raise field_error(
+            CommerceErrorCode.OFFER_UNAVAILABLE, "offer_id", "An offer in your cart has closed."
+        )
+
+
+# --- Paying -------------------------------------------------------------------------------
+
+
+def pay_order(
+    *,
+    order: Order,
+    payment_method: str,
+    save_method: bool = False,
+    customer_reference: str = "",
+) -> Payment:
+    """Charge the order (or finish a charge already in flight for it)."""
+    payment = _open_payment(order, payment_method)
+    if payment.status != PaymentStatus.PROCESSING:
+        return payment  # already succeeded, or waiting for the buyer's 3-D Secure step
+    if order.total == 0:
+        result_reference = f"free_{payment.pk}"
+        from core.payments.providers import ChargeResult, ChargeStatus
+
+        return record_charge_result(
+            payment_id=payment.pk,
+            result=ChargeResult(ChargeStatus.SUCCEEDED, result_reference),
+            actor_label="buyer",
+        )
+    result = get_provider(order.provider).charge(
+        ChargeRequest(
+            amount=Money(order.total, order.currency),
+            payment_method=payment.payment_method,
+            idempotency_key=payment_idempotency_key(payment),
+            description=f"Order {order.pk}",
+            customer_reference=customer_reference,
+            save_method=save_method,
+            transfer_group=f"order-{order.pk}",
+            metadata={
+                "order_id": str(order.pk),
+                "payment_id": str(payment.pk),
+                "schema": connection.schema_name,
+            },
+        )
+    )
+    return record_charge_result(payment_id=payment.pk, result=result, actor_label="buyer")
+
+
+def payment_idempotency_key(payment: Payment) -> str:
+    return f"{connection.schema_name}-payment-{payment.pk}"
+
+
+def _open_payment(order: Order, payment_method: str) -> Payment:
+    """The payment to drive: a succeeded or in-flight one if there is one (waiting briefly for
+    a concurrent request's charge to finish), else a new attempt."""
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while True:
+        with transaction.atomic():
+            locked = Order.objects.select_for_update().get(pk=order.pk)
+            current = (
+                Payment.objects.filter(order=locked)
+                .exclude(status=PaymentStatus.FAILED)
+                .order_by("-id")
+                .first()
+            )
+            if current is None:
+                if locked.status != OrderStatus.PENDING_PAYMENT:
+                    raise CommerceError(
+                        CommerceErrorCode.PAYMENT_NOT_PENDING,
+                        f"This order is {locked.get_status_display().lower()}.",
+                        status=409,
+                    )
+                return Payment.objects.create(
+                    order=locked,
+                    provider=locked.provider,
+                    currency=locked.currency,
+                    amount=locked.total,
+                    payment_method=payment_method[:120],
+                )
+        is_fresh = current.updated_at > timezone.now() - timedelta(seconds=IN_FLIGHT_WAIT_SECONDS)
+        if current.status != PaymentStatus.PROCESSING or not is_fresh:
+            return current
+        if time.monotonic() > deadline:
+            return current  # stale: drive it again under the same provider key
+        time.sleep(IN_FLIGHT_POLL_SECONDS)

@@ -1,0 +1,184 @@
+"""What a provider tells us about a charge, applied to orders. Webhooks and reconciling tasks
+call these; each is idempotent and tolerates events out of order (a failure reported after a
+success changes nothing, a success after a failure still captures)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from core import events
+from core.accounts.models import User
+from core.commerce.errors import CommerceError, CommerceErrorCode
+from core.commerce.models import (
+    CustomOffer,
+    DiscountCode,
+    LineStatus,
+    OfferStatus,
+    Order,
+    OrderLine,
+    OrderStatus,
+    OrderTransition,
+    Payment,
+    PaymentStatus,
+)
+from core.commerce.services.capture import record_charge_result
+from core.commerce.services.orders import transition_order
+from core.commerce.services.refunds import refund_order
+from core.payments.providers import ChargeResult, ChargeStatus, get_provider
+
+
+def _payment(provider: str, reference: str) -> Payment | None:
+    return Payment.objects.filter(provider=provider, reference=reference).order_by("-id").first()
+
+
+def on_charge_succeeded(*, provider: str, reference: str, event_id: str) -> None:
+    payment = _payment(provider, reference)
+    if payment is not None:
+        record_charge_result(
+            payment_id=payment.pk,
+            result=ChargeResult(ChargeStatus.SUCCEEDED, reference),
+            actor_label=f"provider:{event_id}"[:80],
+        )
+
+
+def on_charge_failed(
+    *, provider: str, reference: str, failure_code: str, failure_message: str, event_id: str
+) -> None:
+    payment = _payment(provider, reference)
+    if payment is not None:
+        record_charge_result(
+            payment_id=payment.pk,
+            result=ChargeResult(ChargeStatus.FAILED, reference, failure_code, failure_message),
+            actor_label=f"provider:{event_id}"[:80],
+        )
+
+
+def confirm_payment(*, order: Order, confirmation: str) -> Payment:
+    """The buyer's 3-D Secure step for the order's pending payment."""
+    payment = (
+        Payment.objects.filter(order=order, status=PaymentStatus.REQUIRES_ACTION)
+        .order_by("-id")
+        .first()
+    )
+    if payment is None:
+        raise CommerceError(
+            CommerceErrorCode.PAYMENT_NOT_PENDING,
+            "This order has no payment waiting for confirmation.",
+            status=409,
+        )
+    result = get_provider(payment.provider).confirm(
+        reference=payment.reference, confirmation=confirmation
+    )
+    return record_charge_result(payment_id=payment.pk, result=result, actor_label="buyer")
+
+
+@transaction.atomic
+def on_dispute_opened(*, provider: str, reference: str, event_id: str) -> None:
+    payment = _payment(provider, reference)
+    if payment is None:
+        return
+    order = Order.objects.select_for_update().get(pk=payment.order_id)
+    if order.status in (OrderStatus.DISPUTED, OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+        return
+    transition_order(order, OrderStatus.DISPUTED, actor_label=f"provider:{event_id}"[:80])
+    events.emit("order.disputed", {"order_id": order.pk})
+
+
+def on_dispute_closed(*, provider: str, reference: str, is_won: bool, event_id: str) -> None:
+    """Won: the order returns to where it was. Lost: the provider took the money back, which
+    is booked as a refund of everything left (without asking the provider to refund)."""
+    payment = _payment(provider, reference)
+    if payment is None:
+        return
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=payment.order_id)
+        if order.status != OrderStatus.DISPUTED:
+            return
+        previous = (
+            OrderTransition.objects.filter(order=order, to_status=OrderStatus.DISPUTED)
+            .order_by("-id")
+            .values_list("from_status", flat=True)
+            .first()
+        ) or OrderStatus.PAID
+        transition_order(
+            order,
+            OrderStatus(previous),
+            actor_label=f"provider:{event_id}"[:80],
+            note="dispute won" if is_won else "dispute lost",
+        )
+        events.emit("order.dispute_closed", {"order_id": order.pk, "is_won": is_won})
+    if not is_won and order.refunded_total < order.total:
+        refund_order(
+            order_id=order.pk,
+            lines=None,
+            reason="Chargeback (dispute lost)",
+            idempotency_key=f"chargeback-{event_id}",
+            actor=None,
+            actor_label=f"provider:{event_id}"[:80],
+            call_provider=False,
+        )
+
+
+@transaction.atomic
+def cancel_order(
+    *, order_id: int, actor_label: str, actor: User | None = None, note: str = ""
+) -> bool:
+    """Cancel an unpaid order: its stock, code redemption and offers are given back."""
+    from core.commerce.services.checkout import release_stock
+
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        return False
+    if Payment.objects.filter(
+        order=order, status__in=[PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED]
+    ).exists():
+        return False  # a charge may be in flight; reconcile it first
+    release_stock(order)
+    if order.discount_code:
+        DiscountCode.objects.filter(code=order.discount_code, redemptions__gt=0).update(
+            redemptions=F("redemptions") - 1
+        )
+    offer_ids = [line.offer_id for line in order.lines.all() if line.offer_id]
+    CustomOffer.objects.filter(pk__in=offer_ids).update(status=OfferStatus.OPEN)
+    transition_order(order, OrderStatus.CANCELLED, actor=actor, actor_label=actor_label, note=note)
+    OrderLine.objects.filter(order=order).update(status=LineStatus.CANCELLED)
+    return True
+
+
+def expire_unpaid_orders(*, older_than_minutes: int) -> int:
+    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
+    expired = 0
+    for order_id in Order.objects.filter(
+        status=OrderStatus.PENDING_PAYMENT, created_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        expired += cancel_order(order_id=order_id, actor_label="system:expiry", note="unpaid")
+    return expired
+
+
+def reconcile_processing_payments(*, older_than_seconds: int = 120) -> int:
+    """Payments left "processing" (the process died between charging and recording) are
+    charged again under the same provider idempotency key, which answers the original
+    outcome instead of charging twice."""
+    from core.commerce.services.checkout import payment_idempotency_key
+    from core.money import Money
+    from core.payments.providers import ChargeRequest
+
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stuck = Payment.objects.filter(status=PaymentStatus.PROCESSING, updated_at__lt=cutoff)
+    count = 0
+    for payment in stuck.select_related("order"):
+        result = get_provider(payment.provider).charge(
+            ChargeRequest(
+                amount=Money(payment.amount, payment.currency),
+                payment_method=payment.payment_method,
+                idempotency_key=payment_idempotency_key(payment),
+                description=f"Order {payment.order_id}",
+            )
+        )
+        record_charge_result(payment_id=payment.pk, result=result, actor_label="system:reconcile")
+        count += 1
+    return count

@@ -1,0 +1,204 @@
+"""Sellers' balance and payouts (``/api/v1/seller/payouts``) and the operators' payout report
+and ledger trial balance (``/api/v1/operator/payouts``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Count, Sum
+from django.http import HttpRequest, JsonResponse
+from ninja import Field, Query, Router, Schema
+
+from core.accounts.models import TokenScope
+from core.accounts.principal import (
+    principal_of,
+    require_operator,
+    require_scope,
+    require_two_factor,
+)
+from core.commerce.idempotency import run_idempotent
+from core.commerce.selectors import commerce_settings
+from core.money import Money
+from core.payments import ledger
+from core.payments.errors import PaymentError, PaymentErrorCode
+from core.payments.models import JournalLine, Payout, PayoutSchedule, SellerPaymentAccount
+from core.payments.providers import get_provider
+from core.payments.services.payouts import request_payout
+from core.schemas import StrictSchema
+from core.sellers.models import Seller, TeamPermission
+from core.sellers.selectors import acting_seller
+
+seller_payouts_router = Router()
+operator_payouts_router = Router()
+
+
+def _seller(request: HttpRequest) -> Seller:
+    principal = principal_of(request)
+    require_scope(principal, TokenScope.SELLER)
+    require_two_factor(principal)
+    # Money out is the owner's or a teammate's with the integration permission.
+    return acting_seller(principal.user, TeamPermission.CONFIGURE_INTEGRATION)
+
+
+def _money_map(amounts: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {"amount": amount, "currency": currency, "display": str(Money(amount, currency))}
+        for currency, amount in sorted(amounts.items())
+    ]
+
+
+def _payout_dict(payout: Payout) -> dict[str, Any]:
+    return {
+        "id": payout.pk,
+        "amount": {
+            "amount": payout.amount,
+            "currency": payout.currency,
+            "display": str(Money(payout.amount, payout.currency)),
+        },
+        "status": payout.status,
+        "failure_reason": payout.failure_reason,
+        "run": payout.run_key.split(":", 1)[0],
+        "requested_at": payout.requested_at.isoformat(),
+        "completed_at": payout.completed_at.isoformat() if payout.completed_at else None,
+    }
+
+
+@seller_payouts_router.get("/balance", summary="What you are owed: available, in escrow, paid out")
+def balance(request: HttpRequest) -> dict[str, Any]:
+    seller = _seller(request)
+    balances = ledger.seller_balances(seller.pk)
+    account = SellerPaymentAccount.objects.filter(seller=seller).first()
+    return {
+        "available": _money_map(balances["available"]),
+        "escrow": _money_map(balances["escrow"]),
+        "in_transit": _money_map(balances["in_transit"]),
+        "minimum_payout": commerce_settings().minimum_payout,
+        "payout_schedule": account.payout_schedule if account else PayoutSchedule.WEEKLY,
+        "is_payouts_enabled": bool(account and account.is_payouts_enabled),
+    }
+
+
+@seller_payouts_router.get("", summary="Your payouts, newest first")
+def payouts(request: HttpRequest) -> list[dict[str, Any]]:
+    seller = _seller(request)
+    return [_payout_dict(p) for p in Payout.objects.filter(seller=seller).order_by("-id")[:100]]
+
+
+class PayoutIn(StrictSchema):
+    currency: str = Field(max_length=3)
+    amount: int | None = Field(None, description="Minor units; omit for everything available")
+
+
+@seller_payouts_router.post("", summary="Pay out now (needs an Idempotency-Key)")
+def create_payout(request: HttpRequest, payload: PayoutIn) -> JsonResponse:
+    seller = _seller(request)
+    user_id = principal_of(request).user.pk
+
+    def operation(key: str) -> tuple[int, dict[str, Any]]:
+        payout = request_payout(
+            seller=seller,
+            currency=payload.currency.upper(),
+            run_key=f"manual:{key}"[:80],
+            amount=payload.amount,
+            minimum=commerce_settings().minimum_payout,
+        )
+        return 201, _payout_dict(payout)
+
+    return run_idempotent(
+        request, user_id=user_id, scope="payout", body=payload.model_dump(), operation=operation
+    )
+
+
+class ScheduleIn(StrictSchema):
+    schedule: PayoutSchedule
+
+
+@seller_payouts_router.put("/schedule")
+def set_schedule(request: HttpRequest, payload: ScheduleIn) -> dict[str, Any]:
+    seller = _seller(request)
+    account = SellerPaymentAccount.objects.filter(seller=seller).first()
+    if account is None:
+        raise PaymentError(
+            PaymentErrorCode.PAYOUT_ACCOUNT_MISSING, "Connect a payout account first.", status=409
+        )
+    account.payout_schedule = payload.schedule
+    account.save(update_fields=["payout_schedule", "updated_at"])
+    return {"payout_schedule": account.payout_schedule}
+
+
+class OnboardingIn(StrictSchema):
+    return_url: str = Field(max_length=500)
+    refresh_url: str = Field(max_length=500)
+
+
+@seller_payouts_router.post(
+    "/account", summary="Connect (or continue connecting) where you get paid"
+)
+def onboarding(request: HttpRequest, payload: OnboardingIn) -> dict[str, Any]:
+    seller = _seller(request)
+    provider = get_provider()
+    account, _ = SellerPaymentAccount.objects.get_or_create(
+        seller=seller, defaults={"provider": provider.key}
+    )
+    reference, url = provider.onboarding_link(
+        account_reference=account.reference,
+        email=seller.owner.email,
+        return_url=payload.return_url,
+        refresh_url=payload.refresh_url,
+    )
+    account.reference = reference
+    account.provider = provider.key
+    account.is_payouts_enabled = provider.is_payouts_enabled(account_reference=reference)
+    account.save()
+    return {"url": url, "is_payouts_enabled": account.is_payouts_enabled}
+
+
+# --- operators --------------------------------------------------------------------------------
+
+
+class ReportQuery(Schema):
+    date_from: date | None = Field(None, alias="from")
+    date_to: date | None = Field(None, alias="to")
+
+
+@operator_payouts_router.get("", summary="Payouts per seller and status in a period")
+def payout_report(request: HttpRequest, params: Query[ReportQuery]) -> list[dict[str, Any]]:
+    require_operator(principal_of(request))
+    queryset = Payout.objects.all()
+    if params.date_from:
+        queryset = queryset.filter(requested_at__date__gte=params.date_from)
+    if params.date_to:
+        queryset = queryset.filter(requested_at__date__lte=params.date_to)
+    rows = (
+        queryset.values("seller_id", "seller__business_name", "currency", "status")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by("seller__business_name", "currency", "status")
+    )
+    return [
+        {
+            "seller_id": row["seller_id"],
+            "seller": row["seller__business_name"],
+            "currency": row["currency"],
+            "status": row["status"],
+            "count": row["count"],
+            "total": int(row["total"]),
+        }
+        for row in rows
+    ]
+
+
+@operator_payouts_router.get("/ledger", summary="Trial balance: every account kind per currency")
+def trial_balance(request: HttpRequest) -> dict[str, Any]:
+    require_operator(principal_of(request))
+    totals: dict[str, dict[str, int]] = {}
+    rows = JournalLine.objects.values("account", "currency").annotate(total=Sum("amount"))
+    for row in rows:
+        kind = row["account"].split(":", 1)[0]
+        bucket = totals.setdefault(kind, {})
+        bucket[row["currency"]] = bucket.get(row["currency"], 0) + int(row["total"])
+    sums: dict[str, int] = {}
+    for per_currency in totals.values():
+        for currency, amount in per_currency.items():
+            sums[currency] = sums.get(currency, 0) + amount
+    return {"accounts": totals, "is_balanced": all(v == 0 for v in sums.values())}

@@ -1,0 +1,94 @@
+"""What commerce and payouts ask of a payment provider. Every money-moving call takes an
+idempotency key, which the provider passes on (Stripe's ``Idempotency-Key``), so a retried
+call after a crash never charges, refunds or transfers twice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from core.money import Money
+
+
+class ChargeStatus(StrEnum):
+    SUCCEEDED = "succeeded"
+    REQUIRES_ACTION = "requires_action"  # 3-D Secure: the buyer must confirm
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    status: ChargeStatus
+    reference: str  # the provider's id of the charge (PaymentIntent)
+    failure_code: str = ""  # card_declined, insufficient_funds, ...
+    failure_message: str = ""
+    action_url: str = ""
+    # A reusable method when the buyer asked to save it (subscriptions).
+    saved_method_reference: str = ""
+    card_brand: str = ""
+    card_last4: str = ""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    reference: str
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    reference: str
+    is_successful: bool = True
+    failure_message: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    amount: Money
+    payment_method: str  # a sandbox test card number or a provider method id (pm_...)
+    idempotency_key: str
+    description: str = ""
+    customer_reference: str = ""  # the provider's customer (cus_...), when known
+    save_method: bool = False  # keep the method for off-session charges (renewals)
+    off_session: bool = False  # a renewal: the buyer is not present
+    transfer_group: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+class PaymentProvider(Protocol):
+    key: str
+    is_test_mode: bool
+
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        """Create and confirm a charge for ``request.amount``."""
+
+    def confirm(self, *, reference: str, confirmation: str) -> ChargeResult:
+        """Finish a charge that required the buyer's action (3-D Secure)."""
+
+    def retrieve(self, *, reference: str) -> ChargeResult:
+        """The charge's current state (for reconciling after a crash)."""
+
+    def refund(self, *, reference: str, amount: Money, idempotency_key: str) -> RefundResult:
+        """Refund part or all of a succeeded charge."""
+
+    def ensure_customer(self, *, email: str, name: str, existing_reference: str) -> str:
+        """The provider's customer id for a buyer (created when ``existing_reference`` is
+        empty)."""
+
+    def onboarding_link(
+        self, *, account_reference: str, email: str, return_url: str, refresh_url: str
+    ) -> tuple[str, str]:
+        """(account reference, URL) where a seller sets up getting paid."""
+
+    def is_payouts_enabled(self, *, account_reference: str) -> bool:
+        """Whether the seller's account can receive money."""
+
+    def transfer(
+        self, *, account_reference: str, amount: Money, idempotency_key: str, description: str
+    ) -> TransferResult:
+        """Move money from the platform to a seller (a payout)."""
+
+    def reverse_transfer(
+        self, *, transfer_reference: str, amount: Money, idempotency_key: str
+    ) -> RefundResult:
+        """Take back part of a transfer (a refund after the seller was paid)."""
