@@ -213,6 +213,8 @@ def _order_response(order_id: int, payment: Payment) -> tuple[int, dict[str, Any
 
 
 def _charge(order: Order, payment_method: str, save: bool) -> Payment:
+    # Subscriptions renew off-session: their method is always kept.
+    save = save or order.lines.filter(recurring_price__isnull=False).exists()
     customer = ensure_customer_reference(order=order) if save else ""
     return pay_order(
         order=order, payment_method=payment_method, save_method=save, customer_reference=customer

@@ -142,7 +142,7 @@ def _place(
         provider=get_provider().key,
         idempotency_key=key,
     )
-    _write_lines(order, priced)
+    write_order_lines(order, priced)
     OrderTransition.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, actor=buyer, actor_label="buyer"
     )
@@ -152,7 +152,8 @@ def _place(
     return order
 
 
-def _write_lines(order: Order, priced: Quote) -> None:
+def write_order_lines(order: Order, priced: Quote) -> None:
+    """Sub-orders per seller and the priced lines (two INSERTs whatever the size)."""
     groups = priced.by_seller()
     sub_orders = SubOrder.objects.bulk_create(
         SubOrder(
@@ -267,6 +268,8 @@ def pay_order(
     payment_method: str,
     save_method: bool = False,
     customer_reference: str = "",
+    off_session: bool = False,
+    actor_label: str = "buyer",
 ) -> Payment:
     """Charge the order (or finish a charge already in flight for it)."""
     payment = _open_payment(order, payment_method)
@@ -279,7 +282,7 @@ def pay_order(
         return record_charge_result(
             payment_id=payment.pk,
             result=ChargeResult(ChargeStatus.SUCCEEDED, result_reference),
-            actor_label="buyer",
+            actor_label=actor_label,
         )
     result = get_provider(order.provider).charge(
         ChargeRequest(
@@ -289,6 +292,7 @@ def pay_order(
             description=f"Order {order.pk}",
             customer_reference=customer_reference,
             save_method=save_method,
+            off_session=off_session,
             transfer_group=f"order-{order.pk}",
             metadata={
                 "order_id": str(order.pk),
@@ -297,7 +301,7 @@ def pay_order(
             },
         )
     )
-    return record_charge_result(payment_id=payment.pk, result=result, actor_label="buyer")
+    return record_charge_result(payment_id=payment.pk, result=result, actor_label=actor_label)
 
 
 def payment_idempotency_key(payment: Payment) -> str:
