@@ -33,3 +33,24 @@ def purge_deleted_tenants() -> int:
     from tenants.services.fleet_ops import purge_due_tenants
 
     return len(purge_due_tenants())
+
+
+@shared_task(name="tenants.tasks.fan_out", acks_late=True)
+def fan_out(task_name: str) -> int:
+    """Beat: queue ``task_name`` once in every active tenant's schema (tenant-schemas-celery
+    runs each in its schema), so one marketplace's failure cannot touch another's."""
+    from celery import current_app
+    from django_tenants.utils import schema_context
+
+    from tenants.models import Tenant, TenantStatus
+
+    schemas = list(
+        Tenant.objects.filter(status=TenantStatus.ACTIVE)
+        .exclude(schema_name="public")
+        .values_list("schema_name", flat=True)
+    )
+    task = current_app.tasks[task_name]
+    for schema_name in schemas:
+        with schema_context(schema_name):
+            task.delay()
+    return len(schemas)

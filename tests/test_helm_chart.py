@@ -310,7 +310,13 @@ def test_web_environment_comes_from_the_configmap_and_the_chart_secret(chart):
     assert web["envFrom"] == [{"configMapRef": {"name": "souk-config"}}]
     assert secret_refs(web) == {
         name: {"name": "souk-secrets", "key": name}
-        for name in ("SECRET_KEY", "DATABASE_URL", "REDIS_URL")
+        for name in (
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "REDIS_URL",
+            "STRIPE_SECRET_KEY",
+            "STRIPE_WEBHOOK_SECRET",
+        )
     }
     secret = find(manifests, "Secret", "souk-secrets")
     decoded = {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
@@ -318,13 +324,15 @@ def test_web_environment_comes_from_the_configmap_and_the_chart_secret(chart):
         "SECRET_KEY": values["secretKey"]["value"],
         "DATABASE_URL": values["database"]["url"],
         "REDIS_URL": values["redis"]["url"],
+        "STRIPE_SECRET_KEY": values["payments"]["stripe"]["secretKey"],
+        "STRIPE_WEBHOOK_SECRET": values["payments"]["stripe"]["webhookSecret"],
     }
     config = find(manifests, "ConfigMap", "souk-config")["data"]
     assert config["DJANGO_SETTINGS_MODULE"] == "core.settings.prod"
     assert config["PLATFORM_DOMAIN"] == "souk.example.com"
     assert config["ALLOWED_HOSTS"] == ".souk.example.com"
     assert config["DEBUG"] == "false"
-    assert not set(config) & {"SECRET_KEY", "DATABASE_URL", "REDIS_URL"}
+    assert not set(config) & {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY"}
 
 
 def test_existing_secrets_replace_the_chart_secret(chart):
@@ -337,8 +345,11 @@ def test_existing_secrets_replace_the_chart_secret(chart):
     assert refs["DATABASE_URL"] == {"name": "souk-postgres", "key": "DATABASE_URL"}
     assert refs["REDIS_URL"] == {"name": "souk-redis", "key": "REDIS_URL"}
     assert refs["OPENSEARCH_URL"] == {"name": "souk-opensearch", "key": "OPENSEARCH_URL"}
+    assert refs["STRIPE_SECRET_KEY"] == {"name": "souk-stripe", "key": "STRIPE_SECRET_KEY"}
+    assert refs["STRIPE_WEBHOOK_SECRET"] == {"name": "souk-stripe", "key": "STRIPE_WEBHOOK_SECRET"}
     config = find(manifests, "ConfigMap", "souk-config")["data"]
     assert config["SOUK_SEARCH_BACKEND"] == "opensearch"
+    assert config["SOUK_PAYMENT_PROVIDER"] == "stripe"
     assert config["AWS_STORAGE_BUCKET_NAME"] == "market-example-media"
     hosts = [".market.example.com", "shop.acme-books.example", "store.globex.example"]
     assert config["ALLOWED_HOSTS"] == ",".join(hosts)

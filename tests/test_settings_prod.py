@@ -17,6 +17,9 @@ SAFE = {
     "SECRET_KEY": "k" * 64,
     "PLATFORM_DOMAIN": "souk.example.com",
     "ALLOWED_HOSTS": "*",
+    "SOUK_PAYMENT_PROVIDER": "stripe",
+    "STRIPE_SECRET_KEY": "sk_live_" + "x" * 24,
+    "STRIPE_WEBHOOK_SECRET": "whsec_" + "y" * 24,
 }
 
 
@@ -57,6 +60,8 @@ def test_safe_production_settings_start():
         ({"DATABASE_URL": None}, "DATABASE_URL"),
         ({"DATABASE_URL": "mysql://x@y/z"}, "DATABASE_URL"),
         ({"DEBUG": "maybe"}, "DEBUG"),
+        ({"SOUK_PAYMENT_PROVIDER": "sandbox"}, "SOUK_PAYMENT_PROVIDER"),
+        ({"STRIPE_WEBHOOK_SECRET": None}, "STRIPE_WEBHOOK_SECRET"),
     ],
 )
 def test_unsafe_production_settings_are_refused_naming_the_variable(overrides, named):
@@ -64,3 +69,8 @@ def test_unsafe_production_settings_are_refused_naming_the_variable(overrides, n
     assert result.returncode != 0
     message = result.stderr.split("ImproperlyConfigured: ", 1)[1]
     assert named in message
+
+
+def test_a_demo_deployment_may_run_the_sandbox_when_it_says_so():
+    result = load_prod_settings(SOUK_PAYMENT_PROVIDER="sandbox", SOUK_ALLOW_SANDBOX_PAYMENTS="true")
+    assert result.returncode == 0, result.stderr

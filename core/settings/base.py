@@ -8,6 +8,7 @@ from typing import Any
 
 import dj_database_url
 import django_stubs_ext
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from core.settings.env import env_bool, env_int, env_list, env_str
@@ -212,6 +213,22 @@ CELERY_BEAT_SCHEDULE = {
     "refill-schema-pool": {"task": "tenants.tasks.refill_schema_pool", "schedule": 60.0},
     "dispatch-outboxes": {"task": "tenants.tasks.dispatch_all_outboxes", "schedule": 30.0},
     "purge-deleted-tenants": {"task": "tenants.tasks.purge_deleted_tenants", "schedule": 3600.0},
+    # Per-tenant timers, queued in every active tenant's schema.
+    "expire-unpaid-orders": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.commerce.tasks.expire_unpaid_orders"],
+        "schedule": 300.0,
+    },
+    "reconcile-payments": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.commerce.tasks.reconcile_payments"],
+        "schedule": 120.0,
+    },
+    "scheduled-payouts": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.commerce.tasks.run_scheduled_payouts"],
+        "schedule": crontab(hour=6, minute=0),
+    },
 }
 
 # --- HTTP ----------------------------------------------------------------------------------

@@ -42,7 +42,9 @@ def unsafe_settings() -> list[str]:
             "SOUK_PAYMENT_PROVIDER is the sandbox (test cards take no money): set it to "
             "'stripe', or SOUK_ALLOW_SANDBOX_PAYMENTS=true for a demo deployment."
         )
-    if provider == "stripe" and not (env_str("STRIPE_SECRET_KEY") and env_str("STRIPE_WEBHOOK_SECRET")):
+    if provider == "stripe" and not (
+        env_str("STRIPE_SECRET_KEY") and env_str("STRIPE_WEBHOOK_SECRET")
+    ):
         problems.append(
             "Stripe needs STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET (webhooks are verified)."
         )

@@ -77,6 +77,8 @@ SOUK_PROVISION_MIGRATE_FALLBACK: {{ $s.provisionMigrateFallback | quote }}
 SOUK_MIGRATE_PARALLEL: {{ $s.migrateParallel | int | quote }}
 SOUK_TRUSTED_PROXY_COUNT: {{ $s.trustedProxyCount | int | quote }}
 SOUK_SEARCH_BACKEND: {{ ternary "opensearch" "postgres" .Values.opensearch.enabled | quote }}
+SOUK_PAYMENT_PROVIDER: {{ .Values.payments.provider | quote }}
+SOUK_ALLOW_SANDBOX_PAYMENTS: {{ .Values.payments.allowSandbox | toString | quote }}
 LOG_LEVEL: {{ $s.logLevel | quote }}
 LOG_FORMAT: {{ $s.logFormat | quote }}
 DB_CONN_MAX_AGE: {{ $s.dbConnMaxAge | int | quote }}
@@ -122,6 +124,8 @@ A variable is wired when it has either; optional ones that have neither are left
   (dict "env" "AWS_SECRET_ACCESS_KEY" "inline" $v.s3.secretAccessKey "existing" $v.s3.existingSecret "key" $v.s3.secretAccessKeyKey)
   (dict "env" "METRICS_TOKEN" "inline" $v.metrics.token "existing" $v.metrics.existingSecret "key" $v.metrics.existingSecretKey)
   (dict "env" "SENTRY_DSN" "inline" $v.sentry.dsn "existing" $v.sentry.existingSecret "key" $v.sentry.existingSecretKey)
+  (dict "env" "STRIPE_SECRET_KEY" "inline" $v.payments.stripe.secretKey "existing" $v.payments.stripe.existingSecret "key" $v.payments.stripe.secretKeyKey)
+  (dict "env" "STRIPE_WEBHOOK_SECRET" "inline" $v.payments.stripe.webhookSecret "existing" $v.payments.stripe.existingSecret "key" $v.payments.stripe.webhookSecretKey)
 -}}
 {{- if $v.opensearch.enabled }}
 {{- /* An inline OpenSearch URL is in the ConfigMap; only an existing Secret is wired here. */}}
