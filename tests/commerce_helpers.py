@@ -77,3 +77,24 @@ def account_balance(tenant: Tenant, account: str, currency: str = "USD") -> int:
 def order_of(tenant: Tenant, order_id: int) -> Order:
     with schema_context(tenant.schema_name):
         return Order.objects.get(pk=order_id)
+
+
+def bearer_client(client_for: Any, tenant: Tenant, user: User) -> Client:
+    """A client authenticating with a personal access token (no sign-in, no session)."""
+    from core.accounts.services.tokens import create_token
+
+    with schema_context(tenant.schema_name):
+        issued = create_token(
+            user=user,
+            name="tests",
+            scopes=["read", "write"],
+            expires_at=None,
+            is_two_factor_verified=False,
+        )
+    client: Client = client_for(tenant)
+    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {issued.raw}"
+    return client
+
+
+def new_key() -> str:
+    return uuid.uuid4().hex

@@ -11,7 +11,7 @@ from ninja import Query, Router, Schema
 from core.accounts.models import TokenScope, User
 from core.accounts.principal import Principal, require_scope
 from core.commerce import presenters, selectors
-from core.commerce.errors import CommerceError, CommerceErrorCode
+from core.commerce.errors import CommerceError, CommerceErrorCode, field_error
 from core.commerce.idempotency import run_idempotent
 from core.commerce.models import Cart, CustomOffer, OfferStatus, Order, Payment, PaymentStatus
 from core.commerce.pricing import BillingAddress
@@ -235,7 +235,7 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> JsonResponse:
     def operation(key: str) -> tuple[int, dict[str, Any]]:
         cart = carts.find_cart(buyer=buyer, token=_session_token(request, create=False))
         if cart is None:
-            raise CommerceError(CommerceErrorCode.CART_EMPTY, "Your cart is empty.", status=422)
+            raise field_error(CommerceErrorCode.CART_EMPTY, "cart", "Your cart is empty.")
         order = place_order(
             buyer=buyer,
             cart=cart,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 
 from core.accounts.models import TokenScope
 from core.accounts.principal import (
@@ -148,7 +148,7 @@ def seller_refund(request: HttpRequest, sub_order_id: int, payload: RefundIn) ->
     if lines is None:  # "everything" for a seller is everything of theirs
         from core.commerce.schemas import RefundLineIn
 
-        lines = [RefundLineIn(line_id=line.pk) for line in sub.lines.all()]
+        lines = [RefundLineIn(line_id=line.pk, amount=None) for line in sub.lines.all()]
     return _refund(
         request,
         sub.order,
@@ -175,10 +175,10 @@ def _discount_input(payload: DiscountCodeIn) -> offers.DiscountInput:
 
 
 @seller_commerce_router.post("/discount-codes", response={201: dict[str, Any]})
-def seller_create_code(request: HttpRequest, payload: DiscountCodeIn) -> tuple[int, dict[str, Any]]:
+def seller_create_code(request: HttpRequest, payload: DiscountCodeIn) -> Status[dict[str, Any]]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     code = offers.create_discount_code(seller=seller, data=_discount_input(payload))
-    return 201, presenters.code_dict(code)
+    return Status(201, presenters.code_dict(code))
 
 
 @seller_commerce_router.post("/discount-codes/{code_id}/deactivate")
@@ -202,10 +202,10 @@ def seller_offers(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @seller_commerce_router.post("/offers", response={201: dict[str, Any]})
-def seller_create_offer(request: HttpRequest, payload: OfferIn) -> tuple[int, dict[str, Any]]:
+def seller_create_offer(request: HttpRequest, payload: OfferIn) -> Status[dict[str, Any]]:
     seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     offer = offers.create_offer(seller=seller, **payload.model_dump())
-    return 201, presenters.offer_dict(offer)
+    return Status(201, presenters.offer_dict(offer))
 
 
 @seller_commerce_router.post("/offers/{offer_id}/withdraw")
@@ -229,7 +229,7 @@ def seller_bundles(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @seller_commerce_router.post("/bundles", response={201: dict[str, Any]})
-def seller_create_bundle(request: HttpRequest, payload: BundleIn) -> tuple[int, dict[str, Any]]:
+def seller_create_bundle(request: HttpRequest, payload: BundleIn) -> Status[dict[str, Any]]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     bundle = offers.create_bundle(
         seller=seller,
@@ -238,7 +238,7 @@ def seller_create_bundle(request: HttpRequest, payload: BundleIn) -> tuple[int, 
         currency=payload.currency,
         items=[offers.BundleItemInput(**item.model_dump()) for item in payload.items],
     )
-    return 201, presenters.bundle_dict(bundle)
+    return Status(201, presenters.bundle_dict(bundle))
 
 
 @seller_commerce_router.patch("/bundles/{bundle_id}")
@@ -367,9 +367,9 @@ def tax_rules(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @operator_commerce_router.post("/tax-rules", response={201: dict[str, Any]})
-def create_tax_rule(request: HttpRequest, payload: TaxRuleIn) -> tuple[int, dict[str, Any]]:
+def create_tax_rule(request: HttpRequest, payload: TaxRuleIn) -> Status[dict[str, Any]]:
     _operator(request)
-    return 201, _rule_dict(policy.create_tax_rule(**payload.model_dump()))
+    return Status(201, _rule_dict(policy.create_tax_rule(**payload.model_dump())))
 
 
 @operator_commerce_router.post("/tax-rules/{rule_id}/retire")
@@ -392,10 +392,7 @@ def operator_codes(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @operator_commerce_router.post("/discount-codes", response={201: dict[str, Any]})
-def operator_create_code(
-    request: HttpRequest, payload: DiscountCodeIn
-) -> tuple[int, dict[str, Any]]:
+def operator_create_code(request: HttpRequest, payload: DiscountCodeIn) -> Status[dict[str, Any]]:
     _operator(request)
-    return 201, presenters.code_dict(
-        offers.create_discount_code(seller=None, data=_discount_input(payload))
-    )
+    code = offers.create_discount_code(seller=None, data=_discount_input(payload))
+    return Status(201, presenters.code_dict(code))

@@ -515,6 +515,9 @@ class Payment(models.Model):
     failure_message = models.CharField(max_length=300, blank=True)
     action_url = models.CharField(max_length=500, blank=True)
     payment_method = models.CharField(max_length=120, blank=True)
+    # What the charge was asked with (saved method, customer, off-session), so a retry under
+    # the same provider idempotency key sends exactly the same request.
+    charge_options = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

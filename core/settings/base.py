@@ -101,6 +101,8 @@ AUTH_USER_MODEL = "accounts.User"
 SOUK_PAYMENT_PROVIDER = env_str("SOUK_PAYMENT_PROVIDER", "sandbox")
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
+# Stripe signs Connect events (account.updated) with the Connect endpoint's own secret.
+STRIPE_CONNECT_WEBHOOK_SECRET = env_str("STRIPE_CONNECT_WEBHOOK_SECRET", "")
 # Only for tests and local development against localstripe / a local Connect server.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
 STRIPE_CONNECT_API_BASE = env_str("STRIPE_CONNECT_API_BASE", "")

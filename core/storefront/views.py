@@ -25,6 +25,7 @@ from core.catalog.search import get_search_backend
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.errors import DomainError
 from core.marketplace import current_marketplace
+from core.reviews.selectors import product_reviews_block, product_reviews_ld
 from core.sellers.models import ProductType
 from core.sellers.selectors import public_profile, visible_seller
 
@@ -232,11 +233,15 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "ratingValue": _tenths(found.rating_average_tenths or 0),
             "reviewCount": found.rating_count,
         }
+    reviews = product_reviews_block(found)
+    if reviews["latest"]:
+        ld["review"] = product_reviews_ld(reviews)
     return render(
         request,
         "storefront/product.html",
         {
             "product": detail,
+            "reviews": reviews,
             "seller": found.seller,
             "category": found.category,
             "type_label": ProductType(found.product_type).label,

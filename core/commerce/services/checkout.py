@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -41,6 +41,7 @@ from core.commerce.selectors import commerce_settings
 from core.commerce.services.capture import record_charge_result
 from core.money import Money
 from core.payments.providers import ChargeRequest, get_provider
+from core.schema import current_schema_name
 
 # A second request for an order whose payment is in flight waits this long for it to finish.
 IN_FLIGHT_WAIT_SECONDS = 10.0
@@ -272,43 +273,59 @@ def pay_order(
     actor_label: str = "buyer",
 ) -> Payment:
     """Charge the order (or finish a charge already in flight for it)."""
-    payment = _open_payment(order, payment_method)
+    payment = _open_payment(
+        order,
+        payment_method,
+        {
+            "save_method": save_method,
+            "customer_reference": customer_reference,
+            "off_session": off_session,
+        },
+    )
     if payment.status != PaymentStatus.PROCESSING:
         return payment  # already succeeded, or waiting for the buyer's 3-D Secure step
     if order.total == 0:
         result_reference = f"free_{payment.pk}"
         from core.payments.providers import ChargeResult, ChargeStatus
 
-        return record_charge_result(
-            payment_id=payment.pk,
-            result=ChargeResult(ChargeStatus.SUCCEEDED, result_reference),
-            actor_label=actor_label,
-        )
-    result = get_provider(order.provider).charge(
-        ChargeRequest(
-            amount=Money(order.total, order.currency),
-            payment_method=payment.payment_method,
-            idempotency_key=payment_idempotency_key(payment),
-            description=f"Order {order.pk}",
-            customer_reference=customer_reference,
-            save_method=save_method,
-            off_session=off_session,
-            transfer_group=f"order-{order.pk}",
-            metadata={
-                "order_id": str(order.pk),
-                "payment_id": str(payment.pk),
-                "schema": connection.schema_name,
-            },
-        )
-    )
+        result = ChargeResult(ChargeStatus.SUCCEEDED, result_reference)
+        if save_method:  # nothing to charge now, but renewals will need the method (a trial)
+            result = get_provider(order.provider).setup_method(
+                payment_method=payment.payment_method,
+                customer_reference=customer_reference,
+                idempotency_key=payment_idempotency_key(payment),
+            )
+        return record_charge_result(payment_id=payment.pk, result=result, actor_label=actor_label)
+    result = get_provider(order.provider).charge(charge_request_for(payment))
     return record_charge_result(payment_id=payment.pk, result=result, actor_label=actor_label)
 
 
+def charge_request_for(payment: Payment) -> ChargeRequest:
+    """The provider request of a payment, rebuilt identically on every retry (a provider
+    refuses an idempotency key reused with different parameters)."""
+    options = payment.charge_options
+    return ChargeRequest(
+        amount=Money(payment.amount, payment.currency),
+        payment_method=payment.payment_method,
+        idempotency_key=payment_idempotency_key(payment),
+        description=f"Order {payment.order_id}",
+        customer_reference=str(options.get("customer_reference", "")),
+        save_method=bool(options.get("save_method", False)),
+        off_session=bool(options.get("off_session", False)),
+        transfer_group=f"order-{payment.order_id}",
+        metadata={
+            "order_id": str(payment.order_id),
+            "payment_id": str(payment.pk),
+            "schema": current_schema_name(),
+        },
+    )
+
+
 def payment_idempotency_key(payment: Payment) -> str:
-    return f"{connection.schema_name}-payment-{payment.pk}"
+    return f"{current_schema_name()}-payment-{payment.pk}"
 
 
-def _open_payment(order: Order, payment_method: str) -> Payment:
+def _open_payment(order: Order, payment_method: str, options: dict[str, object]) -> Payment:
     """The payment to drive: a succeeded or in-flight one if there is one (waiting briefly for
     a concurrent request's charge to finish), else a new attempt."""
     deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
@@ -334,6 +351,7 @@ def _open_payment(order: Order, payment_method: str) -> Payment:
                     currency=locked.currency,
                     amount=locked.total,
                     payment_method=payment_method[:120],
+                    charge_options=options,
                 )
         is_fresh = current.updated_at > timezone.now() - timedelta(seconds=IN_FLIGHT_WAIT_SECONDS)
         if current.status != PaymentStatus.PROCESSING or not is_fresh:

@@ -163,22 +163,13 @@ def reconcile_processing_payments(*, older_than_seconds: int = 120) -> int:
     """Payments left "processing" (the process died between charging and recording) are
     charged again under the same provider idempotency key, which answers the original
     outcome instead of charging twice."""
-    from core.commerce.services.checkout import payment_idempotency_key
-    from core.money import Money
-    from core.payments.providers import ChargeRequest
+    from core.commerce.services.checkout import charge_request_for
 
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     stuck = Payment.objects.filter(status=PaymentStatus.PROCESSING, updated_at__lt=cutoff)
     count = 0
-    for payment in stuck.select_related("order"):
-        result = get_provider(payment.provider).charge(
-            ChargeRequest(
-                amount=Money(payment.amount, payment.currency),
-                payment_method=payment.payment_method,
-                idempotency_key=payment_idempotency_key(payment),
-                description=f"Order {payment.order_id}",
-            )
-        )
+    for payment in stuck:
+        result = get_provider(payment.provider).charge(charge_request_for(payment))
         record_charge_result(payment_id=payment.pk, result=result, actor_label="system:reconcile")
         count += 1
     return count

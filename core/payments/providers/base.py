@@ -65,6 +65,12 @@ class PaymentProvider(Protocol):
     def confirm(self, *, reference: str, confirmation: str) -> ChargeResult:
         """Finish a charge that required the buyer's action (3-D Secure)."""
 
+    def setup_method(
+        self, *, payment_method: str, customer_reference: str, idempotency_key: str
+    ) -> ChargeResult:
+        """Keep a method for later off-session charges without charging it (a free trial's
+        checkout): ``saved_method_reference`` on success; may require the buyer's action."""
+
     def retrieve(self, *, reference: str) -> ChargeResult:
         """The charge's current state (for reconciling after a crash)."""
 

@@ -5,6 +5,7 @@ visible as "test mode" in the storefront."""
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 
 from core.money import Money
 from core.payments.providers.base import (
@@ -92,6 +93,23 @@ class SandboxProvider:
             "invalid_test_card",
             "Test mode accepts only the documented test cards.",
         )
+
+    def setup_method(
+        self, *, payment_method: str, customer_reference: str, idempotency_key: str
+    ) -> ChargeResult:
+        """The test cards behave as for an on-session charge (a SetupIntent), charging nothing."""
+        outcome = self.charge(
+            ChargeRequest(
+                amount=Money(0, "USD"),
+                payment_method=payment_method,
+                idempotency_key=idempotency_key,
+                customer_reference=customer_reference,
+                save_method=True,
+            )
+        )
+        reference = _reference("seti", idempotency_key)
+        action_url = f"sandbox-3ds:{reference}" if outcome.action_url else ""
+        return replace(outcome, reference=reference, action_url=action_url)
 
     def confirm(self, *, reference: str, confirmation: str) -> ChargeResult:
         if confirmation == THREE_D_SECURE_CODE:

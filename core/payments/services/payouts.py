@@ -6,6 +6,7 @@ retried request pays at most once."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 
 from django.db import IntegrityError, transaction
@@ -24,6 +25,8 @@ from core.payments.models import (
 )
 from core.payments.providers import get_provider
 from core.sellers.models import Seller
+
+logger = logging.getLogger(__name__)
 
 
 def available_balance(seller_id: int, currency: str) -> int:
@@ -195,6 +198,7 @@ def run_scheduled_payouts(*, today: date | None = None, minimum: int) -> list[Pa
                         seller=account.seller, currency=currency, run_key=run_key, minimum=minimum
                     )
                 )
-            except PaymentError:
-                continue  # e.g. the balance moved meanwhile; the next run tries again
+            except PaymentError as exc:
+                # e.g. the balance moved meanwhile; the next run tries again
+                logger.warning("scheduled payout of seller %s skipped: %s", account.seller_id, exc)
     return paid

@@ -1,0 +1,33 @@
+"""``/api/v1/payments/``: the endpoints payment providers call. ``POST /stripe/webhook`` is
+each marketplace's Stripe webhook URL (``https://<marketplace host>/api/v1/payments/stripe/
+webhook``). It takes no session or token (Stripe's signature is the authentication), so no
+CSRF check applies either, and it is not rate limited: refusing Stripe only delays money."""
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+
+from core.payments.webhooks import receive_stripe_webhook
+
+payments_router = Router()
+
+
+class WebhookAckOut(Schema):
+    received: bool
+    event_id: str
+    is_duplicate: bool
+
+
+@payments_router.post(
+    "/stripe/webhook",
+    auth=None,
+    throttle=[],
+    response=WebhookAckOut,
+    summary="Stripe webhook (verified with the Stripe-Signature header)",
+)
+def stripe_webhook(request: HttpRequest) -> WebhookAckOut:
+    receipt = receive_stripe_webhook(
+        payload=request.body, signature=request.headers.get("Stripe-Signature")
+    )
+    return WebhookAckOut(
+        received=True, event_id=receipt.event_id, is_duplicate=receipt.is_duplicate
+    )
