@@ -7,12 +7,29 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 from ninja import NinjaAPI, Router, Swagger
 
-from api.auth import SellerApiKeyAuth, user_auth
+from api.auth import SellerApiKeyAuth, shopper_auth, user_auth
 from api.errors import install_error_handlers
 from api.throttles import ApiThrottle
 from core.accounts.api import auth_router, me_router, operator_users_router
 from core.catalog.api import catalog_router, operator_catalog_router, seller_products_router
+from core.commerce.api import (
+    buyer_offers_router,
+    cart_router,
+    checkout_router,
+    orders_router,
+)
+from core.commerce.api_documents import documents_router, operator_reports_router
+from core.commerce.api_manage import operator_commerce_router, seller_commerce_router
+from core.payments.api import payments_router
+from core.payments.api_payouts import operator_payouts_router, seller_payouts_router
 from core.registry import get_registry
+from core.reviews.api import (
+    my_reviews_router,
+    operator_reviews_router,
+    reviews_router,
+    seller_profile_reviews_router,
+    seller_reviews_router,
+)
 from core.sellers.api import (
     operator_sellers_router,
     partner_router,
@@ -45,6 +62,24 @@ def build_api() -> NinjaAPI:
     api.add_router("/seller/products", seller_products_router, auth=user_auth, tags=["seller"])
     api.add_router("/operator/catalog", operator_catalog_router, auth=user_auth, tags=["operator"])
     api.add_router("/partner/v1", partner_router, auth=SellerApiKeyAuth(), tags=["partner"])
+    api.add_router("/payments", payments_router, tags=["payments"])
+    api.add_router("/documents", documents_router, auth=user_auth, tags=["documents"])
+    api.add_router("/operator/reports", operator_reports_router, auth=user_auth, tags=["operator"])
+    api.add_router("/cart", cart_router, auth=shopper_auth, tags=["cart"])
+    api.add_router("/checkout", checkout_router, auth=user_auth, tags=["checkout"])
+    api.add_router("/orders", orders_router, auth=user_auth, tags=["orders"])
+    api.add_router("/me/offers", buyer_offers_router, auth=user_auth, tags=["orders"])
+    api.add_router("/seller/payouts", seller_payouts_router, auth=user_auth, tags=["seller"])
+    api.add_router("/seller", seller_commerce_router, auth=user_auth, tags=["seller"])
+    api.add_router(
+        "/operator/commerce", operator_commerce_router, auth=user_auth, tags=["operator"]
+    )
+    api.add_router("/operator/payouts", operator_payouts_router, auth=user_auth, tags=["operator"])
+    api.add_router("/catalog/products", reviews_router, tags=["reviews"])
+    api.add_router("/sellers", seller_profile_reviews_router, tags=["reviews"])
+    api.add_router("/me/reviews", my_reviews_router, auth=user_auth, tags=["reviews"])
+    api.add_router("/seller/reviews", seller_reviews_router, auth=user_auth, tags=["seller"])
+    api.add_router("/operator/reviews", operator_reviews_router, auth=user_auth, tags=["operator"])
     for manifest in get_registry():
         if manifest.router:
             router: Router = import_string(manifest.router)

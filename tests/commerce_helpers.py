@@ -49,11 +49,18 @@ def buyer_client(client_for: Any, shop: Shop, email: str | None = None) -> Clien
 
 
 def add(client: Client, product: Product, quantity: int = 1, **extra: Any) -> Any:
-    return call(client, "post", "/cart/lines", {"product_id": product.pk, "quantity": quantity, **extra})
+    return call(
+        client, "post", "/cart/lines", {"product_id": product.pk, "quantity": quantity, **extra}
+    )
 
 
 def checkout(
-    client: Client, *, key: str | None = None, card: str = SUCCESS_CARD, country: str = "DE", **extra: Any
+    client: Client,
+    *,
+    key: str | None = None,
+    card: str = SUCCESS_CARD,
+    country: str = "DE",
+    **extra: Any,
 ) -> Any:
     body = {"country": country, "payment_method": card, **extra}
     return call(client, "post", "/checkout", body, **{"Idempotency-Key": key or uuid.uuid4().hex})

@@ -53,7 +53,11 @@ def test_cart_from_two_sellers_checks_out_into_one_order_with_sub_orders(
     assert body["status"] == OrderStatus.COMPLETED  # software lines deliver at once
     assert {sub["seller"]["slug"] for sub in body["sub_orders"]} == {"acme", "bolt"}
     assert [h["to"] for h in body["history"] if h["sub_order_id"] is None] == [
-        "pending_payment", "paid", "fulfilling", "fulfilled", "completed",
+        "pending_payment",
+        "paid",
+        "fulfilling",
+        "fulfilled",
+        "completed",
     ]
     assert call(client, "get", "/cart").json()["quote"]["lines"] == []
     with schema_context(shop.tenant.schema_name):
@@ -91,12 +95,22 @@ def test_declined_card_keeps_the_order_open_and_books_nothing(
         assert not JournalEntry.objects.exists()
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = call(client, "post", f"/orders/{order_id}/pay", {"payment_method": SUCCESS_CARD}, **{"Idempotency-Key": "retry-1"})
+        again = call(
+            client,
+            "post",
+            f"/orders/{order_id}/pay",
+            {"payment_method": SUCCESS_CARD},
+            **{"Idempotency-Key": "retry-1"},
+        )
 
     assert again.status_code == 201
     assert order_of_status(shop, order_id) == OrderStatus.COMPLETED
     with schema_context(shop.tenant.schema_name):
-        assert list(Payment.objects.filter(order_id=order_id).values_list("status", flat=True).order_by("id")) == ["failed", "succeeded"]
+        assert list(
+            Payment.objects.filter(order_id=order_id)
+            .values_list("status", flat=True)
+            .order_by("id")
+        ) == ["failed", "succeeded"]
 
 
 def test_insufficient_funds_is_its_own_failure_code(shop, client_for):
@@ -122,9 +136,17 @@ def test_three_d_secure_card_waits_for_the_buyers_confirmation(shop, client_for)
     assert order_of_status(shop, order_id) == OrderStatus.PENDING_PAYMENT
 
     # A failed confirmation fails that attempt; the buyer pays again and confirms.
-    again = call(client, "post", f"/orders/{order_id}/pay", {"payment_method": THREE_D_SECURE_CARD}, **{"Idempotency-Key": "k2"})
+    again = call(
+        client,
+        "post",
+        f"/orders/{order_id}/pay",
+        {"payment_method": THREE_D_SECURE_CARD},
+        **{"Idempotency-Key": "k2"},
+    )
     assert again.status_code == 202
-    confirmed = call(client, "post", f"/orders/{order_id}/confirm", {"confirmation": THREE_D_SECURE_CODE})
+    confirmed = call(
+        client, "post", f"/orders/{order_id}/confirm", {"confirmation": THREE_D_SECURE_CODE}
+    )
     assert confirmed.status_code == 200
     assert confirmed.json()["status"] == OrderStatus.FULFILLING
 

@@ -93,11 +93,17 @@ def test_an_unpublished_product_cannot_be_bought(shop, client):
 def test_an_expired_code_is_refused_and_nothing_is_written(shop, client):
     with schema_context(shop.tenant.schema_name):
         DiscountCode.objects.create(
-            code="OLD10", kind="percent", percent_bp=1000,
+            code="OLD10",
+            kind="percent",
+            percent_bp=1000,
             expires_at=timezone.now() - timedelta(minutes=1),
         )
     add(client, shop.editor)
-    field_error(call(client, "post", "/cart/code", {"code": "old10"}), CommerceErrorCode.DISCOUNT_EXPIRED, "code")
+    field_error(
+        call(client, "post", "/cart/code", {"code": "old10"}),
+        CommerceErrorCode.DISCOUNT_EXPIRED,
+        "code",
+    )
     assert nothing_written(shop)
 
 
@@ -115,7 +121,9 @@ def test_checkout_of_an_empty_cart_writes_nothing(shop, client):
 
 def test_checkout_without_idempotency_key_is_refused(shop, client):
     add(client, shop.editor)
-    response = call(client, "post", "/checkout", {"country": "DE", "payment_method": "4242424242424242"})
+    response = call(
+        client, "post", "/checkout", {"country": "DE", "payment_method": "4242424242424242"}
+    )
     assert response.status_code == 400
     assert response.json()["error"]["code"] == CommerceErrorCode.IDEMPOTENCY_KEY_REQUIRED
     assert nothing_written(shop)
@@ -146,7 +154,8 @@ def test_the_same_key_with_another_body_is_refused(shop, client):
 def test_percent_code_of_one_seller_discounts_only_that_sellers_lines(shop, client):
     with schema_context(shop.tenant.schema_name):
         create_discount_code(
-            seller=shop.seller_one, data=DiscountInput(code="ACME25", kind="percent", percent_bp=2500)
+            seller=shop.seller_one,
+            data=DiscountInput(code="ACME25", kind="percent", percent_bp=2500),
         )
     add(client, shop.editor)
     add(client, shop.scanner)
@@ -177,14 +186,19 @@ def test_fixed_code_is_split_across_lines_in_proportion_and_sums_exactly(shop, c
 def test_a_code_used_up_by_its_limit_is_refused(shop, client, client_for):
     with schema_context(shop.tenant.schema_name):
         create_discount_code(
-            seller=None, data=DiscountInput(code="ONCE", kind="percent", percent_bp=1000, max_redemptions=1)
+            seller=None,
+            data=DiscountInput(code="ONCE", kind="percent", percent_bp=1000, max_redemptions=1),
         )
     add(client, shop.editor)
     call(client, "post", "/cart/code", {"code": "ONCE"})
     assert checkout(client).status_code == 201
     other = bearer_client(client_for, shop.tenant, make_user(shop.tenant, "late@example.com"))
     add(other, shop.editor)
-    field_error(call(other, "post", "/cart/code", {"code": "ONCE"}), CommerceErrorCode.DISCOUNT_EXHAUSTED, "code")
+    field_error(
+        call(other, "post", "/cart/code", {"code": "ONCE"}),
+        CommerceErrorCode.DISCOUNT_EXHAUSTED,
+        "code",
+    )
 
 
 def test_exclusive_tax_is_added_per_line_and_inclusive_tax_is_inside_the_price(shop, client):
@@ -210,7 +224,9 @@ def test_commission_seller_override_beats_category_beats_default(shop, client):
     tools = make_category(shop.tenant, "Tools")
     with schema_context(shop.tenant.schema_name):
         CategoryCommission.objects.create(category=tools, commission_rate_bp=2000)
-    special = make_product(shop.tenant, shop.seller_two, "Special Tool", price=1000, category_slug=tools.slug)
+    special = make_product(
+        shop.tenant, shop.seller_two, "Special Tool", price=1000, category_slug=tools.slug
+    )
     with schema_context(shop.tenant.schema_name):
         shop.seller_one.commission_rate_bp = 500
         shop.seller_one.save()
@@ -220,7 +236,9 @@ def test_commission_seller_override_beats_category_beats_default(shop, client):
     body = checkout(client).json()
     with schema_context(shop.tenant.schema_name):
         rates = dict(
-            OrderLine.objects.filter(order_id=body["id"]).values_list("product_id", "commission_rate_bp")
+            OrderLine.objects.filter(order_id=body["id"]).values_list(
+                "product_id", "commission_rate_bp"
+            )
         )
     assert rates == {shop.editor.pk: 500, special.pk: 2000, shop.scanner.pk: 1000}
 
@@ -235,8 +253,12 @@ def test_a_bundle_is_sold_at_its_price_split_over_its_items(shop, client, client
         seller_client,
         "post",
         "/seller/bundles",
-        {"name": "Swift Suite", "amount": 2400, "currency": "USD", "items": [
-            {"product_id": shop.editor.pk}, {"product_id": second.pk}]},
+        {
+            "name": "Swift Suite",
+            "amount": 2400,
+            "currency": "USD",
+            "items": [{"product_id": shop.editor.pk}, {"product_id": second.pk}],
+        },
     )
     assert created.status_code == 201, created.content
     cart = call(client, "post", "/cart/bundles", {"bundle_id": created.json()["id"]}).json()
@@ -254,17 +276,30 @@ def test_a_custom_offer_is_bought_at_the_offered_price_once(shop, client, client
         seller_client,
         "post",
         "/seller/offers",
-        {"buyer_email": shop.buyer.email, "product_id": shop.editor.pk, "title": "Custom setup",
-         "amount": 12345, "currency": "USD"},
+        {
+            "buyer_email": shop.buyer.email,
+            "product_id": shop.editor.pk,
+            "title": "Custom setup",
+            "amount": 12345,
+            "currency": "USD",
+        },
     )
     assert offer.status_code == 201, offer.content
     offer_id = offer.json()["id"]
     stranger = bearer_client(client_for, shop.tenant, make_user(shop.tenant, "x@example.com"))
-    field_error(call(stranger, "post", "/cart/offers", {"offer_id": offer_id}), CommerceErrorCode.OFFER_NOT_FOUND, "offer_id")
+    field_error(
+        call(stranger, "post", "/cart/offers", {"offer_id": offer_id}),
+        CommerceErrorCode.OFFER_NOT_FOUND,
+        "offer_id",
+    )
     cart = call(client, "post", "/cart/offers", {"offer_id": offer_id}).json()
     assert cart["quote"]["total"]["amount"] == 12345
     assert checkout(client).status_code == 201
-    field_error(call(client, "post", "/cart/offers", {"offer_id": offer_id}), CommerceErrorCode.OFFER_UNAVAILABLE, "offer_id")
+    field_error(
+        call(client, "post", "/cart/offers", {"offer_id": offer_id}),
+        CommerceErrorCode.OFFER_UNAVAILABLE,
+        "offer_id",
+    )
     assert ledger_totals(shop.tenant) == {"USD": 0}
 
 

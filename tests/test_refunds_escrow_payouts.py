@@ -10,7 +10,7 @@ from django_tenants.utils import schema_context
 
 from core.commerce.errors import CommerceErrorCode
 from core.commerce.models import Invoice, LineStatus, Order, OrderLine, OrderStatus, Refund
-from core.commerce.services.escrow import release_escrow, refund_escrow
+from core.commerce.services.escrow import refund_escrow, release_escrow
 from core.commerce.services.fulfilment import fulfil_line
 from core.payments import ledger
 from core.payments.models import Payout, PayoutSchedule, PayoutStatus, SellerPaymentAccount
@@ -61,8 +61,11 @@ def test_partial_refund_takes_back_tax_commission_and_seller_share_in_proportion
     operator, _ = signed_in_operator(client_for, shop.tenant)
     line_id = order["lines"][0]["id"]
 
-    response = refund(operator, f"/operator/commerce/orders/{order['id']}/refunds",
-                      {"lines": [{"line_id": line_id, "amount": 500}], "reason": "goodwill"})
+    response = refund(
+        operator,
+        f"/operator/commerce/orders/{order['id']}/refunds",
+        {"lines": [{"line_id": line_id, "amount": 500}], "reason": "goodwill"},
+    )
 
     assert response.status_code == 201, response.content
     with schema_context(shop.tenant.schema_name):
@@ -81,12 +84,18 @@ def test_partial_refund_takes_back_tax_commission_and_seller_share_in_proportion
 def test_full_refund_revokes_the_line_through_its_module_once(
     shop, client_for, django_capture_on_commit_callbacks
 ):
-    order = paid_order(shop, client_for, django_capture_on_commit_callbacks, shop.editor, shop.scanner)
+    order = paid_order(
+        shop, client_for, django_capture_on_commit_callbacks, shop.editor, shop.scanner
+    )
     operator, _ = signed_in_operator(client_for, shop.tenant)
     key = new_key()
     with django_capture_on_commit_callbacks(execute=True):
-        first = refund(operator, f"/operator/commerce/orders/{order['id']}/refunds", {"reason": "broken"}, key)
-    again = refund(operator, f"/operator/commerce/orders/{order['id']}/refunds", {"reason": "broken"}, key)
+        first = refund(
+            operator, f"/operator/commerce/orders/{order['id']}/refunds", {"reason": "broken"}, key
+        )
+    again = refund(
+        operator, f"/operator/commerce/orders/{order['id']}/refunds", {"reason": "broken"}, key
+    )
 
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
@@ -109,8 +118,11 @@ def test_refund_beyond_what_is_left_is_a_field_error_and_books_nothing(
     order = paid_order(shop, client_for, django_capture_on_commit_callbacks, shop.editor)
     operator, _ = signed_in_operator(client_for, shop.tenant)
     line_id = order["lines"][0]["id"]
-    response = refund(operator, f"/operator/commerce/orders/{order['id']}/refunds",
-                      {"lines": [{"line_id": line_id, "amount": 2001}]})
+    response = refund(
+        operator,
+        f"/operator/commerce/orders/{order['id']}/refunds",
+        {"lines": [{"line_id": line_id, "amount": 2001}]},
+    )
     assert response.status_code == 422
     assert response.json()["error"]["details"]["field"] == "lines[0].amount"
     with schema_context(shop.tenant.schema_name):
@@ -118,16 +130,17 @@ def test_refund_beyond_what_is_left_is_a_field_error_and_books_nothing(
     assert account_balance(shop.tenant, ledger.PROVIDER_CASH) == 2000
 
 
-def test_refund_before_delivery_comes_out_of_clearing_and_delivery_earns_the_rest(
-    shop, client_for
-):
+def test_refund_before_delivery_comes_out_of_clearing_and_delivery_earns_the_rest(shop, client_for):
     client = bearer_client(client_for, shop.tenant, shop.buyer)
     add(client, shop.editor)
     order = checkout(client).json()  # fulfilment not run: the line waits
     operator, _ = signed_in_operator(client_for, shop.tenant)
     line_id = order["lines"][0]["id"]
-    response = refund(operator, f"/operator/commerce/orders/{order['id']}/refunds",
-                      {"lines": [{"line_id": line_id, "amount": 1000}]})
+    response = refund(
+        operator,
+        f"/operator/commerce/orders/{order['id']}/refunds",
+        {"lines": [{"line_id": line_id, "amount": 1000}]},
+    )
     assert response.status_code == 201
     assert account_balance(shop.tenant, ledger.buyer_clearing(order["id"])) == -1000
 
@@ -141,16 +154,24 @@ def test_refund_before_delivery_comes_out_of_clearing_and_delivery_earns_the_res
     assert ledger_totals(shop.tenant) == {"USD": 0}
 
 
-def test_a_seller_refunds_only_their_own_lines(shop, client_for, django_capture_on_commit_callbacks):
-    order = paid_order(shop, client_for, django_capture_on_commit_callbacks, shop.editor, shop.scanner)
+def test_a_seller_refunds_only_their_own_lines(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    order = paid_order(
+        shop, client_for, django_capture_on_commit_callbacks, shop.editor, shop.scanner
+    )
     acme = seller_client(client_for, shop.tenant, shop.seller_one)
     bolt_sub = next(s["id"] for s in order["sub_orders"] if s["seller"]["slug"] == "bolt")
     acme_sub = next(s["id"] for s in order["sub_orders"] if s["seller"]["slug"] == "acme")
-    scanner_line = next(line["id"] for line in order["lines"] if line["product_id"] == shop.scanner.pk)
+    scanner_line = next(
+        line["id"] for line in order["lines"] if line["product_id"] == shop.scanner.pk
+    )
 
     assert call(acme, "get", f"/seller/orders/{bolt_sub}").status_code == 404
     assert refund(acme, f"/seller/orders/{bolt_sub}/refunds", {}).status_code == 404
-    sneaky = refund(acme, f"/seller/orders/{acme_sub}/refunds", {"lines": [{"line_id": scanner_line}]})
+    sneaky = refund(
+        acme, f"/seller/orders/{acme_sub}/refunds", {"lines": [{"line_id": scanner_line}]}
+    )
     assert sneaky.status_code == 422
     own = refund(acme, f"/seller/orders/{acme_sub}/refunds", {"reason": "sorry"})
     assert own.status_code == 201
@@ -166,7 +187,9 @@ def test_a_seller_refunds_only_their_own_lines(shop, client_for, django_capture_
 def service_shop(tenant_b):
     shop = make_shop(tenant_b)
     consultant = make_seller(tenant_b, "sage", "Sage Advice", services=True)
-    shop.audit = make_product(tenant_b, consultant, "Security Audit", price=10_000, product_type="service")
+    shop.audit = make_product(
+        tenant_b, consultant, "Security Audit", price=10_000, product_type="service"
+    )
     shop.consultant = consultant
     return shop
 
@@ -175,7 +198,9 @@ def test_a_service_line_is_held_in_escrow_until_its_module_releases_it(
     service_shop, client_for, django_capture_on_commit_callbacks
 ):
     shop = service_shop
-    order = paid_order(shop, client_for, django_capture_on_commit_callbacks, shop.audit, shop.editor)
+    order = paid_order(
+        shop, client_for, django_capture_on_commit_callbacks, shop.audit, shop.editor
+    )
     audit_line = next(line for line in order["lines"] if line["product_id"] == shop.audit.pk)
     assert audit_line["is_escrow"] is True
     escrow_account = ledger.escrow(audit_line["id"])
@@ -184,8 +209,14 @@ def test_a_service_line_is_held_in_escrow_until_its_module_releases_it(
     with schema_context(shop.tenant.schema_name):
         assert Order.objects.get(pk=order["id"]).status == OrderStatus.FULFILLED
 
-        assert release_escrow(order_line_id=audit_line["id"], reference="milestone:1", amount=4000) == 4000
-        assert release_escrow(order_line_id=audit_line["id"], reference="milestone:1", amount=4000) == 0
+        assert (
+            release_escrow(order_line_id=audit_line["id"], reference="milestone:1", amount=4000)
+            == 4000
+        )
+        assert (
+            release_escrow(order_line_id=audit_line["id"], reference="milestone:1", amount=4000)
+            == 0
+        )
         assert release_escrow(order_line_id=audit_line["id"], reference="accepted") == 5000
         assert OrderLine.objects.get(pk=audit_line["id"]).status == LineStatus.COMPLETED
         assert Order.objects.get(pk=order["id"]).status == OrderStatus.COMPLETED
@@ -210,8 +241,12 @@ def test_escrow_returned_to_the_buyer_never_reaches_the_seller(
         refund_escrow(order_line_id=line_id, reference="dispute:7")
         refund_escrow(order_line_id=line_id, reference="dispute:7")  # repeated: one refund
         assert Refund.objects.count() == 1
-    for account in (ledger.escrow(line_id), ledger.PROVIDER_CASH, ledger.PLATFORM_FEES,
-                    ledger.seller_payable(shop.consultant.pk)):
+    for account in (
+        ledger.escrow(line_id),
+        ledger.PROVIDER_CASH,
+        ledger.PLATFORM_FEES,
+        ledger.seller_payable(shop.consultant.pk),
+    ):
         assert account_balance(shop.tenant, account) == 0
 
 
@@ -219,8 +254,12 @@ def test_escrow_returned_to_the_buyer_never_reaches_the_seller(
 
 
 def connect(client):
-    return call(client, "post", "/seller/payouts/account",
-                {"return_url": "https://x.example/done", "refresh_url": "https://x.example/again"})
+    return call(
+        client,
+        "post",
+        "/seller/payouts/account",
+        {"return_url": "https://x.example/done", "refresh_url": "https://x.example/again"},
+    )
 
 
 def test_a_seller_is_paid_out_what_the_ledger_owes_once(
@@ -228,12 +267,23 @@ def test_a_seller_is_paid_out_what_the_ledger_owes_once(
 ):
     paid_order(shop, client_for, django_capture_on_commit_callbacks, shop.editor, shop.editor)
     acme = seller_client(client_for, shop.tenant, shop.seller_one)
-    assert call(acme, "post", "/seller/payouts", {"currency": "USD"}, **{"Idempotency-Key": "p0"}).status_code == 409
+    assert (
+        call(
+            acme, "post", "/seller/payouts", {"currency": "USD"}, **{"Idempotency-Key": "p0"}
+        ).status_code
+        == 409
+    )
     assert connect(acme).json()["is_payouts_enabled"] is True
     balance = call(acme, "get", "/seller/payouts/balance").json()
     assert balance["available"] == [{"amount": 3600, "currency": "USD", "display": "36.00 USD"}]
 
-    too_much = call(acme, "post", "/seller/payouts", {"currency": "USD", "amount": 3601}, **{"Idempotency-Key": "p1"})
+    too_much = call(
+        acme,
+        "post",
+        "/seller/payouts",
+        {"currency": "USD", "amount": 3601},
+        **{"Idempotency-Key": "p1"},
+    )
     assert too_much.status_code == 422
     first = call(acme, "post", "/seller/payouts", {"currency": "USD"}, **{"Idempotency-Key": "p2"})
     second = call(acme, "post", "/seller/payouts", {"currency": "USD"}, **{"Idempotency-Key": "p2"})
@@ -256,8 +306,12 @@ def test_a_failed_payout_returns_the_money_to_the_sellers_balance(
     acme = seller_client(client_for, shop.tenant, shop.seller_one)
     connect(acme)
     with schema_context(shop.tenant.schema_name):
-        SellerPaymentAccount.objects.filter(seller=shop.seller_one).update(reference="acct_sandbox_fail")
-    response = call(acme, "post", "/seller/payouts", {"currency": "USD"}, **{"Idempotency-Key": "f1"})
+        SellerPaymentAccount.objects.filter(seller=shop.seller_one).update(
+            reference="acct_sandbox_fail"
+        )
+    response = call(
+        acme, "post", "/seller/payouts", {"currency": "USD"}, **{"Idempotency-Key": "f1"}
+    )
     assert response.status_code == 201
     assert response.json()["status"] == PayoutStatus.FAILED
     assert account_balance(shop.tenant, ledger.seller_payable(shop.seller_one.pk)) == -1800
@@ -269,7 +323,10 @@ def test_scheduled_payouts_pay_due_sellers_once_per_period(
     shop, client_for, django_capture_on_commit_callbacks
 ):
     paid_order(shop, client_for, django_capture_on_commit_callbacks, shop.editor, shop.scanner)
-    for seller, schedule in ((shop.seller_one, PayoutSchedule.WEEKLY), (shop.seller_two, PayoutSchedule.MONTHLY)):
+    for seller, schedule in (
+        (shop.seller_one, PayoutSchedule.WEEKLY),
+        (shop.seller_two, PayoutSchedule.MONTHLY),
+    ):
         connect(seller_client(client_for, shop.tenant, seller))
         with schema_context(shop.tenant.schema_name):
             SellerPaymentAccount.objects.filter(seller=seller).update(payout_schedule=schedule)

@@ -1,5 +1,5 @@
-"""Order e-mails: plain text with an HTML alternative, built now (in the order's schema) and
-sent after the transaction commits, so a rolled-back change mails nobody (as in
+"""Order e-mails: plain text with an HTML alternative, written now (in the order's schema)
+and sent after the transaction commits, so a rolled-back change mails nobody (as in
 core.accounts.emails)."""
 
 from __future__ import annotations
@@ -9,11 +9,13 @@ from typing import Any
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django_tenants.utils import schema_context
 
 from core.commerce.invoices import render_invoice_pdf
 from core.commerce.models import Invoice, InvoiceKind, Order, OrderLine, Refund, SubOrder
 from core.marketplace import current_marketplace
 from core.money import Money
+from core.schema import current_schema_name
 from core.sellers.models import TeamMember, TeamPermission
 
 TEMPLATES = "commerce/email/"
@@ -27,22 +29,24 @@ def send_order_mail(
     context: dict[str, Any],
     attachment: Invoice | None = None,
 ) -> None:
+    """The PDF is rendered after the commit too: outside the invoice-number lock, and a
+    failure there cannot undo a captured payment (robust: it is logged, not raised)."""
     name = current_marketplace().name
     context = {**context, "marketplace_name": name}
-    message = EmailMultiAlternatives(
-        f"[{name}] {subject}",
-        render_to_string(f"{TEMPLATES}{template}.txt", context),
-        None,
-        to,
-    )
-    message.attach_alternative(
-        render_to_string(f"{TEMPLATES}{template}.html", context), "text/html"
-    )
-    if attachment is not None:
-        message.attach(
-            f"{attachment.number}.pdf", render_invoice_pdf(attachment), "application/pdf"
-        )
-    transaction.on_commit(lambda: message.send(fail_silently=False))
+    text = render_to_string(f"{TEMPLATES}{template}.txt", context)
+    html = render_to_string(f"{TEMPLATES}{template}.html", context)
+    schema = current_schema_name()
+
+    def deliver() -> None:
+        message = EmailMultiAlternatives(f"[{name}] {subject}", text, None, to)
+        message.attach_alternative(html, "text/html")
+        if attachment is not None:
+            with schema_context(schema):
+                pdf = render_invoice_pdf(attachment)
+            message.attach(f"{attachment.number}.pdf", pdf, "application/pdf")
+        message.send(fail_silently=False)
+
+    transaction.on_commit(deliver, robust=True)
 
 
 def _line(line: OrderLine, currency: str) -> dict[str, Any]:

@@ -383,5 +383,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # fpdf2's font subsetting logs dozens of INFO lines per invoice PDF.
+        "fontTools": {"level": "WARNING"},
+    },
 }
