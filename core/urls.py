@@ -12,6 +12,7 @@ from core.storefront import views as storefront
 urlpatterns = [
     path("", storefront.home, name="home"),
     path("", include("core.storefront.urls")),
+    path("", include("core.commerce.urls")),
     path("accounts/", include("core.accounts.urls")),
     path("seller/", include("core.sellers.urls")),
     path("operator/", include((operator_seller_pages + operator_user_pages, "operator"))),

@@ -58,6 +58,9 @@ class Tenant(TenantMixin):
     extra_currencies = models.JSONField(default=list, blank=True)
     # Operators and staff always need a second factor; sellers when this is on.
     seller_two_factor_required = models.BooleanField(default=False)
+    # Bumped whenever a TenantModule row of this tenant changes: part of the cache key of the
+    # enabled modules, so a changed set is never served from the cache.
+    modules_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     # Deleting is a request: the tenant is suspended and purged (schema, files, search index,
     # cache, these rows) once purge_after has passed, unless staff cancel it before.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -15,6 +16,7 @@ from core.schema import current_schema_name
 from tenants.models import Tenant, TenantModule
 
 _ENABLED_ATTR = "_souk_enabled_modules"
+ENABLED_MODULES_CACHE_SECONDS = 300
 
 
 def current_tenant(request: HttpRequest) -> Tenant:
@@ -28,14 +30,18 @@ def enabled_modules(tenant: Tenant) -> dict[str, dict[str, Any]]:
     tenant object, which the tenant middleware makes once per request."""
     cached: dict[str, dict[str, Any]] | None = getattr(tenant, _ENABLED_ATTR, None)
     if cached is None:
+        # Also cached across requests, keyed by the tenant's modules revision.
+        cache_key = f"enabled-modules:{tenant.pk}:{tenant.modules_revision}"
+        rows: list[tuple[str, dict[str, Any]]] | None = cache.get(cache_key)
+        if rows is None:
+            rows = list(
+                TenantModule.objects.filter(tenant_id=tenant.pk, is_enabled=True).values_list(
+                    "key", "config"
+                )
+            )
+            cache.set(cache_key, rows, ENABLED_MODULES_CACHE_SECONDS)
         registry = get_registry()
-        cached = {
-            key: config
-            for key, config in TenantModule.objects.filter(
-                tenant_id=tenant.pk, is_enabled=True
-            ).values_list("key", "config")
-            if key in registry
-        }
+        cached = {key: config for key, config in rows if key in registry}
         setattr(tenant, _ENABLED_ATTR, cached)
     return cached
 

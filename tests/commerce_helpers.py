@@ -93,7 +93,7 @@ def bearer_client(client_for: Any, tenant: Tenant, user: User) -> Client:
     with schema_context(tenant.schema_name):
         issued = create_token(
             user=user,
-            name="tests",
+            name=f"tests {uuid.uuid4().hex[:8]}",
             scopes=["read", "write"],
             expires_at=None,
             is_two_factor_verified=False,

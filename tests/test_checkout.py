@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from core.commerce.errors import CommerceErrorCode
@@ -18,10 +20,12 @@ from core.payments.providers.sandbox import (
     THREE_D_SECURE_CARD,
     THREE_D_SECURE_CODE,
 )
-from tests.accounts_helpers import call
+from tests.accounts_helpers import call, make_user
+from tests.catalog_helpers import make_product
 from tests.commerce_helpers import (
     account_balance,
     add,
+    bearer_client,
     buyer_client,
     checkout,
     ledger_totals,
@@ -154,3 +158,30 @@ def test_three_d_secure_card_waits_for_the_buyers_confirmation(shop, client_for)
 def order_of_status(shop, order_id):
     with schema_context(shop.tenant.schema_name):
         return Order.objects.get(pk=order_id).status
+
+
+def test_checkout_runs_a_fixed_number_of_queries_whatever_the_cart_size(tenant_a, client_for):
+    """The buyer's request only: fulfilment, invoice and e-mails run after commit, in tasks.
+    SAVEPOINTs are left out: they exist here only because the test wraps everything in a
+    transaction (a server's outermost block is a plain BEGIN/COMMIT)."""
+    shop = make_shop(tenant_a)
+    extra = [make_product(tenant_a, shop.seller_two, f"Tool {i}", price=100 + i) for i in range(8)]
+    warm, small, large = (
+        bearer_client(client_for, tenant_a, make_user(tenant_a, f"{name}@example.com"))
+        for name in ("warm", "small", "large")
+    )
+    for client in (warm, small):
+        add(client, shop.editor)
+        add(client, shop.scanner)
+    for product in [shop.editor, *extra]:
+        add(large, product)
+    assert checkout(warm).status_code == 201  # the caches a running server has warm
+
+    counts = []
+    for client in (small, large):
+        with CaptureQueriesContext(connection) as queries:
+            response = checkout(client)
+        assert response.status_code == 201, response.content
+        counts.append(sum(1 for q in queries if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))))
+
+    assert counts[0] == counts[1] <= 30, counts

@@ -61,11 +61,12 @@ def test_partial_refund_takes_back_tax_commission_and_seller_share_in_proportion
     operator, _ = signed_in_operator(client_for, shop.tenant)
     line_id = order["lines"][0]["id"]
 
-    response = refund(
-        operator,
-        f"/operator/commerce/orders/{order['id']}/refunds",
-        {"lines": [{"line_id": line_id, "amount": 500}], "reason": "goodwill"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = refund(
+            operator,
+            f"/operator/commerce/orders/{order['id']}/refunds",
+            {"lines": [{"line_id": line_id, "amount": 500}], "reason": "goodwill"},
+        )
 
     assert response.status_code == 201, response.content
     with schema_context(shop.tenant.schema_name):

@@ -24,10 +24,17 @@ import redis
 from celery import Celery
 from django_tenants.utils import schema_context
 
+from core.commerce.models import LineStatus, OrderLine
+from core.commerce.services import capture
+from core.commerce.services import cart as carts
+from core.commerce.services.checkout import CheckoutInput, pay_order, place_order
 from core.outbox.models import OutboxEvent
+from core.payments.models import EntryKind, JournalEntry
+from core.payments.providers.sandbox import SUCCESS_CARD
 from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
+from tests.commerce_helpers import make_shop
 from tests.conftest import TEST_POOL_SIZE, subprocess_database_url
 from tests.testmodules.alpha.models import FulfilmentRecord
 
@@ -184,15 +191,31 @@ def test_outbox_delivery_killed_midway_happens_exactly_once(
 
 
 def test_fulfilment_task_killed_midway_completes_once(
-    committed_tenant, workers, broker_url, django_db_blocker
+    committed_tenant, workers, broker_url, django_db_blocker, monkeypatch
 ):
-    line_id = int(time.time() * 1000) % 1_000_000_000
+    """A paid order's line handed to a worker that dies inside the module's hook: the next
+    worker runs the hook and books the line's earnings, each exactly once."""
+    # The test process must not fulfil the line itself after commit: the workers do.
+    monkeypatch.setattr(capture, "_queue_fulfilment", lambda line_ids: None)
     marker = redis.Redis.from_url(broker_url)
     with django_db_blocker.unblock():
+        shop = make_shop(committed_tenant, buyer_email=f"{uuid.uuid4().hex[:8]}@example.com")
+        with schema_context(SCHEMA):
+            cart = carts.get_or_create_cart(buyer=shop.buyer, token=None)
+            carts.add_product(cart=cart, product_id=shop.editor.pk)
+            order = place_order(
+                buyer=shop.buyer,
+                cart=cart,
+                details=CheckoutInput(country="DE"),
+                idempotency_key="f",
+            )
+            pay_order(order=order, payment_method=SUCCESS_CARD)
+            line_id = OrderLine.objects.get(order=order).pk
+        marker.delete(f"souk-fault:fulfil:{line_id}")
         first = workers.start(slow_seconds=60)
         producer(broker_url).send_task(
-            "core.tasks.run_fulfilment_hook",
-            args=["software", line_id],
+            "core.commerce.tasks.fulfil_order_line",
+            args=[line_id],
             queue=workers.queue,
             headers={"_schema_name": SCHEMA},
         )
@@ -212,3 +235,11 @@ def test_fulfilment_task_killed_midway_completes_once(
         )
         time.sleep(4)
         assert effect_count("fulfil", str(line_id)) == 1
+        with schema_context(SCHEMA):
+            assert OrderLine.objects.get(pk=line_id).status == LineStatus.COMPLETED
+            assert (
+                JournalEntry.objects.filter(
+                    kind=EntryKind.EARN, reference=f"line:{line_id}"
+                ).count()
+                == 1
+            )

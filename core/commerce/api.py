@@ -13,7 +13,15 @@ from core.accounts.principal import Principal, require_scope
 from core.commerce import presenters, selectors
 from core.commerce.errors import CommerceError, CommerceErrorCode, field_error
 from core.commerce.idempotency import run_idempotent
-from core.commerce.models import Cart, CustomOffer, OfferStatus, Order, Payment, PaymentStatus
+from core.commerce.models import (
+    Cart,
+    CustomOffer,
+    OfferStatus,
+    Order,
+    OrderTransition,
+    Payment,
+    PaymentStatus,
+)
 from core.commerce.pricing import BillingAddress
 from core.commerce.schemas import (
     CartBundleIn,
@@ -28,8 +36,13 @@ from core.commerce.schemas import (
 )
 from core.commerce.services import cart as carts
 from core.commerce.services import offers
-from core.commerce.services.capture import ensure_customer_reference
-from core.commerce.services.checkout import CheckoutInput, pay_order, place_order, preview
+from core.commerce.services.checkout import (
+    CheckoutInput,
+    PlacedOrder,
+    charge_order,
+    checkout_cart,
+    preview,
+)
 from core.commerce.services.payment_events import cancel_order, confirm_payment
 from core.errors import DomainError
 from core.pagination import keyset_page
@@ -39,7 +52,7 @@ checkout_router = Router()
 orders_router = Router()
 buyer_offers_router = Router()
 
-CART_TOKEN = "cart_token"
+CART_TOKEN = carts.SESSION_CART_KEY
 
 
 def _principal(request: HttpRequest) -> Principal | None:
@@ -196,10 +209,23 @@ def set_currency(request: HttpRequest, payload: CurrencyIn) -> dict[str, Any]:
 # --- checkout and orders ----------------------------------------------------------------------
 
 
-def _order_response(order_id: int, payment: Payment) -> tuple[int, dict[str, Any]]:
-    order = selectors.any_order(order_id)
+def _order_response(
+    order_id: int, payment: Payment, placed: PlacedOrder | None = None
+) -> tuple[int, dict[str, Any]]:
+    if placed is not None:  # just written: only its history is read back
+        order: Order | None = payment.order  # as recording the charge left it
+        body = presenters.order_dict(
+            payment.order,
+            payment=payment,
+            sub_orders=placed.sub_orders,
+            lines=placed.lines,
+            transitions=list(OrderTransition.objects.filter(order=placed.order).order_by("id")),
+        )
+    else:
+        order = selectors.any_order(order_id)
+        assert order is not None
+        body = presenters.order_dict(order, payment=payment)
     assert order is not None
-    body = presenters.order_dict(order, payment=payment)
     if payment.status == PaymentStatus.FAILED:
         raise CommerceError(
             CommerceErrorCode.PAYMENT_DECLINED,
@@ -210,15 +236,6 @@ def _order_response(order_id: int, payment: Payment) -> tuple[int, dict[str, Any
     if payment.status == PaymentStatus.REQUIRES_ACTION:
         return 202, body
     return 201, body
-
-
-def _charge(order: Order, payment_method: str, save: bool) -> Payment:
-    # Subscriptions renew off-session: their method is always kept.
-    save = save or order.lines.filter(recurring_price__isnull=False).exists()
-    customer = ensure_customer_reference(order=order) if save else ""
-    return pay_order(
-        order=order, payment_method=payment_method, save_method=save, customer_reference=customer
-    )
 
 
 @checkout_router.post(
@@ -236,7 +253,7 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> JsonResponse:
         cart = carts.find_cart(buyer=buyer, token=_session_token(request, create=False))
         if cart is None:
             raise field_error(CommerceErrorCode.CART_EMPTY, "cart", "Your cart is empty.")
-        order = place_order(
+        order, payment, placed = checkout_cart(
             buyer=buyer,
             cart=cart,
             details=CheckoutInput(
@@ -246,9 +263,10 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> JsonResponse:
                 expected_total=payload.expected_total,
             ),
             idempotency_key=key,
+            payment_method=payload.payment_method,
+            save_method=payload.save_payment_method,
         )
-        payment = _charge(order, payload.payment_method, payload.save_payment_method)
-        return _order_response(order.pk, payment)
+        return _order_response(order.pk, payment, placed)
 
     return run_idempotent(
         request, user_id=buyer.pk, scope="checkout", body=body, operation=operation
@@ -295,7 +313,7 @@ def pay(request: HttpRequest, order_id: int, payload: PayIn) -> JsonResponse:
     order = _own_order(request, order_id, write=True)
 
     def operation(key: str) -> tuple[int, dict[str, Any]]:
-        payment = _charge(order, payload.payment_method, False)
+        payment = charge_order(order=order, payment_method=payload.payment_method)
         return _order_response(order.pk, payment)
 
     return run_idempotent(

@@ -11,6 +11,7 @@ from core.commerce.models import (
     DiscountCode,
     Order,
     OrderLine,
+    OrderTransition,
     Payment,
     SubOrder,
 )
@@ -77,9 +78,20 @@ def sub_order_dict(sub: SubOrder, currency: str, *, for_seller: bool = False) ->
     return data
 
 
-def order_dict(order: Order, *, payment: Payment | None = None) -> dict[str, Any]:
-    """Needs ``sub_orders`` (with seller), ``lines`` and ``transitions`` prefetched."""
+def order_dict(
+    order: Order,
+    *,
+    payment: Payment | None = None,
+    sub_orders: list[SubOrder] | None = None,
+    lines: list[OrderLine] | None = None,
+    transitions: list[OrderTransition] | None = None,
+) -> dict[str, Any]:
+    """Needs ``sub_orders`` (with seller), ``lines`` and ``transitions`` prefetched, or the
+    sub-orders and lines given (a just-placed order's, held in memory)."""
     currency = order.currency
+    sub_orders = list(order.sub_orders.all()) if sub_orders is None else sub_orders
+    lines = list(order.lines.all()) if lines is None else lines
+    transitions = list(order.transitions.all()) if transitions is None else transitions
     return {
         "id": order.pk,
         "status": order.status,
@@ -96,8 +108,8 @@ def order_dict(order: Order, *, payment: Payment | None = None) -> dict[str, Any
         "created_at": order.created_at.isoformat(),
         "paid_at": order.paid_at.isoformat() if order.paid_at else None,
         "is_test_mode": get_provider(order.provider).is_test_mode,
-        "sub_orders": [sub_order_dict(sub, currency) for sub in order.sub_orders.all()],
-        "lines": [line_dict(line, currency) for line in order.lines.all()],
+        "sub_orders": [sub_order_dict(sub, currency) for sub in sub_orders],
+        "lines": [line_dict(line, currency) for line in lines],
         "history": [
             {
                 "from": t.from_status,
@@ -107,7 +119,7 @@ def order_dict(order: Order, *, payment: Payment | None = None) -> dict[str, Any
                 "note": t.note,
                 "at": t.created_at.isoformat(),
             }
-            for t in order.transitions.all()
+            for t in transitions
         ],
         "payment": payment_dict(payment),
     }

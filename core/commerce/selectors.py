@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 
 from core.accounts.models import User
@@ -14,11 +16,25 @@ from core.commerce.models import (
 )
 from core.sellers.models import Seller
 
+SETTINGS_CACHE_KEY = "commerce-settings"
+SETTINGS_CACHE_SECONDS = 300
+
 
 def commerce_settings() -> CommerceSettings:
-    """The marketplace's commerce policy (made with defaults on first use)."""
-    settings, _ = CommerceSettings.objects.get_or_create(pk=1)
+    """The marketplace's commerce policy (made with defaults on first use), cached per tenant
+    (the cache's key function prefixes the schema); ``forget_commerce_settings`` after a
+    change. Only the policy fields may be read from it: the invoice counter is locked and read
+    fresh where numbers are taken."""
+    settings: CommerceSettings | None = cache.get(SETTINGS_CACHE_KEY)
+    if settings is None:
+        settings, _ = CommerceSettings.objects.get_or_create(pk=1)
+        cache.set(SETTINGS_CACHE_KEY, settings, SETTINGS_CACHE_SECONDS)
     return settings
+
+
+def forget_commerce_settings() -> None:
+    cache.delete(SETTINGS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(SETTINGS_CACHE_KEY))
 
 
 def _with_details(queryset: QuerySet[Order]) -> QuerySet[Order]:

@@ -85,7 +85,8 @@ def post_entry(
         )
     if not lines:
         return None
-    with transaction.atomic():
+    # No savepoint: the entry and its lines stand or fall with the caller's transaction.
+    with transaction.atomic(savepoint=False):
         entry_id = _insert_entry_once(kind, reference, order_id, memo)
         if entry_id is None:
             return None

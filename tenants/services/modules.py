@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django_tenants.utils import schema_context
 from pydantic import ValidationError
 
@@ -120,6 +121,8 @@ def set_module_enabled(
     row, _ = TenantModule.objects.update_or_create(
         tenant=tenant, key=key, defaults={"is_enabled": is_enabled, "config": new_config}
     )
+    Tenant.objects.filter(pk=tenant.pk).update(modules_revision=F("modules_revision") + 1)
+    tenant.refresh_from_db(fields=["modules_revision"])
     forget_enabled_modules(tenant)
     # What the catalogue shows depends on which modules are on.
     with schema_context(tenant.schema_name):

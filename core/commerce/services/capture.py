@@ -26,8 +26,16 @@ from core.payments.models import EntryKind, PaymentCustomer, SavedPaymentMethod
 from core.payments.providers import ChargeResult, ChargeStatus
 
 
-def record_charge_result(*, payment_id: int, result: ChargeResult, actor_label: str) -> Payment:
+def record_charge_result(
+    *,
+    payment_id: int,
+    result: ChargeResult,
+    actor_label: str,
+    known: tuple[list[SubOrder], list[OrderLine]] | None = None,
+) -> Payment:
+    """``known``: the order's sub-orders and lines when the caller holds them (checkout)."""
     with transaction.atomic():
+        # Locks the payment and its order (FOR UPDATE covers both joined rows).
         payment = Payment.objects.select_for_update().select_related("order").get(pk=payment_id)
         if payment.status == PaymentStatus.SUCCEEDED:
             return payment  # booked before; a late failure report changes nothing
@@ -42,11 +50,22 @@ def record_charge_result(*, payment_id: int, result: ChargeResult, actor_label: 
             payment.status = PaymentStatus.FAILED
             payment.failure_code = result.failure_code[:40]
             payment.failure_message = result.failure_message[:300]
-        payment.save()
+        payment.save(
+            update_fields=[
+                "reference",
+                "status",
+                "failure_code",
+                "failure_message",
+                "action_url",
+                "updated_at",
+            ]
+        )
         if result.saved_method_reference:
             _save_method(payment, result)
         if payment.status == PaymentStatus.SUCCEEDED:
-            capture_order(order_id=payment.order_id, payment=payment, actor_label=actor_label)
+            capture_order(
+                order=payment.order, payment=payment, actor_label=actor_label, known=known
+            )
     return payment
 
 
@@ -65,29 +84,38 @@ def _save_method(payment: Payment, result: ChargeResult) -> None:
     )
 
 
-def capture_order(*, order_id: int, payment: Payment, actor_label: str) -> bool:
-    """Book the capture once; False when the order was already captured."""
-    order = Order.objects.select_for_update().get(pk=order_id)
+def capture_order(
+    *,
+    order: Order,
+    payment: Payment,
+    actor_label: str,
+    known: tuple[list[SubOrder], list[OrderLine]] | None = None,
+) -> bool:
+    """Book the capture of the (locked) order once; False when it was captured before. The
+    invoice and the e-mails follow from the order.paid event, off the buyer's request."""
     if order.status != OrderStatus.PENDING_PAYMENT:
         return False
+    if known is None:
+        known = (
+            list(SubOrder.objects.filter(order=order)),
+            list(OrderLine.objects.filter(order=order)),
+        )
+    sub_orders, lines = known
     order.paid_at = timezone.now()
-    order.save(update_fields=["paid_at"])
-    sub_orders = list(SubOrder.objects.filter(order=order))
-    lines = list(OrderLine.objects.filter(order=order))
     transition_order(
         order,
         OrderStatus.PAID,
+        OrderStatus.FULFILLING,
         actor_label=actor_label,
         note=f"{payment.provider} {payment.reference}",
         sub_orders=sub_orders,
+        also_save=("paid_at",),
     )
     seller_of = {sub.pk: sub.seller_id for sub in sub_orders}
     _book_capture(order, lines, seller_of)
     OrderLine.objects.filter(order=order).update(status=LineStatus.FULFILLING)
-    transition_order(order, OrderStatus.FULFILLING, actor_label="system", sub_orders=sub_orders)
-    from core.commerce.invoices import issue_invoice
-
-    issue_invoice(order=order)
+    for line in lines:
+        line.status = LineStatus.FULFILLING
     events.emit(
         "order.paid",
         {
@@ -95,6 +123,7 @@ def capture_order(*, order_id: int, payment: Payment, actor_label: str) -> bool:
             "buyer_id": order.buyer_id,
             "currency": order.currency,
             "total": order.total,
+            "subscription_id": order.subscription_id,
             "sub_orders": [{"id": sub.pk, "seller_id": sub.seller_id} for sub in sub_orders],
             "lines": [
                 {
@@ -111,11 +140,6 @@ def capture_order(*, order_id: int, payment: Payment, actor_label: str) -> bool:
     )
     line_ids = [line.pk for line in lines]
     transaction.on_commit(lambda: _queue_fulfilment(line_ids))
-    from core.commerce import emails
-
-    emails.send_order_confirmation(order=order)
-    for sub in sub_orders:
-        emails.send_seller_new_order(sub_order=sub)
     return True
 
 

@@ -26,6 +26,8 @@ from core.commerce.models import (
 from core.commerce.pricing import check_discount, check_purchasable
 from core.marketplace import current_marketplace
 
+# Where an anonymous visitor's cart token lives in their session (kept across sign-in).
+SESSION_CART_KEY = "cart_token"
 MAX_QUANTITY = 1000
 MAX_LINES = 100
 

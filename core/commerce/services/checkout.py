@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -38,7 +38,7 @@ from core.commerce.models import (
 )
 from core.commerce.pricing import BillingAddress, PricedLine, Quote, load_cart_lines, quote
 from core.commerce.selectors import commerce_settings
-from core.commerce.services.capture import record_charge_result
+from core.commerce.services.capture import ensure_customer_reference, record_charge_result
 from core.money import Money
 from core.payments.providers import ChargeRequest, get_provider
 from core.schema import current_schema_name
@@ -56,6 +56,17 @@ class CheckoutInput:
     region: str = ""
     name: str = ""
     expected_total: int | None = None
+
+
+@dataclass
+class PlacedOrder:
+    """An order just placed, with what was written in memory (so paying it and answering the
+    buyer need not read it back)."""
+
+    order: Order
+    sub_orders: list[SubOrder]
+    lines: list[OrderLine]
+    payment: Payment
 
 
 def preview(*, cart: Cart, buyer: User | None, address: BillingAddress) -> Quote:
@@ -91,7 +102,7 @@ def place_order(*, buyer: User, cart: Cart, details: CheckoutInput, idempotency_
     address = _clean_address(details)
     try:
         with transaction.atomic():
-            return _place(buyer, cart, address, details, idempotency_key)
+            return _place(buyer, cart, address, details, idempotency_key).order
     except IntegrityError:
         # The same key placed concurrently: the other request's order is the order.
         order = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
@@ -101,8 +112,14 @@ def place_order(*, buyer: User, cart: Cart, details: CheckoutInput, idempotency_
 
 
 def _place(
-    buyer: User, cart: Cart, address: BillingAddress, details: CheckoutInput, key: str
-) -> Order:
+    buyer: User,
+    cart: Cart,
+    address: BillingAddress,
+    details: CheckoutInput,
+    key: str,
+    payment_method: str = "",
+    save_method: bool = False,
+) -> PlacedOrder:
     cart_lines = load_cart_lines(cart)
     if not cart_lines:
         raise field_error(CommerceErrorCode.CART_EMPTY, "cart", "Your cart is empty.")
@@ -143,23 +160,39 @@ def _place(
         provider=get_provider().key,
         idempotency_key=key,
     )
-    write_order_lines(order, priced)
+    sub_orders, lines = write_order_lines(order, priced)
     OrderTransition.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, actor=buyer, actor_label="buyer"
     )
-    CartLine.objects.filter(cart=cart).delete()
+    # Subscriptions renew off-session: their method is always kept.
+    keep_method = save_method or any(line.recurring_price for line in priced.lines)
+    payment = Payment.objects.create(
+        order=order,
+        provider=order.provider,
+        currency=order.currency,
+        amount=order.total,
+        payment_method=payment_method[:120],
+        charge_options={"save_method": keep_method, "customer_reference": "", "off_session": False},
+    )
+    _empty_cart(cart)
+    return PlacedOrder(order, sub_orders, lines, payment)
+
+
+def _empty_cart(cart: Cart) -> None:
+    """One DELETE (a queryset delete would first select the rows for its collector)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {CartLine._meta.db_table} WHERE cart_id = %s", [cart.pk])
     if cart.discount_code_id is not None:
         Cart.objects.filter(pk=cart.pk).update(discount_code=None)
-    return order
 
 
-def write_order_lines(order: Order, priced: Quote) -> None:
+def write_order_lines(order: Order, priced: Quote) -> tuple[list[SubOrder], list[OrderLine]]:
     """Sub-orders per seller and the priced lines (two INSERTs whatever the size)."""
     groups = priced.by_seller()
     sub_orders = SubOrder.objects.bulk_create(
         SubOrder(
             order=order,
-            seller_id=seller_id,
+            seller=lines[0].product.seller,
             subtotal=sum(line.subtotal for line in lines),
             discount_total=sum(line.discount for line in lines),
             tax_total=sum(line.tax for line in lines),
@@ -170,9 +203,10 @@ def write_order_lines(order: Order, priced: Quote) -> None:
         for seller_id, lines in groups.items()
     )
     by_seller = {sub.seller_id: sub for sub in sub_orders}
-    OrderLine.objects.bulk_create(
+    lines = OrderLine.objects.bulk_create(
         _order_line(order, by_seller[line.product.seller_id], line) for line in priced.lines
     )
+    return sub_orders, lines
 
 
 def _order_line(order: Order, sub_order: SubOrder, line: PricedLine) -> OrderLine:
@@ -261,6 +295,70 @@ def _accept_offers(lines: list[PricedLine]) -> None:
 
 
 # --- Paying -------------------------------------------------------------------------------
+
+
+def checkout_cart(
+    *,
+    buyer: User,
+    cart: Cart,
+    details: CheckoutInput,
+    idempotency_key: str,
+    payment_method: str,
+    save_method: bool = False,
+) -> tuple[Order, Payment, PlacedOrder | None]:
+    """Place the cart's order and charge it. A retry of the same key drives the order it
+    placed before (``PlacedOrder`` is then None: nothing was written by this call)."""
+    existing = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+    if existing is None:
+        address = _clean_address(details)
+        try:
+            with transaction.atomic():
+                placed = _place(
+                    buyer, cart, address, details, idempotency_key, payment_method, save_method
+                )
+        except (IntegrityError, CommerceError):
+            # The same key placed concurrently (the order insert hit the unique key, or the
+            # other request emptied the cart first): its order is this checkout's order.
+            existing = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
+            if existing is None:
+                raise
+    if existing is not None:
+        return existing, pay_order(order=existing, payment_method=payment_method), None
+    payment = placed.payment
+    if placed.order.total == 0 or payment.charge_options["save_method"]:
+        # Saving a method needs the provider's customer; a free order needs no charge.
+        return placed.order, _pay_with_customer(placed.order, payment), placed
+    result = get_provider(payment.provider).charge(charge_request_for(payment))
+    recorded = record_charge_result(
+        payment_id=payment.pk,
+        result=result,
+        actor_label="buyer",
+        known=(placed.sub_orders, placed.lines),
+    )
+    return placed.order, recorded, placed
+
+
+def charge_order(*, order: Order, payment_method: str, save_method: bool = False) -> Payment:
+    """Pay an unpaid order again (after a decline); a subscription's method is always kept
+    for its renewals."""
+    save = save_method or order.lines.filter(recurring_price__isnull=False).exists()
+    customer = ensure_customer_reference(order=order) if save else ""
+    return pay_order(
+        order=order, payment_method=payment_method, save_method=save, customer_reference=customer
+    )
+
+
+def _pay_with_customer(order: Order, payment: Payment) -> Payment:
+    customer = ensure_customer_reference(order=order)
+    Payment.objects.filter(pk=payment.pk).update(
+        charge_options={**payment.charge_options, "customer_reference": customer}
+    )
+    return pay_order(
+        order=order,
+        payment_method=payment.payment_method,
+        save_method=True,
+        customer_reference=customer,
+    )
 
 
 def pay_order(

@@ -35,50 +35,61 @@ def can_transition(current: str, target: str) -> bool:
 
 def transition_order(
     order: Order,
-    target: OrderStatus,
-    *,
+    *targets: OrderStatus,
     actor: User | None = None,
     actor_label: str,
     note: str = "",
     sub_orders: Iterable[SubOrder] = (),
+    also_save: tuple[str, ...] = (),
 ) -> None:
-    """Move the (locked) order and the given sub-orders to ``target``."""
-    if order.status == target and target != S.PARTIALLY_REFUNDED:
-        return
-    if not can_transition(order.status, target):
-        raise CommerceError(
-            CommerceErrorCode.INVALID_TRANSITION,
-            f"An order that is {order.get_status_display().lower()} "
-            f"cannot become {target.label.lower()}.",
-            details={"from": order.status, "to": str(target)},
-            status=409,
-        )
-    history = [
-        OrderTransition(
-            order=order,
-            from_status=order.status,
-            to_status=target,
-            actor=actor,
-            actor_label=actor_label,
-            note=note[:300],
-        )
-    ]
-    order.status = target
-    order.save(update_fields=["status"])
-    moved = [sub for sub in sub_orders if sub.status != target]
-    for sub in moved:
-        history.append(
-            OrderTransition(
-                order=order,
-                sub_order=sub,
-                from_status=sub.status,
-                to_status=target,
-                actor=actor,
-                actor_label=actor_label,
-                note=note[:300],
+    """Move the (locked) order and the given sub-orders through ``targets`` in order: one
+    UPDATE each for the order and the sub-orders, one INSERT for the history. ``also_save``
+    names further order fields the caller changed (e.g. ``paid_at``)."""
+    history: list[OrderTransition] = []
+    subs = list(sub_orders)
+    current = order.status
+    for target in targets:
+        if current == target and target != S.PARTIALLY_REFUNDED:
+            continue
+        if not can_transition(current, target):
+            raise CommerceError(
+                CommerceErrorCode.INVALID_TRANSITION,
+                f"An order that is {OrderStatus(current).label.lower()} "
+                f"cannot become {target.label.lower()}.",
+                details={"from": current, "to": str(target)},
+                status=409,
             )
-        )
-        sub.status = target
+        history.append(_step(order, None, current, target, actor, actor_label, note))
+        for sub in subs:
+            if sub.status != target:
+                history.append(_step(order, sub, sub.status, target, actor, actor_label, note))
+                sub.status = target
+        current = target
+    if not history:
+        return
+    order.status = current
+    order.save(update_fields=["status", *also_save])
+    moved = [sub.pk for sub in subs if sub.status == current]
     if moved:
-        SubOrder.objects.filter(pk__in=[sub.pk for sub in moved]).update(status=target)
+        SubOrder.objects.filter(pk__in=moved).update(status=current)
     OrderTransition.objects.bulk_create(history)
+
+
+def _step(
+    order: Order,
+    sub_order: SubOrder | None,
+    from_status: str,
+    to_status: str,
+    actor: User | None,
+    actor_label: str,
+    note: str,
+) -> OrderTransition:
+    return OrderTransition(
+        order=order,
+        sub_order=sub_order,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label,
+        note=note[:300],
+    )

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from core.catalog.models import Category
 from core.commerce.errors import CommerceErrorCode, field_error
 from core.commerce.models import CategoryCommission, CommerceSettings, TaxRule
-from core.commerce.selectors import commerce_settings
+from core.commerce.selectors import forget_commerce_settings
 from core.sellers.models import ProductType
 
 
@@ -20,6 +20,7 @@ def _rate(value: int, field: str) -> int:
     return value
 
 
+@transaction.atomic
 def update_settings(
     *,
     commission_rate_bp: int | None = None,
@@ -27,7 +28,7 @@ def update_settings(
     minimum_payout: int | None = None,
     escrow_product_types: list[str] | None = None,
 ) -> CommerceSettings:
-    settings = commerce_settings()
+    settings, _ = CommerceSettings.objects.select_for_update().get_or_create(pk=1)
     if commission_rate_bp is not None:
         settings.commission_rate_bp = _rate(commission_rate_bp, "commission_rate_bp")
     if prices_include_tax is not None:
@@ -45,7 +46,15 @@ def update_settings(
                 f"Unknown product types: {', '.join(sorted(unknown))}.",
             )
         settings.escrow_product_types = sorted(set(escrow_product_types))
-    settings.save()
+    settings.save(
+        update_fields=[
+            "commission_rate_bp",
+            "prices_include_tax",
+            "minimum_payout",
+            "escrow_product_types",
+        ]
+    )
+    forget_commerce_settings()
     return settings
 
 

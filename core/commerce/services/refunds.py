@@ -145,9 +145,6 @@ def refund_order(
             note=f"{Money(total, order.currency)}: {reason}",
             sub_orders=sub_orders,
         )
-        from core.commerce.invoices import issue_credit_note
-
-        issue_credit_note(refund=refund)
         events.emit(
             "refund.created",
             {
@@ -160,9 +157,6 @@ def refund_order(
             },
         )
         transaction.on_commit(lambda: _queue_revocations(revoked))
-        from core.commerce import emails
-
-        emails.send_refund_notice(refund=refund)
     return refund
 
 

@@ -1,0 +1,128 @@
+"""Forms of the cart, checkout and order pages. They only parse input; the commerce services
+check it and say what is wrong, and ``add_domain_error`` puts their message beside the field
+it names (a field the page does not show lands at the top of the form)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, ClassVar
+
+from django import forms
+
+from core.accounts.forms import ServiceForm
+from core.commerce.services.cart import MAX_QUANTITY
+from core.payments.providers.sandbox import TEST_CARDS
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class AddToCartForm(ServiceForm):
+    product_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    # The variant's SKU (unique per product): the product page knows SKUs, not row ids.
+    variant = forms.SlugField(label="Option", max_length=80, required=False)
+    quantity = forms.IntegerField(label="Quantity", min_value=1, max_value=MAX_QUANTITY, initial=1)
+    field_aliases: ClassVar[dict[str, str]] = {"variant_id": "variant", "product_id": ""}
+
+
+class QuantityForm(ServiceForm):
+    quantity = forms.IntegerField(label="Quantity", min_value=0, max_value=MAX_QUANTITY)
+
+
+class DiscountCodeForm(ServiceForm):
+    code = forms.CharField(label="Discount code", max_length=40)
+
+
+class CurrencyForm(ServiceForm):
+    currency = forms.ChoiceField(label="Currency")
+
+    def __init__(self, *args: Any, currencies: tuple[str, ...] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["currency"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [(code, code) for code in currencies]
+
+
+def _payment_method_field(is_test_mode: bool) -> forms.CharField:
+    if is_test_mode:
+        return forms.CharField(
+            label="Card number",
+            max_length=120,
+            help_text="Test mode: use one of the test cards listed below.",
+            widget=forms.TextInput(
+                attrs={"autocomplete": "off", "inputmode": "numeric", "list": "test-cards"}
+            ),
+        )
+    # A live provider's token made by its own card form in the browser (never a card number).
+    return forms.CharField(label="Payment method", max_length=120)
+
+
+class PaymentForm(ServiceForm):
+    """Paying an order again after a decline."""
+
+    def __init__(self, *args: Any, is_test_mode: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payment_method"] = _payment_method_field(is_test_mode)
+
+
+class CheckoutForm(ServiceForm):
+    name = forms.CharField(
+        label="Name on the invoice",
+        max_length=150,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    country = forms.CharField(
+        label="Billing country",
+        max_length=2,
+        min_length=2,
+        help_text="Two-letter code, e.g. DE or US.",
+        widget=forms.TextInput(attrs={"autocomplete": "country", "size": 3}),
+    )
+    region = forms.CharField(
+        label="Region or state (optional)",
+        max_length=10,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1", "size": 10}),
+    )
+    # One per rendered form: submitting the same form twice places one order.
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, is_test_mode: bool = True, summary_url: str = "", **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["payment_method"] = _payment_method_field(is_test_mode)
+        if summary_url:
+            # With htmx, the order summary is priced again (tax) once the address is typed.
+            refresh = {
+                "hx-get": summary_url,
+                "hx-trigger": "change",
+                "hx-include": "#id_country, #id_region",
+                "hx-target": "#summary",
+                "hx-select": "#summary",
+                "hx-swap": "outerHTML",
+            }
+            for name in ("country", "region"):
+                self.fields[name].widget.attrs.update(refresh)
+
+    def clean_idempotency_key(self) -> str:
+        key: str = self.cleaned_data["idempotency_key"].strip()
+        if not key.isprintable():
+            raise forms.ValidationError("Reload the page and try again.")
+        return key
+
+
+class ConfirmForm(ServiceForm):
+    code = forms.CharField(
+        label="Confirmation code from your bank",
+        max_length=20,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )
+    field_aliases: ClassVar[dict[str, str]] = {"confirmation": "code"}
+
+
+def sandbox_cards() -> list[tuple[str, str]]:
+    """The sandbox's cards and what each does, for the test-mode payment forms."""
+    return list(TEST_CARDS.items())

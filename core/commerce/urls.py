@@ -1,0 +1,30 @@
+"""Commerce pages, mounted at the site root by ``core/urls.py``: the cart and checkout, the
+buyer's orders under ``account/orders/`` and the seller's under ``seller/orders/``."""
+
+from django.urls import path
+
+from core.commerce import views
+
+app_name = "commerce"
+urlpatterns = [
+    path("cart/", views.cart_page, name="cart"),
+    path("cart/add/", views.add_to_cart, name="add_to_cart"),
+    path("cart/lines/<int:line_id>/", views.change_line, name="change_line"),
+    path("cart/lines/<int:line_id>/remove/", views.remove_line, name="remove_line"),
+    path("cart/code/", views.apply_code, name="apply_code"),
+    path("cart/code/remove/", views.remove_code, name="remove_code"),
+    path("cart/currency/", views.change_currency, name="change_currency"),
+    path("checkout/", views.checkout, name="checkout"),
+    path("account/orders/", views.order_list, name="orders"),
+    path("account/orders/<int:order_id>/", views.order_detail, name="order"),
+    path("account/orders/<int:order_id>/pay/", views.pay_order_page, name="pay_order"),
+    path(
+        "account/orders/<int:order_id>/confirm/",
+        views.confirm_order_payment,
+        name="confirm_payment",
+    ),
+    path("account/orders/<int:order_id>/cancel/", views.cancel, name="cancel_order"),
+    path("account/orders/<int:order_id>/invoice.pdf", views.invoice_pdf, name="invoice"),
+    path("seller/orders/", views.seller_order_list, name="seller_orders"),
+    path("seller/orders/<int:sub_order_id>/", views.seller_order_detail, name="seller_order"),
+]
