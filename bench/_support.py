@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -202,19 +202,21 @@ def free_port() -> int:
 
 
 def start_gunicorn(
-    url: str, *, redis_url: str, workers: int = 2
+    url: str, *, redis_url: str, workers: int = 2, env: Mapping[str, str] | None = None
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """gunicorn on a free loopback port with the benchmark settings; returns once /healthz
-    answers. Stop it with ``stop_gunicorn``."""
+    """gunicorn on a free loopback port with the benchmark settings (``env`` adds to or
+    overrides the server's environment); returns once /healthz answers. Stop it with
+    ``stop_gunicorn``."""
     import http.client
 
     port = free_port()
-    env = {
+    server_env = {
         **os.environ,
         "DATABASE_URL": url,
         "REDIS_URL": redis_url,
         "DJANGO_SETTINGS_MODULE": "bench.bench_settings",
         "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        **(env or {}),
     }
     server = subprocess.Popen(
         [
@@ -230,7 +232,7 @@ def start_gunicorn(
             "warning",
         ],
         cwd=Path(__file__).resolve().parent.parent,
-        env=env,
+        env=server_env,
         start_new_session=True,
     )
     deadline = time.time() + 60
