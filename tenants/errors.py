@@ -17,6 +17,7 @@ class TenantErrorCode(StrEnum):
     MODULE_NOT_IN_PLAN = "module_not_in_plan"
     MODULE_DEPENDENCY_MISSING = "module_dependency_missing"
     MODULE_HAS_DEPENDENTS = "module_has_dependents"
+    MODULE_CONFLICT = "module_conflict"
     INVALID_MODULE_CONFIG = "invalid_module_config"
     TEMPLATE_SCHEMA_MISSING = "template_schema_missing"
     PROVISIONING_FAILED = "provisioning_failed"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import importlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -39,19 +39,33 @@ class ModuleRegistry:
         except KeyError:
             raise UnknownModule(key) from None
 
-    def for_product_type(self, product_type: str) -> ModuleManifest:
-        for manifest in self:
-            if product_type in manifest.product_types:
-                return manifest
-        raise UnknownModule(f"no module sells product type {product_type!r}")
+    def for_product_type(
+        self, product_type: str, enabled: Collection[str] | None = None
+    ) -> ModuleManifest:
+        """The module that sells ``product_type``. Several installed modules may sell one type
+        (say, two licensing engines); a tenant runs at most one of them, so with ``enabled``
+        (the tenant's modules) the one it runs is chosen."""
+        candidates = [manifest for manifest in self if product_type in manifest.product_types]
+        if enabled is not None:
+            candidates = [manifest for manifest in candidates if manifest.key in enabled]
+        if not candidates:
+            raise UnknownModule(f"no module sells product type {product_type!r}")
+        return candidates[0]
 
-    def fulfil_hook(self, product_type: str) -> FulfilmentHook | None:
+    def fulfil_hook(
+        self, product_type: str, enabled: Collection[str] | None = None
+    ) -> FulfilmentHook | None:
         """The slot the commerce app calls once a line of this type is paid."""
-        return self.for_product_type(product_type).load_fulfil()
+        return self.for_product_type(product_type, enabled).load_fulfil()
 
-    def revoke_hook(self, product_type: str) -> FulfilmentHook | None:
+    def revoke_hook(
+        self, product_type: str, enabled: Collection[str] | None = None
+    ) -> FulfilmentHook | None:
         """The slot the commerce app calls when a line of this type is refunded."""
-        return self.for_product_type(product_type).load_revoke()
+        return self.for_product_type(product_type, enabled).load_revoke()
+
+    def sellers_of(self, product_type: str) -> list[str]:
+        return [manifest.key for manifest in self if product_type in manifest.product_types]
 
     def dependency_closure(self, key: str) -> list[str]:
         """``key``'s dependencies, transitively, dependencies first (no cycles assumed)."""

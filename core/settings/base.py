@@ -33,7 +33,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 
 # --- Modules -------------------------------------------------------------------------------
 # Adding a module is one line here (or in the SOUK_MODULES environment variable).
-SOUK_MODULES: list[str] = env_list("SOUK_MODULES", [])
+SOUK_MODULES: list[str] = env_list("SOUK_MODULES", ["modules.licensing"])
 
 SHARED_APPS = [
     # Before django_tenants, so our create_tenant command is the one manage.py runs.
@@ -95,6 +95,10 @@ ROOT_URLCONF = "core.urls"
 PUBLIC_SCHEMA_URLCONF = "core.urls_platform"
 DATABASE_ROUTERS = ("django_tenants.routers.TenantSyncRouter",)
 AUTH_USER_MODEL = "accounts.User"
+
+# Encrypts secrets stored in the database (module credentials, signing keys); SECRET_KEY when
+# unset. Changing it makes the stored secrets unreadable.
+SOUK_ENCRYPTION_KEY = env_str("SOUK_ENCRYPTION_KEY", "")
 
 # --- Payments ---
 # "sandbox" (test cards, no network, a "test mode" banner) or "stripe" (Stripe Connect).

@@ -65,9 +65,13 @@ def resolve_module_selection(
     registry = get_registry()
     configs = configs or {}
     if requested is None:
-        requested = [
-            m.key for m in registry if m.is_default_enabled and (plan is None or plan.allows(m.key))
-        ]
+        requested = []
+        for m in registry:
+            if not m.is_default_enabled or (plan is not None and not plan.allows(m.key)):
+                continue
+            taken = {t for key in requested for t in registry.get(key).product_types}
+            if not taken & set(m.product_types):  # the first listed seller of a type wins
+                requested.append(m.key)
     for key in configs:
         if key not in set(requested):
             raise TenantError(
@@ -78,6 +82,7 @@ def resolve_module_selection(
             )
     selection: dict[str, dict[str, Any]] = {}
     for key in requested:
+        _check_no_conflict(_manifest(key), set(requested) - {key})
         _manifest(key)  # an unknown key is the caller's error, named as such
         for needed in [*registry.dependency_closure(key), key]:
             _check_plan(plan, needed)
@@ -98,6 +103,7 @@ def set_module_enabled(
     enabled = enabled_module_keys(tenant)
     if is_enabled:
         _check_plan(tenant.plan, key)
+        _check_no_conflict(manifest, enabled - {key})
         missing = [d for d in manifest.depends_on if d not in enabled]
         if missing:
             raise TenantError(
@@ -128,3 +134,19 @@ def set_module_enabled(
     with schema_context(tenant.schema_name):
         cache_versions.bump(cache_versions.CATALOG)
     return row
+
+
+def _check_no_conflict(manifest: ModuleManifest, others: Iterable[str]) -> None:
+    """A tenant runs one module per product type: two would both fulfil the same lines."""
+    registry = get_registry()
+    for other in others:
+        if other not in registry:
+            continue
+        shared = set(manifest.product_types) & set(registry.get(other).product_types)
+        if shared:
+            raise TenantError(
+                TenantErrorCode.MODULE_CONFLICT,
+                f"'{other}' already sells {', '.join(sorted(shared))} here; disable it first.",
+                details={"module": manifest.key, "conflicts_with": other},
+                status=409,
+            )

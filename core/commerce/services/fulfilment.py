@@ -23,6 +23,8 @@ from core.payments import ledger
 from core.payments.ledger import credit, debit
 from core.payments.models import EntryKind
 from core.registry import get_registry
+from core.registry.enablement import enabled_module_keys
+from core.registry.registry import UnknownModule
 
 DONE = {LineStatus.FULFILLED, LineStatus.COMPLETED, LineStatus.REVOKED, LineStatus.CANCELLED}
 SETTLED = {LineStatus.COMPLETED, LineStatus.REVOKED, LineStatus.CANCELLED}
@@ -30,13 +32,12 @@ SETTLED = {LineStatus.COMPLETED, LineStatus.REVOKED, LineStatus.CANCELLED}
 
 def _hook(product_type: str, action: str) -> object | None:
     registry = get_registry()
+    enabled = enabled_module_keys()  # the module this tenant runs for the type
     try:
-        return (
-            registry.fulfil_hook(product_type)
-            if action == "fulfil"
-            else registry.revoke_hook(product_type)
-        )
-    except KeyError:  # no module sells this type (any more): nothing to hand over
+        if action == "fulfil":
+            return registry.fulfil_hook(product_type, enabled)
+        return registry.revoke_hook(product_type, enabled)
+    except UnknownModule:  # no module sells this type here (any more): nothing to hand over
         return None
 
 

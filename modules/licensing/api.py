@@ -1,0 +1,5 @@
+"""The licensing API, mounted at ``/api/v1/licenses/``."""
+
+from ninja import Router
+
+router = Router()

@@ -1,0 +1,37 @@
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.registry import ModuleManifest
+
+
+class LicensingSettings(BaseModel):
+    """Per-marketplace tunables (validated when an operator changes them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # Validation calls per licence key and per client IP (GCRA, per minute).
+    validations_per_key_per_minute: int = Field(120, ge=1, le=100_000)
+    validations_per_ip_per_minute: int = Field(600, ge=1, le=1_000_000)
+    # Activations (and deactivations) per licence per hour: stops activate/deactivate loops
+    # that would let one licence serve unlimited machines.
+    activations_per_license_per_hour: int = Field(20, ge=1, le=10_000)
+    # How long an offline licence file is valid before the software must check in again.
+    offline_file_days: int = Field(30, ge=1, le=3650)
+
+
+manifest = ModuleManifest(
+    key="licensing",
+    name="Software licences",
+    description="Licence keys, machine activations, validation and provisioning in the "
+    "seller's own software.",
+    product_types=("software",),
+    router="modules.licensing.api.router",
+    api_path="licenses/",
+    page_path="licenses/",
+    settings_model=LicensingSettings,
+    permissions=("manage_customers",),
+    fulfil="modules.licensing.hooks.fulfil",
+    revoke="modules.licensing.hooks.revoke",
+    storefront_urls="modules.licensing.urls",
+    details_accessor="license_details",
+    is_default_enabled=True,
+)
