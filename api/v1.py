@@ -86,14 +86,30 @@ def build_api() -> NinjaAPI:
     api.add_router("/me/reviews", my_reviews_router, auth=user_auth, tags=["reviews"])
     api.add_router("/seller/reviews", seller_reviews_router, auth=user_auth, tags=["seller"])
     api.add_router("/operator/reviews", operator_reviews_router, auth=user_auth, tags=["operator"])
-    api.add_router("/me/subscriptions", my_subscriptions_router, auth=user_auth, tags=["subscriptions"])  # SUBS-LOCAL
-    api.add_router("/seller/recurring-prices", seller_recurring_prices_router, auth=user_auth, tags=["seller"])  # SUBS-LOCAL
-    api.add_router("/seller/subscriptions", seller_subscriptions_router, auth=user_auth, tags=["seller"])  # SUBS-LOCAL
-    api.add_router("/operator/subscriptions", operator_subscriptions_router, auth=user_auth, tags=["operator"])  # SUBS-LOCAL
+    api.add_router(
+        "/me/subscriptions", my_subscriptions_router, auth=user_auth, tags=["subscriptions"]
+    )  # SUBS-LOCAL
+    api.add_router(
+        "/seller/recurring-prices", seller_recurring_prices_router, auth=user_auth, tags=["seller"]
+    )  # SUBS-LOCAL
+    api.add_router(
+        "/seller/subscriptions", seller_subscriptions_router, auth=user_auth, tags=["seller"]
+    )  # SUBS-LOCAL
+    api.add_router(
+        "/operator/subscriptions", operator_subscriptions_router, auth=user_auth, tags=["operator"]
+    )  # SUBS-LOCAL
     for manifest in get_registry():
         if manifest.router:
             router: Router = import_string(manifest.router)
             api.add_router("/" + manifest.api_prefix.rstrip("/"), router, tags=[manifest.key])
+        if manifest.partner_router:
+            partner: Router = import_string(manifest.partner_router)
+            api.add_router(
+                "/" + manifest.partner_prefix.rstrip("/"),
+                partner,
+                auth=SellerApiKeyAuth(),
+                tags=["partner"],
+            )
     return api
 
 

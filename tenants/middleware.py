@@ -61,6 +61,8 @@ class ModuleGuardMiddleware:
         self.prefixes: list[tuple[str, str]] = []
         for manifest in registry:
             self.prefixes.append((f"/api/v1/{manifest.api_prefix}", manifest.key))
+            if manifest.partner_router:
+                self.prefixes.append((f"/api/v1/{manifest.partner_prefix}", manifest.key))
             self.prefixes.append((f"/{manifest.page_prefix}", manifest.key))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

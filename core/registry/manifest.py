@@ -37,6 +37,9 @@ class ModuleManifest:
     product_types: tuple[str, ...] = ()
     # Dotted paths keep the registry import-light and avoid cycles at start-up.
     router: str | None = None
+    # A router for sellers' own systems, mounted at ``/api/v1/partner/v1/<key>/`` behind the
+    # seller API keys (core.sellers) with the partner API's rate limits.
+    partner_router: str | None = None
     # Where the router and the storefront pages are mounted; default "<key>/".
     api_path: str | None = None
     page_path: str | None = None
@@ -56,6 +59,11 @@ class ModuleManifest:
     def api_prefix(self) -> str:
         """Mount point of the module's router under ``/api/v1/``."""
         return self.api_path or f"{self.key}/"
+
+    @property
+    def partner_prefix(self) -> str:
+        """Mount point of the module's partner router under ``/api/v1/``."""
+        return f"partner/v1/{self.key}/"
 
     @property
     def page_prefix(self) -> str:
