@@ -343,3 +343,29 @@ def test_scheduled_payouts_pay_due_sellers_once_per_period(
         first_of_month = run_scheduled_payouts(today=date(2026, 12, 1), minimum=1000)
         assert [p.seller_id for p in first_of_month] == [shop.seller_two.pk]
     assert ledger_totals(shop.tenant) == {"USD": 0}
+
+
+def test_a_refund_after_the_seller_was_paid_out_reverses_their_transfer(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    order = paid_order(shop, client_for, django_capture_on_commit_callbacks, shop.editor)
+    acme = seller_client(client_for, shop.tenant, shop.seller_one)
+    connect(acme)
+    payout = call(
+        acme, "post", "/seller/payouts", {"currency": "USD"}, **{"Idempotency-Key": "all"}
+    )
+    assert payout.json()["status"] == PayoutStatus.PAID
+    operator, _ = signed_in_operator(client_for, shop.tenant)
+
+    response = refund(
+        operator,
+        f"/operator/commerce/orders/{order['id']}/refunds",
+        {"lines": [{"line_id": order["lines"][0]["id"], "amount": 1000}]},
+    )
+
+    assert response.status_code == 201
+    # 10.00 refunded: 1.00 commission back from the platform, 9.00 from the seller, who had
+    # been paid everything - so 9.00 of their transfer is reversed and they owe nothing.
+    assert account_balance(shop.tenant, ledger.seller_payable(shop.seller_one.pk)) == 0
+    assert account_balance(shop.tenant, ledger.PROVIDER_CASH) == 2000 - 1800 - 1000 + 900
+    assert ledger_totals(shop.tenant) == {"USD": 0}

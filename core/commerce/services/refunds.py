@@ -32,6 +32,7 @@ from core.payments import ledger
 from core.payments.ledger import Posting, credit, debit
 from core.payments.models import EntryKind
 from core.payments.providers import get_provider
+from core.payments.services.payouts import recover_overdrawn_balance
 
 REFUNDABLE = {
     OrderStatus.PAID,
@@ -133,6 +134,12 @@ def refund_order(
             order_id=order.pk,
             postings=postings,
         )
+        if call_provider:
+            # Already paid out? The seller's share comes back by reversing their transfer.
+            for seller_id in sorted({sellers[line.sub_order_id] for line, _ in wanted}):
+                recover_overdrawn_balance(
+                    seller_id=seller_id, currency=order.currency, reference=f"refund:{refund.pk}"
+                )
         order.refunded_total += total
         order.save(update_fields=["refunded_total"])
         fully = order.refunded_total == order.total

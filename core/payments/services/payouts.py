@@ -202,3 +202,40 @@ def run_scheduled_payouts(*, today: date | None = None, minimum: int) -> list[Pa
                 # e.g. the balance moved meanwhile; the next run tries again
                 logger.warning("scheduled payout of seller %s skipped: %s", account.seller_id, exc)
     return paid
+
+
+def recover_overdrawn_balance(*, seller_id: int, currency: str, reference: str) -> int:
+    """After a refund of money the seller was already paid, their balance is below zero: take
+    the shortfall back from their latest paid payouts (a transfer reversal at the provider),
+    newest first. Returns what was recovered; what no payout covers stays owed and is netted
+    against the next payout."""
+    owed = -available_balance(seller_id, currency)
+    recovered = 0
+    if owed <= 0:
+        return 0
+    paid = Payout.objects.filter(
+        seller_id=seller_id, currency=currency, status=PayoutStatus.PAID
+    ).order_by("-id")
+    for payout in paid[:5]:
+        if recovered >= owed:
+            break
+        amount = min(owed - recovered, payout.amount)
+        entry_reference = f"{reference}:payout:{payout.pk}"
+        if ledger.is_booked(EntryKind.TRANSFER_REVERSAL, entry_reference):
+            continue
+        get_provider(payout.provider).reverse_transfer(
+            transfer_reference=payout.provider_reference,
+            amount=Money(amount, currency),
+            idempotency_key=f"reversal-{entry_reference}",
+        )
+        money = Money(amount, currency)
+        ledger.post_entry(
+            kind=EntryKind.TRANSFER_REVERSAL,
+            reference=entry_reference,
+            postings=[
+                debit(ledger.PROVIDER_CASH, money),
+                credit(ledger.seller_payable(seller_id), money, seller_id),
+            ],
+        )
+        recovered += amount
+    return recovered
