@@ -36,7 +36,7 @@ from core.sellers.api import (
     public_sellers_router,
     seller_router,
 )
-from core.subscriptions.api import (  # SUBS-LOCAL
+from core.subscriptions.api import (
     my_subscriptions_router,
     operator_subscriptions_router,
     seller_recurring_prices_router,
@@ -88,16 +88,16 @@ def build_api() -> NinjaAPI:
     api.add_router("/operator/reviews", operator_reviews_router, auth=user_auth, tags=["operator"])
     api.add_router(
         "/me/subscriptions", my_subscriptions_router, auth=user_auth, tags=["subscriptions"]
-    )  # SUBS-LOCAL
+    )
     api.add_router(
         "/seller/recurring-prices", seller_recurring_prices_router, auth=user_auth, tags=["seller"]
-    )  # SUBS-LOCAL
+    )
     api.add_router(
         "/seller/subscriptions", seller_subscriptions_router, auth=user_auth, tags=["seller"]
-    )  # SUBS-LOCAL
+    )
     api.add_router(
         "/operator/subscriptions", operator_subscriptions_router, auth=user_auth, tags=["operator"]
-    )  # SUBS-LOCAL
+    )
     for manifest in get_registry():
         if manifest.router:
             router: Router = import_string(manifest.router)

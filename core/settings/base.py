@@ -230,6 +230,11 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["core.commerce.tasks.reconcile_payments"],
         "schedule": 120.0,
     },
+    "renew-subscriptions": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.subscriptions.tasks.renew_due_subscriptions"],
+        "schedule": 900.0,
+    },
     "scheduled-payouts": {
         "task": "tenants.tasks.fan_out",
         "args": ["core.commerce.tasks.run_scheduled_payouts"],

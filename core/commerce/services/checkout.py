@@ -40,7 +40,7 @@ from core.commerce.pricing import BillingAddress, PricedLine, Quote, load_cart_l
 from core.commerce.selectors import commerce_settings
 from core.commerce.services.capture import ensure_customer_reference, record_charge_result
 from core.money import Money
-from core.payments.providers import ChargeRequest, get_provider
+from core.payments.providers import ChargeRequest, ChargeResult, ChargeStatus, get_provider
 from core.schema import current_schema_name
 
 # A second request for an order whose payment is in flight waits this long for it to finish.
@@ -349,16 +349,12 @@ def charge_order(*, order: Order, payment_method: str, save_method: bool = False
 
 
 def _pay_with_customer(order: Order, payment: Payment) -> Payment:
+    """The just-placed payment, charged with the buyer's customer at the provider (a saved
+    method belongs to a customer)."""
     customer = ensure_customer_reference(order=order)
-    Payment.objects.filter(pk=payment.pk).update(
-        charge_options={**payment.charge_options, "customer_reference": customer}
-    )
-    return pay_order(
-        order=order,
-        payment_method=payment.payment_method,
-        save_method=True,
-        customer_reference=customer,
-    )
+    payment.charge_options = {**payment.charge_options, "customer_reference": customer}
+    Payment.objects.filter(pk=payment.pk).update(charge_options=payment.charge_options)
+    return charge_open_payment(order, payment, actor_label="buyer")
 
 
 def pay_order(
@@ -382,15 +378,18 @@ def pay_order(
     )
     if payment.status != PaymentStatus.PROCESSING:
         return payment  # already succeeded, or waiting for the buyer's 3-D Secure step
-    if order.total == 0:
-        result_reference = f"free_{payment.pk}"
-        from core.payments.providers import ChargeResult, ChargeStatus
+    return charge_open_payment(order, payment, actor_label=actor_label)
 
-        result = ChargeResult(ChargeStatus.SUCCEEDED, result_reference)
-        if save_method:  # nothing to charge now, but renewals will need the method (a trial)
+
+def charge_open_payment(order: Order, payment: Payment, *, actor_label: str) -> Payment:
+    """Ask the provider for a processing payment, with the options it was opened with."""
+    if order.total == 0:
+        result = ChargeResult(ChargeStatus.SUCCEEDED, f"free_{payment.pk}")
+        if payment.charge_options.get("save_method"):
+            # Nothing to charge now, but renewals will need the method (a trial).
             result = get_provider(order.provider).setup_method(
                 payment_method=payment.payment_method,
-                customer_reference=customer_reference,
+                customer_reference=str(payment.charge_options.get("customer_reference", "")),
                 idempotency_key=payment_idempotency_key(payment),
             )
         return record_charge_result(payment_id=payment.pk, result=result, actor_label=actor_label)

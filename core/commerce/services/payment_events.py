@@ -137,7 +137,8 @@ def cancel_order(
         order=order, status__in=[PaymentStatus.PROCESSING, PaymentStatus.SUCCEEDED]
     ).exists():
         return False  # a charge may be in flight; reconcile it first
-    release_stock(order)
+    if order.subscription_id is None:  # renewals take no stock
+        release_stock(order)
     if order.discount_code:
         DiscountCode.objects.filter(code=order.discount_code, redemptions__gt=0).update(
             redemptions=F("redemptions") - 1
@@ -152,8 +153,9 @@ def cancel_order(
 def expire_unpaid_orders(*, older_than_minutes: int) -> int:
     cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
     expired = 0
+    # Renewal orders wait for dunning (days), not for a buyer at the checkout.
     for order_id in Order.objects.filter(
-        status=OrderStatus.PENDING_PAYMENT, created_at__lt=cutoff
+        status=OrderStatus.PENDING_PAYMENT, created_at__lt=cutoff, subscription_id__isnull=True
     ).values_list("pk", flat=True):
         expired += cancel_order(order_id=order_id, actor_label="system:expiry", note="unpaid")
     return expired
@@ -163,13 +165,12 @@ def reconcile_processing_payments(*, older_than_seconds: int = 120) -> int:
     """Payments left "processing" (the process died between charging and recording) are
     charged again under the same provider idempotency key, which answers the original
     outcome instead of charging twice."""
-    from core.commerce.services.checkout import charge_request_for
+    from core.commerce.services.checkout import charge_open_payment
 
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     stuck = Payment.objects.filter(status=PaymentStatus.PROCESSING, updated_at__lt=cutoff)
     count = 0
-    for payment in stuck:
-        result = get_provider(payment.provider).charge(charge_request_for(payment))
-        record_charge_result(payment_id=payment.pk, result=result, actor_label="system:reconcile")
+    for payment in stuck.select_related("order"):
+        charge_open_payment(payment.order, payment, actor_label="system:reconcile")
         count += 1
     return count

@@ -265,6 +265,55 @@ class StripeProvider:
             _provider_error("confirm the payment", exc)
         return charge_result(intent.to_dict())
 
+    def setup_method(
+        self, *, payment_method: str, customer_reference: str, idempotency_key: str
+    ) -> ChargeResult:
+        """A SetupIntent: the card is kept for off-session renewals without a charge (a free
+        trial's checkout). Created, then confirmed with the method, as Stripe documents."""
+        params: stripe.params.SetupIntentCreateParams = {"usage": "off_session"}
+        if customer_reference:
+            params["customer"] = customer_reference
+        try:
+            intent = self._payments.v1.setup_intents.create(
+                params, {"idempotency_key": _scoped(idempotency_key)}
+            )
+            intent = self._payments.v1.setup_intents.confirm(
+                intent.id,
+                {"payment_method": payment_method},
+                {"idempotency_key": _scoped(f"{idempotency_key}:confirm")},
+            )
+        except stripe.CardError as exc:
+            code = (exc.error.decline_code if exc.error else None) or exc.code or "card_declined"
+            return ChargeResult(
+                ChargeStatus.FAILED,
+                "",
+                str(code),
+                _redacted(exc.user_message or "The card was declined."),
+            )
+        except stripe.StripeError as exc:
+            _provider_error("save the card", exc)
+        data = intent.to_dict()
+        method = data.get("payment_method")
+        saved = str(method.get("id") if isinstance(method, dict) else method or "")
+        if data.get("status") == "succeeded":
+            return ChargeResult(
+                ChargeStatus.SUCCEEDED, str(data["id"]), saved_method_reference=saved
+            )
+        if data.get("status") in {"requires_action", "requires_confirmation"}:
+            return ChargeResult(
+                ChargeStatus.REQUIRES_ACTION,
+                str(data["id"]),
+                action_url=_action_url(data),
+                saved_method_reference=saved,
+            )
+        error = data.get("last_setup_error") or {}
+        return ChargeResult(
+            ChargeStatus.FAILED,
+            str(data["id"]),
+            str(error.get("decline_code") or error.get("code") or "setup_failed"),
+            str(error.get("message") or "The card could not be saved."),
+        )
+
     def retrieve(self, *, reference: str) -> ChargeResult:
         try:
             intent = self._payments.v1.payment_intents.retrieve(

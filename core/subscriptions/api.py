@@ -1,0 +1,276 @@
+"""Subscriptions over the API: buyers' own (``/api/v1/me/subscriptions``), sellers' recurring
+prices and subscribers (``/api/v1/seller/recurring-prices``, ``/api/v1/seller/subscriptions``)
+and operators' view (``/api/v1/operator/subscriptions``). Auth is set where ``api/v1.py``
+mounts each router; another user's subscription is 404, like one that does not exist."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, JsonResponse
+from ninja import Query, Router, Status
+
+from core.accounts.models import TokenScope, User
+from core.accounts.principal import (
+    principal_of,
+    require_operator,
+    require_scope,
+    require_two_factor,
+)
+from core.commerce import presenters as commerce_presenters
+from core.commerce import selectors as commerce_selectors
+from core.commerce.idempotency import run_idempotent
+from core.commerce.models import PaymentStatus, RecurringPrice
+from core.pagination import keyset_page
+from core.sellers.models import Seller, TeamPermission
+from core.sellers.selectors import acting_seller
+from core.subscriptions import presenters, selectors
+from core.subscriptions.errors import SubscriptionError, SubscriptionErrorCode, not_found
+from core.subscriptions.models import Subscription
+from core.subscriptions.schemas import (
+    ActiveIn,
+    ChangePlanIn,
+    OperatorCancelIn,
+    PaymentMethodIn,
+    PriceListQuery,
+    RecurringPriceIn,
+    SubscriptionListQuery,
+)
+from core.subscriptions.services import cancel, change_plan, payment_methods, recurring_prices
+
+my_subscriptions_router = Router()  # mounted at /me/subscriptions
+seller_recurring_prices_router = Router()  # mounted at /seller/recurring-prices
+seller_subscriptions_router = Router()  # mounted at /seller/subscriptions
+operator_subscriptions_router = Router()  # mounted at /operator/subscriptions
+
+
+def _page(queryset: Any, params: SubscriptionListQuery, *, with_buyer: bool) -> dict[str, Any]:
+    if params.status:
+        queryset = queryset.filter(status=params.status)
+    if params.product_id:
+        queryset = queryset.filter(product_id=params.product_id)
+    rows, cursor = keyset_page(
+        queryset, ordering=("-id",), limit=max(1, min(params.limit, 100)), cursor=params.cursor
+    )
+    return {
+        "items": [presenters.subscription_dict(row, with_buyer=with_buyer) for row in rows],
+        "next_cursor": cursor,
+    }
+
+
+# --- buyers ------------------------------------------------------------------------------------
+
+
+def _buyer(request: HttpRequest, *, write: bool = False) -> User:
+    principal = principal_of(request)
+    require_scope(principal, TokenScope.WRITE if write else TokenScope.READ)
+    return principal.user
+
+
+def _own(buyer: User, subscription_id: int) -> Subscription:
+    subscription = selectors.buyer_subscriptions(buyer).filter(pk=subscription_id).first()
+    if subscription is None:
+        raise not_found()
+    return subscription
+
+
+def _detail(subscription: Subscription, *, with_buyer: bool = False) -> dict[str, Any]:
+    fresh = selectors.all_subscriptions().get(pk=subscription.pk)
+    return presenters.subscription_dict(
+        fresh, with_buyer=with_buyer, events=selectors.history(fresh)
+    )
+
+
+@my_subscriptions_router.get("", summary="Your subscriptions, newest first")
+def my_subscriptions(request: HttpRequest, params: Query[SubscriptionListQuery]) -> dict[str, Any]:
+    return _page(selectors.buyer_subscriptions(_buyer(request)), params, with_buyer=False)
+
+
+@my_subscriptions_router.get("/{subscription_id}")
+def my_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
+    return _detail(_own(_buyer(request), subscription_id))
+
+
+@my_subscriptions_router.post(
+    "/{subscription_id}/cancel", summary="Cancel at the end of the period paid for"
+)
+def cancel_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
+    buyer = _buyer(request, write=True)
+    subscription = _own(buyer, subscription_id)
+    return _detail(cancel.cancel_at_period_end(subscription=subscription, actor=buyer))
+
+
+@my_subscriptions_router.post(
+    "/{subscription_id}/resume", summary="Keep a subscription set to cancel (before it ends)"
+)
+def resume_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
+    buyer = _buyer(request, write=True)
+    subscription = _own(buyer, subscription_id)
+    return _detail(cancel.resume(subscription=subscription, actor=buyer))
+
+
+@my_subscriptions_router.post(
+    "/{subscription_id}/payment-method", summary="Charge another of your saved cards"
+)
+def set_method(
+    request: HttpRequest, subscription_id: int, payload: PaymentMethodIn
+) -> dict[str, Any]:
+    buyer = _buyer(request, write=True)
+    subscription = _own(buyer, subscription_id)
+    return _detail(
+        payment_methods.set_payment_method(
+            subscription=subscription, payment_method_id=payload.payment_method_id, actor=buyer
+        )
+    )
+
+
+@my_subscriptions_router.post(
+    "/{subscription_id}/change-plan",
+    summary="Switch to another plan of the product",
+    description="An upgrade charges the prorated difference for the rest of the period now "
+    "(200 paid; 202 the card asks for 3-D Secure: confirm at /orders/{id}/confirm; 402 "
+    "declined). A downgrade or another billing interval starts at the next renewal, with no "
+    "refund. Requires an Idempotency-Key header.",
+)
+def change_mine(request: HttpRequest, subscription_id: int, payload: ChangePlanIn) -> JsonResponse:
+    buyer = _buyer(request, write=True)
+    subscription = _own(buyer, subscription_id)
+
+    def operation(key: str) -> tuple[int, dict[str, Any]]:
+        change = change_plan.change_plan(
+            subscription=subscription,
+            recurring_price_id=payload.recurring_price_id,
+            actor=buyer,
+            idempotency_key=key,
+        )
+        order_body = None
+        if change.order is not None:
+            order = commerce_selectors.any_order(change.order.pk)
+            assert order is not None
+            order_body = commerce_presenters.order_dict(order, payment=change.payment)
+        payment = change.payment
+        if payment is not None and payment.status == PaymentStatus.FAILED:
+            raise SubscriptionError(
+                SubscriptionErrorCode.PAYMENT_DECLINED,
+                payment.failure_message or "The payment was declined.",
+                details={"order_id": payment.order_id, "failure_code": payment.failure_code},
+                status=402,
+            )
+        body = {"change": change.kind, "subscription": _detail(subscription), "order": order_body}
+        is_waiting = payment is not None and payment.status == PaymentStatus.REQUIRES_ACTION
+        return (202 if is_waiting else 200), body
+
+    return run_idempotent(
+        request,
+        user_id=buyer.pk,
+        scope=f"change-plan:{subscription.pk}",
+        body=payload.model_dump(),
+        operation=operation,
+    )
+
+
+# --- sellers -----------------------------------------------------------------------------------
+
+
+def _seller(request: HttpRequest, permission: TeamPermission) -> Seller:
+    principal = principal_of(request)
+    require_scope(principal, TokenScope.SELLER)
+    require_two_factor(principal)
+    return acting_seller(principal.user, permission)
+
+
+@seller_recurring_prices_router.get("", summary="Your products' recurring prices")
+def seller_prices(request: HttpRequest, params: Query[PriceListQuery]) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    queryset = RecurringPrice.objects.filter(product__seller=seller)
+    if params.product_id:
+        queryset = queryset.filter(product_id=params.product_id)
+    rows, cursor = keyset_page(
+        queryset, ordering=("-id",), limit=max(1, min(params.limit, 100)), cursor=params.cursor
+    )
+    return {"items": [presenters.price_dict(row) for row in rows], "next_cursor": cursor}
+
+
+@seller_recurring_prices_router.post(
+    "", response={201: dict[str, Any]}, summary="Sell a product by subscription"
+)
+def seller_create_price(request: HttpRequest, payload: RecurringPriceIn) -> Status[dict[str, Any]]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    price = recurring_prices.create_recurring_price(
+        seller=seller,
+        data=recurring_prices.RecurringPriceData(
+            product_id=payload.product_id,
+            variant_id=payload.variant_id,
+            interval=payload.interval,
+            interval_count=payload.interval_count,
+            currency=payload.currency,
+            amount=payload.amount,
+            trial_days=payload.trial_days,
+        ),
+    )
+    return Status(201, presenters.price_dict(price))
+
+
+@seller_recurring_prices_router.patch(
+    "/{price_id}", summary="Retire a price (its subscribers keep it) or offer it again"
+)
+def seller_update_price(request: HttpRequest, price_id: int, payload: ActiveIn) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    price = RecurringPrice.objects.filter(pk=price_id, product__seller=seller).first()
+    if price is None:
+        raise SubscriptionError(
+            SubscriptionErrorCode.RECURRING_PRICE_NOT_FOUND, "No such price.", status=404
+        )
+    updated = recurring_prices.set_recurring_price_active(price=price, is_active=payload.is_active)
+    return presenters.price_dict(updated)
+
+
+@seller_subscriptions_router.get("", summary="Your subscribers, newest first")
+def seller_subscriptions(
+    request: HttpRequest, params: Query[SubscriptionListQuery]
+) -> dict[str, Any]:
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    return _page(selectors.seller_subscriptions(seller), params, with_buyer=True)
+
+
+# --- operators ---------------------------------------------------------------------------------
+
+
+def _operator(request: HttpRequest) -> User:
+    principal = principal_of(request)
+    require_operator(principal)
+    return principal.user
+
+
+def _any(subscription_id: int) -> Subscription:
+    subscription = selectors.all_subscriptions().filter(pk=subscription_id).first()
+    if subscription is None:
+        raise not_found()
+    return subscription
+
+
+@operator_subscriptions_router.get("", summary="Every subscription, newest first")
+def operator_subscriptions(
+    request: HttpRequest, params: Query[SubscriptionListQuery]
+) -> dict[str, Any]:
+    _operator(request)
+    return _page(selectors.all_subscriptions(), params, with_buyer=True)
+
+
+@operator_subscriptions_router.get("/{subscription_id}")
+def operator_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
+    _operator(request)
+    return _detail(_any(subscription_id), with_buyer=True)
+
+
+@operator_subscriptions_router.post(
+    "/{subscription_id}/cancel", summary="End a subscription now (no refund)"
+)
+def operator_cancel(
+    request: HttpRequest, subscription_id: int, payload: OperatorCancelIn
+) -> dict[str, Any]:
+    operator = _operator(request)
+    subscription = cancel.cancel_now(
+        subscription=_any(subscription_id), actor=operator, note=payload.note
+    )
+    return _detail(subscription, with_buyer=True)
