@@ -17,7 +17,7 @@ from core.commerce.models import (
     Refund,
     TaxRule,
 )
-from core.commerce.services.payment_events import expire_unpaid_orders
+from core.commerce.services.payment_events import cancel_order, expire_unpaid_orders
 from core.commerce.services.refunds import LineRefund, refund_order
 from core.payments.models import JournalEntry, SavedPaymentMethod
 from core.payments.providers.sandbox import (
@@ -420,17 +420,20 @@ def test_refunding_the_current_period_ends_the_subscription_a_partial_refund_doe
     assert ledger_totals(shop.tenant) == {"USD": 0}
 
 
-def test_a_renewal_order_expired_as_unpaid_is_replaced_at_the_next_try(
+def test_a_cancelled_renewal_order_is_replaced_at_the_next_try(
     shop, subscribed, django_capture_on_commit_callbacks
 ):
-    """The unpaid-order expiry may cancel a renewal order between dunning tries; the next try
-    places a fresh order for the same period (keyed with the try) instead of giving up."""
+    """The checkout's unpaid-order expiry leaves renewal orders to dunning; one cancelled by an
+    operator between dunning tries is replaced at the next try by a fresh order for the same
+    period (keyed with the try) instead of giving up."""
     _, subscription = subscribed
     use_declined_card(shop, subscription)
     due = subscription.current_period_end
     assert renew_at(shop.tenant, due, django_capture_on_commit_callbacks) == {"failed": 1}
     with schema_context(shop.tenant.schema_name):
-        assert expire_unpaid_orders(older_than_minutes=-1) == 1
+        assert expire_unpaid_orders(older_than_minutes=-1) == 0
+        unpaid = Order.objects.get(subscription_id=subscription.pk)
+        assert cancel_order(order_id=unpaid.pk, actor_label="operator") is True
         good = SavedPaymentMethod.objects.get(reference=f"pm_sandbox_{SUCCESS_CARD}")
         Subscription.objects.filter(pk=subscription.pk).update(payment_method=good)
 
