@@ -425,3 +425,19 @@ def test_the_list_is_cached_until_the_catalogue_changes(client_for, tenant_a, te
     ]
     # Another tenant's cache is its own.
     assert call(client_for(tenant_b), "get", "/catalog").json()["items"] == []
+
+
+def test_facets_say_when_their_counts_are_estimates(client_for, tenant_a, monkeypatch):
+    acme = make_seller(tenant_a, "acme")
+    for index in range(3):
+        make_product(tenant_a, acme, f"Tool {index}")
+    buyer = client_for(tenant_a)
+    exact = call(buyer, "get", "/catalog/facets?q=tool").json()["facets"]
+    assert exact["is_approximate"] is False
+    assert exact["sellers"] == [{"value": "acme", "label": "Acme", "count": 3}]
+
+    monkeypatch.setattr("core.catalog.search.postgres.FACET_EXACT_LIMIT", 2)
+    broad = call(buyer, "get", "/catalog/facets?q=tool").json()
+    assert broad["facets"]["is_approximate"] is True
+    assert broad["facets"]["sellers"] == [{"value": "acme", "label": "Acme", "count": 3}]
+    assert len(broad["items"]) == 3  # the page itself is exact

@@ -7,9 +7,11 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from core.catalog.models import Product
+from core.catalog.models import Product, SearchEntry
 from core.catalog.search import SearchQuery, get_search_backend
 from core.catalog.search.query import GeoFilter, SortOrder
+from core.catalog.services.categories import move_category
+from core.catalog.services.products import reprice, transition
 from tenants.services import set_module_enabled
 from tests.catalog_helpers import make_category, make_product, make_seller
 
@@ -158,15 +160,65 @@ def test_facets_count_the_filtered_results(tenant_a, catalogue):
         ("500+", 1),
     ]
     assert [(f.value, f.count) for f in facets.ratings] == [("3", 1), ("2", 1), ("1", 1)]
+    assert facets.is_approximate is False
 
 
-def test_keyset_pagination_walks_every_result_once(tenant_a, catalogue):
+def facet_counts(facets):
+    return [
+        [(f.value, f.count) for f in group]
+        for group in (
+            facets.categories,
+            facets.product_types,
+            facets.sellers,
+            facets.price_bands,
+            facets.ratings,
+        )
+    ]
+
+
+def test_broad_queries_estimate_their_facet_counts_and_say_so(tenant_a, catalogue, monkeypatch):
+    names, exact = search(tenant_a, text="code", with_facets=True, sort=SortOrder.PRICE_ASC)
+    # Past the exact limit, counts come from a sample of the table's pages: all of them here
+    # (a small table), so the estimates equal the exact counts; the page is never estimated.
+    monkeypatch.setattr("core.catalog.search.postgres.FACET_EXACT_LIMIT", 2)
+    broad_names, broad = search(tenant_a, text="code", with_facets=True, sort=SortOrder.PRICE_ASC)
+
+    assert broad.facets.is_approximate is True
+    assert facet_counts(broad.facets) == facet_counts(exact.facets)
+    assert broad_names == names and len(names) == 4
+    narrow_names, narrow = search(tenant_a, text="icons", with_facets=True)
+    assert narrow_names == ["Icon Pack Pro"] and narrow.facets.is_approximate is False
+
+
+def test_broad_queries_rank_their_most_reviewed_matches(tenant_a, catalogue, monkeypatch):
+    """Relevance ranks the matches the counting pass reads (the exact limit and one more), the
+    most reviewed first, with or without facets; the other orders still see every match."""
+    monkeypatch.setattr("core.catalog.search.postgres.FACET_EXACT_LIMIT", 2)
+    ranked, result = search(tenant_a, text="code", with_facets=True)
+    without_facets, _ = search(tenant_a, text="code")
+
+    # Lint Master has the only rating; the ties go to the newest products.
+    assert set(ranked) == {"Lint Master", "Code review in Munich", "Code review in Berlin"}
+    assert without_facets == ranked and result.facets.is_approximate is True
+    assert len(search(tenant_a, text="code", sort=SortOrder.NEWEST)[0]) == 4
+
+
+@pytest.mark.parametrize(
+    ("sort", "with_facets"),
+    [
+        (SortOrder.PRICE_ASC, False),
+        (SortOrder.PRICE_DESC, True),
+        (SortOrder.NEWEST, False),
+        (SortOrder.RATING, True),
+    ],
+)
+def test_keyset_pagination_walks_every_result_once(tenant_a, catalogue, sort, with_facets):
     seen, cursor = [], None
     for _ in range(10):
         with schema_context(tenant_a.schema_name):
             result = get_search_backend().search(
-                SearchQuery(currency="USD", sort=SortOrder.PRICE_ASC, limit=4, cursor=cursor),
-                with_facets=False,
+                SearchQuery(currency="USD", sort=sort, limit=4, cursor=cursor),
+                with_facets=with_facets,
             )
         seen += [p.name for p in result.items]
         cursor = result.next_cursor
@@ -199,3 +251,59 @@ def test_search_is_per_tenant(tenant_a, tenant_b, catalogue):
     make_product(tenant_b, other, "Swift Code Editor Clone")
     assert "Swift Code Editor Clone" not in search(tenant_a, text="swift")[0]
     assert search(tenant_b, text="swift")[0] == ["Swift Code Editor Clone"]
+
+
+def test_relevance_pages_follow_the_ranking(tenant_a, catalogue):
+    _, everything = search(tenant_a, text="code", limit=10)
+    first, page = search(tenant_a, text="code", limit=2)
+    second, _ = search(tenant_a, text="code", limit=2, cursor=page.next_cursor)
+    assert first + second == [p.name for p in everything.items]
+
+
+def test_search_entries_follow_every_writer(tenant_a, catalogue):
+    """Triggers keep the entries in step, whoever writes: services, bulk and queryset updates."""
+    linter = catalogue["linter"]
+    with schema_context(tenant_a.schema_name):
+        reprice(product=linter, prices={"USD": 99_000})
+        Product.objects.filter(pk=catalogue["icons"].pk).update(rating_count=1, rating_total=1)
+    assert search(tenant_a, price_min=90_000)[0] == ["Lint Master"]
+    assert search(tenant_a, min_rating=4)[0] == []
+
+    with schema_context(tenant_a.schema_name):
+        transition(product=Product.objects.get(pk=linter.pk), action="unpublish")
+    assert "Lint Master" not in search(tenant_a, text="code")[0]
+
+    editor = catalogue["editor"]
+    with schema_context(tenant_a.schema_name):
+        editors = editor.category
+        move_category(category=editors, parent_id=None)  # out of "Developer tools"
+        entry = SearchEntry.objects.get(product=editor)
+    assert entry.facet_keys == ["t:software", f"s:{editor.seller_id}", "c:editors"]
+    assert search(tenant_a, category="developer-tools")[0] == []
+
+
+@pytest.mark.parametrize("with_facets", [False, True])
+def test_products_without_a_price_in_the_currency_sort_last(tenant_a, catalogue, with_facets):
+    tenant_a.extra_currencies = ["EUR"]
+    tenant_a.save(update_fields=["extra_currencies"])
+    with schema_context(tenant_a.schema_name):
+        reprice(product=catalogue["icons"], prices={"USD": 1900, "EUR": 1700})
+        reprice(product=catalogue["mockups"], prices={"USD": 25_000, "EUR": 23_000})
+
+    def walk(sort):
+        names, cursor = [], None
+        for _ in range(10):
+            with schema_context(tenant_a.schema_name):
+                result = get_search_backend().search(
+                    SearchQuery(currency="EUR", sort=sort, limit=3, cursor=cursor),
+                    with_facets=with_facets,
+                )
+            names += [p.name for p in result.items]
+            if not (cursor := result.next_cursor):
+                return names
+        raise AssertionError("pagination did not end")
+
+    cheapest = walk(SortOrder.PRICE_ASC)
+    dearest = walk(SortOrder.PRICE_DESC)
+    assert cheapest[:2] == ["Icon Pack Pro", "Mockup Studio"] and len(set(cheapest)) == 6
+    assert dearest[:2] == ["Mockup Studio", "Icon Pack Pro"] and len(set(dearest)) == 6

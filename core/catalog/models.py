@@ -3,6 +3,7 @@ several currencies, variants (tiers, seat packs) and images."""
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
@@ -66,15 +67,12 @@ class Product(models.Model):
     # Services with a place (consulting on site): WGS84 degrees x 1e6, integers.
     latitude_e6 = models.IntegerField(null=True, blank=True)
     longitude_e6 = models.IntegerField(null=True, blank=True)
-    # Kept by the catalogue services (name A, tags/seller/category B, summary/description C).
-    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [
-            GinIndex(fields=["search_vector"], name="product_search_gin"),
             models.Index(fields=["status", "product_type"], name="product_status_type"),
             # "Newest first" pages read 25 rows off this index instead of sorting the catalogue.
             models.Index(
@@ -166,6 +164,12 @@ class ProductPrice(models.Model):
         ]
         indexes = [
             models.Index(fields=["currency", "amount"], name="price_currency_amount"),
+            # Searches sorted by price read the first base prices off this index.
+            models.Index(
+                fields=["currency", "amount", "product"],
+                condition=Q(variant__isnull=True),
+                name="price_base_currency_amount",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,3 +187,60 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class SearchEntry(models.Model):
+    """A product as catalogue search sees it: everything a query filters, sorts and counts on,
+    in one table, so a search never joins. Rows are written by database triggers on products
+    and base prices (migration 0003), so every writer keeps them in step, even a bulk or
+    queryset update; ``search_vector`` by ``refresh_search_vectors``. Sellers' and modules'
+    visibility stay query-time conditions: they change for many products at once."""
+
+    product = models.OneToOneField(
+        Product, primary_key=True, on_delete=models.CASCADE, related_name="search_entry"
+    )
+    is_published = models.BooleanField(default=False)
+    product_type = models.CharField(max_length=10)
+    seller_id = models.BigIntegerField()
+    category_id = models.BigIntegerField(null=True)
+    # Index terms of the filters: "c:<slug>" for the category and each ancestor, "t:<type>",
+    # "s:<seller id>", "r:<n>" for each n up to the whole-star average. In one GIN index with
+    # the text, so a filtered text query reads only the rows that pass every filter.
+    facet_keys = ArrayField(models.CharField(max_length=90), default=list)
+    stars = models.PositiveSmallIntegerField(default=0)  # whole-star average, 0 = unrated
+    rating_key = models.PositiveIntegerField(default=0)  # average x 1000, for sorting
+    popularity = models.PositiveIntegerField(default=0)  # number of ratings
+    published_at = models.DateTimeField(null=True)
+    latitude_e6 = models.IntegerField(null=True)
+    longitude_e6 = models.IntegerField(null=True)
+    prices = models.JSONField(default=dict)  # base prices in minor units by currency
+    # Name A, tags/seller/category B, summary/description C.
+    search_vector = SearchVectorField(null=True)
+
+    class Meta:
+        indexes = [
+            GinIndex(fields=["search_vector", "facet_keys"], name="search_entry_text_keys"),
+            # Broad queries sorted by date or rating read the first rows off these indexes.
+            models.Index(
+                F("published_at").desc(),
+                F("product").desc(),
+                condition=Q(is_published=True),
+                name="search_entry_newest",
+            ),
+            models.Index(
+                F("rating_key").desc(),
+                F("product").desc(),
+                condition=Q(is_published=True),
+                name="search_entry_rating",
+            ),
+            # Relevance ranks the most popular matches of a broad query (read off this index).
+            models.Index(
+                F("popularity").desc(),
+                F("product").desc(),
+                condition=Q(is_published=True),
+                name="search_entry_popular",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"search entry of {self.product_id}"

@@ -71,6 +71,9 @@ class FacetsOut(Schema):
     sellers: list[FacetCountOut]
     price_bands: list[FacetCountOut]
     ratings: list[FacetCountOut]
+    is_approximate: bool = Field(
+        False, description="The query matched so many products that the counts are estimates"
+    )
 
 
 class SearchOut(Schema):

@@ -22,9 +22,9 @@ def visible_products() -> QuerySet[Product]:
 
 def with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Everything a product card or list item shows, in a fixed number of queries (and not the
-    columns a card never shows: the search vector and the long texts)."""
+    columns a card never shows: the long texts)."""
     return (
-        queryset.defer("search_vector", "description", "features", "tags")
+        queryset.defer("description", "features", "tags")
         .select_related("seller", "category")
         .prefetch_related(
             Prefetch("prices", queryset=ProductPrice.objects.filter(variant__isnull=True)),

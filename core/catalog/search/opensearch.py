@@ -39,7 +39,7 @@ from core.sellers.models import ProductType
 
 NO_PRICE = 10**15  # as in the Postgres backend: no price in the currency sorts last
 TEXT_FIELDS = ["name^3", "tags^2", "seller_name^2", "category_name^2", "summary", "description"]
-FACET_TERMS_SIZE = 1000  # the Postgres facets have no cap; one shard keeps counts exact
+FACET_TERMS_SIZE = 1000  # one shard keeps these counts exact (Postgres: exact to 10,000 matches)
 BATCH = 500
 # Products changed this close to the start of a reindex are indexed again after the swap, so
 # an outbox delivery that wrote to the old index while the new one filled is not lost.

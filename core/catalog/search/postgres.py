@@ -1,69 +1,143 @@
-"""Search on core PostgreSQL (no extensions, so the embedded database serves): a weighted
-tsvector with a GIN index, websearch_to_tsquery, keyset pagination, facet counts in one
-GROUPING SETS query, prefix suggestions on an index of lower(name)."""
+"""Search on core PostgreSQL (no extensions, so the embedded database serves): one search entry
+per product (``SearchEntry``: a weighted tsvector plus every filter, sort and facet column,
+kept by triggers) with one GIN index over the text and the filter terms, websearch_to_tsquery,
+keyset pagination, bounded facet counts, prefix suggestions on an index of lower(name).
+
+A search with facets is one statement: the first ``_matches_read()`` matches are read once,
+counted, and - when there are no more - the page is taken from the same rows. Only a broader
+query estimates its counts from a sample (postgres_facets) and, unless it is ranked by
+relevance, reads its page separately."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any
 
-from django.contrib.postgres.search import SearchQuery as PgSearchQuery
-from django.contrib.postgres.search import SearchRank
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    Exists,
-    F,
-    FilteredRelation,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Value,
-)
-from django.db.models.functions import (
-    ACos,
-    Cast,
-    Coalesce,
-    Cos,
-    Greatest,
-    Least,
-    Length,
-    Lower,
-    Radians,
-    Sin,
-    Substr,
-)
+from django.db.models.functions import Lower
 
-from core.catalog.models import Category, Product
-from core.catalog.search.query import (
-    PRICE_BAND_EDGES,
-    FacetCount,
-    Facets,
-    SearchQuery,
-    SearchResult,
-    SortOrder,
-    Suggestion,
-)
-from core.catalog.search_index import refresh_search_vectors, search_config
+from core.catalog.models import Product
+from core.catalog.search import postgres_facets
+from core.catalog.search.postgres_facets import FACET_EXACT_LIMIT, SAMPLE_PERCENT_SQL, SAMPLE_SEED
+from core.catalog.search.postgres_match import PRICE_SQL, Match, Order, match, order
+from core.catalog.search.query import Facets, SearchQuery, SearchResult, Suggestion
+from core.catalog.search_index import refresh_search_vectors
 from core.catalog.selectors import visible_products, with_card_data
-from core.money import CURRENCY_EXPONENTS
-from core.pagination import keyset_page
-from core.sellers.models import ProductType
 
-NO_PRICE = 10**15  # sorts products without a price in the query's currency last
-EARTH_RADIUS_KM = 6371
+# The counting pass reads the exact limit and one more row (which tells a broad query). Relevance
+# ranks as many matches, the most reviewed, which the counting pass reads in that order: every
+# query counted exactly is ranked exactly, and a page's order never depends on whether facets
+# were asked for.
+CANDIDATES_ORDER = "entry.popularity DESC, entry.product_id DESC"
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One search's SQL pieces: the match, its order, and the page wanted."""
+
+    match: Match
+    order: Order
+    query: SearchQuery
+
+    def params(self, **extra: Any) -> dict[str, Any]:
+        return {**self.match.params, "page_size": self.query.limit + 1, **extra}
+
+    def page_cte(
+        self, source: str, *, where: str, key: str, product_id: str, name: str = "page"
+    ) -> tuple[str, dict[str, Any]]:
+        """CTE ``name`` (``page``): the page's rows and one more (is there a next page?)."""
+        params: dict[str, Any] = {}
+        if self.query.cursor:
+            after, params = self.order.after(self.query.cursor, key_sql=key, id_sql=product_id)
+            where = f"{where} AND {after}"
+        direction = self.order.direction
+        sql = f"""
+            {name} AS (
+                SELECT {product_id} AS product_id, {key} AS sort_key FROM {source}
+                WHERE {where}
+                ORDER BY {key} {direction}, {product_id} {direction} LIMIT %(page_size)s
+            )"""
+        return sql, params
+
+    def full_page_cte(self) -> tuple[str, dict[str, Any]]:
+        """CTE ``page`` read from the whole table, off an index where one serves the order.
+        Relevance ranks only the ``_matches_read()`` most reviewed matches: a broad query reads
+        those off an index instead of ranking every match, and a query with fewer matches is
+        ranked in full, as before."""
+        if self.order.missing_price_key is not None:
+            return self._price_page_cte(self.order.missing_price_key)
+        source, where = "catalog_searchentry AS entry", self.match.where
+        if self.order.is_ranked:
+            source = f"""(
+                SELECT entry.product_id, entry.search_vector FROM catalog_searchentry AS entry
+                WHERE {where}
+                ORDER BY {CANDIDATES_ORDER} LIMIT {_matches_read()}
+            ) AS entry"""
+            where = "TRUE"
+        return self.page_cte(source, where=where, key=self.order.key, product_id="entry.product_id")
+
+    def _price_page_cte(self, missing_price_key: int) -> tuple[str, dict[str, Any]]:
+        """CTE ``page`` by price: matches read in the order of the base-price index (a broad
+        query stops after a page), then - only when those run out - the matches without a
+        price in the query's currency, which sort last."""
+        priced, params = self.page_cte(
+            "catalog_productprice AS price"
+            " JOIN catalog_searchentry AS entry ON entry.product_id = price.product_id",
+            where=f"price.variant_id IS NULL AND price.currency = %(currency)s"
+            f" AND {self.match.where}",
+            key="price.amount",
+            product_id="price.product_id",
+            name="priced",
+        )
+        unpriced, _ = self.page_cte(
+            "catalog_searchentry AS entry",
+            # A constant condition: the scan below does not run at all while prices last.
+            where=f"(SELECT count(*) FROM priced) < %(page_size)s"
+            f" AND NOT entry.prices ? %(currency)s AND {self.match.where}",
+            key=f"({missing_price_key})::bigint",
+            product_id="entry.product_id",
+            name="unpriced",
+        )
+        page = "page AS (SELECT * FROM priced UNION ALL SELECT * FROM unpriced)"
+        return f"{priced}, {unpriced}, {page}", params
+
+    def counting_order(self) -> str:
+        """The order in which the counting pass reads matches: the candidates' for relevance
+        (a broad query's page is then among the rows read); none otherwise (an index serves a
+        broad query's page separately)."""
+        return f"ORDER BY {CANDIDATES_ORDER}" if self.order.is_ranked else ""
+
+    def page_select(self) -> str:
+        """The page's rows (product id, sort key, position) in the shape of the facet rows."""
+        direction = self.order.direction
+        return f"""
+            SELECT 'page', product_id, sort_key, NULL, NULL, NULL,
+                   row_number() OVER (ORDER BY sort_key {direction}, product_id {direction}),
+                   NULL
+            FROM page"""
 
 
 class PostgresSearchBackend:
     def search(self, query: SearchQuery, *, with_facets: bool) -> SearchResult:
-        filtered = self._filtered(query)
-        ordering, ranked = self._ordering(filtered, query)
-        rows, next_cursor = keyset_page(
-            with_card_data(ranked), ordering=ordering, limit=query.limit, cursor=query.cursor
-        )
-        facets = self._facets(filtered, query) if with_facets else None
-        return SearchResult(items=rows, next_cursor=next_cursor, facets=facets)
+        found = match(query)
+        if found is None:  # e.g. no module on this marketplace sells anything yet
+            return SearchResult(
+                items=[], next_cursor=None, facets=Facets() if with_facets else None
+            )
+        plan = _Plan(match=found, order=order(query), query=query)
+        if not with_facets:
+            page_rows, _ = self._read(plan, counted=False)
+            return self._result(plan, page_rows, None)
+        page_rows, counts = self._read(plan, counted=True)
+        if postgres_facets.total(counts) <= FACET_EXACT_LIMIT:
+            exact = postgres_facets.to_facets(counts, query.currency, is_approximate=False)
+            return self._result(plan, page_rows, exact)
+        # A ranked page comes from the candidates the counting pass read; others need every
+        # match, which an index serves.
+        wants_page = not plan.order.is_ranked
+        broad_page, facets = self._read_broad(plan, lower_bounds=counts, wants_page=wants_page)
+        return self._result(plan, broad_page if wants_page else page_rows, facets)
 
     def suggest(self, prefix: str, *, limit: int = 8) -> list[Suggestion]:
         prefix = prefix.strip().lower()[:60]
@@ -85,171 +159,104 @@ class PostgresSearchBackend:
     def remove_products(self, product_ids: Sequence[int]) -> None:
         """Nothing to do: unpublished rows are filtered out at query time."""
 
-    # --- building the query -------------------------------------------------------------------
+    # --- reading ------------------------------------------------------------------------------
 
-    def _filtered(self, query: SearchQuery) -> QuerySet[Product]:
-        products: Any = visible_products().annotate(
-            base_price=FilteredRelation(
-                "prices", condition=Q(prices__variant__isnull=True, prices__currency=query.currency)
-            ),
-            price_amount=F("base_price__amount"),
+    def _read(
+        self, plan: _Plan, *, counted: bool
+    ) -> tuple[list[tuple[int, Any]], postgres_facets.Counts]:
+        """The page and, if ``counted``, the exact counts of the first matches (the page is only
+        complete when they were all the matches, or the candidates of a ranking: see
+        ``search``)."""
+        if not counted:
+            page, params = plan.full_page_cte()
+            return self._fetch(f"WITH {page} {plan.page_select()}", plan.params(**params))
+        page, params = plan.page_cte(
+            "matched", where="TRUE", key="sort_key", product_id="product_id"
         )
-        if query.text:
-            products = products.filter(search_vector=self._tsquery(query.text))
-        if query.category:
-            # The category or any of its descendants, inside this one query.
-            products = products.filter(
-                Exists(
-                    Category.objects.filter(
-                        slug=query.category,
-                        path=Substr(OuterRef("category__path"), 1, Length("path")),
-                    )
-                )
-            )
-        if query.product_types:
-            products = products.filter(product_type__in=query.product_types)
-        if query.seller:
-            products = products.filter(seller__slug=query.seller)
-        if query.price_min is not None:
-            products = products.filter(price_amount__gte=query.price_min)
-        if query.price_max is not None:
-            products = products.filter(price_amount__lte=query.price_max)
-        if query.min_rating:
-            products = products.filter(
-                rating_count__gt=0, rating_total__gte=F("rating_count") * query.min_rating
-            )
-        if query.near:
-            products = self._near(products, query)
-        return cast(QuerySet[Product], products)
-
-    @staticmethod
-    def _tsquery(text: str) -> PgSearchQuery:
-        return PgSearchQuery(text[:200], search_type="websearch", config=search_config())
-
-    @staticmethod
-    def _near(products: QuerySet[Product], query: SearchQuery) -> QuerySet[Product]:
-        near = query.near
-        assert near is not None
-        lat, lng = near.latitude_e6 / 1e6, near.longitude_e6 / 1e6
-        # Bounding box first (uses plain comparisons), then the great-circle distance.
-        delta_lat = int(near.radius_km / 111.2 * 1e6) + 1
-        products = products.filter(
-            product_type=ProductType.SERVICE,
-            latitude_e6__isnull=False,
-            latitude_e6__gte=near.latitude_e6 - delta_lat,
-            latitude_e6__lte=near.latitude_e6 + delta_lat,
-        )
-        row_lat = Radians(F("latitude_e6") / 1e6)
-        row_lng = Radians(F("longitude_e6") / 1e6)
-        cosine = Sin(Radians(Value(lat))) * Sin(row_lat) + Cos(Radians(Value(lat))) * Cos(
-            row_lat
-        ) * Cos(row_lng - Radians(Value(lng)))
-        distance = ACos(Least(Greatest(cosine, Value(-1.0)), Value(1.0))) * EARTH_RADIUS_KM
-        return products.annotate(distance_km=distance).filter(distance_km__lte=near.radius_km)
-
-    def _ordering(
-        self, products: QuerySet[Product], query: SearchQuery
-    ) -> tuple[tuple[str, ...], QuerySet[Product]]:
-        sort = query.sort
-        if sort == SortOrder.RELEVANCE and not query.text:
-            sort = SortOrder.NEWEST
-        if sort == SortOrder.RELEVANCE:
-            rank = SearchRank(F("search_vector"), self._tsquery(query.text), cover_density=True)
-            ranked = products.annotate(rank_e6=Cast(rank * 1_000_000, IntegerField()))
-            return ("-rank_e6", "-id"), ranked
-        if sort == SortOrder.NEWEST:
-            return ("-published_at", "-id"), products
-        if sort == SortOrder.PRICE_ASC:
-            keyed = products.annotate(price_key=Coalesce("price_amount", Value(NO_PRICE)))
-            return ("price_key", "id"), keyed
-        if sort == SortOrder.PRICE_DESC:
-            keyed = products.annotate(price_key=Coalesce("price_amount", Value(-1)))
-            return ("-price_key", "-id"), keyed
-        rating = Coalesce(F("rating_total") * 1000 / Greatest(F("rating_count"), 1), Value(0))
-        return ("-rating_key", "-id"), products.annotate(rating_key=rating)
-
-    # --- facets -------------------------------------------------------------------------------
-
-    def _facets(self, products: QuerySet[Product], query: SearchQuery) -> Facets:
-        """All five facets in one query: GROUPING SETS over the filtered rows (materialised once,
-        with the price already joined); category and seller names are joined to the groups."""
-        columns = (
-            "category_id",
-            "product_type",
-            "seller_id",
-            "price_amount",
-            "rating_count",
-            "rating_total",
-        )
-        try:
-            rows_sql, params = products.values(*columns).query.sql_with_params()
-        except EmptyResultSet:  # e.g. no module on this marketplace sells anything yet
-            return Facets()
-        unit = 10 ** CURRENCY_EXPONENTS[query.currency]
-        edges = [edge * unit for edge in PRICE_BAND_EDGES]
-        band_sql = (
-            "CASE WHEN price_amount IS NULL THEN NULL "
-            + " ".join(
-                f"WHEN price_amount < {edge} THEN {index}" for index, edge in enumerate(edges)
-            )
-            + f" ELSE {len(edges)} END"
-        )
-        # Group the matching rows by ids first; names are joined to the few groups afterwards.
         sql = f"""
-            WITH f AS MATERIALIZED ({rows_sql}),
-            g AS (
-                SELECT GROUPING(category_id) AS g_category, GROUPING(product_type) AS g_type,
-                       GROUPING(seller_id) AS g_seller, GROUPING(band) AS g_band,
-                       category_id, product_type, seller_id, band, stars, count(*) AS n
-                FROM (
-                    SELECT category_id, product_type, seller_id, {band_sql} AS band,
-                           CASE WHEN rating_count = 0 THEN 0
-                                ELSE rating_total / rating_count END AS stars
-                    FROM f
-                ) AS rows
-                GROUP BY GROUPING SETS ((category_id), (product_type), (seller_id), (band),
-                                        (stars))
-            )
-            SELECT g.g_category, g.g_type, g.g_seller, g.g_band, c.slug, c.name, g.product_type,
-                   s.slug, s.business_name, g.band, g.stars, g.n
-            FROM g
-            LEFT JOIN catalog_category c ON c.id = g.category_id AND g.g_category = 0
-            LEFT JOIN sellers_seller s ON s.id = g.seller_id AND g.g_seller = 0
+            WITH matched AS MATERIALIZED (
+                SELECT entry.product_id, {plan.order.key} AS sort_key, entry.category_id,
+                       entry.product_type, entry.seller_id, entry.stars, {PRICE_SQL} AS price
+                FROM catalog_searchentry AS entry
+                WHERE {plan.match.where}
+                {plan.counting_order()}
+                LIMIT {_matches_read()}
+            ),
+            {page},
+            {postgres_facets.counts_sql("matched", plan.query.currency)}
+            {plan.page_select()}
+            UNION ALL
+            SELECT 'facet', NULL, NULL, facet, value, label, n, NULL FROM facet_rows
         """
-        facets = Facets()
-        stars: dict[int, int] = {}
+        return self._fetch(sql, plan.params(**params))
+
+    def _read_broad(
+        self, plan: _Plan, *, lower_bounds: postgres_facets.Counts, wants_page: bool
+    ) -> tuple[list[tuple[int, Any]], Facets]:
+        """Facet counts estimated from a sample of the table's pages and, if ``wants_page``,
+        the page over every match."""
+        page, params = plan.full_page_cte() if wants_page else ("", {})
+        page_select = f"{plan.page_select()} UNION ALL" if wants_page else ""
+        sql = f"""
+            WITH {page}{"," if wants_page else ""}
+            sampled AS (
+                SELECT entry.category_id, entry.product_type, entry.seller_id, entry.stars,
+                       {PRICE_SQL} AS price
+                FROM catalog_searchentry AS entry
+                TABLESAMPLE SYSTEM ({SAMPLE_PERCENT_SQL}) REPEATABLE ({SAMPLE_SEED})
+                WHERE {plan.match.where}
+            ),
+            {postgres_facets.counts_sql("sampled", plan.query.currency)}
+            {page_select}
+            SELECT 'facet', NULL, NULL, facet, value, label, n, {SAMPLE_PERCENT_SQL}
+            FROM facet_rows
+        """
+        with connection.cursor() as cursor:
+            cursor.execute(sql, plan.params(**params))
+            rows = cursor.fetchall()
+        page_rows = _page_rows(rows)
+        sample_rows = [row for row in rows if row[0] == "facet"]
+        percent = float(sample_rows[0][7]) if sample_rows else 100.0
+        sample = postgres_facets.collect(row[3:7] for row in sample_rows)
+        counts = postgres_facets.estimate(lower_bounds, sample, percent=percent)
+        facets = postgres_facets.to_facets(counts, plan.query.currency, is_approximate=True)
+        return page_rows, facets
+
+    @staticmethod
+    def _fetch(
+        sql: str, params: dict[str, Any]
+    ) -> tuple[list[tuple[int, Any]], postgres_facets.Counts]:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for row in cursor.fetchall():
-                g_category, g_type, g_seller, g_band = row[:4]
-                category_slug, category_name, product_type, seller_slug, seller_name = row[4:9]
-                band, star, count = row[9], row[10], row[11]
-                if not g_category and category_slug:
-                    facets.categories.append(FacetCount(category_slug, category_name, count))
-                elif not g_type:
-                    facets.product_types.append(
-                        FacetCount(product_type, ProductType(product_type).label, count)
-                    )
-                elif not g_seller:
-                    facets.sellers.append(FacetCount(seller_slug, seller_name, count))
-                elif not g_band and band is not None:
-                    facets.price_bands.append(_band(band, edges, unit, count))
-                elif g_band and star is not None:
-                    stars[int(star)] = stars.get(int(star), 0) + count
-        for facet in (facets.categories, facets.sellers, facets.product_types):
-            facet.sort(key=lambda f: (-f.count, f.label))
-        facets.price_bands.sort(key=lambda f: int(f.value.split("-")[0]))
-        facets.ratings = [
-            FacetCount(str(minimum), f"{minimum} star{'s' if minimum > 1 else ''} & up", total)
-            for minimum in (4, 3, 2, 1)
-            if (total := sum(c for s, c in stars.items() if s >= minimum))
-        ]
-        return facets
+            rows = cursor.fetchall()
+        page_rows = _page_rows(rows)
+        counts = postgres_facets.collect(row[3:7] for row in rows if row[0] == "facet")
+        return page_rows, counts
+
+    @staticmethod
+    def _result(
+        plan: _Plan, page_rows: list[tuple[int, Any]], facets: Facets | None
+    ) -> SearchResult:
+        """The page's products with everything a card shows, in the page's order."""
+        limit = plan.query.limit
+        next_cursor = None
+        if len(page_rows) > limit:
+            page_rows = page_rows[:limit]
+            last_id, last_key = page_rows[-1]
+            next_cursor = plan.order.cursor(last_key, last_id)
+        ids = [product_id for product_id, _ in page_rows]
+        products = with_card_data(Product.objects.filter(pk__in=ids)) if ids else []
+        by_id = {product.pk: product for product in products}
+        items = [by_id[product_id] for product_id in ids if product_id in by_id]
+        return SearchResult(items=items, next_cursor=next_cursor, facets=facets)
 
 
-def _band(index: int, edges: list[int], unit: int, count: int) -> FacetCount:
-    low = 0 if index == 0 else edges[index - 1]
-    if index >= len(edges):
-        return FacetCount(f"{low}-", f"{low // unit}+", count)
-    high = edges[index]
-    return FacetCount(f"{low}-{high}", f"{low // unit}-{high // unit}", count)
+def _page_rows(rows: list[tuple[Any, ...]]) -> list[tuple[int, Any]]:
+    """(product id, sort key) of the page, in its order."""
+    page = sorted((row for row in rows if row[0] == "page"), key=lambda row: row[6])
+    return [(row[1], row[2]) for row in page]
+
+
+def _matches_read() -> int:
+    """How many matches the counting pass reads (and relevance ranks)."""
+    return FACET_EXACT_LIMIT + 1

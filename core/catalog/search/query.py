@@ -56,6 +56,9 @@ class Facets:
     sellers: list[FacetCount] = field(default_factory=list)
     price_bands: list[FacetCount] = field(default_factory=list)
     ratings: list[FacetCount] = field(default_factory=list)  # "4" = 4 stars and up
+    # True when the query matched too many products to count them all in time: the counts are
+    # then estimates from a sample (never below what was counted exactly), shown as such.
+    is_approximate: bool = False
 
 
 @dataclass
