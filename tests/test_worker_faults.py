@@ -86,6 +86,10 @@ class Workers:
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             "CELERY_VISIBILITY_TIMEOUT": "3",
+            # Look for unacknowledged tasks every second (kombu scans every 100 s by default,
+            # which would outlast the test's patience, not the guarantee).
+            "CELERY_UNACKED_RESTORE_INTERVAL": "1",
+            "CELERY_UNACKED_RESTORE_THROTTLE": "1",
             "SOUK_TEST_SLOW_SECONDS": str(slow_seconds),
             "LOG_LEVEL": "WARNING",
         }

@@ -66,7 +66,7 @@ class PlacedOrder:
     order: Order
     sub_orders: list[SubOrder]
     lines: list[OrderLine]
-    payment: Payment
+    payment: Payment | None  # opened with the order by checkout_cart; None for place_order
 
 
 def preview(*, cart: Cart, buyer: User | None, address: BillingAddress) -> Quote:
@@ -102,7 +102,7 @@ def place_order(*, buyer: User, cart: Cart, details: CheckoutInput, idempotency_
     address = _clean_address(details)
     try:
         with transaction.atomic():
-            return _place(buyer, cart, address, details, idempotency_key).order
+            return _place(buyer, cart, address, details, idempotency_key, opens_payment=False).order
     except IntegrityError:
         # The same key placed concurrently: the other request's order is the order.
         order = Order.objects.filter(buyer=buyer, idempotency_key=idempotency_key).first()
@@ -119,7 +119,11 @@ def _place(
     key: str,
     payment_method: str = "",
     save_method: bool = False,
+    *,
+    opens_payment: bool = True,
 ) -> PlacedOrder:
+    """``opens_payment``: the first payment attempt is written with the order (checkout pays
+    it at once); place_order's callers pay later with pay_order."""
     cart_lines = load_cart_lines(cart)
     if not cart_lines:
         raise field_error(CommerceErrorCode.CART_EMPTY, "cart", "Your cart is empty.")
@@ -166,14 +170,20 @@ def _place(
     )
     # Subscriptions renew off-session: their method is always kept.
     keep_method = save_method or any(line.recurring_price for line in priced.lines)
-    payment = Payment.objects.create(
-        order=order,
-        provider=order.provider,
-        currency=order.currency,
-        amount=order.total,
-        payment_method=payment_method[:120],
-        charge_options={"save_method": keep_method, "customer_reference": "", "off_session": False},
-    )
+    payment = None
+    if opens_payment:
+        payment = Payment.objects.create(
+            order=order,
+            provider=order.provider,
+            currency=order.currency,
+            amount=order.total,
+            payment_method=payment_method[:120],
+            charge_options={
+                "save_method": keep_method,
+                "customer_reference": "",
+                "off_session": False,
+            },
+        )
     _empty_cart(cart)
     return PlacedOrder(order, sub_orders, lines, payment)
 
@@ -325,6 +335,7 @@ def checkout_cart(
     if existing is not None:
         return existing, pay_order(order=existing, payment_method=payment_method), None
     payment = placed.payment
+    assert payment is not None  # opened by _place
     if placed.order.total == 0 or payment.charge_options["save_method"]:
         # Saving a method needs the provider's customer; a free order needs no charge.
         return placed.order, _pay_with_customer(placed.order, payment), placed
