@@ -13,6 +13,20 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+@app.on_after_finalize.connect
+def _module_timers(sender: Any, **kwargs: Any) -> None:
+    """Each module's per-tenant timers, fanned out to every tenant by the beat."""
+    from core.registry import get_registry
+
+    for manifest in get_registry():
+        for task_name, seconds in manifest.timers:
+            sender.add_periodic_task(
+                seconds,
+                sender.signature("tenants.tasks.fan_out", args=[task_name]),
+                name=f"{manifest.key}: {task_name}",
+            )
+
+
 @signals.task_success.connect
 def _count_success(sender: Any = None, **kwargs: Any) -> None:
     _count(sender, "success")

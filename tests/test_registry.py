@@ -85,3 +85,14 @@ def test_a_module_without_hooks_has_empty_slots():
     assert get_registry().fulfil_hook("service") is None
     with pytest.raises(UnknownModule):
         get_registry().fulfil_hook("no-such-type")
+
+
+def test_module_timers_are_fanned_out_to_every_tenant_by_the_beat():
+    from core.celery import app
+
+    app.loader.import_default_modules()
+    app.finalize()
+    entry = app.conf.beat_schedule["licensing: modules.licensing.tasks.expire_licenses"]
+    assert entry["task"] == "tenants.tasks.fan_out"
+    assert list(entry["args"]) == ["modules.licensing.tasks.expire_licenses"]
+    assert "modules.licensing.tasks_validation.reap_dead_machines" in app.tasks

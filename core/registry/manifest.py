@@ -53,6 +53,9 @@ class ModuleManifest:
     details_accessor: str | None = None
     dashboard_urls: str | None = None
     is_default_enabled: bool = False
+    # Per-tenant timers: (task name, seconds). Beat queues each in every active tenant's
+    # schema (core/celery.py), so a module's timers need no edit outside its folder.
+    timers: tuple[tuple[str, float], ...] = ()
     package: str = field(default="", compare=False)
 
     @property
