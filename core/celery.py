@@ -13,7 +13,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.on_after_finalize.connect
+@app.on_after_finalize.connect  # type: ignore[untyped-decorator]  # celery-types
 def _module_timers(sender: Any, **kwargs: Any) -> None:
     """Each module's per-tenant timers, fanned out to every tenant by the beat."""
     from core.registry import get_registry

@@ -58,7 +58,9 @@ def add_to_cart(client: Client, product, quantity: int = 1, **extra):
 def form_key(client: Client) -> str:
     """The idempotency key the checkout form was rendered with."""
     html = text(client.get("/checkout/"))
-    return re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    found = re.search(r'name="idempotency_key" value="([^"]+)"', html)
+    assert found is not None, "the checkout form carries an idempotency key"
+    return found.group(1)
 
 
 def place(client: Client, card: str = SUCCESS_CARD, key: str | None = None, **fields):
@@ -69,7 +71,9 @@ def place(client: Client, card: str = SUCCESS_CARD, key: str | None = None, **fi
 
 
 def order_id_in(location: str) -> int:
-    return int(re.search(r"/account/orders/(\d+)/", location).group(1))
+    found = re.search(r"/account/orders/(\d+)/", location)
+    assert found is not None, location
+    return int(found.group(1))
 
 
 def in_schema(tenant, fn):

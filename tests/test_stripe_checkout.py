@@ -120,7 +120,7 @@ def test_a_webhook_that_arrives_before_the_api_answer_captures_the_order_once(
     nothing to do."""
     from core.commerce.services.payment_events import reconcile_processing_payments
 
-    _, order, payment = stripe_paid_order(
+    _, _order, payment = stripe_paid_order(
         shop, client_for, stripe_testbed, django_capture_on_commit_callbacks
     )
     succeeded = intent_event(stripe_testbed, "payment_intent.succeeded", payment.reference)
