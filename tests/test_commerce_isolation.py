@@ -54,7 +54,13 @@ def test_another_buyer_gets_404_for_my_order_and_cannot_pay_or_cancel_it(two_sho
     stranger = bearer_client(client_for, shop.tenant, make_user(shop.tenant, "s@example.com"))
 
     assert call(stranger, "get", f"/orders/{order_id}").status_code == 404
-    paid = call(stranger, "post", f"/orders/{order_id}/pay", {"payment_method": "4242424242424242"}, **{"Idempotency-Key": new_key()})
+    paid = call(
+        stranger,
+        "post",
+        f"/orders/{order_id}/pay",
+        {"payment_method": "4242424242424242"},
+        **{"Idempotency-Key": new_key()},
+    )
     assert paid.status_code == 404
     assert call(stranger, "post", f"/orders/{order_id}/cancel").status_code == 404
     with schema_context(shop.tenant.schema_name):
@@ -70,7 +76,13 @@ def test_buyers_and_sellers_cannot_use_operator_commerce_endpoints(two_shops, cl
     sign_in(seller, shop.seller_one.owner.email)
     for client in (buyer, seller):
         assert call(client, "get", "/operator/commerce/orders").status_code == 403
-        refund = call(client, "post", f"/operator/commerce/orders/{order_id}/refunds", {}, **{"Idempotency-Key": new_key()})
+        refund = call(
+            client,
+            "post",
+            f"/operator/commerce/orders/{order_id}/refunds",
+            {},
+            **{"Idempotency-Key": new_key()},
+        )
         assert refund.status_code == 403
         assert call(client, "get", "/operator/payouts/ledger").status_code == 403
     assert call(buyer, "get", "/seller/orders").status_code == 403
