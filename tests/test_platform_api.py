@@ -54,7 +54,12 @@ def test_staff_creates_a_tenant(staff_client):
     tenant = body["tenant"]
     assert tenant["slug"] == "api-shop" and tenant["status"] == "active"
     assert [d["domain"] for d in tenant["domains"]] == ["api-shop.souk.test", "api-shop.example"]
-    assert {m["key"]: m["is_enabled"] for m in tenant["modules"]} == {"alpha": True, "beta": True}
+    # Every installed module is listed; licensing also sells software, so it stays off here.
+    assert {m["key"]: m["is_enabled"] for m in tenant["modules"]} == {
+        "alpha": True,
+        "beta": True,
+        "licensing": False,
+    }
     assert tenant["branding"]["primary_colour"] == "#010203"
 
 
@@ -160,6 +165,7 @@ def test_modules_on_and_off(staff_client, tenant_a):
     assert {m["key"]: m["is_enabled"] for m in on.json()["modules"]} == {
         "alpha": True,
         "beta": True,
+        "licensing": False,
     }
     refused = staff_client.put(
         "/api/platform/v1/tenants/alpha-market/modules/alpha",
@@ -234,3 +240,14 @@ def test_tenant_list_query_count_does_not_grow_with_page_size(staff_client, make
         assert len(items) == limit
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_second_module_selling_the_same_product_type_is_refused(staff_client, tenant_a):
+    response = staff_client.put(
+        "/api/platform/v1/tenants/alpha-market/modules/licensing",
+        json.dumps({"is_enabled": True}),
+        content_type="application/json",
+    )
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "module_conflict"
+    assert response.json()["error"]["details"] == {"module": "licensing", "conflicts_with": "alpha"}

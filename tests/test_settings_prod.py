@@ -62,6 +62,7 @@ def test_safe_production_settings_start():
         ({"DEBUG": "maybe"}, "DEBUG"),
         ({"SOUK_PAYMENT_PROVIDER": "sandbox"}, "SOUK_PAYMENT_PROVIDER"),
         ({"STRIPE_WEBHOOK_SECRET": None}, "STRIPE_WEBHOOK_SECRET"),
+        ({"SOUK_WEBHOOKS_ALLOW_LOOPBACK": "true"}, "SOUK_WEBHOOKS_ALLOW_LOOPBACK"),
     ],
 )
 def test_unsafe_production_settings_are_refused_naming_the_variable(overrides, named):

@@ -100,6 +100,10 @@ AUTH_USER_MODEL = "accounts.User"
 # unset. Changing it makes the stored secrets unreadable.
 SOUK_ENCRYPTION_KEY = env_str("SOUK_ENCRYPTION_KEY", "")
 
+# Outbound calls to sellers' systems (webhooks, provisioning) refuse private, loopback and
+# link-local addresses; only local development and tests may allow loopback.
+SOUK_WEBHOOKS_ALLOW_LOOPBACK = env_bool("SOUK_WEBHOOKS_ALLOW_LOOPBACK", False)
+
 # --- Payments ---
 # "sandbox" (test cards, no network, a "test mode" banner) or "stripe" (Stripe Connect).
 SOUK_PAYMENT_PROVIDER = env_str("SOUK_PAYMENT_PROVIDER", "sandbox")

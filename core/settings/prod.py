@@ -36,6 +36,11 @@ def unsafe_settings() -> list[str]:
         problems.append(
             "REDIS_URL is missing: production needs Redis for cache, rate limits and Celery."
         )
+    if env_bool("SOUK_WEBHOOKS_ALLOW_LOOPBACK", False):
+        problems.append(
+            "SOUK_WEBHOOKS_ALLOW_LOOPBACK is on: outbound calls could reach this host's "
+            "services; unset it in production."
+        )
     provider = env_str("SOUK_PAYMENT_PROVIDER", "sandbox")
     if provider == "sandbox" and not env_bool("SOUK_ALLOW_SANDBOX_PAYMENTS", False):
         problems.append(

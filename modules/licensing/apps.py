@@ -6,3 +6,7 @@ class LicensingConfig(AppConfig):
     label = "licensing"
     verbose_name = "Software licensing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Outbox consumers: licences; provisioning and webhooks (these register their tasks).
+        from modules.licensing import consumers, consumers_integration  # noqa: F401

@@ -6,6 +6,7 @@ from core.errors import DomainError
 class LicensingErrorCode(StrEnum):
     LICENSE_NOT_FOUND = "license_not_found"
     MACHINE_NOT_FOUND = "machine_not_found"
+    POLICY_NOT_FOUND = "policy_not_found"
     INVALID_FINGERPRINT = "invalid_fingerprint"
     TOO_MANY_MACHINES = "too_many_machines"
     LICENSE_NOT_ACTIVE = "license_not_active"

@@ -25,6 +25,7 @@ manifest = ModuleManifest(
     "seller's own software.",
     product_types=("software",),
     router="modules.licensing.api.router",
+    partner_router="modules.licensing.api_partner.router",
     api_path="licenses/",
     page_path="licenses/",
     settings_model=LicensingSettings,
@@ -34,4 +35,10 @@ manifest = ModuleManifest(
     storefront_urls="modules.licensing.urls",
     details_accessor="license_details",
     is_default_enabled=True,
+    timers=(
+        ("modules.licensing.tasks.expire_licenses", 300.0),
+        ("modules.licensing.tasks_validation.reap_dead_machines", 60.0),
+        ("modules.licensing.tasks_integration.retry_overdue_calls", 60.0),
+        ("modules.licensing.tasks_integration.prune_integration_log", 86400.0),
+    ),
 )

@@ -1,0 +1,107 @@
+"""Input schemas of the partner API (``/api/v1/partner/v1/licensing/``). Ranges the services
+check themselves are left to them, so an error names the field in the marketplace's words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+from pydantic import HttpUrl
+
+from core.catalog.schemas import VariantIn
+from core.commerce.models import OrderStatus
+from core.schemas import StrictSchema
+from modules.licensing.models import DeliveryStatus, LicenseStatus
+from modules.licensing.schemas_licenses import PolicyIn, SoftwareIn
+
+
+class SoftwareProductIn(StrictSchema):
+    """A software product: what buyers see, how it is licensed, and its default policy."""
+
+    name: str = Field(..., max_length=300)
+    prices: dict[str, int] = Field(..., description="Minor units by currency, e.g. {'USD': 1999}")
+    summary: str = Field("", max_length=300)
+    description: str = Field("", max_length=20_000)
+    category: str | None = Field(None, max_length=80, description="Category slug")
+    features: list[str] = Field(default_factory=list, max_length=30)
+    tags: list[str] = Field(default_factory=list, max_length=20)
+    variants: list[VariantIn] = Field(default_factory=list, max_length=20)
+    images: list[HttpUrl] = Field(default_factory=list, max_length=10)
+    software: SoftwareIn | None = Field(
+        None, description="Licence type, provisioning and trial (default: one-time, manual)"
+    )
+    policy: PolicyIn | None = Field(
+        None, description="The default licence policy (created, or the default one replaced)"
+    )
+    submit_for_review: bool = Field(
+        False, description="Send a draft to the operators' review; published once approved"
+    )
+
+
+class PricesIn(StrictSchema):
+    prices: dict[str, int] = Field(..., description="Minor units by currency")
+
+
+class PageQuery(Schema):
+    limit: int = Field(25, ge=1, le=100)
+    cursor: str | None = Field(None, max_length=512)
+
+
+class OrderListQuery(PageQuery):
+    status: OrderStatus | None = None
+
+
+class LicenseListQuery(PageQuery):
+    status: LicenseStatus | None = None
+    product_id: int | None = None
+    buyer_email: str | None = Field(None, max_length=254)
+
+
+class AccountIn(StrictSchema):
+    license_id: int
+    external_account_id: str = Field(..., max_length=200)
+    credentials: dict[str, str] = Field(
+        default_factory=dict, description="What the buyer must see to sign in (stored encrypted)"
+    )
+
+
+class FulfilIn(StrictSchema):
+    accounts: list[AccountIn] = Field(..., min_length=1, max_length=100)
+
+
+class SuspendIn(StrictSchema):
+    reason: str = Field(..., min_length=1, max_length=300)
+
+
+class ReinstateIn(StrictSchema):
+    reason: str = Field("", max_length=300)
+
+
+class UsageIn(StrictSchema):
+    event_id: str = Field(..., min_length=1, max_length=100, description="Your id: idempotency")
+    license_key: str | None = Field(None, max_length=120)
+    license_id: int | None = None
+    metric: str = Field(..., min_length=1, max_length=60)
+    quantity: int = Field(1, description="Units used (1 to 10^12)")
+    occurred_at: datetime | None = Field(None, description="When it happened; default: now")
+
+
+class MetricsQuery(Schema):
+    date_from: datetime = Field(..., alias="from", description="ISO 8601 date-time (inclusive)")
+    date_to: datetime = Field(..., alias="to", description="ISO 8601 date-time (exclusive)")
+
+
+class WebhookEndpointIn(StrictSchema):
+    url: str = Field(..., max_length=500)
+    events: list[str] = Field(..., min_length=1, max_length=20)
+    is_active: bool = True
+
+
+class WebhookEndpointPatch(StrictSchema):
+    url: str | None = Field(None, max_length=500)
+    events: list[str] | None = Field(None, min_length=1, max_length=20)
+    is_active: bool | None = None
+
+
+class DeliveryListQuery(PageQuery):
+    status: DeliveryStatus | None = None

@@ -1,0 +1,554 @@
+"""Sellers' webhooks: endpoints configured through the partner API (behind the SSRF guard),
+deliveries of the events a seller subscribed to - their own, never another seller's - signed,
+retried with backoff, logged and replayable."""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from modules.licensing import ssrf
+from modules.licensing.consumers_integration import license_audience
+from modules.licensing.errors import LicensingError, LicensingErrorCode
+from modules.licensing.models import (
+    CallKind,
+    DeliveryStatus,
+    IntegrationCall,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from modules.licensing.services import webhooks
+from modules.licensing.tasks_integration import prune_integration_log, retry_overdue_calls
+from modules.licensing.tests.helpers import buy, seller_client, signed_in, team_member_client
+from modules.licensing.tests.integration_helpers import (
+    add_endpoint,
+    deliveries_of,
+    logged_calls,
+    loopback_allowed_fixture,  # noqa: F401
+    order_id_of,
+    partner,
+    partner_client,
+    refund_everything,
+    secret_of,
+    share_secret,
+)
+from modules.licensing.tests.partner_server import (
+    Answer,
+    partner_server_fixture,  # noqa: F401
+)
+from tests.commerce_helpers import add, checkout
+
+UNSAFE_URLS = [
+    "http://10.0.0.1/hook",
+    "http://127.0.0.1:8000/hook",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[::1]/hook",
+    "http://localhost/hook",
+    "http://[::ffff:127.0.0.1]/hook",
+    "http://[::ffff:10.0.0.1]/hook",
+    "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254
+    "http://[fe80::1]/hook",
+    "http://[fc00::1]/hook",
+    "http://0.0.0.0/hook",
+    "http://100.64.0.1/hook",  # carrier-grade NAT
+    "http://192.168.1.10/hook",
+    "http://224.0.0.1/hook",
+    "http://2130706433/hook",  # 127.0.0.1 as one number
+]
+
+
+# --- the SSRF guard --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", UNSAFE_URLS)
+def test_ssrf_guard_refuses_private_loopback_link_local_and_reserved_targets(url, settings):
+    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = False
+
+    with pytest.raises(LicensingError) as refused:
+        ssrf.check_url(url, field="url")
+
+    assert refused.value.code == LicensingErrorCode.UNSAFE_URL
+    assert refused.value.details == {"field": "url"}
+    assert refused.value.status == 422
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com/hook",
+        "http://user:pass@93.184.216.34/hook",
+        "http:///hook",
+        "http://no-such-host.invalid/hook",
+        "http://93.184.216.34:99999/hook",
+    ],
+)
+def test_ssrf_guard_refuses_what_is_not_a_plain_http_url(url):
+    with pytest.raises(LicensingError) as refused:
+        ssrf.check_url(url)
+
+    assert refused.value.code == LicensingErrorCode.UNSAFE_URL
+
+
+def test_ssrf_guard_lets_public_addresses_through():
+    target = ssrf.check_url("https://93.184.216.34:8443/hooks/souk?v=1")
+
+    assert (target.scheme, target.host, target.port, target.path, target.address) == (
+        "https",
+        "93.184.216.34",
+        8443,
+        "/hooks/souk?v=1",
+        "93.184.216.34",
+    )
+    assert ssrf.is_public_address(ipaddress.ip_address("2606:4700:4700::1111")) is True
+
+
+def test_allowing_loopback_allows_loopback_only(settings):
+    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = True
+
+    assert ssrf.check_url("http://127.0.0.1:9/hook").address == "127.0.0.1"
+    assert ssrf.check_url("http://localhost:9/hook").host == "localhost"
+    for url in ("http://10.0.0.1/", "http://169.254.169.254/", "http://[fe80::1]/"):
+        with pytest.raises(LicensingError):
+            ssrf.check_url(url)
+
+
+# --- endpoints through the partner API -------------------------------------------------------
+
+
+def test_endpoints_are_configured_through_the_partner_api(shop, client_for, loopback_allowed):
+    client = partner_client(client_for, shop.tenant, shop.seller)
+
+    created = partner(
+        client,
+        "post",
+        "/webhooks",
+        {"url": "http://127.0.0.1:9/hooks", "events": ["license.issued", "order.paid"]},
+    )
+    endpoint_id = created.json()["id"]
+    changed = partner(
+        client,
+        "patch",
+        f"/webhooks/{endpoint_id}",
+        {"events": ["refund.created"], "is_active": False},
+    )
+    listed = partner(client, "get", "/webhooks")
+    removed = partner(client, "delete", f"/webhooks/{endpoint_id}")
+
+    assert created.status_code == 201, created.content
+    assert created.json()["events"] == ["license.issued", "order.paid"]
+    assert changed.json()["events"] == ["refund.created"]
+    assert changed.json()["is_active"] is False
+    assert [item["id"] for item in listed.json()["items"]] == [endpoint_id]
+    assert removed.status_code == 204
+    assert partner(client, "get", "/webhooks").json()["items"] == []
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1/hook", "http://localhost/hook"])
+def test_an_endpoint_on_a_private_address_is_refused(shop, client_for, url, settings):
+    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = False
+    client = partner_client(client_for, shop.tenant, shop.seller)
+
+    response = partner(client, "post", "/webhooks", {"url": url, "events": ["order.paid"]})
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "unsafe_url"
+    assert response.json()["error"]["details"] == {"field": "url"}
+    assert partner(client, "get", "/webhooks").json()["items"] == []
+
+
+def test_unknown_events_are_refused(shop, client_for, loopback_allowed):
+    client = partner_client(client_for, shop.tenant, shop.seller)
+
+    response = partner(
+        client, "post", "/webhooks", {"url": "http://127.0.0.1:9/", "events": ["order.shipped"]}
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_webhook"
+    assert response.json()["error"]["details"] == {"field": "events"}
+
+
+def test_another_sellers_endpoints_and_deliveries_are_not_found(
+    shop, client_for, loopback_allowed, partner_server
+):
+    endpoint = add_endpoint(shop.tenant, shop.other_seller, partner_server, "/bolt", ["order.paid"])
+    with schema_context(shop.tenant.schema_name):
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event_id="evt_x", event_type="order.paid", payload={}
+        )
+    client = partner_client(client_for, shop.tenant, shop.seller)
+
+    answers = [
+        partner(client, "get", f"/webhooks/{endpoint.pk}").status_code,
+        partner(client, "patch", f"/webhooks/{endpoint.pk}", {"is_active": False}).status_code,
+        partner(client, "delete", f"/webhooks/{endpoint.pk}").status_code,
+        partner(client, "get", f"/webhooks/{endpoint.pk}/deliveries").status_code,
+        partner(client, "post", f"/webhooks/deliveries/{delivery.pk}/replay").status_code,
+    ]
+
+    assert answers == [404, 404, 404, 404, 404]
+    assert partner(client, "get", "/webhooks").json()["items"] == []
+    assert partner_server.calls == []
+    assert deliveries_of(shop.tenant, endpoint)[0].status == DeliveryStatus.PENDING
+
+
+# --- deliveries ------------------------------------------------------------------------------
+
+
+def test_each_seller_hears_only_of_their_own_lines_signed_with_their_secret(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks
+):
+    events = ["order.paid", "license.issued"]
+    acme = add_endpoint(shop.tenant, shop.seller, partner_server, "/acme", events)
+    bolt = add_endpoint(shop.tenant, shop.other_seller, partner_server, "/bolt", events)
+    partner_server.secret_for = {
+        "/acme": secret_of(shop.tenant, shop.seller),
+        "/bolt": secret_of(shop.tenant, shop.other_seller),
+    }
+    client = signed_in(client_for, shop.tenant, shop.buyer)
+    add(client, shop.product)
+    add(client, shop.other_product)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order = checkout(client).json()
+
+    acme_calls = partner_server.calls_to("/acme")
+    bolt_calls = partner_server.calls_to("/bolt")
+    assert all(call.is_signature_valid for call in acme_calls + bolt_calls)
+    assert sorted(call.json["type"] for call in acme_calls) == ["license.issued", "order.paid"]
+    assert sorted(call.json["type"] for call in bolt_calls) == ["license.issued", "order.paid"]
+    acme_paid = next(call.json for call in acme_calls if call.json["type"] == "order.paid")
+    bolt_paid = next(call.json for call in bolt_calls if call.json["type"] == "order.paid")
+    assert acme_paid["data"]["order_id"] == bolt_paid["data"]["order_id"] == order["id"]
+    assert [line["product_id"] for line in acme_paid["data"]["lines"]] == [shop.product.pk]
+    assert [line["product_id"] for line in bolt_paid["data"]["lines"]] == [shop.other_product.pk]
+    assert acme_paid["data"]["total"] == 2000
+    assert acme_paid["data"]["buyer"]["email"] == "buyer@example.com"
+    acme_issued = next(call.json for call in acme_calls if call.json["type"] == "license.issued")
+    assert acme_issued["data"]["product_id"] == shop.product.pk
+    assert [c.headers["souk-event-id"] for c in acme_calls] == [c.json["id"] for c in acme_calls]
+    for endpoint in (acme, bolt):
+        deliveries = deliveries_of(shop.tenant, endpoint)
+        assert [(d.status, d.attempts) for d in deliveries] == [(DeliveryStatus.SUCCEEDED, 1)] * 2
+    logged = logged_calls(shop.tenant, shop.seller, CallKind.WEBHOOK)
+    assert [(c.is_success, c.response_status) for c in logged] == [(True, 200), (True, 200)]
+    assert {c.delivery_id for c in logged} == {d.pk for d in deliveries_of(shop.tenant, acme)}
+
+
+def test_events_not_subscribed_to_and_inactive_endpoints_get_nothing(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks
+):
+    add_endpoint(shop.tenant, shop.seller, partner_server, "/refunds", ["refund.created"])
+    paused = add_endpoint(shop.tenant, shop.seller, partner_server, "/paused", ["order.paid"])
+    with schema_context(shop.tenant.schema_name):
+        webhooks.update_endpoint(endpoint=paused, is_active=False)
+
+    buy(client_for, shop, django_capture_on_commit_callbacks)
+
+    assert partner_server.calls == []
+    assert deliveries_of(shop.tenant, paused) == []
+
+
+def test_a_failing_endpoint_is_retried_then_given_up_and_replayed(
+    shop,
+    client_for,
+    loopback_allowed,
+    partner_server,
+    django_capture_on_commit_callbacks,
+    settings,
+):
+    settings.SOUK_WEBHOOK_MAX_ATTEMPTS = 3
+    endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["license.issued"])
+    share_secret(shop.tenant, shop.seller, partner_server)
+    partner_server.script("/hooks", Answer(500, "a"), Answer(502, "b"), Answer(503, "c"))
+
+    buy(client_for, shop, django_capture_on_commit_callbacks)
+
+    (delivery,) = deliveries_of(shop.tenant, endpoint)
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == (
+        DeliveryStatus.FAILED,
+        3,
+        None,
+    )
+    logged = logged_calls(shop.tenant, shop.seller, CallKind.WEBHOOK)
+    assert [(c.response_status, c.error, c.delivery_id) for c in logged] == [
+        (500, "HTTP 500", delivery.pk),
+        (502, "HTTP 502", delivery.pk),
+        (503, "HTTP 503", delivery.pk),
+    ]
+
+    client = partner_client(client_for, shop.tenant, shop.seller)
+    with django_capture_on_commit_callbacks(execute=True):
+        replayed = partner(client, "post", f"/webhooks/deliveries/{delivery.pk}/replay")
+
+    assert replayed.status_code == 202, replayed.content
+    (delivery,) = deliveries_of(shop.tenant, endpoint)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 1)
+    calls = partner_server.calls_to("/hooks")
+    assert [call.answered for call in calls] == [500, 502, 503, 200]
+    assert {call.headers["souk-event-id"] for call in calls} == {delivery.event_id}
+    assert calls[-1].is_signature_valid is True
+    listed = partner(client, "get", f"/webhooks/{endpoint.pk}/deliveries").json()["items"]
+    assert [(item["id"], item["status"]) for item in listed] == [(delivery.pk, "succeeded")]
+
+
+def test_a_delivery_retried_once_succeeds(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks
+):
+    endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["license.issued"])
+    share_secret(shop.tenant, shop.seller, partner_server)
+    partner_server.script("/hooks", Answer(500, "once"))
+
+    buy(client_for, shop, django_capture_on_commit_callbacks)
+
+    (delivery,) = deliveries_of(shop.tenant, endpoint)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 2)
+    assert [call.answered for call in partner_server.calls_to("/hooks")] == [500, 200]
+
+
+def test_an_event_delivered_twice_by_the_outbox_makes_one_delivery(
+    shop, loopback_allowed, partner_server
+):
+    endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["license.revoked"])
+    payload = {"license_id": 1, "seller_id": shop.seller.pk, "status": "revoked"}
+    with schema_context(shop.tenant.schema_name):
+        first = webhooks.publish(
+            event_type="license.revoked", payload=payload, audience=license_audience
+        )
+        again = webhooks.publish(
+            event_type="license.revoked", payload=payload, audience=license_audience
+        )
+
+    assert len(first) == 1
+    assert again == []
+    assert len(deliveries_of(shop.tenant, endpoint)) == 1
+
+
+def test_refunds_reach_the_seller_of_the_refunded_line(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks
+):
+    acme = add_endpoint(
+        shop.tenant, shop.seller, partner_server, "/acme", ["refund.created", "license.revoked"]
+    )
+    bolt = add_endpoint(shop.tenant, shop.other_seller, partner_server, "/bolt", ["refund.created"])
+    share_secret(shop.tenant, shop.seller, partner_server)
+    (license,) = buy(client_for, shop, django_capture_on_commit_callbacks)
+
+    refund_everything(
+        client_for,
+        shop.tenant,
+        order_id_of(shop.tenant, license),
+        django_capture_on_commit_callbacks,
+    )
+
+    types = sorted(call.json["type"] for call in partner_server.calls_to("/acme"))
+    assert types == ["license.revoked", "refund.created"]
+    refund = next(
+        c.json for c in partner_server.calls_to("/acme") if c.json["type"] == "refund.created"
+    )
+    assert refund["data"]["amount"] == 2000
+    assert refund["data"]["revoked_line_ids"] == [license.order_line_id]
+    assert partner_server.calls_to("/bolt") == []
+    assert deliveries_of(shop.tenant, bolt) == []
+    assert len(deliveries_of(shop.tenant, acme)) == 2
+
+
+def test_a_rotated_secret_signs_the_next_deliveries(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks
+):
+    add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["license.issued"])
+    old = share_secret(shop.tenant, shop.seller, partner_server)
+    client = partner_client(client_for, shop.tenant, shop.seller)
+
+    rotated = partner(client, "post", "/signing-secret/rotate").json()["signing_secret"]
+    partner_server.secret = rotated
+    buy(client_for, shop, django_capture_on_commit_callbacks)
+
+    assert rotated != old
+    assert rotated.startswith("whsec_")
+    assert partner(client, "get", "/signing-secret").json() == {"signing_secret": rotated}
+    assert [call.is_signature_valid for call in partner_server.calls_to("/hooks")] == [True]
+
+
+def test_the_guard_runs_again_when_a_delivery_is_sent(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks, settings
+):
+    settings.SOUK_WEBHOOK_MAX_ATTEMPTS = 1
+    endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["license.issued"])
+    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = False  # e.g. the name now resolves elsewhere
+
+    buy(client_for, shop, django_capture_on_commit_callbacks)
+
+    assert partner_server.calls == []
+    (delivery,) = deliveries_of(shop.tenant, endpoint)
+    assert delivery.status == DeliveryStatus.FAILED
+    (logged,) = logged_calls(shop.tenant, shop.seller, CallKind.WEBHOOK)
+    assert logged.error.startswith("127.0.0.1 resolves to 127.0.0.1, a private or reserved")
+    assert logged.response_status is None
+
+
+# --- the integration dashboard (/licenses/integration/) --------------------------------------
+
+
+def test_the_dashboard_shows_health_endpoints_deliveries_and_the_log(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks, settings
+):
+    settings.SOUK_WEBHOOK_MAX_ATTEMPTS = 1
+    endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["license.issued"])
+    partner_server.script("/hooks", Answer(500, "down"))
+    buy(client_for, shop, django_capture_on_commit_callbacks)
+    (delivery,) = deliveries_of(shop.tenant, endpoint)
+    (failed,) = logged_calls(shop.tenant, shop.seller, CallKind.WEBHOOK)
+
+    page = seller_client(client_for, shop.tenant, shop.seller).get("/licenses/integration/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'href="/api/v1/docs"' in html
+    assert f'data-endpoint="{endpoint.pk}"' in html
+    assert f'data-delivery="{delivery.pk}"' in html
+    assert f'data-call="{failed.pk}"' in html
+    assert partner_server.url("/hooks") in html
+    assert secret_of(shop.tenant, shop.seller) in html
+    assert page.context["health"]["windows"]["24h"]["webhook"]["calls"] == 1
+
+
+def test_the_dashboard_needs_the_configure_integration_permission(shop, client_for):
+    allowed = team_member_client(
+        client_for, shop.tenant, shop.seller, "dev@example.com", ["configure_integration"]
+    )
+    refused = team_member_client(
+        client_for, shop.tenant, shop.seller, "support@example.com", ["manage_customers"]
+    )
+    buyer = signed_in(client_for, shop.tenant, shop.buyer)
+
+    assert allowed.get("/licenses/integration/").status_code == 200
+    assert refused.get("/licenses/integration/").status_code == 403
+    assert refused.post("/licenses/integration/secret/rotate/").status_code == 403
+    assert buyer.get("/licenses/integration/").status_code == 403
+    assert client_for(shop.tenant).get("/licenses/integration/").status_code == 302
+
+
+def test_an_endpoint_is_added_from_the_dashboard_behind_the_guard(shop, client_for, settings):
+    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = False
+    client = seller_client(client_for, shop.tenant, shop.seller)
+
+    refused = client.post(
+        "/licenses/integration/endpoints/",
+        {"url": "http://169.254.169.254/", "events": ["order.paid"]},
+    )
+    added = client.post(
+        "/licenses/integration/endpoints/",
+        {"url": "https://93.184.216.34/hooks", "events": ["order.paid", "refund.created"]},
+    )
+
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["url"][0].startswith("169.254.169.254 resolves to")
+    assert added.status_code == 302
+    with schema_context(shop.tenant.schema_name):
+        endpoints = list(WebhookEndpoint.objects.values_list("seller_id", "url", "events"))
+    assert endpoints == [
+        (shop.seller.pk, "https://93.184.216.34/hooks", ["order.paid", "refund.created"])
+    ]
+
+
+def test_a_delivery_is_replayed_from_the_dashboard(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks, settings
+):
+    settings.SOUK_WEBHOOK_MAX_ATTEMPTS = 1
+    endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["license.issued"])
+    share_secret(shop.tenant, shop.seller, partner_server)
+    partner_server.script("/hooks", Answer(500, "down"))
+    buy(client_for, shop, django_capture_on_commit_callbacks)
+    (delivery,) = deliveries_of(shop.tenant, endpoint)
+    client = seller_client(client_for, shop.tenant, shop.seller)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/licenses/integration/deliveries/{delivery.pk}/replay/")
+
+    assert response.status_code == 302
+    (delivery,) = deliveries_of(shop.tenant, endpoint)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SUCCEEDED, 1)
+    assert [call.answered for call in partner_server.calls_to("/hooks")] == [500, 200]
+
+
+def test_another_sellers_dashboard_objects_are_not_found(
+    shop, client_for, loopback_allowed, partner_server, django_capture_on_commit_callbacks, settings
+):
+    settings.SOUK_WEBHOOK_MAX_ATTEMPTS = 1
+    endpoint = add_endpoint(
+        shop.tenant, shop.other_seller, partner_server, "/bolt", ["license.issued"]
+    )
+    buy(client_for, shop, django_capture_on_commit_callbacks, product=shop.other_product)
+    (delivery,) = deliveries_of(shop.tenant, endpoint)
+    (call,) = logged_calls(shop.tenant, shop.other_seller, CallKind.WEBHOOK)
+    client = seller_client(client_for, shop.tenant, shop.seller)
+
+    answers = [
+        client.get(f"/licenses/integration/calls/{call.pk}/").status_code,
+        client.post(f"/licenses/integration/deliveries/{delivery.pk}/replay/").status_code,
+        client.post(
+            f"/licenses/integration/endpoints/{endpoint.pk}/", {"is_active": "off"}
+        ).status_code,
+        client.post(f"/licenses/integration/endpoints/{endpoint.pk}/delete/").status_code,
+    ]
+
+    assert answers == [404, 404, 404, 404]
+    assert deliveries_of(shop.tenant, endpoint)[0].attempts == 1
+    with schema_context(shop.tenant.schema_name):
+        assert WebhookEndpoint.objects.get(pk=endpoint.pk).is_active is True
+    page = client.get("/licenses/integration/")
+    assert page.status_code == 200
+    assert partner_server.url("/bolt") not in page.content.decode()
+
+
+# --- timers ----------------------------------------------------------------------------------
+
+
+def test_the_sweeper_sends_deliveries_whose_task_was_lost(shop, loopback_allowed, partner_server):
+    endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["order.paid"])
+    share_secret(shop.tenant, shop.seller, partner_server)
+    with schema_context(shop.tenant.schema_name):
+        lost = WebhookDelivery.objects.create(
+            endpoint=endpoint,
+            event_id="evt_lost",
+            event_type="order.paid",
+            payload={"order_id": 1},
+            next_attempt_at=timezone.now() - timedelta(minutes=5),
+        )
+        WebhookDelivery.objects.create(  # its task is still due to run: left alone
+            endpoint=endpoint,
+            event_id="evt_queued",
+            event_type="order.paid",
+            payload={"order_id": 2},
+            next_attempt_at=timezone.now(),
+        )
+
+        requeued = retry_overdue_calls()
+
+    assert requeued == 1
+    assert [call.json["id"] for call in partner_server.calls_to("/hooks")] == ["evt_lost"]
+    statuses = [(d.event_id, d.status) for d in deliveries_of(shop.tenant, endpoint)]
+    assert statuses == [("evt_lost", "succeeded"), ("evt_queued", "pending")]
+    assert lost.pk == deliveries_of(shop.tenant, endpoint)[0].pk
+
+
+def test_the_integration_log_is_pruned_after_its_retention(shop, settings):
+    settings.SOUK_INTEGRATION_LOG_DAYS = 30
+    with schema_context(shop.tenant.schema_name):
+        old = IntegrationCall.objects.create(seller=shop.seller, kind=CallKind.API, url="GET /old")
+        IntegrationCall.objects.filter(pk=old.pk).update(
+            created_at=timezone.now() - timedelta(days=31)
+        )
+        recent = IntegrationCall.objects.create(
+            seller=shop.seller, kind=CallKind.API, url="GET /new"
+        )
+
+        deleted = prune_integration_log()
+
+        assert list(IntegrationCall.objects.values_list("pk", flat=True)) == [recent.pk]
+    assert deleted == 1
