@@ -4,12 +4,10 @@ the last units of a limited product never oversell."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from core.commerce.models import Inventory, Order, OrderStatus, Payment
@@ -18,6 +16,7 @@ from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tests.accounts_helpers import make_user
 from tests.commerce_helpers import add, bearer_client, checkout, ledger_totals, make_shop
+from tests.concurrency import run_together
 from tests.conftest import TEST_POOL_SIZE
 
 SLUG = "race-shop"
@@ -43,28 +42,6 @@ def committed_shop(django_db_setup: None, django_db_blocker: Any) -> Iterator[An
         _drop()
         fill_schema_pool(size=TEST_POOL_SIZE)
         use_public_schema()
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same moment, each in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = calls[index]()
-        except BaseException as exc:  # returned to the test, which asserts on it
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_the_same_checkout_twice_at_once_makes_one_order_and_one_charge(

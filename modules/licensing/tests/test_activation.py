@@ -5,13 +5,11 @@ only."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -35,6 +33,7 @@ from modules.licensing.tests.validation_helpers import (
 from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
+from tests.concurrency import run_together
 from tests.conftest import TEST_POOL_SIZE
 
 
@@ -422,28 +421,6 @@ def committed_shop(django_db_setup: None, django_db_blocker: Any) -> Iterator[An
         _drop_race_tenant()
         fill_schema_pool(size=TEST_POOL_SIZE)
         use_public_schema()
-
-
-def run_together(calls: list[Callable[[], Any]]) -> list[Any]:
-    """Start every call at the same moment, each in its own thread and connection."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[index] = calls[index]()
-        except BaseException as exc:  # returned to the test, which asserts on it
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_sixteen_machines_racing_for_three_seats_leave_exactly_three(
