@@ -32,6 +32,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -134,7 +135,7 @@ class _Server(ThreadingHTTPServer):
     owner: StripeWireServer
 
 
-class StripeWireServer:
+class StripeWireServer(ABC):
     """Stripe's manners shared by both servers: form-encoded requests, JSON answers, the error
     envelope, and idempotency keys (the first response to a key is kept and answered again,
     with ``Idempotent-Replayed: true``; the key with other parameters is refused)."""
@@ -167,8 +168,9 @@ class StripeWireServer:
             and (path is None or re.fullmatch(path, call.path))
         ]
 
+    @abstractmethod
     def answer(self, call: StripeCall, raw_path: str, body: bytes) -> Reply:
-        raise NotImplementedError
+        """The reply to one recorded request (each server defines its own)."""
 
     def serve(
         self, method: str, raw_path: str, headers: dict[str, str], body: bytes
