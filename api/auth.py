@@ -7,52 +7,20 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.security import APIKeyCookie, APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security import APIKeyCookie, APIKeyHeader, SessionAuth
 
-from core.accounts.models import User
-from core.accounts.principal import Principal
-from core.accounts.services.tokens import identify_token
+from core.accounts.auth import BearerTokenAuth, SessionUserAuth, is_otp_verified, user_auth
 from core.sellers.services.api_keys import identify_api_key
 
-
-def _is_verified(user: Any) -> bool:
-    is_verified = getattr(user, "is_verified", None)
-    return bool(is_verified is not None and is_verified())
-
-
-class SessionUserAuth(SessionAuth):
-    """A signed-in browser session; ninja checks CSRF on unsafe methods."""
-
-    openapi_scheme = "cookie"
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
-        user = super().authenticate(request, key)
-        if not isinstance(user, User) or not user.is_active:
-            return None
-        request.principal = Principal(  # type: ignore[attr-defined]
-            user=user, token=None, is_two_factor_verified=_is_verified(user)
-        )
-        return user
-
-
-class BearerTokenAuth(HttpBearer):
-    """``Authorization: Bearer souk_pat_...`` - a personal access token of this marketplace."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        identity = identify_token(token)
-        if identity is None:
-            return None
-        user = User.objects.filter(pk=identity.user_id, is_active=True).first()
-        if user is None:
-            return None
-        request.user = user
-        request.principal = Principal(  # type: ignore[attr-defined]
-            user=user, token=identity, is_two_factor_verified=identity.is_two_factor_verified
-        )
-        return user
-
-
-user_auth = [BearerTokenAuth(), SessionUserAuth()]
+__all__ = [
+    "BearerTokenAuth",
+    "PlatformStaffAuth",
+    "SellerApiKeyAuth",
+    "SessionUserAuth",
+    "VisitorSessionAuth",
+    "shopper_auth",
+    "user_auth",
+]
 
 
 class SellerApiKeyAuth(APIKeyHeader):
@@ -74,7 +42,7 @@ class PlatformStaffAuth(SessionAuth):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = super().authenticate(request, key)
-        if user is None or not user.is_staff or not user.is_active or not _is_verified(user):
+        if user is None or not user.is_staff or not user.is_active or not is_otp_verified(user):
             return None
         return user
 

@@ -132,16 +132,6 @@ def balance(account: str, currency: str) -> Money:
     return Money(int(total or 0), currency)
 
 
-def balances(accounts: Iterable[str]) -> dict[tuple[str, str], int]:
-    """Debit balances of several accounts at once, keyed by (account, currency)."""
-    rows = (
-        JournalLine.objects.filter(account__in=list(accounts))
-        .values("account", "currency")
-        .annotate(total=Sum("amount"))
-    )
-    return {(row["account"], row["currency"]): int(row["total"]) for row in rows}
-
-
 def seller_balances(seller_id: int) -> dict[str, dict[str, int]]:
     """What the marketplace owes a seller, per account kind and currency, as positive
     amounts: ``{"available": {"USD": 1200}, "escrow": {...}, "in_transit": {...}}``."""

@@ -64,9 +64,6 @@ class ModuleRegistry:
         """The slot the commerce app calls when a line of this type is refunded."""
         return self.for_product_type(product_type, enabled).load_revoke()
 
-    def sellers_of(self, product_type: str) -> list[str]:
-        return [manifest.key for manifest in self if product_type in manifest.product_types]
-
     def dependency_closure(self, key: str) -> list[str]:
         """``key``'s dependencies, transitively, dependencies first (no cycles assumed)."""
         ordered: list[str] = []

@@ -19,11 +19,10 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
-from ninja.security import HttpBearer, SessionAuth
 
+from core.accounts.auth import user_auth
 from core.accounts.models import TokenScope, User
-from core.accounts.principal import Principal, principal_of, require_scope, require_two_factor
-from core.accounts.services.tokens import identify_token
+from core.accounts.principal import principal_of, require_scope, require_two_factor
 from core.catalog.models import Product
 from core.pagination import keyset_page
 from core.sellers.models import Seller, TeamPermission
@@ -43,43 +42,7 @@ from modules.licensing.schemas_licenses import (
 )
 from modules.licensing.services import lifecycle, software
 
-# --- authentication (the same two ways as api.auth.user_auth, built from core) -----------------
-
-
-def _is_verified(user: Any) -> bool:
-    is_verified = getattr(user, "is_verified", None)
-    return bool(is_verified is not None and is_verified())
-
-
-class _BearerTokenAuth(HttpBearer):
-    def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        identity = identify_token(token)
-        if identity is None:
-            return None
-        user = User.objects.filter(pk=identity.user_id, is_active=True).first()
-        if user is None:
-            return None
-        request.user = user
-        request.principal = Principal(  # type: ignore[attr-defined]
-            user=user, token=identity, is_two_factor_verified=identity.is_two_factor_verified
-        )
-        return user
-
-
-class _SessionUserAuth(SessionAuth):
-    openapi_scheme = "cookie"
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
-        user = super().authenticate(request, key)
-        if not isinstance(user, User) or not user.is_active:
-            return None
-        request.principal = Principal(  # type: ignore[attr-defined]
-            user=user, token=None, is_two_factor_verified=_is_verified(user)
-        )
-        return user
-
-
-licenses_router = Router(auth=[_BearerTokenAuth(), _SessionUserAuth()], tags=["licensing"])
+licenses_router = Router(auth=user_auth, tags=["licensing"])
 
 
 def _page(queryset: QuerySet[License], params: LicenseListQuery) -> tuple[list[License], Any]:

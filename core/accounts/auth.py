@@ -1,0 +1,55 @@
+"""How a signed-in user reaches the APIs: a browser session (+CSRF) or a bearer personal
+access token. Each sets ``request.principal``. In core so that module routers (which may not
+import ``api/``) authenticate the same way as the core ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer, SessionAuth
+
+from core.accounts.models import User
+from core.accounts.principal import Principal
+from core.accounts.services.tokens import identify_token
+
+
+def is_otp_verified(user: Any) -> bool:
+    """Whether django-otp verified this session's second factor."""
+    is_verified = getattr(user, "is_verified", None)
+    return bool(is_verified is not None and is_verified())
+
+
+class SessionUserAuth(SessionAuth):
+    """A signed-in browser session; ninja checks CSRF on unsafe methods."""
+
+    openapi_scheme = "cookie"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = super().authenticate(request, key)
+        if not isinstance(user, User) or not user.is_active:
+            return None
+        request.principal = Principal(  # type: ignore[attr-defined]
+            user=user, token=None, is_two_factor_verified=is_otp_verified(user)
+        )
+        return user
+
+
+class BearerTokenAuth(HttpBearer):
+    """``Authorization: Bearer souk_pat_...`` - a personal access token of this marketplace."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        identity = identify_token(token)
+        if identity is None:
+            return None
+        user = User.objects.filter(pk=identity.user_id, is_active=True).first()
+        if user is None:
+            return None
+        request.user = user
+        request.principal = Principal(  # type: ignore[attr-defined]
+            user=user, token=identity, is_two_factor_verified=identity.is_two_factor_verified
+        )
+        return user
+
+
+user_auth = [BearerTokenAuth(), SessionUserAuth()]
