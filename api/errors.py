@@ -5,11 +5,19 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+)
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
+from api.parsers import UnsupportedMediaType
 from api.throttles import refused as throttle_refusal
 from core.envelope import error_response
 from core.errors import DomainError
@@ -68,6 +76,9 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, Throttled) and (refusal := throttle_refusal.get()) is not None:
         return on_domain_error(request, refusal)
+    if isinstance(exc.__cause__, UnsupportedMediaType):
+        # ninja wraps whatever the body parser raises in a 400 "Cannot parse request body".
+        exc = exc.__cause__
     status = exc.status_code
     code = _HTTP_CODES.get(status, "error")
     message = str(exc)
@@ -91,6 +102,22 @@ def on_too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(request, 413, "payload_too_large", "The request body is too large.")
 
 
+def on_unreadable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Django raises these when ``request.POST``/``FILES`` is read: a multipart body without a
+    boundary or cut short, too many fields or files, a client that hung up."""
+    logger.info("unreadable request body: %s", exc)
+    return error_response(request, 400, "bad_request", "The request body could not be read.")
+
+
+def on_data_error(request: HttpRequest, exc: DataError) -> HttpResponse:
+    """A safety net: every input field's limit should match its column (see
+    ``core.schemas.model_max_length``), so reaching this is a missing limit, logged to fix."""
+    logger.warning("database refused a value from an API request: %s", exc)
+    return error_response(
+        request, 422, "validation_error", "A value is too long or out of range.", []
+    )
+
+
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     logger.exception("unhandled error in API view", exc_info=exc)
     return error_response(
@@ -105,4 +132,7 @@ def install_error_handlers(api: NinjaAPI) -> None:
     api.add_exception_handler(Http404, on_not_found)  # type: ignore[arg-type]
     api.add_exception_handler(PermissionDenied, on_permission_denied)  # type: ignore[arg-type]
     api.add_exception_handler(RequestDataTooBig, on_too_big)  # type: ignore[arg-type]
+    for unreadable in (MultiPartParserError, BadRequest, SuspiciousOperation, UnreadablePostError):
+        api.add_exception_handler(unreadable, on_unreadable_body)  # type: ignore[arg-type]
+    api.add_exception_handler(DataError, on_data_error)  # type: ignore[arg-type]
     api.add_exception_handler(Exception, on_unexpected)  # type: ignore[arg-type]

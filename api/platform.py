@@ -6,6 +6,7 @@ from ninja import NinjaAPI, Swagger
 
 from api.auth import PlatformStaffAuth
 from api.errors import install_error_handlers
+from api.parsers import JsonBodyParser
 from tenants.api import platform_router
 
 
@@ -18,6 +19,7 @@ def build_api() -> NinjaAPI:
         urls_namespace="api-platform-v1",
         docs_url="/docs",
         docs=Swagger(settings={"validatorUrl": "none"}),
+        parser=JsonBodyParser(),
         auth=PlatformStaffAuth(),
     )
     install_error_handlers(api)

@@ -9,6 +9,7 @@ from ninja import NinjaAPI, Router, Swagger
 
 from api.auth import SellerApiKeyAuth, shopper_auth, user_auth
 from api.errors import install_error_handlers
+from api.parsers import JsonBodyParser
 from api.throttles import ApiThrottle
 from core.accounts.api import auth_router, me_router, operator_users_router
 from core.catalog.api import catalog_router, operator_catalog_router, seller_products_router
@@ -55,6 +56,7 @@ def build_api() -> NinjaAPI:
         docs_url="/docs",
         docs=Swagger(settings={"validatorUrl": "none"}),
         throttle=[ApiThrottle()],
+        parser=JsonBodyParser(),
     )
     install_error_handlers(api)
     api.add_router("/marketplace", marketplace_router, tags=["marketplace"])
