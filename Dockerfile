@@ -49,6 +49,7 @@ ARG SOUK_MODULES=""
 RUN SECRET_KEY="build-only-placeholder-secret-key-that-is-long-enough-for-prod-settings" \
     PLATFORM_DOMAIN=build.invalid \
     ALLOWED_HOSTS=build.invalid \
+    SOUK_ENCRYPTION_KEY="build-only-placeholder-encryption-key-0123456789" \
     DATABASE_URL=postgres://build@build.invalid:5432/build \
     REDIS_URL=redis://build.invalid:6379/0 \
     SOUK_MODULES="${SOUK_MODULES}" \

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -52,6 +54,31 @@ CHECKS: dict[str, Callable[[], None]] = {
 }
 
 
+# /readyz answers from here for SOUK_READINESS_CACHE_SECONDS: it is public (probes come by IP,
+# without credentials), so a flood of requests must not become a flood of database, Redis,
+# storage and search round trips. At most one round of checks per interval per process.
+_last_readiness: tuple[float, bool, dict[str, str]] | None = None
+_readiness_lock = threading.Lock()
+
+
+def cached_readiness() -> tuple[bool, dict[str, str]]:
+    global _last_readiness
+    interval = float(getattr(settings, "SOUK_READINESS_CACHE_SECONDS", 5))
+    with _readiness_lock:
+        now = time.monotonic()
+        if _last_readiness is not None and now - _last_readiness[0] < interval:
+            return _last_readiness[1], dict(_last_readiness[2])
+        is_ready, checks = readiness()
+        _last_readiness = (now, is_ready, checks)
+        return is_ready, dict(checks)
+
+
+def forget_readiness() -> None:
+    global _last_readiness
+    with _readiness_lock:
+        _last_readiness = None
+
+
 def readiness() -> tuple[bool, dict[str, str]]:
     results: dict[str, str] = {}
     for name, check in CHECKS.items():
@@ -76,7 +103,7 @@ class HealthMiddleware:
             return JsonResponse({"status": "ok"})
         if request.path == "/readyz":
             connection.set_schema_to_public()  # type: ignore[attr-defined]
-            is_ready, checks = readiness()
+            is_ready, checks = cached_readiness()
             return JsonResponse(
                 {"status": "ready" if is_ready else "not ready", "checks": checks},
                 status=200 if is_ready else 503,

@@ -312,6 +312,7 @@ def test_web_environment_comes_from_the_configmap_and_the_chart_secret(chart):
         name: {"name": "souk-secrets", "key": name}
         for name in (
             "SECRET_KEY",
+            "SOUK_ENCRYPTION_KEY",
             "DATABASE_URL",
             "REDIS_URL",
             "STRIPE_SECRET_KEY",
@@ -322,6 +323,7 @@ def test_web_environment_comes_from_the_configmap_and_the_chart_secret(chart):
     decoded = {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
     assert decoded == {
         "SECRET_KEY": values["secretKey"]["value"],
+        "SOUK_ENCRYPTION_KEY": values["encryptionKey"]["value"],
         "DATABASE_URL": values["database"]["url"],
         "REDIS_URL": values["redis"]["url"],
         "STRIPE_SECRET_KEY": values["payments"]["stripe"]["secretKey"],
@@ -332,7 +334,13 @@ def test_web_environment_comes_from_the_configmap_and_the_chart_secret(chart):
     assert config["PLATFORM_DOMAIN"] == "souk.example.com"
     assert config["ALLOWED_HOSTS"] == ".souk.example.com"
     assert config["DEBUG"] == "false"
-    assert not set(config) & {"SECRET_KEY", "DATABASE_URL", "REDIS_URL", "STRIPE_SECRET_KEY"}
+    assert not set(config) & {
+        "SECRET_KEY",
+        "SOUK_ENCRYPTION_KEY",
+        "DATABASE_URL",
+        "REDIS_URL",
+        "STRIPE_SECRET_KEY",
+    }
 
 
 def test_existing_secrets_replace_the_chart_secret(chart):
@@ -342,6 +350,7 @@ def test_existing_secrets_replace_the_chart_secret(chart):
     web = first_container(manifests, "Deployment", "souk-web")
     refs = secret_refs(web)
     assert refs["SECRET_KEY"] == {"name": "souk-django", "key": "SECRET_KEY"}
+    assert refs["SOUK_ENCRYPTION_KEY"] == {"name": "souk-django", "key": "SOUK_ENCRYPTION_KEY"}
     assert refs["DATABASE_URL"] == {"name": "souk-postgres", "key": "DATABASE_URL"}
     assert refs["REDIS_URL"] == {"name": "souk-redis", "key": "REDIS_URL"}
     assert refs["OPENSEARCH_URL"] == {"name": "souk-opensearch", "key": "OPENSEARCH_URL"}
@@ -431,6 +440,11 @@ def test_disruption_budgets_select_their_component_pods(chart, component):
         ({"database__url": "mysql://db/souk"}, r"at '/database/url': 'mysql://db/souk' does not"),
         ({"redis__url": ""}, r"at '/redis/url': minLength: got 0, want 1"),
         ({"secretKey__value": "too-short"}, r"at '/secretKey/value'.*minLength: got 9, want 50"),
+        ({"encryptionKey__value": ""}, r"at '/encryptionKey/value'.*minLength: got 0, want 1"),
+        (
+            {"encryptionKey__value": "short"},
+            r"at '/encryptionKey/value'.*minLength: got 5, want 32",
+        ),
         ({"image__repository": None}, r"at '/image/repository': minLength: got 0, want 1"),
         ({"web__replicas": 3}, r"at '/web': additional properties 'replicas' not allowed"),
         ({"opensearch__enabled": True}, r"at '/opensearch/url': minLength: got 0, want 1"),
@@ -449,7 +463,13 @@ def test_chart_defaults_alone_name_every_value_a_user_must_set(chart):
     with pytest.raises(helm.HelmValuesError) as raised:
         chart.render(values={}, name=RELEASE)
 
-    required = ["/image/repository", "/platformDomain", "/secretKey/value", "/database/url"]
+    required = [
+        "/image/repository",
+        "/platformDomain",
+        "/secretKey/value",
+        "/encryptionKey/value",
+        "/database/url",
+    ]
     for field in [*required, "/redis/url"]:
         assert f"at '{field}'" in str(raised.value)
 

@@ -115,3 +115,17 @@ def test_task_outcomes_outbox_backlog_and_pool_size_are_exported(tenant_a, setti
     assert 'souk_outbox_pending_events{tenant="t_alpha_market"} 0.0' in text
     assert 'souk_outbox_lag_seconds{tenant="t_alpha_market"} 0.0' in text
     assert "souk_schema_pool_size " in text
+
+
+def test_a_flood_of_readyz_runs_the_checks_once_per_interval(client, db, settings, monkeypatch):
+    settings.SOUK_READINESS_CACHE_SECONDS = 60
+    health.forget_readiness()
+    runs: list[str] = []
+    counted = {name: (lambda name=name: runs.append(name)) for name in health.CHECKS}
+    monkeypatch.setattr(health, "CHECKS", counted)
+
+    answers = [client.get("/readyz", HTTP_HOST="10.0.0.7") for _ in range(50)]
+
+    assert {answer.status_code for answer in answers} == {200}
+    assert runs == ["database", "redis", "storage", "search"]
+    health.forget_readiness()

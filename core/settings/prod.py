@@ -28,9 +28,24 @@ def unsafe_settings() -> list[str]:
         )
     if not ALLOWED_HOSTS:
         problems.append(
-            "ALLOWED_HOSTS is missing: set ALLOWED_HOSTS (comma-separated; tenant "
-            "custom domains need '*' or a list, the tenant middleware 404s unknown "
-            "hosts)."
+            "ALLOWED_HOSTS is missing: set ALLOWED_HOSTS (comma-separated: "
+            "'.<PLATFORM_DOMAIN>' for the platform and its subdomains, plus each custom domain)."
+        )
+    if "*" in ALLOWED_HOSTS:
+        problems.append(
+            "ALLOWED_HOSTS contains '*': list the hosts instead ('.<PLATFORM_DOMAIN>' and each "
+            "custom domain), so a forged Host header is refused before anything reads it."
+        )
+    encryption_keys = [key.strip() for key in env_str("SOUK_ENCRYPTION_KEY").split(",")]
+    if not any(encryption_keys):
+        problems.append(
+            "SOUK_ENCRYPTION_KEY is missing: set it to a long random value of its own (it "
+            "encrypts stored secrets; it is not derived from SECRET_KEY in production)."
+        )
+    elif any(len(key) < 32 or key == SECRET_KEY for key in encryption_keys):
+        problems.append(
+            "SOUK_ENCRYPTION_KEY: every comma-separated key needs 32+ characters and must "
+            "differ from SECRET_KEY."
         )
     if not env_str("REDIS_URL"):
         problems.append(

@@ -191,7 +191,7 @@ class UsageEvent(models.Model):
 
 class SigningKey(models.Model):
     """The marketplace's Ed25519 key for offline licence files (one active per schema). The
-    private key is encrypted with the deployment's key (see ``crypto.py``)."""
+    private key is encrypted with the deployment's key (see ``core/crypto.py``)."""
 
     public_key_pem = models.TextField()
     private_key_encrypted = models.TextField()

@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from core.crypto import InvalidToken, decrypt
 from modules.licensing import selectors
-from modules.licensing.crypto import InvalidToken, decrypt
 from modules.licensing.models import License, Machine, Policy, ProvisionedAccount, SoftwareDetails
 
 

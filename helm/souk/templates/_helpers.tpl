@@ -118,6 +118,7 @@ A variable is wired when it has either; optional ones that have neither are left
 {{- $v := .Values -}}
 {{- $vars := list
   (dict "env" "SECRET_KEY" "inline" $v.secretKey.value "existing" $v.secretKey.existingSecret "key" $v.secretKey.existingSecretKey)
+  (dict "env" "SOUK_ENCRYPTION_KEY" "inline" $v.encryptionKey.value "existing" $v.encryptionKey.existingSecret "key" $v.encryptionKey.existingSecretKey)
   (dict "env" "DATABASE_URL" "inline" $v.database.url "existing" $v.database.existingSecret "key" $v.database.existingSecretKey)
   (dict "env" "REDIS_URL" "inline" $v.redis.url "existing" $v.redis.existingSecret "key" $v.redis.existingSecretKey)
   (dict "env" "AWS_ACCESS_KEY_ID" "inline" $v.s3.accessKeyId "existing" $v.s3.existingSecret "key" $v.s3.accessKeyIdKey)

@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives.serialization import (
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import crypto
 from core.catalog.models import Product
 from core.schema import current_schema_name
-from modules.licensing import crypto
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.keys import normalise_key
 from modules.licensing.models import SigningKey

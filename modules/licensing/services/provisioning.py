@@ -30,9 +30,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core import crypto
 from core.accounts.emails import send_account_mail
 from core.sellers.models import Seller, TeamMember, TeamPermission
-from modules.licensing import crypto
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.models import (
     CallKind,

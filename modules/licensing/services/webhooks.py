@@ -29,9 +29,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
+from core import crypto
 from core.registry.enablement import enabled_module_keys
 from core.sellers.models import Seller
-from modules.licensing import crypto, signing, ssrf
+from modules.licensing import signing, ssrf
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.models import (
     CallKind,

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.services.tokens import create_token
-from modules.licensing.crypto import encrypt
+from core.crypto import encrypt
 from modules.licensing.models import (
     License,
     Machine,

@@ -16,7 +16,7 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from modules.licensing import crypto
+from core import crypto
 from modules.licensing.models import LicenseStatus, SigningKey
 from modules.licensing.offline_format import InvalidLicenseFile, verify_license_file
 from modules.licensing.tests.helpers import (

@@ -8,7 +8,7 @@ import json
 from django.contrib.staticfiles import finders
 from django_tenants.utils import schema_context
 
-from modules.licensing.crypto import encrypt
+from core.crypto import encrypt
 from modules.licensing.models import Machine, ProvisionedAccount
 from modules.licensing.tests.helpers import buy, make_software, seat_variants, signed_in, variant_of
 

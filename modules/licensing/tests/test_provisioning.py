@@ -10,7 +10,7 @@ import pytest
 from django.core import mail
 from django_tenants.utils import schema_context
 
-from modules.licensing import crypto
+from core import crypto
 from modules.licensing.models import CallKind, ProvisioningStatus, SoftwareDetails
 from modules.licensing.services import provisioning
 from modules.licensing.signing import compute_signature, signature_header, verify_signature
