@@ -23,5 +23,8 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.Email
 # The browser tests' server process writes its mail here (file backend) for the test to read.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 
+# Each probe test sees its own checks run (the readiness memo is tested on its own).
+SOUK_READINESS_CACHE_SECONDS = 0
+
 # Uploaded files of the suite go to a throwaway directory, never var/media.
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="souk-test-media-"))
