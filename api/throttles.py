@@ -1,6 +1,8 @@
-"""API-wide rate limits: per token, API key or user; per IP for anonymous calls; and per
-tenant, so one marketplace cannot starve the others. Ninja runs throttles after
-authentication, so the caller's identity is known."""
+"""API-wide rate limits: per token, API key or user; per IP (an IPv6 client per /64) for
+anonymous calls; and per tenant, so one marketplace cannot starve the others. The caller's
+bucket is checked first and only what it admits counts against the marketplace's, so one
+client looping cannot lock everyone else out. Ninja runs throttles after authentication,
+so the caller's identity is known."""
 
 from __future__ import annotations
 
@@ -23,9 +25,10 @@ class ApiThrottle(BaseThrottle):
     def allow_request(self, request: HttpRequest) -> bool:
         refused.set(None)
         try:
-            ratelimit.check(scope="api_tenant", key="all", rate=rate("api_tenant"))
-            scope, key, name = self._bucket(request)
-            ratelimit.check(scope=scope, key=key, rate=rate(name))
+            ratelimit.check_in_order(
+                self._bucket(request),
+                ratelimit.Bucket(scope="api_tenant", key="all", rate=rate("api_tenant")),
+            )
         except ratelimit.RateLimited as exc:
             refused.set(exc)
             return False
@@ -36,13 +39,20 @@ class ApiThrottle(BaseThrottle):
         return float(exc.retry_after) if exc is not None else None
 
     @staticmethod
-    def _bucket(request: HttpRequest) -> tuple[str, str, str]:
+    def _bucket(request: HttpRequest) -> ratelimit.Bucket:
+        """The caller's own bucket."""
         principal = getattr(request, "principal", None)
         api_key = getattr(request, "api_key_identity", None)
         if api_key is not None:
-            return "api_principal", f"key:{api_key.key_id}", "api_principal"
-        if principal is not None and principal.token is not None:
-            return "api_principal", f"token:{principal.token.token_id}", "api_principal"
-        if principal is not None:
-            return "api_principal", f"user:{principal.user.pk}", "api_principal"
-        return "api_anonymous", ratelimit.client_ip(request), "api_anonymous_ip"
+            key = f"key:{api_key.key_id}"
+        elif principal is not None and principal.token is not None:
+            key = f"token:{principal.token.token_id}"
+        elif principal is not None:
+            key = f"user:{principal.user.pk}"
+        else:
+            return ratelimit.Bucket(
+                scope="api_anonymous",
+                key=ratelimit.client_ip_bucket_key(request),
+                rate=rate("api_anonymous_ip"),
+            )
+        return ratelimit.Bucket(scope="api_principal", key=key, rate=rate("api_principal"))

@@ -102,6 +102,22 @@ def check(*, scope: str, key: str, rate: Rate, now: float | None = None) -> None
         raise RateLimited(scope=scope, retry_after=status.retry_after)
 
 
+@dataclass(frozen=True)
+class Bucket:
+    scope: str
+    key: str
+    rate: Rate
+
+
+def check_in_order(*buckets: Bucket) -> None:
+    """Record one attempt in each bucket in turn and raise ``RateLimited`` at the first that
+    refuses it; the buckets after that one never see the attempt. Callers list the caller's
+    own buckets (IP, key, account) before the shared ones (the whole marketplace), so attempts
+    a client's own bucket refused cannot spend everyone else's shared allowance."""
+    for bucket in buckets:
+        check(scope=bucket.scope, key=bucket.key, rate=bucket.rate)
+
+
 def peek(*, scope: str, key: str, rate: Rate, now: float | None = None) -> RateLimitStatus:
     """Whether an attempt would be allowed, without recording one."""
     return _evaluate(scope=scope, key=key, rate=rate, now=now, is_recorded=False)
@@ -137,11 +153,34 @@ def client_ip(request: HttpRequest) -> str:
     return _normalised_ip(hops[-min(proxy_count, len(hops))]) or remote
 
 
+def ip_bucket_key(address: str) -> str:
+    """The key of every per-IP bucket: an IPv4 address by itself, an IPv6 address by its /64.
+    One IPv6 subscriber holds at least a /64, so per-address buckets would hand them 2**64
+    fresh ones. Anything that is not an address (``"unknown"``) is its own key."""
+    normalised = _normalised_ip(address)
+    if normalised is None:
+        return address
+    parsed = ipaddress.ip_address(normalised)
+    if parsed.version == 4:
+        return normalised
+    return str(ipaddress.ip_network((parsed, 64), strict=False))
+
+
+def client_ip_bucket_key(request: HttpRequest) -> str:
+    """``ip_bucket_key`` of the request's client."""
+    return ip_bucket_key(client_ip(request))
+
+
 def _normalised_ip(value: str) -> str | None:
+    """The canonical text of an address; an IPv4-mapped IPv6 address (``::ffff:192.0.2.1``,
+    what a dual-stack socket reports for IPv4 clients) is its IPv4 address."""
     try:
-        return str(ipaddress.ip_address(value))
+        parsed = ipaddress.ip_address(value)
     except ValueError:
         return None
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is not None:
+        return str(parsed.ipv4_mapped)
+    return str(parsed)
 
 
 def _is_enabled() -> bool:

@@ -1,5 +1,9 @@
 """Abuse limits on the identity endpoints (pages and API alike), per IP and per account.
-Rates are settings (``SOUK_RATES``) so an operator of the platform can tune them."""
+Rates are settings (``SOUK_RATES``) so an operator of the platform can tune them.
+
+IP buckets key on ``ratelimit.ip_bucket_key`` (an IPv6 client per /64); account buckets on
+the e-mail as sign-in reads it (``normalise_email``), so a full-width or upper-case variant of
+an address is the same bucket as the address."""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from django.core.cache import cache
 from core import ratelimit
 from core.accounts.emails import send_lockout_notice
 from core.accounts.models import User
+from core.accounts.validation import normalise_email
 
 DEFAULT_RATES = {
     "login_ip": "30/10m",
@@ -32,10 +37,10 @@ def rate(name: str) -> ratelimit.Rate:
 
 
 def throttle_login(*, ip: str, email: str) -> None:
-    ratelimit.check(scope="login_ip", key=ip, rate=rate("login_ip"))
+    ratelimit.check(scope="login_ip", key=ratelimit.ip_bucket_key(ip), rate=rate("login_ip"))
     try:
         ratelimit.check(
-            scope="login_account", key=email.strip().lower(), rate=rate("login_account")
+            scope="login_account", key=normalise_email(email), rate=rate("login_account")
         )
     except ratelimit.RateLimited:
         _notify_lockout(email, what="signing in")
@@ -44,7 +49,7 @@ def throttle_login(*, ip: str, email: str) -> None:
 
 def forget_failed_logins(*, email: str) -> None:
     """A successful sign-in clears the account's bucket: only failures add up to a lockout."""
-    ratelimit.reset(scope="login_account", key=email.strip().lower())
+    ratelimit.reset(scope="login_account", key=normalise_email(email))
 
 
 def throttle_verification_mail(*, user: User) -> None:
@@ -52,7 +57,7 @@ def throttle_verification_mail(*, user: User) -> None:
 
 
 def throttle_otp(*, ip: str, user: User) -> None:
-    ratelimit.check(scope="otp_ip", key=ip, rate=rate("otp_ip"))
+    ratelimit.check(scope="otp_ip", key=ratelimit.ip_bucket_key(ip), rate=rate("otp_ip"))
     try:
         ratelimit.check(scope="otp_account", key=str(user.pk), rate=rate("otp_account"))
     except ratelimit.RateLimited:
@@ -61,19 +66,31 @@ def throttle_otp(*, ip: str, user: User) -> None:
 
 
 def throttle_password_reset(*, ip: str, email: str) -> None:
-    ratelimit.check(scope="password_reset_ip", key=ip, rate=rate("password_reset_ip"))
-    ratelimit.check(
-        scope="password_reset_email", key=email.strip().lower(), rate=rate("password_reset_email")
+    ratelimit.check_in_order(
+        ratelimit.Bucket(
+            scope="password_reset_ip",
+            key=ratelimit.ip_bucket_key(ip),
+            rate=rate("password_reset_ip"),
+        ),
+        ratelimit.Bucket(
+            scope="password_reset_email",
+            key=normalise_email(email),
+            rate=rate("password_reset_email"),
+        ),
     )
 
 
 def throttle_sign_up(*, ip: str) -> None:
-    ratelimit.check(scope="signup_ip", key=ip, rate=rate("signup_ip"))
-    ratelimit.check(scope="signup_tenant", key="all", rate=rate("signup_tenant"))
+    ratelimit.check_in_order(
+        ratelimit.Bucket(
+            scope="signup_ip", key=ratelimit.ip_bucket_key(ip), rate=rate("signup_ip")
+        ),
+        ratelimit.Bucket(scope="signup_tenant", key="all", rate=rate("signup_tenant")),
+    )
 
 
 def _notify_lockout(email: str, *, what: str) -> None:
     """One notice per account per hour, however long the attack goes on."""
-    user = User.objects.filter(email=email.strip().lower(), is_active=True).first()
+    user = User.objects.filter(email=normalise_email(email), is_active=True).first()
     if user is not None and cache.add(f"lockout-notice:{user.pk}:{hash(what)}", 1, 3600):
         send_lockout_notice(user=user, what=what)

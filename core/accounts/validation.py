@@ -24,8 +24,15 @@ _DECEPTIVE = {
 }
 
 
+def normalise_email(raw: str) -> str:
+    """The one spelling of an address: NFKC (full-width and compatibility characters become
+    plain ones), trimmed, lower-cased. Sign-in looks accounts up by it and the rate limits key
+    on it, so variants of one address are one account and one bucket."""
+    return unicodedata.normalize("NFKC", raw).strip().lower()
+
+
 def clean_email(raw: str, *, field: str = "email") -> str:
-    email = unicodedata.normalize("NFKC", raw).strip().lower()
+    email = normalise_email(raw)
     if any(char in _DECEPTIVE or unicodedata.category(char) == "Cc" for char in email):
         raise AccountError(
             AccountErrorCode.INVALID_EMAIL,

@@ -9,10 +9,12 @@ the licence key is the credential.
 - ``POST /file`` issues an offline licence file; ``GET /public-key`` publishes the key that
   verifies them. The key travels in the body, never in a URL that access logs would keep.
 
-Rate limits (per marketplace, module settings): every call counts against its key's bucket
-(``validations_per_key_per_minute``) and its client IP's (``validations_per_ip_per_minute``),
-plus the API's per-marketplace bucket. These replace the API's generic anonymous-IP limit,
-which would otherwise cap a marketplace below its own licensing setting.
+Rate limits (per marketplace, module settings): every call counts against its client IP's
+bucket (``validations_per_ip_per_minute``; an IPv6 client per /64) and its key's
+(``validations_per_key_per_minute``), and only a call both admit counts against the API's
+per-marketplace bucket, so one client looping cannot lock every installed copy out. These
+replace the API's generic anonymous-IP limit, which would otherwise cap a marketplace below
+its own licensing setting.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ from ninja import Router, Status
 from core import ratelimit
 from core.accounts.throttles import rate
 from modules.licensing.keys import normalise_key
-from modules.licensing.manifest import LicensingSettings
 from modules.licensing.models import Machine, Policy
 from modules.licensing.schemas_validation import (
     ActivateIn,
@@ -52,24 +53,28 @@ from modules.licensing.services.validation import (
 validation_router = Router(throttle=[])
 
 
-def _throttle_ip(request: HttpRequest) -> LicensingSettings:
+def _throttle(request: HttpRequest, key: str | None = None) -> None:
+    """The caller's buckets (its IP's, then its licence key's), then the marketplace's."""
     settings = licensing_settings()
-    ratelimit.check(scope="api_tenant", key="all", rate=rate("api_tenant"))
-    ratelimit.check(
-        scope="licensing_ip",
-        key=ratelimit.client_ip(request),
-        rate=ratelimit.Rate(limit=settings.validations_per_ip_per_minute, period_seconds=60),
-    )
-    return settings
-
-
-def _throttle(request: HttpRequest, key: str) -> None:
-    settings = _throttle_ip(request)
-    ratelimit.check(
-        scope="licensing_key",
-        key=normalise_key(key) or key.strip(),
-        rate=ratelimit.Rate(limit=settings.validations_per_key_per_minute, period_seconds=60),
-    )
+    buckets = [
+        ratelimit.Bucket(
+            scope="licensing_ip",
+            key=ratelimit.client_ip_bucket_key(request),
+            rate=ratelimit.Rate(limit=settings.validations_per_ip_per_minute, period_seconds=60),
+        )
+    ]
+    if key is not None:
+        buckets.append(
+            ratelimit.Bucket(
+                scope="licensing_key",
+                key=normalise_key(key) or key.strip(),
+                rate=ratelimit.Rate(
+                    limit=settings.validations_per_key_per_minute, period_seconds=60
+                ),
+            )
+        )
+    buckets.append(ratelimit.Bucket(scope="api_tenant", key="all", rate=rate("api_tenant")))
+    ratelimit.check_in_order(*buckets)
 
 
 def _ip(request: HttpRequest) -> str | None:
@@ -168,7 +173,7 @@ def license_file(request: HttpRequest, payload: LicenseFileIn) -> dict[str, Any]
     "/public-key", response=PublicKeyOut, summary="The key that verifies offline licence files"
 )
 def public_key(request: HttpRequest) -> dict[str, Any]:
-    _throttle_ip(request)
+    _throttle(request)
     key = offline.signing_key()
     return {
         "signing_key_id": key.pk,
