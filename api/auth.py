@@ -1,5 +1,6 @@
 """Authentication for the APIs: browser sessions (+CSRF), bearer personal access tokens, and
-platform staff on the platform host. Each sets ``request.principal``."""
+platform staff on the platform host (``PlatformStaffAuth``, kept in core beside the others so
+the tenants router can name each operation's permission)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.security import APIKeyCookie, APIKeyHeader, SessionAuth
+from ninja.security import APIKeyCookie, APIKeyHeader
 
-from core.accounts.auth import BearerTokenAuth, SessionUserAuth, is_otp_verified, user_auth
+from core.accounts.auth import BearerTokenAuth, PlatformStaffAuth, SessionUserAuth, user_auth
 from core.sellers.services.api_keys import identify_api_key
 
 __all__ = [
@@ -34,17 +35,6 @@ class SellerApiKeyAuth(APIKeyHeader):
             return None
         request.api_key_identity = identity  # type: ignore[attr-defined]
         return identity
-
-
-class PlatformStaffAuth(SessionAuth):
-    """Platform staff signed in on the platform host (session + CSRF) with a verified second
-    factor (django-otp)."""
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = super().authenticate(request, key)
-        if user is None or not user.is_staff or not user.is_active or not is_otp_verified(user):
-            return None
-        return user
 
 
 class Visitor:

@@ -20,6 +20,7 @@ def build_api() -> NinjaAPI:
         docs_url="/docs",
         docs=Swagger(settings={"validatorUrl": "none"}),
         parser=JsonBodyParser(),
+        # Operations name their permissions; one that forgets is for superusers only.
         auth=PlatformStaffAuth(),
     )
     install_error_handlers(api)

@@ -7,17 +7,20 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django_otp.admin import OTPAdminSite
+from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.accounts import throttles
 from core.accounts.models import User
+from core.ratelimit import RateLimited, client_ip
 from core.registry import get_registry
 from tenants import services
 from tenants.errors import TenantError
@@ -34,10 +37,48 @@ from tenants.selectors import tenants_for_listing
 from tenants.services.branding import BrandingSpec, parse_branding
 
 
+class ConsoleLoginForm(OTPAdminAuthenticationForm):
+    """The console's sign-in (password and code in one form) under the tenant sign-in's
+    limits: every password attempt counts per IP and per account (``login_ip``,
+    ``login_account``; a right password clears the account's failures), every code per IP and
+    per account (``otp_ip``, ``otp_account``)."""
+
+    rate_limited: RateLimited | None = None
+    cleaned_data: dict[str, Any]
+
+    def clean(self) -> dict[str, Any]:
+        email = self.cleaned_data.get("username")
+        if not email or not self.cleaned_data.get("password") or self.request is None:
+            return super().clean()  # type: ignore[no-any-return]
+        ip = client_ip(self.request)
+        try:
+            throttles.throttle_login(ip=ip, email=email)
+            self.cleaned_data = AdminAuthenticationForm.clean(self)
+            throttles.forget_failed_logins(email=email)
+            if self.cleaned_data.get("otp_token") and not self.cleaned_data.get("otp_challenge"):
+                throttles.throttle_otp(ip=ip, user=self.get_user())
+        except RateLimited as refusal:
+            self.rate_limited = refusal
+            raise forms.ValidationError(refusal.message, code="rate_limited") from None
+        self.clean_otp(self.get_user())
+        return self.cleaned_data
+
+
 class ConsoleSite(OTPAdminSite):
     site_header = "Souk platform console"
     site_title = "Souk console"
     index_title = "Fleet"
+    login_form = ConsoleLoginForm
+
+    def login(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> Any:
+        """A refusal by the rate limits answers 429 with Retry-After (the form shows why)."""
+        response = super().login(request, extra_context)
+        context = getattr(response, "context_data", None) or {}
+        refusal = getattr(context.get("form"), "rate_limited", None)
+        if refusal is not None:
+            response.status_code = 429
+            response["Retry-After"] = str(refusal.retry_after)
+        return response
 
 
 console = ConsoleSite(name="console")

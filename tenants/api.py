@@ -1,5 +1,6 @@
 """Two routers: a marketplace's public profile (tenant hosts, ``/api/v1/marketplace``) and
-the fleet API for platform staff (platform host, ``/api/platform/v1/``)."""
+the fleet API for platform staff (platform host, ``/api/platform/v1/``). Every fleet operation
+names the Django permissions the console asks for the same action (``PlatformStaffAuth``)."""
 
 from datetime import datetime
 from typing import Any
@@ -9,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from core.accounts.auth import PlatformStaffAuth
 from core.accounts.models import User
 from core.pagination import CursorPagination
 from core.ratelimit import client_ip
@@ -77,7 +79,12 @@ class TenantFilter(Schema):
     q: str | None = None
 
 
-@platform_router.get("/tenants", response=list[TenantOut], summary="List marketplaces")
+@platform_router.get(
+    "/tenants",
+    response=list[TenantOut],
+    summary="List marketplaces",
+    auth=PlatformStaffAuth("tenants.view_tenant"),
+)
 @paginate(CursorPagination)
 def list_tenants(request: HttpRequest, filters: Query[TenantFilter]) -> QuerySet[Tenant]:
     tenants = tenants_for_listing()
@@ -89,7 +96,10 @@ def list_tenants(request: HttpRequest, filters: Query[TenantFilter]) -> QuerySet
 
 
 @platform_router.post(
-    "/tenants", response={201: ProvisionOut}, summary="Open a marketplace (provision a tenant)"
+    "/tenants",
+    response={201: ProvisionOut},
+    summary="Open a marketplace (provision a tenant)",
+    auth=PlatformStaffAuth("tenants.add_tenant"),
 )
 def create_tenant(request: HttpRequest, payload: TenantCreateIn) -> Status[dict[str, Any]]:
     result = services.provision_tenant(
@@ -115,18 +125,27 @@ def create_tenant(request: HttpRequest, payload: TenantCreateIn) -> Status[dict[
     )
 
 
-@platform_router.get("/tenants/{slug}", response=TenantOut, summary="One marketplace")
+@platform_router.get(
+    "/tenants/{slug}",
+    response=TenantOut,
+    summary="One marketplace",
+    auth=PlatformStaffAuth("tenants.view_tenant"),
+)
 def get_tenant(request: HttpRequest, slug: str) -> Tenant:
     return _tenant(slug)
 
 
-@platform_router.post("/tenants/{slug}/suspend", response=TenantOut)
+@platform_router.post(
+    "/tenants/{slug}/suspend", response=TenantOut, auth=PlatformStaffAuth("tenants.change_tenant")
+)
 def suspend_tenant(request: HttpRequest, slug: str, payload: SuspendIn) -> Tenant:
     services.suspend_tenant(tenant=_tenant(slug), reason=payload.reason)
     return _tenant(slug)
 
 
-@platform_router.post("/tenants/{slug}/resume", response=TenantOut)
+@platform_router.post(
+    "/tenants/{slug}/resume", response=TenantOut, auth=PlatformStaffAuth("tenants.change_tenant")
+)
 def resume_tenant(request: HttpRequest, slug: str) -> Tenant:
     services.resume_tenant(tenant=_tenant(slug))
     return _tenant(slug)
@@ -143,6 +162,7 @@ class DeletionScheduledOut(Schema):
     "/tenants/{slug}",
     response={202: DeletionScheduledOut},
     summary="Delete a marketplace: suspended now, purged after the grace period",
+    auth=PlatformStaffAuth("tenants.delete_tenant"),
 )
 def delete_tenant(request: HttpRequest, slug: str, payload: DeleteIn) -> Status[Tenant]:
     tenant = services.delete_tenant(tenant=_tenant(slug), confirm_slug=payload.confirm_slug)
@@ -153,13 +173,18 @@ def delete_tenant(request: HttpRequest, slug: str, payload: DeleteIn) -> Status[
     "/tenants/{slug}/cancel-deletion",
     response=TenantOut,
     summary="Cancel a scheduled deletion during the grace period",
+    auth=PlatformStaffAuth("tenants.delete_tenant"),
 )
 def cancel_deletion(request: HttpRequest, slug: str) -> Tenant:
     cancel_tenant_deletion(tenant=_tenant(slug))
     return _tenant(slug)
 
 
-@platform_router.put("/tenants/{slug}/modules/{key}", response=TenantOut)
+@platform_router.put(
+    "/tenants/{slug}/modules/{key}",
+    response=TenantOut,
+    auth=PlatformStaffAuth("tenants.change_tenant", "tenants.change_tenantmodule"),
+)
 def set_module(request: HttpRequest, slug: str, key: str, payload: ModuleSetIn) -> Tenant:
     services.set_module_enabled(
         tenant=_tenant(slug), key=key, is_enabled=payload.is_enabled, config=payload.config
@@ -167,7 +192,11 @@ def set_module(request: HttpRequest, slug: str, key: str, payload: ModuleSetIn) 
     return _tenant(slug)
 
 
-@platform_router.post("/tenants/{slug}/domains", response={201: DomainOut})
+@platform_router.post(
+    "/tenants/{slug}/domains",
+    response={201: DomainOut},
+    auth=PlatformStaffAuth("tenants.change_tenant", "tenants.add_domain"),
+)
 def add_domain(request: HttpRequest, slug: str, payload: DomainIn) -> Status[Any]:
     domain = services.add_domain(
         tenant=_tenant(slug), domain=payload.domain, is_primary=payload.is_primary
@@ -175,12 +204,20 @@ def add_domain(request: HttpRequest, slug: str, payload: DomainIn) -> Status[Any
     return Status(201, domain)
 
 
-@platform_router.post("/tenants/{slug}/domains/{domain}/primary", response=DomainOut)
+@platform_router.post(
+    "/tenants/{slug}/domains/{domain}/primary",
+    response=DomainOut,
+    auth=PlatformStaffAuth("tenants.change_tenant", "tenants.change_domain"),
+)
 def make_primary_domain(request: HttpRequest, slug: str, domain: str) -> Any:
     return services.set_primary_domain(tenant=_tenant(slug), domain=domain)
 
 
-@platform_router.delete("/tenants/{slug}/domains/{domain}", response={204: None})
+@platform_router.delete(
+    "/tenants/{slug}/domains/{domain}",
+    response={204: None},
+    auth=PlatformStaffAuth("tenants.change_tenant", "tenants.delete_domain"),
+)
 def remove_domain(request: HttpRequest, slug: str, domain: str) -> Status[None]:
     services.remove_domain(tenant=_tenant(slug), domain=domain)
     return Status(204, None)
@@ -190,6 +227,7 @@ def remove_domain(request: HttpRequest, slug: str, domain: str) -> Status[None]:
     "/tenants/{slug}/support-sessions",
     response={201: SupportTicketOut},
     summary="Enter a marketplace as support (audit-logged)",
+    auth=PlatformStaffAuth("tenants.add_supportsession"),
 )
 def start_support_session(request: HttpRequest, slug: str, payload: SupportSessionIn) -> Any:
     staff: User = request.auth  # type: ignore[attr-defined]
@@ -204,14 +242,22 @@ def start_support_session(request: HttpRequest, slug: str, payload: SupportSessi
     return Status(201, {"session": ticket.session, "url": ticket.url})
 
 
-@platform_router.get("/support-sessions", response=list[SupportSessionOut])
+@platform_router.get(
+    "/support-sessions",
+    response=list[SupportSessionOut],
+    auth=PlatformStaffAuth("tenants.view_supportsession"),
+)
 @paginate(CursorPagination)
 def list_support_sessions(request: HttpRequest, tenant: str | None = None) -> Any:
     sessions = SupportSession.objects.select_related("staff", "tenant")
     return sessions.filter(tenant__slug=tenant) if tenant else sessions
 
 
-@platform_router.post("/support-sessions/{session_id}/end", response=SupportSessionOut)
+@platform_router.post(
+    "/support-sessions/{session_id}/end",
+    response=SupportSessionOut,
+    auth=PlatformStaffAuth("tenants.change_supportsession"),
+)
 def finish_support_session(request: HttpRequest, session_id: int) -> Any:
     session = SupportSession.objects.select_related("staff", "tenant").filter(pk=session_id).first()
     if session is None:

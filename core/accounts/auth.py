@@ -1,6 +1,7 @@
 """How a signed-in user reaches the APIs: a browser session (+CSRF) or a bearer personal
-access token. Each sets ``request.principal``. In core so that module routers (which may not
-import ``api/``) authenticate the same way as the core ones."""
+access token, each setting ``request.principal``; and platform staff on the platform host. In
+core so that module and tenants routers (which may not import ``api/``) authenticate the same
+way as the core ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
 from core.accounts.principal import Principal
 from core.accounts.services.tokens import identify_token
@@ -49,6 +51,37 @@ class BearerTokenAuth(HttpBearer):
         request.principal = Principal(  # type: ignore[attr-defined]
             user=user, token=identity, is_two_factor_verified=identity.is_two_factor_verified
         )
+        return user
+
+
+class PlatformStaffAuth(SessionAuth):
+    """Platform staff signed in on the platform host (session + CSRF) with a verified second
+    factor (django-otp) who hold every one of ``permissions``: the Django permissions the
+    console asks for the same action (``tenants.view_tenant`` to read, ``tenants.delete_tenant``
+    to delete...), so the API grants a staff member exactly what the console does. Each
+    operation names its permissions; one that names none is for superusers only.
+
+    Not staff, or no verified second factor: 401. Staff without the permission: 403."""
+
+    def __init__(self, *permissions: str) -> None:
+        super().__init__()
+        self.permissions = permissions
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = super().authenticate(request, key)
+        if not isinstance(user, User) or not user.is_staff or not user.is_active:
+            return None
+        if not is_otp_verified(user):
+            return None
+        is_allowed = user.has_perms(self.permissions) if self.permissions else user.is_superuser
+        if not is_allowed:
+            needed = list(self.permissions) or ["superuser"]
+            raise AccountError(
+                AccountErrorCode.PERMISSION_DENIED,
+                f"Your staff account may not do this; it needs {', '.join(needed)}.",
+                details={"permissions": needed},
+                status=403,
+            )
         return user
 
 

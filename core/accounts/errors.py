@@ -30,6 +30,7 @@ class AccountErrorCode(StrEnum):
     FORBIDDEN_ROLE = "forbidden_role"
     REASON_REQUIRED = "reason_required"
     INSUFFICIENT_SCOPE = "insufficient_scope"
+    PERMISSION_DENIED = "permission_denied"
 
 
 class AccountError(DomainError):
