@@ -6,16 +6,17 @@ process_orders permission) who has a part of the order; to anyone else it does n
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 from dataclasses import asdict, fields
 from datetime import date
+from decimal import Decimal
 from typing import Any, Literal
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from core import safe_csv
 from core.accounts.models import Role, TokenScope
 from core.accounts.principal import (
     Principal,
@@ -159,10 +160,9 @@ _PLAIN = frozenset({"tax_rate_bp", "seller_id", "orders"})
 
 
 def _cell(value: Any, name: str, currency: str) -> Any:
+    """Amounts as Decimals, not text: the writer escapes formula-like text, never numbers."""
     if isinstance(value, int) and name not in _PLAIN:
-        return Money(value, currency).to_decimal_string()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value  # spreadsheets would run it as a formula
+        return Decimal(Money(value, currency).to_decimal_string())
     return value
 
 
@@ -174,7 +174,7 @@ def _csv_response(
     """Amounts as decimals of their currency (one row's currency is in its own column)."""
     names = [f.name for f in fields(row_type)]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_csv.writer(buffer)
     writer.writerow(names)
     for row in rows:
         writer.writerow([_cell(getattr(row, name), name, row.currency) for name in names])

@@ -1,6 +1,7 @@
 """CSV export and import of a seller's products. Import is row by row: each good row is
 written in its own savepoint, each bad row is reported (row number, field, message) and
-leaves nothing behind."""
+leaves nothing behind. The export escapes formula-like cells (``core.safe_csv``) and the
+import undoes that, so a file can go out and come back unchanged."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core import safe_csv
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Product
 from core.catalog.services.products import ProductData, create_product, update_product
@@ -37,7 +39,7 @@ MAX_BYTES = 5 * 1024 * 1024
 def export_products(*, seller: Seller) -> str:
     currencies = current_marketplace().currencies
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = safe_csv.writer(buffer)
     writer.writerow([*BASE_COLUMNS, "status", *(f"price_{c}" for c in currencies)])
     products = (
         Product.objects.filter(seller=seller)
@@ -146,7 +148,11 @@ def import_products(*, seller: Seller, content: bytes) -> ImportReport:
     currencies = current_marketplace().currencies
     report = ImportReport(errors=[])
     assert report.errors is not None
-    for index, row in enumerate(reader, start=2):
+    for index, raw_row in enumerate(reader, start=2):
+        row = {
+            name: safe_csv.unescape_cell(value) if isinstance(value, str) else value
+            for name, value in raw_row.items()
+        }
         if index - 1 > MAX_ROWS:
             report.errors.append(RowError(index, None, f"Only the first {MAX_ROWS} rows are read."))
             break

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import logging
@@ -18,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core import safe_csv
 from core.storage import tenant_file_names, tenant_prefix
 from tenants.models import Tenant
 from tenants.services.fleet_ops.common import (
@@ -127,20 +127,21 @@ def _write_csv_rows(
         archive.open(name, "w") as raw,
         io.TextIOWrapper(raw, encoding="utf-8", newline="") as out,
     ):
-        writer = csv.writer(out)
+        writer = safe_csv.writer(out)
         writer.writerow(columns)
         for row in rows.iterator(chunk_size=2000):
             writer.writerow([_csv_cell(row[column]) for column in columns])
 
 
-def _csv_cell(value: Any) -> str:
+def _csv_cell(value: Any) -> Any:
+    """Numbers stay numbers (the writer escapes formula-like text only)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, dict | list):
         return json.dumps(value, cls=ExportEncoder)
-    return str(value)
+    return value
 
 
 # --- purge (hard delete after the grace period) --------------------------------------------------
