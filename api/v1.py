@@ -44,6 +44,7 @@ from core.subscriptions.api import (
     seller_subscriptions_router,
 )
 from tenants.api import marketplace_router
+from tenants.support_audit import operator_support_router
 
 
 def build_api() -> NinjaAPI:
@@ -63,6 +64,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/auth", auth_router, tags=["auth"])
     api.add_router("/me", me_router, auth=user_auth, tags=["me"])
     api.add_router("/operator/users", operator_users_router, auth=user_auth, tags=["operator"])
+    api.add_router(
+        "/operator/support-sessions", operator_support_router, auth=user_auth, tags=["operator"]
+    )
     api.add_router("/seller", seller_router, auth=user_auth, tags=["seller"])
     api.add_router("/operator/sellers", operator_sellers_router, auth=user_auth, tags=["operator"])
     api.add_router("/sellers", public_sellers_router, tags=["sellers"])

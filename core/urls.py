@@ -8,6 +8,9 @@ from core.accounts.urls import operator_urlpatterns as operator_user_pages
 from core.registry import get_registry
 from core.sellers.urls import operator_urlpatterns as operator_seller_pages
 from core.storefront import views as storefront
+from tenants.support_audit import support_sessions_page
+
+operator_support_pages = [path("support/", support_sessions_page, name="support_sessions")]
 
 urlpatterns = [
     path("", storefront.home, name="home"),
@@ -15,7 +18,10 @@ urlpatterns = [
     path("", include("core.commerce.urls")),
     path("accounts/", include("core.accounts.urls")),
     path("seller/", include("core.sellers.urls")),
-    path("operator/", include((operator_seller_pages + operator_user_pages, "operator"))),
+    path(
+        "operator/",
+        include((operator_seller_pages + operator_user_pages + operator_support_pages, "operator")),
+    ),
     path("api/v1/", api_v1.urls),
 ]
 urlpatterns += [

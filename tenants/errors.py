@@ -32,6 +32,7 @@ class TenantErrorCode(StrEnum):
     INVALID_CURRENCY = "invalid_currency"
     DELETION_PENDING = "deletion_pending"
     NOT_SCHEDULED_FOR_DELETION = "not_scheduled_for_deletion"
+    SUPPORT_ACCOUNT_CONFLICT = "support_account_conflict"
 
 
 class TenantError(DomainError):

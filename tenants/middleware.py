@@ -1,18 +1,22 @@
-"""Host -> tenant, with clear answers for unknown hosts and suspended tenants, and the
-per-tenant guard in front of disabled modules."""
+"""Host -> tenant, with clear answers for unknown hosts and suspended tenants, the per-tenant
+guard in front of disabled modules, and the end of platform support's sessions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from core.accounts.models import User
+from core.accounts.services.login_handoff import SUPPORT_SESSION_KEY
 from core.envelope import error_response, wants_json
 from core.registry import get_registry
 from tenants.models import Tenant
 from tenants.selectors import current_tenant, is_module_enabled
+from tenants.services.support import is_support_session_live
 
 
 class TenantMiddleware(TenantMainMiddleware):
@@ -79,3 +83,25 @@ def module_off_response(request: HttpRequest) -> HttpResponse:
     if wants_json(request):
         return error_response(request, 404, "not_found", "Not found.")
     return render(request, "errors/404.html", status=404)
+
+
+class SupportSessionMiddleware:
+    """After authentication: a support agent's session lasts only while the SupportSession it
+    was opened for (public schema) is neither ended nor expired. Checked on every request of
+    such a session (one primary-key query), before any view: pages then send the agent to the
+    sign-in form and the API answers 401. A support agent's session without a SupportSession
+    is signed out too."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        tenant: Tenant | None = getattr(request, "tenant", None)
+        if isinstance(user, User) and user.is_support_agent and tenant is not None:
+            support_session_id = request.session.get(SUPPORT_SESSION_KEY)
+            if not isinstance(support_session_id, int) or not is_support_session_live(
+                support_session_id=support_session_id, tenant_id=tenant.pk
+            ):
+                logout(request)
+        return self.get_response(request)

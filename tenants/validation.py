@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
+from core.accounts.validation import is_reserved_email
 from tenants.errors import TenantError, TenantErrorCode
 
 SLUG_PATTERN = re.compile(r"^[a-z][a-z0-9-]{1,38}[a-z0-9]$")
@@ -80,4 +81,10 @@ def clean_email(raw: str, *, field: str = "owner_email") -> str:
             "Enter a valid e-mail address.",
             details={"field": field},
         ) from None
+    if is_reserved_email(email):
+        raise TenantError(
+            TenantErrorCode.INVALID_EMAIL,
+            "Addresses under this domain are reserved for the platform's support staff.",
+            details={"field": field},
+        )
     return email

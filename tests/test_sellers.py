@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.models import Role, User
@@ -22,8 +23,8 @@ from tests.accounts_helpers import (
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 
 
-def signed_in(client_for, tenant, email, role=Role.BUYER):
-    make_user(tenant, email, role=role)
+def signed_in(client_for, tenant, email, role=Role.BUYER, **fields):
+    make_user(tenant, email, role=role, **fields)
     client = client_for(tenant)
     assert sign_in(client, email).json()["status"] == "signed_in"
     return client
@@ -250,8 +251,9 @@ def test_commission_status_and_grants_are_operator_only(client_for, tenant_a):
 
 
 def verified_seller(client_for, tenant, email="maker@example.com", name="Maker Studio"):
+    """An approved seller whose owner confirmed their e-mail address."""
     op, _ = signed_in_operator(client_for, tenant)
-    client = signed_in(client_for, tenant, email)
+    client = signed_in(client_for, tenant, email, email_verified_at=timezone.now())
     seller = onboarded(client, name=name)
     assert call(op, "post", f"/operator/sellers/{seller['id']}/approve", {}).status_code == 200
     return client, seller

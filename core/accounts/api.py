@@ -171,6 +171,7 @@ def change_password(request: HttpRequest, payload: PasswordChangeIn) -> Status[N
         user=principal.user,
         current_password=payload.current_password,
         new_password=payload.new_password,
+        keep_access_tokens=payload.keep_access_tokens,
     )
     return Status(204, None)
 

@@ -45,7 +45,9 @@ class BearerTokenAuth(HttpBearer):
         if identity is None:
             return None
         user = User.objects.filter(pk=identity.user_id, is_active=True).first()
-        if user is None:
+        # Support agents act only through a support session (SupportSessionMiddleware), never
+        # with a token that could outlive it, even one made before tokens were refused to them.
+        if user is None or user.is_support_agent:
             return None
         request.user = user
         request.principal = Principal(  # type: ignore[attr-defined]

@@ -30,6 +30,8 @@ class AccountErrorCode(StrEnum):
     FORBIDDEN_ROLE = "forbidden_role"
     REASON_REQUIRED = "reason_required"
     INSUFFICIENT_SCOPE = "insufficient_scope"
+    EMAIL_RESERVED = "email_reserved"
+    NOT_FOR_SUPPORT_AGENTS = "not_for_support_agents"
     PERMISSION_DENIED = "permission_denied"
 
 

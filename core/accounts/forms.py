@@ -99,6 +99,10 @@ class ProfileForm(ServiceForm):
 class PasswordChangeForm(ServiceForm):
     current_password = _password("Current password", autocomplete="current-password")
     new_password = _password("New password", autocomplete="new-password")
+    keep_access_tokens = forms.BooleanField(
+        label="Keep my personal access tokens working (they are revoked otherwise)",
+        required=False,
+    )
 
 
 class PasswordForm(ServiceForm):

@@ -134,6 +134,10 @@ class LoginHandoff(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     # The issuer already checked a second factor (platform staff opening a support session).
     is_two_factor_verified = models.BooleanField(default=False)
+    # The public schema's SupportSession this ticket enters for (tenants.SupportSession; an id,
+    # not a key, because it lives in another schema): the signed-in session lasts only while
+    # that support session is open.
+    support_session_id = models.PositiveBigIntegerField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"sign-in ticket for user {self.user_id}"

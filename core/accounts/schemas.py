@@ -41,6 +41,9 @@ class ProfileIn(StrictSchema):
 class PasswordChangeIn(StrictSchema):
     current_password: str = Field(..., max_length=256)
     new_password: str = Field(..., max_length=256)
+    keep_access_tokens: bool = Field(
+        False, description="Keep your personal access tokens working (default: revoke them)."
+    )
 
 
 class PasswordIn(StrictSchema):

@@ -24,6 +24,9 @@ DEFAULT_RATES = {
     "password_reset_email": "3/h",
     "signup_ip": "10/h",
     "verification_mail": "3/h",
+    # Team invitations mail any address: per inviting user, and per seller for all its people.
+    "team_invitation_user": "10/h",
+    "team_invitation_seller": "30/d",
     "signup_tenant": "300/h",
     "api_principal": "600/m",
     "api_anonymous_ip": "300/m",

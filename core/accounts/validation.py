@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -49,6 +50,35 @@ def clean_email(raw: str, *, field: str = "email") -> str:
             details={"field": field},
             status=422,
         ) from None
+    return email
+
+
+def support_email_domain() -> str:
+    """Platform support's identities inside a marketplace live under this domain, which no one
+    can register: an account there is always a support agent made by the platform."""
+    return f"support.{settings.PLATFORM_DOMAIN}".lower()
+
+
+def support_agent_email(staff_id: int) -> str:
+    return f"support+{staff_id}@{support_email_domain()}"
+
+
+def is_reserved_email(email: str) -> bool:
+    domain = email.rsplit("@", 1)[-1].lower().rstrip(".")
+    reserved = support_email_domain()
+    return domain == reserved or domain.endswith(f".{reserved}")
+
+
+def clean_registrable_email(raw: str, *, field: str = "email") -> str:
+    """An address a person may register with: valid, and not under the support domain."""
+    email = clean_email(raw, field=field)
+    if is_reserved_email(email):
+        raise AccountError(
+            AccountErrorCode.EMAIL_RESERVED,
+            "Addresses under this domain are reserved for the platform's support staff.",
+            details={"field": field},
+            status=422,
+        )
     return email
 
 

@@ -324,12 +324,18 @@ def change_password_page(request: HttpRequest) -> HttpResponse:
                 user=signed_in_user(request),
                 current_password=form.cleaned_data["current_password"],
                 new_password=form.cleaned_data["new_password"],
+                keep_access_tokens=form.cleaned_data["keep_access_tokens"],
             )
         except DomainError as error:
             return render_with_error(
                 request, "accounts/profile.html", context, form=form, error=error
             )
-        messages.success(request, "Your password is changed; your other sessions are signed out.")
+        kept = form.cleaned_data["keep_access_tokens"]
+        messages.success(
+            request,
+            "Your password is changed; your other sessions are signed out"
+            + ("." if kept else " and your access tokens are revoked."),
+        )
         return redirect("accounts:profile")
     return render(request, "accounts/profile.html", context)
 

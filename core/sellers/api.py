@@ -29,6 +29,7 @@ from core.sellers.models import (
     VerificationStatus,
 )
 from core.sellers.schemas import (
+    ApiKeyIn,
     ApiKeyOut,
     ApproveIn,
     BusinessDetailsIn,
@@ -48,7 +49,13 @@ from core.sellers.schemas import (
     SellerOut,
     StatusIn,
 )
-from core.sellers.selectors import acting_seller, own_seller, public_profile, visible_seller
+from core.sellers.selectors import (
+    acting_seller,
+    api_key_seller,
+    own_seller,
+    public_profile,
+    visible_seller,
+)
 from core.sellers.services import api_keys, onboarding, review, team
 from core.storage import private_file_url
 
@@ -209,6 +216,7 @@ def _issued(issued: api_keys.IssuedApiKey) -> dict[str, Any]:
         "id": key.pk,
         "name": key.name,
         "prefix": key.prefix,
+        "permissions": key.permissions,
         "created_at": key.created_at,
         "last_used_at": key.last_used_at,
         "key": issued.raw,
@@ -216,10 +224,15 @@ def _issued(issued: api_keys.IssuedApiKey) -> dict[str, Any]:
 
 
 @seller_router.post("/api-keys", response={201: IssuedApiKeyOut})
-def create_api_key(request: HttpRequest, payload: NameIn) -> Status[dict[str, Any]]:
+def create_api_key(request: HttpRequest, payload: ApiKeyIn) -> Status[dict[str, Any]]:
     principal, seller = _integration_seller(request)
     _require_verified(seller)
-    issued = api_keys.create_api_key(seller=seller, name=payload.name, created_by=principal.user)
+    issued = api_keys.create_api_key(
+        seller=seller,
+        name=payload.name,
+        created_by=principal.user,
+        permissions=payload.permissions,
+    )
     return Status(201, _issued(issued))
 
 
@@ -375,5 +388,4 @@ def get_public_seller(request: HttpRequest, slug: str) -> dict[str, Any]:
 
 @partner_router.get("/seller", response=PublicSellerOut, summary="The seller this API key is for")
 def partner_seller(request: HttpRequest) -> dict[str, Any]:
-    identity = request.api_key_identity  # type: ignore[attr-defined]
-    return public_profile(Seller.objects.get(pk=identity.seller_id))
+    return public_profile(api_key_seller(request, None))

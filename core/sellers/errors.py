@@ -22,6 +22,7 @@ class SellerErrorCode(StrEnum):
     API_KEY_NOT_FOUND = "api_key_not_found"
     INVALID_COMMISSION = "invalid_commission"
     INVALID_NAME = "invalid_name"
+    EMAIL_NOT_VERIFIED = "email_not_verified"
 
 
 class SellerError(DomainError):

@@ -129,10 +129,20 @@ class NameIn(StrictSchema):
     name: str = Field(..., max_length=200)
 
 
+class ApiKeyIn(StrictSchema):
+    name: str = Field(..., max_length=200)
+    permissions: list[str] | None = Field(
+        None,
+        max_length=10,
+        description="Team permissions the key may use, at most yours; default: all of yours.",
+    )
+
+
 class ApiKeyOut(Schema):
     id: int
     name: str
     prefix: str
+    permissions: list[str]
     created_at: datetime
     last_used_at: datetime | None
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpRequest
+
 from core.accounts.models import User
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import (
@@ -13,6 +15,7 @@ from core.sellers.models import (
     TeamPermission,
     VerificationStatus,
 )
+from core.sellers.services.api_keys import ApiKeyIdentity, require_key_permission
 
 
 def own_seller(user: User) -> Seller:
@@ -47,6 +50,16 @@ def acting_seller(user: User, permission: TeamPermission) -> Seller:
             status=403,
         )
     return membership.seller
+
+
+def api_key_seller(request: HttpRequest, permission: TeamPermission | None) -> Seller:
+    """The seller of the API key that authenticated this partner API request, after checking
+    the key carries ``permission`` (None: any key of the seller, e.g. for its public
+    profile)."""
+    identity: ApiKeyIdentity = request.api_key_identity  # type: ignore[attr-defined]
+    if permission is not None:
+        require_key_permission(identity, permission)
+    return Seller.objects.get(pk=identity.seller_id)
 
 
 def public_profile(seller: Seller) -> dict[str, Any]:

@@ -26,7 +26,8 @@ from core.catalog.services.products import ProductData, VariantData
 from core.commerce.models import OrderLine, SubOrder
 from core.commerce.presenters import line_dict, money
 from core.pagination import keyset_page
-from core.sellers.models import Seller
+from core.sellers.models import Seller, TeamPermission
+from core.sellers.selectors import api_key_seller
 from modules.licensing import presenters_licenses as presenters
 from modules.licensing import selectors
 from modules.licensing.models import (
@@ -89,9 +90,10 @@ def _logged(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseB
 router.add_decorator(_logged, mode="view")
 
 
-def _seller(request: HttpRequest) -> Seller:
-    identity = request.api_key_identity  # type: ignore[attr-defined]
-    return Seller.objects.get(pk=identity.seller_id)
+def _seller(request: HttpRequest, permission: TeamPermission) -> Seller:
+    """The key's seller, once the key is shown to carry the team permission the endpoint
+    needs (the same one the seller's own endpoints ask of a teammate)."""
+    return api_key_seller(request, permission)
 
 
 def _page(queryset: Any, params: PageQuery) -> tuple[list[Any], str | None]:
@@ -198,7 +200,9 @@ def _policy(payload: PolicyIn | None) -> software.PolicyData | None:
 @router.get("/products", summary="Your software products, newest first")
 def list_products(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     queryset = with_detail_data(
-        Product.objects.filter(seller=_seller(request), product_type=software.SOFTWARE)
+        Product.objects.filter(
+            seller=_seller(request, TeamPermission.MANAGE_PRODUCTS), product_type=software.SOFTWARE
+        )
     )
     rows, cursor = _page(queryset, params)
     return {
@@ -215,7 +219,7 @@ def list_products(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
 def create_product(request: HttpRequest, payload: SoftwareProductIn) -> Status[dict[str, Any]]:
     data, software_data, policy = _inputs(payload)
     product = partner.create_software_product(
-        seller=_seller(request),
+        seller=_seller(request, TeamPermission.MANAGE_PRODUCTS),
         data=data,
         software_data=software_data,
         policy=policy,
@@ -226,7 +230,7 @@ def create_product(request: HttpRequest, payload: SoftwareProductIn) -> Status[d
 
 @router.get("/products/{product_id}", summary="One of your software products")
 def get_product(request: HttpRequest, product_id: int) -> dict[str, Any]:
-    return _product_dict(_own_product(_seller(request), product_id))
+    return _product_dict(_own_product(_seller(request, TeamPermission.MANAGE_PRODUCTS), product_id))
 
 
 @router.put(
@@ -236,7 +240,7 @@ def get_product(request: HttpRequest, product_id: int) -> dict[str, Any]:
 def update_product(
     request: HttpRequest, product_id: int, payload: SoftwareProductIn
 ) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     data, software_data, policy = _inputs(payload)
     partner.update_software_product(
         product=_own_product(seller, product_id),
@@ -250,7 +254,7 @@ def update_product(
 
 @router.put("/products/{product_id}/prices", summary="Change base prices (no new review)")
 def set_prices(request: HttpRequest, product_id: int, payload: PricesIn) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     partner.reprice_software(product=_own_product(seller, product_id), prices=payload.prices)
     return _product_dict(_own_product(seller, product_id))
 
@@ -311,7 +315,7 @@ def _order_dict(sub: SubOrder) -> dict[str, Any]:
 
 @router.get("/orders", summary="Your orders (sub-orders) with lines and licences, newest first")
 def list_orders(request: HttpRequest, params: Query[OrderListQuery]) -> dict[str, Any]:
-    queryset = _orders(_seller(request))
+    queryset = _orders(_seller(request, TeamPermission.PROCESS_ORDERS))
     if params.status:
         queryset = queryset.filter(status=params.status)
     rows, cursor = _page(queryset, params)
@@ -320,7 +324,7 @@ def list_orders(request: HttpRequest, params: Query[OrderListQuery]) -> dict[str
 
 @router.get("/orders/{sub_order_id}", summary="One of your orders")
 def get_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     sub = partner.sellers_sub_order(seller=seller, sub_order_id=sub_order_id)
     return _order_dict(_orders(seller).get(pk=sub.pk))
 
@@ -330,7 +334,7 @@ def get_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
     summary="Fulfil an order by hand: record the accounts you set up (the buyers are told)",
 )
 def fulfil_order(request: HttpRequest, sub_order_id: int, payload: FulfilIn) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     sub = partner.sellers_sub_order(seller=seller, sub_order_id=sub_order_id)
     partner.fulfil_by_hand(
         seller=seller,
@@ -348,7 +352,7 @@ def fulfil_order(request: HttpRequest, sub_order_id: int, payload: FulfilIn) -> 
 
 @router.get("/licenses", summary="Your customers' licences, newest first")
 def list_licenses(request: HttpRequest, params: Query[LicenseListQuery]) -> dict[str, Any]:
-    queryset = selectors.seller_licenses(_seller(request))
+    queryset = selectors.seller_licenses(_seller(request, TeamPermission.MANAGE_CUSTOMERS))
     if params.status:
         queryset = queryset.filter(status=params.status)
     if params.product_id:
@@ -360,7 +364,7 @@ def list_licenses(request: HttpRequest, params: Query[LicenseListQuery]) -> dict
 
 
 def _license(request: HttpRequest, license_id: int) -> tuple[Seller, License]:
-    seller = _seller(request)
+    seller = _seller(request, TeamPermission.MANAGE_CUSTOMERS)
     return seller, selectors.sellers_license(seller, license_id)
 
 
@@ -423,7 +427,9 @@ def retry_provisioning(request: HttpRequest, license_id: int) -> Status[dict[str
 )
 def report_usage(request: HttpRequest, payload: UsageIn) -> dict[str, Any]:
     license = partner.sellers_license_by(
-        seller=_seller(request), license_id=payload.license_id, license_key=payload.license_key
+        seller=_seller(request, TeamPermission.MANAGE_CUSTOMERS),
+        license_id=payload.license_id,
+        license_key=payload.license_key,
     )
     recorded = partner.record_usage(
         license=license,
@@ -451,7 +457,9 @@ def report_usage(request: HttpRequest, payload: UsageIn) -> dict[str, Any]:
 )
 def get_metrics(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, Any]:
     return partner.metrics(
-        seller=_seller(request), date_from=params.date_from, date_to=params.date_to
+        seller=_seller(request, TeamPermission.VIEW_ANALYTICS),
+        date_from=params.date_from,
+        date_to=params.date_to,
     )
 
 
@@ -460,7 +468,7 @@ def get_metrics(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, 
     summary="Integration health: API and webhook success rate, p95 latency, last errors",
 )
 def get_health(request: HttpRequest) -> dict[str, Any]:
-    return partner.integration_health(seller=_seller(request))
+    return partner.integration_health(seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION))
 
 
 # --- webhooks --------------------------------------------------------------------------------
@@ -497,7 +505,9 @@ def webhook_events(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/webhooks", summary="Your webhook endpoints")
 def list_endpoints(request: HttpRequest) -> dict[str, Any]:
-    endpoints = WebhookEndpoint.objects.filter(seller=_seller(request)).order_by("id")
+    endpoints = WebhookEndpoint.objects.filter(
+        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION)
+    ).order_by("id")
     return {"items": [endpoint_dict(endpoint) for endpoint in endpoints]}
 
 
@@ -508,7 +518,7 @@ def list_endpoints(request: HttpRequest) -> dict[str, Any]:
 )
 def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn) -> Status[dict[str, Any]]:
     endpoint = webhooks.create_endpoint(
-        seller=_seller(request),
+        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION),
         url=payload.url,
         events=payload.events,
         is_active=payload.is_active,
@@ -518,7 +528,7 @@ def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn) -> Status[
 
 @router.get("/webhooks/{endpoint_id}", summary="One of your webhook endpoints")
 def get_endpoint(request: HttpRequest, endpoint_id: int) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = _seller(request, TeamPermission.CONFIGURE_INTEGRATION)
     return endpoint_dict(webhooks.sellers_endpoint(seller=seller, endpoint_id=endpoint_id))
 
 
@@ -526,7 +536,9 @@ def get_endpoint(request: HttpRequest, endpoint_id: int) -> dict[str, Any]:
 def update_endpoint(
     request: HttpRequest, endpoint_id: int, payload: WebhookEndpointPatch
 ) -> dict[str, Any]:
-    endpoint = webhooks.sellers_endpoint(seller=_seller(request), endpoint_id=endpoint_id)
+    endpoint = webhooks.sellers_endpoint(
+        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION), endpoint_id=endpoint_id
+    )
     webhooks.update_endpoint(
         endpoint=endpoint, url=payload.url, events=payload.events, is_active=payload.is_active
     )
@@ -535,7 +547,9 @@ def update_endpoint(
 
 @router.delete("/webhooks/{endpoint_id}", response={204: None}, summary="Remove an endpoint")
 def delete_endpoint(request: HttpRequest, endpoint_id: int) -> Status[None]:
-    endpoint = webhooks.sellers_endpoint(seller=_seller(request), endpoint_id=endpoint_id)
+    endpoint = webhooks.sellers_endpoint(
+        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION), endpoint_id=endpoint_id
+    )
     webhooks.delete_endpoint(endpoint=endpoint)
     return Status(204, None)
 
@@ -544,7 +558,9 @@ def delete_endpoint(request: HttpRequest, endpoint_id: int) -> Status[None]:
 def list_deliveries(
     request: HttpRequest, endpoint_id: int, params: Query[DeliveryListQuery]
 ) -> dict[str, Any]:
-    endpoint = webhooks.sellers_endpoint(seller=_seller(request), endpoint_id=endpoint_id)
+    endpoint = webhooks.sellers_endpoint(
+        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION), endpoint_id=endpoint_id
+    )
     queryset = WebhookDelivery.objects.filter(endpoint=endpoint)
     if params.status:
         queryset = queryset.filter(status=params.status)
@@ -558,7 +574,9 @@ def list_deliveries(
     summary="Send a delivery again (same event id, fresh signature and retries)",
 )
 def replay_delivery(request: HttpRequest, delivery_id: int) -> Status[dict[str, Any]]:
-    delivery = webhooks.sellers_delivery(seller=_seller(request), delivery_id=delivery_id)
+    delivery = webhooks.sellers_delivery(
+        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION), delivery_id=delivery_id
+    )
     webhooks.replay_delivery(delivery=delivery)
     delivery.refresh_from_db()
     return Status(202, delivery_dict(delivery))
@@ -569,7 +587,11 @@ def replay_delivery(request: HttpRequest, delivery_id: int) -> Status[dict[str, 
     summary="The secret that signs provisioning calls and webhooks (Souk-Signature)",
 )
 def get_signing_secret(request: HttpRequest) -> dict[str, Any]:
-    return {"signing_secret": webhooks.signing_secret(seller_id=_seller(request).pk)}
+    return {
+        "signing_secret": webhooks.signing_secret(
+            seller_id=_seller(request, TeamPermission.CONFIGURE_INTEGRATION).pk
+        )
+    }
 
 
 @router.post(
@@ -577,4 +599,8 @@ def get_signing_secret(request: HttpRequest) -> dict[str, Any]:
     summary="Replace the signing secret (the old one stops verifying at once)",
 )
 def rotate_signing_secret(request: HttpRequest) -> dict[str, Any]:
-    return {"signing_secret": webhooks.rotate_signing_secret(seller=_seller(request))}
+    return {
+        "signing_secret": webhooks.rotate_signing_secret(
+            seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION)
+        )
+    }

@@ -20,13 +20,18 @@ from core.accounts.models import LoginHandoff, User
 
 HANDOFF_LIFETIME = timedelta(minutes=2)
 SUPPORT_DEVICE_NAME = "Platform support session"
+# The Django session of a support agent remembers which SupportSession it belongs to; the
+# tenants app's SupportSessionMiddleware signs it out once that one is ended or expired.
+SUPPORT_SESSION_KEY = "souk_support_session"
 
 
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_login_handoff(*, user: User, is_two_factor_verified: bool = False) -> str:
+def issue_login_handoff(
+    *, user: User, is_two_factor_verified: bool = False, support_session_id: int | None = None
+) -> str:
     """Returns the raw token; only its hash is stored. Call in the user's schema."""
     token = secrets.token_urlsafe(32)
     LoginHandoff.objects.create(
@@ -34,6 +39,7 @@ def issue_login_handoff(*, user: User, is_two_factor_verified: bool = False) -> 
         user=user,
         expires_at=timezone.now() + HANDOFF_LIFETIME,
         is_two_factor_verified=is_two_factor_verified,
+        support_session_id=support_session_id,
     )
     return token
 
@@ -60,7 +66,12 @@ def sign_in_with_handoff(*, request: HttpRequest, token: str) -> User:
     user = handoff.user
     if not user.is_active:
         raise AccountError(AccountErrorCode.HANDOFF_INVALID, "This account cannot sign in.")
+    if user.is_support_agent and handoff.support_session_id is None:
+        # A support agent exists only for a support session; without one it cannot sign in.
+        raise AccountError(AccountErrorCode.HANDOFF_INVALID, "This account cannot sign in.")
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    if user.is_support_agent:
+        request.session[SUPPORT_SESSION_KEY] = handoff.support_session_id
     if handoff.is_two_factor_verified and user.is_support_agent:
         device, _ = StaticDevice.objects.get_or_create(
             user=user, name=SUPPORT_DEVICE_NAME, defaults={"confirmed": True}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.tokens import default_token_generator
+from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 
@@ -10,6 +11,7 @@ from core.accounts import throttles
 from core.accounts.emails import send_password_reset_email
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
+from core.accounts.services.tokens import revoke_all_tokens
 from core.accounts.validation import check_password_strength, clean_email
 
 
@@ -41,7 +43,10 @@ def reset_password(*, uid: str, token: str, new_password: str) -> User:
     if user is None or not default_token_generator.check_token(user, token):
         raise invalid
     check_password_strength(new_password, user=user, field="new_password")
-    user.set_password(new_password)
-    # Other sessions end: their auth hash was derived from the old password hash.
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        user.set_password(new_password)
+        # Other sessions end: their auth hash was derived from the old password hash.
+        user.save(update_fields=["password"])
+        # Whoever made the reset necessary may hold a token too: every token dies with it.
+        revoke_all_tokens(user=user)
     return user

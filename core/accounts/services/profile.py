@@ -33,13 +33,23 @@ def _require_password(user: User, password: str, field: str = "password") -> Non
 
 
 def change_password(
-    *, request: HttpRequest, user: User, current_password: str, new_password: str
+    *,
+    request: HttpRequest,
+    user: User,
+    current_password: str,
+    new_password: str,
+    keep_access_tokens: bool = False,
 ) -> User:
-    """Other sessions end (their auth hash no longer matches); this one stays signed in."""
+    """Other sessions end (their auth hash no longer matches); this one stays signed in.
+    Personal access tokens are revoked too, unless the user explicitly keeps them: a changed
+    password is often a suspected compromise, and a stolen token would outlive it."""
     _require_password(user, current_password, field="current_password")
     check_password_strength(new_password, user=user, field="new_password")
-    user.set_password(new_password)
-    user.save(update_fields=["password"])
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        if not keep_access_tokens:
+            revoke_all_tokens(user=user)
     update_session_auth_hash(request, user)
     return user
 

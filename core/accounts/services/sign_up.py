@@ -10,7 +10,7 @@ from core.accounts import throttles
 from core.accounts.emails import send_verification_email
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import Role, User
-from core.accounts.validation import check_password_strength, clean_email, clean_name
+from core.accounts.validation import check_password_strength, clean_name, clean_registrable_email
 from core.schema import current_schema_name
 
 VERIFICATION_SALT = "souk.accounts.verify-email"
@@ -20,7 +20,7 @@ VERIFICATION_MAX_AGE = 3 * 24 * 3600
 def sign_up(*, email: str, password: str, full_name: str = "", base_url: str, ip: str) -> User:
     """A buyer account; sellers start as buyers and apply through onboarding."""
     throttles.throttle_sign_up(ip=ip)
-    email = clean_email(email)
+    email = clean_registrable_email(email)
     full_name = clean_name(full_name)
     check_password_strength(password, user=User(email=email, full_name=full_name))
     try:

@@ -73,6 +73,13 @@ def create_token(
 ) -> IssuedToken:
     """A user with two-factor on can only make tokens from a verified session, so a token is
     never a way around the second factor."""
+    if user.is_support_agent:
+        raise AccountError(
+            AccountErrorCode.NOT_FOR_SUPPORT_AGENTS,
+            "Platform support cannot create access tokens; a token would outlive the support "
+            "session.",
+            status=403,
+        )
     name = " ".join(name.split())
     if not name or len(name) > 80:
         raise AccountError(
@@ -130,12 +137,18 @@ def revoke_token(*, user: User, token_id: int) -> PersonalAccessToken:
     return token
 
 
-def revoke_all_tokens(*, user: User) -> None:
-    for token in PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True):
-        cache.delete(_cache_key(token.token_hash))
-    PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
+def revoke_all_tokens(*, user: User) -> int:
+    """Every live token of the user stops working (password reset or change, deletion).
+    The cached lookups are dropped now and again after commit, so a request that cached a
+    token while the revocation was uncommitted cannot keep it alive for the cache's minute."""
+    live = PersonalAccessToken.objects.filter(user=user, revoked_at__isnull=True)
+    cache_keys = [
+        _cache_key(token_hash) for token_hash in live.values_list("token_hash", flat=True)
+    ]
+    revoked = live.update(revoked_at=timezone.now())
+    cache.delete_many(cache_keys)
+    transaction.on_commit(lambda: cache.delete_many(cache_keys))
+    return revoked
 
 
 def identify_token(raw: str) -> TokenIdentity | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import qrcode
 import qrcode.image.svg
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_otp import devices_for_user
 from django_otp.models import Device
@@ -37,13 +38,27 @@ def has_two_factor(user: User) -> bool:
 
 
 def is_two_factor_required(user: User) -> bool:
-    """Staff and operators always; sellers when the marketplace's policy says so."""
+    """Staff and operators always; when the marketplace's policy says so, everyone who acts
+    as a seller: the seller role, the owner of a seller account (also while onboarding) and
+    every member of a seller's team (teammates keep the buyer role)."""
     if user.role in {Role.STAFF, Role.OPERATOR} or user.is_support_agent:
         return True
-    if user.role == Role.SELLER:
-        tenant = getattr(connection, "tenant", None)
-        return bool(getattr(tenant, "seller_two_factor_required", False))
-    return False
+    tenant = getattr(connection, "tenant", None)
+    if not getattr(tenant, "seller_two_factor_required", False):
+        return False
+    return user.role == Role.SELLER or _acts_for_a_seller(user)
+
+
+def _acts_for_a_seller(user: User) -> bool:
+    """One query over the reverse relations core.sellers declares (``seller``,
+    ``seller_memberships``), so accounts need not import the sellers app."""
+    if user.pk is None:
+        return False
+    return (
+        User.objects.filter(pk=user.pk)
+        .filter(Q(seller__isnull=False) | Q(seller_memberships__isnull=False))
+        .exists()
+    )
 
 
 @transaction.atomic

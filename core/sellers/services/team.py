@@ -1,4 +1,8 @@
-"""A seller's team: invitations by e-mail, per-member permissions."""
+"""A seller's team: invitations by e-mail, per-member permissions.
+
+Invitations send mail to any address, so only a verified, active seller's owner with a
+verified e-mail may send them, and they are rate-limited per inviting user and per seller:
+the team feature is not a way to relay mail."""
 
 from __future__ import annotations
 
@@ -10,27 +14,20 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import ratelimit
 from core.accounts.models import User
-from core.accounts.validation import clean_email
+from core.accounts.throttles import rate
+from core.accounts.validation import clean_registrable_email
 from core.sellers.emails import send_team_invitation
 from core.sellers.errors import SellerError, SellerErrorCode
-from core.sellers.models import Seller, TeamInvitation, TeamMember, TeamPermission
+from core.sellers.models import Seller, SellerStatus, TeamInvitation, TeamMember
+from core.sellers.permissions import clean_permissions
+from core.sellers.services.api_keys import (
+    narrow_api_keys_created_by,
+    revoke_api_keys_created_by,
+)
 
 INVITATION_LIFETIME = timedelta(days=7)
-
-
-def clean_permissions(permissions: Iterable[str]) -> list[str]:
-    chosen = sorted(set(permissions))
-    unknown = [p for p in chosen if p not in TeamPermission.values]
-    if unknown:
-        raise SellerError(
-            SellerErrorCode.INVALID_PERMISSION,
-            f"Unknown permissions: {', '.join(unknown)}. Choose from "
-            f"{', '.join(TeamPermission.values)}.",
-            details={"field": "permissions", "unknown": unknown},
-            status=422,
-        )
-    return chosen
 
 
 def _hash(token: str) -> str:
@@ -40,12 +37,14 @@ def _hash(token: str) -> str:
 def invite_member(
     *, seller: Seller, invited_by: User, email: str, permissions: Iterable[str], base_url: str
 ) -> TeamInvitation:
-    email = clean_email(email)
+    email = clean_registrable_email(email)
     chosen = clean_permissions(permissions)
+    _require_may_invite(seller=seller, invited_by=invited_by)
     if email == seller.owner.email or seller.members.filter(user__email=email).exists():
         raise SellerError(
             SellerErrorCode.ALREADY_A_MEMBER, f"{email} is already on the team.", status=409
         )
+    _throttle_invitations(seller=seller, invited_by=invited_by)
     token = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = TeamInvitation.objects.create(
@@ -60,6 +59,31 @@ def invite_member(
             email=email, seller=seller, link=f"{base_url}/seller/team/join/{token}/"
         )
     return invitation
+
+
+def _require_may_invite(*, seller: Seller, invited_by: User) -> None:
+    if not invited_by.is_email_verified:
+        raise SellerError(
+            SellerErrorCode.EMAIL_NOT_VERIFIED,
+            "Confirm your e-mail address before inviting people to your team.",
+            status=403,
+        )
+    if not seller.is_verified or seller.status != SellerStatus.ACTIVE:
+        raise SellerError(
+            SellerErrorCode.INVALID_STATE,
+            "You can invite your team once the marketplace has approved your seller account.",
+            status=409,
+        )
+
+
+def _throttle_invitations(*, seller: Seller, invited_by: User) -> None:
+    """The inviting user's bucket first: a refused attempt does not drain the seller's."""
+    ratelimit.check(
+        scope="team_invitation_user", key=str(invited_by.pk), rate=rate("team_invitation_user")
+    )
+    ratelimit.check(
+        scope="team_invitation_seller", key=str(seller.pk), rate=rate("team_invitation_seller")
+    )
 
 
 @transaction.atomic
@@ -95,12 +119,18 @@ def update_member_permissions(
 ) -> TeamMember:
     member = _member(seller, member_id)
     member.permissions = clean_permissions(permissions)
-    member.save(update_fields=["permissions"])
+    with transaction.atomic():
+        member.save(update_fields=["permissions"])
+        narrow_api_keys_created_by(seller=seller, user=member.user, permissions=member.permissions)
     return member
 
 
+@transaction.atomic
 def remove_member(*, seller: Seller, member_id: int) -> None:
-    _member(seller, member_id).delete()
+    """The member's API keys go with them."""
+    member = _member(seller, member_id)
+    revoke_api_keys_created_by(seller=seller, user=member.user)
+    member.delete()
 
 
 def _member(seller: Seller, member_id: int) -> TeamMember:
