@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.http import HttpRequest
+
 
 @dataclass(frozen=True)
 class MarketplaceSettings:
@@ -28,3 +30,27 @@ def current_marketplace() -> MarketplaceSettings:
     if _provider is None:
         raise RuntimeError("no marketplace provider registered (is 'tenants' installed?)")
     return _provider()
+
+
+# The host name links in e-mails and canonical URLs are built on. Never the request's Host
+# header: anyone can send any Host, and a reset link must not point at the attacker's site.
+PrimaryDomainProvider = Callable[[], str]
+_primary_domain_provider: PrimaryDomainProvider | None = None
+
+
+def set_primary_domain_provider(provider: PrimaryDomainProvider) -> None:
+    global _primary_domain_provider
+    _primary_domain_provider = provider
+
+
+def site_url(request: HttpRequest) -> str:
+    """``scheme://primary-domain[:port]`` of the current marketplace (the platform's own domain
+    on the platform host). The port is the server's (``SERVER_PORT``, not the Host header), so
+    local development on :8000 keeps working; the scheme is the request's (behind a proxy only
+    ``SECURE_PROXY_SSL_HEADER`` can change it)."""
+    if _primary_domain_provider is None:
+        raise RuntimeError("no primary domain provider registered (is 'tenants' installed?)")
+    host = _primary_domain_provider()
+    port = str(request.META.get("SERVER_PORT", ""))
+    is_default_port = port in {"", "80", "443"}
+    return f"{request.scheme}://{host}" + ("" if is_default_port else f":{port}")

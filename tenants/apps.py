@@ -9,10 +9,11 @@ class TenantsConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from core.marketplace import set_marketplace_provider
+        from core.marketplace import set_marketplace_provider, set_primary_domain_provider
         from core.registry.enablement import set_enabled_modules_provider
         from tenants.selectors import (
             current_marketplace_settings,
+            current_primary_domain,
             current_schema_enabled_module_keys,
         )
         from tenants.services.platform import ensure_platform_tenant_after_migrate
@@ -20,3 +21,4 @@ class TenantsConfig(AppConfig):
         post_migrate.connect(ensure_platform_tenant_after_migrate, sender=self)
         set_enabled_modules_provider(current_schema_enabled_module_keys)
         set_marketplace_provider(current_marketplace_settings)
+        set_primary_domain_provider(current_primary_domain)

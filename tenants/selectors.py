@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
@@ -13,7 +14,7 @@ from pydantic import BaseModel
 from core.marketplace import MarketplaceSettings
 from core.registry import ModuleManifest, get_registry
 from core.schema import current_schema_name
-from tenants.models import Tenant, TenantModule
+from tenants.models import Domain, Tenant, TenantModule
 
 _ENABLED_ATTR = "_souk_enabled_modules"
 ENABLED_MODULES_CACHE_SECONDS = 300
@@ -75,6 +76,17 @@ def current_marketplace_settings() -> MarketplaceSettings:
         default_currency=tenant.default_currency,
         currencies=(tenant.default_currency, *extra),
     )
+
+
+def current_primary_domain() -> str:
+    """The primary domain of the tenant the connection is set to (the platform domain on the
+    public schema). One indexed query; asked only when a link is built, not per request."""
+    domain = (
+        Domain.objects.filter(tenant__schema_name=current_schema_name(), is_primary=True)
+        .values_list("domain", flat=True)
+        .first()
+    )
+    return domain or settings.PLATFORM_DOMAIN
 
 
 def forget_enabled_modules(tenant: Tenant) -> None:

@@ -47,6 +47,7 @@ from core.accounts.services import (
     tokens,
     two_factor,
 )
+from core.marketplace import site_url
 from core.pagination import CursorPagination
 from core.ratelimit import client_ip
 
@@ -56,7 +57,8 @@ operator_users_router = Router()
 
 
 def base_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+    """Links in e-mails use the marketplace's primary domain, never the request's Host."""
+    return site_url(request)
 
 
 def me_out(user: User) -> dict[str, Any]:

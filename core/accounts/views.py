@@ -33,6 +33,7 @@ from core.accounts.services import (
 )
 from core.accounts.services.login_handoff import sign_in_with_handoff
 from core.errors import DomainError
+from core.marketplace import site_url
 from core.ratelimit import RateLimited, client_ip
 
 P = ParamSpec("P")
@@ -47,7 +48,8 @@ USERS_PER_PAGE = 50
 
 
 def base_url(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
+    """Links in e-mails use the marketplace's primary domain, never the request's Host."""
+    return site_url(request)
 
 
 def signed_in_user(request: HttpRequest) -> User:

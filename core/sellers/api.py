@@ -19,6 +19,7 @@ from core.accounts.principal import (
     require_scope,
     require_two_factor,
 )
+from core.marketplace import site_url
 from core.pagination import CursorPagination
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import (
@@ -170,7 +171,7 @@ def invite(request: HttpRequest, payload: InviteIn) -> Status[Any]:
         invited_by=principal.user,
         email=payload.email,
         permissions=payload.permissions,
-        base_url=f"{request.scheme}://{request.get_host()}",
+        base_url=site_url(request),
     )
     return Status(201, invitation)
 

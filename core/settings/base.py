@@ -270,6 +270,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     # Platform support is signed out once its SupportSession is ended or expired.
     "tenants.middleware.SupportSessionMiddleware",
+    "core.accounts.session_policy.PrivilegedSessionMiddleware",
     "core.request_id.UserIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -282,6 +283,12 @@ CSRF_COOKIE_DOMAIN = None
 SESSION_COOKIE_NAME = "souk_session"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Operator, support and staff sessions: signed out after this long, or this long idle
+# (core/accounts/session_policy.py). Buyers and sellers keep SESSION_COOKIE_AGE (two weeks).
+SOUK_PRIVILEGED_SESSION_MAX_AGE = env_int("SOUK_PRIVILEGED_SESSION_MAX_AGE", 12 * 3600)
+SOUK_PRIVILEGED_SESSION_IDLE_TIMEOUT = env_int("SOUK_PRIVILEGED_SESSION_IDLE_TIMEOUT", 30 * 60)
+# A password-reset link works for two hours (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 2 * 3600)
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -379,6 +386,8 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/accounts/login/"
 # /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"; empty disables it.
 METRICS_TOKEN = env_str("METRICS_TOKEN")
+# /readyz runs its checks at most once per this many seconds per process (core/health.py).
+SOUK_READINESS_CACHE_SECONDS = env_int("SOUK_READINESS_CACHE_SECONDS", 5)
 SENTRY_DSN = env_str("SENTRY_DSN")
 OTP_TOTP_ISSUER = "Souk"
 
