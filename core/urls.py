@@ -8,6 +8,7 @@ from core.accounts.urls import operator_urlpatterns as operator_user_pages
 from core.registry import get_registry
 from core.sellers.urls import operator_urlpatterns as operator_seller_pages
 from core.storefront import views as storefront
+from tenants import views as tenant_pages
 from tenants.support_audit import support_sessions_page
 
 operator_support_pages = [path("support/", support_sessions_page, name="support_sessions")]
@@ -23,6 +24,13 @@ urlpatterns = [
         include((operator_seller_pages + operator_user_pages + operator_support_pages, "operator")),
     ),
     path("api/v1/", api_v1.urls),
+    # The owner's confirmation that opens a marketplace made on the public sign-up form.
+    path(
+        "marketplace/verify/resend/",
+        tenant_pages.resend_owner_verification_page,
+        name="resend-owner-verification",
+    ),
+    path("marketplace/verify/<str:token>/", tenant_pages.verify_owner_page, name="verify-owner"),
 ]
 urlpatterns += [
     path(manifest.page_prefix, include(manifest.storefront_urls))

@@ -4,10 +4,10 @@ from django.urls import path
 
 from api.platform import api as platform_api
 from tenants.admin import console
-from tenants.views import open_marketplace
+from tenants.views import open_marketplace_page
 
 urlpatterns = [
-    path("", open_marketplace, name="open-marketplace"),
+    path("", open_marketplace_page, name="open-marketplace"),
     path("console/", console.urls),
     path("api/platform/v1/", platform_api.urls),
 ]

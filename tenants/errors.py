@@ -32,6 +32,8 @@ class TenantErrorCode(StrEnum):
     INVALID_CURRENCY = "invalid_currency"
     DELETION_PENDING = "deletion_pending"
     NOT_SCHEDULED_FOR_DELETION = "not_scheduled_for_deletion"
+    AT_CAPACITY = "at_capacity"
+    OWNER_VERIFICATION_INVALID = "owner_verification_invalid"
     SUPPORT_ACCOUNT_CONFLICT = "support_account_conflict"
 
 

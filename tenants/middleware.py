@@ -105,3 +105,46 @@ class SupportSessionMiddleware:
             ):
                 logout(request)
         return self.get_response(request)
+
+
+class UnopenedMarketplaceMiddleware:
+    """After authentication: a marketplace opened on the public sign-up form whose owner has
+    not confirmed their address yet is shown only to its operators (with a banner); everyone
+    else gets a 404 "not open yet" page, or the API's envelope. Nothing of it is indexed. The
+    sign-in, hand-off, password-reset and confirmation pages stay reachable so the owner can
+    always get in. No query: the tenant row is already loaded."""
+
+    # Reachable by anyone while the marketplace is not open (prefixes).
+    OPEN_PATHS = (
+        "/accounts/handoff/",
+        "/accounts/login/",
+        "/accounts/logout/",
+        "/accounts/reset/",
+        "/marketplace/verify/",
+        "/static/",
+    )
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant: Tenant | None = getattr(request, "tenant", None)
+        if tenant is None or tenant.is_platform or tenant.is_owner_verified:
+            return self.get_response(request)
+        user = getattr(request, "user", None)
+        is_operator = isinstance(user, User) and user.is_operator
+        if is_operator or request.path.startswith(self.OPEN_PATHS):
+            response = self.get_response(request)
+        else:
+            response = not_open_response(request, tenant)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+
+def not_open_response(request: HttpRequest, tenant: Tenant) -> HttpResponse:
+    # 404, as for a host we do not serve: an unopened marketplace is not advertised.
+    if wants_json(request):
+        return error_response(
+            request, 404, "marketplace_not_open", f"{tenant.name} is not open yet."
+        )
+    return render(request, "errors/not_open.html", {"tenant": tenant}, status=404)

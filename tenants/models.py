@@ -62,6 +62,10 @@ class Tenant(TenantMixin):
     # enabled modules, so a changed set is never served from the cache.
     modules_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When the owner proved their e-mail address. A marketplace opened on the public sign-up
+    # form waits for it, shown only to its operators (see UnopenedMarketplaceMiddleware);
+    # staff, the platform API and commands provision with it set.
+    owner_verified_at = models.DateTimeField(null=True, blank=True)
     # Deleting is a request: the tenant is suspended and purged (schema, files, search index,
     # cache, these rows) once purge_after has passed, unless staff cancel it before.
     deletion_requested_at = models.DateTimeField(null=True, blank=True)
@@ -89,6 +93,10 @@ class Tenant(TenantMixin):
     @property
     def is_deletion_requested(self) -> bool:
         return self.deletion_requested_at is not None
+
+    @property
+    def is_owner_verified(self) -> bool:
+        return self.owner_verified_at is not None
 
     @property
     def is_suspended(self) -> bool:

@@ -13,7 +13,8 @@ says ``pytest_plugins = ["tests.stripe_fixtures"]`` and asks for ``stripe_testbe
 - **ConnectStub** answers the Connect endpoints localstripe lacks (``POST /v1/accounts``,
   ``GET /v1/accounts/{id}``, ``POST /v1/account_links``, ``POST /v1/transfers``,
   ``POST /v1/transfers/{id}/reversals``) in Stripe's documented JSON shapes, keeping accounts
-  and transfers as state; ``STRIPE_CONNECT_API_BASE`` points at it.
+  and transfers as state; ``STRIPE_CONNECT_API_BASE`` points at it. It also plays the page an
+  account link leads to (``GET /setup/e/{account}/{key}``), where a browser ends up.
 
 Both servers record every request (``sent()``), so tests can check what went on the wire.
 (PYTEST_DONT_REWRITE: a plugin without asserts, imported by the test modules that use it.)"""
@@ -342,6 +343,11 @@ class ConnectStub(StripeWireServer):
         return account
 
     def answer(self, call: StripeCall, raw_path: str, body: bytes) -> Reply:
+        if match := re.fullmatch(r"/setup/e/(acct_\w+)/[\w-]+", call.path):
+            # Where an account link leads: the seller's browser, so no API key.
+            if call.method != "GET" or match[1] not in self.accounts:
+                return _error(404, "This onboarding link is not valid.")
+            return 200, {"object": "onboarding_page", "account": match[1]}
         if self.is_key_rejected or not call.api_key.startswith("sk_"):
             return _error(401, f"Invalid API Key provided: {call.api_key}")
         route = f"{call.method} {call.path}"

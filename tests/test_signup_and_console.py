@@ -12,20 +12,11 @@ from django_tenants.utils import schema_context
 
 from core.accounts.models import LoginHandoff, Role, User
 from tenants.models import Tenant
-
-SIGN_UP = {
-    "name": "Spice Route",
-    "slug": "spice-route",
-    "owner_email": "Founder@Spice.example",
-    "owner_password": "cardamom and saffron",
-    "theme": "bazaar",
-    "primary_colour": "#884400",
-    "modules": ["alpha"],
-}
+from tests.platform_helpers import sign_up_form
 
 
 def test_sign_up_provisions_and_lands_the_operator_signed_in(platform_client, db):
-    response = platform_client.post("/", SIGN_UP)
+    response = platform_client.post("/", sign_up_form())
 
     assert response.status_code == 302
     target = urlparse(response["Location"])
@@ -51,7 +42,7 @@ def test_sign_up_provisions_and_lands_the_operator_signed_in(platform_client, db
 
 
 def test_sign_up_errors_are_shown_on_the_form_and_nothing_is_made(platform_client, db):
-    response = platform_client.post("/", {**SIGN_UP, "slug": "admin"})
+    response = platform_client.post("/", sign_up_form(slug="admin"))
     assert response.status_code == 400
     assert b"reserved" in response.content
     assert not Tenant.objects.filter(name="Spice Route").exists()
@@ -60,7 +51,7 @@ def test_sign_up_errors_are_shown_on_the_form_and_nothing_is_made(platform_clien
 def test_handoff_ticket_of_one_marketplace_does_not_work_on_another(
     platform_client, tenant_b, client_for
 ):
-    target = urlparse(platform_client.post("/", SIGN_UP)["Location"])
+    target = urlparse(platform_client.post("/", sign_up_form())["Location"])
     other = client_for(tenant_b).get(f"{target.path}?{target.query}")
     assert other.status_code == 400
     tenant = Tenant.objects.get(slug="spice-route")

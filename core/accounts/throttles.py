@@ -28,6 +28,10 @@ DEFAULT_RATES = {
     "team_invitation_user": "10/h",
     "team_invitation_seller": "30/d",
     "signup_tenant": "300/h",
+    # The platform's "open your marketplace" form: each one takes a warm-pool schema.
+    "open_marketplace_ip": "5/h",
+    "open_marketplace_all": "60/h",
+    "owner_verification_mail": "3/h",
     "api_principal": "600/m",
     "api_anonymous_ip": "300/m",
     "api_tenant": "6000/m",

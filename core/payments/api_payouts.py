@@ -23,7 +23,7 @@ from core.money import Money
 from core.payments import ledger
 from core.payments.errors import PaymentError, PaymentErrorCode
 from core.payments.models import JournalLine, Payout, PayoutSchedule, SellerPaymentAccount
-from core.payments.providers import get_provider
+from core.payments.services.payout_onboarding import start_payout_onboarding
 from core.payments.services.payouts import request_payout
 from core.schemas import StrictSchema
 from core.sellers.models import Seller, TeamPermission
@@ -136,22 +136,10 @@ class OnboardingIn(StrictSchema):
     "/account", summary="Connect (or continue connecting) where you get paid"
 )
 def onboarding(request: HttpRequest, payload: OnboardingIn) -> dict[str, Any]:
-    seller = _seller(request)
-    provider = get_provider()
-    account, _ = SellerPaymentAccount.objects.get_or_create(
-        seller=seller, defaults={"provider": provider.key}
+    started = start_payout_onboarding(
+        seller=_seller(request), return_url=payload.return_url, refresh_url=payload.refresh_url
     )
-    reference, url = provider.onboarding_link(
-        account_reference=account.reference,
-        email=seller.owner.email,
-        return_url=payload.return_url,
-        refresh_url=payload.refresh_url,
-    )
-    account.reference = reference
-    account.provider = provider.key
-    account.is_payouts_enabled = provider.is_payouts_enabled(account_reference=reference)
-    account.save()
-    return {"url": url, "is_payouts_enabled": account.is_payouts_enabled}
+    return {"url": started.url, "is_payouts_enabled": started.account.is_payouts_enabled}
 
 
 # --- operators --------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Value, When
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -20,6 +20,7 @@ from core.accounts.errors import AccountError
 from core.accounts.forms import ActionForm, ServiceForm
 from core.accounts.principal import require_two_factor
 from core.accounts.views import (
+    base_url,
     operator_page,
     refusal,
     render_with_error,
@@ -27,7 +28,10 @@ from core.accounts.views import (
     signed_in_user,
 )
 from core.errors import DomainError
+from core.payments.providers import get_provider
+from core.payments.services.payout_onboarding import start_payout_onboarding
 from core.registry.enablement import sellable_product_types
+from core.security_headers import allow_form_action
 from core.sellers import forms
 from core.sellers.errors import SellerError
 from core.sellers.models import Seller, VerificationStatus
@@ -58,6 +62,16 @@ def seller_page(view: View[P]) -> View[P]:
         return view(request, *args, **kwargs)
 
     return login_required(guarded)
+
+
+def _payment_provider_origins(request: HttpRequest) -> tuple[str, ...]:
+    return get_provider().onboarding_origins()
+
+
+def wizard_page(view: View[P]) -> View[P]:
+    """A seller page showing the wizard: its payout form is answered with a redirect to the
+    payment provider's onboarding, so the page's form-action names the provider."""
+    return seller_page(allow_form_action(_payment_provider_origins)(view))
 
 
 # --- the onboarding wizard ---------------------------------------------------------------------
@@ -124,7 +138,7 @@ def _step(
 
 
 @require_http_methods(["GET", "POST"])
-@seller_page
+@wizard_page
 def onboarding_page(request: HttpRequest) -> HttpResponse:
     """The wizard; a POST here starts it with the business details."""
     seller = _own_seller_or_none(request)
@@ -143,7 +157,7 @@ def onboarding_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@seller_page
+@wizard_page
 def business_details(request: HttpRequest) -> HttpResponse:
     form = forms.BusinessDetailsForm(request.POST)
     return _step(
@@ -159,7 +173,7 @@ def business_details(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@seller_page
+@wizard_page
 def upload_document(request: HttpRequest) -> HttpResponse:
     form = forms.DocumentForm(request.POST, request.FILES)
     return _step(
@@ -175,7 +189,7 @@ def upload_document(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@seller_page
+@wizard_page
 def remove_document(request: HttpRequest, document_id: int) -> HttpResponse:
     return _step(
         request,
@@ -190,7 +204,7 @@ def remove_document(request: HttpRequest, document_id: int) -> HttpResponse:
 
 
 @require_POST
-@seller_page
+@wizard_page
 def product_types(request: HttpRequest) -> HttpResponse:
     form = forms.ProductTypesForm(request.POST, available=sellable_product_types())
     return _step(
@@ -206,21 +220,38 @@ def product_types(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@seller_page
+@wizard_page
 def payout_setup(request: HttpRequest) -> HttpResponse:
-    # The hand-off to the payment provider: today its sandbox completes at once.
-    return _step(
-        request,
-        name="payout_form",
-        form=ActionForm(request.POST),
-        action=lambda seller: onboarding.complete_payout_setup(seller=seller),
-        anchor="payouts",
-        done="Payouts are set up.",
-    )
+    """The hand-off to the payment provider's onboarding (Stripe Connect), which sends the
+    seller back to the wizard; the sandbox, which has no such page, completes at once."""
+    if not get_provider().onboarding_origins():
+        return _step(
+            request,
+            name="payout_form",
+            form=ActionForm(request.POST),
+            action=lambda seller: onboarding.complete_payout_setup(seller=seller),
+            anchor="payouts",
+            done="Payouts are set up.",
+        )
+    seller = _own_seller_or_none(request)
+    form = ActionForm(request.POST)
+    if seller is None:
+        return redirect("seller:onboarding")
+    if not form.is_valid():
+        return render(request, WIZARD, _wizard_context(seller, payout_form=form))
+    back = base_url(request) + reverse("seller:onboarding") + "#payouts"
+    try:
+        started = start_payout_onboarding(seller=seller, return_url=back, refresh_url=back)
+        onboarding.complete_payout_setup(seller=seller, account_reference=started.account.reference)
+    except DomainError as error:
+        seller.refresh_from_db()
+        context = _wizard_context(seller, payout_form=form)
+        return render_with_error(request, WIZARD, context, form=form, error=error)
+    return HttpResponseRedirect(started.url)
 
 
 @require_POST
-@seller_page
+@wizard_page
 def submit(request: HttpRequest) -> HttpResponse:
     return _step(
         request,

@@ -274,6 +274,8 @@ MIDDLEWARE = [
     "core.request_id.UserIdMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # After authentication: it lets a not-yet-open marketplace's operators in.
+    "tenants.middleware.UnopenedMarketplaceMiddleware",
     "tenants.middleware.ModuleGuardMiddleware",
 ]
 

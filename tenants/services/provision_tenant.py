@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -12,6 +12,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_tenants.utils import schema_context, schema_exists
 
 from core.accounts.models import Role, User
@@ -33,6 +34,11 @@ from tenants.validation import (
 logger = logging.getLogger(__name__)
 
 SchemaSource = Literal["pool", "clone", "migrations"]
+# The public sign-up form takes only pooled schemas: a flood of sign-ups must not make the
+# server clone (seconds with hundreds of schemas) or migrate in its requests.
+POOL_ONLY: frozenset[SchemaSource] = frozenset({"pool"})
+# What "try again in a few minutes" means: the refill task adds a schema in seconds.
+AT_CAPACITY_RETRY_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -59,12 +65,20 @@ def provision_tenant(
     default_currency: str = "USD",
     extra_currencies: Sequence[str] = (),
     issue_login: bool = False,
+    schema_sources: Collection[SchemaSource] | None = None,
+    is_owner_verified: bool = True,
 ) -> ProvisionedTenant:
     """Create tenant, schema, domains, branding, enabled modules and the owner in one
     transaction. Any failure raises ``TenantError`` and leaves no schema and no row behind.
 
     ``owner_password=None`` makes an owner with no usable password (they set one through the
-    reset link); otherwise it is validated by AUTH_PASSWORD_VALIDATORS."""
+    reset link); otherwise it is validated by AUTH_PASSWORD_VALIDATORS.
+
+    ``schema_sources`` limits where the schema may come from (default: the pool, else a clone
+    of the template, else migrations when SOUK_PROVISION_MIGRATE_FALLBACK allows); with only
+    the pool allowed and none ready it refuses with ``at_capacity``. ``is_owner_verified=False``
+    leaves the marketplace unopened until the owner confirms their address
+    (``services.owner_verification``)."""
     started = time.perf_counter()
     slug = clean_slug(slug)
     name = name.strip()
@@ -93,7 +107,7 @@ def provision_tenant(
 
     try:
         with transaction.atomic():
-            source = _bring_schema(schema_name)
+            source = _bring_schema(schema_name, schema_sources)
             tenant = Tenant(
                 schema_name=schema_name,
                 slug=slug,
@@ -102,6 +116,7 @@ def provision_tenant(
                 owner_email=owner_email,
                 default_currency=default_currency,
                 extra_currencies=currencies,
+                owner_verified_at=timezone.now() if is_owner_verified else None,
             )
             tenant.save()
             Domain.objects.bulk_create(
@@ -129,12 +144,7 @@ def provision_tenant(
         ) from exc
     elapsed_ms = (time.perf_counter() - started) * 1000
     logger.info("provisioned tenant %s from %s in %.1f ms", schema_name, source, elapsed_ms)
-    # Refill in a worker, never in this request; eagerly run tasks (the embedded demo) would
-    # do it in the request, so there the pool is topped up by `fill_schema_pool` instead.
-    if not settings.CELERY_TASK_ALWAYS_EAGER:
-        from tenants.tasks import refill_schema_pool
-
-        transaction.on_commit(refill_schema_pool.delay)
+    request_pool_refill()
     return ProvisionedTenant(
         tenant=tenant,
         owner=owner,
@@ -142,6 +152,16 @@ def provision_tenant(
         login_token=login_token,
         elapsed_ms=elapsed_ms,
     )
+
+
+def request_pool_refill() -> None:
+    """Refill the warm pool in a worker after commit, never in this request; eagerly run
+    tasks (the embedded demo) would do it in the request, so there the pool is topped up by
+    `fill_schema_pool` instead."""
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        from tenants.tasks import refill_schema_pool
+
+        transaction.on_commit(refill_schema_pool.delay)
 
 
 def clean_currencies(default: str, extra: Sequence[str]) -> tuple[str, list[str]]:
@@ -189,15 +209,27 @@ def _check_free(*, slug: str, schema_name: str, domains: list[str]) -> None:
         )
 
 
-def _bring_schema(schema_name: str) -> SchemaSource:
+def _bring_schema(schema_name: str, allowed: Collection[SchemaSource] | None) -> SchemaSource:
     """Inside the provisioning transaction, so a rollback undoes the rename, clone or migrate."""
     if claim_pooled_schema(schema_name):
         return "pool"
-    if schema_exists(settings.SOUK_TEMPLATE_SCHEMA):
+    if allowed is not None and set(allowed) <= POOL_ONLY:
+        logger.warning("schema pool empty: refusing %s (pool only)", schema_name)
+        raise TenantError(
+            TenantErrorCode.AT_CAPACITY,
+            "We're at capacity right now: no new marketplace is ready to open. "
+            "Please try again in a few minutes.",
+            details={"retry_after": AT_CAPACITY_RETRY_SECONDS},
+            status=503,
+            headers={"Retry-After": str(AT_CAPACITY_RETRY_SECONDS)},
+        )
+    is_clone_allowed = allowed is None or "clone" in allowed
+    is_migration_allowed = allowed is None or "migrations" in allowed
+    if is_clone_allowed and schema_exists(settings.SOUK_TEMPLATE_SCHEMA):
         logger.warning("schema pool empty: cloning the template for %s", schema_name)
         clone_template(schema_name)
         return "clone"
-    if not settings.SOUK_PROVISION_MIGRATE_FALLBACK:
+    if not (is_migration_allowed and settings.SOUK_PROVISION_MIGRATE_FALLBACK):
         raise TenantError(
             TenantErrorCode.TEMPLATE_SCHEMA_MISSING,
             "No schema is ready for a new marketplace (pool empty, template schema missing); "

@@ -43,8 +43,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
     "--no-proxy-server",
-    # Every marketplace host of the test domain is this machine.
-    f"--host-resolver-rules=MAP *.{settings.PLATFORM_DOMAIN} 127.0.0.1",
+    # The platform host and every marketplace host of the test domain are this machine.
+    f"--host-resolver-rules=MAP *.{settings.PLATFORM_DOMAIN} 127.0.0.1, "
+    f"MAP {settings.PLATFORM_DOMAIN} 127.0.0.1",
 ]
 SERVER_START_SECONDS = 30
 MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"  # Django's file backend between messages
@@ -125,10 +126,14 @@ def _free_port() -> int:
 
 @contextlib.contextmanager
 def _running_server(
-    host: str, tmp_path: Path, request: pytest.FixtureRequest
+    host: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    extra_env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """``manage.py runserver`` in a subprocess on a free port, on the test database, with
-    mail written to files; stopped when the block ends, its log attached to the report."""
+    mail written to files (and ``extra_env``, e.g. a payment provider); stopped when the
+    block ends, its log attached to the report."""
     port = _free_port()
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -141,6 +146,7 @@ def _running_server(
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "PYTHONUNBUFFERED": "1",
+        **(extra_env or {}),
     }
     command = [
         sys.executable,
@@ -175,6 +181,15 @@ def live_server_process(
 ) -> Iterator[LiveServer]:
     """The marketplace's server; stopped before the marketplace is removed."""
     with _running_server(committed_marketplace.host, tmp_path, request) as server:
+        yield server
+
+
+@pytest.fixture
+def platform_server(
+    django_db_setup: None, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[LiveServer]:
+    """A server for the platform host (the "open your marketplace" form)."""
+    with _running_server(settings.PLATFORM_DOMAIN, tmp_path, request) as server:
         yield server
 
 

@@ -86,6 +86,11 @@ class PaymentProvider(Protocol):
     ) -> tuple[str, str]:
         """(account reference, URL) where a seller sets up getting paid."""
 
+    def onboarding_origins(self) -> tuple[str, ...]:
+        """The origins (scheme://host[:port]) of the pages ``onboarding_link`` sends sellers
+        to, for the form-action of the page whose form hands them over; empty when they stay
+        on the marketplace."""
+
     def is_payouts_enabled(self, *, account_reference: str) -> bool:
         """Whether the seller's account can receive money."""
 

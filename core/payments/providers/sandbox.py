@@ -136,6 +136,9 @@ class SandboxProvider:
     ) -> tuple[str, str]:
         return account_reference or _reference("acct", email), return_url
 
+    def onboarding_origins(self) -> tuple[str, ...]:
+        return ()  # the sandbox answers the return URL itself: the seller stays here
+
     def is_payouts_enabled(self, *, account_reference: str) -> bool:
         return bool(account_reference)
 

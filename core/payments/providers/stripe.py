@@ -18,6 +18,7 @@ import logging
 import re
 from functools import lru_cache
 from typing import Any, NoReturn
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -55,6 +56,8 @@ TRANSFER_REFUSAL_CODES = frozenset(
     }
 )
 _SECRET = re.compile(r"\b(sk|rk|pk|whsec)_[A-Za-z0-9_]+")
+# Where Stripe's account links lead (Express onboarding).
+CONNECT_ONBOARDING_ORIGIN = "https://connect.stripe.com"
 
 
 @lru_cache(maxsize=8)
@@ -385,6 +388,16 @@ class StripeProvider:
         except stripe.StripeError as exc:
             _provider_error("prepare the seller's onboarding", exc)
         return account_reference, link.url
+
+    def onboarding_origins(self) -> tuple[str, ...]:
+        """Stripe's Connect pages; with a local Connect server configured (tests, development)
+        that server plays them, so its origin is the one the links lead to."""
+        base = settings.STRIPE_CONNECT_API_BASE or settings.STRIPE_API_BASE
+        if not base:
+            return (CONNECT_ONBOARDING_ORIGIN,)
+        parts = urlsplit(base)
+        port = f":{parts.port}" if parts.port else ""
+        return (f"{parts.scheme}://{(parts.hostname or '').lower()}{port}",)
 
     def is_payouts_enabled(self, *, account_reference: str) -> bool:
         try:

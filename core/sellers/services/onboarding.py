@@ -199,10 +199,14 @@ def request_product_types(*, seller: Seller, product_types: Iterable[str]) -> Se
     return seller
 
 
-def complete_payout_setup(*, seller: Seller) -> Seller:
-    """The hand-off to the payment provider's onboarding. Until the commerce issue brings
-    Stripe Connect, the sandbox provider completes at once with a sandbox account id."""
-    if not seller.payout_account_ref:
+def complete_payout_setup(*, seller: Seller, account_reference: str = "") -> Seller:
+    """Record where the seller is paid: ``account_reference`` is their account at a provider
+    with hosted onboarding (Stripe Connect), which the wizard has just sent them to; without
+    one (the sandbox) the step completes at once with a sandbox account id."""
+    if account_reference and seller.payout_account_ref != account_reference:
+        seller.payout_account_ref = account_reference
+        seller.save(update_fields=["payout_account_ref"])
+    elif not seller.payout_account_ref:
         seller.payout_account_ref = f"sandbox_acct_{secrets.token_hex(8)}"
         seller.save(update_fields=["payout_account_ref"])
     return seller

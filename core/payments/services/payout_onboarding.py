@@ -1,0 +1,40 @@
+"""Where a seller gets paid: their account at the payment provider and the provider's page to
+set it up. The API (``POST /seller/payouts/account``) and the seller wizard's payout step share
+this one path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.payments.models import SellerPaymentAccount
+from core.payments.providers import get_provider
+from core.sellers.models import Seller
+
+
+@dataclass(frozen=True)
+class PayoutOnboarding:
+    account: SellerPaymentAccount
+    # The provider's page where the seller finishes (the return URL itself on the sandbox).
+    url: str
+
+
+def start_payout_onboarding(
+    *, seller: Seller, return_url: str, refresh_url: str
+) -> PayoutOnboarding:
+    """The seller's account at the configured provider (made on the first call) and a fresh,
+    single-use link to its onboarding. No lock is held while the provider is called."""
+    provider = get_provider()
+    account, _ = SellerPaymentAccount.objects.get_or_create(
+        seller=seller, defaults={"provider": provider.key}
+    )
+    reference, url = provider.onboarding_link(
+        account_reference=account.reference,
+        email=seller.owner.email,
+        return_url=return_url,
+        refresh_url=refresh_url,
+    )
+    account.reference = reference
+    account.provider = provider.key
+    account.is_payouts_enabled = provider.is_payouts_enabled(account_reference=reference)
+    account.save()
+    return PayoutOnboarding(account=account, url=url)
