@@ -225,6 +225,32 @@ def test_open_marketplace_is_limited_for_the_whole_platform(db, settings):
     assert not Tenant.objects.filter(slug="shop-2").exists()
 
 
+def test_ipv6_clients_share_a_bucket_per_64_and_refusals_spend_nothing_shared(db, settings):
+    settings.SOUK_RATES = {"open_marketplace_ip": "1/h", "open_marketplace_all": "3/h"}
+
+    def post(address: str, slug: str) -> int:
+        client = Client(HTTP_HOST="souk.test", REMOTE_ADDR=address)
+        return client.post("/", sign_up_form(slug=slug, name=slug.title())).status_code
+
+    answers = [
+        post("2001:db8:1:2::1", "shop-a"),
+        post("2001:db8:1:2:ffff::9", "shop-b"),  # the same /64: refused by its own bucket
+        post("2001:db8:1:2::2", "shop-c"),
+        post("2001:db8:1:3::1", "shop-d"),  # another /64
+        post("192.0.2.7", "shop-e"),  # the platform's third: the refusals spent none of it
+        post("192.0.2.8", "shop-f"),
+    ]
+
+    assert answers == [302, 429, 429, 302, 302, 429]
+    assert sorted(
+        Tenant.objects.filter(slug__startswith="shop-").values_list("slug", flat=True)
+    ) == [
+        "shop-a",
+        "shop-d",
+        "shop-e",
+    ]
+
+
 def test_a_weak_password_costs_no_attempt(platform_client, db, settings):
     settings.SOUK_RATES = {"open_marketplace_ip": "1/h", "open_marketplace_all": "100/h"}
 

@@ -32,10 +32,17 @@ RESUBMISSION_WINDOW = timedelta(hours=1)
 
 
 def throttle_open_marketplace(*, ip: str) -> None:
-    """Per client address, then for the whole platform (the warm pool is shared by all)."""
-    ratelimit.check(scope="open_marketplace_ip", key=ip, rate=throttles.rate("open_marketplace_ip"))
-    ratelimit.check(
-        scope="open_marketplace_all", key="all", rate=throttles.rate("open_marketplace_all")
+    """Per client address (an IPv6 client per /64), then for the whole platform (the warm
+    pool is shared by all), which counts only what the client's own bucket admitted."""
+    ratelimit.check_in_order(
+        ratelimit.Bucket(
+            scope="open_marketplace_ip",
+            key=ratelimit.ip_bucket_key(ip),
+            rate=throttles.rate("open_marketplace_ip"),
+        ),
+        ratelimit.Bucket(
+            scope="open_marketplace_all", key="all", rate=throttles.rate("open_marketplace_all")
+        ),
     )
 
 
