@@ -21,6 +21,7 @@ from core.commerce.api import (
 )
 from core.commerce.api_documents import documents_router, operator_reports_router
 from core.commerce.api_manage import operator_commerce_router, seller_commerce_router
+from core.deadlines.api import operator_deadlines_router
 from core.payments.api import payments_router
 from core.payments.api_payouts import operator_payouts_router, seller_payouts_router
 from core.registry import get_registry
@@ -66,6 +67,9 @@ def build_api() -> NinjaAPI:
     api.add_router("/operator/users", operator_users_router, auth=user_auth, tags=["operator"])
     api.add_router(
         "/operator/support-sessions", operator_support_router, auth=user_auth, tags=["operator"]
+    )
+    api.add_router(
+        "/operator/deadlines", operator_deadlines_router, auth=user_auth, tags=["operator"]
     )
     api.add_router("/seller", seller_router, auth=user_auth, tags=["seller"])
     api.add_router("/operator/sellers", operator_sellers_router, auth=user_auth, tags=["operator"])

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from api.v1 import api as api_v1
 from core.accounts.urls import operator_urlpatterns as operator_user_pages
+from core.deadlines.urls import operator_urlpatterns as operator_deadline_pages
 from core.registry import get_registry
 from core.sellers.urls import operator_urlpatterns as operator_seller_pages
 from core.storefront import views as storefront
@@ -21,7 +22,15 @@ urlpatterns = [
     path("seller/", include("core.sellers.urls")),
     path(
         "operator/",
-        include((operator_seller_pages + operator_user_pages + operator_support_pages, "operator")),
+        include(
+            (
+                operator_seller_pages
+                + operator_user_pages
+                + operator_deadline_pages
+                + operator_support_pages,
+                "operator",
+            )
+        ),
     ),
     path("api/v1/", api_v1.urls),
     # The owner's confirmation that opens a marketplace made on the public sign-up form.

@@ -73,6 +73,7 @@ CORE_TENANT_APPS = [
     "core.subscriptions",
     "core.reviews",
     "core.storefront",
+    "core.deadlines",
 ]
 
 
@@ -248,6 +249,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.fan_out",
         "args": ["core.commerce.tasks.run_scheduled_payouts"],
         "schedule": crontab(hour=6, minute=0),
+    },
+    # Per-object deadlines (core/deadlines): each fires within about this long after it is due.
+    "sweep-deadlines": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.deadlines.tasks.sweep_deadlines"],
+        "schedule": 30.0,
     },
 }
 
