@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django_tenants.models import DomainMixin, TenantMixin
 
 
@@ -62,10 +63,11 @@ class Tenant(TenantMixin):
     # enabled modules, so a changed set is never served from the cache.
     modules_revision = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
-    # When the owner proved their e-mail address. A marketplace opened on the public sign-up
-    # form waits for it, shown only to its operators (see UnopenedMarketplaceMiddleware);
-    # staff, the platform API and commands provision with it set.
-    owner_verified_at = models.DateTimeField(null=True, blank=True)
+    # When the owner proved their e-mail address. Only the public sign-up form makes a
+    # marketplace without it, which waits for it, shown only to its operators (see
+    # UnopenedMarketplaceMiddleware); every other way (staff, platform API, commands, restore)
+    # makes an open one, hence the default.
+    owner_verified_at = models.DateTimeField(null=True, blank=True, default=timezone.now)
     # Deleting is a request: the tenant is suspended and purged (schema, files, search index,
     # cache, these rows) once purge_after has passed, unless staff cancel it before.
     deletion_requested_at = models.DateTimeField(null=True, blank=True)

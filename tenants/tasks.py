@@ -28,10 +28,13 @@ def dispatch_all_outboxes() -> int:
 
 @shared_task(name="tenants.tasks.purge_deleted_tenants", acks_late=True)
 def purge_deleted_tenants() -> int:
-    """Beat (hourly): purge the tenants whose deletion grace period is over. Idempotent: a
-    purge that failed half-way is finished by the next run."""
+    """Beat (hourly): purge the tenants whose deletion grace period is over, among them the
+    marketplaces from the sign-up form whose owner never confirmed. Idempotent: a purge that
+    failed half-way is finished by the next run."""
     from tenants.services.fleet_ops import purge_due_tenants
+    from tenants.services.open_marketplace import delete_unopened_marketplaces
 
+    delete_unopened_marketplaces()
     return len(purge_due_tenants())
 
 

@@ -445,3 +445,36 @@ def test_operators_can_ask_for_the_link_again_a_few_times(
     assert len(mail.outbox) == 2
     assert visitor.status_code == 302  # to the sign-in page; nothing sent
     assert len(mail.outbox) == 2
+
+
+def test_marketplaces_never_confirmed_are_deleted_when_the_link_expires(
+    platform_client, make_tenant
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenants.services.open_marketplace import delete_unopened_marketplaces
+    from tenants.services.owner_verification import OWNER_VERIFICATION_MAX_AGE
+
+    platform_client.post("/", sign_up_form())
+    platform_client.post("/", sign_up_form(slug="pepper-road", name="Pepper Road"))
+    make_tenant("staff-made")
+    expired = timezone.now() - timedelta(seconds=OWNER_VERIFICATION_MAX_AGE, minutes=1)
+    Tenant.objects.filter(slug__in=["spice-route", "staff-made"]).update(created_at=expired)
+
+    deleted = delete_unopened_marketplaces()
+
+    # Deletion requested with no grace period: the hourly purge (purge_deleted_tenants, which
+    # calls this first) removes its schema, files and rows on its next run.
+    assert deleted == ["spice-route"]
+    spice = Tenant.objects.get(slug="spice-route")
+    assert spice.is_suspended and spice.purge_after is not None
+    assert spice.purge_after <= timezone.now()
+    # Still within its link's lifetime, or made by staff: kept, and as before.
+    assert sorted(
+        Tenant.objects.filter(slug__in=["pepper-road", "staff-made"]).values_list(
+            "slug", "status", "deletion_requested_at"
+        )
+    ) == [("pepper-road", "active", None), ("staff-made", "active", None)]
+    assert delete_unopened_marketplaces() == []  # idempotent

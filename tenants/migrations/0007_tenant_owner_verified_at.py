@@ -1,15 +1,10 @@
+import django.utils.timezone
 from django.db import migrations, models
-from django.db.models import F
-
-
-def existing_tenants_are_verified(apps, schema_editor):
-    """Every marketplace made before owners had to verify was made by staff or the API, or has
-    been public since: they stay public."""
-    Tenant = apps.get_model("tenants", "Tenant")
-    Tenant.objects.filter(owner_verified_at__isnull=True).update(owner_verified_at=F("created_at"))
 
 
 class Migration(migrations.Migration):
+    """Every marketplace made before owners had to confirm their address stays open."""
+
     dependencies = [
         ("tenants", "0006_modules_revision"),
     ]
@@ -18,7 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="tenant",
             name="owner_verified_at",
-            field=models.DateTimeField(blank=True, null=True),
+            field=models.DateTimeField(blank=True, default=django.utils.timezone.now, null=True),
         ),
-        migrations.RunPython(existing_tenants_are_verified, migrations.RunPython.noop),
     ]

@@ -6,6 +6,7 @@ owner confirms their address."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,7 +20,12 @@ from core.accounts.models import Role, User
 from core.accounts.services.login_handoff import issue_login_handoff
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Tenant
-from tenants.services.owner_verification import BaseUrlFor, send_owner_verification
+from tenants.services.lifecycle import delete_tenant
+from tenants.services.owner_verification import (
+    OWNER_VERIFICATION_MAX_AGE,
+    BaseUrlFor,
+    send_owner_verification,
+)
 from tenants.services.provision_tenant import (
     POOL_ONLY,
     ProvisionedTenant,
@@ -27,8 +33,13 @@ from tenants.services.provision_tenant import (
     request_pool_refill,
 )
 
+logger = logging.getLogger(__name__)
+
 # How long the browser that opened a marketplace may send the form again and land on it.
 RESUBMISSION_WINDOW = timedelta(hours=1)
+# A marketplace whose owner has not confirmed by the time the link expires is deleted: it holds
+# a schema, and its address may never have been the owner's.
+UNOPENED_LIFETIME = timedelta(seconds=OWNER_VERIFICATION_MAX_AGE)
 
 
 def throttle_open_marketplace(*, ip: str) -> None:
@@ -97,3 +108,29 @@ def hand_off_again(
         if owner is None or not owner.check_password(owner_password):
             return None
         return tenant, issue_login_handoff(user=owner)
+
+
+def delete_unopened_marketplaces(*, now: datetime | None = None) -> list[str]:
+    """Request the deletion, with no grace period, of every marketplace whose owner did not
+    confirm within UNOPENED_LIFETIME (the hourly purge then removes schema, files and rows);
+    the slugs. Nobody but its operators ever saw one, and the mail warned them."""
+    cutoff = (now or timezone.now()) - UNOPENED_LIFETIME
+    stale = (
+        Tenant.objects.filter(
+            owner_verified_at__isnull=True,
+            deletion_requested_at__isnull=True,
+            created_at__lt=cutoff,
+        )
+        .exclude(schema_name="public")
+        .order_by("created_at")
+    )
+    deleted = []
+    for tenant in stale:
+        try:
+            delete_tenant(tenant=tenant, confirm_slug=tenant.slug, grace_days=0)
+        except TenantError as error:  # confirmed or deleted meanwhile: nothing to do
+            logger.info("not deleting unopened marketplace %s: %s", tenant.slug, error.message)
+            continue
+        logger.info("deleting marketplace %s: its owner never confirmed", tenant.slug)
+        deleted.append(tenant.slug)
+    return deleted

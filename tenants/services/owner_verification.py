@@ -45,8 +45,8 @@ def send_owner_verification(*, tenant: Tenant, base_url_for: BaseUrlFor) -> None
     body = (
         f"You opened {tenant.name} on Souk. Until you confirm this address, only you and your "
         f"team can see it. To open it to everyone, follow this link:\n\n{link}\n\n"
-        f"The link works for {days} days. If you did not open a marketplace, ignore this "
-        "message; nobody else will see it."
+        f"The link works for {days} days; a marketplace not confirmed by then is deleted. "
+        "If you did not open a marketplace, ignore this message; nobody else will see it."
     )
     subject = f"[Souk] Confirm your e-mail address to open {tenant.name}"
     recipient = tenant.owner_email
