@@ -15,14 +15,14 @@ app.autodiscover_tasks()
 
 @app.on_after_finalize.connect  # type: ignore[untyped-decorator]  # celery-types
 def _module_timers(sender: Any, **kwargs: Any) -> None:
-    """Each module's per-tenant timers, fanned out to every tenant by the beat."""
+    """Each module's per-tenant timers, fanned out by the beat to the tenants running it."""
     from core.registry import get_registry
 
     for manifest in get_registry():
         for task_name, seconds in manifest.timers:
             sender.add_periodic_task(
                 seconds,
-                sender.signature("tenants.tasks.fan_out", args=[task_name]),
+                sender.signature("tenants.tasks.fan_out", args=[task_name, manifest.key]),
                 name=f"{manifest.key}: {task_name}",
             )
 

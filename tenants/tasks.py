@@ -39,19 +39,19 @@ def purge_deleted_tenants() -> int:
 
 
 @shared_task(name="tenants.tasks.fan_out", acks_late=True)
-def fan_out(task_name: str) -> int:
+def fan_out(task_name: str, module_key: str | None = None) -> int:
     """Beat: queue ``task_name`` once in every active tenant's schema (tenant-schemas-celery
-    runs each in its schema), so one marketplace's failure cannot touch another's."""
+    runs each in its schema), so one marketplace's failure cannot touch another's. A module's
+    timer (``module_key``) goes only to the tenants where that module is on."""
     from celery import current_app
     from django_tenants.utils import schema_context
 
     from tenants.models import Tenant, TenantStatus
 
-    schemas = list(
-        Tenant.objects.filter(status=TenantStatus.ACTIVE)
-        .exclude(schema_name="public")
-        .values_list("schema_name", flat=True)
-    )
+    tenants = Tenant.objects.filter(status=TenantStatus.ACTIVE).exclude(schema_name="public")
+    if module_key is not None:
+        tenants = tenants.filter(modules__key=module_key, modules__is_enabled=True)
+    schemas = list(tenants.values_list("schema_name", flat=True).distinct())
     task = current_app.tasks[task_name]
     for schema_name in schemas:
         with schema_context(schema_name):

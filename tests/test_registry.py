@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from celery import shared_task
 from django.core.management import call_command
+from django.db import connection
 from django_tenants.utils import schema_context
 
 from core.registry import ModuleManifest, ModuleRegistry, UnknownModule, get_registry
 from core.registry.checks import check_registry
+from tenants.tasks import fan_out
 from tests.testmodules.alpha.models import FulfilmentRecord
 
 
@@ -87,12 +90,34 @@ def test_a_module_without_hooks_has_empty_slots():
         get_registry().fulfil_hook("no-such-type")
 
 
-def test_module_timers_are_fanned_out_to_every_tenant_by_the_beat():
+def test_module_timers_are_fanned_out_by_the_beat_to_tenants_running_the_module():
     from core.celery import app
 
     app.loader.import_default_modules()
     app.finalize()
     entry = app.conf.beat_schedule["licensing: modules.licensing.tasks.expire_licenses"]
     assert entry["task"] == "tenants.tasks.fan_out"
-    assert list(entry["args"]) == ["modules.licensing.tasks.expire_licenses"]
+    assert list(entry["args"]) == ["modules.licensing.tasks.expire_licenses", "licensing"]
     assert "modules.licensing.tasks_validation.reap_dead_machines" in app.tasks
+
+
+_timer_runs: list[str] = []
+
+
+@shared_task(name="tests.test_registry.record_schema")
+def _record_schema() -> None:
+    _timer_runs.append(connection.schema_name)
+
+
+def test_a_module_timer_runs_only_where_the_module_is_on(make_tenant):
+    with_module = make_tenant("timer-on", modules=["beta"]).tenant
+    without = make_tenant("timer-off", modules=["alpha"]).tenant
+    _timer_runs.clear()
+
+    queued = fan_out("tests.test_registry.record_schema", "beta")
+    on_every_tenant = fan_out("tests.test_registry.record_schema")
+
+    assert with_module.schema_name in _timer_runs[:queued]
+    assert without.schema_name not in _timer_runs[:queued]
+    assert without.schema_name in _timer_runs[queued:]
+    assert queued < on_every_tenant
