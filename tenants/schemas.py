@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 
+from core.accounts.models import User
 from core.registry import get_registry
-from core.schemas import StrictSchema
-from tenants.models import Branding, Domain, SupportSession, Tenant
+from core.schemas import StrictSchema, model_max_length
+from tenants.models import Branding, Domain, Plan, SupportSession, Tenant, TenantModule
 from tenants.services.branding import BrandingSpec
 
 
@@ -91,18 +92,25 @@ class TenantOut(Schema):
         return getattr(tenant, "branding", None)
 
 
+HostName = Annotated[str, Field(min_length=1, max_length=model_max_length(Domain, "domain"))]
+ModuleKey = Annotated[str, Field(max_length=model_max_length(TenantModule, "key"))]
+CurrencyCode = Annotated[
+    str, Field(min_length=3, max_length=model_max_length(Tenant, "default_currency"))
+]
+
+
 class TenantCreateIn(StrictSchema):
-    slug: str = Field(..., min_length=1, max_length=63)
-    name: str = Field(..., min_length=1, max_length=120)
-    owner_email: str = Field(..., max_length=254)
+    slug: str = Field(..., min_length=1, max_length=model_max_length(Tenant, "slug"))
+    name: str = Field(..., min_length=1, max_length=model_max_length(Tenant, "name"))
+    owner_email: str = Field(..., max_length=model_max_length(User, "email"))
     owner_password: str | None = Field(None, max_length=256)
-    plan: str | None = None
-    modules: list[str] | None = None
+    plan: str | None = Field(None, max_length=model_max_length(Plan, "slug"))
+    modules: list[ModuleKey] | None = None
     module_config: dict[str, dict[str, Any]] | None = None
-    custom_domains: list[str] = Field(default_factory=list, max_length=20)
+    custom_domains: list[HostName] = Field(default_factory=list, max_length=20)
     branding: BrandingSpec | None = None
-    default_currency: str = Field("USD", min_length=3, max_length=3)
-    extra_currencies: list[str] = Field(default_factory=list, max_length=20)
+    default_currency: CurrencyCode = "USD"
+    extra_currencies: list[CurrencyCode] = Field(default_factory=list, max_length=20)
 
 
 class ProvisionOut(Schema):
@@ -112,11 +120,11 @@ class ProvisionOut(Schema):
 
 
 class SuspendIn(StrictSchema):
-    reason: str = Field(..., min_length=1, max_length=300)
+    reason: str = Field(..., min_length=1, max_length=model_max_length(Tenant, "suspended_reason"))
 
 
 class DeleteIn(StrictSchema):
-    confirm_slug: str
+    confirm_slug: str = Field(max_length=model_max_length(Tenant, "slug"))
 
 
 class ModuleSetIn(StrictSchema):
@@ -125,7 +133,7 @@ class ModuleSetIn(StrictSchema):
 
 
 class SupportSessionIn(StrictSchema):
-    reason: str = Field(..., max_length=500)
+    reason: str = Field(..., max_length=model_max_length(SupportSession, "reason"))
 
 
 class SupportSessionOut(Schema):
@@ -153,5 +161,5 @@ class SupportTicketOut(Schema):
 
 
 class DomainIn(StrictSchema):
-    domain: str = Field(..., min_length=1, max_length=253)
+    domain: HostName
     is_primary: bool = False

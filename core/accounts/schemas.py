@@ -1,18 +1,23 @@
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
-from core.schemas import StrictSchema
+from core.accounts.models import PersonalAccessToken, TokenScope, User
+from core.schemas import StrictSchema, longest, model_max_length
+
+EMAIL_MAX_LENGTH = model_max_length(User, "email")
+FULL_NAME_MAX_LENGTH = model_max_length(User, "full_name")
 
 
 class SignUpIn(StrictSchema):
-    email: str = Field(..., max_length=254)
+    email: str = Field(..., max_length=EMAIL_MAX_LENGTH)
     password: str = Field(..., max_length=256)
-    full_name: str = Field("", max_length=300)
+    full_name: str = Field("", max_length=FULL_NAME_MAX_LENGTH)
 
 
 class LoginIn(StrictSchema):
-    email: str = Field(..., max_length=254)
+    email: str = Field(..., max_length=EMAIL_MAX_LENGTH)
     password: str = Field(..., max_length=256)
 
 
@@ -25,7 +30,7 @@ class TokenIn(StrictSchema):
 
 
 class EmailIn(StrictSchema):
-    email: str = Field(..., max_length=254)
+    email: str = Field(..., max_length=EMAIL_MAX_LENGTH)
 
 
 class ResetConfirmIn(StrictSchema):
@@ -35,7 +40,7 @@ class ResetConfirmIn(StrictSchema):
 
 
 class ProfileIn(StrictSchema):
-    full_name: str = Field(..., max_length=300)
+    full_name: str = Field(..., max_length=FULL_NAME_MAX_LENGTH)
 
 
 class PasswordChangeIn(StrictSchema):
@@ -67,8 +72,10 @@ class LoginOut(Schema):
 
 
 class AccessTokenIn(StrictSchema):
-    name: str = Field(..., max_length=200)
-    scopes: list[str] = Field(..., max_length=10)
+    name: str = Field(..., max_length=model_max_length(PersonalAccessToken, "name"))
+    scopes: list[Annotated[str, Field(max_length=longest(TokenScope.values))]] = Field(
+        ..., max_length=10
+    )
     expires_at: datetime | None = None
 
 
@@ -108,4 +115,4 @@ class UserAdminOut(Schema):
 
 
 class ReasonIn(StrictSchema):
-    reason: str = Field(..., max_length=300)
+    reason: str = Field(..., max_length=model_max_length(User, "suspended_reason"))

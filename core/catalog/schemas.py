@@ -1,10 +1,12 @@
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 from pydantic import HttpUrl
 
-from core.schemas import StrictSchema
+from core.catalog.models import Category, Product, ProductImage, ProductVariant
+from core.catalog.services.products import FEATURE_MAX_LENGTH, TAG_MAX_LENGTH
+from core.schemas import StrictSchema, model_max_length
 
 
 class PriceOut(Schema):
@@ -99,24 +101,31 @@ class CategoryOut(Schema):
 
 
 class VariantIn(StrictSchema):
-    name: str = Field(..., max_length=80)
-    sku: str = Field(..., max_length=80)
+    name: str = Field(..., max_length=model_max_length(ProductVariant, "name"))
+    sku: str = Field(..., max_length=model_max_length(ProductVariant, "sku"))
     seats: int | None = Field(None, ge=1, le=1_000_000)
     prices: dict[str, int]
 
 
+ImageUrl = Annotated[HttpUrl, Field(max_length=model_max_length(ProductImage, "url"))]
+Feature = Annotated[str, Field(max_length=FEATURE_MAX_LENGTH)]
+Tag = Annotated[str, Field(max_length=TAG_MAX_LENGTH)]
+
+
 class ProductIn(StrictSchema):
-    name: str = Field(..., max_length=300)
-    product_type: str = Field(..., max_length=20)
+    name: str = Field(..., max_length=model_max_length(Product, "name"))
+    product_type: str = Field(..., max_length=model_max_length(Product, "product_type"))
     prices: dict[str, int] = Field(..., description="Minor units by currency, e.g. {'USD': 1999}")
-    summary: str = Field("", max_length=300)
-    description: str = Field("", max_length=20_000)
-    category: str | None = Field(None, max_length=80, description="category slug")
+    summary: str = Field("", max_length=model_max_length(Product, "summary"))
+    description: str = Field("", max_length=model_max_length(Product, "description"))
+    category: str | None = Field(
+        None, max_length=model_max_length(Category, "slug"), description="category slug"
+    )
     trial_days: int = Field(0, ge=0, le=365)
-    features: list[str] = Field(default_factory=list, max_length=30)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    features: list[Feature] = Field(default_factory=list, max_length=30)
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
     variants: list[VariantIn] = Field(default_factory=list, max_length=20)
-    images: list[HttpUrl] = Field(default_factory=list, max_length=10)
+    images: list[ImageUrl] = Field(default_factory=list, max_length=10)
     latitude_e6: int | None = None
     longitude_e6: int | None = None
 
@@ -151,16 +160,16 @@ class ImportReportOut(Schema):
 
 
 class CategoryIn(StrictSchema):
-    name: str = Field(..., max_length=80)
-    slug: str = Field("", max_length=80)
+    name: str = Field(..., max_length=model_max_length(Category, "name"))
+    slug: str = Field("", max_length=model_max_length(Category, "slug"))
     parent_id: int | None = None
-    description: str = Field("", max_length=2000)
+    description: str = Field("", max_length=model_max_length(Category, "description"))
     position: int = Field(0, ge=0, le=10_000)
 
 
 class CategoryUpdateIn(StrictSchema):
-    name: str = Field(..., max_length=80)
-    description: str = Field("", max_length=2000)
+    name: str = Field(..., max_length=model_max_length(Category, "name"))
+    description: str = Field("", max_length=model_max_length(Category, "description"))
     position: int = Field(0, ge=0, le=10_000)
     is_active: bool = True
 
@@ -170,7 +179,7 @@ class MoveIn(StrictSchema):
 
 
 class ReasonIn(StrictSchema):
-    reason: str = Field(..., max_length=500)
+    reason: str = Field(..., max_length=model_max_length(Product, "moderation_note"))
 
 
 class FeatureIn(StrictSchema):

@@ -1,9 +1,21 @@
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
-from core.commerce.models import DiscountKind
-from core.schemas import StrictSchema
+from core.accounts.models import User
+from core.commerce.models import (
+    Bundle,
+    CustomOffer,
+    DiscountCode,
+    DiscountKind,
+    Order,
+    Payment,
+    Refund,
+    TaxRule,
+)
+from core.schemas import StrictSchema, longest, model_max_length
+from core.sellers.models import ProductType
 
 
 class MoneyOut(Schema):
@@ -33,19 +45,22 @@ class QuantityIn(StrictSchema):
 
 
 class CodeIn(StrictSchema):
-    code: str = Field(max_length=40)
+    code: str = Field(max_length=model_max_length(DiscountCode, "code"))
 
 
 class CurrencyIn(StrictSchema):
-    currency: str = Field(max_length=3)
+    currency: str = Field(max_length=model_max_length(Order, "currency"))
 
 
 class CheckoutIn(StrictSchema):
-    country: str = Field(max_length=2, description="Billing country, ISO 3166-1 alpha-2")
-    region: str = Field("", max_length=10)
-    name: str = Field("", max_length=150)
+    country: str = Field(
+        max_length=model_max_length(Order, "billing_country"),
+        description="Billing country, ISO 3166-1 alpha-2",
+    )
+    region: str = Field("", max_length=model_max_length(Order, "billing_region"))
+    name: str = Field("", max_length=model_max_length(Order, "billing_name"))
     payment_method: str = Field(
-        max_length=120,
+        max_length=model_max_length(Payment, "payment_method"),
         description="Sandbox: a test card number; Stripe: a PaymentMethod id (pm_...)",
     )
     save_payment_method: bool = False
@@ -55,7 +70,7 @@ class CheckoutIn(StrictSchema):
 
 
 class PayIn(StrictSchema):
-    payment_method: str = Field(max_length=120)
+    payment_method: str = Field(max_length=model_max_length(Payment, "payment_method"))
 
 
 class ConfirmIn(StrictSchema):
@@ -69,15 +84,15 @@ class RefundLineIn(StrictSchema):
 
 class RefundIn(StrictSchema):
     lines: list[RefundLineIn] | None = Field(None, description="Omit to refund everything")
-    reason: str = Field("", max_length=300)
+    reason: str = Field("", max_length=model_max_length(Refund, "reason"))
 
 
 class DiscountCodeIn(StrictSchema):
-    code: str = Field(max_length=40)
+    code: str = Field(max_length=model_max_length(DiscountCode, "code"))
     kind: DiscountKind
     percent_bp: int | None = None
     amount: int | None = None
-    currency: str = Field("", max_length=3)
+    currency: str = Field("", max_length=model_max_length(DiscountCode, "currency"))
     minimum_subtotal: int = 0
     max_redemptions: int | None = None
     max_per_buyer: int | None = None
@@ -102,13 +117,13 @@ class DiscountCodeOut(Schema):
 
 
 class OfferIn(StrictSchema):
-    buyer_email: str = Field(max_length=254)
+    buyer_email: str = Field(max_length=model_max_length(User, "email"))
     product_id: int
     variant_id: int | None = None
-    title: str = Field(max_length=160)
-    description: str = Field("", max_length=4000)
+    title: str = Field(max_length=model_max_length(CustomOffer, "title"))
+    description: str = Field("", max_length=model_max_length(CustomOffer, "description"))
     amount: int
-    currency: str = Field(max_length=3)
+    currency: str = Field(max_length=model_max_length(CustomOffer, "currency"))
     quantity: int = 1
     expires_at: datetime | None = None
 
@@ -134,9 +149,9 @@ class BundleItemIn(StrictSchema):
 
 
 class BundleIn(StrictSchema):
-    name: str = Field(max_length=160)
+    name: str = Field(max_length=model_max_length(Bundle, "name"))
     amount: int
-    currency: str = Field(max_length=3)
+    currency: str = Field(max_length=model_max_length(Bundle, "currency"))
     items: list[BundleItemIn]
 
 
@@ -172,10 +187,10 @@ class StockOut(Schema):
 
 
 class TaxRuleIn(StrictSchema):
-    country: str = Field(max_length=2)
-    region: str = Field("", max_length=10)
-    product_type: str = Field("", max_length=10)
-    name: str = Field(max_length=60)
+    country: str = Field(max_length=model_max_length(TaxRule, "country"))
+    region: str = Field("", max_length=model_max_length(TaxRule, "region"))
+    product_type: str = Field("", max_length=model_max_length(TaxRule, "product_type"))
+    name: str = Field(max_length=model_max_length(TaxRule, "name"))
     rate_bp: int
 
 
@@ -193,7 +208,9 @@ class CommerceSettingsIn(StrictSchema):
     commission_rate_bp: int | None = None
     prices_include_tax: bool | None = None
     minimum_payout: int | None = None
-    escrow_product_types: list[str] | None = None
+    escrow_product_types: (
+        list[Annotated[str, Field(max_length=longest(ProductType.values))]] | None
+    ) = None
 
 
 class CommerceSettingsOut(Schema):

@@ -3,8 +3,14 @@ from enum import StrEnum
 
 from ninja import Field, Schema
 
-from core.reviews.models import ReportReason, ReviewStatus
-from core.schemas import StrictSchema
+from core.reviews.models import (
+    ReportReason,
+    Review,
+    ReviewReply,
+    ReviewReport,
+    ReviewStatus,
+)
+from core.schemas import StrictSchema, model_max_length
 
 
 class ReviewSort(StrEnum):
@@ -168,28 +174,25 @@ class OperatorReviewFilter(PageIn):
     seller: str | None = Field(None, max_length=60)
 
 
-class ReviewIn(StrictSchema):
-    order_line_id: int
-    rating: int
-    title: str = ""
-    body: str = ""
-
-
 class ReviewEditIn(StrictSchema):
     rating: int
-    title: str = ""
-    body: str = ""
+    title: str = Field("", max_length=model_max_length(Review, "title"))
+    body: str = Field("", max_length=model_max_length(Review, "body"))
+
+
+class ReviewIn(ReviewEditIn):
+    order_line_id: int
 
 
 class ReplyIn(StrictSchema):
-    body: str
+    body: str = Field(max_length=model_max_length(ReviewReply, "body"))
 
 
 class ReasonIn(StrictSchema):
-    reason: str
+    reason: str = Field(max_length=model_max_length(Review, "hidden_reason"))
 
 
 class ReportIn(StrictSchema):
     review_id: int
     reason: ReportReason
-    note: str = ""
+    note: str = Field("", max_length=model_max_length(ReviewReport, "note"))

@@ -35,6 +35,7 @@ from core.sellers.schemas import (
     ApproveIn,
     BusinessDetailsIn,
     CommissionIn,
+    DocumentKind,
     DocumentOut,
     InvitationOut,
     InviteIn,
@@ -109,7 +110,7 @@ def update_business(request: HttpRequest, payload: BusinessDetailsIn) -> dict[st
 
 @seller_router.post("/onboarding/documents", response={201: DocumentOut})
 def upload_document(
-    request: HttpRequest, file: File[UploadedFile], kind: Form[str] = "identity"
+    request: HttpRequest, file: File[UploadedFile], kind: Form[DocumentKind] = "identity"
 ) -> Status[VerificationDocument]:
     seller = own_seller(_seller_principal(request).user)
     return Status(201, onboarding.add_verification_document(seller=seller, upload=file, kind=kind))
@@ -143,14 +144,15 @@ def submit(request: HttpRequest) -> dict[str, Any]:
 
 
 @seller_router.put("/profile", response=PublicSellerOut)
-def update_profile(request: HttpRequest, payload: PublicProfileIn) -> Seller:
+def update_profile(request: HttpRequest, payload: PublicProfileIn) -> dict[str, Any]:
     seller = own_seller(_seller_principal(request).user)
-    return onboarding.update_public_profile(
+    updated = onboarding.update_public_profile(
         seller=seller,
         bio=payload.bio,
         website=str(payload.website or ""),
         portfolio=[{"title": item.title, "url": str(item.url)} for item in payload.portfolio],
     )
+    return public_profile(updated)
 
 
 # --- /seller: team -----------------------------------------------------------------------------

@@ -1,20 +1,34 @@
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 from pydantic import HttpUrl
 
-from core.schemas import StrictSchema
+from core.schemas import StrictSchema, longest, model_max_length
+from core.sellers.models import (
+    ProductType,
+    Seller,
+    SellerApiKey,
+    TeamInvitation,
+    TeamPermission,
+    VerificationDocument,
+)
+
+WebsiteUrl = Annotated[HttpUrl, Field(max_length=model_max_length(Seller, "website"))]
+ProductTypeCode = Annotated[str, Field(max_length=longest(ProductType.values))]
+PermissionCode = Annotated[str, Field(max_length=longest(TeamPermission.values))]
+DocumentKind = Annotated[str, Field(max_length=model_max_length(VerificationDocument, "kind"))]
 
 
 class BusinessDetailsIn(StrictSchema):
-    business_name: str = Field(..., max_length=300)
-    legal_form: str = Field(..., max_length=20)
-    country: str = Field("", max_length=2)
-    tax_id: str = Field("", max_length=60)
+    business_name: str = Field(..., max_length=model_max_length(Seller, "business_name"))
+    legal_form: str = Field(..., max_length=model_max_length(Seller, "legal_form"))
+    country: str = Field("", max_length=model_max_length(Seller, "country"))
+    tax_id: str = Field("", max_length=model_max_length(Seller, "tax_id"))
 
 
 class ProductTypesIn(StrictSchema):
-    product_types: list[str] = Field(..., max_length=4)
+    product_types: list[ProductTypeCode] = Field(..., max_length=4)
 
 
 class PortfolioItem(StrictSchema):
@@ -23,8 +37,8 @@ class PortfolioItem(StrictSchema):
 
 
 class PublicProfileIn(StrictSchema):
-    bio: str = Field("", max_length=4000)
-    website: HttpUrl | None = None
+    bio: str = Field("", max_length=model_max_length(Seller, "bio"))
+    website: WebsiteUrl | None = None
     portfolio: list[PortfolioItem] = Field(default_factory=list, max_length=20)
 
 
@@ -83,11 +97,11 @@ class ReviewQueueItemOut(Schema):
 
 
 class ApproveIn(StrictSchema):
-    product_types: list[str] | None = Field(None, max_length=4)
+    product_types: list[ProductTypeCode] | None = Field(None, max_length=4)
 
 
 class ReasonIn(StrictSchema):
-    reason: str = Field(..., max_length=500)
+    reason: str = Field(..., max_length=model_max_length(Seller, "rejection_reason"))
 
 
 class CommissionIn(StrictSchema):
@@ -99,12 +113,12 @@ class StatusIn(StrictSchema):
 
 
 class InviteIn(StrictSchema):
-    email: str = Field(..., max_length=254)
-    permissions: list[str] = Field(..., max_length=10)
+    email: str = Field(..., max_length=model_max_length(TeamInvitation, "email"))
+    permissions: list[PermissionCode] = Field(..., max_length=10)
 
 
 class PermissionsIn(StrictSchema):
-    permissions: list[str] = Field(..., max_length=10)
+    permissions: list[PermissionCode] = Field(..., max_length=10)
 
 
 class InvitationOut(Schema):
@@ -130,8 +144,8 @@ class NameIn(StrictSchema):
 
 
 class ApiKeyIn(StrictSchema):
-    name: str = Field(..., max_length=200)
-    permissions: list[str] | None = Field(
+    name: str = Field(..., max_length=model_max_length(SellerApiKey, "name"))
+    permissions: list[PermissionCode] | None = Field(
         None,
         max_length=10,
         description="Team permissions the key may use, at most yours; default: all of yours.",

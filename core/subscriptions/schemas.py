@@ -1,8 +1,8 @@
 from ninja import Field, Schema
 
-from core.commerce.models import Interval
-from core.schemas import StrictSchema
-from core.subscriptions.models import SubscriptionStatus
+from core.commerce.models import Interval, RecurringPrice
+from core.schemas import StrictSchema, model_max_length
+from core.subscriptions.models import SubscriptionEvent, SubscriptionStatus
 
 
 class RecurringPriceIn(StrictSchema):
@@ -10,7 +10,7 @@ class RecurringPriceIn(StrictSchema):
     variant_id: int | None = None
     interval: Interval
     interval_count: int = Field(1, ge=1, le=36)
-    currency: str = Field(max_length=3)
+    currency: str = Field(max_length=model_max_length(RecurringPrice, "currency"))
     amount: int = Field(ge=0, description="Minor units per billing period")
     trial_days: int | None = Field(
         None, ge=0, le=365, description="Omit for the product's default trial"
@@ -30,7 +30,7 @@ class PaymentMethodIn(StrictSchema):
 
 
 class OperatorCancelIn(StrictSchema):
-    note: str = Field("", max_length=300)
+    note: str = Field("", max_length=model_max_length(SubscriptionEvent, "note"))
 
 
 class SubscriptionListQuery(Schema):

@@ -4,29 +4,47 @@ check themselves are left to them, so an error names the field in the marketplac
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
-from pydantic import HttpUrl
 
-from core.catalog.schemas import VariantIn
+from core.accounts.models import User
+from core.catalog.models import Category, Product
+from core.catalog.schemas import Feature, ImageUrl, Tag, VariantIn
 from core.commerce.models import OrderStatus
-from core.schemas import StrictSchema
-from modules.licensing.models import DeliveryStatus, LicenseStatus
-from modules.licensing.schemas_licenses import PolicyIn, SoftwareIn
+from core.schemas import StrictSchema, longest, model_max_length
+from modules.licensing.models import (
+    DeliveryStatus,
+    LicenseStatus,
+    ProvisionedAccount,
+    UsageEvent,
+    WebhookEndpoint,
+)
+from modules.licensing.schemas_licenses import PolicyIn, ReinstateIn, SoftwareIn, SuspendIn
+from modules.licensing.services.webhooks import WEBHOOK_EVENTS
+
+__all__ = ["ReinstateIn", "SuspendIn"]  # the partner API's, shared with the seller API
+
+# What the buyer must see to sign in ("login", "temporary password"...), stored encrypted.
+CredentialName = Annotated[str, Field(min_length=1, max_length=100)]
+CredentialValue = Annotated[str, Field(max_length=1000)]
+WebhookEvent = Annotated[str, Field(max_length=longest(WEBHOOK_EVENTS))]
 
 
 class SoftwareProductIn(StrictSchema):
     """A software product: what buyers see, how it is licensed, and its default policy."""
 
-    name: str = Field(..., max_length=300)
+    name: str = Field(..., max_length=model_max_length(Product, "name"))
     prices: dict[str, int] = Field(..., description="Minor units by currency, e.g. {'USD': 1999}")
-    summary: str = Field("", max_length=300)
-    description: str = Field("", max_length=20_000)
-    category: str | None = Field(None, max_length=80, description="Category slug")
-    features: list[str] = Field(default_factory=list, max_length=30)
-    tags: list[str] = Field(default_factory=list, max_length=20)
+    summary: str = Field("", max_length=model_max_length(Product, "summary"))
+    description: str = Field("", max_length=model_max_length(Product, "description"))
+    category: str | None = Field(
+        None, max_length=model_max_length(Category, "slug"), description="Category slug"
+    )
+    features: list[Feature] = Field(default_factory=list, max_length=30)
+    tags: list[Tag] = Field(default_factory=list, max_length=20)
     variants: list[VariantIn] = Field(default_factory=list, max_length=20)
-    images: list[HttpUrl] = Field(default_factory=list, max_length=10)
+    images: list[ImageUrl] = Field(default_factory=list, max_length=10)
     software: SoftwareIn | None = Field(
         None, description="Licence type, provisioning and trial (default: one-time, manual)"
     )
@@ -54,14 +72,18 @@ class OrderListQuery(PageQuery):
 class LicenseListQuery(PageQuery):
     status: LicenseStatus | None = None
     product_id: int | None = None
-    buyer_email: str | None = Field(None, max_length=254)
+    buyer_email: str | None = Field(None, max_length=model_max_length(User, "email"))
 
 
 class AccountIn(StrictSchema):
     license_id: int
-    external_account_id: str = Field(..., max_length=200)
-    credentials: dict[str, str] = Field(
-        default_factory=dict, description="What the buyer must see to sign in (stored encrypted)"
+    external_account_id: str = Field(
+        ..., max_length=model_max_length(ProvisionedAccount, "external_account_id")
+    )
+    credentials: dict[CredentialName, CredentialValue] = Field(
+        default_factory=dict,
+        max_length=20,
+        description="What the buyer must see to sign in (stored encrypted)",
     )
 
 
@@ -69,19 +91,16 @@ class FulfilIn(StrictSchema):
     accounts: list[AccountIn] = Field(..., min_length=1, max_length=100)
 
 
-class SuspendIn(StrictSchema):
-    reason: str = Field(..., min_length=1, max_length=300)
-
-
-class ReinstateIn(StrictSchema):
-    reason: str = Field("", max_length=300)
-
-
 class UsageIn(StrictSchema):
-    event_id: str = Field(..., min_length=1, max_length=100, description="Your id: idempotency")
+    event_id: str = Field(
+        ...,
+        min_length=1,
+        max_length=model_max_length(UsageEvent, "event_id"),
+        description="Your id: idempotency",
+    )
     license_key: str | None = Field(None, max_length=120)
     license_id: int | None = None
-    metric: str = Field(..., min_length=1, max_length=60)
+    metric: str = Field(..., min_length=1, max_length=model_max_length(UsageEvent, "metric"))
     quantity: int = Field(1, description="Units used (1 to 10^12)")
     occurred_at: datetime | None = Field(None, description="When it happened; default: now")
 
@@ -92,14 +111,14 @@ class MetricsQuery(Schema):
 
 
 class WebhookEndpointIn(StrictSchema):
-    url: str = Field(..., max_length=500)
-    events: list[str] = Field(..., min_length=1, max_length=20)
+    url: str = Field(..., max_length=model_max_length(WebhookEndpoint, "url"))
+    events: list[WebhookEvent] = Field(..., min_length=1, max_length=20)
     is_active: bool = True
 
 
 class WebhookEndpointPatch(StrictSchema):
-    url: str | None = Field(None, max_length=500)
-    events: list[str] | None = Field(None, min_length=1, max_length=20)
+    url: str | None = Field(None, max_length=model_max_length(WebhookEndpoint, "url"))
+    events: list[WebhookEvent] | None = Field(None, min_length=1, max_length=20)
     is_active: bool | None = None
 
 

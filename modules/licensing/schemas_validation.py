@@ -9,9 +9,15 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import StringConstraints
 
-from core.schemas import StrictSchema
+from core.schemas import StrictSchema, model_max_length
+from modules.licensing.models import Machine
 
-Fingerprint = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Fingerprint = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=model_max_length(Machine, "fingerprint")
+    ),
+]
 EntitlementCode = Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
 LicenseKey = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 
@@ -37,8 +43,8 @@ class MachineIn(StrictSchema):
 
 
 class ActivateIn(MachineIn):
-    name: str = Field("", max_length=120)
-    platform: str = Field("", max_length=60)
+    name: str = Field("", max_length=model_max_length(Machine, "name"))
+    platform: str = Field("", max_length=model_max_length(Machine, "platform"))
 
 
 class LicenseStateOut(Schema):

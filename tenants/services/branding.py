@@ -7,18 +7,20 @@ from typing import Annotated
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
+from core.schemas import model_max_length
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Branding, Font, Tenant
 
 HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
+LogoUrl = Annotated[HttpUrl, Field(max_length=model_max_length(Branding, "logo_url"))]
 
 
 class BrandingSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    theme: str = "base"
-    tagline: str = Field(default="", max_length=200)
-    logo_url: HttpUrl | None = None
+    theme: str = Field(default="base", max_length=model_max_length(Branding, "theme"))
+    tagline: str = Field(default="", max_length=model_max_length(Branding, "tagline"))
+    logo_url: LogoUrl | None = None
     primary_colour: HexColour = "#2f6fde"
     accent_colour: HexColour = "#f5a623"
     background_colour: HexColour = "#ffffff"

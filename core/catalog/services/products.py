@@ -30,7 +30,9 @@ from core.money import Money, MoneyError
 from core.registry.enablement import sellable_product_types
 from core.sellers.models import ProductType, Seller, SellerStatus
 
-TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+TAG_MAX_LENGTH = 40
+TAG = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{TAG_MAX_LENGTH - 1}}}$")
+FEATURE_MAX_LENGTH = 200
 MAX_PRICE_MINOR = 10**12
 
 
@@ -135,7 +137,7 @@ def _clean(seller: Seller, data: ProductData) -> tuple[ProductData, Category | N
             raise _invalid("category", f"No category '{data.category_slug[:80]}'.")
     if not 0 <= data.trial_days <= 365:
         raise _invalid("trial_days", "Trials are 0-365 days.")
-    features = [" ".join(f.split())[:200] for f in data.features if f.strip()]
+    features = [" ".join(f.split())[:FEATURE_MAX_LENGTH] for f in data.features if f.strip()]
     if len(features) > 30:
         raise _invalid("features", "At most 30 features.")
     tags = sorted({t.strip().lower() for t in data.tags if t.strip()})

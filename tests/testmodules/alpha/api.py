@@ -34,6 +34,17 @@ def create_item(request: HttpRequest, payload: ItemIn):
     return Status(201, AlphaItem.objects.create(name=payload.name, quantity=payload.quantity))
 
 
+class UncheckedItemIn(StrictSchema):
+    """No limits on purpose: the API's DataError safety net is tested through it."""
+
+    name: str
+
+
+@router.post("/items/unchecked", response={201: ItemOut})
+def create_unchecked_item(request: HttpRequest, payload: UncheckedItemIn):
+    return Status(201, AlphaItem.objects.create(name=payload.name))
+
+
 @router.get("/greeting")
 def greeting(request: HttpRequest) -> dict[str, str]:
     settings = module_settings(current_tenant(request), "alpha")
