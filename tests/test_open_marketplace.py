@@ -49,7 +49,7 @@ def hand_off(target: str) -> Client:
 def confirmation_link() -> str:
     [message] = [m for m in mail.outbox if "Confirm your e-mail address to open" in m.subject]
     assert message.to == ["founder@spice.example"]
-    [link] = re.findall(r"https?://\S+", message.body)
+    [link] = re.findall(r"https?://\S+", str(message.body))
     return link
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from celery import shared_task
 from django.core.management import call_command
-from django.db import connection
 from django_tenants.utils import schema_context
 
 from core.registry import ModuleManifest, ModuleRegistry, UnknownModule, get_registry
 from core.registry.checks import check_registry
+from core.schema import current_schema_name
 from tenants.tasks import fan_out
 from tests.testmodules.alpha.models import FulfilmentRecord
 
@@ -106,7 +106,7 @@ _timer_runs: list[str] = []
 
 @shared_task(name="tests.test_registry.record_schema")
 def _record_schema() -> None:
-    _timer_runs.append(connection.schema_name)
+    _timer_runs.append(current_schema_name())
 
 
 def test_a_module_timer_runs_only_where_the_module_is_on(make_tenant):
