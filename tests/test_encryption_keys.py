@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 from django_tenants.utils import schema_context
 
 from core import crypto
-from modules.licensing.models import SellerIntegration
+from core.integrations.models import SellerIntegration
 from tests.catalog_helpers import make_seller
 
 OLD_KEY = "old-" + "o" * 40

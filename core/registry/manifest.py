@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -56,6 +56,10 @@ class ModuleManifest:
     # Per-tenant timers: (task name, seconds). Beat queues each in every active tenant's
     # schema (core/celery.py), so a module's timers need no edit outside its folder.
     timers: tuple[tuple[str, float], ...] = ()
+    # Webhook event types the module emits (name -> what it tells the seller, e.g.
+    # {"license.issued": "A licence was issued"}), fed to core.integrations at start-up:
+    # sellers subscribe to them where the module is on, and ``emit_webhook`` sends them.
+    webhook_events: Mapping[str, str] = field(default_factory=dict, hash=False)
     package: str = field(default="", compare=False)
 
     @property

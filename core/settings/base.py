@@ -74,6 +74,7 @@ CORE_TENANT_APPS = [
     "core.reviews",
     "core.storefront",
     "core.deadlines",
+    "core.integrations",
 ]
 
 
@@ -255,6 +256,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tenants.tasks.fan_out",
         "args": ["core.deadlines.tasks.sweep_deadlines"],
         "schedule": 30.0,
+    },
+    # Webhook deliveries whose task was lost, and the integration log's retention
+    # (core/integrations).
+    "retry-overdue-webhooks": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.integrations.tasks.retry_overdue_deliveries"],
+        "schedule": 60.0,
+    },
+    "prune-integration-log": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.integrations.tasks.prune_integration_log"],
+        "schedule": crontab(hour=4, minute=30),
     },
 }
 

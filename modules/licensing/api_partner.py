@@ -5,18 +5,16 @@ per key by the API's throttle; version 1 is frozen in its path. Everything is th
 seller's: another seller's product, order, licence, endpoint or delivery answers 404 like
 one that does not exist, and another marketplace's keys are unknown here (401). Every
 request is logged in the seller's integration log (method, path, status, latency; never
-bodies), which the health endpoint and the dashboard summarise."""
+bodies), which the health endpoint and the dashboard summarise. The webhook endpoints and
+the signing secret (``/webhooks...``, ``/signing-secret...``) are core/integrations' router,
+mounted here so they keep these paths."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.db.models import Prefetch
 from django.http import HttpRequest
-from django.http.response import HttpResponseBase
 from ninja import Query, Router, Status
 
 from core.catalog.errors import CatalogError, CatalogErrorCode
@@ -25,6 +23,8 @@ from core.catalog.selectors import with_detail_data
 from core.catalog.services.products import ProductData, VariantData
 from core.commerce.models import OrderLine, SubOrder
 from core.commerce.presenters import line_dict, money
+from core.integrations.api import log_partner_calls
+from core.integrations.api import partner_router as integrations_router
 from core.pagination import keyset_page
 from core.sellers.models import Seller, TeamPermission
 from core.sellers.selectors import api_key_seller
@@ -37,12 +37,9 @@ from modules.licensing.models import (
     Provisioning,
     ProvisioningStatus,
     SoftwareDetails,
-    WebhookDelivery,
-    WebhookEndpoint,
 )
 from modules.licensing.schemas_licenses import PolicyIn
 from modules.licensing.schemas_partner import (
-    DeliveryListQuery,
     FulfilIn,
     LicenseListQuery,
     MetricsQuery,
@@ -53,41 +50,16 @@ from modules.licensing.schemas_partner import (
     SoftwareProductIn,
     SuspendIn,
     UsageIn,
-    WebhookEndpointIn,
-    WebhookEndpointPatch,
 )
-from modules.licensing.services import lifecycle, partner, provisioning, software, webhooks
+from modules.licensing.services import lifecycle, partner, provisioning, software
 
 router = Router()
 
 
-def _logged(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Wraps ninja's whole operation (auth, throttle, validation, errors) so every answer,
-    refusals included, reaches the integration log."""
-
-    @wraps(run)
-    def logged(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        started = time.monotonic()
-        response = run(request, *args, **kwargs)
-        identity = getattr(request, "api_key_identity", None)
-        if identity is not None:
-            error = ""
-            if response.status_code >= 400:
-                error = getattr(response, "content", b"")[:500].decode("utf-8", "replace")
-            partner.record_api_call(
-                seller_id=identity.seller_id,
-                method=request.method or "",
-                path=request.path,
-                status=response.status_code,
-                latency_ms=round((time.monotonic() - started) * 1000),
-                error=error,
-            )
-        return response
-
-    return logged
-
-
-router.add_decorator(_logged, mode="view")
+# Every request, refusals included, in the seller's integration log; the webhook endpoints
+# and the signing secret are core's (they inherit the decorator and the API key auth).
+router.add_decorator(log_partner_calls, mode="view")
+router.add_router("", integrations_router)
 
 
 def _seller(request: HttpRequest, permission: TeamPermission) -> Seller:
@@ -469,138 +441,3 @@ def get_metrics(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, 
 )
 def get_health(request: HttpRequest) -> dict[str, Any]:
     return partner.integration_health(seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION))
-
-
-# --- webhooks --------------------------------------------------------------------------------
-
-
-def endpoint_dict(endpoint: WebhookEndpoint) -> dict[str, Any]:
-    return {
-        "id": endpoint.pk,
-        "url": endpoint.url,
-        "events": list(endpoint.events),
-        "is_active": endpoint.is_active,
-        "created_at": endpoint.created_at,
-    }
-
-
-def delivery_dict(delivery: WebhookDelivery) -> dict[str, Any]:
-    return {
-        "id": delivery.pk,
-        "endpoint_id": delivery.endpoint_id,
-        "event_id": delivery.event_id,
-        "event_type": delivery.event_type,
-        "status": delivery.status,
-        "attempts": delivery.attempts,
-        "next_attempt_at": delivery.next_attempt_at,
-        "created_at": delivery.created_at,
-        "payload": webhooks.webhook_body(delivery),
-    }
-
-
-@router.get("/webhooks/events", summary="The events a webhook endpoint can subscribe to")
-def webhook_events(request: HttpRequest) -> dict[str, Any]:
-    return {"events": list(webhooks.WEBHOOK_EVENTS)}
-
-
-@router.get("/webhooks", summary="Your webhook endpoints")
-def list_endpoints(request: HttpRequest) -> dict[str, Any]:
-    endpoints = WebhookEndpoint.objects.filter(
-        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION)
-    ).order_by("id")
-    return {"items": [endpoint_dict(endpoint) for endpoint in endpoints]}
-
-
-@router.post(
-    "/webhooks",
-    response={201: dict[str, Any]},
-    summary="Add a webhook endpoint (a public http(s) URL) for some events",
-)
-def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn) -> Status[dict[str, Any]]:
-    endpoint = webhooks.create_endpoint(
-        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION),
-        url=payload.url,
-        events=payload.events,
-        is_active=payload.is_active,
-    )
-    return Status(201, endpoint_dict(endpoint))
-
-
-@router.get("/webhooks/{endpoint_id}", summary="One of your webhook endpoints")
-def get_endpoint(request: HttpRequest, endpoint_id: int) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.CONFIGURE_INTEGRATION)
-    return endpoint_dict(webhooks.sellers_endpoint(seller=seller, endpoint_id=endpoint_id))
-
-
-@router.patch("/webhooks/{endpoint_id}", summary="Change a webhook endpoint")
-def update_endpoint(
-    request: HttpRequest, endpoint_id: int, payload: WebhookEndpointPatch
-) -> dict[str, Any]:
-    endpoint = webhooks.sellers_endpoint(
-        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION), endpoint_id=endpoint_id
-    )
-    webhooks.update_endpoint(
-        endpoint=endpoint, url=payload.url, events=payload.events, is_active=payload.is_active
-    )
-    return endpoint_dict(endpoint)
-
-
-@router.delete("/webhooks/{endpoint_id}", response={204: None}, summary="Remove an endpoint")
-def delete_endpoint(request: HttpRequest, endpoint_id: int) -> Status[None]:
-    endpoint = webhooks.sellers_endpoint(
-        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION), endpoint_id=endpoint_id
-    )
-    webhooks.delete_endpoint(endpoint=endpoint)
-    return Status(204, None)
-
-
-@router.get("/webhooks/{endpoint_id}/deliveries", summary="An endpoint's deliveries, newest first")
-def list_deliveries(
-    request: HttpRequest, endpoint_id: int, params: Query[DeliveryListQuery]
-) -> dict[str, Any]:
-    endpoint = webhooks.sellers_endpoint(
-        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION), endpoint_id=endpoint_id
-    )
-    queryset = WebhookDelivery.objects.filter(endpoint=endpoint)
-    if params.status:
-        queryset = queryset.filter(status=params.status)
-    rows, cursor = _page(queryset, params)
-    return {"items": [delivery_dict(row) for row in rows], "next_cursor": cursor}
-
-
-@router.post(
-    "/webhooks/deliveries/{delivery_id}/replay",
-    response={202: dict[str, Any]},
-    summary="Send a delivery again (same event id, fresh signature and retries)",
-)
-def replay_delivery(request: HttpRequest, delivery_id: int) -> Status[dict[str, Any]]:
-    delivery = webhooks.sellers_delivery(
-        seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION), delivery_id=delivery_id
-    )
-    webhooks.replay_delivery(delivery=delivery)
-    delivery.refresh_from_db()
-    return Status(202, delivery_dict(delivery))
-
-
-@router.get(
-    "/signing-secret",
-    summary="The secret that signs provisioning calls and webhooks (Souk-Signature)",
-)
-def get_signing_secret(request: HttpRequest) -> dict[str, Any]:
-    return {
-        "signing_secret": webhooks.signing_secret(
-            seller_id=_seller(request, TeamPermission.CONFIGURE_INTEGRATION).pk
-        )
-    }
-
-
-@router.post(
-    "/signing-secret/rotate",
-    summary="Replace the signing secret (the old one stops verifying at once)",
-)
-def rotate_signing_secret(request: HttpRequest) -> dict[str, Any]:
-    return {
-        "signing_secret": webhooks.rotate_signing_secret(
-            seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION)
-        )
-    }

@@ -13,8 +13,6 @@ class LicensingErrorCode(StrEnum):
     ACTIVATION_RATE_LIMITED = "activation_rate_limited"
     INVALID_POLICY = "invalid_policy"
     INVALID_LICENSE_CHANGE = "invalid_license_change"
-    INVALID_WEBHOOK = "invalid_webhook"
-    UNSAFE_URL = "unsafe_url"
     INVALID_USAGE = "invalid_usage"
     PROVISIONING_FAILED = "provisioning_failed"
 

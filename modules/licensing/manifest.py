@@ -38,7 +38,14 @@ manifest = ModuleManifest(
     timers=(
         ("modules.licensing.tasks.expire_licenses", 300.0),
         ("modules.licensing.tasks_validation.reap_dead_machines", 60.0),
-        ("modules.licensing.tasks_integration.retry_overdue_calls", 60.0),
-        ("modules.licensing.tasks_integration.prune_integration_log", 86400.0),
+        ("modules.licensing.tasks_provisioning.retry_overdue_provisioning", 60.0),
     ),
+    # Sent to the licence's seller through core/integrations (orders, refunds and
+    # subscriptions are core's events).
+    webhook_events={
+        "license.issued": "A licence for your product was issued.",
+        "license.suspended": "A licence was suspended (a dispute, or by you or an operator).",
+        "license.revoked": "A licence was revoked (a refund or a lost dispute).",
+        "license.expired": "A licence reached its expiry (or its subscription ended).",
+    },
 )

@@ -1,7 +1,8 @@
 """Software licensing: what a software product's licences allow (its policy), the licences
 issued by checkout, the machines they are activated on, metered usage, the marketplace's
-signing key for offline licence files, and the seller's integration (provisioning accounts in
-the seller's software, webhook endpoints and the integration log)."""
+signing key for offline licence files, and the accounts provisioned in the seller's software.
+The seller's integration itself (signing secret, webhook endpoints, the integration log) is
+core's: ``core/integrations``."""
 
 from __future__ import annotations
 
@@ -217,6 +218,13 @@ class ProvisioningStatus(models.TextChoices):
     DEPROVISIONED = "deprovisioned", "Removed"
 
 
+class ProvisioningCallKind(models.TextChoices):
+    """The licensing module's calls in the integration log (core/integrations)."""
+
+    PROVISION = "provision", "Account set-up"
+    DEPROVISION = "deprovision", "Account removal"
+
+
 class ProvisionedAccount(models.Model):
     """The buyer's account in the seller's software, made for a licence."""
 
@@ -236,86 +244,3 @@ class ProvisionedAccount(models.Model):
 
     def __str__(self) -> str:
         return f"account for {self.license_id}: {self.status}"
-
-
-class SellerIntegration(models.Model):
-    """A seller's secret for signed calls to their software (provisioning and webhooks)."""
-
-    seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="integration")
-    signing_secret_encrypted = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    rotated_at = models.DateTimeField(null=True, blank=True)
-
-    def __str__(self) -> str:
-        return f"integration of {self.seller_id}"
-
-
-class WebhookEndpoint(models.Model):
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="webhook_endpoints")
-    url = models.URLField(max_length=500)
-    events = models.JSONField(default=list)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.url
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed (no retries left)"
-
-
-class WebhookDelivery(models.Model):
-    endpoint = models.ForeignKey(
-        WebhookEndpoint, on_delete=models.CASCADE, related_name="deliveries"
-    )
-    event_id = models.CharField(max_length=100)
-    event_type = models.CharField(max_length=60)
-    payload = models.JSONField(default=dict)
-    status = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
-    )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["endpoint", "event_id"], name="webhook_delivery_once")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.event_type} -> {self.endpoint_id}"
-
-
-class CallKind(models.TextChoices):
-    PROVISION = "provision", "Provisioning"
-    DEPROVISION = "deprovision", "Deprovisioning"
-    WEBHOOK = "webhook", "Webhook"
-    API = "api", "Partner API request"
-
-
-class IntegrationCall(models.Model):
-    """The integration log: every call to (or from) a seller's systems, with its outcome."""
-
-    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="integration_calls")
-    kind = models.CharField(max_length=12, choices=CallKind.choices)
-    url = models.CharField(max_length=500)
-    request_body = models.TextField(blank=True)
-    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
-    response_body = models.TextField(blank=True)
-    error = models.CharField(max_length=500, blank=True)
-    latency_ms = models.PositiveIntegerField(default=0)
-    is_success = models.BooleanField(default=False)
-    delivery = models.ForeignKey(
-        WebhookDelivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="calls"
-    )
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["seller", "kind", "-created_at"], name="call_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.url} {self.response_status}"

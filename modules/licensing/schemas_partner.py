@@ -12,23 +12,15 @@ from core.accounts.models import User
 from core.catalog.models import Category, Product
 from core.catalog.schemas import Feature, ImageUrl, Tag, VariantIn
 from core.commerce.models import OrderStatus
-from core.schemas import StrictSchema, longest, model_max_length
-from modules.licensing.models import (
-    DeliveryStatus,
-    LicenseStatus,
-    ProvisionedAccount,
-    UsageEvent,
-    WebhookEndpoint,
-)
+from core.schemas import StrictSchema, model_max_length
+from modules.licensing.models import LicenseStatus, ProvisionedAccount, UsageEvent
 from modules.licensing.schemas_licenses import PolicyIn, ReinstateIn, SoftwareIn, SuspendIn
-from modules.licensing.services.webhooks import WEBHOOK_EVENTS
 
 __all__ = ["ReinstateIn", "SuspendIn"]  # the partner API's, shared with the seller API
 
 # What the buyer must see to sign in ("login", "temporary password"...), stored encrypted.
 CredentialName = Annotated[str, Field(min_length=1, max_length=100)]
 CredentialValue = Annotated[str, Field(max_length=1000)]
-WebhookEvent = Annotated[str, Field(max_length=longest(WEBHOOK_EVENTS))]
 
 
 class SoftwareProductIn(StrictSchema):
@@ -108,19 +100,3 @@ class UsageIn(StrictSchema):
 class MetricsQuery(Schema):
     date_from: datetime = Field(..., alias="from", description="ISO 8601 date-time (inclusive)")
     date_to: datetime = Field(..., alias="to", description="ISO 8601 date-time (exclusive)")
-
-
-class WebhookEndpointIn(StrictSchema):
-    url: str = Field(..., max_length=model_max_length(WebhookEndpoint, "url"))
-    events: list[WebhookEvent] = Field(..., min_length=1, max_length=20)
-    is_active: bool = True
-
-
-class WebhookEndpointPatch(StrictSchema):
-    url: str | None = Field(None, max_length=model_max_length(WebhookEndpoint, "url"))
-    events: list[WebhookEvent] | None = Field(None, min_length=1, max_length=20)
-    is_active: bool | None = None
-
-
-class DeliveryListQuery(PageQuery):
-    status: DeliveryStatus | None = None

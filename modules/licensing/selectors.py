@@ -4,13 +4,22 @@ buyer who holds it or the seller who sold it: another user's licence is not foun
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 
 from core.accounts.models import User
 from core.sellers.models import Seller
 from modules.licensing.errors import LicensingError, LicensingErrorCode
-from modules.licensing.models import License, Machine, ProvisionedAccount, UsageEvent
+from modules.licensing.models import (
+    License,
+    Machine,
+    ProvisionedAccount,
+    ProvisioningStatus,
+    UsageEvent,
+)
+
+WAITING_ACCOUNTS_SHOWN = 20
 
 
 def license_not_found() -> LicensingError:
@@ -85,3 +94,19 @@ def usage_summary(license: License) -> list[MetricUsage]:
         )
         for row in rows
     ]
+
+
+def integration_section(seller: Seller) -> dict[str, Any]:
+    """The module's part of the seller's integration dashboard (core/integrations): the
+    accounts automatic provisioning gave up on, waiting for the seller to set up by hand."""
+    waiting = ProvisionedAccount.objects.filter(
+        license__seller=seller, status=ProvisioningStatus.MANUAL
+    )
+    return {
+        "accounts_waiting_for_you": waiting.count(),
+        "waiting_accounts": list(
+            waiting.select_related("license__product", "license__buyer").order_by("-id")[
+                :WAITING_ACCOUNTS_SHOWN
+            ]
+        ),
+    }

@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 # Workers import ``tasks`` modules only; the other task modules of the app register here.
-from modules.licensing import tasks_integration, tasks_validation  # noqa: F401
+from modules.licensing import tasks_provisioning, tasks_validation  # noqa: F401
 
 
 @shared_task(name="modules.licensing.tasks.expire_licenses", acks_late=True)

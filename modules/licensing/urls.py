@@ -1,9 +1,10 @@
-"""The licensing module's storefront pages, mounted at ``/licenses/``."""
+"""The licensing module's storefront pages, mounted at ``/licenses/``, and the seller's
+integration pages (core/integrations) under ``/licenses/integration/``."""
 
 from django.urls import URLPattern, path
 
+from core.integrations.urls import seller_urlpatterns as integration_urlpatterns
 from modules.licensing import views
-from modules.licensing.urls_integration import urlpatterns as integration_urlpatterns
 
 app_name = "licensing"
 urlpatterns: list[URLPattern] = [

@@ -1,5 +1,7 @@
 """What a seller's own systems do through the partner API: list and set up software products,
-fulfil orders by hand, report metered usage, read metrics and the integration's health.
+fulfil orders by hand, report metered usage, read metrics and the integration's health (core's
+figures plus the accounts waiting for the seller). Webhook endpoints and the signing secret
+are core/integrations'.
 
 Everything is scoped to the seller the API key belongs to: another seller's product, order,
 licence or delivery is not found (404), exactly like one that does not exist."""
@@ -12,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Aggregate, Count, FloatField, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from core.catalog.models import Product
@@ -25,21 +27,18 @@ from core.catalog.services.products import (
 )
 from core.commerce.errors import CommerceError, CommerceErrorCode
 from core.commerce.models import RefundLine, SubOrder
+from core.integrations import selectors as integrations
+from core.integrations import ssrf
 from core.sellers.models import Seller
-from modules.licensing import ssrf
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.keys import normalise_key
 from modules.licensing.models import (
-    CallKind,
-    DeliveryStatus,
-    IntegrationCall,
     License,
     LicenseStatus,
     Machine,
     ProvisionedAccount,
     ProvisioningStatus,
     UsageEvent,
-    WebhookDelivery,
 )
 from modules.licensing.selectors import license_not_found
 from modules.licensing.services import provisioning, software
@@ -49,7 +48,6 @@ METRIC = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,59}$")
 MAX_QUANTITY = 10**12
 FUTURE_SKEW = timedelta(minutes=5)
 MAX_METRICS_SPAN = timedelta(days=366)
-LAST_ERRORS = 10
 
 
 # --- products --------------------------------------------------------------------------------
@@ -257,14 +255,6 @@ def record_usage(
 # --- metrics and health ----------------------------------------------------------------------
 
 
-class Percentile95(Aggregate):
-    """PostgreSQL's ``percentile_cont(0.95)`` (FILTER works as for any aggregate)."""
-
-    function = "percentile_cont"
-    template = "%(function)s(0.95) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-
 def _aware(moment: datetime) -> datetime:
     return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment
 
@@ -344,81 +334,11 @@ def metrics(*, seller: Seller, date_from: datetime, date_to: datetime) -> dict[s
     }
 
 
-def _window_stats(seller: Seller, since: datetime) -> dict[str, dict[str, Any]]:
-    rows = (
-        IntegrationCall.objects.filter(seller=seller, created_at__gte=since)
-        .values("kind")
-        .annotate(
-            calls=Count("id"),
-            succeeded=Count("id", filter=Q(is_success=True)),
-            p95=Percentile95("latency_ms"),
-        )
-    )
-    stats = {
-        kind: {"calls": 0, "succeeded": 0, "success_rate": None, "p95_latency_ms": None}
-        for kind in CallKind.values
-    }
-    for row in rows:
-        calls = int(row["calls"])
-        stats[row["kind"]] = {
-            "calls": calls,
-            "succeeded": int(row["succeeded"]),
-            "success_rate": round(row["succeeded"] / calls, 4) if calls else None,
-            "p95_latency_ms": round(row["p95"]) if row["p95"] is not None else None,
-        }
-    return stats
-
-
 def integration_health(*, seller: Seller, now: datetime | None = None) -> dict[str, Any]:
-    """API and outbound-call health over the last 24 hours and 7 days, the last errors, and
-    what is waiting (deliveries to retry, accounts to set up by hand)."""
-    now = now or timezone.now()
-    last_errors = IntegrationCall.objects.filter(seller=seller, is_success=False).order_by(
-        "-created_at", "-id"
-    )[:LAST_ERRORS]
-    return {
-        "generated_at": now,
-        "windows": {
-            "24h": _window_stats(seller, now - timedelta(hours=24)),
-            "7d": _window_stats(seller, now - timedelta(days=7)),
-        },
-        "last_errors": [
-            {
-                "id": call.pk,
-                "kind": call.kind,
-                "url": call.url,
-                "response_status": call.response_status,
-                "error": call.error,
-                "latency_ms": call.latency_ms,
-                "at": call.created_at,
-            }
-            for call in last_errors
-        ],
-        "pending_deliveries": WebhookDelivery.objects.filter(
-            endpoint__seller=seller, status=DeliveryStatus.PENDING
-        ).count(),
-        "failed_deliveries_7d": WebhookDelivery.objects.filter(
-            endpoint__seller=seller,
-            status=DeliveryStatus.FAILED,
-            created_at__gte=now - timedelta(days=7),
-        ).count(),
-        "accounts_waiting_for_you": ProvisionedAccount.objects.filter(
-            license__seller=seller, status=ProvisioningStatus.MANUAL
-        ).count(),
-        "docs": {"api_docs": "/api/v1/docs", "openapi": "/api/v1/openapi.json"},
-    }
-
-
-def record_api_call(
-    *, seller_id: int, method: str, path: str, status: int, latency_ms: int, error: str
-) -> None:
-    """A partner API request in the integration log (no bodies: they may hold credentials)."""
-    IntegrationCall.objects.create(
-        seller_id=seller_id,
-        kind=CallKind.API,
-        url=f"{method} {path}"[:500],
-        response_status=status,
-        error=error[:500],
-        latency_ms=latency_ms,
-        is_success=status < 400,
-    )
+    """Core's integration health (API and outbound calls over 24 hours and 7 days, the last
+    errors, deliveries waiting) and the accounts waiting for the seller to set up by hand."""
+    health = integrations.integration_health(seller=seller, now=now)
+    health["accounts_waiting_for_you"] = ProvisionedAccount.objects.filter(
+        license__seller=seller, status=ProvisioningStatus.MANUAL
+    ).count()
+    return health

@@ -2,7 +2,7 @@
 
 For a product with automatic provisioning, an issued licence gets a ``ProvisionedAccount``
 (pending) and the ``provision_account`` task POSTs to the product's ``provisioning_url``
-(signed like webhooks, see ``signing.py``)::
+(signed like webhooks, see ``core/integrations/signing.py``)::
 
     {"event": "account.provision", "event_id": "prov_42",
      "license": {"id": 42, "key": "SOUK-...", "status": "active", "expires_at": null,
@@ -32,22 +32,22 @@ from django.utils import timezone
 
 from core import crypto
 from core.accounts.emails import send_account_mail
-from core.sellers.models import Seller, TeamMember, TeamPermission
-from modules.licensing.errors import LicensingError, LicensingErrorCode
-from modules.licensing.models import (
-    CallKind,
-    License,
-    LicenseStatus,
-    ProvisionedAccount,
-    Provisioning,
-    ProvisioningStatus,
-    SoftwareDetails,
-)
-from modules.licensing.services.webhooks import (
+from core.integrations.services.calls import (
     CLAIM_SECONDS,
     AttemptOutcome,
     backoff_seconds,
     call_seller,
+)
+from core.sellers.models import Seller, TeamMember, TeamPermission
+from modules.licensing.errors import LicensingError, LicensingErrorCode
+from modules.licensing.models import (
+    License,
+    LicenseStatus,
+    ProvisionedAccount,
+    Provisioning,
+    ProvisioningCallKind,
+    ProvisioningStatus,
+    SoftwareDetails,
 )
 
 logger = logging.getLogger(__name__)
@@ -126,7 +126,7 @@ def start_deprovisioning(*, license_id: int) -> ProvisionedAccount | None:
 
 
 def queue_attempt(account_id: int, attempt: int, status: str) -> None:
-    from modules.licensing.tasks_integration import deprovision_account, provision_account
+    from modules.licensing.tasks_provisioning import deprovision_account, provision_account
 
     task = provision_account if status == ProvisioningStatus.PENDING else deprovision_account
     task.delay(account_id, attempt)
@@ -235,7 +235,7 @@ def attempt_provisioning(*, account_id: int, attempt: int) -> AttemptOutcome:
         return AttemptOutcome(ProvisioningStatus.MANUAL)
     result = call_seller(
         seller_id=license.seller_id,
-        kind=CallKind.PROVISION,
+        kind=ProvisioningCallKind.PROVISION,
         url=details.provisioning_url,
         event_id=f"prov_{license.pk}",
         event_type="account.provision",
@@ -311,7 +311,7 @@ def attempt_deprovisioning(*, account_id: int, attempt: int) -> AttemptOutcome:
     else:
         result = call_seller(
             seller_id=license.seller_id,
-            kind=CallKind.DEPROVISION,
+            kind=ProvisioningCallKind.DEPROVISION,
             url=url,
             event_id=f"deprov_{license.pk}",
             event_type="account.deprovision",

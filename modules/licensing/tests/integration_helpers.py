@@ -8,39 +8,38 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
 from core.catalog.models import Product
+from core.integrations.tests.integration_helpers import (
+    add_endpoint,
+    deliveries_of,
+    logged_calls,
+    loopback_allowed_fixture,
+    secret_of,
+    share_secret,
+)
+from core.integrations.tests.partner_server import PartnerServer
 from core.sellers.models import Seller
 from core.sellers.services.api_keys import create_api_key
-
-# Registered by the app's ready() once it imports them; imported here too so these tests do
-# not depend on that line having landed.
-from modules.licensing import consumers_integration  # noqa: F401
-from modules.licensing.models import (
-    IntegrationCall,
-    License,
-    ProvisionedAccount,
-    WebhookDelivery,
-    WebhookEndpoint,
-)
-from modules.licensing.services import webhooks
+from modules.licensing.models import License, ProvisionedAccount
 from modules.licensing.services.software import SoftwareData, set_up_software
-from modules.licensing.tests.partner_server import PartnerServer
 from tenants.models import Tenant
 from tests.accounts_helpers import call
 from tests.accounts_helpers import signed_in_operator as operator_client
 
 PARTNER_PREFIX = "/partner/v1/licensing"
-
-
-@pytest.fixture(name="loopback_allowed")
-def loopback_allowed_fixture(settings: Any) -> None:
-    """The partner server listens on 127.0.0.1: let the SSRF guard through to loopback only."""
-    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = True
+# The generic helpers are core's; re-exported so the licensing tests import from one place.
+__all__ = [
+    "add_endpoint",
+    "deliveries_of",
+    "logged_calls",
+    "loopback_allowed_fixture",
+    "secret_of",
+    "share_secret",
+]
 
 
 def partner_client(
@@ -76,40 +75,9 @@ def automatic_provisioning(
         )
 
 
-def secret_of(tenant: Tenant, seller: Seller) -> str:
-    with schema_context(tenant.schema_name):
-        return webhooks.signing_secret(seller_id=seller.pk)
-
-
-def share_secret(tenant: Tenant, seller: Seller, server: PartnerServer) -> str:
-    """The seller configures their software with their signing secret."""
-    server.secret = secret_of(tenant, seller)
-    return server.secret
-
-
-def add_endpoint(
-    tenant: Tenant, seller: Seller, server: PartnerServer, path: str, events: list[str]
-) -> WebhookEndpoint:
-    with schema_context(tenant.schema_name):
-        return webhooks.create_endpoint(seller=seller, url=server.url(path), events=events)
-
-
-def logged_calls(tenant: Tenant, seller: Seller, kind: str | None = None) -> list[IntegrationCall]:
-    with schema_context(tenant.schema_name):
-        calls = IntegrationCall.objects.filter(seller=seller).order_by("id")
-        if kind is not None:
-            calls = calls.filter(kind=kind)
-        return list(calls)
-
-
 def account_of(tenant: Tenant, license: License) -> ProvisionedAccount | None:
     with schema_context(tenant.schema_name):
         return ProvisionedAccount.objects.filter(license_id=license.pk).first()
-
-
-def deliveries_of(tenant: Tenant, endpoint: WebhookEndpoint) -> list[WebhookDelivery]:
-    with schema_context(tenant.schema_name):
-        return list(WebhookDelivery.objects.filter(endpoint=endpoint).order_by("id"))
 
 
 def order_id_of(tenant: Tenant, license: License) -> int:

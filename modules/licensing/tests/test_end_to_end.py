@@ -6,8 +6,10 @@ refunds the order -> the licence is revoked and the signed deprovisioning call a
 
 from __future__ import annotations
 
-from modules.licensing.models import CallKind, ProvisioningStatus
-from modules.licensing.signing import verify_signature
+from core.integrations.models import CallKind
+from core.integrations.signing import verify_signature
+from core.integrations.tests.partner_server import partner_server_fixture  # noqa: F401
+from modules.licensing.models import ProvisioningCallKind, ProvisioningStatus
 from modules.licensing.tests.helpers import api, fresh, purchase, seller_client, signed_in
 from modules.licensing.tests.integration_helpers import (
     account_of,
@@ -17,7 +19,6 @@ from modules.licensing.tests.integration_helpers import (
     partner_client,
     refund_everything,
 )
-from modules.licensing.tests.partner_server import partner_server_fixture  # noqa: F401
 
 
 def test_buy_provision_validate_refund_deprovision(
@@ -112,5 +113,6 @@ def test_buy_provision_validate_refund_deprovision(
         if c.kind != CallKind.API
     ]
     assert sorted(kinds) == sorted(
-        [(CallKind.PROVISION, True), (CallKind.DEPROVISION, True)] + [(CallKind.WEBHOOK, True)] * 4
+        [(ProvisioningCallKind.PROVISION, True), (ProvisioningCallKind.DEPROVISION, True)]
+        + [(CallKind.WEBHOOK, True)] * 4
     )

@@ -14,7 +14,12 @@ from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Product
-from modules.licensing.models import CallKind, ProvisioningStatus, UsageEvent
+from core.integrations.models import CallKind
+from core.integrations.tests.partner_server import (
+    Answer,
+    partner_server_fixture,  # noqa: F401
+)
+from modules.licensing.models import ProvisioningStatus, UsageEvent
 from modules.licensing.tests.helpers import (
     buy,
     emitted,
@@ -32,10 +37,6 @@ from modules.licensing.tests.integration_helpers import (
     partner,
     partner_client,
     share_secret,
-)
-from modules.licensing.tests.partner_server import (
-    Answer,
-    partner_server_fixture,  # noqa: F401
 )
 from tests.accounts_helpers import call
 from tests.catalog_helpers import make_seller

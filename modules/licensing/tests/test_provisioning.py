@@ -11,10 +11,14 @@ from django.core import mail
 from django_tenants.utils import schema_context
 
 from core import crypto
-from modules.licensing.models import CallKind, ProvisioningStatus, SoftwareDetails
+from core.integrations.tests.partner_server import (
+    Answer,
+    partner_server_fixture,  # noqa: F401
+    send_again,
+)
+from modules.licensing.models import ProvisioningCallKind, ProvisioningStatus, SoftwareDetails
 from modules.licensing.services import provisioning
-from modules.licensing.signing import compute_signature, signature_header, verify_signature
-from modules.licensing.tests.helpers import buy, fresh
+from modules.licensing.tests.helpers import buy, fresh, seller_client
 from modules.licensing.tests.integration_helpers import (
     account_of,
     automatic_provisioning,
@@ -24,56 +28,8 @@ from modules.licensing.tests.integration_helpers import (
     refund_everything,
     share_secret,
 )
-from modules.licensing.tests.partner_server import (
-    Answer,
-    partner_server_fixture,  # noqa: F401
-    send_again,
-)
 
 pytestmark = pytest.mark.usefixtures("loopback_allowed")
-
-SECRET = "whsec_test"
-BODY = b'{"event":"account.provision"}'
-
-
-# --- the signature scheme (pure) -------------------------------------------------------------
-
-
-def test_verify_signature_accepts_the_signed_body_within_the_tolerance():
-    header = signature_header(SECRET, 1_000_000, BODY)
-
-    assert header == f"v1={compute_signature(SECRET, 1_000_000, BODY)}"
-    assert verify_signature(SECRET, "1000000", BODY, header, now=1_000_000) is True
-    assert verify_signature(SECRET, 1_000_000, BODY.decode(), header, now=1_000_299) is True
-    assert verify_signature(SECRET, "1000000", BODY, f"v0=abc, {header}", now=1_000_000) is True
-
-
-@pytest.mark.parametrize(
-    ("secret", "timestamp", "body", "now"),
-    [
-        ("whsec_other", "1000000", BODY, 1_000_000),  # another secret
-        (SECRET, "1000000", BODY.replace(b"provision", b"provisiom"), 1_000_000),  # tampered
-        (SECRET, "1000001", BODY, 1_000_001),  # another timestamp
-        (SECRET, "1000000", BODY, 1_000_301),  # replayed after the tolerance
-        (SECRET, "1000000", BODY, 999_699),  # from the future
-        (SECRET, "not-a-time", BODY, 1_000_000),
-        (SECRET, None, BODY, 1_000_000),
-    ],
-)
-def test_verify_signature_refuses_tampering_other_secrets_and_stale_timestamps(
-    secret, timestamp, body, now
-):
-    header = signature_header(SECRET, 1_000_000, BODY)
-
-    assert verify_signature(secret, timestamp, body, header, now=now) is False
-
-
-def test_verify_signature_refuses_missing_or_malformed_headers():
-    assert verify_signature(SECRET, "1000000", BODY, None, now=1_000_000) is False
-    assert verify_signature(SECRET, "1000000", BODY, "", now=1_000_000) is False
-    assert verify_signature(SECRET, "1000000", BODY, "v1=", now=1_000_000) is False
-    assert verify_signature("", "1000000", BODY, "v1=00", now=1_000_000) is False
-
 
 # --- provisioning on purchase ----------------------------------------------------------------
 
@@ -111,7 +67,7 @@ def test_purchase_provisions_the_account_with_a_signed_call(
         credentials = json.loads(crypto.decrypt(account.credentials_encrypted))
     assert credentials == {"login": "user1", "password": "secret-1"}
     assert "secret-1" not in account.credentials_encrypted
-    (logged,) = logged_calls(shop.tenant, shop.seller, CallKind.PROVISION)
+    (logged,) = logged_calls(shop.tenant, shop.seller, ProvisioningCallKind.PROVISION)
     assert (logged.is_success, logged.response_status, logged.error) == (True, 201, "")
     assert json.loads(logged.response_body)["credentials"] == "[redacted]"
     assert "secret-1" not in logged.response_body
@@ -158,7 +114,7 @@ def test_failed_provisioning_is_retried_until_it_succeeds(
         3,
         "",
     )
-    logged = logged_calls(shop.tenant, shop.seller, CallKind.PROVISION)
+    logged = logged_calls(shop.tenant, shop.seller, ProvisioningCallKind.PROVISION)
     assert [(c.is_success, c.response_status, c.error) for c in logged] == [
         (False, 500, "HTTP 500"),
         (False, 503, "HTTP 503"),
@@ -191,6 +147,11 @@ def test_provisioning_falls_back_to_manual_after_the_last_failure_with_notices(
     assert "HTTP 500" in seller_notice[0].body
     assert [m.to for m in buyer_notice] == [["buyer@example.com"]]
     assert not [m for m in mail.outbox if "account is ready" in m.subject]
+    # The module's section of the seller's integration dashboard (core/integrations) lists it.
+    page = seller_client(client_for, shop.tenant, shop.seller).get("/licenses/integration/")
+    html = page.content.decode()
+    assert '<strong id="waiting-accounts">1</strong>' in html
+    assert f'<tr data-account="{account.pk}"><td>{license.pk}</td><td>Swift Editor</td>' in html
 
 
 def test_an_unusable_answer_counts_as_a_failure(
@@ -204,7 +165,7 @@ def test_an_unusable_answer_counts_as_a_failure(
     (license,) = buy(client_for, shop, django_capture_on_commit_callbacks)
 
     assert account_of(shop.tenant, license).status == ProvisioningStatus.MANUAL
-    logged = logged_calls(shop.tenant, shop.seller, CallKind.PROVISION)
+    logged = logged_calls(shop.tenant, shop.seller, ProvisioningCallKind.PROVISION)
     assert [(c.is_success, c.response_status, c.error) for c in logged] == [
         (False, 200, "Unusable answer: the answer needs an account_id of 1-200 characters"),
         (False, 200, "Unusable answer: the answer is not JSON"),
@@ -224,7 +185,7 @@ def test_redirects_are_not_followed(
     (license,) = buy(client_for, shop, django_capture_on_commit_callbacks)
 
     assert [call.path for call in partner_server.calls] == ["/provision"]
-    (logged,) = logged_calls(shop.tenant, shop.seller, CallKind.PROVISION)
+    (logged,) = logged_calls(shop.tenant, shop.seller, ProvisioningCallKind.PROVISION)
     assert logged.error == "HTTP 302: redirects are not followed"
     assert account_of(shop.tenant, license).status == ProvisioningStatus.MANUAL
 
@@ -244,7 +205,7 @@ def test_a_private_address_is_refused_at_send_time(
     (license,) = buy(client_for, shop, django_capture_on_commit_callbacks)
 
     assert partner_server.calls == []
-    (logged,) = logged_calls(shop.tenant, shop.seller, CallKind.PROVISION)
+    (logged,) = logged_calls(shop.tenant, shop.seller, ProvisioningCallKind.PROVISION)
     assert logged.error.startswith("169.254.169.254 resolves to 169.254.169.254, a private")
     assert logged.response_status is None
     assert account_of(shop.tenant, license).status == ProvisioningStatus.MANUAL
@@ -299,7 +260,7 @@ def test_refund_deprovisions_the_account(
     account = account_of(shop.tenant, license)
     assert (account.status, account.last_error) == (ProvisioningStatus.DEPROVISIONED, "")
     kinds = [c.kind for c in logged_calls(shop.tenant, shop.seller)]
-    assert kinds == [CallKind.PROVISION, CallKind.DEPROVISION]
+    assert kinds == [ProvisioningCallKind.PROVISION, ProvisioningCallKind.DEPROVISION]
 
 
 def test_failed_deprovisioning_asks_the_seller_to_remove_the_account(

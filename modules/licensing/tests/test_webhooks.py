@@ -1,28 +1,23 @@
-"""Sellers' webhooks: endpoints configured through the partner API (behind the SSRF guard),
-deliveries of the events a seller subscribed to - their own, never another seller's - signed,
-retried with backoff, logged and replayable."""
+"""Sellers' webhooks on a licensing marketplace (core/integrations, mounted at the licensing
+module's paths): endpoints configured through the partner API (behind the SSRF guard),
+deliveries of the events a seller subscribed to - their own orders, refunds and licences,
+never another seller's - signed, retried with backoff, logged and replayable, and the
+integration dashboard at /licenses/integration/. The mechanism's own tests (SSRF guard,
+signatures, sweeper, retention, module off, cross-tenant) are in core/integrations/tests/."""
 
 from __future__ import annotations
 
-import ipaddress
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from modules.licensing import ssrf
-from modules.licensing.consumers_integration import license_audience
-from modules.licensing.errors import LicensingError, LicensingErrorCode
-from modules.licensing.models import (
-    CallKind,
-    DeliveryStatus,
-    IntegrationCall,
-    WebhookDelivery,
-    WebhookEndpoint,
+from core.integrations.models import CallKind, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from core.integrations.services.endpoints import update_endpoint
+from core.integrations.services.webhooks import emit_webhook_to_audience
+from core.integrations.tests.partner_server import (
+    Answer,
+    partner_server_fixture,  # noqa: F401
 )
-from modules.licensing.services import webhooks
-from modules.licensing.tasks_integration import prune_integration_log, retry_overdue_calls
+from modules.licensing.consumers_integration import license_audience
 from modules.licensing.tests.helpers import buy, seller_client, signed_in, team_member_client
 from modules.licensing.tests.integration_helpers import (
     add_endpoint,
@@ -36,85 +31,7 @@ from modules.licensing.tests.integration_helpers import (
     secret_of,
     share_secret,
 )
-from modules.licensing.tests.partner_server import (
-    Answer,
-    partner_server_fixture,  # noqa: F401
-)
 from tests.commerce_helpers import add, checkout
-
-UNSAFE_URLS = [
-    "http://10.0.0.1/hook",
-    "http://127.0.0.1:8000/hook",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://[::1]/hook",
-    "http://localhost/hook",
-    "http://[::ffff:127.0.0.1]/hook",
-    "http://[::ffff:10.0.0.1]/hook",
-    "http://[64:ff9b::a9fe:a9fe]/hook",  # NAT64 of 169.254.169.254
-    "http://[fe80::1]/hook",
-    "http://[fc00::1]/hook",
-    "http://0.0.0.0/hook",
-    "http://100.64.0.1/hook",  # carrier-grade NAT
-    "http://192.168.1.10/hook",
-    "http://224.0.0.1/hook",
-    "http://2130706433/hook",  # 127.0.0.1 as one number
-]
-
-
-# --- the SSRF guard --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("url", UNSAFE_URLS)
-def test_ssrf_guard_refuses_private_loopback_link_local_and_reserved_targets(url, settings):
-    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = False
-
-    with pytest.raises(LicensingError) as refused:
-        ssrf.check_url(url, field="url")
-
-    assert refused.value.code == LicensingErrorCode.UNSAFE_URL
-    assert refused.value.details == {"field": "url"}
-    assert refused.value.status == 422
-
-
-@pytest.mark.parametrize(
-    "url",
-    [
-        "ftp://example.com/hook",
-        "http://user:pass@93.184.216.34/hook",
-        "http:///hook",
-        "http://no-such-host.invalid/hook",
-        "http://93.184.216.34:99999/hook",
-    ],
-)
-def test_ssrf_guard_refuses_what_is_not_a_plain_http_url(url):
-    with pytest.raises(LicensingError) as refused:
-        ssrf.check_url(url)
-
-    assert refused.value.code == LicensingErrorCode.UNSAFE_URL
-
-
-def test_ssrf_guard_lets_public_addresses_through():
-    target = ssrf.check_url("https://93.184.216.34:8443/hooks/souk?v=1")
-
-    assert (target.scheme, target.host, target.port, target.path, target.address) == (
-        "https",
-        "93.184.216.34",
-        8443,
-        "/hooks/souk?v=1",
-        "93.184.216.34",
-    )
-    assert ssrf.is_public_address(ipaddress.ip_address("2606:4700:4700::1111")) is True
-
-
-def test_allowing_loopback_allows_loopback_only(settings):
-    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = True
-
-    assert ssrf.check_url("http://127.0.0.1:9/hook").address == "127.0.0.1"
-    assert ssrf.check_url("http://localhost:9/hook").host == "localhost"
-    for url in ("http://10.0.0.1/", "http://169.254.169.254/", "http://[fe80::1]/"):
-        with pytest.raises(LicensingError):
-            ssrf.check_url(url)
-
 
 # --- endpoints through the partner API -------------------------------------------------------
 
@@ -158,6 +75,26 @@ def test_an_endpoint_on_a_private_address_is_refused(shop, client_for, url, sett
     assert response.json()["error"]["code"] == "unsafe_url"
     assert response.json()["error"]["details"] == {"field": "url"}
     assert partner(client, "get", "/webhooks").json()["items"] == []
+
+
+def test_the_events_offered_are_cores_and_the_licensing_modules(shop, client_for):
+    client = partner_client(client_for, shop.tenant, shop.seller)
+
+    offered = partner(client, "get", "/webhooks/events")
+
+    assert offered.status_code == 200
+    assert offered.json() == {
+        "events": [
+            "order.paid",
+            "refund.created",
+            "subscription.renewed",
+            "subscription.cancelled",
+            "license.issued",
+            "license.suspended",
+            "license.revoked",
+            "license.expired",
+        ]
+    }
 
 
 def test_unknown_events_are_refused(shop, client_for, loopback_allowed):
@@ -245,7 +182,7 @@ def test_events_not_subscribed_to_and_inactive_endpoints_get_nothing(
     add_endpoint(shop.tenant, shop.seller, partner_server, "/refunds", ["refund.created"])
     paused = add_endpoint(shop.tenant, shop.seller, partner_server, "/paused", ["order.paid"])
     with schema_context(shop.tenant.schema_name):
-        webhooks.update_endpoint(endpoint=paused, is_active=False)
+        update_endpoint(endpoint=paused, is_active=False)
 
     buy(client_for, shop, django_capture_on_commit_callbacks)
 
@@ -316,11 +253,11 @@ def test_an_event_delivered_twice_by_the_outbox_makes_one_delivery(
     endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["license.revoked"])
     payload = {"license_id": 1, "seller_id": shop.seller.pk, "status": "revoked"}
     with schema_context(shop.tenant.schema_name):
-        first = webhooks.publish(
-            event_type="license.revoked", payload=payload, audience=license_audience
+        first = emit_webhook_to_audience(
+            event="license.revoked", payload=payload, audience=license_audience
         )
-        again = webhooks.publish(
-            event_type="license.revoked", payload=payload, audience=license_audience
+        again = emit_webhook_to_audience(
+            event="license.revoked", payload=payload, audience=license_audience
         )
 
     assert len(first) == 1
@@ -415,6 +352,17 @@ def test_the_dashboard_shows_health_endpoints_deliveries_and_the_log(
     assert partner_server.url("/hooks") in html
     assert secret_of(shop.tenant, shop.seller) in html
     assert page.context["health"]["windows"]["24h"]["webhook"]["calls"] == 1
+    # Core's health rows and the licensing module's, then its section (nothing waiting).
+    day = page.context["windows"][0]
+    assert [(row["kind"], row["name"], row["calls"]) for row in day["rows"]] == [
+        ("api", "Partner API", 0),
+        ("webhook", "Webhooks", 1),
+        ("provision", "Account set-up", 0),
+        ("deprovision", "Account removal", 0),
+    ]
+    assert '<tr data-kind="webhook"><th scope="row">Webhooks</th><td>1</td>' in html
+    assert '<strong id="waiting-accounts">0</strong>' in html
+    assert f'href="/licenses/integration/calls/{failed.pk}/"' in html
 
 
 def test_the_dashboard_needs_the_configure_integration_permission(shop, client_for):
@@ -504,51 +452,3 @@ def test_another_sellers_dashboard_objects_are_not_found(
     page = client.get("/licenses/integration/")
     assert page.status_code == 200
     assert partner_server.url("/bolt") not in page.content.decode()
-
-
-# --- timers ----------------------------------------------------------------------------------
-
-
-def test_the_sweeper_sends_deliveries_whose_task_was_lost(shop, loopback_allowed, partner_server):
-    endpoint = add_endpoint(shop.tenant, shop.seller, partner_server, "/hooks", ["order.paid"])
-    share_secret(shop.tenant, shop.seller, partner_server)
-    with schema_context(shop.tenant.schema_name):
-        lost = WebhookDelivery.objects.create(
-            endpoint=endpoint,
-            event_id="evt_lost",
-            event_type="order.paid",
-            payload={"order_id": 1},
-            next_attempt_at=timezone.now() - timedelta(minutes=5),
-        )
-        WebhookDelivery.objects.create(  # its task is still due to run: left alone
-            endpoint=endpoint,
-            event_id="evt_queued",
-            event_type="order.paid",
-            payload={"order_id": 2},
-            next_attempt_at=timezone.now(),
-        )
-
-        requeued = retry_overdue_calls()
-
-    assert requeued == 1
-    assert [call.json["id"] for call in partner_server.calls_to("/hooks")] == ["evt_lost"]
-    statuses = [(d.event_id, d.status) for d in deliveries_of(shop.tenant, endpoint)]
-    assert statuses == [("evt_lost", "succeeded"), ("evt_queued", "pending")]
-    assert lost.pk == deliveries_of(shop.tenant, endpoint)[0].pk
-
-
-def test_the_integration_log_is_pruned_after_its_retention(shop, settings):
-    settings.SOUK_INTEGRATION_LOG_DAYS = 30
-    with schema_context(shop.tenant.schema_name):
-        old = IntegrationCall.objects.create(seller=shop.seller, kind=CallKind.API, url="GET /old")
-        IntegrationCall.objects.filter(pk=old.pk).update(
-            created_at=timezone.now() - timedelta(days=31)
-        )
-        recent = IntegrationCall.objects.create(
-            seller=shop.seller, kind=CallKind.API, url="GET /new"
-        )
-
-        deleted = prune_integration_log()
-
-        assert list(IntegrationCall.objects.values_list("pk", flat=True)) == [recent.pk]
-    assert deleted == 1

@@ -7,4 +7,6 @@ manifest = ModuleManifest(
     depends_on=("alpha",),
     product_types=("service",),
     router="tests.testmodules.beta.api.router",
+    # Its one webhook event, declared here only: core/integrations registers and sends it.
+    webhook_events={"beta.pinged": "Someone pinged one of your beta services."},
 )

@@ -1,4 +1,5 @@
-"""Signatures of Souk's calls to a seller's systems (provisioning and webhooks).
+"""Signatures of Souk's calls to a seller's systems (webhooks and every module's partner
+calls, e.g. licensing's account provisioning).
 
 Souk sends two headers with every call:
 

@@ -1,11 +1,12 @@
-"""The seller's integration pages, under ``/licenses/integration/``. Added to the module's
-``urls.py`` (namespace ``licensing``) with ``urlpatterns += integration_urlpatterns``."""
+"""The seller's integration pages, mounted by a module inside its own URLs (and namespace):
+``urlpatterns += seller_urlpatterns`` puts them under ``<module pages>/integration/`` (the
+licensing module's: ``/licenses/integration/``, names ``licensing:integration...``)."""
 
 from django.urls import URLPattern, path
 
-from modules.licensing import views_integration as views
+from core.integrations import views
 
-urlpatterns: list[URLPattern] = [
+seller_urlpatterns: list[URLPattern] = [
     path("integration/", views.integration_dashboard, name="integration"),
     path("integration/endpoints/", views.create_endpoint, name="integration_create_endpoint"),
     path(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from modules.licensing.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
+from core.integrations.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_signature
 
 
 @dataclass

@@ -1,9 +1,9 @@
-"""The SSRF guard: Souk only calls a seller's URL when every address its host resolves to is a
-public one, checked when the URL is configured and again when each call is sent (DNS may
-answer differently by then: "rebinding"), and the call goes to the very address that was
-checked. Refused: private, loopback, link-local, multicast, reserved, unspecified and shared
-(carrier NAT) ranges, in IPv4 and IPv6, including IPv4 addresses wrapped in IPv6 (mapped,
-NAT64, 6to4, Teredo). Redirects are never followed.
+"""The SSRF guard: Souk only calls a seller's URL (webhooks, a module's partner calls) when
+every address its host resolves to is a public one, checked when the URL is configured and
+again when each call is sent (DNS may answer differently by then: "rebinding"), and the call
+goes to the very address that was checked. Refused: private, loopback, link-local, multicast,
+reserved, unspecified and shared (carrier NAT) ranges, in IPv4 and IPv6, including IPv4
+addresses wrapped in IPv6 (mapped, NAT64, 6to4, Teredo). Redirects are never followed.
 
 ``SOUK_WEBHOOKS_ALLOW_LOOPBACK`` (default False) lets loopback addresses through and nothing
 else: the test suite's partner server listens on 127.0.0.1.
@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from modules.licensing.errors import LicensingError, LicensingErrorCode
+from core.integrations.errors import IntegrationError, IntegrationErrorCode
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 MAX_URL_LENGTH = 500
@@ -58,9 +58,9 @@ def is_public_address(address: IPAddress, *, allow_loopback: bool = False) -> bo
     return address.is_global and not address.is_multicast
 
 
-def _unsafe(field: str, message: str) -> LicensingError:
-    return LicensingError(
-        LicensingErrorCode.UNSAFE_URL, message, details={"field": field}, status=422
+def _unsafe(field: str, message: str) -> IntegrationError:
+    return IntegrationError(
+        IntegrationErrorCode.UNSAFE_URL, message, details={"field": field}, status=422
     )
 
 
@@ -112,7 +112,7 @@ def _resolve(host: str, port: int, field: str) -> list[IPAddress]:
 
 def check_url(url: str, *, field: str = "url") -> Target:
     """The URL's target when every address of its host is public (see the module's docstring);
-    raises ``LicensingError(UNSAFE_URL)`` naming ``field`` otherwise."""
+    raises ``IntegrationError(UNSAFE_URL)`` naming ``field`` otherwise."""
     scheme, host, port, path = _split(url.strip(), field)
     addresses = _resolve(host, port, field)
     allow_loopback = allows_loopback()
@@ -160,7 +160,7 @@ def post_json(
     url: str, *, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS
 ) -> Response:
     """POST ``body`` to ``url`` after checking it again; a 3xx answer is returned as it is (not
-    followed). Raises ``LicensingError(UNSAFE_URL)`` for a refused target and ``OSError`` or
+    followed). Raises ``IntegrationError(UNSAFE_URL)`` for a refused target and ``OSError`` or
     ``http.client.HTTPException`` when the call fails on the network."""
     target = check_url(url)
     connection: http.client.HTTPConnection
