@@ -34,6 +34,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DATABASE_URL=postgres://unused/unused $(BIN)/mypy .
+	$(BIN)/lint-imports
 
 pytest: install
 	@export DATABASE_URL="$(DB_URL)" && \
@@ -45,4 +46,4 @@ bench: install
 		$(BIN)/python bench/$$bench.py || exit 1; done
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .import_linter_cache

@@ -21,9 +21,9 @@ from core.commerce.api import (
 )
 from core.commerce.api_documents import documents_router, operator_reports_router
 from core.commerce.api_manage import operator_commerce_router, seller_commerce_router
+from core.commerce.api_payments import payments_router
+from core.commerce.api_payouts import operator_payouts_router, seller_payouts_router
 from core.deadlines.api import operator_deadlines_router
-from core.payments.api import payments_router
-from core.payments.api_payouts import operator_payouts_router, seller_payouts_router
 from core.registry import get_registry
 from core.reviews.api import (
     my_reviews_router,

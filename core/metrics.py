@@ -75,10 +75,21 @@ class MetricsMiddleware:
         return response
 
 
-def metrics_response() -> HttpResponse:
-    from tenants.models import PooledSchema  # read at scrape time
+# The warm pool belongs to the tenants app, which registers how to count it at start-up
+# (TenantsConfig.ready), so core asks without importing tenants; read at scrape time.
+PoolSizeProvider = Callable[[], int]
+_pool_size_provider: PoolSizeProvider | None = None
 
-    POOL_SIZE.set(PooledSchema.objects.count())
+
+def set_pool_size_provider(provider: PoolSizeProvider) -> None:
+    global _pool_size_provider
+    _pool_size_provider = provider
+
+
+def metrics_response() -> HttpResponse:
+    if _pool_size_provider is None:
+        raise RuntimeError("no pool size provider registered (is 'tenants' installed?)")
+    POOL_SIZE.set(_pool_size_provider())
     registry: Any
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         registry = CollectorRegistry()

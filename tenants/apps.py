@@ -10,11 +10,13 @@ class TenantsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from core.marketplace import set_marketplace_provider, set_primary_domain_provider
+        from core.metrics import set_pool_size_provider
         from core.registry.enablement import set_enabled_modules_provider
         from tenants.selectors import (
             current_marketplace_settings,
             current_primary_domain,
             current_schema_enabled_module_keys,
+            pooled_schema_count,
         )
         from tenants.services.platform import ensure_platform_tenant_after_migrate
 
@@ -22,3 +24,4 @@ class TenantsConfig(AppConfig):
         set_enabled_modules_provider(current_schema_enabled_module_keys)
         set_marketplace_provider(current_marketplace_settings)
         set_primary_domain_provider(current_primary_domain)
+        set_pool_size_provider(pooled_schema_count)

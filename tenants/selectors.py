@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from core.marketplace import MarketplaceSettings
 from core.registry import ModuleManifest, get_registry
 from core.schema import current_schema_name
-from tenants.models import Domain, Tenant, TenantModule
+from tenants.models import Domain, PooledSchema, Tenant, TenantModule
 
 _ENABLED_ATTR = "_souk_enabled_modules"
 ENABLED_MODULES_CACHE_SECONDS = 300
@@ -87,6 +87,11 @@ def current_primary_domain() -> str:
         .first()
     )
     return domain or settings.PLATFORM_DOMAIN
+
+
+def pooled_schema_count() -> int:
+    """Pre-migrated schemas waiting in the warm pool (the /metrics gauge)."""
+    return PooledSchema.objects.count()
 
 
 def forget_enabled_modules(tenant: Tenant) -> None:

@@ -17,7 +17,7 @@ from tenants.services import fill_schema_pool, provision_tenant
 from tests.accounts_helpers import make_user
 from tests.commerce_helpers import add, bearer_client, checkout, ledger_totals, make_shop
 from tests.concurrency import run_together
-from tests.conftest import TEST_POOL_SIZE
+from tests.fleet_helpers import TEST_POOL_SIZE
 
 SLUG = "race-shop"
 SCHEMA = "t_race_shop"

@@ -35,7 +35,7 @@ from tenants.services.modules import set_module_enabled
 from tenants.tasks import fan_out
 from tests.accounts_helpers import call, make_user, sign_in, signed_in_operator
 from tests.concurrency import run_together
-from tests.conftest import TEST_POOL_SIZE
+from tests.fleet_helpers import TEST_POOL_SIZE
 from tests.testmodules.alpha.models import AlphaItem
 
 T0 = datetime(2030, 1, 1, 12, 0, tzinfo=UTC)

@@ -24,7 +24,7 @@ from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tests import test_worker_faults
-from tests.conftest import TEST_POOL_SIZE
+from tests.fleet_helpers import TEST_POOL_SIZE
 from tests.test_worker_faults import Workers, producer, wait_for
 from tests.testmodules.alpha.models import AlphaItem
 

@@ -60,7 +60,7 @@ from tenants.services.lifecycle import cancel_tenant_deletion
 from tenants.services.migrate_fleet import applied_migrations
 from tenants.tasks import purge_deleted_tenants
 from tests.accounts_helpers import PASSWORD, enrol_two_factor, make_user, sign_in
-from tests.conftest import TEST_POOL_SIZE
+from tests.fleet_helpers import TEST_POOL_SIZE
 from tests.test_sellers import PDF
 
 # The moto S3 server and the storage override, looked up by name in `bucket` below.

@@ -17,7 +17,7 @@ from core.accounts.models import PersonalAccessToken, Role, User
 from core.sellers.models import Seller, VerificationDocument
 from core.sellers.services import onboarding
 from tests.accounts_helpers import PASSWORD, current_code, enrol_two_factor, make_user
-from tests.conftest import host_of
+from tests.fleet_helpers import host_of
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 BRANDS = {

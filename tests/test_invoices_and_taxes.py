@@ -39,7 +39,7 @@ from tenants.services import fill_schema_pool, provision_tenant
 from tests.accounts_helpers import call, make_user, sign_in, signed_in_operator
 from tests.catalog_helpers import make_seller
 from tests.commerce_documents_helpers import Item, make_paid_order, make_refund, pdf_text
-from tests.conftest import TEST_POOL_SIZE
+from tests.fleet_helpers import TEST_POOL_SIZE
 
 MARCH = datetime(2025, 3, 10, 12, 0, tzinfo=UTC)
 TABLE_HEADINGS = ("Item", "Qty", "Unit price", "Tax rate", "Tax", "Total")

@@ -22,7 +22,7 @@ from tenants.models import Tenant
 from tenants.services.owner_verification import owner_verification_token
 from tenants.tasks import refill_schema_pool
 from tests.accounts_helpers import make_user
-from tests.conftest import fleet_snapshot
+from tests.fleet_helpers import fleet_snapshot
 from tests.platform_helpers import sign_up_form
 from tests.test_provisioning import empty_the_pool
 

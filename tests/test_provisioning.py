@@ -14,7 +14,7 @@ from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Branding, Domain, Plan, PooledSchema, Tenant, TenantModule
 from tenants.schemas_sql import drop_schema, rename_schema
 from tenants.services import provision_tenant
-from tests.conftest import fleet_snapshot
+from tests.fleet_helpers import fleet_snapshot
 
 
 def provision(slug: str = "fresh-shop", **overrides):

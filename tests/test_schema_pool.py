@@ -8,7 +8,7 @@ from django_tenants.utils import schema_exists
 from tenants.models import PooledSchema
 from tenants.services.schema_pool import claim_pooled_schema
 from tenants.tasks import refill_schema_pool
-from tests.conftest import TEST_POOL_SIZE
+from tests.fleet_helpers import TEST_POOL_SIZE
 
 
 def test_refill_task_tops_the_pool_back_up_after_provisioning(make_tenant):

@@ -27,7 +27,7 @@ from core.payments.providers import ChargeRequest
 from core.payments.services import payouts
 from tenants.models import Tenant
 from tests.catalog_helpers import make_seller
-from tests.conftest import host_of
+from tests.fleet_helpers import host_of
 from tests.stripe_fixtures import (
     CARD_DECLINED_ON_CHARGE,
     CARD_SUCCEEDS,

@@ -35,7 +35,7 @@ from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tests.commerce_helpers import make_shop
-from tests.conftest import TEST_POOL_SIZE, subprocess_database_url
+from tests.fleet_helpers import TEST_POOL_SIZE, subprocess_database_url
 from tests.testmodules.alpha.models import FulfilmentRecord
 
 ROOT = Path(__file__).resolve().parent.parent

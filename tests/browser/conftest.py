@@ -31,7 +31,7 @@ from tenants.services import fill_schema_pool, provision_tenant
 from tenants.services.fleet_ops import delete_tenant_now
 from tests.accounts_helpers import enrol_two_factor, make_user
 from tests.catalog_helpers import make_category, make_product, make_seller
-from tests.conftest import TEST_POOL_SIZE, subprocess_database_url
+from tests.fleet_helpers import TEST_POOL_SIZE, subprocess_database_url
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -18,7 +18,7 @@ from tenants.models import Tenant
 from tenants.schemas_sql import use_public_schema
 from tenants.services import fill_schema_pool
 from tests.browser.conftest import CHROMIUM_ARGS, _delete_marketplace, link_in, wait_for_mail
-from tests.conftest import TEST_POOL_SIZE
+from tests.fleet_helpers import TEST_POOL_SIZE
 from tests.platform_helpers import wait_out_form_timer
 
 SLUG = "browser-spice"

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.money import Money
 
@@ -53,6 +53,39 @@ class ChargeRequest:
     off_session: bool = False  # a renewal: the buyer is not present
     transfer_group: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+
+
+class PaymentEventKind(StrEnum):
+    """What a provider's webhook tells Souk, whatever the provider calls it."""
+
+    CHARGE_SUCCEEDED = "charge_succeeded"
+    CHARGE_FAILED = "charge_failed"
+    DISPUTE_OPENED = "dispute_opened"
+    DISPUTE_CLOSED = "dispute_closed"
+    TRANSFER_FAILED = "transfer_failed"  # a payout's money came back
+    ACCOUNT_UPDATED = "account_updated"  # a seller's account may take payouts now, or not
+
+
+@dataclass(frozen=True)
+class PaymentEvent:
+    """A verified webhook event, read by its provider's module into what Souk acts on; commerce
+    records it once and applies it (core.commerce.services.payment_webhooks)."""
+
+    provider: str
+    event_id: str
+    event_type: str  # the provider's own name, recorded as received
+    payload: dict[str, Any]  # recorded as received
+    # None: nothing to apply, ``ignored_reason`` says why (recorded and acknowledged).
+    kind: PaymentEventKind | None
+    # The charge, dispute's charge, transfer or account the event is about.
+    reference: str = ""
+    failure_code: str = ""
+    failure_message: str = ""
+    is_dispute_won: bool = False
+    ignored_reason: str = ""
+    # Every marketplace's endpoint hears the whole platform account; another marketplace's
+    # events are neither stored nor applied here.
+    is_for_this_marketplace: bool = True
 
 
 class PaymentProvider(Protocol):

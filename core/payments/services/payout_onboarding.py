@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from core.payments.models import SellerPaymentAccount
 from core.payments.providers import get_provider
 from core.sellers.models import Seller
@@ -38,3 +40,15 @@ def start_payout_onboarding(
     account.is_payouts_enabled = provider.is_payouts_enabled(account_reference=reference)
     account.save()
     return PayoutOnboarding(account=account, url=url)
+
+
+def refresh_payouts_enabled(*, provider: str, account_reference: str) -> bool | None:
+    """Whether the sellers' account at ``provider`` takes payouts, read back from the provider
+    (never from an event, which may be older than the last one applied) and saved; None when no
+    seller has this account."""
+    accounts = SellerPaymentAccount.objects.filter(provider=provider, reference=account_reference)
+    if not accounts.exists():
+        return None
+    is_enabled = get_provider(provider).is_payouts_enabled(account_reference=account_reference)
+    accounts.update(is_payouts_enabled=is_enabled, updated_at=timezone.now())
+    return is_enabled

@@ -1,6 +1,5 @@
-"""The suite's fixtures (tests/conftest.py) for the licensing tests, plus a licensing shop:
-that conftest only reaches tests under tests/, and pytest allows ``pytest_plugins`` only in
-the root conftest."""
+"""A licensing shop for the licensing tests (the suite's fixtures come from the root
+conftest.py)."""
 
 from __future__ import annotations
 
@@ -15,26 +14,15 @@ from modules.licensing.tests.helpers import (
     make_licensing_tenant,
 )
 from tenants.models import Tenant
-from tests.conftest import (  # noqa: F401
-    _fresh_cache,
-    _fresh_rate_limits,
-    _public_schema_after_test,
-    client_for,
-    django_db_setup,
-    make_tenant,
-    redis_url,
-    tenant_a,
-    tenant_b,
-)
 
 
 @pytest.fixture
-def licensing_tenant(make_tenant: Any) -> Tenant:  # noqa: F811
+def licensing_tenant(make_tenant: Any) -> Tenant:
     return make_licensing_tenant(make_tenant)
 
 
 @pytest.fixture
-def other_licensing_tenant(make_tenant: Any) -> Tenant:  # noqa: F811
+def other_licensing_tenant(make_tenant: Any) -> Tenant:
     return make_licensing_tenant(make_tenant, OTHER_LICENSING_SLUG)
 
 

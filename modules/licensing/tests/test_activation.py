@@ -34,7 +34,7 @@ from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tests.concurrency import run_together
-from tests.conftest import TEST_POOL_SIZE
+from tests.fleet_helpers import TEST_POOL_SIZE
 
 
 def test_activating_a_machine_takes_a_seat_and_is_announced(shop, client_for):

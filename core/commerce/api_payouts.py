@@ -1,5 +1,6 @@
 """Sellers' balance and payouts (``/api/v1/seller/payouts``) and the operators' payout report
-and ledger trial balance (``/api/v1/operator/payouts``)."""
+and ledger trial balance (``/api/v1/operator/payouts``). Commerce serves them, above payments:
+they apply the marketplace's payout policy (commerce settings) to the ledger and payouts."""
 
 from __future__ import annotations
 

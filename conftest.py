@@ -1,13 +1,14 @@
-"""Fixtures shared by the suite: a migrated template and warm pool in the test database, and
-tenants made the one real way (provision_tenant) inside each test's transaction, so every
-schema and row a test makes is rolled back with it."""
+"""Fixtures shared by every test, wherever it lives (tests/, core/<app>/tests/,
+modules/<key>/tests/): a migrated template and warm pool in the test database, and tenants made
+the one real way (provision_tenant) inside each test's transaction, so every schema and row a
+test makes is rolled back with it. Plain helpers are in tests/fleet_helpers.py; the kinds of
+test (browser, redis, ...) are marked here from tests/markers.py."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
 from typing import Any
-from urllib.parse import quote
 
 import pytest
 import redis
@@ -20,12 +21,22 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core import ratelimit
 from core.accounts.models import Role, User
-from tenants.models import Domain, PooledSchema, Tenant
-from tenants.schemas_sql import existing_schemas, use_public_schema
+from tenants.models import Tenant
+from tenants.schemas_sql import use_public_schema
 from tenants.services import ProvisionedTenant, fill_schema_pool, provision_tenant
 from tenants.services.migrate_fleet import migrate_fleet
+from tests.fleet_helpers import TEST_POOL_SIZE, host_of
+from tests.markers import markers_for
 
-TEST_POOL_SIZE = 4
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        relative_path = item.path.relative_to(config.rootpath).as_posix()
+        for marker in markers_for(relative_path, getattr(item, "fixturenames", ())):
+            item.add_marker(marker)
 
 
 @pytest.fixture(scope="session")
@@ -93,24 +104,6 @@ def tenant_b(make_tenant: Callable[..., ProvisionedTenant]) -> Tenant:
     ).tenant
 
 
-def subprocess_database_url() -> str:
-    """The test database pytest-django made, as a DATABASE_URL for other processes (servers,
-    workers); a Unix socket host (the embedded PostgreSQL) is percent-encoded."""
-    db = connection.settings_dict
-    credentials = quote(db["USER"] or "postgres", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
-    host = db["HOST"] or "127.0.0.1"
-    if host.startswith("/"):
-        host = quote(host, safe="")
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}@{host}{port}/{db['NAME']}"
-
-
-def host_of(tenant: Tenant) -> str:
-    return Domain.objects.get(tenant=tenant, is_primary=True).domain
-
-
 @pytest.fixture
 def client_for() -> Callable[[Tenant], Client]:
     """A test client whose requests go to the tenant's primary host."""
@@ -147,26 +140,6 @@ def staff_client(staff_user: User) -> Client:
     session["otp_device_id"] = device.persistent_id
     session.save()
     return client
-
-
-def fleet_snapshot() -> dict[str, Any]:
-    """Everything provisioning may create; compared before and after a failure."""
-    return {
-        "schemas": existing_schemas("t_") + existing_schemas("souk_"),
-        "pool": sorted(PooledSchema.objects.values_list("schema_name", flat=True)),
-        "pool_schemas": existing_schemas("pool_"),
-        "tenants": sorted(Tenant.objects.values_list("slug", flat=True)),
-        "domains": sorted(Domain.objects.values_list("domain", flat=True)),
-        "brandings": sorted(
-            Tenant.objects.filter(branding__isnull=False).values_list("slug", flat=True)
-        ),
-        "modules": sorted(
-            Tenant.objects.filter(modules__isnull=False).values_list("slug", "modules__key")
-        ),
-    }
-
-
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/15"
 
 
 @pytest.fixture(scope="session")

@@ -1,12 +1,13 @@
 """``/api/v1/payments/``: the endpoints payment providers call. ``POST /stripe/webhook`` is
 each marketplace's Stripe webhook URL (``https://<marketplace host>/api/v1/payments/stripe/
 webhook``). It takes no session or token (Stripe's signature is the authentication), so no
-CSRF check applies either, and it is not rate limited: refusing Stripe only delays money."""
+CSRF check applies either, and it is not rate limited: refusing Stripe only delays money.
+Commerce serves it, above payments: the provider reads the event, commerce applies it."""
 
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from core.payments.webhooks import receive_stripe_webhook
+from core.commerce.services.payment_webhooks import receive_stripe_webhook
 
 payments_router = Router()
 

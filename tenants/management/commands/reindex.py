@@ -1,3 +1,6 @@
+"""A fleet command (it walks every tenant), so it lives with the tenants like migrate_tenants;
+the per-tenant work is the catalogue's search backend."""
+
 from __future__ import annotations
 
 from typing import Any
