@@ -124,7 +124,7 @@ def prepare(url: str, buyer_count: int) -> Shop:
                 business_name=slug.title(),
                 legal_form="company",
                 verification_status=VerificationStatus.VERIFIED,
-                can_sell_software=True,
+                product_type_grants=["software"],
             )
             product = create_product(
                 seller=seller,

@@ -107,7 +107,7 @@ def prepare(url: str, license_count: int) -> list[str]:
             business_name="Acme",
             legal_form="company",
             verification_status=VerificationStatus.VERIFIED,
-            can_sell_software=True,
+            product_type_grants=["software"],
         )
         product = create_product(
             seller=seller,

@@ -90,8 +90,7 @@ def build_catalogue(count: int, rng: random.Random) -> None:
                 business_name=f"Seller {i} {rng.choice(NOUNS)}",
                 legal_form="company",
                 verification_status=VerificationStatus.VERIFIED,
-                can_sell_software=True,
-                can_sell_services=True,
+                product_type_grants=["service", "software"],
             )
             for i, owner in enumerate(owners)
         )

@@ -75,7 +75,7 @@ def prepare(url: str, product_count: int, rng: random.Random) -> str:
                 business_name=f"Seller {i} {rng.choice(NOUNS).title()}",
                 legal_form="company",
                 verification_status=VerificationStatus.VERIFIED,
-                can_sell_software=True,
+                product_type_grants=["software"],
             )
             for i, owner in enumerate(owners)
         )

@@ -66,7 +66,7 @@ def prepare(url: str, products: int) -> None:
             business_name="Maker",
             legal_form="company",
             verification_status=VerificationStatus.VERIFIED,
-            can_sell_software=True,
+            product_type_grants=["software"],
         )
         rows = Product.objects.bulk_create(
             Product(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django_tenants.utils import schema_context
@@ -16,7 +17,14 @@ from tenants.models import Tenant
 from tests.accounts_helpers import PASSWORD
 
 
-def make_seller(tenant: Tenant, slug: str, name: str | None = None, **flags: bool) -> Seller:
+def make_seller(
+    tenant: Tenant,
+    slug: str,
+    name: str | None = None,
+    *,
+    product_types: Iterable[str] = ("software",),
+) -> Seller:
+    """A verified seller granted ``product_types`` (keys modules declare)."""
     with schema_context(tenant.schema_name):
         owner = User.objects.create_user(f"{slug}@example.com", PASSWORD, role=Role.SELLER)
         return Seller.objects.create(
@@ -25,8 +33,7 @@ def make_seller(tenant: Tenant, slug: str, name: str | None = None, **flags: boo
             business_name=name or slug.title(),
             legal_form="company",
             verification_status=VerificationStatus.VERIFIED,
-            can_sell_software=flags.get("software", True),
-            can_sell_services=flags.get("services", False),
+            product_type_grants=sorted(set(product_types)),
         )
 
 

@@ -255,14 +255,15 @@ def test_search_sends_text_filters_sort_cursor_and_aggregations(tenant_a, catalo
     assert body["query"] == {
         "bool": {
             "filter": [
-                {"terms": {"product_type": ["service", "software"]}},  # modules switched on
+                # The types of the modules switched on (beta sells services and widgets).
+                {"terms": {"product_type": ["service", "software", "widget"]}},
                 {"term": {"category_path": "developer-tools"}},
                 {"terms": {"product_type": ["service"]}},
                 {"term": {"seller_slug": "acme"}},
                 {"range": {"price_USD": {"gte": 1000, "lte": 60_000}}},
                 {"range": {"rating_count": {"gt": 0}}},
                 {"range": {"stars": {"gte": 3}}},
-                {"term": {"product_type": "service"}},
+                {"terms": {"product_type": ["service"]}},  # the types that have a place
                 {"geo_distance": {"distance": "50km", "location": {"lat": 52.39, "lon": 13.065}}},
             ],
             "must": [
@@ -307,7 +308,8 @@ def test_search_sends_text_filters_sort_cursor_and_aggregations(tenant_a, catalo
             "terms": {"field": "category_slug", "size": 1000},
             "aggs": {"label": {"terms": {"field": "category_name.keyword", "size": 1}}},
         },
-        "product_types": {"terms": {"field": "product_type", "size": 4}},
+        # One bucket per type the installed modules declare: software, service, widget.
+        "product_types": {"terms": {"field": "product_type", "size": 3}},
         "sellers": {
             "terms": {"field": "seller_slug", "size": 1000},
             "aggs": {"label": {"terms": {"field": "seller_name.keyword", "size": 1}}},

@@ -187,7 +187,7 @@ def test_a_seller_refunds_only_their_own_lines(
 @pytest.fixture
 def service_shop(tenant_b):
     shop = make_shop(tenant_b)
-    consultant = make_seller(tenant_b, "sage", "Sage Advice", services=True)
+    consultant = make_seller(tenant_b, "sage", "Sage Advice", product_types=("software", "service"))
     shop.audit = make_product(
         tenant_b, consultant, "Security Audit", price=10_000, product_type="service"
     )

@@ -7,7 +7,13 @@ from celery import shared_task
 from django.core.management import call_command
 from django_tenants.utils import schema_context
 
-from core.registry import ModuleManifest, ModuleRegistry, UnknownModule, get_registry
+from core.registry import (
+    ModuleManifest,
+    ModuleRegistry,
+    ProductTypeSpec,
+    UnknownModule,
+    get_registry,
+)
 from core.registry.checks import check_registry
 from core.schema import current_schema_name
 from tenants.tasks import fan_out
@@ -55,6 +61,65 @@ def test_self_dependency_is_a_cycle():
 def test_two_modules_mounted_at_the_same_path_are_reported():
     errors = check_ids(manifest("a", api_path="shared/"), manifest("b", api_path="shared/"))
     assert [error_id for error_id, _ in errors] == ["souk.E004"]
+
+
+def spec(key: str, **changes) -> ProductTypeSpec:
+    fields = {"label": key.title(), "is_escrow_by_default": False, "delivers": "download"}
+    return ProductTypeSpec(key=key, **{**fields, **changes})
+
+
+def test_bad_product_types_are_reported():
+    errors = check_ids(
+        manifest("shop", product_types=(spec("Bad-Key"), spec("much_too_long"), spec("ok"))),
+        manifest("gifts", product_types=(spec("gift", delivers="hug"), "plain")),
+    )
+    assert errors == [
+        ("souk.E005", "Module 'shop': product type 'Bad-Key' is not a valid key."),
+        ("souk.E005", "Module 'shop': product type 'much_too_long' is not a valid key."),
+        (
+            "souk.E005",
+            "Module 'gifts': product type 'gift' delivers 'hug', which is not a delivery.",
+        ),
+        ("souk.E005", "Module 'gifts' declares product type 'plain', not a ProductTypeSpec."),
+    ]
+
+
+def test_a_product_type_declared_twice_or_differently_is_reported():
+    errors = check_ids(
+        manifest("shop", product_types=(spec("ebook"), spec("ebook"))),
+        manifest("books", product_types=(spec("ebook", is_escrow_by_default=True),)),
+    )
+    assert errors == [
+        ("souk.E006", "Module 'shop' declares product type 'ebook' twice."),
+        ("souk.E006", "Modules 'shop' and 'books' both declare product type 'ebook', differently."),
+    ]
+
+
+def test_alternative_engines_may_declare_the_same_product_type_spec():
+    # As alpha and licensing do with "software": a marketplace runs one of them.
+    registry = ModuleRegistry(
+        [
+            manifest("one", product_types=(spec("ebook"),)),
+            manifest("two", product_types=(spec("ebook"),)),
+        ]
+    )
+    assert check_registry(registry) == []
+    assert registry.for_product_type("ebook", enabled={"two"}).key == "two"
+
+
+def test_product_types_come_from_the_installed_manifests():
+    registry = get_registry()
+    assert {
+        key: (s.label, s.is_escrow_by_default, s.delivers)
+        for key, s in registry.product_types().items()
+    } == {
+        "software": ("Software licences", False, "licence"),
+        "service": ("Services (consulting, gigs)", True, "booking"),
+        "widget": ("Widgets", True, "order"),
+    }
+    assert registry.escrowed_by_default() == {"service", "widget"}
+    assert registry.located_product_types() == {"service"}
+    assert registry.product_type_label("course") == "course"  # no module declares it here
 
 
 def test_dependency_closure_lists_dependencies_first():

@@ -19,7 +19,7 @@ from tests.catalog_helpers import make_category, make_product, make_seller
 @pytest.fixture
 def catalogue(tenant_a):
     set_module_enabled(tenant=tenant_a, key="beta", is_enabled=True)  # services are sold too
-    acme = make_seller(tenant_a, "acme", "Acme Tools", services=True)
+    acme = make_seller(tenant_a, "acme", "Acme Tools", product_types=("software", "service"))
     zen = make_seller(tenant_a, "zen", "Zen Labs")
     tools = make_category(tenant_a, "Developer tools")
     editors = make_category(tenant_a, "Editors", parent=tools)

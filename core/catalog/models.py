@@ -10,7 +10,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 
-from core.sellers.models import ProductType, Seller
+from core.registry.product_types import PRODUCT_TYPE_MAX_LENGTH
+from core.sellers.models import Seller
 
 
 class Category(models.Model):
@@ -49,7 +50,9 @@ class Product(models.Model):
     slug = models.SlugField(max_length=180, unique=True)
     summary = models.CharField(max_length=300, blank=True)
     description = models.TextField(blank=True, max_length=20_000)
-    product_type = models.CharField(max_length=10, choices=ProductType.choices)
+    # A key some module's manifest declares (core.registry.product_types), checked by the
+    # product services against the registry and the marketplace's modules, not a DB enum.
+    product_type = models.CharField(max_length=PRODUCT_TYPE_MAX_LENGTH)
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
     )

@@ -54,7 +54,7 @@ def module_details(product: Product) -> dict[str, Any] | None:
     (``ModuleManifest.details_model``); serialised by the model's ``as_api_dict()``."""
     registry = get_registry()
     for manifest in registry:
-        if product.product_type in manifest.product_types and manifest.details_accessor:
+        if product.product_type in manifest.product_type_keys and manifest.details_accessor:
             record = getattr(product, manifest.details_accessor, None)
             if record is not None and hasattr(record, "as_api_dict"):
                 details: dict[str, Any] = record.as_api_dict()

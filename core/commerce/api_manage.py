@@ -34,6 +34,7 @@ from core.commerce.schemas import (
     BundleIn,
     CategoryCommissionIn,
     CommerceSettingsIn,
+    CommerceSettingsOut,
     DiscountCodeIn,
     OfferIn,
     RefundIn,
@@ -320,7 +321,7 @@ def operator_cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
     return presenters.order_summary(_any_order(order_id))
 
 
-@operator_commerce_router.get("/settings")
+@operator_commerce_router.get("/settings", response=CommerceSettingsOut)
 def get_settings(request: HttpRequest) -> dict[str, Any]:
     _operator(request)
     return _settings_dict()
@@ -332,14 +333,19 @@ def _settings_dict() -> dict[str, Any]:
         "commission_rate_bp": settings.commission_rate_bp,
         "prices_include_tax": settings.prices_include_tax,
         "minimum_payout": settings.minimum_payout,
-        "escrow_product_types": settings.escrow_product_types,
+        "escrow_product_types": sorted(selectors.escrowed_product_types(settings)),
+        "is_escrow_overridden": settings.escrow_product_types is not None,
     }
 
 
-@operator_commerce_router.patch("/settings")
+@operator_commerce_router.patch("/settings", response=CommerceSettingsOut)
 def patch_settings(request: HttpRequest, payload: CommerceSettingsIn) -> dict[str, Any]:
     _operator(request)
-    policy.update_settings(**payload.model_dump())
+    # An explicit null for escrow_product_types drops the override (JSON merge patch).
+    is_escrow_reset = (
+        "escrow_product_types" in payload.model_fields_set and payload.escrow_product_types is None
+    )
+    policy.update_settings(**payload.model_dump(), reset_escrow_product_types=is_escrow_reset)
     return _settings_dict()
 
 

@@ -13,6 +13,7 @@ from core.sellers.models import Seller
 
 
 def default_escrow_product_types() -> list[str]:
+    """The escrowed types before modules declared theirs (migration 0001 refers to it)."""
     return ["service"]
 
 
@@ -25,8 +26,10 @@ class CommerceSettings(models.Model):
     minimum_payout = models.PositiveIntegerField(default=1000)
     invoice_prefix = models.CharField(max_length=12, default="INV-")
     next_invoice_number = models.PositiveIntegerField(default=1)
-    # Lines of these product types are held in escrow until their module releases them.
-    escrow_product_types = models.JSONField(default=default_escrow_product_types)
+    # The operator's override of which product types are held in escrow until their module
+    # releases them; null (the default) follows each type's ``is_escrow_by_default`` in its
+    # module's manifest (commerce.selectors.escrowed_product_types).
+    escrow_product_types = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         verbose_name_plural = "commerce settings"

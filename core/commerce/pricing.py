@@ -32,6 +32,7 @@ from core.commerce.models import (
     RecurringPrice,
     TaxRule,
 )
+from core.commerce.selectors import escrowed_product_types
 from core.money import Money
 from core.registry.enablement import sellable_product_types
 from core.sellers.models import Seller, SellerStatus
@@ -393,7 +394,7 @@ def apply_tax_and_commission(
             "category_id", "commission_rate_bp"
         )
     )
-    escrow_types = set(settings.escrow_product_types)
+    escrow_types = escrowed_product_types(settings)
     for line in lines:
         net = line.subtotal - line.discount
         rule = tax_rule_for(rules, region=address.region, product_type=line.product.product_type)

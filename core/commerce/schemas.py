@@ -14,8 +14,8 @@ from core.commerce.models import (
     Refund,
     TaxRule,
 )
-from core.schemas import StrictSchema, longest, model_max_length
-from core.sellers.models import ProductType
+from core.registry.product_types import PRODUCT_TYPE_MAX_LENGTH
+from core.schemas import StrictSchema, model_max_length
 
 
 class MoneyOut(Schema):
@@ -204,20 +204,26 @@ class TaxRuleOut(Schema):
     is_active: bool
 
 
+ProductTypeKey = Annotated[str, Field(max_length=PRODUCT_TYPE_MAX_LENGTH)]
+
+
 class CommerceSettingsIn(StrictSchema):
     commission_rate_bp: int | None = None
     prices_include_tax: bool | None = None
     minimum_payout: int | None = None
-    escrow_product_types: (
-        list[Annotated[str, Field(max_length=longest(ProductType.values))]] | None
-    ) = None
+    # A list is the operator's choice for this marketplace; null drops it (each type's module
+    # default applies); leaving it out changes nothing.
+    escrow_product_types: list[ProductTypeKey] | None = None
 
 
 class CommerceSettingsOut(Schema):
     commission_rate_bp: int
     prices_include_tax: bool
     minimum_payout: int
+    # What checkout holds in escrow now, and whether that is the operator's explicit choice
+    # (else the modules' defaults).
     escrow_product_types: list[str]
+    is_escrow_overridden: bool
 
 
 class CategoryCommissionIn(StrictSchema):

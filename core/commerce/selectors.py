@@ -14,6 +14,7 @@ from core.commerce.models import (
     OrderTransition,
     SubOrder,
 )
+from core.registry import get_registry
 from core.sellers.models import Seller
 
 SETTINGS_CACHE_KEY = "commerce-settings"
@@ -30,6 +31,15 @@ def commerce_settings() -> CommerceSettings:
         settings, _ = CommerceSettings.objects.get_or_create(pk=1)
         cache.set(SETTINGS_CACHE_KEY, settings, SETTINGS_CACHE_SECONDS)
     return settings
+
+
+def escrowed_product_types(settings: CommerceSettings) -> frozenset[str]:
+    """The product types whose lines checkout holds in escrow: the operator's explicit choice
+    for this marketplace when there is one, else each type's default in its module's
+    manifest (``ProductTypeSpec.is_escrow_by_default``)."""
+    if settings.escrow_product_types is not None:
+        return frozenset(settings.escrow_product_types)
+    return get_registry().escrowed_by_default()
 
 
 def forget_commerce_settings() -> None:

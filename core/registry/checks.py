@@ -1,4 +1,4 @@
-"""System checks on the module registry (ids souk.E001-E004)."""
+"""System checks on the module registry (ids souk.E001-E006)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ from typing import Any
 
 from django.core import checks
 
+from core.registry.product_types import (
+    DELIVERIES,
+    PRODUCT_TYPE_KEY_PATTERN,
+    PRODUCT_TYPE_MAX_LENGTH,
+    ProductTypeSpec,
+)
 from core.registry.registry import ModuleRegistry, get_registry
 
 
@@ -35,7 +41,70 @@ def check_registry(registry: ModuleRegistry) -> list[checks.CheckMessage]:
                 )
     errors.extend(_cycle_errors(registry))
     errors.extend(_mount_collisions(registry))
+    errors.extend(_product_type_errors(registry))
     return errors
+
+
+def _product_type_errors(registry: ModuleRegistry) -> list[checks.CheckMessage]:
+    """Bad product type keys (souk.E005) and one key meaning two things (souk.E006)."""
+    errors: list[checks.CheckMessage] = []
+    declared: dict[str, tuple[str, ProductTypeSpec]] = {}
+    for manifest in registry:
+        seen_here: set[str] = set()
+        for spec in manifest.product_types:
+            if not isinstance(spec, ProductTypeSpec):
+                errors.append(
+                    checks.Error(
+                        f"Module {manifest.key!r} declares product type {spec!r}, "
+                        "not a ProductTypeSpec.",
+                        hint="Declare ProductTypeSpec(key=..., label=..., "
+                        "is_escrow_by_default=..., delivers=...).",
+                        id="souk.E005",
+                    )
+                )
+                continue
+            problem = _spec_problem(spec)
+            if problem:
+                errors.append(
+                    checks.Error(
+                        f"Module {manifest.key!r}: product type {spec.key!r} {problem}.",
+                        hint=f"Keys are 2-{PRODUCT_TYPE_MAX_LENGTH} lowercase letters, digits "
+                        "and underscores (the width of every product_type column); deliveries "
+                        f"are {', '.join(DELIVERIES)}.",
+                        id="souk.E005",
+                    )
+                )
+            if spec.key in seen_here:
+                errors.append(
+                    checks.Error(
+                        f"Module {manifest.key!r} declares product type {spec.key!r} twice.",
+                        hint="Declare each product type once.",
+                        id="souk.E006",
+                    )
+                )
+            seen_here.add(spec.key)
+            owner, first = declared.setdefault(spec.key, (manifest.key, spec))
+            if owner != manifest.key and first != spec:
+                errors.append(
+                    checks.Error(
+                        f"Modules {owner!r} and {manifest.key!r} both declare product type "
+                        f"{spec.key!r}, differently.",
+                        hint="Give one of them its own key; modules may share a key only as "
+                        "alternative engines declaring the very same ProductTypeSpec.",
+                        id="souk.E006",
+                    )
+                )
+    return errors
+
+
+def _spec_problem(spec: ProductTypeSpec) -> str | None:
+    if not PRODUCT_TYPE_KEY_PATTERN.match(spec.key):
+        return "is not a valid key"
+    if spec.delivers not in DELIVERIES:
+        return f"delivers {spec.delivers!r}, which is not a delivery"
+    if not spec.label.strip():
+        return "has no label"
+    return None
 
 
 def _mount_collisions(registry: ModuleRegistry) -> list[checks.CheckMessage]:

@@ -32,5 +32,5 @@ def sellable_product_types() -> frozenset[str]:
         product_type
         for manifest in get_registry()
         if manifest.key in enabled
-        for product_type in manifest.product_types
+        for product_type in manifest.product_type_keys
     )

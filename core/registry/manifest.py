@@ -10,6 +10,8 @@ from typing import Any, Protocol
 from django.utils.module_loading import import_string
 from pydantic import BaseModel, ConfigDict
 
+from core.registry.product_types import ProductTypeSpec
+
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
 
 
@@ -34,7 +36,9 @@ class ModuleManifest:
     name: str
     description: str = ""
     depends_on: tuple[str, ...] = ()
-    product_types: tuple[str, ...] = ()
+    # What the module sells (see core.registry.product_types); the catalogue accepts these
+    # keys where the module is on, and nothing in core lists them.
+    product_types: tuple[ProductTypeSpec, ...] = ()
     # Dotted paths keep the registry import-light and avoid cycles at start-up.
     router: str | None = None
     # A router for sellers' own systems, mounted at ``/api/v1/partner/v1/<key>/`` behind the
@@ -61,6 +65,10 @@ class ModuleManifest:
     # sellers subscribe to them where the module is on, and ``emit_webhook`` sends them.
     webhook_events: Mapping[str, str] = field(default_factory=dict, hash=False)
     package: str = field(default="", compare=False)
+
+    @property
+    def product_type_keys(self) -> tuple[str, ...]:
+        return tuple(spec.key for spec in self.product_types)
 
     @property
     def api_prefix(self) -> str:

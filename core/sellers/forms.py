@@ -8,7 +8,8 @@ from typing import Any, cast
 from django import forms
 
 from core.accounts.forms import ServiceForm
-from core.sellers.models import LegalForm, ProductType, VerificationStatus
+from core.registry import get_registry
+from core.sellers.models import LegalForm, VerificationStatus
 
 DOCUMENT_KINDS = [
     ("identity", "Proof of identity (passport, ID card)"),
@@ -36,8 +37,11 @@ class DocumentForm(ServiceForm):
 
 
 def product_type_choices(available: Iterable[str]) -> list[tuple[str, str]]:
+    """The offered types with their modules' labels, in the registry's order."""
     offered = set(available)
-    return [(value, label) for value, label in ProductType.choices if value in offered]
+    return [
+        (key, spec.label) for key, spec in get_registry().product_types().items() if key in offered
+    ]
 
 
 class ProductTypesForm(ServiceForm):

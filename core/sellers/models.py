@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 
+from core.registry.product_types import PRODUCT_TYPE_MAX_LENGTH
 from core.schema import current_schema_name
 
 
@@ -24,15 +26,6 @@ class VerificationStatus(models.TextChoices):
 class SellerStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     INACTIVE = "inactive", "Inactive"
-
-
-class ProductType(models.TextChoices):
-    """Product types a seller may be allowed to sell; a module on the marketplace sells each."""
-
-    SOFTWARE = "software", "Software licences"
-    DIGITAL = "digital", "Digital goods"
-    COURSE = "course", "Online courses"
-    SERVICE = "service", "Services (consulting, gigs)"
 
 
 class TeamPermission(models.TextChoices):
@@ -72,10 +65,10 @@ class Seller(models.Model):
     commission_rate_bp = models.PositiveIntegerField(null=True, blank=True)
     payout_account_ref = models.CharField(max_length=120, blank=True)
     requested_product_types = models.JSONField(default=list, blank=True)
-    can_sell_software = models.BooleanField(default=False)
-    can_sell_digital = models.BooleanField(default=False)
-    can_sell_courses = models.BooleanField(default=False)
-    can_sell_services = models.BooleanField(default=False)
+    # Product type keys (declared by modules' manifests) the operator allows: sorted, unique.
+    product_type_grants = ArrayField(
+        models.CharField(max_length=PRODUCT_TYPE_MAX_LENGTH), default=list, blank=True
+    )
     # Public profile.
     bio = models.TextField(blank=True, max_length=4000)
     website = models.URLField(blank=True)
@@ -106,13 +99,8 @@ class Seller(models.Model):
 
     @property
     def can_sell(self) -> frozenset[str]:
-        flags = {
-            ProductType.SOFTWARE: self.can_sell_software,
-            ProductType.DIGITAL: self.can_sell_digital,
-            ProductType.COURSE: self.can_sell_courses,
-            ProductType.SERVICE: self.can_sell_services,
-        }
-        return frozenset(str(kind) for kind, allowed in flags.items() if allowed)
+        """The granted types; a module must also be on for the marketplace to list them."""
+        return frozenset(self.product_type_grants)
 
     @property
     def rating_average_tenths(self) -> int | None:

@@ -4,9 +4,9 @@ from typing import Annotated
 from ninja import Field, Schema
 from pydantic import HttpUrl
 
+from core.registry.product_types import PRODUCT_TYPE_MAX_LENGTH
 from core.schemas import StrictSchema, longest, model_max_length
 from core.sellers.models import (
-    ProductType,
     Seller,
     SellerApiKey,
     TeamInvitation,
@@ -15,7 +15,10 @@ from core.sellers.models import (
 )
 
 WebsiteUrl = Annotated[HttpUrl, Field(max_length=model_max_length(Seller, "website"))]
-ProductTypeCode = Annotated[str, Field(max_length=longest(ProductType.values))]
+# Keys modules declare; the services check them against the marketplace's modules.
+ProductTypeCode = Annotated[str, Field(max_length=PRODUCT_TYPE_MAX_LENGTH)]
+# More than any marketplace sells: a longer list is refused before it is looked at.
+MAX_PRODUCT_TYPES = 32
 PermissionCode = Annotated[str, Field(max_length=longest(TeamPermission.values))]
 DocumentKind = Annotated[str, Field(max_length=model_max_length(VerificationDocument, "kind"))]
 
@@ -28,7 +31,7 @@ class BusinessDetailsIn(StrictSchema):
 
 
 class ProductTypesIn(StrictSchema):
-    product_types: list[ProductTypeCode] = Field(..., max_length=4)
+    product_types: list[ProductTypeCode] = Field(..., max_length=MAX_PRODUCT_TYPES)
 
 
 class PortfolioItem(StrictSchema):
@@ -97,7 +100,7 @@ class ReviewQueueItemOut(Schema):
 
 
 class ApproveIn(StrictSchema):
-    product_types: list[ProductTypeCode] | None = Field(None, max_length=4)
+    product_types: list[ProductTypeCode] | None = Field(None, max_length=MAX_PRODUCT_TYPES)
 
 
 class ReasonIn(StrictSchema):

@@ -25,8 +25,8 @@ from core.catalog.search import get_search_backend
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.errors import DomainError
 from core.marketplace import current_marketplace
+from core.registry import get_registry
 from core.reviews.selectors import product_reviews_block, product_reviews_ld
-from core.sellers.models import ProductType
 from core.sellers.selectors import public_profile, visible_seller
 
 PAGE_SIZE = 24
@@ -244,7 +244,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "reviews": reviews,
             "seller": found.seller,
             "category": found.category,
-            "type_label": ProductType(found.product_type).label,
+            "type_label": get_registry().product_type_label(found.product_type),
             "canonical_url": url,
             "ld_json": _ld_json(ld),
         },

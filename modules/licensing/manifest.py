@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.registry import ModuleManifest
+from core.registry import ModuleManifest, ProductTypeSpec
 
 
 class LicensingSettings(BaseModel):
@@ -23,7 +23,14 @@ manifest = ModuleManifest(
     name="Software licences",
     description="Licence keys, machine activations, validation and provisioning in the "
     "seller's own software.",
-    product_types=("software",),
+    product_types=(
+        ProductTypeSpec(
+            key="software",
+            label="Software licences",
+            is_escrow_by_default=False,
+            delivers="licence",
+        ),
+    ),
     router="modules.licensing.api.router",
     partner_router="modules.licensing.api_partner.router",
     api_path="licenses/",

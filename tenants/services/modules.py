@@ -69,8 +69,8 @@ def resolve_module_selection(
         for m in registry:
             if not m.is_default_enabled or (plan is not None and not plan.allows(m.key)):
                 continue
-            taken = {t for key in requested for t in registry.get(key).product_types}
-            if not taken & set(m.product_types):  # the first listed seller of a type wins
+            taken = {t for key in requested for t in registry.get(key).product_type_keys}
+            if not taken & set(m.product_type_keys):  # the first listed seller of a type wins
                 requested.append(m.key)
     for key in configs:
         if key not in set(requested):
@@ -142,7 +142,7 @@ def _check_no_conflict(manifest: ModuleManifest, others: Iterable[str]) -> None:
     for other in others:
         if other not in registry:
             continue
-        shared = set(manifest.product_types) & set(registry.get(other).product_types)
+        shared = set(manifest.product_type_keys) & set(registry.get(other).product_type_keys)
         if shared:
             raise TenantError(
                 TenantErrorCode.MODULE_CONFLICT,

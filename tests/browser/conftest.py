@@ -321,7 +321,10 @@ def _stocked_storefront(
     use_public_schema()
     seller_name = f"{name} Works"
     seller = make_seller(
-        tenant, f"{slug}-seller", seller_name, software=True, services="beta" in modules
+        tenant,
+        f"{slug}-seller",
+        seller_name,
+        product_types=("software", "service") if "beta" in modules else ("software",),
     )
     categories = {
         category_name: make_category(tenant, category_name).slug

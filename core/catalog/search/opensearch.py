@@ -33,9 +33,9 @@ from core.catalog.search_index import search_config
 from core.catalog.selectors import visible_products, with_card_data
 from core.money import CURRENCY_EXPONENTS
 from core.pagination import decode_cursor, encode_cursor
+from core.registry import get_registry
 from core.registry.enablement import sellable_product_types
 from core.schema import current_schema_name
-from core.sellers.models import ProductType
 
 NO_PRICE = 10**15  # as in the Postgres backend: no price in the currency sorts last
 TEXT_FIELDS = ["name^3", "tags^2", "seller_name^2", "category_name^2", "summary", "description"]
@@ -290,7 +290,10 @@ def _document(product: Product, category_slugs: dict[int, str]) -> dict[str, Any
         document["category_slug"] = category.slug
         document["category_name"] = category.name
         document["category_path"] = [category_slugs[pk] for pk in ids if pk in category_slugs]
-    if product.product_type == ProductType.SERVICE and product.latitude_e6 is not None:
+    if (
+        product.latitude_e6 is not None
+        and product.product_type in get_registry().located_product_types()
+    ):
         assert product.longitude_e6 is not None  # a check constraint sets both or neither
         document["location"] = {
             "lat": product.latitude_e6 / 1e6,
@@ -356,7 +359,7 @@ def _filters(query: SearchQuery) -> list[dict[str, Any]]:
         filters.append({"range": {"stars": {"gte": query.min_rating}}})
     if query.near:
         near = query.near
-        filters.append({"term": {"product_type": ProductType.SERVICE.value}})
+        filters.append({"terms": {"product_type": sorted(get_registry().located_product_types())}})
         filters.append(
             {
                 "geo_distance": {
@@ -486,7 +489,10 @@ def _aggregations(query: SearchQuery) -> dict[str, Any]:
     _, bands = _price_bands(query.currency)
     return {
         "categories": labelled_terms("category_slug", "category_name.keyword"),
-        "product_types": {"terms": {"field": "product_type", "size": len(ProductType.values)}},
+        # One bucket per type the installed modules declare (only those can be sellable).
+        "product_types": {
+            "terms": {"field": "product_type", "size": max(len(get_registry().product_types()), 1)}
+        },
         "sellers": labelled_terms("seller_slug", "seller_name.keyword"),
         "price_bands": {"range": {"field": f"price_{query.currency}", "ranges": bands}},
         "ratings": {
@@ -514,7 +520,7 @@ def facets_from(aggregations: dict[str, Any], query: SearchQuery) -> Facets:
         categories=labelled("categories"),
         sellers=labelled("sellers"),
         product_types=[
-            FacetCount(b["key"], ProductType(b["key"]).label, b["doc_count"])
+            FacetCount(b["key"], get_registry().product_type_label(b["key"]), b["doc_count"])
             for b in aggregations["product_types"]["buckets"]
         ],
     )

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from core.catalog.search.query import PRICE_BAND_EDGES, FacetCount, Facets
 from core.money import CURRENCY_EXPONENTS
-from core.sellers.models import ProductType
+from core.registry import get_registry
 
 FACET_EXACT_LIMIT = 10_000
 SAMPLE_ROWS = 10_000
@@ -105,7 +105,8 @@ def to_facets(counts: Counts, currency: str, *, is_approximate: bool) -> Facets:
         if facet == "category":
             facets.categories.append(FacetCount(value, label, count))
         elif facet == "type":
-            facets.product_types.append(FacetCount(value, ProductType(value).label, count))
+            label = get_registry().product_type_label(value)  # the module's own label
+            facets.product_types.append(FacetCount(value, label, count))
         elif facet == "seller":
             facets.sellers.append(FacetCount(value, label, count))
         elif facet == "band":

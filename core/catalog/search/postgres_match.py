@@ -14,8 +14,9 @@ from ninja.errors import HttpError
 from core.catalog.search.query import SearchQuery, SortOrder
 from core.catalog.search_index import search_config
 from core.pagination import decode_cursor, encode_cursor
+from core.registry import get_registry
 from core.registry.enablement import sellable_product_types
-from core.sellers.models import ProductType, SellerStatus, VerificationStatus
+from core.sellers.models import SellerStatus, VerificationStatus
 
 NO_PRICE = 10**15  # sorts products without a price in the query's currency last
 EARTH_RADIUS_KM = 6371
@@ -87,13 +88,13 @@ def _required_keys(query: SearchQuery) -> list[str]:
 
 
 def _add_near(query: SearchQuery, conditions: list[str], params: dict[str, Any]) -> None:
-    """Services within the radius: a latitude band first (plain comparisons), then the
-    great-circle distance."""
+    """Products of the types that have a place (``ProductTypeSpec.has_location``) within the
+    radius: a latitude band first (plain comparisons), then the great-circle distance."""
     near = query.near
     assert near is not None
     delta = int(near.radius_km / 111.2 * 1e6) + 1
     params.update(
-        service=ProductType.SERVICE.value,
+        located=sorted(get_registry().located_product_types()),
         lat_low=near.latitude_e6 - delta,
         lat_high=near.latitude_e6 + delta,
         lat=near.latitude_e6 / 1e6,
@@ -101,7 +102,7 @@ def _add_near(query: SearchQuery, conditions: list[str], params: dict[str, Any])
         radius=near.radius_km,
     )
     conditions.append(
-        "entry.product_type = %(service)s"
+        "entry.product_type = ANY(%(located)s)"
         " AND entry.latitude_e6 BETWEEN %(lat_low)s AND %(lat_high)s"
         f" AND {EARTH_RADIUS_KM} * acos(least(greatest("
         "sin(radians(%(lat)s)) * sin(radians(entry.latitude_e6 / 1e6))"

@@ -27,8 +27,9 @@ from core.catalog.search_index import refresh_search_vectors
 from core.events import emit
 from core.marketplace import current_marketplace
 from core.money import Money, MoneyError
+from core.registry import get_registry
 from core.registry.enablement import sellable_product_types
-from core.sellers.models import ProductType, Seller, SellerStatus
+from core.sellers.models import Seller, SellerStatus
 
 TAG_MAX_LENGTH = 40
 TAG = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{TAG_MAX_LENGTH - 1}}}$")
@@ -118,12 +119,18 @@ def _clean(seller: Seller, data: ProductData) -> tuple[ProductData, Category | N
     name = clean_name(data.name, field="name")
     if not 2 <= len(name) <= 160:
         raise _invalid("name", "Product names are 2-160 characters.")
-    if data.product_type not in ProductType.values:
-        raise _invalid("product_type", f"Choose one of {', '.join(ProductType.values)}.")
-    if (
-        data.product_type not in seller.can_sell
-        or data.product_type not in sellable_product_types()
-    ):
+    # Types are what modules declare (their manifests), not a list here: a key no installed
+    # module declares is invalid input; one whose module is off here, or that the seller was
+    # not granted, is refused.
+    sellable = sellable_product_types()
+    spec = get_registry().product_type(data.product_type)
+    if spec is None:
+        raise _invalid(
+            "product_type",
+            f"No module sells '{data.product_type[:40]}'; choose one of "
+            f"{', '.join(sorted(sellable)) or 'none (no module is on)'}.",
+        )
+    if data.product_type not in seller.can_sell or data.product_type not in sellable:
         raise CatalogError(
             CatalogErrorCode.PRODUCT_TYPE_NOT_ALLOWED,
             f"You may not sell {data.product_type} products on this marketplace.",
@@ -151,8 +158,8 @@ def _clean(seller: Seller, data: ProductData) -> tuple[ProductData, Category | N
     if len(set(skus)) != len(skus) or not all(skus):
         raise _invalid("variants", "Each variant needs its own SKU.")
     has_location = data.latitude_e6 is not None or data.longitude_e6 is not None
-    if has_location and data.product_type != ProductType.SERVICE:
-        raise _invalid("location", "Only services have a location.")
+    if has_location and not spec.has_location:
+        raise _invalid("location", f"{spec.label} have no location.")
     if has_location and (
         data.latitude_e6 is None
         or data.longitude_e6 is None

@@ -1,5 +1,6 @@
 """The operator's commerce policy: commission (marketplace, per category), tax rules, prices
-with or without tax, minimum payout, which product types are held in escrow."""
+with or without tax, minimum payout, which product types are held in escrow (by default what
+each type's module declares; the operator may choose explicitly for the marketplace)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from core.catalog.models import Category
 from core.commerce.errors import CommerceErrorCode, field_error
 from core.commerce.models import CategoryCommission, CommerceSettings, TaxRule
 from core.commerce.selectors import forget_commerce_settings
-from core.sellers.models import ProductType
+from core.registry import get_registry
 
 
 def _rate(value: int, field: str) -> int:
@@ -27,7 +28,11 @@ def update_settings(
     prices_include_tax: bool | None = None,
     minimum_payout: int | None = None,
     escrow_product_types: list[str] | None = None,
+    reset_escrow_product_types: bool = False,
 ) -> CommerceSettings:
+    """``None`` leaves a setting as it is. ``escrow_product_types`` is an explicit choice for
+    this marketplace (an empty list: nothing in escrow); ``reset_escrow_product_types`` drops
+    the choice, so each type's module default (``is_escrow_by_default``) applies again."""
     settings, _ = CommerceSettings.objects.select_for_update().get_or_create(pk=1)
     if commission_rate_bp is not None:
         settings.commission_rate_bp = _rate(commission_rate_bp, "commission_rate_bp")
@@ -37,8 +42,10 @@ def update_settings(
         if minimum_payout < 0:
             raise field_error(CommerceErrorCode.INVALID_TAX_RULE, "minimum_payout", "At least 0.")
         settings.minimum_payout = minimum_payout
-    if escrow_product_types is not None:
-        unknown = set(escrow_product_types) - set(ProductType.values)
+    if reset_escrow_product_types:
+        settings.escrow_product_types = None
+    elif escrow_product_types is not None:
+        unknown = set(escrow_product_types) - set(get_registry().product_types())
         if unknown:
             raise field_error(
                 CommerceErrorCode.INVALID_TAX_RULE,
@@ -77,7 +84,7 @@ def create_tax_rule(
     country = country.strip().upper()
     if len(country) != 2 or not country.isalpha():
         raise field_error(CommerceErrorCode.INVALID_TAX_RULE, "country", "Two-letter country code.")
-    if product_type and product_type not in ProductType.values:
+    if product_type and get_registry().product_type(product_type) is None:
         raise field_error(CommerceErrorCode.INVALID_TAX_RULE, "product_type", "Unknown type.")
     if not name.strip():
         raise field_error(CommerceErrorCode.INVALID_TAX_RULE, "name", "Name the tax (e.g. VAT).")

@@ -19,7 +19,6 @@ from core.sellers.emails import notify_operators_of_submission
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import (
     LegalForm,
-    ProductType,
     Seller,
     VerificationDocument,
     VerificationStatus,
@@ -179,14 +178,15 @@ def remove_verification_document(*, seller: Seller, document_id: int) -> None:
 
 
 def clean_product_types(kinds: Iterable[str], *, field: str = "product_types") -> list[str]:
+    """Sorted unique type keys, each declared by a module that is on for this marketplace."""
     chosen = sorted(set(kinds))
-    unknown = [kind for kind in chosen if kind not in ProductType.values]
-    unavailable = [kind for kind in chosen if kind not in sellable_product_types()]
-    if unknown or unavailable:
+    sellable = sellable_product_types()
+    unavailable = [kind for kind in chosen if kind not in sellable]
+    if unavailable:
         raise SellerError(
             SellerErrorCode.PRODUCT_TYPE_UNAVAILABLE,
-            "This marketplace does not sell: " + ", ".join(unknown + unavailable) + ".",
-            details={"field": field, "unavailable": unknown + unavailable},
+            "This marketplace does not sell: " + ", ".join(unavailable) + ".",
+            details={"field": field, "unavailable": unavailable},
             status=422,
         )
     return chosen

@@ -13,20 +13,8 @@ from core.accounts.models import Role, User
 from core.events import emit
 from core.sellers.emails import notify_seller_approved, notify_seller_rejected
 from core.sellers.errors import SellerError, SellerErrorCode
-from core.sellers.models import ProductType, Seller, SellerStatus, VerificationStatus
+from core.sellers.models import Seller, SellerStatus, VerificationStatus
 from core.sellers.services.onboarding import clean_product_types
-
-_FLAG_OF = {
-    ProductType.SOFTWARE: "can_sell_software",
-    ProductType.DIGITAL: "can_sell_digital",
-    ProductType.COURSE: "can_sell_courses",
-    ProductType.SERVICE: "can_sell_services",
-}
-
-
-def _set_grants(seller: Seller, kinds: list[str]) -> None:
-    for kind, flag in _FLAG_OF.items():
-        setattr(seller, flag, kind in kinds)
 
 
 @transaction.atomic
@@ -44,7 +32,7 @@ def approve_seller(
     granted = clean_product_types(
         seller.requested_product_types if product_types is None else product_types
     )
-    _set_grants(seller, granted)
+    seller.product_type_grants = granted
     seller.verification_status = VerificationStatus.VERIFIED
     seller.reviewed_at = timezone.now()
     seller.reviewed_by = actor
@@ -86,8 +74,8 @@ def reject_seller(*, actor: User, seller: Seller, reason: str) -> Seller:
 
 def set_product_permissions(*, seller: Seller, product_types: Iterable[str]) -> Seller:
     """Only types a module enabled on this marketplace sells can be granted."""
-    _set_grants(seller, clean_product_types(product_types))
-    seller.save(update_fields=list(_FLAG_OF.values()))
+    seller.product_type_grants = clean_product_types(product_types)
+    seller.save(update_fields=["product_type_grants"])
     return seller
 
 

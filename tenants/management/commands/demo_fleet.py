@@ -134,7 +134,7 @@ class Command(BaseCommand):
 
         registry = get_registry()
         sells_software = any(
-            "software" in registry.get(key).product_types for key in enabled_module_keys(tenant)
+            "software" in registry.get(key).product_type_keys for key in enabled_module_keys(tenant)
         )
         with schema_context(tenant.schema_name):
             if not sells_software or Seller.objects.exists():
@@ -149,7 +149,7 @@ class Command(BaseCommand):
                     business_name=business_name,
                     legal_form="company",
                     verification_status=VerificationStatus.VERIFIED,
-                    can_sell_software=True,
+                    product_type_grants=["software"],
                 )
                 for name, price, summary in products:
                     product = create_product(

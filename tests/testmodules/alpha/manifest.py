@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.registry import ModuleManifest
+from core.registry import ModuleManifest, ProductTypeSpec
 
 
 class AlphaSettings(BaseModel):
@@ -14,7 +14,16 @@ manifest = ModuleManifest(
     key="alpha",
     name="Alpha goods",
     description="A test module with a model, an API, pages and fulfilment hooks.",
-    product_types=("software",),
+    # The same spec as the licensing module's: alpha is an alternative engine for software
+    # (a marketplace runs one of the two), which is how tests run without licensing.
+    product_types=(
+        ProductTypeSpec(
+            key="software",
+            label="Software licences",
+            is_escrow_by_default=False,
+            delivers="licence",
+        ),
+    ),
     router="tests.testmodules.alpha.api.router",
     settings_model=AlphaSettings,
     permissions=("manage_alpha",),
