@@ -21,6 +21,7 @@ from core.commerce.models import (
 )
 from core.commerce.services import policy
 from core.commerce.services.offers import DiscountInput, create_discount_code
+from core.idempotency.errors import IdempotencyErrorCode
 from core.payments.models import JournalEntry
 from tests.accounts_helpers import call, make_user
 from tests.catalog_helpers import make_category, make_product
@@ -125,7 +126,7 @@ def test_checkout_without_idempotency_key_is_refused(shop, client):
         client, "post", "/checkout", {"country": "DE", "payment_method": "4242424242424242"}
     )
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == CommerceErrorCode.IDEMPOTENCY_KEY_REQUIRED
+    assert response.json()["error"]["code"] == IdempotencyErrorCode.IDEMPOTENCY_KEY_REQUIRED
     assert nothing_written(shop)
 
 
@@ -143,7 +144,7 @@ def test_the_same_key_with_another_body_is_refused(shop, client):
     add(client, shop.scanner)
     response = checkout(client, key="k-1", country="FR")
     assert response.status_code == 422
-    assert response.json()["error"]["code"] == CommerceErrorCode.IDEMPOTENCY_KEY_REUSED
+    assert response.json()["error"]["code"] == IdempotencyErrorCode.IDEMPOTENCY_KEY_REUSED
     with schema_context(shop.tenant.schema_name):
         assert Order.objects.count() == 1
 

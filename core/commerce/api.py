@@ -12,7 +12,6 @@ from core.accounts.models import TokenScope, User
 from core.accounts.principal import Principal, require_scope
 from core.commerce import presenters, selectors
 from core.commerce.errors import CommerceError, CommerceErrorCode, field_error
-from core.commerce.idempotency import run_idempotent
 from core.commerce.models import (
     Cart,
     CustomOffer,
@@ -45,6 +44,7 @@ from core.commerce.services.checkout import (
 )
 from core.commerce.services.payment_events import cancel_order, confirm_payment
 from core.errors import DomainError
+from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
 
 cart_router = Router()

@@ -18,7 +18,6 @@ from core.accounts.principal import (
 )
 from core.commerce import presenters, selectors
 from core.commerce.errors import CommerceError, CommerceErrorCode
-from core.commerce.idempotency import run_idempotent
 from core.commerce.models import (
     Bundle,
     CustomOffer,
@@ -44,6 +43,7 @@ from core.commerce.schemas import (
 from core.commerce.services import offers, policy
 from core.commerce.services.payment_events import cancel_order
 from core.commerce.services.refunds import LineRefund, refund_order
+from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
 from core.sellers.models import Seller, TeamPermission
 from core.sellers.selectors import acting_seller

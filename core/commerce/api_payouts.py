@@ -18,8 +18,8 @@ from core.accounts.principal import (
     require_scope,
     require_two_factor,
 )
-from core.commerce.idempotency import run_idempotent
 from core.commerce.selectors import commerce_settings
+from core.idempotency.store import run_idempotent
 from core.money import Money
 from core.payments import ledger
 from core.payments.errors import PaymentError, PaymentErrorCode

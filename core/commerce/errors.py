@@ -24,7 +24,6 @@ class CommerceErrorCode(StrEnum):
     INVALID_DISCOUNT = "invalid_discount"
     INVALID_TAX_RULE = "invalid_tax_rule"
     INVALID_ADDRESS = "invalid_address"
-    IDEMPOTENCY_KEY_REQUIRED = "idempotency_key_required"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     REQUEST_IN_PROGRESS = "request_in_progress"
     PAYMENT_DECLINED = "payment_declined"

@@ -66,6 +66,7 @@ CORE_TENANT_APPS = [
     "django_otp.plugins.otp_static",
     "core.accounts",
     "core.outbox",
+    "core.idempotency",
     "core.sellers",
     "core.catalog",
     "core.payments",

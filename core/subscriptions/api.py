@@ -19,8 +19,8 @@ from core.accounts.principal import (
 )
 from core.commerce import presenters as commerce_presenters
 from core.commerce import selectors as commerce_selectors
-from core.commerce.idempotency import run_idempotent
 from core.commerce.models import PaymentStatus, RecurringPrice
+from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
 from core.sellers.models import Seller, TeamPermission
 from core.sellers.selectors import acting_seller

@@ -14,9 +14,9 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
-from core.commerce.errors import CommerceError, CommerceErrorCode
-from core.commerce.models import IdempotentRequest
 from core.errors import DomainError
+from core.idempotency.errors import IdempotencyError, IdempotencyErrorCode
+from core.idempotency.models import IdempotentRequest
 
 HEADER = "Idempotency-Key"
 
@@ -24,8 +24,8 @@ HEADER = "Idempotency-Key"
 def idempotency_key(request: HttpRequest) -> str:
     key = request.headers.get(HEADER, "").strip()
     if not key or len(key) > 100 or not key.isprintable():
-        raise CommerceError(
-            CommerceErrorCode.IDEMPOTENCY_KEY_REQUIRED,
+        raise IdempotencyError(
+            IdempotencyErrorCode.IDEMPOTENCY_KEY_REQUIRED,
             f"Send an {HEADER} header (1-100 characters, e.g. a UUID) so a retry cannot pay twice.",
             details={"field": HEADER},
             status=400,
@@ -60,8 +60,8 @@ def run_idempotent(
     stored = IdempotentRequest.objects.filter(user_id=user_id, scope=scope, key=key).first()
     if stored is not None and stored.status_code is not None:
         if stored.fingerprint != fingerprint:
-            raise CommerceError(
-                CommerceErrorCode.IDEMPOTENCY_KEY_REUSED,
+            raise IdempotencyError(
+                IdempotencyErrorCode.IDEMPOTENCY_KEY_REUSED,
                 f"This {HEADER} was used for a different request.",
                 details={"field": HEADER},
                 status=422,
