@@ -38,6 +38,7 @@ from core.sellers.api import (
     public_sellers_router,
     seller_router,
 )
+from core.sellers.auth import behind_seller_team_auth
 from core.subscriptions.api import (
     my_subscriptions_router,
     operator_subscriptions_router,
@@ -112,6 +113,14 @@ def build_api() -> NinjaAPI:
         if manifest.router:
             router: Router = import_string(manifest.router)
             api.add_router("/" + manifest.api_prefix.rstrip("/"), router, tags=[manifest.key])
+        if manifest.seller_router:
+            # The manifest's permissions are checked here, once, for every operation.
+            seller: Router = import_string(manifest.seller_router)
+            api.add_router(
+                f"/{manifest.api_prefix}seller",
+                behind_seller_team_auth(seller, manifest.permissions),
+                tags=[manifest.key],
+            )
         if manifest.partner_router:
             partner: Router = import_string(manifest.partner_router)
             api.add_router(

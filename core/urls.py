@@ -6,6 +6,7 @@ from django.urls import include, path
 from api.v1 import api as api_v1
 from core.accounts.urls import operator_urlpatterns as operator_user_pages
 from core.deadlines.urls import operator_urlpatterns as operator_deadline_pages
+from core.module_pages import module_page_urls
 from core.registry import get_registry
 from core.sellers.urls import operator_urlpatterns as operator_seller_pages
 from core.storefront import views as storefront
@@ -46,6 +47,8 @@ urlpatterns += [
     for manifest in get_registry()
     if manifest.storefront_urls
 ]
+# Modules' studio and operator pages, each view behind its area's guard.
+urlpatterns += module_page_urls(list(get_registry()))
 
 handler404 = "core.error_views.not_found"
 handler500 = "core.error_views.server_error"

@@ -11,17 +11,20 @@ class TenantsConfig(AppConfig):
 
         from core.marketplace import set_marketplace_provider, set_primary_domain_provider
         from core.metrics import set_pool_size_provider
+        from core.registry.config import set_module_config_provider
         from core.registry.enablement import set_enabled_modules_provider
         from tenants.selectors import (
             current_marketplace_settings,
             current_primary_domain,
             current_schema_enabled_module_keys,
+            enabled_module_config,
             pooled_schema_count,
         )
         from tenants.services.platform import ensure_platform_tenant_after_migrate
 
         post_migrate.connect(ensure_platform_tenant_after_migrate, sender=self)
         set_enabled_modules_provider(current_schema_enabled_module_keys)
+        set_module_config_provider(enabled_module_config)
         set_marketplace_provider(current_marketplace_settings)
         set_primary_domain_provider(current_primary_domain)
         set_pool_size_provider(pooled_schema_count)

@@ -68,6 +68,10 @@ class ModuleGuardMiddleware:
             if manifest.partner_router:
                 self.prefixes.append((f"/api/v1/{manifest.partner_prefix}", manifest.key))
             self.prefixes.append((f"/{manifest.page_prefix}", manifest.key))
+            if manifest.seller_urls:
+                self.prefixes.append((f"/seller/{manifest.page_prefix}", manifest.key))
+            if manifest.operator_urls:
+                self.prefixes.append((f"/operator/{manifest.page_prefix}", manifest.key))
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         tenant: Tenant | None = getattr(request, "tenant", None)

@@ -9,7 +9,6 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from pydantic import BaseModel
 
 from core.marketplace import MarketplaceSettings
 from core.registry import ModuleManifest, get_registry
@@ -103,10 +102,11 @@ def is_module_enabled(tenant: Tenant, key: str) -> bool:
     return key in enabled_modules(tenant)
 
 
-def module_settings(tenant: Tenant, key: str) -> BaseModel:
-    """The module's pydantic settings for this tenant (defaults when never configured)."""
-    manifest = get_registry().get(key)
-    return manifest.settings_model.model_validate(enabled_modules(tenant).get(key, {}))
+def enabled_module_config(tenant: Tenant, key: str) -> dict[str, Any]:
+    """The stored config of ``key`` where it is on for ``tenant`` (else empty: defaults). Core
+    reads it through ``ModuleManifest.settings_for``, which validates it with the module's
+    settings model."""
+    return enabled_modules(tenant).get(key, {})
 
 
 def enabled_manifests(tenant: Tenant) -> list[ModuleManifest]:

@@ -1,8 +1,12 @@
-"""Template lookup: tenant override -> the tenant's theme -> themes/base."""
+"""Template lookup: tenant override -> the tenant's theme -> themes/base -> the modules' own
+``templates/`` folders (``modules/<key>/templates/<key>/...``), so a theme or a tenant can
+override any module template and a module ships its pages without touching a theme."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
+from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
@@ -10,6 +14,8 @@ from django.db import connection
 from django.template import Origin
 from django.template.loaders.cached import Loader as DjangoCachedLoader
 from django.template.loaders.filesystem import Loader as FilesystemLoader
+
+from core.registry import get_registry
 
 BASE_THEME = "base"
 
@@ -34,7 +40,22 @@ def theme_dirs() -> list[Path]:
     if theme != BASE_THEME:
         dirs.append(Path(settings.THEMES_DIR) / theme / "templates")
     dirs.append(Path(settings.THEMES_DIR) / BASE_THEME / "templates")
+    dirs.extend(module_template_dirs())
     return dirs
+
+
+@functools.cache
+def module_template_dirs() -> tuple[Path, ...]:
+    """Each installed module's ``templates/`` folder, in SOUK_MODULES order (every module's,
+    on or off: a module that is off has no URLs that render its templates)."""
+    dirs = []
+    for manifest in get_registry():
+        package_file = import_module(manifest.package).__file__
+        if package_file is not None:
+            folder = Path(package_file).parent / "templates"
+            if folder.is_dir():
+                dirs.append(folder)
+    return tuple(dirs)
 
 
 class ThemeLoader(FilesystemLoader):

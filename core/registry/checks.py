@@ -1,4 +1,4 @@
-"""System checks on the module registry (ids souk.E001-E006)."""
+"""System checks on the module registry (ids souk.E001-E007)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core import checks
 
+from core.registry.page_checks import page_errors
 from core.registry.product_types import (
     DELIVERIES,
     PRODUCT_TYPE_KEY_PATTERN,
@@ -42,6 +43,7 @@ def check_registry(registry: ModuleRegistry) -> list[checks.CheckMessage]:
     errors.extend(_cycle_errors(registry))
     errors.extend(_mount_collisions(registry))
     errors.extend(_product_type_errors(registry))
+    errors.extend(page_errors(registry))
     return errors
 
 

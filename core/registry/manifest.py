@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol
 
 from django.utils.module_loading import import_string
 from pydantic import BaseModel, ConfigDict
+from typing_extensions import TypeVar
 
+from core.registry.config import module_config
+from core.registry.nav import NavEntry
 from core.registry.product_types import ProductTypeSpec
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
@@ -30,8 +33,13 @@ class NoSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# The module's settings model: ``ModuleManifest(settings_model=LicensingSettings, ...)`` is a
+# ``ModuleManifest[LicensingSettings]``, so ``settings_for`` needs no cast in callers.
+SettingsT = TypeVar("SettingsT", bound=BaseModel, default=BaseModel, covariant=True)
+
+
 @dataclass(frozen=True, kw_only=True)
-class ModuleManifest:
+class ModuleManifest(Generic[SettingsT]):
     key: str
     name: str
     description: str = ""
@@ -47,15 +55,28 @@ class ModuleManifest:
     # Where the router and the storefront pages are mounted; default "<key>/".
     api_path: str | None = None
     page_path: str | None = None
-    settings_model: type[BaseModel] = NoSettings
+    settings_model: type[SettingsT] = NoSettings  # type: ignore[assignment]
+    # Team permissions (core.sellers TeamPermission values) a teammate must hold, every one,
+    # to use the module's seller side: ``seller_router`` and ``seller_urls`` are mounted
+    # behind this check, once, by the composition root (the owner holds every permission).
     permissions: tuple[str, ...] = ()
+    # The seller's API of the module, mounted at ``/api/v1/<api_prefix>seller/`` behind a
+    # signed-in seller or teammate holding ``permissions`` (core.sellers.auth); handlers get
+    # the seller from ``authorised_seller(request)``.
+    seller_router: str | None = None
+    # URL confs of the module's seller-studio and operator pages, mounted at
+    # ``/seller/<page_prefix>`` (each view behind the ``permissions`` check) and
+    # ``/operator/<page_prefix>`` (operators with a verified second factor).
+    seller_urls: str | None = None
+    operator_urls: str | None = None
+    # Links to the module's pages, by area; the navigation is built from them (core.registry.nav).
+    pages: tuple[NavEntry, ...] = ()
     fulfil: str | None = None
     revoke: str | None = None
     storefront_urls: str | None = None
     # The reverse one-to-one accessor on catalog.Product of the module's details record
     # (e.g. "license_details"); the model defines ``as_api_dict()``.
     details_accessor: str | None = None
-    dashboard_urls: str | None = None
     is_default_enabled: bool = False
     # Per-tenant timers: (task name, seconds). Beat queues each in every active tenant's
     # schema (core/celery.py), so a module's timers need no edit outside its folder.
@@ -88,6 +109,11 @@ class ModuleManifest:
     def validate_config(self, config: dict[str, Any]) -> dict[str, Any]:
         """The tenant's config checked and completed with defaults (pydantic raises on bad)."""
         return self.settings_model.model_validate(config).model_dump(mode="json")
+
+    def settings_for(self, tenant: Any) -> SettingsT:
+        """The module's settings for ``tenant`` as its own model (defaults where the module
+        was never configured there)."""
+        return self.settings_model.model_validate(dict(module_config(tenant, self.key)))
 
     def load_fulfil(self) -> FulfilmentHook | None:
         return import_string(self.fulfil) if self.fulfil else None

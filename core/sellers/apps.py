@@ -6,3 +6,10 @@ class SellersConfig(AppConfig):
     label = "sellers"
     verbose_name = "Sellers"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core import checks
+
+        from core.sellers.checks import module_permissions_check
+
+        checks.register(module_permissions_check, "souk")

@@ -26,9 +26,27 @@ def clean_permissions(permissions: Iterable[str]) -> list[str]:
     return chosen
 
 
+# (user id, permissions) on a Seller instance fetched for that teammate (``acting_seller``),
+# so a page that authorised them can show its navigation without asking again.
+_HELD_ATTR = "_souk_held_permissions"
+
+
+def remember_held_permissions(seller: Seller, user: User, permissions: Iterable[str]) -> None:
+    setattr(seller, _HELD_ATTR, (user.pk, frozenset(permissions) & ALL_PERMISSIONS))
+
+
 def held_permissions(user: User, seller: Seller) -> frozenset[str]:
     """The owner holds every permission; a team member those granted; anyone else none."""
     if seller.owner_id == user.pk:
         return ALL_PERMISSIONS
+    remembered: tuple[int, frozenset[str]] | None = getattr(seller, _HELD_ATTR, None)
+    if remembered is not None and remembered[0] == user.pk:
+        return remembered[1]
     membership = seller.members.filter(user=user).values_list("permissions", flat=True).first()
     return frozenset(membership or ()) & ALL_PERMISSIONS
+
+
+def missing_permissions(held: Iterable[str], needed: Iterable[str]) -> list[str]:
+    """``needed`` not in ``held``, in the order asked."""
+    granted = set(held)
+    return [permission for permission in needed if permission not in granted]

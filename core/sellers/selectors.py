@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
@@ -15,6 +16,7 @@ from core.sellers.models import (
     TeamPermission,
     VerificationStatus,
 )
+from core.sellers.permissions import missing_permissions, remember_held_permissions
 from core.sellers.services.api_keys import ApiKeyIdentity, require_key_permission
 
 
@@ -32,6 +34,13 @@ def own_seller(user: User) -> Seller:
 
 def acting_seller(user: User, permission: TeamPermission) -> Seller:
     """The owner has every permission; a team member only those granted."""
+    return acting_seller_holding(user, (permission,))
+
+
+def acting_seller_holding(user: User, permissions: Iterable[str]) -> Seller:
+    """The seller ``user`` acts for, if they hold every one of ``permissions`` (the owner
+    holds all; a team member those granted). Used by pages, the API's seller auth and a
+    module's seller side (its manifest's ``permissions``)."""
     seller = Seller.objects.filter(owner=user).first()
     if seller is not None:
         return seller
@@ -42,13 +51,15 @@ def acting_seller(user: User, permission: TeamPermission) -> Seller:
         raise SellerError(
             SellerErrorCode.NOT_A_SELLER, "You are not part of a seller account.", status=403
         )
-    if permission not in membership.permissions:
+    missing = missing_permissions(membership.permissions, permissions)
+    if missing:
         raise SellerError(
             SellerErrorCode.PERMISSION_DENIED,
-            f"Your team role lacks the '{permission}' permission.",
-            details={"required_permission": str(permission)},
+            f"Your team role lacks the '{missing[0]}' permission.",
+            details={"required_permission": str(missing[0])},
             status=403,
         )
+    remember_held_permissions(membership.seller, user, membership.permissions)
     return membership.seller
 
 

@@ -3,7 +3,7 @@ applications (``/operator/sellers/``). Views parse a form, call a service and re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any, Concatenate, ParamSpec
 
@@ -33,9 +33,10 @@ from core.payments.services.payout_onboarding import start_payout_onboarding
 from core.registry.enablement import sellable_product_types
 from core.security_headers import allow_form_action
 from core.sellers import forms
+from core.sellers.auth import remember_authorised_seller
 from core.sellers.errors import SellerError
 from core.sellers.models import Seller, VerificationStatus
-from core.sellers.selectors import own_seller
+from core.sellers.selectors import acting_seller_holding, own_seller
 from core.sellers.services import onboarding, review
 
 P = ParamSpec("P")
@@ -62,6 +63,27 @@ def seller_page(view: View[P]) -> View[P]:
         return view(request, *args, **kwargs)
 
     return login_required(guarded)
+
+
+def team_page(permissions: Iterable[str]) -> Callable[[View[P]], View[P]]:
+    """A seller page for the owner, or a teammate holding every one of ``permissions``; anyone
+    else gets the 403 page. Wraps each view of a module's studio pages (its manifest's
+    ``permissions``); the view reads the seller with ``authorised_seller(request)``."""
+    needed = tuple(permissions)
+
+    def decorate(view: View[P]) -> View[P]:
+        @wraps(view)
+        def guarded(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+            try:
+                seller = acting_seller_holding(signed_in_user(request), needed)
+            except SellerError as error:
+                return render(request, "errors/403.html", {"message": error.message}, status=403)
+            remember_authorised_seller(request, seller)
+            return view(request, *args, **kwargs)
+
+        return seller_page(guarded)
+
+    return decorate
 
 
 def _payment_provider_origins(request: HttpRequest) -> tuple[str, ...]:

@@ -1,16 +1,14 @@
 """Licence management over the API, under ``/api/v1/licenses/``:
 
 - buyers: ``GET /mine``, ``GET /mine/{id}``, ``POST /mine/{id}/machines/{machine_id}/deactivate``;
-- sellers (team permission ``manage_customers``): ``GET /seller/licenses`` (filter by product,
-  status, buyer e-mail), ``GET /seller/licenses/{id}`` (machines and usage), ``POST .../extend``,
-  ``.../suspend``, ``.../reinstate``, ``.../reset-activations``, ``PATCH /seller/licenses/{id}``
-  (the activation limit);
-- sellers (``manage_products``): ``GET|PUT /seller/products/{id}/software`` and
+- sellers setting up a software product (``manage_products``, the permission of every product
+  edit, like the catalogue's): ``GET|PUT /seller/products/{id}/software`` and
   ``POST /seller/products/{id}/policies``, ``PUT /seller/products/{id}/policies/{policy_id}``.
 
-Another user's licence, and another seller's product, are 404 like ones that do not exist.
-Module routers are mounted without authentication (the validation API is public), so this
-router sets its own: a bearer token or a signed-in session (+CSRF), as everywhere else."""
+Sellers' licence management is the module's seller router (``api_seller.py``). Another user's
+licence, and another seller's product, are 404 like ones that do not exist. Module routers are
+mounted without authentication (the validation API is public), so these routers set their own:
+a bearer token or a signed-in session (+CSRF), as everywhere else."""
 
 from __future__ import annotations
 
@@ -22,30 +20,29 @@ from ninja import Query, Router, Status
 
 from core.accounts.auth import user_auth
 from core.accounts.models import TokenScope, User
-from core.accounts.principal import principal_of, require_scope, require_two_factor
+from core.accounts.principal import principal_of, require_scope
 from core.catalog.models import Product
 from core.pagination import keyset_page
-from core.sellers.models import Seller, TeamPermission
-from core.sellers.selectors import acting_seller
+from core.sellers.auth import authorised_seller, seller_team_auth
+from core.sellers.models import TeamPermission
 from modules.licensing import presenters_licenses as presenters
 from modules.licensing import selectors
 from modules.licensing.models import License, Policy, SoftwareDetails
 from modules.licensing.schemas_licenses import (
-    ExtendIn,
     LicenseListQuery,
-    MaxActivationsIn,
     PolicyIn,
-    ReinstateIn,
-    SellerLicenseListQuery,
     SoftwareIn,
-    SuspendIn,
 )
 from modules.licensing.services import lifecycle, software
 
 licenses_router = Router(auth=user_auth, tags=["licensing"])
+# Mounted at /seller/products by the module's router.
+software_router = Router(auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS), tags=["licensing"])
 
 
-def _page(queryset: QuerySet[License], params: LicenseListQuery) -> tuple[list[License], Any]:
+def licenses_page(
+    queryset: QuerySet[License], params: LicenseListQuery
+) -> tuple[list[License], Any]:
     if params.status:
         queryset = queryset.filter(status=params.status)
     if params.product_id:
@@ -66,7 +63,7 @@ def _buyer(request: HttpRequest, *, write: bool = False) -> User:
 
 @licenses_router.get("/mine", summary="Your licences, newest first")
 def my_licenses(request: HttpRequest, params: Query[LicenseListQuery]) -> dict[str, Any]:
-    rows, cursor = _page(selectors.buyer_licenses(_buyer(request)), params)
+    rows, cursor = licenses_page(selectors.buyer_licenses(_buyer(request)), params)
     return {"items": [presenters.buyer_license_dict(row) for row in rows], "next_cursor": cursor}
 
 
@@ -86,109 +83,11 @@ def deactivate_my_machine(request: HttpRequest, license_id: int, machine_id: int
     return presenters.buyer_license_dict(selectors.buyers_license(buyer, license_id))
 
 
-# --- sellers: their customers' licences ---------------------------------------------------------
-
-
-def _seller(request: HttpRequest, permission: TeamPermission) -> tuple[Seller, str]:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.SELLER)
-    require_two_factor(principal)
-    return acting_seller(principal.user, permission), f"seller:{principal.user.pk}"
-
-
-def _customers(request: HttpRequest, license_id: int) -> tuple[Seller, License, str]:
-    seller, actor = _seller(request, TeamPermission.MANAGE_CUSTOMERS)
-    return seller, selectors.sellers_license(seller, license_id), actor
-
-
-def _seller_detail(seller: Seller, license_id: int) -> dict[str, Any]:
-    license = selectors.sellers_license(seller, license_id)
-    return presenters.seller_license_dict(license, with_usage=True)
-
-
-@licenses_router.get("/seller/licenses", summary="Your customers' licences, newest first")
-def seller_licenses(request: HttpRequest, params: Query[SellerLicenseListQuery]) -> dict[str, Any]:
-    seller, _ = _seller(request, TeamPermission.MANAGE_CUSTOMERS)
-    queryset = selectors.seller_licenses(seller)
-    if params.buyer_email:
-        queryset = queryset.filter(buyer__email__iexact=params.buyer_email.strip())
-    rows, cursor = _page(queryset, params)
-    return {
-        "items": [presenters.seller_license_dict(row) for row in rows],
-        "next_cursor": cursor,
-    }
-
-
-@licenses_router.get(
-    "/seller/licenses/{license_id}", summary="A customer's licence: machines and usage"
-)
-def seller_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
-    _, license, _ = _customers(request, license_id)
-    return presenters.seller_license_dict(license, with_usage=True)
-
-
-@licenses_router.post(
-    "/seller/licenses/{license_id}/extend",
-    summary="Extend a licence (an expired one is active again)",
-)
-def extend_license(request: HttpRequest, license_id: int, payload: ExtendIn) -> dict[str, Any]:
-    seller, license, actor = _customers(request, license_id)
-    lifecycle.extend(
-        license=license, days=payload.days, expires_at=payload.expires_at, actor_label=actor
-    )
-    return _seller_detail(seller, license_id)
-
-
-@licenses_router.post("/seller/licenses/{license_id}/suspend", summary="Suspend a licence")
-def suspend_license(request: HttpRequest, license_id: int, payload: SuspendIn) -> dict[str, Any]:
-    seller, license, actor = _customers(request, license_id)
-    reason = " ".join(payload.reason.split())
-    if not reason:
-        raise lifecycle.invalid_field("reason", "Say why the licence is suspended.")
-    lifecycle.suspend(license=license, reason=reason, actor_label=actor)
-    return _seller_detail(seller, license_id)
-
-
-@licenses_router.post(
-    "/seller/licenses/{license_id}/reinstate", summary="Reinstate a suspended licence"
-)
-def reinstate_license(
-    request: HttpRequest, license_id: int, payload: ReinstateIn
-) -> dict[str, Any]:
-    seller, license, actor = _customers(request, license_id)
-    lifecycle.reinstate(license=license, reason=" ".join(payload.reason.split()), actor_label=actor)
-    return _seller_detail(seller, license_id)
-
-
-@licenses_router.post(
-    "/seller/licenses/{license_id}/reset-activations",
-    summary="Deactivate every machine of a licence",
-)
-def reset_license_activations(request: HttpRequest, license_id: int) -> dict[str, Any]:
-    seller, license, actor = _customers(request, license_id)
-    removed = lifecycle.reset_activations(license=license, actor_label=actor)
-    return {"deactivated": removed, "license": _seller_detail(seller, license_id)}
-
-
-@licenses_router.patch(
-    "/seller/licenses/{license_id}", summary="Change a licence's activation limit"
-)
-def change_license(
-    request: HttpRequest, license_id: int, payload: MaxActivationsIn
-) -> dict[str, Any]:
-    seller, license, actor = _customers(request, license_id)
-    lifecycle.set_max_activations(
-        license=license, max_activations=payload.max_activations, actor_label=actor
-    )
-    return _seller_detail(seller, license_id)
-
-
 # --- sellers: software set-up -------------------------------------------------------------------
 
 
 def _products(request: HttpRequest, product_id: int) -> Product:
-    seller, _ = _seller(request, TeamPermission.MANAGE_PRODUCTS)
-    return software.sellers_software(seller=seller, product_id=product_id)
+    return software.sellers_software(seller=authorised_seller(request), product_id=product_id)
 
 
 def _software(product: Product) -> dict[str, Any]:
@@ -211,15 +110,13 @@ def _policy_data(payload: PolicyIn) -> software.PolicyData:
     )
 
 
-@licenses_router.get(
-    "/seller/products/{product_id}/software", summary="A software product's licensing set-up"
-)
+@software_router.get("/{product_id}/software", summary="A software product's licensing set-up")
 def get_software(request: HttpRequest, product_id: int) -> dict[str, Any]:
     return _software(_products(request, product_id))
 
 
-@licenses_router.put(
-    "/seller/products/{product_id}/software",
+@software_router.put(
+    "/{product_id}/software",
     summary="Set a software product's licence type, provisioning and trial",
 )
 def put_software(request: HttpRequest, product_id: int, payload: SoftwareIn) -> dict[str, Any]:
@@ -238,8 +135,8 @@ def put_software(request: HttpRequest, product_id: int, payload: SoftwareIn) -> 
     return _software(product)
 
 
-@licenses_router.post(
-    "/seller/products/{product_id}/policies",
+@software_router.post(
+    "/{product_id}/policies",
     response={201: dict[str, Any]},
     summary="Add a licence policy (the first is the default)",
 )
@@ -251,8 +148,8 @@ def add_policy(request: HttpRequest, product_id: int, payload: PolicyIn) -> Stat
     return Status(201, _software(product))
 
 
-@licenses_router.put(
-    "/seller/products/{product_id}/policies/{policy_id}",
+@software_router.put(
+    "/{product_id}/policies/{policy_id}",
     summary="Replace a policy (its licences follow, their own limits stay)",
 )
 def change_policy(

@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.registry import ModuleManifest, ProductTypeSpec
+from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
 
 
 class LicensingSettings(BaseModel):
@@ -36,7 +36,21 @@ manifest = ModuleManifest(
     api_path="licenses/",
     page_path="licenses/",
     settings_model=LicensingSettings,
+    # Its seller router (licence management) is mounted behind these; its product set-up
+    # endpoints need manage_products like every product edit (api_licenses.py).
     permissions=("manage_customers",),
+    seller_router="modules.licensing.api_seller.router",
+    pages=(
+        NavEntry(label="Software", url="/search/?type=software", area="storefront"),
+        NavEntry(label="Licences", url="licensing:licenses", area="account"),
+        # Core's integration dashboard, mounted in this module's URLs; it has its own guard.
+        NavEntry(
+            label="Integration",
+            url="licensing:integration",
+            area="studio",
+            permission="configure_integration",
+        ),
+    ),
     fulfil="modules.licensing.hooks.fulfil",
     revoke="modules.licensing.hooks.revoke",
     storefront_urls="modules.licensing.urls",

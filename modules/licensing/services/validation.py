@@ -53,9 +53,9 @@ from django.utils import timezone
 
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.keys import normalise_key
-from modules.licensing.manifest import LicensingSettings
+from modules.licensing.manifest import LicensingSettings, manifest
 from modules.licensing.models import License, LicenseStatus, Machine, Policy
-from tenants.selectors import current_tenant_row, module_settings
+from tenants.selectors import current_tenant_row
 
 # A machine is dead after this many heartbeat intervals without one: one missed heartbeat (a
 # laptop asleep, a flaky network) is forgiven.
@@ -128,9 +128,7 @@ def licensing_settings() -> LicensingSettings:
     tenant = current_tenant_row()
     if tenant is None:
         return LicensingSettings.model_validate({})
-    settings = module_settings(tenant, "licensing")
-    assert isinstance(settings, LicensingSettings)
-    return settings
+    return manifest.settings_for(tenant)
 
 
 def max_machines(license: License) -> int:

@@ -4,13 +4,25 @@ account, deactivating a machine; another buyer's licence is a 404."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django_tenants.utils import schema_context
 
 from core.crypto import encrypt
 from modules.licensing.models import Machine, ProvisionedAccount
-from modules.licensing.tests.helpers import buy, make_software, seat_variants, signed_in, variant_of
+from modules.licensing.tests.helpers import (
+    buy,
+    make_software,
+    seat_variants,
+    seller_client,
+    signed_in,
+    team_member_client,
+    variant_of,
+)
+
+MODULE_FOLDER = Path(__file__).resolve().parent.parent
 
 
 def _machine(shop, license, fingerprint):
@@ -130,3 +142,42 @@ def test_pages_are_gone_with_the_module_off(shop, client_for, django_capture_on_
     home = client.get("/")
     assert home.status_code == 200 and b'data-module="licensing"' not in home.content
     assert client.get("/account/orders/").status_code == 200
+
+
+def test_the_pages_come_from_the_modules_folder_with_the_account_nav(shop, client_for):
+    client = signed_in(client_for, shop.tenant, shop.buyer)
+
+    response = client.get("/licenses/")
+
+    assert response.templates[0].origin.name == str(
+        MODULE_FOLDER / "templates" / "licensing" / "licenses.html"
+    )
+    assert not (Path(settings.THEMES_DIR) / "base" / "templates" / "licensing").exists()
+    assert finders.find("licensing/copy-key.js") == str(
+        MODULE_FOLDER / "static" / "licensing" / "copy-key.js"
+    )
+    page = response.content.decode()
+    assert '<a href="/licenses/" data-module="licensing" aria-current="page">Licences</a>' in page
+    assert '<a href="/search/?type=software" data-module="licensing">Software</a>' in page
+    assert (
+        'href="/licenses/" data-module="licensing"'
+        in client.get("/accounts/profile/").content.decode()
+    )
+
+
+def test_the_studio_nav_links_the_integration_page_for_those_who_may_open_it(shop, client_for):
+    owner = seller_client(client_for, shop.tenant, shop.seller)
+    developer = team_member_client(
+        client_for, shop.tenant, shop.seller, "dev@example.com", ["configure_integration"]
+    )
+    packer = team_member_client(
+        client_for, shop.tenant, shop.seller, "packer@example.com", ["process_orders"]
+    )
+    link = 'href="/licenses/integration/" data-module="licensing"'
+
+    assert link in owner.get("/seller/orders/").content.decode()
+    assert (
+        f'{link} aria-current="page">Integration</a>'
+        in developer.get("/licenses/integration/").content.decode()
+    )
+    assert link not in packer.get("/seller/orders/").content.decode()

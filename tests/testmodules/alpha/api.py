@@ -5,11 +5,14 @@ from ninja.pagination import paginate
 
 from core.pagination import CursorPagination
 from core.schemas import StrictSchema
-from tenants.selectors import current_tenant, module_settings
-from tests.testmodules.alpha.manifest import AlphaSettings
+from core.sellers.auth import authorised_seller
+from tenants.selectors import current_tenant
+from tests.testmodules.alpha.manifest import manifest
 from tests.testmodules.alpha.models import AlphaItem
 
 router = Router()
+# Mounted at /api/v1/alpha/seller/ behind the manifest's permissions (no auth of its own).
+seller_router = Router()
 
 
 class ItemIn(StrictSchema):
@@ -47,9 +50,7 @@ def create_unchecked_item(request: HttpRequest, payload: UncheckedItemIn):
 
 @router.get("/greeting")
 def greeting(request: HttpRequest) -> dict[str, str]:
-    settings = module_settings(current_tenant(request), "alpha")
-    assert isinstance(settings, AlphaSettings)
-    return {"greeting": settings.greeting}
+    return {"greeting": manifest.settings_for(current_tenant(request)).greeting}
 
 
 class CacheIn(StrictSchema):
@@ -65,3 +66,13 @@ def put_cached(request: HttpRequest, key: str, payload: CacheIn):
 @router.get("/cache/{key}")
 def get_cached(request: HttpRequest, key: str):
     return {"key": key, "value": cache.get(f"alpha:{key}")}
+
+
+class StockOut(Schema):
+    seller: str
+    items: int
+
+
+@seller_router.get("/stock", response=StockOut)
+def stock(request: HttpRequest):
+    return {"seller": authorised_seller(request).slug, "items": AlphaItem.objects.count()}

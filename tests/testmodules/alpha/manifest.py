@@ -1,6 +1,6 @@
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.registry import ModuleManifest, ProductTypeSpec
+from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
 
 
 class AlphaSettings(BaseModel):
@@ -26,7 +26,18 @@ manifest = ModuleManifest(
     ),
     router="tests.testmodules.alpha.api.router",
     settings_model=AlphaSettings,
-    permissions=("manage_alpha",),
+    # Its seller router and studio page are mounted behind this; a teammate without it sees
+    # neither (tests/test_module_pages.py).
+    permissions=("manage_products",),
+    seller_router="tests.testmodules.alpha.api.seller_router",
+    seller_urls="tests.testmodules.alpha.seller_urls",
+    operator_urls="tests.testmodules.alpha.operator_urls",
+    pages=(
+        NavEntry(label="Alpha goods", url="alpha-index", area="storefront"),
+        NavEntry(label="Alpha items", url="alpha-mine", area="account"),
+        NavEntry(label="Alpha stock", url="alpha_studio:stock", area="studio"),
+        NavEntry(label="Alpha settings", url="alpha_operator:home", area="operator"),
+    ),
     fulfil="tests.testmodules.alpha.hooks.fulfil",
     revoke="tests.testmodules.alpha.hooks.revoke",
     storefront_urls="tests.testmodules.alpha.urls",
