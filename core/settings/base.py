@@ -340,7 +340,9 @@ TEMPLATES = [
                 (
                     "tenants.template_loaders.CachedLoader",
                     [
+                        # tenant override -> tenant's theme -> themes/base -> modules/<key>/
                         "tenants.template_loaders.ThemeLoader",
+                        # Django's own apps (the admin on the platform host).
                         "django.template.loaders.app_directories.Loader",
                     ],
                 )
@@ -350,6 +352,8 @@ TEMPLATES = [
 ]
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Themes' static files under "themes/<theme>/"; a module's (modules/<key>/static/<key>/) are an
+# installed app's, found and collected by the default AppDirectoriesFinder.
 STATICFILES_DIRS = [(f"themes/{theme}", THEMES_DIR / theme / "static") for theme in SOUK_THEMES]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = VAR_DIR / "media"
