@@ -19,7 +19,7 @@ from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationEr
 
 from api.parsers import UnsupportedMediaType
 from api.throttles import refused as throttle_refusal
-from core.envelope import error_response
+from core.envelope import error_response, http_status
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    response = error_response(request, exc.status, str(exc.code), exc.message, exc.details)
+    response = error_response(request, http_status(exc), str(exc.code), exc.message, exc.details)
     for name, value in exc.headers.items():
         response[name] = value
     return response

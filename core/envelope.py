@@ -7,7 +7,30 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from core.errors import DomainError, ErrorKind
 from core.request_id import request_id_of
+
+# Each kind of domain failure answers one HTTP status; nothing else in Souk picks a status for
+# a DomainError.
+KIND_STATUS: dict[ErrorKind, int] = {
+    ErrorKind.BAD_REQUEST: 400,
+    ErrorKind.INVALID: 422,
+    ErrorKind.UNAUTHENTICATED: 401,
+    ErrorKind.PAYMENT_FAILED: 402,
+    ErrorKind.FORBIDDEN: 403,
+    ErrorKind.NOT_FOUND: 404,
+    ErrorKind.CONFLICT: 409,
+    ErrorKind.TOO_LARGE: 413,
+    ErrorKind.UNSUPPORTED_MEDIA_TYPE: 415,
+    ErrorKind.RATE_LIMITED: 429,
+    ErrorKind.INTERNAL: 500,
+    ErrorKind.UPSTREAM_FAILED: 502,
+    ErrorKind.UNAVAILABLE: 503,
+}
+
+
+def http_status(error: DomainError) -> int:
+    return KIND_STATUS[error.kind]
 
 
 def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from django.utils.crypto import salted_hmac
 from django_redis import get_redis_connection  # type: ignore[import-untyped]
 from django_redis.cache import RedisCache  # type: ignore[import-untyped]
 
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 
 KEY_PREFIX = "souk:ratelimit"
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -75,7 +75,7 @@ class RateLimitErrorCode(StrEnum):
 
 
 class RateLimited(DomainError):
-    status = 429
+    kind = ErrorKind.RATE_LIMITED
 
     def __init__(self, *, scope: str, retry_after: int) -> None:
         unit = "second" if retry_after == 1 else "seconds"

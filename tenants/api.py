@@ -12,6 +12,7 @@ from ninja.pagination import paginate
 
 from core.accounts.auth import PlatformStaffAuth
 from core.accounts.models import User
+from core.errors import ErrorKind
 from core.pagination import CursorPagination
 from core.ratelimit import client_ip
 from tenants import services
@@ -55,7 +56,9 @@ def _tenant(slug: str) -> Tenant:
     tenant = tenants_for_listing().filter(slug=slug).first()
     if tenant is None:
         raise TenantError(
-            TenantErrorCode.TENANT_NOT_FOUND, f"No marketplace '{slug[:60]}'.", status=404
+            TenantErrorCode.TENANT_NOT_FOUND,
+            f"No marketplace '{slug[:60]}'.",
+            kind=ErrorKind.NOT_FOUND,
         )
     return tenant
 
@@ -69,7 +72,7 @@ def _plan(slug: str | None) -> Plan | None:
             TenantErrorCode.UNKNOWN_PLAN,
             f"There is no plan '{slug[:60]}'.",
             details={"field": "plan"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return plan
 
@@ -261,5 +264,7 @@ def list_support_sessions(request: HttpRequest, tenant: str | None = None) -> An
 def finish_support_session(request: HttpRequest, session_id: int) -> Any:
     session = SupportSession.objects.select_related("staff", "tenant").filter(pk=session_id).first()
     if session is None:
-        raise TenantError(TenantErrorCode.TENANT_NOT_FOUND, "No such support session.", status=404)
+        raise TenantError(
+            TenantErrorCode.TENANT_NOT_FOUND, "No such support session.", kind=ErrorKind.NOT_FOUND
+        )
     return end_support_session(session=session)

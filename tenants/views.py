@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.accounts.models import User
+from core.envelope import http_status
 from core.errors import DomainError
 from core.ratelimit import RateLimited, client_ip
 from core.security_headers import allow_form_action
@@ -117,7 +118,8 @@ def open_marketplace_page(request: HttpRequest) -> HttpResponse:
             return HttpResponseRedirect(_handoff_url(request, result.tenant, result.login_token))
     status = 200
     if request.method == "POST":
-        status = refusal.status if refusal is not None and refusal.status >= 429 else 400
+        refused_status = http_status(refusal) if refusal is not None else 400
+        status = refused_status if refused_status >= 429 else 400
     context = {"form": form, "form_stamp": issue_form_stamp()}
     response = render(request, "platform/open_marketplace.html", context, status=status)
     for name, value in (refusal.headers if refusal is not None else {}).items():

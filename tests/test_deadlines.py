@@ -28,6 +28,7 @@ from core.deadlines.registry import DueDeadline, deadline_handler, find_handler
 from core.deadlines.services import cancel_deadline, schedule_deadline
 from core.deadlines.sweep import Outcome, SweepResult, claim_due, fire_claim, sweep_due_deadlines
 from core.deadlines.tasks import sweep_deadlines
+from core.errors import ErrorKind
 from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
@@ -241,7 +242,7 @@ def test_a_bad_schedule_is_refused_and_stores_nothing(tenant_a, changes, code):
         with pytest.raises(DeadlineError) as refused:
             schedule_deadline(**arguments)
         assert refused.value.code == code
-        assert refused.value.status == 400
+        assert refused.value.kind == ErrorKind.BAD_REQUEST
         assert Deadline.objects.count() == 0
 
 

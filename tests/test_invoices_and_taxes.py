@@ -32,6 +32,7 @@ from core.commerce.invoices import (
 )
 from core.commerce.models import CommerceSettings, Invoice, InvoiceKind, Order, Refund
 from core.commerce.reports import SellerSalesRow, TaxReportRow, sales_report, tax_report
+from core.errors import ErrorKind
 from core.sellers.models import TeamMember, TeamPermission
 from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
@@ -119,7 +120,7 @@ def test_an_unpaid_order_gets_no_invoice_and_uses_no_number(tenant_a):
             issue_invoice(order=order)
 
         assert caught.value.code == DocumentErrorCode.ORDER_NOT_PAID
-        assert caught.value.status == 409
+        assert caught.value.kind == ErrorKind.CONFLICT
         assert Invoice.objects.count() == 0
         assert not CommerceSettings.objects.filter(next_invoice_number__gt=1).exists()
 

@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 
 from api.errors import on_domain_error
 from core import ratelimit
+from core.errors import ErrorKind
 from core.ratelimit import (
     Rate,
     RateLimited,
@@ -72,7 +73,7 @@ def test_the_attempt_over_the_rate_raises_rate_limited(stored_keys):
 
     error = raised.value
     assert error.code == RateLimitErrorCode.RATE_LIMITED
-    assert error.status == 429
+    assert error.kind == ErrorKind.RATE_LIMITED
     assert error.message == "Too many attempts; try again in 12 seconds."
     assert error.details == {"retry_after": 12, "scope": "login.account"}
     assert error.headers == {"Retry-After": "12"}

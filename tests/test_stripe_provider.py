@@ -9,6 +9,7 @@ import pytest
 import stripe
 from django_tenants.utils import schema_context
 
+from core.errors import ErrorKind
 from core.money import Money
 from core.payments.errors import PaymentError, PaymentErrorCode
 from core.payments.providers import ChargeRequest, ChargeStatus, get_provider
@@ -223,7 +224,7 @@ def test_same_key_with_other_parameters_is_a_provider_error(stripe_testbed: Stri
         charge(stripe_testbed, "", payment_method=method, amount=Money(2500, "EUR"))
 
     assert raised.value.code == PaymentErrorCode.PROVIDER_ERROR
-    assert raised.value.status == 502
+    assert raised.value.kind == ErrorKind.UPSTREAM_FAILED
     assert "same parameters" in raised.value.message
 
 
@@ -234,7 +235,7 @@ def test_stripe_out_of_reach_is_a_provider_error(stripe_testbed: StripeTestbed, 
         stripe_testbed.provider.retrieve(reference="pi_anything")
 
     assert raised.value.code == PaymentErrorCode.PROVIDER_ERROR
-    assert raised.value.status == 502
+    assert raised.value.kind == ErrorKind.UPSTREAM_FAILED
     assert raised.value.message.endswith("Stripe could not be reached.")
 
 
@@ -483,7 +484,7 @@ def test_refused_api_key_is_never_echoed(stripe_testbed: StripeTestbed):
         stripe_testbed.provider.is_payouts_enabled(account_reference="acct_any")
 
     error = raised.value
-    assert (error.code, error.status) == (PaymentErrorCode.PROVIDER_ERROR, 502)
+    assert (error.code, error.kind) == (PaymentErrorCode.PROVIDER_ERROR, ErrorKind.UPSTREAM_FAILED)
     assert TEST_SECRET_KEY not in f"{error.message} {error.details}"
     assert error.message.endswith("Stripe refused the platform's API key.")
 

@@ -47,6 +47,7 @@ from core.accounts.services import (
     tokens,
     two_factor,
 )
+from core.errors import ErrorKind
 from core.marketplace import site_url
 from core.pagination import CursorPagination
 from core.ratelimit import client_ip
@@ -190,7 +191,7 @@ def _session_only(is_session: bool) -> None:
         raise AccountError(
             AccountErrorCode.INSUFFICIENT_SCOPE,
             "Sign in with a browser session to change credentials; tokens cannot.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
 
 
@@ -263,13 +264,15 @@ def new_backup_codes(request: HttpRequest) -> dict[str, list[str]]:
     require_two_factor(principal)
     if not principal.user.has_two_factor:
         raise AccountError(
-            AccountErrorCode.TWO_FACTOR_NOT_ENABLED, "Turn two-factor on first.", status=409
+            AccountErrorCode.TWO_FACTOR_NOT_ENABLED,
+            "Turn two-factor on first.",
+            kind=ErrorKind.CONFLICT,
         )
     if not principal.is_two_factor_verified:
         raise AccountError(
             AccountErrorCode.TWO_FACTOR_REQUIRED,
             "Sign in with your code before making new backup codes.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     return {"backup_codes": two_factor.regenerate_backup_codes(user=principal.user)}
 
@@ -294,7 +297,9 @@ class UserFilter(Schema):
 def _marketplace_user(user_id: int) -> User:
     user = User.objects.filter(pk=user_id, deleted_at__isnull=True).first()
     if user is None:
-        raise AccountError(AccountErrorCode.USER_NOT_FOUND, "No such user.", status=404)
+        raise AccountError(
+            AccountErrorCode.USER_NOT_FOUND, "No such user.", kind=ErrorKind.NOT_FOUND
+        )
     return user
 
 

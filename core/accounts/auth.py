@@ -14,6 +14,7 @@ from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
 from core.accounts.principal import Principal
 from core.accounts.services.tokens import identify_token
+from core.errors import ErrorKind
 
 
 def is_otp_verified(user: Any) -> bool:
@@ -82,7 +83,7 @@ class PlatformStaffAuth(SessionAuth):
                 AccountErrorCode.PERMISSION_DENIED,
                 f"Your staff account may not do this; it needs {', '.join(needed)}.",
                 details={"permissions": needed},
-                status=403,
+                kind=ErrorKind.FORBIDDEN,
             )
         return user
 

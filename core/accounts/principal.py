@@ -11,6 +11,7 @@ from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import Role, TokenScope, User
 from core.accounts.services.tokens import TokenIdentity
 from core.accounts.services.two_factor import is_two_factor_required
+from core.errors import ErrorKind
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def require_scope(principal: Principal, scope: TokenScope) -> None:
             AccountErrorCode.INSUFFICIENT_SCOPE,
             f"This token lacks the '{scope}' scope.",
             details={"required_scope": str(scope)},
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
 
 
@@ -48,7 +49,7 @@ def require_two_factor(principal: Principal) -> None:
             AccountErrorCode.TWO_FACTOR_REQUIRED,
             "Your role requires two-factor authentication: enrol at /accounts/two-factor/ "
             "and sign in with your code.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
 
 
@@ -57,7 +58,7 @@ def require_operator(principal: Principal) -> None:
         raise AccountError(
             AccountErrorCode.FORBIDDEN_ROLE,
             "Only the marketplace's operators may do this.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     require_scope(principal, TokenScope.OPERATOR)
     require_two_factor(principal)

@@ -11,6 +11,7 @@ from django.core.validators import validate_email
 
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
+from core.errors import ErrorKind
 
 # Characters that make a name display as something else: bidi overrides and invisible joiners.
 _DECEPTIVE = {
@@ -39,7 +40,7 @@ def clean_email(raw: str, *, field: str = "email") -> str:
             AccountErrorCode.INVALID_EMAIL,
             "The e-mail address contains invisible or control characters.",
             details={"field": field},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     try:
         validate_email(email)
@@ -48,7 +49,7 @@ def clean_email(raw: str, *, field: str = "email") -> str:
             AccountErrorCode.INVALID_EMAIL,
             "Enter a valid e-mail address.",
             details={"field": field},
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None
     return email
 
@@ -77,7 +78,7 @@ def clean_registrable_email(raw: str, *, field: str = "email") -> str:
             AccountErrorCode.EMAIL_RESERVED,
             "Addresses under this domain are reserved for the platform's support staff.",
             details={"field": field},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return email
 
@@ -89,14 +90,14 @@ def clean_name(raw: str, *, field: str = "full_name") -> str:
             AccountErrorCode.INVALID_NAME,
             "Names can be at most 150 characters.",
             details={"field": field},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if any(char in _DECEPTIVE or unicodedata.category(char) in {"Cc", "Cf"} for char in name):
         raise AccountError(
             AccountErrorCode.INVALID_NAME,
             "The name contains invisible, control or direction-changing characters.",
             details={"field": field},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return name
 
@@ -109,5 +110,5 @@ def check_password_strength(password: str, *, user: User, field: str = "password
             AccountErrorCode.WEAK_PASSWORD,
             " ".join(exc.messages),
             details={"field": field, "problems": exc.messages},
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None

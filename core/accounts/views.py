@@ -32,7 +32,7 @@ from core.accounts.services import (
     two_factor,
 )
 from core.accounts.services.login_handoff import sign_in_with_handoff
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 from core.marketplace import site_url
 from core.ratelimit import RateLimited, client_ip
 
@@ -83,7 +83,7 @@ def render_with_error(
 ) -> HttpResponse:
     """The page again with the error on the form: 429 (with Retry-After) when rate-limited,
     a 404 page for objects that are not there (or not the caller's), else 200."""
-    if error.status == 404:
+    if error.kind == ErrorKind.NOT_FOUND:
         raise Http404(error.message)
     form.add_domain_error(error)
     status = 429 if isinstance(error, RateLimited) else 200

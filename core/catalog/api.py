@@ -41,6 +41,7 @@ from core.catalog.search import SearchQuery, get_search_backend
 from core.catalog.search.query import GeoFilter, SortOrder
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.catalog.services import categories, csv_io, moderation, products
+from core.errors import ErrorKind
 from core.marketplace import current_marketplace
 from core.pagination import keyset_page
 from core.sellers.models import Seller, TeamPermission
@@ -59,7 +60,7 @@ def resolve_currency(requested: str | None) -> str:
             CatalogErrorCode.INVALID_QUERY,
             f"Prices here are in {', '.join(marketplace.currencies)}.",
             details={"field": "currency"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return currency
 
@@ -88,14 +89,14 @@ def build_query(params: CatalogParams) -> SearchQuery:
             CatalogErrorCode.INVALID_QUERY,
             "limit is 1-100.",
             details={"field": "limit"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if params.min_rating is not None and not 1 <= params.min_rating <= 5:
         raise CatalogError(
             CatalogErrorCode.INVALID_QUERY,
             "min_rating is 1-5.",
             details={"field": "min_rating"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     near = None
     geo = (params.lat_e6, params.lng_e6, params.radius_km)
@@ -105,7 +106,7 @@ def build_query(params: CatalogParams) -> SearchQuery:
                 CatalogErrorCode.INVALID_QUERY,
                 "Give lat_e6, lng_e6 and radius_km together.",
                 details={"field": "radius_km"},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         if not (
             1 <= params.radius_km <= 1000
@@ -116,7 +117,7 @@ def build_query(params: CatalogParams) -> SearchQuery:
                 CatalogErrorCode.INVALID_QUERY,
                 "The location or radius (1-1000 km) is out of range.",
                 details={"field": "radius_km"},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         near = GeoFilter(params.lat_e6, params.lng_e6, params.radius_km)
     return SearchQuery(
@@ -184,7 +185,9 @@ def list_categories(request: HttpRequest) -> Any:
 def product_detail(request: HttpRequest, slug: str, currency: str | None = None) -> dict[str, Any]:
     product = with_detail_data(visible_products()).filter(slug=slug).first()
     if product is None:
-        raise CatalogError(CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", status=404)
+        raise CatalogError(
+            CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", kind=ErrorKind.NOT_FOUND
+        )
     return presenters.detail(product, resolve_currency(currency))
 
 
@@ -201,7 +204,9 @@ def _seller(request: HttpRequest) -> Seller:
 def _own_product(seller: Seller, product_id: int) -> Product:
     product = with_detail_data(Product.objects.filter(seller=seller, pk=product_id)).first()
     if product is None:  # another seller's product does not exist for you
-        raise CatalogError(CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", status=404)
+        raise CatalogError(
+            CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", kind=ErrorKind.NOT_FOUND
+        )
     return product
 
 
@@ -326,7 +331,9 @@ def _operator(request: HttpRequest) -> None:
 def _any_product(product_id: int) -> Product:
     product = with_detail_data(Product.objects.filter(pk=product_id)).first()
     if product is None:
-        raise CatalogError(CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", status=404)
+        raise CatalogError(
+            CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", kind=ErrorKind.NOT_FOUND
+        )
     return product
 
 
@@ -372,7 +379,9 @@ def feature(request: HttpRequest, product_id: int, payload: FeatureIn) -> dict[s
 def _category(category_id: int) -> Category:
     category = Category.objects.filter(pk=category_id).first()
     if category is None:
-        raise CatalogError(CatalogErrorCode.CATEGORY_NOT_FOUND, "No such category.", status=404)
+        raise CatalogError(
+            CatalogErrorCode.CATEGORY_NOT_FOUND, "No such category.", kind=ErrorKind.NOT_FOUND
+        )
     return category
 
 

@@ -43,7 +43,7 @@ from core.commerce.services.checkout import (
     preview,
 )
 from core.commerce.services.payment_events import cancel_order, confirm_payment
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
 
@@ -71,7 +71,9 @@ def _buyer(request: HttpRequest, *, write: bool = False) -> User:
     principal = _principal(request)
     if principal is None:
         raise CommerceError(
-            CommerceErrorCode.ORDER_NOT_FOUND, "Sign in to see your orders.", status=401
+            CommerceErrorCode.ORDER_NOT_FOUND,
+            "Sign in to see your orders.",
+            kind=ErrorKind.UNAUTHENTICATED,
         )
     require_scope(principal, TokenScope.WRITE if write else TokenScope.READ)
     return principal.user
@@ -164,7 +166,9 @@ def add_offer(request: HttpRequest, payload: CartOfferIn) -> dict[str, Any]:
 def _existing_cart(request: HttpRequest) -> Cart:
     cart = _cart(request, create=False)
     if cart is None:
-        raise CommerceError(CommerceErrorCode.CART_LINE_NOT_FOUND, "No such cart line.", status=404)
+        raise CommerceError(
+            CommerceErrorCode.CART_LINE_NOT_FOUND, "No such cart line.", kind=ErrorKind.NOT_FOUND
+        )
     _shopper(request, write=True)
     return cart
 
@@ -231,7 +235,7 @@ def _order_response(
             CommerceErrorCode.PAYMENT_DECLINED,
             payment.failure_message or "The payment was declined.",
             details={"order_id": order.pk, "failure_code": payment.failure_code},
-            status=402,
+            kind=ErrorKind.PAYMENT_FAILED,
         )
     if payment.status == PaymentStatus.REQUIRES_ACTION:
         return 202, body
@@ -277,7 +281,9 @@ def _own_order(request: HttpRequest, order_id: int, *, write: bool = False) -> O
     buyer = _buyer(request, write=write)
     order = selectors.buyer_order(buyer, order_id)
     if order is None:
-        raise CommerceError(CommerceErrorCode.ORDER_NOT_FOUND, "No such order.", status=404)
+        raise CommerceError(
+            CommerceErrorCode.ORDER_NOT_FOUND, "No such order.", kind=ErrorKind.NOT_FOUND
+        )
     return order
 
 
@@ -340,7 +346,7 @@ def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
         raise CommerceError(
             CommerceErrorCode.INVALID_TRANSITION,
             "Only an unpaid order can be cancelled.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     refreshed = selectors.buyer_order(order.buyer, order.pk)
     assert refreshed is not None
@@ -370,5 +376,7 @@ def decline_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]:
         .first()
     )
     if offer is None:
-        raise CommerceError(CommerceErrorCode.OFFER_NOT_FOUND, "No such offer.", status=404)
+        raise CommerceError(
+            CommerceErrorCode.OFFER_NOT_FOUND, "No such offer.", kind=ErrorKind.NOT_FOUND
+        )
     return presenters.offer_dict(offers.close_offer(offer=offer, status=OfferStatus.DECLINED))

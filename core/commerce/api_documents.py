@@ -33,6 +33,7 @@ from core.commerce.invoices import (
 )
 from core.commerce.models import Invoice, InvoiceKind, Order, SubOrder
 from core.commerce.reports import SellerSalesRow, TaxReportRow, sales_report, tax_report
+from core.errors import ErrorKind
 from core.money import Money
 from core.sellers.errors import SellerError
 from core.sellers.models import TeamPermission
@@ -77,11 +78,15 @@ def _pdf_response(invoice: Invoice) -> HttpResponse:
 def invoice_pdf(request: HttpRequest, order_id: int) -> HttpResponse:
     order = Order.objects.filter(pk=order_id).first()
     if order is None or not _may_see(principal_of(request), order):
-        raise CommerceError(CommerceErrorCode.ORDER_NOT_FOUND, "No such order.", status=404)
+        raise CommerceError(
+            CommerceErrorCode.ORDER_NOT_FOUND, "No such order.", kind=ErrorKind.NOT_FOUND
+        )
     invoice = Invoice.objects.filter(order=order, kind=InvoiceKind.INVOICE).first()
     if invoice is None:
         raise DocumentError(
-            DocumentErrorCode.DOCUMENT_NOT_FOUND, "This order has no invoice yet.", status=404
+            DocumentErrorCode.DOCUMENT_NOT_FOUND,
+            "This order has no invoice yet.",
+            kind=ErrorKind.NOT_FOUND,
         )
     return _pdf_response(invoice)
 
@@ -99,7 +104,7 @@ def credit_note_pdf(request: HttpRequest, invoice_id: int) -> HttpResponse:
     )
     if credit_note is None or not _may_see(principal_of(request), credit_note.order):
         raise DocumentError(
-            DocumentErrorCode.DOCUMENT_NOT_FOUND, "No such credit note.", status=404
+            DocumentErrorCode.DOCUMENT_NOT_FOUND, "No such credit note.", kind=ErrorKind.NOT_FOUND
         )
     return _pdf_response(credit_note)
 

@@ -43,6 +43,7 @@ from core.commerce.schemas import (
 from core.commerce.services import offers, policy
 from core.commerce.services.payment_events import cancel_order
 from core.commerce.services.refunds import LineRefund, refund_order
+from core.errors import ErrorKind
 from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
 from core.sellers.models import Seller, TeamPermission
@@ -64,7 +65,9 @@ def _operator(request: HttpRequest) -> None:
 
 
 def _not_found(what: str) -> CommerceError:
-    return CommerceError(CommerceErrorCode.ORDER_NOT_FOUND, f"No such {what}.", status=404)
+    return CommerceError(
+        CommerceErrorCode.ORDER_NOT_FOUND, f"No such {what}.", kind=ErrorKind.NOT_FOUND
+    )
 
 
 class PageQuery(Schema):
@@ -316,7 +319,7 @@ def operator_cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
         raise CommerceError(
             CommerceErrorCode.INVALID_TRANSITION,
             "Only an unpaid order can be cancelled.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     return presenters.order_summary(_any_order(order_id))
 

@@ -19,6 +19,7 @@ from core.accounts.principal import (
     require_two_factor,
 )
 from core.commerce.selectors import commerce_settings
+from core.errors import ErrorKind
 from core.idempotency.store import run_idempotent
 from core.money import Money
 from core.payments import ledger
@@ -121,7 +122,9 @@ def set_schedule(request: HttpRequest, payload: ScheduleIn) -> dict[str, Any]:
     account = SellerPaymentAccount.objects.filter(seller=seller).first()
     if account is None:
         raise PaymentError(
-            PaymentErrorCode.PAYOUT_ACCOUNT_MISSING, "Connect a payout account first.", status=409
+            PaymentErrorCode.PAYOUT_ACCOUNT_MISSING,
+            "Connect a payout account first.",
+            kind=ErrorKind.CONFLICT,
         )
     account.payout_schedule = payload.schedule
     account.save(update_fields=["payout_schedule", "updated_at"])

@@ -1,6 +1,6 @@
 from enum import StrEnum
 
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 
 
 class CommerceErrorCode(StrEnum):
@@ -44,4 +44,4 @@ def field_error(
     code: CommerceErrorCode, field: str, message: str, **details: object
 ) -> CommerceError:
     """A 422 naming the offending input field, like the API's validation errors."""
-    return CommerceError(code, message, details={"field": field, **details}, status=422)
+    return CommerceError(code, message, details={"field": field, **details}, kind=ErrorKind.INVALID)

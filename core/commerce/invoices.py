@@ -32,6 +32,7 @@ from core.commerce.models import (
     RefundLine,
     SubOrder,
 )
+from core.errors import ErrorKind
 from core.marketplace import current_marketplace
 from core.money import Money
 
@@ -66,7 +67,9 @@ def issue_invoice(*, order: Order) -> Invoice:
         return existing
     if order.paid_at is None:
         raise DocumentError(
-            DocumentErrorCode.ORDER_NOT_PAID, "Only a paid order gets an invoice.", status=409
+            DocumentErrorCode.ORDER_NOT_PAID,
+            "Only a paid order gets an invoice.",
+            kind=ErrorKind.CONFLICT,
         )
     with transaction.atomic():
         number = _take_number()

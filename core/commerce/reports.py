@@ -16,6 +16,7 @@ from django.db.models import Count, F, QuerySet, Sum
 
 from core.commerce.invoices import DocumentError, DocumentErrorCode
 from core.commerce.models import OrderLine, RefundLine
+from core.errors import ErrorKind
 from core.money import MoneyError, check_currency
 
 
@@ -56,7 +57,7 @@ def _check_period(date_from: date, date_to: date, currency: str | None) -> str |
             DocumentErrorCode.INVALID_REPORT_QUERY,
             "The period ends before it starts.",
             details={"field": "to"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if currency is None:
         return None
@@ -67,7 +68,7 @@ def _check_period(date_from: date, date_to: date, currency: str | None) -> str |
             DocumentErrorCode.INVALID_REPORT_QUERY,
             str(exc),
             details={"field": "currency"},
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from exc
 
 

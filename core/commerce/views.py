@@ -66,7 +66,7 @@ from core.commerce.services.checkout import (
     preview,
 )
 from core.commerce.services.payment_events import cancel_order, confirm_payment
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 from core.marketplace import current_marketplace
 from core.money import Money
 from core.payments.providers import get_provider
@@ -97,7 +97,7 @@ NOT_FOUND_CODES = {CommerceErrorCode.CART_LINE_NOT_FOUND, CommerceErrorCode.ORDE
 
 def _not_found_or(error: DomainError) -> DomainError:
     """Raise 404 for another visitor's cart line or order, else hand the error back."""
-    if error.status == 404 or error.code in NOT_FOUND_CODES:
+    if error.kind == ErrorKind.NOT_FOUND or error.code in NOT_FOUND_CODES:
         raise Http404(error.message)
     return error
 

@@ -14,7 +14,8 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 
-from core.errors import DomainError
+from core.envelope import http_status
+from core.errors import DomainError, ErrorKind
 from core.idempotency.errors import IdempotencyError, IdempotencyErrorCode
 from core.idempotency.models import IdempotentRequest
 
@@ -28,7 +29,7 @@ def idempotency_key(request: HttpRequest) -> str:
             IdempotencyErrorCode.IDEMPOTENCY_KEY_REQUIRED,
             f"Send an {HEADER} header (1-100 characters, e.g. a UUID) so a retry cannot pay twice.",
             details={"field": HEADER},
-            status=400,
+            kind=ErrorKind.BAD_REQUEST,
         )
     return key
 
@@ -51,10 +52,10 @@ def run_idempotent(
     scope: str,
     body: Any,
     operation: Callable[[str], tuple[int, dict[str, Any]]],
-    store_errors: tuple[int, ...] = (402,),
+    store_errors: tuple[ErrorKind, ...] = (ErrorKind.PAYMENT_FAILED,),
 ) -> JsonResponse:
-    """Run ``operation(key)`` once per key; errors with a status in ``store_errors`` (a
-    declined card) are answers too and are replayed, others (bad input) may be retried."""
+    """Run ``operation(key)`` once per key; errors of a kind in ``store_errors`` (a declined
+    card) are answers too and are replayed, others (bad input) may be retried."""
     key = idempotency_key(request)
     fingerprint = _fingerprint(body)
     stored = IdempotentRequest.objects.filter(user_id=user_id, scope=scope, key=key).first()
@@ -64,7 +65,7 @@ def run_idempotent(
                 IdempotencyErrorCode.IDEMPOTENCY_KEY_REUSED,
                 f"This {HEADER} was used for a different request.",
                 details={"field": HEADER},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         response = JsonResponse(stored.response, status=stored.status_code, safe=False)
         response["Idempotent-Replayed"] = "true"
@@ -72,9 +73,9 @@ def run_idempotent(
     try:
         status, payload = operation(key)
     except DomainError as error:
-        if error.status not in store_errors:
+        if error.kind not in store_errors:
             raise
-        status, payload = error.status, _envelope(request, error)
+        status, payload = http_status(error), _envelope(request, error)
     _store(user_id, scope, key, fingerprint, status, payload)
     return JsonResponse(payload, status=status, safe=False)
 

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
+from core.errors import ErrorKind
 from core.integrations.errors import IntegrationError, IntegrationErrorCode
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -60,7 +61,7 @@ def is_public_address(address: IPAddress, *, allow_loopback: bool = False) -> bo
 
 def _unsafe(field: str, message: str) -> IntegrationError:
     return IntegrationError(
-        IntegrationErrorCode.UNSAFE_URL, message, details={"field": field}, status=422
+        IntegrationErrorCode.UNSAFE_URL, message, details={"field": field}, kind=ErrorKind.INVALID
     )
 
 

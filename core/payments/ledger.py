@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from core.errors import ErrorKind
 from core.money import Money
 from core.payments.errors import PaymentError, PaymentErrorCode
 from core.payments.models import EntryKind, JournalEntry, JournalLine
@@ -81,7 +82,7 @@ def post_entry(
         raise PaymentError(
             PaymentErrorCode.UNBALANCED_ENTRY,
             f"An entry must balance per currency; {kind}:{reference} is off by {unbalanced}.",
-            status=500,
+            kind=ErrorKind.INTERNAL,
         )
     if not lines:
         return None

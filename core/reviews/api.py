@@ -19,6 +19,7 @@ from core.accounts.principal import (
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Product
 from core.catalog.selectors import visible_products
+from core.errors import ErrorKind
 from core.pagination import keyset_page
 from core.reviews import presenters
 from core.reviews.errors import ReviewError, ReviewErrorCode
@@ -71,7 +72,9 @@ ORDERINGS: dict[ReviewSort, tuple[str, ...]] = {
 
 
 def _not_found() -> ReviewError:
-    return ReviewError(ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", status=404)
+    return ReviewError(
+        ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", kind=ErrorKind.NOT_FOUND
+    )
 
 
 # --- public ------------------------------------------------------------------------------------
@@ -82,7 +85,9 @@ def _visible_product(slug: str) -> Product:
         visible_products().filter(slug=slug).only("id", "slug", "rating_count", "rating_total")
     ).first()
     if product is None:
-        raise CatalogError(CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", status=404)
+        raise CatalogError(
+            CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", kind=ErrorKind.NOT_FOUND
+        )
     return product
 
 

@@ -10,6 +10,7 @@ from django.db.models import Count, F, Q, QuerySet
 from core.accounts.models import User
 from core.catalog.models import Product
 from core.commerce.models import LineStatus, OrderLine
+from core.errors import ErrorKind
 from core.reviews import presenters
 from core.reviews.models import MAX_RATING, MIN_RATING, Review, ReviewStatus
 from core.sellers.errors import SellerError, SellerErrorCode
@@ -135,5 +136,5 @@ def replying_seller(user: User) -> Seller:
         SellerErrorCode.PERMISSION_DENIED,
         "Your team role lacks the 'manage_customers' or 'process_orders' permission.",
         details={"required_permissions_any": [str(p) for p in REPLY_PERMISSIONS]},
-        status=403,
+        kind=ErrorKind.FORBIDDEN,
     )

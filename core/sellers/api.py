@@ -19,6 +19,7 @@ from core.accounts.principal import (
     require_scope,
     require_two_factor,
 )
+from core.errors import ErrorKind
 from core.marketplace import site_url
 from core.pagination import CursorPagination
 from core.sellers.errors import SellerError, SellerErrorCode
@@ -257,7 +258,7 @@ def _require_verified(seller: Seller) -> None:
         raise SellerError(
             SellerErrorCode.INVALID_STATE,
             "Only verified, active sellers can connect their systems.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 
@@ -286,7 +287,9 @@ def _operator_seller(request: HttpRequest, seller_id: int) -> tuple[Principal, S
     require_operator(principal)
     seller = _review_queryset().filter(pk=seller_id).first()
     if seller is None:
-        raise SellerError(SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", status=404)
+        raise SellerError(
+            SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", kind=ErrorKind.NOT_FOUND
+        )
     return principal, seller
 
 
@@ -323,7 +326,9 @@ def download_document(request: HttpRequest, seller_id: int, document_id: int) ->
     _, seller = _operator_seller(request, seller_id)
     document = seller.documents.filter(pk=document_id).first()
     if document is None:
-        raise SellerError(SellerErrorCode.INVALID_DOCUMENT, "No such document.", status=404)
+        raise SellerError(
+            SellerErrorCode.INVALID_DOCUMENT, "No such document.", kind=ErrorKind.NOT_FOUND
+        )
     url = private_file_url(
         document.file, download_name=document.original_name, content_type=document.content_type
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from core.accounts.models import User
+from core.errors import ErrorKind
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import Seller, TeamPermission
 
@@ -21,7 +22,7 @@ def clean_permissions(permissions: Iterable[str]) -> list[str]:
             f"Unknown permissions: {', '.join(unknown)}. Choose from "
             f"{', '.join(TeamPermission.values)}.",
             details={"field": "permissions", "unknown": unknown},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return chosen
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from core.accounts.models import User
+from core.errors import ErrorKind
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import (
     Seller,
@@ -27,7 +28,7 @@ def own_seller(user: User) -> Seller:
         raise SellerError(
             SellerErrorCode.NOT_A_SELLER,
             "You have no seller account; start onboarding first.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     return seller
 
@@ -49,7 +50,9 @@ def acting_seller_holding(user: User, permissions: Iterable[str]) -> Seller:
     )
     if membership is None:
         raise SellerError(
-            SellerErrorCode.NOT_A_SELLER, "You are not part of a seller account.", status=403
+            SellerErrorCode.NOT_A_SELLER,
+            "You are not part of a seller account.",
+            kind=ErrorKind.FORBIDDEN,
         )
     missing = missing_permissions(membership.permissions, permissions)
     if missing:
@@ -57,7 +60,7 @@ def acting_seller_holding(user: User, permissions: Iterable[str]) -> Seller:
             SellerErrorCode.PERMISSION_DENIED,
             f"Your team role lacks the '{missing[0]}' permission.",
             details={"required_permission": str(missing[0])},
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     remember_held_permissions(membership.seller, user, membership.permissions)
     return membership.seller
@@ -94,5 +97,7 @@ def visible_seller(slug: str) -> Seller:
         slug=slug, verification_status=VerificationStatus.VERIFIED, status=SellerStatus.ACTIVE
     ).first()
     if seller is None:
-        raise SellerError(SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", status=404)
+        raise SellerError(
+            SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", kind=ErrorKind.NOT_FOUND
+        )
     return seller

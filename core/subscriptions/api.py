@@ -20,6 +20,7 @@ from core.accounts.principal import (
 from core.commerce import presenters as commerce_presenters
 from core.commerce import selectors as commerce_selectors
 from core.commerce.models import PaymentStatus, RecurringPrice
+from core.errors import ErrorKind
 from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
 from core.sellers.models import Seller, TeamPermission
@@ -154,7 +155,7 @@ def change_mine(request: HttpRequest, subscription_id: int, payload: ChangePlanI
                 SubscriptionErrorCode.PAYMENT_DECLINED,
                 payment.failure_message or "The payment was declined.",
                 details={"order_id": payment.order_id, "failure_code": payment.failure_code},
-                status=402,
+                kind=ErrorKind.PAYMENT_FAILED,
             )
         body = {"change": change.kind, "subscription": _detail(subscription), "order": order_body}
         is_waiting = payment is not None and payment.status == PaymentStatus.REQUIRES_ACTION
@@ -219,7 +220,9 @@ def seller_update_price(request: HttpRequest, price_id: int, payload: ActiveIn) 
     price = RecurringPrice.objects.filter(pk=price_id, product__seller=seller).first()
     if price is None:
         raise SubscriptionError(
-            SubscriptionErrorCode.RECURRING_PRICE_NOT_FOUND, "No such price.", status=404
+            SubscriptionErrorCode.RECURRING_PRICE_NOT_FOUND,
+            "No such price.",
+            kind=ErrorKind.NOT_FOUND,
         )
     updated = recurring_prices.set_recurring_price_active(price=price, is_active=payload.is_active)
     return presenters.price_dict(updated)

@@ -1,6 +1,6 @@
 from enum import StrEnum
 
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 
 
 class SubscriptionErrorCode(StrEnum):
@@ -23,7 +23,9 @@ class SubscriptionError(DomainError):
 
 def not_found() -> SubscriptionError:
     return SubscriptionError(
-        SubscriptionErrorCode.SUBSCRIPTION_NOT_FOUND, "No such subscription.", status=404
+        SubscriptionErrorCode.SUBSCRIPTION_NOT_FOUND,
+        "No such subscription.",
+        kind=ErrorKind.NOT_FOUND,
     )
 
 
@@ -31,10 +33,14 @@ def field_error(
     code: SubscriptionErrorCode, field: str, message: str, **details: object
 ) -> SubscriptionError:
     """A 422 naming the offending input field, like the API's validation errors."""
-    return SubscriptionError(code, message, details={"field": field, **details}, status=422)
+    return SubscriptionError(
+        code, message, details={"field": field, **details}, kind=ErrorKind.INVALID
+    )
 
 
 def already_cancelled() -> SubscriptionError:
     return SubscriptionError(
-        SubscriptionErrorCode.ALREADY_CANCELLED, "This subscription has ended.", status=409
+        SubscriptionErrorCode.ALREADY_CANCELLED,
+        "This subscription has ended.",
+        kind=ErrorKind.CONFLICT,
     )

@@ -23,6 +23,7 @@ from core.catalog.selectors import with_detail_data
 from core.catalog.services.products import ProductData, VariantData
 from core.commerce.models import OrderLine, SubOrder
 from core.commerce.presenters import line_dict, money
+from core.errors import ErrorKind
 from core.integrations.api import log_partner_calls
 from core.integrations.api import partner_router as integrations_router
 from core.pagination import keyset_page
@@ -85,7 +86,9 @@ def _own_product(seller: Seller, product_id: int) -> Product:
         Product.objects.filter(pk=product_id, seller=seller, product_type=software.SOFTWARE)
     ).first()
     if product is None:
-        raise CatalogError(CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", status=404)
+        raise CatalogError(
+            CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", kind=ErrorKind.NOT_FOUND
+        )
     return product
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 
 from core.accounts.models import User
+from core.errors import ErrorKind
 from core.sellers.models import Seller
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.models import (
@@ -23,7 +24,9 @@ WAITING_ACCOUNTS_SHOWN = 20
 
 
 def license_not_found() -> LicensingError:
-    return LicensingError(LicensingErrorCode.LICENSE_NOT_FOUND, "No such licence.", status=404)
+    return LicensingError(
+        LicensingErrorCode.LICENSE_NOT_FOUND, "No such licence.", kind=ErrorKind.NOT_FOUND
+    )
 
 
 def max_activations_of(license: License) -> int:

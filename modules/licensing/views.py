@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from core.accounts.views import signed_in_user
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 from modules.licensing import presenters_licenses as presenters
 from modules.licensing import selectors
 from modules.licensing.models import License, LicenseStatus
@@ -67,7 +67,7 @@ def deactivate_machine(request: HttpRequest, license_id: int, machine_id: int) -
     try:
         lifecycle.deactivate_machine(license=license, machine_id=machine_id, actor_label="buyer")
     except DomainError as error:
-        if error.status == 404:
+        if error.kind == ErrorKind.NOT_FOUND:
             raise Http404(error.message) from None
         messages.error(request, error.message)
     else:

@@ -7,6 +7,7 @@ from typing import Annotated
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
 
+from core.errors import ErrorKind
 from core.schemas import model_max_length
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Branding, Font, Tenant
@@ -48,7 +49,7 @@ def parse_branding(raw: BrandingSpec | dict[str, object] | None) -> BrandingSpec
                 {"field": ".".join(str(p) for p in error["loc"]), "message": error["msg"]}
                 for error in exc.errors()
             ],
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from core.errors import ErrorKind
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Domain, Tenant
 from tenants.validation import clean_custom_domain
@@ -17,7 +18,7 @@ def _domain_of(tenant: Tenant, domain: str) -> Domain:
         raise TenantError(
             TenantErrorCode.DOMAIN_NOT_FOUND,
             f"'{domain[:80]}' is not a domain of this marketplace.",
-            status=404,
+            kind=ErrorKind.NOT_FOUND,
         )
     return found
 
@@ -30,7 +31,7 @@ def add_domain(*, tenant: Tenant, domain: str, is_primary: bool = False) -> Doma
             TenantErrorCode.DOMAIN_TAKEN,
             f"{cleaned} is already in use.",
             details={"field": "domain", "value": cleaned},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     try:
         with transaction.atomic():
@@ -39,7 +40,7 @@ def add_domain(*, tenant: Tenant, domain: str, is_primary: bool = False) -> Doma
             )
     except IntegrityError:
         raise TenantError(
-            TenantErrorCode.DOMAIN_TAKEN, f"{cleaned} is already in use.", status=409
+            TenantErrorCode.DOMAIN_TAKEN, f"{cleaned} is already in use.", kind=ErrorKind.CONFLICT
         ) from None
     if is_primary:
         return set_primary_domain(tenant=tenant, domain=cleaned)
@@ -64,6 +65,6 @@ def remove_domain(*, tenant: Tenant, domain: str) -> None:
         raise TenantError(
             TenantErrorCode.PRIMARY_DOMAIN_REQUIRED,
             "Make another domain primary before removing this one.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     target.delete()

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.errors import ErrorKind
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Plan, Tenant, TenantStatus
 from tenants.validation import clean_email
@@ -25,7 +26,7 @@ def _refuse_platform(tenant: Tenant) -> None:
         raise TenantError(
             TenantErrorCode.PLATFORM_TENANT_PROTECTED,
             "The platform itself cannot be suspended or deleted.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 
@@ -37,11 +38,13 @@ def suspend_tenant(*, tenant: Tenant, reason: str) -> Tenant:
             TenantErrorCode.REASON_REQUIRED,
             "Say why the marketplace is suspended.",
             details={"field": "reason"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if tenant.is_suspended:
         raise TenantError(
-            TenantErrorCode.ALREADY_IN_STATE, "The marketplace is already suspended.", status=409
+            TenantErrorCode.ALREADY_IN_STATE,
+            "The marketplace is already suspended.",
+            kind=ErrorKind.CONFLICT,
         )
     Tenant.objects.filter(pk=tenant.pk).update(
         status=TenantStatus.SUSPENDED, suspended_reason=reason
@@ -54,13 +57,15 @@ def resume_tenant(*, tenant: Tenant) -> Tenant:
     _refuse_platform(tenant)
     if not tenant.is_suspended:
         raise TenantError(
-            TenantErrorCode.ALREADY_IN_STATE, "The marketplace is not suspended.", status=409
+            TenantErrorCode.ALREADY_IN_STATE,
+            "The marketplace is not suspended.",
+            kind=ErrorKind.CONFLICT,
         )
     if tenant.is_deletion_requested:
         raise TenantError(
             TenantErrorCode.DELETION_PENDING,
             "The marketplace is scheduled for deletion; cancel the deletion first.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     Tenant.objects.filter(pk=tenant.pk).update(status=TenantStatus.ACTIVE, suspended_reason="")
     tenant.refresh_from_db()
@@ -78,7 +83,7 @@ def delete_tenant(*, tenant: Tenant, confirm_slug: str, grace_days: int | None =
             TenantErrorCode.CONFIRMATION_MISMATCH,
             "Type the marketplace's address to confirm deletion.",
             details={"field": "confirm_slug"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     days = settings.SOUK_TENANT_DELETION_GRACE_DAYS if grace_days is None else grace_days
     if days < 0:
@@ -90,7 +95,7 @@ def delete_tenant(*, tenant: Tenant, confirm_slug: str, grace_days: int | None =
             raise TenantError(
                 TenantErrorCode.DELETION_PENDING,
                 f"Deletion is already scheduled for {locked.purge_after:%Y-%m-%d %H:%M} UTC.",
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         changes: dict[str, object] = {
             "deletion_requested_at": now,
@@ -117,7 +122,7 @@ def cancel_tenant_deletion(*, tenant: Tenant) -> Tenant:
             raise TenantError(
                 TenantErrorCode.NOT_SCHEDULED_FOR_DELETION,
                 "The marketplace is not scheduled for deletion.",
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         changes: dict[str, object] = {"deletion_requested_at": None, "purge_after": None}
         if locked.is_suspended and locked.suspended_reason == DELETION_REASON:
@@ -132,7 +137,9 @@ def update_tenant(*, tenant: Tenant, name: str, plan: Plan | None, owner_email: 
     name = name.strip()
     if not name or len(name) > 120:
         raise TenantError(
-            TenantErrorCode.INVALID_NAME, "The name must be 1-120 characters.", status=422
+            TenantErrorCode.INVALID_NAME,
+            "The name must be 1-120 characters.",
+            kind=ErrorKind.INVALID,
         )
     Tenant.objects.filter(pk=tenant.pk).update(
         name=name, plan=plan, owner_email=clean_email(owner_email) if owner_email else ""

@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 from pydantic import ValidationError
 
 from core import cache_versions
+from core.errors import ErrorKind
 from core.registry import ModuleManifest, UnknownModule, get_registry
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Plan, Tenant, TenantModule
@@ -25,7 +26,7 @@ def _manifest(key: str) -> ModuleManifest:
             TenantErrorCode.UNKNOWN_MODULE,
             f"There is no module called '{key}'.",
             details={"module": key, "available": get_registry().keys()},
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None
 
 
@@ -40,7 +41,7 @@ def validated_config(manifest: ModuleManifest, config: Mapping[str, Any] | None)
                 {"field": ".".join(str(p) for p in error["loc"]), "message": error["msg"]}
                 for error in exc.errors()
             ],
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None
 
 
@@ -50,7 +51,7 @@ def _check_plan(plan: Plan | None, key: str) -> None:
             TenantErrorCode.MODULE_NOT_IN_PLAN,
             f"The {plan.name} plan does not include the '{key}' module.",
             details={"module": key, "plan": plan.slug},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
 
 
@@ -78,7 +79,7 @@ def resolve_module_selection(
                 TenantErrorCode.INVALID_MODULE_CONFIG,
                 f"Settings were given for module '{key}', which is not being enabled.",
                 details={"module": key},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
     selection: dict[str, dict[str, Any]] = {}
     for key in requested:
@@ -110,7 +111,7 @@ def set_module_enabled(
                 TenantErrorCode.MODULE_DEPENDENCY_MISSING,
                 f"Enable {', '.join(missing)} before '{key}'.",
                 details={"module": key, "missing": missing},
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
     else:
         dependents = [d for d in get_registry().dependents(key) if d in enabled]
@@ -119,7 +120,7 @@ def set_module_enabled(
                 TenantErrorCode.MODULE_HAS_DEPENDENTS,
                 f"Disable {', '.join(dependents)} first; they need '{key}'.",
                 details={"module": key, "dependents": dependents},
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
     row = TenantModule.objects.filter(tenant=tenant, key=key).first()
     stored = row.config if row else {}
@@ -148,5 +149,5 @@ def _check_no_conflict(manifest: ModuleManifest, others: Iterable[str]) -> None:
                 TenantErrorCode.MODULE_CONFLICT,
                 f"'{other}' already sells {', '.join(sorted(shared))} here; disable it first.",
                 details={"module": manifest.key, "conflicts_with": other},
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )

@@ -16,6 +16,7 @@ from django_tenants.utils import schema_context
 from core import ratelimit
 from core.accounts import throttles
 from core.accounts.models import Role, User
+from core.errors import ErrorKind
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Domain, Tenant
 
@@ -70,7 +71,7 @@ def verify_marketplace_owner(*, tenant: Tenant, token: str) -> Tenant:
         TenantErrorCode.OWNER_VERIFICATION_INVALID,
         "This confirmation link is invalid or has expired; sign in to ask for a new one.",
         details={"field": "token"},
-        status=400,
+        kind=ErrorKind.BAD_REQUEST,
     )
     try:
         payload = signing.loads(

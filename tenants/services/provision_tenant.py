@@ -17,6 +17,7 @@ from django_tenants.utils import schema_context, schema_exists
 
 from core.accounts.models import Role, User
 from core.accounts.services.login_handoff import issue_login_handoff
+from core.errors import ErrorKind
 from core.money import MoneyError, check_currency
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Domain, Plan, Tenant, TenantModule
@@ -87,7 +88,7 @@ def provision_tenant(
             TenantErrorCode.INVALID_NAME,
             "The marketplace name must be 1-120 characters.",
             details={"field": "name"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     owner_email = clean_email(owner_email)
     if owner_password is not None:
@@ -140,7 +141,7 @@ def provision_tenant(
             "The address or a domain was taken while the marketplace was being created; "
             "please try again.",
             details={"reason": str(exc).splitlines()[0]},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         ) from exc
     elapsed_ms = (time.perf_counter() - started) * 1000
     logger.info("provisioned tenant %s from %s in %.1f ms", schema_name, source, elapsed_ms)
@@ -174,7 +175,7 @@ def clean_currencies(default: str, extra: Sequence[str]) -> tuple[str, list[str]
             TenantErrorCode.INVALID_CURRENCY,
             f"{exc}; use ISO 4217 codes such as USD, EUR, GBP.",
             details={"field": "currencies"},
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None
     return default, sorted(set(others) - {default})
 
@@ -187,7 +188,7 @@ def _check_password(password: str, email: str) -> None:
             TenantErrorCode.INVALID_PASSWORD,
             " ".join(exc.messages),
             details={"field": "owner_password"},
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None
 
 
@@ -197,7 +198,7 @@ def _check_free(*, slug: str, schema_name: str, domains: list[str]) -> None:
             TenantErrorCode.SLUG_TAKEN,
             f"The address '{slug}' is already taken.",
             details={"field": "slug", "value": slug},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     taken = list(Domain.objects.filter(domain__in=domains).values_list("domain", flat=True))
     if taken:
@@ -205,7 +206,7 @@ def _check_free(*, slug: str, schema_name: str, domains: list[str]) -> None:
             TenantErrorCode.DOMAIN_TAKEN,
             f"Already in use: {', '.join(sorted(taken))}.",
             details={"field": "custom_domains", "taken": sorted(taken)},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 
@@ -220,7 +221,7 @@ def _bring_schema(schema_name: str, allowed: Collection[SchemaSource] | None) ->
             "We're at capacity right now: no new marketplace is ready to open. "
             "Please try again in a few minutes.",
             details={"retry_after": AT_CAPACITY_RETRY_SECONDS},
-            status=503,
+            kind=ErrorKind.UNAVAILABLE,
             headers={"Retry-After": str(AT_CAPACITY_RETRY_SECONDS)},
         )
     is_clone_allowed = allowed is None or "clone" in allowed
@@ -235,7 +236,7 @@ def _bring_schema(schema_name: str, allowed: Collection[SchemaSource] | None) ->
             "No schema is ready for a new marketplace (pool empty, template schema missing); "
             "an operator must run `manage.py fill_schema_pool`.",
             details={"template_schema": settings.SOUK_TEMPLATE_SCHEMA},
-            status=503,
+            kind=ErrorKind.UNAVAILABLE,
         )
     logger.warning(
         "schema pool empty and template schema %s missing: migrating %s from scratch "

@@ -14,6 +14,7 @@ from django_tenants.utils import schema_context
 from core.accounts.models import Role, User
 from core.accounts.services.login_handoff import issue_login_handoff
 from core.accounts.validation import support_agent_email
+from core.errors import ErrorKind
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Domain, SupportSession, Tenant
 
@@ -37,11 +38,13 @@ def open_support_session(
             TenantErrorCode.REASON_REQUIRED,
             "Say why you need to enter this marketplace; it is logged.",
             details={"field": "reason"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if tenant.is_platform:
         raise TenantError(
-            TenantErrorCode.PLATFORM_TENANT_PROTECTED, "That is the platform itself.", status=409
+            TenantErrorCode.PLATFORM_TENANT_PROTECTED,
+            "That is the platform itself.",
+            kind=ErrorKind.CONFLICT,
         )
     with transaction.atomic():
         session = SupportSession.objects.create(
@@ -74,7 +77,7 @@ def _support_agent(staff: User) -> User:
             TenantErrorCode.SUPPORT_ACCOUNT_CONFLICT,
             "An account of this marketplace holds the support address; it is not used for "
             "support. Remove that account before entering.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     if agent is None:
         agent = User.objects.create_user(

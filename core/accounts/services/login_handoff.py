@@ -17,6 +17,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import LoginHandoff, User
+from core.errors import ErrorKind
 
 HANDOFF_LIFETIME = timedelta(minutes=2)
 SUPPORT_DEVICE_NAME = "Platform support session"
@@ -54,7 +55,7 @@ def _spend(token: str) -> LoginHandoff:
             raise AccountError(
                 AccountErrorCode.HANDOFF_INVALID,
                 "This sign-in link has expired or was already used.",
-                status=400,
+                kind=ErrorKind.BAD_REQUEST,
             )
         return LoginHandoff.objects.select_related("user").get(token_hash=_hash(token))
 

@@ -9,18 +9,21 @@ from core.accounts.emails import send_suspension_notice
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import Role, User
 from core.accounts.services.tokens import revoke_all_tokens
+from core.errors import ErrorKind
 
 
 def _check_target(actor: User, user: User) -> None:
     if actor.pk == user.pk:
         raise AccountError(
-            AccountErrorCode.CANNOT_MODERATE_SELF, "You cannot suspend yourself.", status=409
+            AccountErrorCode.CANNOT_MODERATE_SELF,
+            "You cannot suspend yourself.",
+            kind=ErrorKind.CONFLICT,
         )
     if user.role == Role.OPERATOR and not actor.is_support_agent:
         raise AccountError(
             AccountErrorCode.FORBIDDEN_ROLE,
             "Operators are suspended by platform support, not by other operators.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
 
 
@@ -33,11 +36,13 @@ def suspend_user(*, actor: User, user: User, reason: str) -> User:
             AccountErrorCode.REASON_REQUIRED,
             "Say why the account is suspended; the user is told.",
             details={"field": "reason"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if user.suspended_at is not None:
         raise AccountError(
-            AccountErrorCode.ALREADY_IN_STATE, "The account is already suspended.", status=409
+            AccountErrorCode.ALREADY_IN_STATE,
+            "The account is already suspended.",
+            kind=ErrorKind.CONFLICT,
         )
     user.suspended_at = timezone.now()
     user.suspended_reason = reason
@@ -53,7 +58,9 @@ def reinstate_user(*, actor: User, user: User) -> User:
     _check_target(actor, user)
     if user.suspended_at is None:
         raise AccountError(
-            AccountErrorCode.ALREADY_IN_STATE, "The account is not suspended.", status=409
+            AccountErrorCode.ALREADY_IN_STATE,
+            "The account is not suspended.",
+            kind=ErrorKind.CONFLICT,
         )
     user.suspended_at = None
     user.suspended_reason = ""

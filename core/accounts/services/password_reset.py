@@ -13,6 +13,7 @@ from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
 from core.accounts.services.tokens import revoke_all_tokens
 from core.accounts.validation import check_password_strength, clean_email
+from core.errors import ErrorKind
 
 
 def request_password_reset(*, email: str, base_url: str, ip: str) -> None:
@@ -33,7 +34,7 @@ def reset_password(*, uid: str, token: str, new_password: str) -> User:
         AccountErrorCode.RESET_INVALID,
         "This reset link is invalid or was already used; ask for a new one.",
         details={"field": "token"},
-        status=400,
+        kind=ErrorKind.BAD_REQUEST,
     )
     try:
         user_id = int(urlsafe_base64_decode(uid).decode())

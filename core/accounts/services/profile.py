@@ -14,6 +14,7 @@ from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
 from core.accounts.services.tokens import revoke_all_tokens
 from core.accounts.validation import check_password_strength, clean_name
+from core.errors import ErrorKind
 
 
 def update_profile(*, user: User, full_name: str) -> User:
@@ -28,7 +29,7 @@ def _require_password(user: User, password: str, field: str = "password") -> Non
             AccountErrorCode.PASSWORD_INCORRECT,
             "Your current password is not right.",
             details={"field": field},
-            status=400,
+            kind=ErrorKind.BAD_REQUEST,
         )
 
 

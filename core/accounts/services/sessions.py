@@ -19,6 +19,7 @@ from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
 from core.accounts.services.two_factor import has_two_factor, verify_second_factor
 from core.accounts.validation import clean_email
+from core.errors import ErrorKind
 from core.ratelimit import client_ip
 
 PENDING_LOGIN_KEY = "souk_pending_login"
@@ -44,12 +45,12 @@ def check_credentials(*, request: HttpRequest, email: str, password: str) -> Use
         raise AccountError(
             AccountErrorCode.ACCOUNT_SUSPENDED,
             "This account is suspended. Contact the marketplace for help.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     raise AccountError(
         AccountErrorCode.INVALID_CREDENTIALS,
         "The e-mail address or password is not right.",
-        status=401,
+        kind=ErrorKind.UNAUTHENTICATED,
     )
 
 
@@ -78,11 +79,13 @@ def pending_login_user(request: HttpRequest) -> User:
         raise AccountError(
             AccountErrorCode.NO_PENDING_LOGIN,
             "Sign in with your e-mail and password first (the code step expires after 5 minutes).",
-            status=400,
+            kind=ErrorKind.BAD_REQUEST,
         )
     user = User.objects.filter(pk=pending["user"], is_active=True).first()
     if user is None:
-        raise AccountError(AccountErrorCode.NO_PENDING_LOGIN, "Sign in again.", status=400)
+        raise AccountError(
+            AccountErrorCode.NO_PENDING_LOGIN, "Sign in again.", kind=ErrorKind.BAD_REQUEST
+        )
     return user
 
 

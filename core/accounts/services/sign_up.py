@@ -11,6 +11,7 @@ from core.accounts.emails import send_verification_email
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import Role, User
 from core.accounts.validation import check_password_strength, clean_name, clean_registrable_email
+from core.errors import ErrorKind
 from core.schema import current_schema_name
 
 VERIFICATION_SALT = "souk.accounts.verify-email"
@@ -32,7 +33,7 @@ def sign_up(*, email: str, password: str, full_name: str = "", base_url: str, ip
             AccountErrorCode.EMAIL_TAKEN,
             "An account with this e-mail address already exists; sign in or reset your password.",
             details={"field": "email"},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         ) from None
     return user
 
@@ -60,7 +61,7 @@ def verify_email(*, token: str) -> User:
         AccountErrorCode.VERIFICATION_INVALID,
         "This confirmation link is invalid or has expired; ask for a new one.",
         details={"field": "token"},
-        status=400,
+        kind=ErrorKind.BAD_REQUEST,
     )
     try:
         payload = signing.loads(token, salt=VERIFICATION_SALT, max_age=VERIFICATION_MAX_AGE)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import PersonalAccessToken, TokenScope, User
 from core.accounts.services.two_factor import has_two_factor
+from core.errors import ErrorKind
 
 TOKEN_PREFIX = "souk_pat_"
 CACHE_SECONDS = 60
@@ -58,7 +59,7 @@ def clean_scopes(scopes: Iterable[str]) -> list[str]:
             AccountErrorCode.INVALID_SCOPE,
             f"Choose scopes from: {', '.join(TokenScope.values)}.",
             details={"field": "scopes", "unknown": unknown},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return chosen
 
@@ -78,7 +79,7 @@ def create_token(
             AccountErrorCode.NOT_FOR_SUPPORT_AGENTS,
             "Platform support cannot create access tokens; a token would outlive the support "
             "session.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     name = " ".join(name.split())
     if not name or len(name) > 80:
@@ -86,21 +87,21 @@ def create_token(
             AccountErrorCode.INVALID_TOKEN_NAME,
             "Give the token a name of 1-80 characters.",
             details={"field": "name"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     chosen = clean_scopes(scopes)
     if has_two_factor(user) and not is_two_factor_verified:
         raise AccountError(
             AccountErrorCode.TWO_FACTOR_REQUIRED,
             "Verify your second factor in this session before creating a token.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     if expires_at is not None and expires_at <= timezone.now():
         raise AccountError(
             AccountErrorCode.INVALID_EXPIRY,
             "The expiry must be in the future.",
             details={"field": "expires_at"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     prefix = secrets.token_hex(6)
     raw = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -120,7 +121,7 @@ def create_token(
             AccountErrorCode.TOKEN_NAME_TAKEN,
             f"You already have a token called '{name}'.",
             details={"field": "name"},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         ) from None
     return IssuedToken(token=token, raw=raw)
 
@@ -130,7 +131,9 @@ def revoke_token(*, user: User, token_id: int) -> PersonalAccessToken:
         pk=token_id, user=user, revoked_at__isnull=True
     ).first()
     if token is None:
-        raise AccountError(AccountErrorCode.TOKEN_NOT_FOUND, "No such token.", status=404)
+        raise AccountError(
+            AccountErrorCode.TOKEN_NOT_FOUND, "No such token.", kind=ErrorKind.NOT_FOUND
+        )
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
     cache.delete(_cache_key(token.token_hash))

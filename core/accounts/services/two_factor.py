@@ -20,6 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import Role, User
+from core.errors import ErrorKind
 
 BACKUP_CODE_COUNT = 10
 TOTP_DEVICE_NAME = "Authenticator app"
@@ -68,7 +69,7 @@ def start_totp_enrolment(*, user: User) -> TotpEnrolment:
         raise AccountError(
             AccountErrorCode.TWO_FACTOR_ALREADY_ENABLED,
             "Two-factor authentication is already on. Turn it off first to enrol a new app.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     TOTPDevice.objects.filter(user=user, confirmed=False).delete()
     device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
@@ -87,7 +88,7 @@ def confirm_totp_enrolment(*, user: User, code: str) -> list[str]:
         raise AccountError(
             AccountErrorCode.TWO_FACTOR_NOT_ENABLED,
             "Start enrolment first.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     with transaction.atomic():
         is_right = device.verify_token(_digits(code))
@@ -96,7 +97,7 @@ def confirm_totp_enrolment(*, user: User, code: str) -> list[str]:
             AccountErrorCode.OTP_INVALID,
             "That code is not right; check your app's clock and try the newest code.",
             details={"field": "code"},
-            status=400,
+            kind=ErrorKind.BAD_REQUEST,
         )
     with transaction.atomic():
         device.confirmed = True
@@ -133,7 +134,7 @@ def verify_second_factor(*, user: User, code: str) -> Device:
         "That code is not right, was already used, or too many attempts were made; wait a "
         "moment and try a fresh code.",
         details={"field": "code"},
-        status=400,
+        kind=ErrorKind.BAD_REQUEST,
     )
 
 
@@ -144,13 +145,13 @@ def disable_two_factor(*, user: User, password: str) -> None:
             AccountErrorCode.PASSWORD_INCORRECT,
             "Your password is needed to turn two-factor authentication off.",
             details={"field": "password"},
-            status=400,
+            kind=ErrorKind.BAD_REQUEST,
         )
     if is_two_factor_required(user):
         raise AccountError(
             AccountErrorCode.TWO_FACTOR_REQUIRED,
             "Your role requires two-factor authentication; it cannot be turned off.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     TOTPDevice.objects.filter(user=user).delete()
     StaticDevice.objects.filter(user=user).delete()

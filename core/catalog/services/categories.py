@@ -10,6 +10,7 @@ from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Category, Product
 from core.catalog.search_index import refresh_search_vectors
 from core.catalog.services.products import products_changed
+from core.errors import ErrorKind
 
 MAX_DEPTH = 5
 
@@ -23,7 +24,7 @@ def _parent(parent_id: int | None) -> Category | None:
             CatalogErrorCode.CATEGORY_NOT_FOUND,
             "The parent category does not exist.",
             details={"field": "parent_id"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return parent
 
@@ -34,7 +35,7 @@ def _place(category: Category, parent: Category | None) -> None:
             CatalogErrorCode.INVALID_CATEGORY,
             f"Categories nest at most {MAX_DEPTH} levels deep.",
             details={"field": "parent_id"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     category.parent = parent
     category.depth = 0 if parent is None else parent.depth + 1
@@ -54,7 +55,7 @@ def create_category(
             CatalogErrorCode.INVALID_CATEGORY,
             "Name the category.",
             details={"field": "name"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     slug = slugify(slug or name)[:80]
     if not slug:
@@ -62,7 +63,7 @@ def create_category(
             CatalogErrorCode.INVALID_CATEGORY,
             "The category needs a slug of letters or digits.",
             details={"field": "slug"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     category = Category(name=name, slug=slug, description=description.strip(), position=position)
     _place(category, _parent(parent_id))
@@ -76,7 +77,7 @@ def create_category(
             CatalogErrorCode.INVALID_CATEGORY,
             f"The slug '{slug}' is taken.",
             details={"field": "slug"},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         ) from None
     return category
 
@@ -89,7 +90,7 @@ def move_category(*, category: Category, parent_id: int | None) -> Category:
             CatalogErrorCode.INVALID_CATEGORY,
             "A category cannot move under itself.",
             details={"field": "parent_id"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     old_path, old_depth = category.path, category.depth
     _place(category, parent)
@@ -103,7 +104,7 @@ def move_category(*, category: Category, parent_id: int | None) -> Category:
                 CatalogErrorCode.INVALID_CATEGORY,
                 "That move would nest categories too deep.",
                 details={"field": "parent_id"},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         descendant.save(update_fields=["path", "depth"])
     _reindex_subtree(category)
@@ -139,6 +140,6 @@ def delete_category(*, category: Category) -> None:
         raise CatalogError(
             CatalogErrorCode.CATEGORY_IN_USE,
             "Move its products and subcategories first.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     category.delete()

@@ -16,7 +16,7 @@ from core import safe_csv
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Product
 from core.catalog.services.products import ProductData, create_product, update_product
-from core.errors import DomainError
+from core.errors import DomainError, ErrorKind
 from core.marketplace import current_marketplace
 from core.money import Money, MoneyError
 from core.sellers.models import Seller
@@ -96,7 +96,7 @@ def _row_data(row: dict[str, str], currencies: Iterable[str]) -> ProductData:
                     CatalogErrorCode.INVALID_PRICE,
                     str(exc),
                     details={"field": f"price_{currency}"},
-                    status=422,
+                    kind=ErrorKind.INVALID,
                 ) from None
     trial = (row.get("trial_days") or "0").strip()
     if not trial.isdigit():
@@ -104,7 +104,7 @@ def _row_data(row: dict[str, str], currencies: Iterable[str]) -> ProductData:
             CatalogErrorCode.INVALID_PRODUCT,
             "trial_days must be a whole number.",
             details={"field": "trial_days"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return ProductData(
         name=row.get("name") or "",
@@ -125,7 +125,7 @@ def import_products(*, seller: Seller, content: bytes) -> ImportReport:
             CatalogErrorCode.INVALID_CSV,
             "CSV files are at most 5 MB.",
             details={"field": "file"},
-            status=413,
+            kind=ErrorKind.TOO_LARGE,
         )
     try:
         text = content.decode("utf-8-sig")
@@ -134,7 +134,7 @@ def import_products(*, seller: Seller, content: bytes) -> ImportReport:
             CatalogErrorCode.INVALID_CSV,
             "The file is not UTF-8 text.",
             details={"field": "file"},
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None
     reader = csv.DictReader(io.StringIO(text))
     missing = {"name", "product_type"} - set(reader.fieldnames or [])
@@ -143,7 +143,7 @@ def import_products(*, seller: Seller, content: bytes) -> ImportReport:
             CatalogErrorCode.INVALID_CSV,
             f"The header must include: {', '.join(sorted(missing))}.",
             details={"field": "file", "missing_columns": sorted(missing)},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     currencies = current_marketplace().currencies
     report = ImportReport(errors=[])
@@ -168,7 +168,7 @@ def import_products(*, seller: Seller, content: bytes) -> ImportReport:
                         CatalogErrorCode.PRODUCT_NOT_FOUND,
                         f"You have no product '{slug[:80]}'; leave slug empty to create one.",
                         details={"field": "slug"},
-                        status=404,
+                        kind=ErrorKind.NOT_FOUND,
                     )
                 if existing is None:
                     create_product(seller=seller, data=data)

@@ -9,6 +9,7 @@ from core.accounts.emails import send_account_mail
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Product, ProductStatus
 from core.catalog.services.products import products_changed
+from core.errors import ErrorKind
 
 
 def _reason(reason: str) -> str:
@@ -18,7 +19,7 @@ def _reason(reason: str) -> str:
             CatalogErrorCode.REASON_REQUIRED,
             "Tell the seller why.",
             details={"field": "reason"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return reason
 
@@ -29,7 +30,7 @@ def _require(product: Product, *allowed: str) -> None:
             CatalogErrorCode.INVALID_TRANSITION,
             f"This product is {product.get_status_display().lower()}.",
             details={"status": product.status},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 

@@ -24,6 +24,7 @@ from core.catalog.models import (
     ProductVariant,
 )
 from core.catalog.search_index import refresh_search_vectors
+from core.errors import ErrorKind
 from core.events import emit
 from core.marketplace import current_marketplace
 from core.money import Money, MoneyError
@@ -74,7 +75,7 @@ class ProductData:
 def _invalid(
     field_name: str, message: str, code: CatalogErrorCode = CatalogErrorCode.INVALID_PRODUCT
 ) -> CatalogError:
-    return CatalogError(code, message, details={"field": field_name}, status=422)
+    return CatalogError(code, message, details={"field": field_name}, kind=ErrorKind.INVALID)
 
 
 def clean_prices(prices: Mapping[str, int], *, field_name: str = "prices") -> dict[str, int]:
@@ -114,7 +115,7 @@ def _clean(seller: Seller, data: ProductData) -> tuple[ProductData, Category | N
         raise CatalogError(
             CatalogErrorCode.SELLER_NOT_ALLOWED,
             "Only verified, active sellers can list products.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     name = clean_name(data.name, field="name")
     if not 2 <= len(name) <= 160:
@@ -135,7 +136,7 @@ def _clean(seller: Seller, data: ProductData) -> tuple[ProductData, Category | N
             CatalogErrorCode.PRODUCT_TYPE_NOT_ALLOWED,
             f"You may not sell {data.product_type} products on this marketplace.",
             details={"field": "product_type"},
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     category = None
     if data.category_slug:
@@ -255,7 +256,9 @@ def update_product(*, product: Product, data: ProductData) -> Product:
     what an operator approved."""
     if product.status == ProductStatus.ARCHIVED:
         raise CatalogError(
-            CatalogErrorCode.INVALID_TRANSITION, "Archived products cannot be edited.", status=409
+            CatalogErrorCode.INVALID_TRANSITION,
+            "Archived products cannot be edited.",
+            kind=ErrorKind.CONFLICT,
         )
     cleaned, category = _clean(product.seller, data)
     _apply(product, cleaned, category)
@@ -307,7 +310,7 @@ def transition(*, product: Product, action: str) -> Product:
             CatalogErrorCode.INVALID_TRANSITION,
             f"A {product.get_status_display().lower()} product cannot be {action}ed.",
             details={"status": product.status, "action": action},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     product.status = target
     product.save(update_fields=["status", "updated_at"])
@@ -336,7 +339,7 @@ def bulk_apply(
             CatalogErrorCode.TOO_MANY,
             "At most 500 products per request.",
             details={"field": "product_ids"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     owned = {p.pk: p for p in Product.objects.filter(seller=seller, pk__in=product_ids)}
     outcomes = []

@@ -39,6 +39,7 @@ from core.commerce.models import (
 from core.commerce.pricing import BillingAddress, PricedLine, Quote, load_cart_lines, quote
 from core.commerce.selectors import commerce_settings
 from core.commerce.services.capture import ensure_customer_reference, record_charge_result
+from core.errors import ErrorKind
 from core.money import Money
 from core.payments.providers import ChargeRequest, ChargeResult, ChargeStatus, get_provider
 from core.schema import current_schema_name
@@ -141,7 +142,7 @@ def _place(
             CommerceErrorCode.TOTAL_CHANGED,
             "The total changed since you saw it; review your cart.",
             details={"expected": details.expected_total, "total": priced.total},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     _take_stock(priced.lines)
     if priced.discount_code is not None:
@@ -451,7 +452,7 @@ def _open_payment(order: Order, payment_method: str, options: dict[str, object])
                     raise CommerceError(
                         CommerceErrorCode.PAYMENT_NOT_PENDING,
                         f"This order is {locked.get_status_display().lower()}.",
-                        status=409,
+                        kind=ErrorKind.CONFLICT,
                     )
                 return Payment.objects.create(
                     order=locked,

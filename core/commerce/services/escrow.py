@@ -13,6 +13,7 @@ from core.commerce.errors import CommerceError, CommerceErrorCode
 from core.commerce.models import LineStatus, Order, OrderLine, Refund, SubOrder
 from core.commerce.services.fulfilment import advance_order
 from core.commerce.services.refunds import LineRefund, refund_order
+from core.errors import ErrorKind
 from core.money import Money
 from core.payments import ledger
 from core.payments.ledger import credit, debit
@@ -32,7 +33,9 @@ def release_escrow(*, order_line_id: int, reference: str, amount: int | None = N
     line = OrderLine.objects.select_for_update().get(pk=order_line_id)
     if not line.is_escrow:
         raise CommerceError(
-            CommerceErrorCode.ESCROW_INSUFFICIENT, "This line is not held in escrow.", status=409
+            CommerceErrorCode.ESCROW_INSUFFICIENT,
+            "This line is not held in escrow.",
+            kind=ErrorKind.CONFLICT,
         )
     if ledger.is_booked(EntryKind.ESCROW_RELEASE, f"line:{line.pk}:{reference}"):
         return 0
@@ -44,7 +47,7 @@ def release_escrow(*, order_line_id: int, reference: str, amount: int | None = N
             f"{Money(held, order.currency)} is held; "
             f"cannot release {Money(max(release, 0), order.currency)}.",
             details={"held": held},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     seller_id = SubOrder.objects.values_list("seller_id", flat=True).get(pk=line.sub_order_id)
     ledger.post_entry(

@@ -22,6 +22,7 @@ from core.commerce.models import (
     Inventory,
     OfferStatus,
 )
+from core.errors import ErrorKind
 from core.marketplace import current_marketplace
 from core.money import MoneyError, check_currency
 from core.sellers.models import Seller
@@ -195,7 +196,9 @@ def close_offer(*, offer: CustomOffer, status: OfferStatus) -> CustomOffer:
     updated = CustomOffer.objects.filter(pk=offer.pk, status=OfferStatus.OPEN).update(status=status)
     if not updated:
         raise CommerceError(
-            CommerceErrorCode.OFFER_UNAVAILABLE, "This offer is no longer open.", status=409
+            CommerceErrorCode.OFFER_UNAVAILABLE,
+            "This offer is no longer open.",
+            kind=ErrorKind.CONFLICT,
         )
     offer.status = status
     return offer

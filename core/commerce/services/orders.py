@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from core.accounts.models import User
 from core.commerce.errors import CommerceError, CommerceErrorCode
 from core.commerce.models import Order, OrderStatus, OrderTransition, SubOrder
+from core.errors import ErrorKind
 
 S = OrderStatus
 ALLOWED: dict[str, set[str]] = {
@@ -57,7 +58,7 @@ def transition_order(
                 f"An order that is {OrderStatus(current).label.lower()} "
                 f"cannot become {target.label.lower()}.",
                 details={"from": current, "to": str(target)},
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         history.append(_step(order, None, current, target, actor, actor_label, note))
         for sub in subs:

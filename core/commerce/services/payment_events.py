@@ -28,6 +28,7 @@ from core.commerce.models import (
 from core.commerce.services.capture import record_charge_result
 from core.commerce.services.orders import transition_order
 from core.commerce.services.refunds import refund_order
+from core.errors import ErrorKind
 from core.payments.providers import ChargeResult, ChargeStatus, get_provider
 
 
@@ -68,7 +69,7 @@ def confirm_payment(*, order: Order, confirmation: str) -> Payment:
         raise CommerceError(
             CommerceErrorCode.PAYMENT_NOT_PENDING,
             "This order has no payment waiting for confirmation.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     result = get_provider(payment.provider).confirm(
         reference=payment.reference, confirmation=confirmation

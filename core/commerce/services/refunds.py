@@ -27,6 +27,7 @@ from core.commerce.models import (
 )
 from core.commerce.services.fulfilment import refunded_parts
 from core.commerce.services.orders import transition_order
+from core.errors import ErrorKind
 from core.money import Money
 from core.payments import ledger
 from core.payments.ledger import Posting, credit, debit
@@ -73,7 +74,7 @@ def refund_order(
             raise CommerceError(
                 CommerceErrorCode.INVALID_REFUND,
                 f"A {order.get_status_display().lower()} order cannot be refunded.",
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         order_lines = {
             line.pk: line
@@ -88,7 +89,9 @@ def refund_order(
         payment = Payment.objects.filter(order=order, status=PaymentStatus.SUCCEEDED).first()
         if payment is None:
             raise CommerceError(
-                CommerceErrorCode.INVALID_REFUND, "This order has no captured payment.", status=409
+                CommerceErrorCode.INVALID_REFUND,
+                "This order has no captured payment.",
+                kind=ErrorKind.CONFLICT,
             )
         reference = ""
         if call_provider and not payment.reference.startswith("free_"):

@@ -27,6 +27,7 @@ from core.commerce.pricing import (
 from core.commerce.selectors import commerce_settings
 from core.commerce.services.capture import ensure_customer_reference
 from core.commerce.services.checkout import pay_order, write_order_lines
+from core.errors import ErrorKind
 
 
 def renewal_key(*, subscription_id: int, period_start_iso: str) -> str:
@@ -74,7 +75,7 @@ def _same_subscription(order: Order, subscription_id: int) -> Order:
             CommerceErrorCode.IDEMPOTENCY_KEY_REUSED,
             "This key belongs to another order.",
             details={"order_id": order.pk},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     return order
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from core.errors import ErrorKind
 from core.integrations import registry, ssrf
 from core.integrations.errors import IntegrationError, IntegrationErrorCode
 from core.integrations.models import WebhookDelivery, WebhookEndpoint
@@ -17,7 +18,10 @@ MAX_ENDPOINTS = 10
 
 def _invalid(field: str, message: str) -> IntegrationError:
     return IntegrationError(
-        IntegrationErrorCode.INVALID_WEBHOOK, message, details={"field": field}, status=422
+        IntegrationErrorCode.INVALID_WEBHOOK,
+        message,
+        details={"field": field},
+        kind=ErrorKind.INVALID,
     )
 
 
@@ -85,7 +89,9 @@ def sellers_endpoint(*, seller: Seller, endpoint_id: int) -> WebhookEndpoint:
     endpoint = WebhookEndpoint.objects.filter(pk=endpoint_id, seller=seller).first()
     if endpoint is None:
         raise IntegrationError(
-            IntegrationErrorCode.INVALID_WEBHOOK, "No such webhook endpoint.", status=404
+            IntegrationErrorCode.INVALID_WEBHOOK,
+            "No such webhook endpoint.",
+            kind=ErrorKind.NOT_FOUND,
         )
     return endpoint
 
@@ -98,6 +104,8 @@ def sellers_delivery(*, seller: Seller, delivery_id: int) -> WebhookDelivery:
     )
     if delivery is None:
         raise IntegrationError(
-            IntegrationErrorCode.INVALID_WEBHOOK, "No such webhook delivery.", status=404
+            IntegrationErrorCode.INVALID_WEBHOOK,
+            "No such webhook delivery.",
+            kind=ErrorKind.NOT_FOUND,
         )
     return delivery

@@ -9,6 +9,7 @@ import ipaddress
 
 import pytest
 
+from core.errors import ErrorKind
 from core.integrations import ssrf
 from core.integrations.errors import IntegrationError, IntegrationErrorCode
 
@@ -40,7 +41,7 @@ def test_ssrf_guard_refuses_private_loopback_link_local_and_reserved_targets(url
 
     assert refused.value.code == IntegrationErrorCode.UNSAFE_URL
     assert refused.value.details == {"field": "url"}
-    assert refused.value.status == 422
+    assert refused.value.kind == ErrorKind.INVALID
 
 
 @pytest.mark.parametrize(

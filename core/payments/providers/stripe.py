@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import stripe
 from django.conf import settings
 
+from core.errors import ErrorKind
 from core.money import Money
 from core.payments.errors import PaymentError, PaymentErrorCode
 from core.payments.providers.base import (
@@ -97,7 +98,7 @@ def _provider_error(action: str, exc: stripe.StripeError) -> NoReturn:
         PaymentErrorCode.PROVIDER_ERROR,
         f"The payment provider failed to {action}: {reason}",
         details={"provider": "stripe", "code": exc.code, "request_id": exc.request_id},
-        status=502,
+        kind=ErrorKind.UPSTREAM_FAILED,
     ) from None
 
 
@@ -343,7 +344,7 @@ class StripeProvider:
                 PaymentErrorCode.PROVIDER_ERROR,
                 f"Stripe did not refund the payment (refund {refund.id} is {refund.status}).",
                 details={"provider": "stripe", "refund": refund.id},
-                status=502,
+                kind=ErrorKind.UPSTREAM_FAILED,
             )
         return RefundResult(refund.id)
 

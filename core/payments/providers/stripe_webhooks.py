@@ -13,6 +13,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 
+from core.errors import ErrorKind
 from core.payments.errors import PaymentError, PaymentErrorCode
 from core.payments.providers.base import PaymentEvent, PaymentEventKind
 from core.payments.providers.stripe import REVERSAL_METADATA_KEY, TENANT_METADATA_KEY
@@ -59,7 +60,7 @@ def _signature_error(message: str, reason: str = "") -> PaymentError:
         PaymentErrorCode.WEBHOOK_SIGNATURE_INVALID,
         message,
         details={"reason": reason} if reason else None,
-        status=400,
+        kind=ErrorKind.BAD_REQUEST,
     )
 
 

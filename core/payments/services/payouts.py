@@ -12,6 +12,7 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import ErrorKind
 from core.money import Money
 from core.payments import ledger
 from core.payments.errors import PaymentError, PaymentErrorCode
@@ -47,7 +48,7 @@ def request_payout(
         raise PaymentError(
             PaymentErrorCode.PAYOUT_ACCOUNT_MISSING,
             "Set up how you get paid first (Payouts > Connect account).",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     existing = Payout.objects.filter(seller=seller, currency=currency, run_key=run_key).first()
     if existing is not None:
@@ -77,14 +78,14 @@ def _reserve(
             PaymentErrorCode.INSUFFICIENT_BALANCE,
             f"{Money(max(available, 0), currency)} is available to pay out.",
             details={"field": "amount", "available": available},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if wanted < minimum:
         raise PaymentError(
             PaymentErrorCode.BELOW_MINIMUM_PAYOUT,
             f"Payouts start at {Money(minimum, currency)}.",
             details={"field": "amount", "minimum": minimum},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     payout = Payout.objects.create(
         seller=seller, currency=currency, amount=wanted, provider=account.provider, run_key=run_key

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.accounts.emails import send_account_mail
 from core.accounts.models import User
+from core.errors import ErrorKind
 from core.events import emit
 from core.reviews.errors import ReviewError, ReviewErrorCode
 from core.reviews.models import ReportResolution, Review, ReviewReport, ReviewStatus
@@ -25,7 +26,9 @@ def _locked(review_id: int) -> Review:
         .first()
     )
     if review is None:
-        raise ReviewError(ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", status=404)
+        raise ReviewError(
+            ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", kind=ErrorKind.NOT_FOUND
+        )
     return review
 
 
@@ -35,7 +38,7 @@ def _require(review: Review, status: ReviewStatus) -> None:
             ReviewErrorCode.INVALID_TRANSITION,
             f"This review is {review.get_status_display().lower()}.",
             details={"status": review.status},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 
@@ -53,7 +56,7 @@ def hide_review(*, operator: User, review_id: int, reason: str) -> Review:
             ReviewErrorCode.REASON_REQUIRED,
             "Say why the review is hidden; the buyer is told.",
             details={"field": "reason"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     review = _locked(review_id)
     _require(review, ReviewStatus.PUBLISHED)
@@ -95,7 +98,9 @@ def dismiss_reports(*, operator: User, review_id: int) -> int:
     dismissed = _resolve_open_reports(review, operator, ReportResolution.DISMISSED)
     if not dismissed:
         raise ReviewError(
-            ReviewErrorCode.NO_OPEN_REPORTS, "This review has no open reports.", status=409
+            ReviewErrorCode.NO_OPEN_REPORTS,
+            "This review has no open reports.",
+            kind=ErrorKind.CONFLICT,
         )
     emit("review.reports_dismissed", {**review_payload(review), "dismissed": dismissed})
     return dismissed

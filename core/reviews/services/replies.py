@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.accounts.emails import send_account_mail
 from core.accounts.models import User
+from core.errors import ErrorKind
 from core.events import emit
 from core.reviews.errors import ReviewError, ReviewErrorCode
 from core.reviews.models import Review, ReviewReply, ReviewStatus
@@ -23,7 +24,7 @@ def _clean_body(body: str) -> str:
             ReviewErrorCode.INVALID_REPLY,
             f"Replies are 1-{MAX_REPLY} characters.",
             details={"field": "body"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return body
 
@@ -37,7 +38,9 @@ def _sellers_review(seller: Seller, review_id: int) -> Review:
         .first()
     )
     if review is None:
-        raise ReviewError(ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", status=404)
+        raise ReviewError(
+            ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", kind=ErrorKind.NOT_FOUND
+        )
     return review
 
 
@@ -46,7 +49,7 @@ def _require_published(review: Review) -> None:
         raise ReviewError(
             ReviewErrorCode.REVIEW_HIDDEN,
             "The marketplace hid this review; it cannot be answered.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 
@@ -54,7 +57,7 @@ def _already_replied() -> ReviewError:
     return ReviewError(
         ReviewErrorCode.ALREADY_REPLIED,
         "This review already has your reply; edit it instead.",
-        status=409,
+        kind=ErrorKind.CONFLICT,
     )
 
 
@@ -88,7 +91,9 @@ def _existing_reply(seller: Seller, review_id: int) -> tuple[Review, ReviewReply
     reply = ReviewReply.objects.select_for_update().filter(review=review).first()
     if reply is None:
         raise ReviewError(
-            ReviewErrorCode.REPLY_NOT_FOUND, "You have not replied to this review.", status=404
+            ReviewErrorCode.REPLY_NOT_FOUND,
+            "You have not replied to this review.",
+            kind=ErrorKind.NOT_FOUND,
         )
     return review, reply
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from core.accounts.models import User
+from core.errors import ErrorKind
 from core.events import emit
 from core.reviews.errors import ReviewError, ReviewErrorCode
 from core.reviews.models import ReportReason, Review, ReviewReport, ReviewStatus
@@ -15,7 +16,9 @@ MAX_NOTE = 500
 
 def _already_reported() -> ReviewError:
     return ReviewError(
-        ReviewErrorCode.ALREADY_REPORTED, "You already reported this review.", status=409
+        ReviewErrorCode.ALREADY_REPORTED,
+        "You already reported this review.",
+        kind=ErrorKind.CONFLICT,
     )
 
 
@@ -24,19 +27,21 @@ def report_review(*, reporter: User, review_id: int, reason: str, note: str = ""
     # A hidden review is not visible to users, so it cannot be reported either.
     review = Review.objects.filter(pk=review_id, status=ReviewStatus.PUBLISHED).first()
     if review is None:
-        raise ReviewError(ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", status=404)
+        raise ReviewError(
+            ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", kind=ErrorKind.NOT_FOUND
+        )
     if review.buyer_id == reporter.pk:
         raise ReviewError(
             ReviewErrorCode.CANNOT_REPORT_OWN,
             "Edit your own review instead of reporting it.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     if reason not in ReportReason.values:
         raise ReviewError(
             ReviewErrorCode.INVALID_REPORT,
             f"Choose one of {', '.join(ReportReason.values)}.",
             details={"field": "reason"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     note = " ".join(note.split())
     if len(note) > MAX_NOTE:
@@ -44,7 +49,7 @@ def report_review(*, reporter: User, review_id: int, reason: str, note: str = ""
             ReviewErrorCode.INVALID_REPORT,
             f"Notes are at most {MAX_NOTE} characters.",
             details={"field": "note"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if ReviewReport.objects.filter(review=review, reporter=reporter).exists():
         raise _already_reported()

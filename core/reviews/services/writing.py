@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.commerce.models import OrderLine
+from core.errors import ErrorKind
 from core.events import emit
 from core.reviews.errors import ReviewError, ReviewErrorCode
 from core.reviews.models import EDIT_WINDOW, MAX_RATING, MIN_RATING, Review, ReviewStatus
@@ -29,7 +30,7 @@ class ReviewContent:
 
 def _invalid(field: str, message: str) -> ReviewError:
     return ReviewError(
-        ReviewErrorCode.INVALID_REVIEW, message, details={"field": field}, status=422
+        ReviewErrorCode.INVALID_REVIEW, message, details={"field": field}, kind=ErrorKind.INVALID
     )
 
 
@@ -49,7 +50,7 @@ def _already_reviewed() -> ReviewError:
     return ReviewError(
         ReviewErrorCode.ALREADY_REVIEWED,
         "You already reviewed this purchase; edit that review instead.",
-        status=409,
+        kind=ErrorKind.CONFLICT,
     )
 
 
@@ -65,19 +66,21 @@ def create_review(
         .first()
     )
     if line is None:  # someone else's line does not exist for you
-        raise ReviewError(ReviewErrorCode.LINE_NOT_FOUND, "No such purchase.", status=404)
+        raise ReviewError(
+            ReviewErrorCode.LINE_NOT_FOUND, "No such purchase.", kind=ErrorKind.NOT_FOUND
+        )
     if not is_line_reviewable(line):
         raise ReviewError(
             ReviewErrorCode.LINE_NOT_REVIEWABLE,
             "You can review a purchase once it is completed (and not refunded).",
             details={"line_status": line.status},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     if is_own_sale(line.sub_order.seller, buyer):
         raise ReviewError(
             ReviewErrorCode.OWN_SALE,
             "Sellers and their teams cannot review what they sold.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     if Review.objects.filter(order_line=line).exists():
         raise _already_reviewed()
@@ -108,19 +111,21 @@ def edit_review(
     locked, so two concurrent edits shift the aggregates by the right difference."""
     review = Review.objects.select_for_update().filter(pk=review_id, buyer=buyer).first()
     if review is None:
-        raise ReviewError(ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", status=404)
+        raise ReviewError(
+            ReviewErrorCode.REVIEW_NOT_FOUND, "No such review.", kind=ErrorKind.NOT_FOUND
+        )
     if review.status == ReviewStatus.HIDDEN:
         raise ReviewError(
             ReviewErrorCode.REVIEW_HIDDEN,
             "The marketplace hid this review; it can no longer be edited.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     if timezone.now() > review.editable_until:
         raise ReviewError(
             ReviewErrorCode.EDIT_WINDOW_CLOSED,
             f"Reviews can be edited for {EDIT_WINDOW.days} days after they are written.",
             details={"editable_until": review.editable_until.isoformat()},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     content = clean_content(rating=rating, title=title, body=body)
     previous_rating = review.rating

@@ -15,6 +15,7 @@ from django_tenants.utils import schema_context
 from core import cache_versions
 from core.accounts.models import Role
 from core.commerce.models import LineStatus
+from core.errors import ErrorKind
 from core.outbox.models import OutboxEvent
 from core.reviews.errors import ReviewError, ReviewErrorCode
 from core.reviews.models import Review, ReviewReport, ReviewStatus
@@ -110,7 +111,7 @@ def test_a_line_is_reviewed_once_and_the_second_attempt_changes_nothing(shop):
         )
         events_after = OutboxEvent.objects.count()
 
-    assert (error.code, error.status) == (ReviewErrorCode.ALREADY_REVIEWED, 409)
+    assert (error.code, error.kind) == (ReviewErrorCode.ALREADY_REVIEWED, ErrorKind.CONFLICT)
     assert review_count(shop["tenant"]) == 1
     assert ratings(shop["tenant"], shop["editor"]) == {"product": (1, 5), "seller": (1, 5)}
     assert events_after == events_before
@@ -163,7 +164,7 @@ def test_lines_that_are_not_completed_or_were_refunded_cannot_be_reviewed(
             writing.create_review, buyer=shop["buyer"], order_line_id=line.pk, rating=5
         )
 
-    assert (error.code, error.status) == (ReviewErrorCode.LINE_NOT_REVIEWABLE, 409)
+    assert (error.code, error.kind) == (ReviewErrorCode.LINE_NOT_REVIEWABLE, ErrorKind.CONFLICT)
     assert review_count(shop["tenant"]) == 0
     assert ratings(shop["tenant"], shop["editor"]) == {"product": (0, 0), "seller": (0, 0)}
     assert event_types(shop["tenant"]) == []
@@ -185,8 +186,8 @@ def test_another_buyers_line_does_not_exist_for_you(shop):
         error = error_of(writing.create_review, buyer=other, order_line_id=line.pk, rating=5)
         missing = error_of(writing.create_review, buyer=other, order_line_id=10**9, rating=5)
 
-    assert (error.code, error.status) == (ReviewErrorCode.LINE_NOT_FOUND, 404)
-    assert (missing.code, missing.status) == (ReviewErrorCode.LINE_NOT_FOUND, 404)
+    assert (error.code, error.kind) == (ReviewErrorCode.LINE_NOT_FOUND, ErrorKind.NOT_FOUND)
+    assert (missing.code, missing.kind) == (ReviewErrorCode.LINE_NOT_FOUND, ErrorKind.NOT_FOUND)
     assert review_count(shop["tenant"]) == 0
 
 
@@ -205,7 +206,9 @@ def test_sellers_and_their_team_cannot_review_their_own_sales(shop):
         ]
         waiting = [list(reviewable_lines(buyer)) for buyer in (shop["seller"].owner, member)]
 
-    assert [(e.code, e.status) for e in errors] == [(ReviewErrorCode.OWN_SALE, 403)] * 2
+    assert [(e.code, e.kind) for e in errors] == [
+        (ReviewErrorCode.OWN_SALE, ErrorKind.FORBIDDEN)
+    ] * 2
     assert waiting == [[], []]
     assert review_count(tenant) == 0
     assert ratings(tenant, shop["editor"]) == {"product": (0, 0), "seller": (0, 0)}
@@ -230,9 +233,9 @@ def test_invalid_content_is_refused_by_field(shop, changes, field):
             writing.create_review, buyer=shop["buyer"], order_line_id=line.pk, **values
         )
 
-    assert (error.code, error.status, error.details) == (
+    assert (error.code, error.kind, error.details) == (
         ReviewErrorCode.INVALID_REVIEW,
-        422,
+        ErrorKind.INVALID,
         {"field": field},
     )
     assert review_count(shop["tenant"]) == 0
@@ -329,7 +332,7 @@ def test_buyer_edits_own_review_within_the_window_only(shop):
         late = error_of(writing.edit_review, buyer=shop["buyer"], review_id=created.pk, rating=1)
         assert Review.objects.get(pk=created.pk).rating == 4
 
-    assert (late.code, late.status) == (ReviewErrorCode.EDIT_WINDOW_CLOSED, 409)
+    assert (late.code, late.kind) == (ReviewErrorCode.EDIT_WINDOW_CLOSED, ErrorKind.CONFLICT)
     assert ratings(tenant, shop["editor"])["product"] == (1, 4)
 
 
@@ -342,7 +345,7 @@ def test_another_buyers_review_cannot_be_edited(shop):
         error = error_of(writing.edit_review, buyer=other, review_id=created.pk, rating=5)
         assert Review.objects.get(pk=created.pk).rating == 2
 
-    assert (error.code, error.status) == (ReviewErrorCode.REVIEW_NOT_FOUND, 404)
+    assert (error.code, error.kind) == (ReviewErrorCode.REVIEW_NOT_FOUND, ErrorKind.NOT_FOUND)
 
 
 def test_a_hidden_review_cannot_be_edited_or_answered(shop):
@@ -360,8 +363,8 @@ def test_a_hidden_review_cannot_be_edited_or_answered(shop):
             body="Thanks",
         )
 
-    assert (edit.code, edit.status) == (ReviewErrorCode.REVIEW_HIDDEN, 409)
-    assert (answer.code, answer.status) == (ReviewErrorCode.REVIEW_HIDDEN, 409)
+    assert (edit.code, edit.kind) == (ReviewErrorCode.REVIEW_HIDDEN, ErrorKind.CONFLICT)
+    assert (answer.code, answer.kind) == (ReviewErrorCode.REVIEW_HIDDEN, ErrorKind.CONFLICT)
     assert ratings(tenant, shop["editor"])["product"] == (0, 0)
 
 
@@ -389,7 +392,7 @@ def test_hiding_needs_a_reason_tells_the_buyer_and_resolves_the_reports(
             moderation.hide_review, operator=shop["operator"], review_id=created.pk, reason="x"
         )
 
-    assert (missing.code, missing.status) == (ReviewErrorCode.REASON_REQUIRED, 422)
+    assert (missing.code, missing.kind) == (ReviewErrorCode.REASON_REQUIRED, ErrorKind.INVALID)
     assert (hidden.status, hidden.hidden_reason, hidden.hidden_by_id) == (
         ReviewStatus.HIDDEN,
         "Insults the seller",
@@ -400,7 +403,7 @@ def test_hiding_needs_a_reason_tells_the_buyer_and_resolves_the_reports(
         shop["operator"].pk,
         True,
     )
-    assert (twice.code, twice.status) == (ReviewErrorCode.INVALID_TRANSITION, 409)
+    assert (twice.code, twice.kind) == (ReviewErrorCode.INVALID_TRANSITION, ErrorKind.CONFLICT)
     assert [m.to for m in mail.outbox] == [["ann@example.com"]]
     assert "Reason: Insults the seller" in mail.outbox[0].body
 
@@ -410,7 +413,7 @@ def test_restoring_a_published_review_is_refused(shop):
     created = review(shop, make_line(tenant, shop["buyer"], shop["editor"]), 3)
     with schema_context(tenant.schema_name):
         error = error_of(moderation.restore_review, operator=shop["operator"], review_id=created.pk)
-    assert (error.code, error.status) == (ReviewErrorCode.INVALID_TRANSITION, 409)
+    assert (error.code, error.kind) == (ReviewErrorCode.INVALID_TRANSITION, ErrorKind.CONFLICT)
     assert ratings(tenant, shop["editor"])["product"] == (1, 3)
 
 
@@ -450,14 +453,14 @@ def test_the_seller_of_the_line_replies_once_and_the_buyer_is_told(
             body=" ",
         )
 
-    assert (foreign.code, foreign.status) == (ReviewErrorCode.REVIEW_NOT_FOUND, 404)
+    assert (foreign.code, foreign.kind) == (ReviewErrorCode.REVIEW_NOT_FOUND, ErrorKind.NOT_FOUND)
     assert (reply.body, reply.seller_id, reply.author_id) == (
         "Thanks, fixed in 2.1",
         shop["seller"].pk,
         shop["seller"].owner_id,
     )
-    assert (again.code, again.status) == (ReviewErrorCode.ALREADY_REPLIED, 409)
-    assert (empty.code, empty.status) == (ReviewErrorCode.INVALID_REPLY, 422)
+    assert (again.code, again.kind) == (ReviewErrorCode.ALREADY_REPLIED, ErrorKind.CONFLICT)
+    assert (empty.code, empty.kind) == (ReviewErrorCode.INVALID_REPLY, ErrorKind.INVALID)
     assert [m.to for m in mail.outbox] == [["ann@example.com"]]
     assert mail.outbox[0].subject.endswith("Acme Tools replied to your review")
     assert event_types(tenant) == ["review.created", "review.replied"]
@@ -492,9 +495,12 @@ def test_reports_are_once_per_user_and_not_of_your_own_review(shop):
         assert ReviewReport.objects.get().resolution == "dismissed"
         assert Review.objects.get().status == ReviewStatus.PUBLISHED
 
-    assert (twice.code, twice.status) == (ReviewErrorCode.ALREADY_REPORTED, 409)
-    assert (own.code, own.status) == (ReviewErrorCode.CANNOT_REPORT_OWN, 409)
-    assert (bad.code, bad.status) == (ReviewErrorCode.INVALID_REPORT, 422)
+    assert (twice.code, twice.kind) == (ReviewErrorCode.ALREADY_REPORTED, ErrorKind.CONFLICT)
+    assert (own.code, own.kind) == (ReviewErrorCode.CANNOT_REPORT_OWN, ErrorKind.CONFLICT)
+    assert (bad.code, bad.kind) == (ReviewErrorCode.INVALID_REPORT, ErrorKind.INVALID)
     assert dismissed == 1
-    assert (nothing_left.code, nothing_left.status) == (ReviewErrorCode.NO_OPEN_REPORTS, 409)
+    assert (nothing_left.code, nothing_left.kind) == (
+        ReviewErrorCode.NO_OPEN_REPORTS,
+        ErrorKind.CONFLICT,
+    )
     assert ratings(tenant, shop["editor"])["product"] == (1, 1)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import User
+from core.errors import ErrorKind
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import Seller, SellerApiKey, SellerStatus, TeamPermission
 from core.sellers.permissions import clean_permissions, held_permissions
@@ -63,7 +64,7 @@ def create_api_key(
             AccountErrorCode.NOT_FOR_SUPPORT_AGENTS,
             "Platform support cannot create API keys; credentials would outlive the support "
             "session.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     name = " ".join(name.split())
     if not 1 <= len(name) <= 80:
@@ -71,7 +72,7 @@ def create_api_key(
             SellerErrorCode.INVALID_NAME,
             "Give the key a name of 1-80 characters.",
             details={"field": "name"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     held = held_permissions(created_by, seller)
     chosen = sorted(held) if permissions is None else clean_permissions(permissions)
@@ -80,7 +81,7 @@ def create_api_key(
             SellerErrorCode.INVALID_PERMISSION,
             "Choose at least one permission for the key.",
             details={"field": "permissions"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     lacking = sorted(set(chosen) - held)
     if lacking:
@@ -88,7 +89,7 @@ def create_api_key(
             SellerErrorCode.PERMISSION_DENIED,
             f"A key can carry only permissions you hold; you lack: {', '.join(lacking)}.",
             details={"field": "permissions", "lacking": lacking},
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     prefix = secrets.token_hex(6)
     raw = f"{KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
@@ -106,7 +107,9 @@ def create_api_key(
 def _live_key(seller: Seller, key_id: int) -> SellerApiKey:
     key = seller.api_keys.filter(pk=key_id, revoked_at__isnull=True).first()
     if key is None:
-        raise SellerError(SellerErrorCode.API_KEY_NOT_FOUND, "No such API key.", status=404)
+        raise SellerError(
+            SellerErrorCode.API_KEY_NOT_FOUND, "No such API key.", kind=ErrorKind.NOT_FOUND
+        )
     return key
 
 
@@ -185,5 +188,5 @@ def require_key_permission(identity: ApiKeyIdentity, permission: TeamPermission)
             SellerErrorCode.PERMISSION_DENIED,
             f"This API key lacks the '{permission}' permission.",
             details={"required_permission": str(permission)},
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )

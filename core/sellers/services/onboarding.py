@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from core.accounts.models import User
 from core.accounts.validation import clean_name
+from core.errors import ErrorKind
 from core.registry.enablement import sellable_product_types
 from core.sellers.emails import notify_operators_of_submission
 from core.sellers.errors import SellerError, SellerErrorCode
@@ -42,7 +43,7 @@ def _require_editable(seller: Seller) -> None:
             SellerErrorCode.NOT_EDITABLE,
             "Your application is under review or verified; contact the marketplace to change "
             "your business details.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 
@@ -55,14 +56,14 @@ def _clean_details(
             SellerErrorCode.INVALID_BUSINESS_DETAILS,
             "The business name must be 2-120 characters.",
             details={"field": "business_name"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if legal_form not in LegalForm.values:
         raise SellerError(
             SellerErrorCode.INVALID_BUSINESS_DETAILS,
             "Choose individual or company.",
             details={"field": "legal_form"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     country = country.strip().upper()
     if country and not COUNTRY.match(country):
@@ -70,7 +71,7 @@ def _clean_details(
             SellerErrorCode.INVALID_BUSINESS_DETAILS,
             "Use the two-letter country code (e.g. DE).",
             details={"field": "country"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return name, legal_form, country, " ".join(tax_id.split())[:40]
 
@@ -81,7 +82,9 @@ def start_onboarding(
     name, legal_form, country, tax_id = _clean_details(business_name, legal_form, country, tax_id)
     if Seller.objects.filter(owner=user).exists():
         raise SellerError(
-            SellerErrorCode.ALREADY_A_SELLER, "You already have a seller account.", status=409
+            SellerErrorCode.ALREADY_A_SELLER,
+            "You already have a seller account.",
+            kind=ErrorKind.CONFLICT,
         )
     base = slugify(name)[:50] or "seller"
     for attempt in range(5):
@@ -101,13 +104,13 @@ def start_onboarding(
                 raise SellerError(
                     SellerErrorCode.ALREADY_A_SELLER,
                     "You already have a seller account.",
-                    status=409,
+                    kind=ErrorKind.CONFLICT,
                 ) from None
     raise SellerError(
         SellerErrorCode.INVALID_BUSINESS_DETAILS,
         "Could not find a free public address for this name; try a more specific name.",
         details={"field": "business_name"},
-        status=409,
+        kind=ErrorKind.CONFLICT,
     )
 
 
@@ -133,7 +136,7 @@ def add_verification_document(
             SellerErrorCode.INVALID_DOCUMENT,
             "Documents must be between 1 byte and 10 MB.",
             details={"field": "file", "size": size},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     head = upload.read(16)
     upload.seek(0)
@@ -146,14 +149,14 @@ def add_verification_document(
             SellerErrorCode.INVALID_DOCUMENT,
             "Upload a PDF, PNG or JPEG file.",
             details={"field": "file"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if seller.documents.count() >= MAX_DOCUMENTS:
         raise SellerError(
             SellerErrorCode.INVALID_DOCUMENT,
             f"At most {MAX_DOCUMENTS} documents; remove one first.",
             details={"field": "file"},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     document = VerificationDocument(
         seller=seller,
@@ -172,7 +175,9 @@ def remove_verification_document(*, seller: Seller, document_id: int) -> None:
     _require_editable(seller)
     document = seller.documents.filter(pk=document_id).first()
     if document is None:
-        raise SellerError(SellerErrorCode.INVALID_DOCUMENT, "No such document.", status=404)
+        raise SellerError(
+            SellerErrorCode.INVALID_DOCUMENT, "No such document.", kind=ErrorKind.NOT_FOUND
+        )
     document.file.delete(save=False)
     document.delete()
 
@@ -187,7 +192,7 @@ def clean_product_types(kinds: Iterable[str], *, field: str = "product_types") -
             SellerErrorCode.PRODUCT_TYPE_UNAVAILABLE,
             "This marketplace does not sell: " + ", ".join(unavailable) + ".",
             details={"field": field, "unavailable": unavailable},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return chosen
 
@@ -232,7 +237,7 @@ def submit_for_review(*, seller: Seller) -> Seller:
             SellerErrorCode.ONBOARDING_INCOMPLETE,
             "Finish these steps first: " + ", ".join(missing) + ".",
             details={"missing": missing},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     seller.verification_status = VerificationStatus.PENDING
     seller.submitted_at = timezone.now()
@@ -250,7 +255,7 @@ def update_public_profile(
             SellerErrorCode.INVALID_BUSINESS_DETAILS,
             "At most 20 portfolio entries.",
             details={"field": "portfolio"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     seller.bio = bio.strip()[:4000]
     seller.website = website

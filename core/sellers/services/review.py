@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core import cache_versions
 from core.accounts.models import Role, User
+from core.errors import ErrorKind
 from core.events import emit
 from core.sellers.emails import notify_seller_approved, notify_seller_rejected
 from core.sellers.errors import SellerError, SellerErrorCode
@@ -27,7 +28,7 @@ def approve_seller(
             SellerErrorCode.INVALID_STATE,
             f"Only applications waiting for review can be approved (this one is "
             f"{seller.get_verification_status_display().lower()}).",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     granted = clean_product_types(
         seller.requested_product_types if product_types is None else product_types
@@ -53,13 +54,13 @@ def reject_seller(*, actor: User, seller: Seller, reason: str) -> Seller:
             SellerErrorCode.REASON_REQUIRED,
             "Tell the seller what to fix.",
             details={"field": "reason"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if seller.verification_status != VerificationStatus.PENDING:
         raise SellerError(
             SellerErrorCode.INVALID_STATE,
             "Only applications waiting for review can be rejected.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     seller.verification_status = VerificationStatus.REJECTED
     seller.rejection_reason = reason
@@ -85,7 +86,7 @@ def set_commission(*, seller: Seller, commission_rate_bp: int | None) -> Seller:
             SellerErrorCode.INVALID_COMMISSION,
             "Commission is in basis points, 0-10000 (1250 = 12.5 %).",
             details={"field": "commission_rate_bp"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     seller.commission_rate_bp = commission_rate_bp
     seller.save(update_fields=["commission_rate_bp"])
@@ -95,7 +96,9 @@ def set_commission(*, seller: Seller, commission_rate_bp: int | None) -> Seller:
 def set_seller_status(*, seller: Seller, status: SellerStatus) -> Seller:
     if seller.status == status:
         raise SellerError(
-            SellerErrorCode.INVALID_STATE, f"The seller is already {status}.", status=409
+            SellerErrorCode.INVALID_STATE,
+            f"The seller is already {status}.",
+            kind=ErrorKind.CONFLICT,
         )
     seller.status = status
     seller.save(update_fields=["status"])

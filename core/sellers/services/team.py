@@ -18,6 +18,7 @@ from core import ratelimit
 from core.accounts.models import User
 from core.accounts.throttles import rate
 from core.accounts.validation import clean_registrable_email
+from core.errors import ErrorKind
 from core.sellers.emails import send_team_invitation
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import Seller, SellerStatus, TeamInvitation, TeamMember
@@ -42,7 +43,9 @@ def invite_member(
     _require_may_invite(seller=seller, invited_by=invited_by)
     if email == seller.owner.email or seller.members.filter(user__email=email).exists():
         raise SellerError(
-            SellerErrorCode.ALREADY_A_MEMBER, f"{email} is already on the team.", status=409
+            SellerErrorCode.ALREADY_A_MEMBER,
+            f"{email} is already on the team.",
+            kind=ErrorKind.CONFLICT,
         )
     _throttle_invitations(seller=seller, invited_by=invited_by)
     token = secrets.token_urlsafe(32)
@@ -66,13 +69,13 @@ def _require_may_invite(*, seller: Seller, invited_by: User) -> None:
         raise SellerError(
             SellerErrorCode.EMAIL_NOT_VERIFIED,
             "Confirm your e-mail address before inviting people to your team.",
-            status=403,
+            kind=ErrorKind.FORBIDDEN,
         )
     if not seller.is_verified or seller.status != SellerStatus.ACTIVE:
         raise SellerError(
             SellerErrorCode.INVALID_STATE,
             "You can invite your team once the marketplace has approved your seller account.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 
@@ -98,7 +101,7 @@ def accept_invitation(*, user: User, token: str) -> TeamMember:
         raise SellerError(
             SellerErrorCode.INVITATION_INVALID,
             "This invitation is invalid, expired, already used, or for another e-mail address.",
-            status=400,
+            kind=ErrorKind.BAD_REQUEST,
         )
     try:
         with transaction.atomic():
@@ -107,7 +110,9 @@ def accept_invitation(*, user: User, token: str) -> TeamMember:
             )
     except IntegrityError:
         raise SellerError(
-            SellerErrorCode.ALREADY_A_MEMBER, "You are already on this team.", status=409
+            SellerErrorCode.ALREADY_A_MEMBER,
+            "You are already on this team.",
+            kind=ErrorKind.CONFLICT,
         ) from None
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -136,5 +141,7 @@ def remove_member(*, seller: Seller, member_id: int) -> None:
 def _member(seller: Seller, member_id: int) -> TeamMember:
     member = seller.members.filter(pk=member_id).first()
     if member is None:
-        raise SellerError(SellerErrorCode.MEMBER_NOT_FOUND, "No such team member.", status=404)
+        raise SellerError(
+            SellerErrorCode.MEMBER_NOT_FOUND, "No such team member.", kind=ErrorKind.NOT_FOUND
+        )
     return member

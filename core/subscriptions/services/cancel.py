@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.commerce.services.payment_events import cancel_order
+from core.errors import ErrorKind
 from core.subscriptions import outbox
 from core.subscriptions.errors import SubscriptionError, SubscriptionErrorCode, already_cancelled
 from core.subscriptions.models import (
@@ -82,13 +83,13 @@ def resume(*, subscription: Subscription, actor: User, now: datetime | None = No
         raise SubscriptionError(
             SubscriptionErrorCode.NOT_CANCELLING,
             "This subscription is not set to cancel.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     if locked.status != SubscriptionStatus.PAST_DUE and now >= locked.current_period_end:
         raise SubscriptionError(
             SubscriptionErrorCode.PERIOD_OVER,
             "The period has ended; subscribe again instead.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     locked.cancel_at_period_end = False
     locked.save(update_fields=["cancel_at_period_end"])

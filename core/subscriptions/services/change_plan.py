@@ -25,6 +25,7 @@ from core.accounts.models import User
 from core.commerce.models import Order, OrderStatus, Payment, RecurringPrice
 from core.commerce.services.payment_events import cancel_order
 from core.commerce.services.renewals import charge_subscription_order, place_subscription_order
+from core.errors import ErrorKind
 from core.subscriptions import outbox
 from core.subscriptions.billing import is_same_cycle, prorate_upgrade
 from core.subscriptions.errors import (
@@ -92,7 +93,7 @@ def _new_price(subscription: Subscription, recurring_price_id: int) -> Recurring
         raise SubscriptionError(
             SubscriptionErrorCode.PAST_DUE,
             "Settle the overdue renewal before changing the plan.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     price = RecurringPrice.objects.filter(
         pk=recurring_price_id, product_id=subscription.product_id, is_active=True
@@ -120,7 +121,9 @@ def _decide(
     if new.pk == current.pk:
         if subscription.scheduled_price_id is None:
             raise SubscriptionError(
-                SubscriptionErrorCode.SAME_PLAN, "This is already your plan.", status=409
+                SubscriptionErrorCode.SAME_PLAN,
+                "This is already your plan.",
+                kind=ErrorKind.CONFLICT,
             )
         subscription.scheduled_price = None
         subscription.save(update_fields=["scheduled_price"])
@@ -165,7 +168,7 @@ def _decide(
         raise SubscriptionError(
             SubscriptionErrorCode.PAYMENT_METHOD_NOT_FOUND,
             "Choose a saved payment method for this subscription first.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     order = place_subscription_order(
         subscription_id=subscription.pk,

@@ -20,6 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import ratelimit
+from core.errors import ErrorKind
 from core.events import emit
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.keys import normalise_key
@@ -55,7 +56,7 @@ class Activation:
 
 def _not_found() -> LicensingError:
     return LicensingError(
-        LicensingErrorCode.LICENSE_NOT_FOUND, "No licence has this key.", status=404
+        LicensingErrorCode.LICENSE_NOT_FOUND, "No licence has this key.", kind=ErrorKind.NOT_FOUND
     )
 
 
@@ -64,7 +65,7 @@ def _machine_not_found(**details: Any) -> LicensingError:
         LicensingErrorCode.MACHINE_NOT_FOUND,
         "This machine is not activated for the licence.",
         details=details or None,
-        status=404,
+        kind=ErrorKind.NOT_FOUND,
     )
 
 
@@ -88,7 +89,7 @@ def _require_usable(license: License, now: datetime) -> None:
             LicensingErrorCode.LICENSE_NOT_ACTIVE,
             f"The licence is {code.lower()}; it cannot be used on a machine.",
             details={"code": str(code)},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 
@@ -106,7 +107,7 @@ def _count_machine_change(license: License) -> None:
             f"This licence was activated or deactivated {per_hour} times in the last hour; "
             f"try again in {status.retry_after} seconds.",
             details={"retry_after": status.retry_after, "limit_per_hour": per_hour},
-            status=429,
+            kind=ErrorKind.RATE_LIMITED,
             headers={"Retry-After": str(status.retry_after)},
         )
 
@@ -179,7 +180,7 @@ def activate_machine(
                 f"The licence is already activated on {count} of {limit} machines; "
                 "deactivate one first.",
                 details={"machines": count, "max_machines": limit},
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         _count_machine_change(license)
         machine = Machine.objects.create(
@@ -241,7 +242,7 @@ def record_heartbeat(
             LicensingErrorCode.MACHINE_NOT_FOUND,
             "The machine missed its heartbeats and was deactivated; activate it again.",
             details={"reason": str(DeactivationReason.HEARTBEAT_DEAD)},
-            status=404,
+            kind=ErrorKind.NOT_FOUND,
         )
     changes: dict[str, Any] = {"last_heartbeat_at": now}
     if ip_address:

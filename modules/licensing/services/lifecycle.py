@@ -19,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core import events
+from core.errors import ErrorKind
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.models import License, LicenseStatus, Machine
 
@@ -55,7 +56,10 @@ def announce(event_type: str, license: License, **extra: Any) -> None:
 
 def change_refused(message: str, **details: Any) -> LicensingError:
     return LicensingError(
-        LicensingErrorCode.INVALID_LICENSE_CHANGE, message, details=details or None, status=409
+        LicensingErrorCode.INVALID_LICENSE_CHANGE,
+        message,
+        details=details or None,
+        kind=ErrorKind.CONFLICT,
     )
 
 
@@ -64,7 +68,7 @@ def invalid_field(field_name: str, message: str) -> LicensingError:
         LicensingErrorCode.INVALID_LICENSE_CHANGE,
         message,
         details={"field": field_name},
-        status=422,
+        kind=ErrorKind.INVALID,
     )
 
 
@@ -336,7 +340,9 @@ def deactivate_machine(*, license: License, machine_id: int, actor_label: str) -
     locked = _locked(license)
     machine = Machine.objects.filter(pk=machine_id, license=locked).first()
     if machine is None:
-        raise LicensingError(LicensingErrorCode.MACHINE_NOT_FOUND, "No such machine.", status=404)
+        raise LicensingError(
+            LicensingErrorCode.MACHINE_NOT_FOUND, "No such machine.", kind=ErrorKind.NOT_FOUND
+        )
     fingerprint = machine.fingerprint
     machine.delete()
     announce(

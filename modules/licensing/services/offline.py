@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from core import crypto
 from core.catalog.models import Product
+from core.errors import ErrorKind
 from core.schema import current_schema_name
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.keys import normalise_key
@@ -84,24 +85,24 @@ def _refusal(code: ValidationCode, detail: str) -> LicensingError:
     details = {"code": str(code), "detail": detail}
     if code is ValidationCode.NOT_FOUND:
         return LicensingError(
-            LicensingErrorCode.LICENSE_NOT_FOUND, detail, details=details, status=404
+            LicensingErrorCode.LICENSE_NOT_FOUND, detail, details=details, kind=ErrorKind.NOT_FOUND
         )
     if code in {ValidationCode.NO_MACHINE, ValidationCode.FINGERPRINT_SCOPE_MISMATCH}:
         return LicensingError(
             LicensingErrorCode.MACHINE_NOT_FOUND,
             "Activate this machine before asking for its licence file.",
             details=details,
-            status=404,
+            kind=ErrorKind.NOT_FOUND,
         )
     if code is ValidationCode.TOO_MANY_MACHINES:
         return LicensingError(
-            LicensingErrorCode.TOO_MANY_MACHINES, detail, details=details, status=409
+            LicensingErrorCode.TOO_MANY_MACHINES, detail, details=details, kind=ErrorKind.CONFLICT
         )
     return LicensingError(
         LicensingErrorCode.LICENSE_NOT_ACTIVE,
         f"No licence file: {detail}",
         details=details,
-        status=409,
+        kind=ErrorKind.CONFLICT,
     )
 
 

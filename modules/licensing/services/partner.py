@@ -27,6 +27,7 @@ from core.catalog.services.products import (
 )
 from core.commerce.errors import CommerceError, CommerceErrorCode
 from core.commerce.models import RefundLine, SubOrder
+from core.errors import ErrorKind
 from core.integrations import selectors as integrations
 from core.integrations import ssrf
 from core.sellers.models import Seller
@@ -118,7 +119,9 @@ def reprice_software(*, product: Product, prices: dict[str, int]) -> Product:
 def sellers_sub_order(*, seller: Seller, sub_order_id: int) -> SubOrder:
     sub_order = SubOrder.objects.filter(pk=sub_order_id, seller=seller).first()
     if sub_order is None:
-        raise CommerceError(CommerceErrorCode.ORDER_NOT_FOUND, "No such order.", status=404)
+        raise CommerceError(
+            CommerceErrorCode.ORDER_NOT_FOUND, "No such order.", kind=ErrorKind.NOT_FOUND
+        )
     return sub_order
 
 
@@ -150,7 +153,7 @@ def fulfil_by_hand(
                 LicensingErrorCode.LICENSE_NOT_FOUND,
                 f"Licence {account.license_id} is not part of this order.",
                 details={"field": "accounts.license_id", "license_id": account.license_id},
-                status=404,
+                kind=ErrorKind.NOT_FOUND,
             )
         recorded.append(
             provisioning.record_manual_account(
@@ -173,7 +176,7 @@ def sellers_license_by(
             LicensingErrorCode.INVALID_USAGE,
             "Name the licence by license_id or license_key (one of them).",
             details={"field": "license_key"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     queryset = License.objects.filter(seller=seller)
     if license_id is not None:
@@ -186,9 +189,9 @@ def sellers_license_by(
     return license
 
 
-def _usage_error(field: str, message: str, status: int = 422) -> LicensingError:
+def _usage_error(field: str, message: str) -> LicensingError:
     return LicensingError(
-        LicensingErrorCode.INVALID_USAGE, message, details={"field": field}, status=status
+        LicensingErrorCode.INVALID_USAGE, message, details={"field": field}, kind=ErrorKind.INVALID
     )
 
 
@@ -247,7 +250,7 @@ def record_usage(
             LicensingErrorCode.INVALID_USAGE,
             f"Event {event_id!r} was reported before with other content.",
             details={"field": "event_id", "event_id": event_id},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     return RecordedUsage(existing, is_duplicate=True)
 
@@ -267,14 +270,14 @@ def metrics(*, seller: Seller, date_from: datetime, date_to: datetime) -> dict[s
             LicensingErrorCode.INVALID_USAGE,
             "'from' must be before 'to'.",
             details={"field": "from"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if date_to - date_from > MAX_METRICS_SPAN:
         raise LicensingError(
             LicensingErrorCode.INVALID_USAGE,
             "A time frame is at most 366 days.",
             details={"field": "to"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     window = {"order__paid_at__gte": date_from, "order__paid_at__lt": date_to}
     revenue: dict[str, dict[str, Any]] = {

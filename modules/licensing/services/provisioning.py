@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from core import crypto
 from core.accounts.emails import send_account_mail
+from core.errors import ErrorKind
 from core.integrations.services.calls import (
     CLAIM_SECONDS,
     AttemptOutcome,
@@ -363,7 +364,7 @@ def retry_provisioning(*, license: License) -> ProvisionedAccount:
         raise LicensingError(
             LicensingErrorCode.PROVISIONING_FAILED,
             "This product is not provisioned automatically; record the account by hand.",
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
     with transaction.atomic():
         locked = License.objects.select_for_update().get(pk=license.pk)
@@ -371,7 +372,7 @@ def retry_provisioning(*, license: License) -> ProvisionedAccount:
             raise LicensingError(
                 LicensingErrorCode.LICENSE_NOT_ACTIVE,
                 f"The licence is {locked.status}; only active licences get an account.",
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         account, _ = ProvisionedAccount.objects.select_for_update().get_or_create(
             license=locked, defaults={"status": ProvisioningStatus.MANUAL}
@@ -382,7 +383,7 @@ def retry_provisioning(*, license: License) -> ProvisionedAccount:
                 f"The account is {account.get_status_display().lower()}; only one waiting "
                 "for you can be provisioned again.",
                 details={"status": account.status},
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         account.status = ProvisioningStatus.PENDING
         account.attempts = 0
@@ -404,7 +405,7 @@ def record_manual_account(
             LicensingErrorCode.PROVISIONING_FAILED,
             f"Give the account id (1-{MAX_ACCOUNT_ID} characters).",
             details={"field": "external_account_id"},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     try:
         cleaned = clean_credentials(credentials)
@@ -413,7 +414,7 @@ def record_manual_account(
             LicensingErrorCode.PROVISIONING_FAILED,
             f"Invalid credentials: {exc}.",
             details={"field": "credentials"},
-            status=422,
+            kind=ErrorKind.INVALID,
         ) from None
     with transaction.atomic():
         locked = License.objects.select_for_update().get(pk=license.pk)
@@ -421,7 +422,7 @@ def record_manual_account(
             raise LicensingError(
                 LicensingErrorCode.LICENSE_NOT_ACTIVE,
                 f"The licence is {locked.status}; only active licences get an account.",
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         account, _ = ProvisionedAccount.objects.select_for_update().get_or_create(
             license=locked, defaults={"status": ProvisioningStatus.MANUAL}
@@ -432,7 +433,7 @@ def record_manual_account(
                 f"The account is {account.get_status_display().lower()}; it cannot be "
                 "recorded by hand now.",
                 details={"status": account.status},
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         account.status = ProvisioningStatus.PROVISIONED
         account.external_account_id = external_account_id

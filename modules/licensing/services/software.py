@@ -14,6 +14,7 @@ from django.db import transaction
 
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Product
+from core.errors import ErrorKind
 from core.sellers.models import Seller
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.models import (
@@ -59,19 +60,26 @@ class PolicyData:
 
 def invalid(field_name: str, message: str) -> LicensingError:
     return LicensingError(
-        LicensingErrorCode.INVALID_POLICY, message, details={"field": field_name}, status=422
+        LicensingErrorCode.INVALID_POLICY,
+        message,
+        details={"field": field_name},
+        kind=ErrorKind.INVALID,
     )
 
 
 def policy_not_found() -> LicensingError:
-    return LicensingError(LicensingErrorCode.POLICY_NOT_FOUND, "No such policy.", status=404)
+    return LicensingError(
+        LicensingErrorCode.POLICY_NOT_FOUND, "No such policy.", kind=ErrorKind.NOT_FOUND
+    )
 
 
 def sellers_software(*, seller: Seller, product_id: int) -> Product:
     """The seller's own software product, or 404 (another seller's does not exist here)."""
     product = Product.objects.filter(pk=product_id, seller=seller, product_type=SOFTWARE).first()
     if product is None:
-        raise CatalogError(CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", status=404)
+        raise CatalogError(
+            CatalogErrorCode.PRODUCT_NOT_FOUND, "No such product.", kind=ErrorKind.NOT_FOUND
+        )
     return product
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.catalog.search import get_search_backend
+from core.errors import ErrorKind
 from core.storage import delete_tenant_files
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Tenant
@@ -64,13 +65,13 @@ def purge_tenant(
             raise TenantError(
                 TenantErrorCode.NOT_SCHEDULED_FOR_DELETION,
                 f"{locked.slug} is not scheduled for deletion (never requested or cancelled).",
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         if locked.purge_after > now and not ignore_grace_period:
             raise TenantError(
                 TenantErrorCode.DELETION_PENDING,
                 f"{locked.slug} is in its grace period until {locked.purge_after:%Y-%m-%d %H:%M}.",
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         schema_name = locked.schema_name
         dropped = drop_search_index(schema_name)

@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django_tenants.utils import schema_context, schema_exists
 from psycopg import sql
 
+from core.errors import ErrorKind
 from core.registry import get_registry
 from core.storage import delete_tenant_files, tenant_prefix
 from tenants.errors import TenantError, TenantErrorCode
@@ -79,10 +80,12 @@ def restore_tenant(
                 TenantErrorCode.SLUG_TAKEN,
                 f"The address '{slug}' is already taken.",
                 details={"field": "slug", "value": slug},
-                status=409,
+                kind=ErrorKind.CONFLICT,
             )
         if Domain.objects.filter(domain=host).exists():
-            raise TenantError(TenantErrorCode.DOMAIN_TAKEN, f"Already in use: {host}.", status=409)
+            raise TenantError(
+                TenantErrorCode.DOMAIN_TAKEN, f"Already in use: {host}.", kind=ErrorKind.CONFLICT
+            )
         custom = [d["domain"] for d in rows["domains"] if d["is_custom"]]
         taken = set(Domain.objects.filter(domain__in=custom).values_list("domain", flat=True))
         kept = [d for d in custom if with_custom_domains and d not in taken]
@@ -277,7 +280,7 @@ def _recreate_public_rows(
             TenantErrorCode.SLUG_TAKEN,
             "The address or a domain was taken while the backup was being restored.",
             details={"reason": str(exc).splitlines()[0]},
-            status=409,
+            kind=ErrorKind.CONFLICT,
         ) from exc
     return tenant
 
