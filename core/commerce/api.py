@@ -26,10 +26,14 @@ from core.commerce.schemas import (
     CartBundleIn,
     CartLineIn,
     CartOfferIn,
+    CartOut,
     CheckoutIn,
     CodeIn,
     ConfirmIn,
     CurrencyIn,
+    OfferOut,
+    OrderOut,
+    OrderPageOut,
     PayIn,
     QuantityIn,
 )
@@ -128,12 +132,14 @@ def _cart_view(request: HttpRequest, cart: Cart | None, where: CartQuery) -> dic
     }
 
 
-@cart_router.get("", summary="Your cart, priced (tax needs the billing country)")
+@cart_router.get("", response=CartOut, summary="Your cart, priced (tax needs the billing country)")
 def get_cart(request: HttpRequest, where: Query[CartQuery]) -> dict[str, Any]:
     return _cart_view(request, _cart(request, create=False), where)
 
 
-@cart_router.post("/lines", summary="Add a product (adds to the quantity if present)")
+@cart_router.post(
+    "/lines", response=CartOut, summary="Add a product (adds to the quantity if present)"
+)
 def add_line(request: HttpRequest, payload: CartLineIn) -> dict[str, Any]:
     cart = _cart(request, create=True)
     assert cart is not None
@@ -147,7 +153,7 @@ def add_line(request: HttpRequest, payload: CartLineIn) -> dict[str, Any]:
     return _cart_view(request, cart, CartQuery())
 
 
-@cart_router.post("/bundles", summary="Add a package deal")
+@cart_router.post("/bundles", response=CartOut, summary="Add a package deal")
 def add_bundle(request: HttpRequest, payload: CartBundleIn) -> dict[str, Any]:
     cart = _cart(request, create=True)
     assert cart is not None
@@ -155,7 +161,7 @@ def add_bundle(request: HttpRequest, payload: CartBundleIn) -> dict[str, Any]:
     return _cart_view(request, cart, CartQuery())
 
 
-@cart_router.post("/offers", summary="Accept a custom offer into the cart")
+@cart_router.post("/offers", response=CartOut, summary="Accept a custom offer into the cart")
 def add_offer(request: HttpRequest, payload: CartOfferIn) -> dict[str, Any]:
     buyer = _buyer(request, write=True)
     cart = carts.get_or_create_cart(buyer=buyer, token=None)
@@ -173,21 +179,23 @@ def _existing_cart(request: HttpRequest) -> Cart:
     return cart
 
 
-@cart_router.patch("/lines/{line_id}", summary="Change a quantity (0 removes the line)")
+@cart_router.patch(
+    "/lines/{line_id}", response=CartOut, summary="Change a quantity (0 removes the line)"
+)
 def change_line(request: HttpRequest, line_id: int, payload: QuantityIn) -> dict[str, Any]:
     cart = _existing_cart(request)
     carts.set_quantity(cart=cart, line_id=line_id, quantity=payload.quantity)
     return _cart_view(request, cart, CartQuery())
 
 
-@cart_router.delete("/lines/{line_id}")
+@cart_router.delete("/lines/{line_id}", response=CartOut)
 def delete_line(request: HttpRequest, line_id: int) -> dict[str, Any]:
     cart = _existing_cart(request)
     carts.remove_line(cart=cart, line_id=line_id)
     return _cart_view(request, cart, CartQuery())
 
 
-@cart_router.post("/code", summary="Apply a discount code")
+@cart_router.post("/code", response=CartOut, summary="Apply a discount code")
 def apply_code(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
     cart = _cart(request, create=True)
     assert cart is not None
@@ -195,14 +203,16 @@ def apply_code(request: HttpRequest, payload: CodeIn) -> dict[str, Any]:
     return _cart_view(request, cart, CartQuery())
 
 
-@cart_router.delete("/code")
+@cart_router.delete("/code", response=CartOut)
 def remove_code(request: HttpRequest) -> dict[str, Any]:
     cart = _existing_cart(request)
     carts.remove_code(cart=cart)
     return _cart_view(request, cart, CartQuery())
 
 
-@cart_router.put("/currency", summary="Shop in another of the marketplace's currencies")
+@cart_router.put(
+    "/currency", response=CartOut, summary="Shop in another of the marketplace's currencies"
+)
 def set_currency(request: HttpRequest, payload: CurrencyIn) -> dict[str, Any]:
     cart = _cart(request, create=True)
     assert cart is not None
@@ -244,6 +254,8 @@ def _order_response(
 
 @checkout_router.post(
     "",
+    response={201: OrderOut, 202: OrderOut},
+    by_alias=True,
     summary="Place the order for your cart and pay it",
     description="201: paid; 202: the card asks for 3-D Secure (confirm at "
     "/orders/{id}/confirm); 402: declined (the order waits; pay it again with another card "
@@ -293,7 +305,7 @@ class OrderListQuery(Schema):
     status: str | None = None
 
 
-@orders_router.get("", summary="Your orders, newest first")
+@orders_router.get("", response=OrderPageOut, summary="Your orders, newest first")
 def list_orders(request: HttpRequest, params: Query[OrderListQuery]) -> dict[str, Any]:
     queryset = selectors.buyer_orders(_buyer(request))
     if params.status:
@@ -308,13 +320,18 @@ def _latest_payment(order: Order) -> Payment | None:
     return Payment.objects.filter(order=order).order_by("-id").first()
 
 
-@orders_router.get("/{order_id}")
+@orders_router.get("/{order_id}", response=OrderOut, by_alias=True)
 def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
     order = _own_order(request, order_id)
     return presenters.order_dict(order, payment=_latest_payment(order))
 
 
-@orders_router.post("/{order_id}/pay", summary="Pay an unpaid order (after a decline)")
+@orders_router.post(
+    "/{order_id}/pay",
+    response={201: OrderOut, 202: OrderOut},
+    by_alias=True,
+    summary="Pay an unpaid order (after a decline)",
+)
 def pay(request: HttpRequest, order_id: int, payload: PayIn) -> JsonResponse:
     order = _own_order(request, order_id, write=True)
 
@@ -331,7 +348,12 @@ def pay(request: HttpRequest, order_id: int, payload: PayIn) -> JsonResponse:
     )
 
 
-@orders_router.post("/{order_id}/confirm", summary="Finish a 3-D Secure payment")
+@orders_router.post(
+    "/{order_id}/confirm",
+    response={200: OrderOut, 202: OrderOut},
+    by_alias=True,
+    summary="Finish a 3-D Secure payment",
+)
 def confirm(request: HttpRequest, order_id: int, payload: ConfirmIn) -> JsonResponse:
     order = _own_order(request, order_id, write=True)
     payment = confirm_payment(order=order, confirmation=payload.confirmation)
@@ -339,7 +361,9 @@ def confirm(request: HttpRequest, order_id: int, payload: ConfirmIn) -> JsonResp
     return JsonResponse(body, status=200 if status == 201 else status)
 
 
-@orders_router.post("/{order_id}/cancel", summary="Cancel an unpaid order")
+@orders_router.post(
+    "/{order_id}/cancel", response=OrderOut, by_alias=True, summary="Cancel an unpaid order"
+)
 def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
     order = _own_order(request, order_id, write=True)
     if not cancel_order(order_id=order.pk, actor=order.buyer, actor_label="buyer"):
@@ -356,7 +380,7 @@ def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
 # --- custom offers made to me -----------------------------------------------------------------
 
 
-@buyer_offers_router.get("", summary="Custom offers sellers made you")
+@buyer_offers_router.get("", response=list[OfferOut], summary="Custom offers sellers made you")
 def my_offers(request: HttpRequest) -> list[dict[str, Any]]:
     buyer = _buyer(request)
     rows = (
@@ -367,7 +391,7 @@ def my_offers(request: HttpRequest) -> list[dict[str, Any]]:
     return [presenters.offer_dict(offer) for offer in rows]
 
 
-@buyer_offers_router.post("/{offer_id}/decline")
+@buyer_offers_router.post("/{offer_id}/decline", response=OfferOut)
 def decline_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]:
     buyer = _buyer(request, write=True)
     offer = (

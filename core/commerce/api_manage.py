@@ -31,14 +31,26 @@ from core.commerce.models import (
 from core.commerce.schemas import (
     ActiveIn,
     BundleIn,
+    BundleOut,
     CategoryCommissionIn,
+    CategoryCommissionOut,
     CommerceSettingsIn,
     CommerceSettingsOut,
     DiscountCodeIn,
+    DiscountCodeOut,
     OfferIn,
+    OfferOut,
+    OrderOut,
+    OrderPageOut,
+    OrderSummaryOut,
     RefundIn,
+    RefundOut,
+    SellerSubOrderOut,
+    SellerSubOrderPageOut,
     StockIn,
+    StockOut,
     TaxRuleIn,
+    TaxRuleOut,
 )
 from core.commerce.services import offers, policy
 from core.commerce.services.payment_events import cancel_order
@@ -112,7 +124,9 @@ def _refund(
 # --- sellers: orders --------------------------------------------------------------------------
 
 
-@seller_commerce_router.get("/orders", summary="Your sub-orders, newest first")
+@seller_commerce_router.get(
+    "/orders", response=SellerSubOrderPageOut, summary="Your sub-orders, newest first"
+)
 def seller_orders(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     queryset = selectors.seller_sub_orders(seller).select_related("seller")
@@ -133,7 +147,7 @@ def seller_orders(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
     }
 
 
-@seller_commerce_router.get("/orders/{sub_order_id}")
+@seller_commerce_router.get("/orders/{sub_order_id}", response=SellerSubOrderOut, by_alias=True)
 def seller_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     sub = selectors.seller_sub_order(seller, sub_order_id)
@@ -142,7 +156,9 @@ def seller_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
     return presenters.seller_sub_order_dict(sub)
 
 
-@seller_commerce_router.post("/orders/{sub_order_id}/refunds", summary="Refund your lines")
+@seller_commerce_router.post(
+    "/orders/{sub_order_id}/refunds", response={201: RefundOut}, summary="Refund your lines"
+)
 def seller_refund(request: HttpRequest, sub_order_id: int, payload: RefundIn) -> JsonResponse:
     seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     sub = selectors.seller_sub_order(seller, sub_order_id)
@@ -165,7 +181,7 @@ def seller_refund(request: HttpRequest, sub_order_id: int, payload: RefundIn) ->
 # --- sellers: selling terms -------------------------------------------------------------------
 
 
-@seller_commerce_router.get("/discount-codes")
+@seller_commerce_router.get("/discount-codes", response=list[DiscountCodeOut])
 def seller_codes(request: HttpRequest) -> list[dict[str, Any]]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     return [
@@ -178,14 +194,14 @@ def _discount_input(payload: DiscountCodeIn) -> offers.DiscountInput:
     return offers.DiscountInput(**payload.model_dump())
 
 
-@seller_commerce_router.post("/discount-codes", response={201: dict[str, Any]})
+@seller_commerce_router.post("/discount-codes", response={201: DiscountCodeOut})
 def seller_create_code(request: HttpRequest, payload: DiscountCodeIn) -> Status[dict[str, Any]]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     code = offers.create_discount_code(seller=seller, data=_discount_input(payload))
     return Status(201, presenters.code_dict(code))
 
 
-@seller_commerce_router.post("/discount-codes/{code_id}/deactivate")
+@seller_commerce_router.post("/discount-codes/{code_id}/deactivate", response=DiscountCodeOut)
 def seller_deactivate_code(request: HttpRequest, code_id: int) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     code = DiscountCode.objects.filter(pk=code_id, seller=seller).first()
@@ -194,7 +210,7 @@ def seller_deactivate_code(request: HttpRequest, code_id: int) -> dict[str, Any]
     return presenters.code_dict(offers.deactivate_discount_code(code=code))
 
 
-@seller_commerce_router.get("/offers")
+@seller_commerce_router.get("/offers", response=list[OfferOut])
 def seller_offers(request: HttpRequest) -> list[dict[str, Any]]:
     seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     rows = (
@@ -205,14 +221,14 @@ def seller_offers(request: HttpRequest) -> list[dict[str, Any]]:
     return [presenters.offer_dict(offer) for offer in rows]
 
 
-@seller_commerce_router.post("/offers", response={201: dict[str, Any]})
+@seller_commerce_router.post("/offers", response={201: OfferOut})
 def seller_create_offer(request: HttpRequest, payload: OfferIn) -> Status[dict[str, Any]]:
     seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     offer = offers.create_offer(seller=seller, **payload.model_dump())
     return Status(201, presenters.offer_dict(offer))
 
 
-@seller_commerce_router.post("/offers/{offer_id}/withdraw")
+@seller_commerce_router.post("/offers/{offer_id}/withdraw", response=OfferOut)
 def seller_withdraw_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     offer = (
@@ -225,14 +241,14 @@ def seller_withdraw_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]
     return presenters.offer_dict(offers.close_offer(offer=offer, status=OfferStatus.WITHDRAWN))
 
 
-@seller_commerce_router.get("/bundles")
+@seller_commerce_router.get("/bundles", response=list[BundleOut])
 def seller_bundles(request: HttpRequest) -> list[dict[str, Any]]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     rows = Bundle.objects.filter(seller=seller).prefetch_related("items").order_by("-id")[:200]
     return [presenters.bundle_dict(bundle) for bundle in rows]
 
 
-@seller_commerce_router.post("/bundles", response={201: dict[str, Any]})
+@seller_commerce_router.post("/bundles", response={201: BundleOut})
 def seller_create_bundle(request: HttpRequest, payload: BundleIn) -> Status[dict[str, Any]]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     bundle = offers.create_bundle(
@@ -245,7 +261,7 @@ def seller_create_bundle(request: HttpRequest, payload: BundleIn) -> Status[dict
     return Status(201, presenters.bundle_dict(bundle))
 
 
-@seller_commerce_router.patch("/bundles/{bundle_id}")
+@seller_commerce_router.patch("/bundles/{bundle_id}", response=BundleOut)
 def seller_update_bundle(request: HttpRequest, bundle_id: int, payload: ActiveIn) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     bundle = Bundle.objects.filter(pk=bundle_id, seller=seller).first()
@@ -256,7 +272,9 @@ def seller_update_bundle(request: HttpRequest, bundle_id: int, payload: ActiveIn
     )
 
 
-@seller_commerce_router.put("/stock", summary="Limit (or unlimit) stock of a product/option")
+@seller_commerce_router.put(
+    "/stock", response=StockOut, summary="Limit (or unlimit) stock of a product/option"
+)
 def seller_set_stock(request: HttpRequest, payload: StockIn) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     stock = offers.set_stock(
@@ -275,7 +293,7 @@ def seller_set_stock(request: HttpRequest, payload: StockIn) -> dict[str, Any]:
 # --- operators --------------------------------------------------------------------------------
 
 
-@operator_commerce_router.get("/orders")
+@operator_commerce_router.get("/orders", response=OrderPageOut)
 def operator_orders(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     _operator(request)
     queryset = Order.objects.all()
@@ -294,7 +312,7 @@ def _any_order(order_id: int) -> Order:
     return order
 
 
-@operator_commerce_router.get("/orders/{order_id}")
+@operator_commerce_router.get("/orders/{order_id}", response=OrderOut, by_alias=True)
 def operator_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
     _operator(request)
     order = _any_order(order_id)
@@ -303,13 +321,13 @@ def operator_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
     )
 
 
-@operator_commerce_router.post("/orders/{order_id}/refunds")
+@operator_commerce_router.post("/orders/{order_id}/refunds", response={201: RefundOut})
 def operator_refund(request: HttpRequest, order_id: int, payload: RefundIn) -> JsonResponse:
     _operator(request)
     return _refund(request, _any_order(order_id), payload, seller_id=None, label="operator")
 
 
-@operator_commerce_router.post("/orders/{order_id}/cancel")
+@operator_commerce_router.post("/orders/{order_id}/cancel", response=OrderSummaryOut)
 def operator_cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
     _operator(request)
     order = _any_order(order_id)
@@ -352,7 +370,7 @@ def patch_settings(request: HttpRequest, payload: CommerceSettingsIn) -> dict[st
     return _settings_dict()
 
 
-@operator_commerce_router.put("/category-commissions")
+@operator_commerce_router.put("/category-commissions", response=CategoryCommissionOut)
 def put_category_commission(request: HttpRequest, payload: CategoryCommissionIn) -> dict[str, Any]:
     _operator(request)
     policy.set_category_commission(
@@ -366,7 +384,7 @@ def _rule_dict(rule: TaxRule) -> dict[str, Any]:
     return {name: getattr(rule, name) for name in fields}
 
 
-@operator_commerce_router.get("/tax-rules")
+@operator_commerce_router.get("/tax-rules", response=list[TaxRuleOut])
 def tax_rules(request: HttpRequest) -> list[dict[str, Any]]:
     _operator(request)
     return [
@@ -375,13 +393,13 @@ def tax_rules(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@operator_commerce_router.post("/tax-rules", response={201: dict[str, Any]})
+@operator_commerce_router.post("/tax-rules", response={201: TaxRuleOut})
 def create_tax_rule(request: HttpRequest, payload: TaxRuleIn) -> Status[dict[str, Any]]:
     _operator(request)
     return Status(201, _rule_dict(policy.create_tax_rule(**payload.model_dump())))
 
 
-@operator_commerce_router.post("/tax-rules/{rule_id}/retire")
+@operator_commerce_router.post("/tax-rules/{rule_id}/retire", response=TaxRuleOut)
 def retire_tax_rule(request: HttpRequest, rule_id: int) -> dict[str, Any]:
     _operator(request)
     rule = TaxRule.objects.filter(pk=rule_id).first()
@@ -391,7 +409,7 @@ def retire_tax_rule(request: HttpRequest, rule_id: int) -> dict[str, Any]:
     return _rule_dict(rule)
 
 
-@operator_commerce_router.get("/discount-codes")
+@operator_commerce_router.get("/discount-codes", response=list[DiscountCodeOut])
 def operator_codes(request: HttpRequest) -> list[dict[str, Any]]:
     _operator(request)
     return [
@@ -400,7 +418,7 @@ def operator_codes(request: HttpRequest) -> list[dict[str, Any]]:
     ]
 
 
-@operator_commerce_router.post("/discount-codes", response={201: dict[str, Any]})
+@operator_commerce_router.post("/discount-codes", response={201: DiscountCodeOut})
 def operator_create_code(request: HttpRequest, payload: DiscountCodeIn) -> Status[dict[str, Any]]:
     _operator(request)
     code = offers.create_discount_code(seller=None, data=_discount_input(payload))

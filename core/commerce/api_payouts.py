@@ -18,6 +18,14 @@ from core.accounts.principal import (
     require_scope,
     require_two_factor,
 )
+from core.commerce.schemas import (
+    BalanceOut,
+    PayoutOnboardingOut,
+    PayoutOut,
+    PayoutReportRowOut,
+    PayoutScheduleOut,
+    TrialBalanceOut,
+)
 from core.commerce.selectors import commerce_settings
 from core.errors import ErrorKind
 from core.idempotency.store import run_idempotent
@@ -66,7 +74,9 @@ def _payout_dict(payout: Payout) -> dict[str, Any]:
     }
 
 
-@seller_payouts_router.get("/balance", summary="What you are owed: available, in escrow, paid out")
+@seller_payouts_router.get(
+    "/balance", response=BalanceOut, summary="What you are owed: available, in escrow, paid out"
+)
 def balance(request: HttpRequest) -> dict[str, Any]:
     seller = _seller(request)
     balances = ledger.seller_balances(seller.pk)
@@ -81,7 +91,7 @@ def balance(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-@seller_payouts_router.get("", summary="Your payouts, newest first")
+@seller_payouts_router.get("", response=list[PayoutOut], summary="Your payouts, newest first")
 def payouts(request: HttpRequest) -> list[dict[str, Any]]:
     seller = _seller(request)
     return [_payout_dict(p) for p in Payout.objects.filter(seller=seller).order_by("-id")[:100]]
@@ -92,7 +102,9 @@ class PayoutIn(StrictSchema):
     amount: int | None = Field(None, description="Minor units; omit for everything available")
 
 
-@seller_payouts_router.post("", summary="Pay out now (needs an Idempotency-Key)")
+@seller_payouts_router.post(
+    "", response={201: PayoutOut}, summary="Pay out now (needs an Idempotency-Key)"
+)
 def create_payout(request: HttpRequest, payload: PayoutIn) -> JsonResponse:
     seller = _seller(request)
     user_id = principal_of(request).user.pk
@@ -116,7 +128,7 @@ class ScheduleIn(StrictSchema):
     schedule: PayoutSchedule
 
 
-@seller_payouts_router.put("/schedule")
+@seller_payouts_router.put("/schedule", response=PayoutScheduleOut)
 def set_schedule(request: HttpRequest, payload: ScheduleIn) -> dict[str, Any]:
     seller = _seller(request)
     account = SellerPaymentAccount.objects.filter(seller=seller).first()
@@ -137,7 +149,9 @@ class OnboardingIn(StrictSchema):
 
 
 @seller_payouts_router.post(
-    "/account", summary="Connect (or continue connecting) where you get paid"
+    "/account",
+    response=PayoutOnboardingOut,
+    summary="Connect (or continue connecting) where you get paid",
 )
 def onboarding(request: HttpRequest, payload: OnboardingIn) -> dict[str, Any]:
     started = start_payout_onboarding(
@@ -154,7 +168,9 @@ class ReportQuery(Schema):
     date_to: date | None = Field(None, alias="to")
 
 
-@operator_payouts_router.get("", summary="Payouts per seller and status in a period")
+@operator_payouts_router.get(
+    "", response=list[PayoutReportRowOut], summary="Payouts per seller and status in a period"
+)
 def payout_report(request: HttpRequest, params: Query[ReportQuery]) -> list[dict[str, Any]]:
     require_operator(principal_of(request))
     queryset = Payout.objects.all()
@@ -180,7 +196,9 @@ def payout_report(request: HttpRequest, params: Query[ReportQuery]) -> list[dict
     ]
 
 
-@operator_payouts_router.get("/ledger", summary="Trial balance: every account kind per currency")
+@operator_payouts_router.get(
+    "/ledger", response=TrialBalanceOut, summary="Trial balance: every account kind per currency"
+)
 def trial_balance(request: HttpRequest) -> dict[str, Any]:
     require_operator(principal_of(request))
     totals: dict[str, dict[str, int]] = {}

@@ -2,6 +2,7 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from core.accounts.models import User
 from core.commerce.models import (
@@ -229,3 +230,238 @@ class CommerceSettingsOut(Schema):
 class CategoryCommissionIn(StrictSchema):
     category_id: int
     commission_rate_bp: int | None
+
+
+# --- answers: carts, quotes, orders (the shapes core.commerce.presenters build) ---------------
+
+
+class ProblemOut(Schema):
+    code: str
+    message: str
+    details: dict[str, object]
+
+
+class QuoteLineOut(Schema):
+    cart_line_id: int
+    product_id: int
+    product_slug: str
+    variant_id: int | None
+    title: str
+    seller: str
+    quantity: int
+    unit_price: MoneyOut
+    subtotal: MoneyOut
+    discount: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+
+
+class QuoteOut(Schema):
+    currency: str
+    prices_include_tax: bool
+    discount_code: str | None
+    subtotal: MoneyOut
+    discount: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+    lines: list[QuoteLineOut]
+
+
+class CartOut(Schema):
+    """``id``, ``currency`` and ``quote`` are null when there is no cart; ``quote`` is null and
+    ``problems`` says why when the cart cannot be priced (an item was unpublished)."""
+
+    id: int | None
+    currency: str | None
+    quote: QuoteOut | None
+    problems: list[ProblemOut]
+
+
+class OrderLineOut(Schema):
+    id: int
+    sub_order_id: int
+    product_id: int
+    variant_id: int | None
+    product_type: str
+    title: str
+    quantity: int
+    unit_price: MoneyOut
+    subtotal: MoneyOut
+    discount: MoneyOut
+    tax: MoneyOut
+    tax_rate_bp: int
+    tax_name: str
+    total: MoneyOut
+    refunded: MoneyOut
+    status: str
+    is_escrow: bool
+    bundle_id: int | None
+    offer_id: int | None
+    recurring_price_id: int | None
+
+
+class PaymentOut(Schema):
+    id: int
+    status: str
+    provider: str
+    failure_code: str
+    failure_message: str
+    action_url: str
+
+
+class SellerRefOut(Schema):
+    slug: str
+    business_name: str
+
+
+class SubOrderOut(Schema):
+    id: int
+    seller: SellerRefOut
+    status: str
+    subtotal: MoneyOut
+    discount: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+
+
+class OrderTransitionOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    by: str
+    sub_order_id: int | None
+    note: str
+    at: str
+
+
+class OrderOut(Schema):
+    """An order as its buyer (and the operator) sees it; timestamps are ISO 8601 strings."""
+
+    id: int
+    status: str
+    currency: str
+    subtotal: MoneyOut
+    discount: MoneyOut
+    tax: MoneyOut
+    total: MoneyOut
+    refunded: MoneyOut
+    prices_include_tax: bool
+    discount_code: str
+    billing_country: str
+    billing_region: str
+    created_at: str
+    paid_at: str | None
+    is_test_mode: bool
+    sub_orders: list[SubOrderOut]
+    lines: list[OrderLineOut]
+    history: list[OrderTransitionOut]
+    payment: PaymentOut | None
+
+
+class OrderSummaryOut(Schema):
+    id: int
+    status: str
+    total: MoneyOut
+    refunded: MoneyOut
+    created_at: str
+    paid_at: str | None
+
+
+class OrderPageOut(Schema):
+    items: list[OrderSummaryOut]
+    next_cursor: str | None
+
+
+class SellerSubOrderSummaryOut(SubOrderOut):
+    commission: MoneyOut
+    seller_net: MoneyOut
+    order_id: int
+
+
+class SellerSubOrderPageOut(Schema):
+    items: list[SellerSubOrderSummaryOut]
+    next_cursor: str | None
+
+
+class BuyerRefOut(Schema):
+    email: str
+    name: str
+
+
+class SellerTransitionOut(Schema):
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    by: str
+    at: str
+
+
+class SellerSubOrderOut(SellerSubOrderSummaryOut):
+    buyer: BuyerRefOut
+    created_at: str
+    paid_at: str | None
+    lines: list[OrderLineOut]
+    history: list[SellerTransitionOut]
+
+
+class RefundOut(Schema):
+    id: int
+    order_id: int
+    amount: MoneyOut
+    reason: str
+
+
+class CategoryCommissionOut(Schema):
+    category_id: int
+    commission_rate_bp: int | None
+
+
+# --- answers: sellers' balance and payouts, the operators' payout report and ledger ------------
+
+
+class BalanceOut(Schema):
+    """One entry per currency in each bucket (minor units)."""
+
+    available: list[MoneyOut]
+    escrow: list[MoneyOut]
+    in_transit: list[MoneyOut]
+    minimum_payout: int
+    payout_schedule: str
+    is_payouts_enabled: bool
+
+
+class PayoutOut(Schema):
+    id: int
+    amount: MoneyOut
+    status: str
+    failure_reason: str
+    run: str = Field(description="What started it: manual, or the schedule's run")
+    requested_at: str
+    completed_at: str | None
+
+
+class PayoutScheduleOut(Schema):
+    payout_schedule: str
+
+
+class PayoutOnboardingOut(Schema):
+    url: str
+    is_payouts_enabled: bool
+
+
+class PayoutReportRowOut(Schema):
+    seller_id: int
+    seller: str
+    currency: str
+    status: str
+    count: int
+    total: int
+
+
+class TrialBalanceOut(Schema):
+    accounts: dict[str, dict[str, int]] = Field(
+        description="Per account kind, per currency: the sum of its journal lines (minor units)"
+    )
+    is_balanced: bool

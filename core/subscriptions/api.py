@@ -33,9 +33,14 @@ from core.subscriptions.schemas import (
     ChangePlanIn,
     OperatorCancelIn,
     PaymentMethodIn,
+    PlanChangeOut,
     PriceListQuery,
     RecurringPriceIn,
+    RecurringPriceOut,
+    RecurringPricePageOut,
     SubscriptionListQuery,
+    SubscriptionOut,
+    SubscriptionPageOut,
 )
 from core.subscriptions.services import cancel, change_plan, payment_methods, recurring_prices
 
@@ -82,18 +87,23 @@ def _detail(subscription: Subscription, *, with_buyer: bool = False) -> dict[str
     )
 
 
-@my_subscriptions_router.get("", summary="Your subscriptions, newest first")
+@my_subscriptions_router.get(
+    "", response=SubscriptionPageOut, exclude_unset=True, summary="Your subscriptions, newest first"
+)
 def my_subscriptions(request: HttpRequest, params: Query[SubscriptionListQuery]) -> dict[str, Any]:
     return _page(selectors.buyer_subscriptions(_buyer(request)), params, with_buyer=False)
 
 
-@my_subscriptions_router.get("/{subscription_id}")
+@my_subscriptions_router.get("/{subscription_id}", response=SubscriptionOut, exclude_unset=True)
 def my_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     return _detail(_own(_buyer(request), subscription_id))
 
 
 @my_subscriptions_router.post(
-    "/{subscription_id}/cancel", summary="Cancel at the end of the period paid for"
+    "/{subscription_id}/cancel",
+    response=SubscriptionOut,
+    exclude_unset=True,
+    summary="Cancel at the end of the period paid for",
 )
 def cancel_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     buyer = _buyer(request, write=True)
@@ -102,7 +112,10 @@ def cancel_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
 
 
 @my_subscriptions_router.post(
-    "/{subscription_id}/resume", summary="Keep a subscription set to cancel (before it ends)"
+    "/{subscription_id}/resume",
+    response=SubscriptionOut,
+    exclude_unset=True,
+    summary="Keep a subscription set to cancel (before it ends)",
 )
 def resume_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     buyer = _buyer(request, write=True)
@@ -111,7 +124,10 @@ def resume_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
 
 
 @my_subscriptions_router.post(
-    "/{subscription_id}/payment-method", summary="Charge another of your saved cards"
+    "/{subscription_id}/payment-method",
+    response=SubscriptionOut,
+    exclude_unset=True,
+    summary="Charge another of your saved cards",
 )
 def set_method(
     request: HttpRequest, subscription_id: int, payload: PaymentMethodIn
@@ -127,6 +143,8 @@ def set_method(
 
 @my_subscriptions_router.post(
     "/{subscription_id}/change-plan",
+    response={200: PlanChangeOut, 202: PlanChangeOut},
+    by_alias=True,
     summary="Switch to another plan of the product",
     description="An upgrade charges the prorated difference for the rest of the period now "
     "(200 paid; 202 the card asks for 3-D Secure: confirm at /orders/{id}/confirm; 402 "
@@ -180,7 +198,9 @@ def _seller(request: HttpRequest, permission: TeamPermission) -> Seller:
     return acting_seller(principal.user, permission)
 
 
-@seller_recurring_prices_router.get("", summary="Your products' recurring prices")
+@seller_recurring_prices_router.get(
+    "", response=RecurringPricePageOut, summary="Your products' recurring prices"
+)
 def seller_prices(request: HttpRequest, params: Query[PriceListQuery]) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     queryset = RecurringPrice.objects.filter(product__seller=seller)
@@ -193,7 +213,7 @@ def seller_prices(request: HttpRequest, params: Query[PriceListQuery]) -> dict[s
 
 
 @seller_recurring_prices_router.post(
-    "", response={201: dict[str, Any]}, summary="Sell a product by subscription"
+    "", response={201: RecurringPriceOut}, summary="Sell a product by subscription"
 )
 def seller_create_price(request: HttpRequest, payload: RecurringPriceIn) -> Status[dict[str, Any]]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
@@ -213,7 +233,9 @@ def seller_create_price(request: HttpRequest, payload: RecurringPriceIn) -> Stat
 
 
 @seller_recurring_prices_router.patch(
-    "/{price_id}", summary="Retire a price (its subscribers keep it) or offer it again"
+    "/{price_id}",
+    response=RecurringPriceOut,
+    summary="Retire a price (its subscribers keep it) or offer it again",
 )
 def seller_update_price(request: HttpRequest, price_id: int, payload: ActiveIn) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
@@ -228,7 +250,9 @@ def seller_update_price(request: HttpRequest, price_id: int, payload: ActiveIn) 
     return presenters.price_dict(updated)
 
 
-@seller_subscriptions_router.get("", summary="Your subscribers, newest first")
+@seller_subscriptions_router.get(
+    "", response=SubscriptionPageOut, exclude_unset=True, summary="Your subscribers, newest first"
+)
 def seller_subscriptions(
     request: HttpRequest, params: Query[SubscriptionListQuery]
 ) -> dict[str, Any]:
@@ -252,7 +276,9 @@ def _any(subscription_id: int) -> Subscription:
     return subscription
 
 
-@operator_subscriptions_router.get("", summary="Every subscription, newest first")
+@operator_subscriptions_router.get(
+    "", response=SubscriptionPageOut, exclude_unset=True, summary="Every subscription, newest first"
+)
 def operator_subscriptions(
     request: HttpRequest, params: Query[SubscriptionListQuery]
 ) -> dict[str, Any]:
@@ -260,14 +286,19 @@ def operator_subscriptions(
     return _page(selectors.all_subscriptions(), params, with_buyer=True)
 
 
-@operator_subscriptions_router.get("/{subscription_id}")
+@operator_subscriptions_router.get(
+    "/{subscription_id}", response=SubscriptionOut, exclude_unset=True
+)
 def operator_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     _operator(request)
     return _detail(_any(subscription_id), with_buyer=True)
 
 
 @operator_subscriptions_router.post(
-    "/{subscription_id}/cancel", summary="End a subscription now (no refund)"
+    "/{subscription_id}/cancel",
+    response=SubscriptionOut,
+    exclude_unset=True,
+    summary="End a subscription now (no refund)",
 )
 def operator_cancel(
     request: HttpRequest, subscription_id: int, payload: OperatorCancelIn

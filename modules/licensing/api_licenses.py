@@ -29,9 +29,12 @@ from modules.licensing import presenters_licenses as presenters
 from modules.licensing import selectors
 from modules.licensing.models import License, Policy, SoftwareDetails
 from modules.licensing.schemas_licenses import (
+    BuyerLicenseOut,
+    BuyerLicensePageOut,
     LicenseListQuery,
     PolicyIn,
     SoftwareIn,
+    SoftwareOut,
 )
 from modules.licensing.services import lifecycle, software
 
@@ -61,19 +64,20 @@ def _buyer(request: HttpRequest, *, write: bool = False) -> User:
     return principal.user
 
 
-@licenses_router.get("/mine", summary="Your licences, newest first")
+@licenses_router.get("/mine", response=BuyerLicensePageOut, summary="Your licences, newest first")
 def my_licenses(request: HttpRequest, params: Query[LicenseListQuery]) -> dict[str, Any]:
     rows, cursor = licenses_page(selectors.buyer_licenses(_buyer(request)), params)
     return {"items": [presenters.buyer_license_dict(row) for row in rows], "next_cursor": cursor}
 
 
-@licenses_router.get("/mine/{license_id}", summary="One of your licences")
+@licenses_router.get("/mine/{license_id}", response=BuyerLicenseOut, summary="One of your licences")
 def my_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
     return presenters.buyer_license_dict(selectors.buyers_license(_buyer(request), license_id))
 
 
 @licenses_router.post(
     "/mine/{license_id}/machines/{machine_id}/deactivate",
+    response=BuyerLicenseOut,
     summary="Free a seat: deactivate one of your machines",
 )
 def deactivate_my_machine(request: HttpRequest, license_id: int, machine_id: int) -> dict[str, Any]:
@@ -110,13 +114,16 @@ def _policy_data(payload: PolicyIn) -> software.PolicyData:
     )
 
 
-@software_router.get("/{product_id}/software", summary="A software product's licensing set-up")
+@software_router.get(
+    "/{product_id}/software", response=SoftwareOut, summary="A software product's licensing set-up"
+)
 def get_software(request: HttpRequest, product_id: int) -> dict[str, Any]:
     return _software(_products(request, product_id))
 
 
 @software_router.put(
     "/{product_id}/software",
+    response=SoftwareOut,
     summary="Set a software product's licence type, provisioning and trial",
 )
 def put_software(request: HttpRequest, product_id: int, payload: SoftwareIn) -> dict[str, Any]:
@@ -137,7 +144,7 @@ def put_software(request: HttpRequest, product_id: int, payload: SoftwareIn) -> 
 
 @software_router.post(
     "/{product_id}/policies",
-    response={201: dict[str, Any]},
+    response={201: SoftwareOut},
     summary="Add a licence policy (the first is the default)",
 )
 def add_policy(request: HttpRequest, product_id: int, payload: PolicyIn) -> Status[dict[str, Any]]:
@@ -150,6 +157,7 @@ def add_policy(request: HttpRequest, product_id: int, payload: PolicyIn) -> Stat
 
 @software_router.put(
     "/{product_id}/policies/{policy_id}",
+    response=SoftwareOut,
     summary="Replace a policy (its licences follow, their own limits stay)",
 )
 def change_policy(

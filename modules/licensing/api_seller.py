@@ -25,7 +25,10 @@ from modules.licensing.schemas_licenses import (
     ExtendIn,
     MaxActivationsIn,
     ReinstateIn,
+    ResetActivationsOut,
     SellerLicenseListQuery,
+    SellerLicenseOut,
+    SellerLicensePageOut,
     SuspendIn,
 )
 from modules.licensing.services import lifecycle
@@ -44,7 +47,12 @@ def _seller_detail(seller: Seller, license_id: int) -> dict[str, Any]:
     return presenters.seller_license_dict(license, with_usage=True)
 
 
-@router.get("/licenses", summary="Your customers' licences, newest first")
+@router.get(
+    "/licenses",
+    response=SellerLicensePageOut,
+    exclude_unset=True,
+    summary="Your customers' licences, newest first",
+)
 def seller_licenses(request: HttpRequest, params: Query[SellerLicenseListQuery]) -> dict[str, Any]:
     queryset = selectors.seller_licenses(authorised_seller(request))
     if params.buyer_email:
@@ -56,7 +64,12 @@ def seller_licenses(request: HttpRequest, params: Query[SellerLicenseListQuery])
     }
 
 
-@router.get("/licenses/{license_id}", summary="A customer's licence: machines and usage")
+@router.get(
+    "/licenses/{license_id}",
+    response=SellerLicenseOut,
+    exclude_unset=True,
+    summary="A customer's licence: machines and usage",
+)
 def seller_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
     _, license, _ = _customers(request, license_id)
     return presenters.seller_license_dict(license, with_usage=True)
@@ -64,6 +77,8 @@ def seller_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
 
 @router.post(
     "/licenses/{license_id}/extend",
+    response=SellerLicenseOut,
+    exclude_unset=True,
     summary="Extend a licence (an expired one is active again)",
 )
 def extend_license(request: HttpRequest, license_id: int, payload: ExtendIn) -> dict[str, Any]:
@@ -74,7 +89,12 @@ def extend_license(request: HttpRequest, license_id: int, payload: ExtendIn) -> 
     return _seller_detail(seller, license_id)
 
 
-@router.post("/licenses/{license_id}/suspend", summary="Suspend a licence")
+@router.post(
+    "/licenses/{license_id}/suspend",
+    response=SellerLicenseOut,
+    exclude_unset=True,
+    summary="Suspend a licence",
+)
 def suspend_license(request: HttpRequest, license_id: int, payload: SuspendIn) -> dict[str, Any]:
     seller, license, actor = _customers(request, license_id)
     reason = " ".join(payload.reason.split())
@@ -84,7 +104,12 @@ def suspend_license(request: HttpRequest, license_id: int, payload: SuspendIn) -
     return _seller_detail(seller, license_id)
 
 
-@router.post("/licenses/{license_id}/reinstate", summary="Reinstate a suspended licence")
+@router.post(
+    "/licenses/{license_id}/reinstate",
+    response=SellerLicenseOut,
+    exclude_unset=True,
+    summary="Reinstate a suspended licence",
+)
 def reinstate_license(
     request: HttpRequest, license_id: int, payload: ReinstateIn
 ) -> dict[str, Any]:
@@ -95,6 +120,8 @@ def reinstate_license(
 
 @router.post(
     "/licenses/{license_id}/reset-activations",
+    response=ResetActivationsOut,
+    exclude_unset=True,
     summary="Deactivate every machine of a licence",
 )
 def reset_license_activations(request: HttpRequest, license_id: int) -> dict[str, Any]:
@@ -103,7 +130,12 @@ def reset_license_activations(request: HttpRequest, license_id: int) -> dict[str
     return {"deactivated": removed, "license": _seller_detail(seller, license_id)}
 
 
-@router.patch("/licenses/{license_id}", summary="Change a licence's activation limit")
+@router.patch(
+    "/licenses/{license_id}",
+    response=SellerLicenseOut,
+    exclude_unset=True,
+    summary="Change a licence's activation limit",
+)
 def change_license(
     request: HttpRequest, license_id: int, payload: MaxActivationsIn
 ) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Field, Schema
+from pydantic import JsonValue
 
 from core.accounts.models import User
 from core.schemas import StrictSchema, model_max_length
@@ -76,3 +77,138 @@ class ExtendIn(StrictSchema):
 
 class MaxActivationsIn(StrictSchema):
     max_activations: int | None = Field(description="This licence's limit; null: the policy's")
+
+
+# --- answers (the shapes modules.licensing.presenters_licenses builds) --------------------------
+
+
+class MachineOut(Schema):
+    id: int
+    fingerprint: str
+    name: str
+    platform: str
+    last_heartbeat_at: datetime | None
+    activated_at: datetime
+
+
+class LicensedProductOut(Schema):
+    id: int
+    name: str
+    slug: str
+
+
+class LicenseSellerOut(Schema):
+    slug: str
+    business_name: str
+
+
+class LicensePolicyOut(Schema):
+    id: int
+    name: str
+    is_floating: bool
+    is_heartbeat_required: bool
+    heartbeat_interval_seconds: int
+    entitlements: list[str]
+
+
+class BuyerAccountOut(Schema):
+    """The account the seller provisioned for the buyer, with its credentials (JSON when the
+    seller sent an object, else text; null when none or unreadable)."""
+
+    status: str
+    status_label: str
+    external_account_id: str
+    credentials: JsonValue
+
+
+class SellerAccountOut(Schema):
+    """The provisioned account as its seller sees it: progress, never the credentials."""
+
+    status: str
+    status_label: str
+    external_account_id: str
+    attempts: int
+    last_error: str
+
+
+class LicenseOut(Schema):
+    id: int
+    key: str
+    status: str
+    status_reason: str
+    product: LicensedProductOut
+    seller: LicenseSellerOut
+    policy: LicensePolicyOut
+    seat: int
+    max_activations: int
+    subscription_id: int | None
+    expires_at: datetime | None
+    created_at: datetime
+    machines: list[MachineOut]
+
+
+class BuyerLicenseOut(LicenseOut):
+    account: BuyerAccountOut | None
+
+
+class BuyerLicensePageOut(Schema):
+    items: list[BuyerLicenseOut]
+    next_cursor: str | None
+
+
+class LicenseBuyerOut(Schema):
+    id: int
+    email: str
+    name: str
+
+
+class MetricUsageOut(Schema):
+    metric: str
+    total: int
+    events: int
+    last_at: str | None
+
+
+class SellerLicenseOut(LicenseOut):
+    """``usage`` (metered usage per metric) is on a single licence only, not in lists."""
+
+    buyer: LicenseBuyerOut
+    order_line_id: int | None
+    max_activations_override: int | None
+    account: SellerAccountOut | None
+    usage: list[MetricUsageOut] | None = None
+
+
+class SellerLicensePageOut(Schema):
+    items: list[SellerLicenseOut]
+    next_cursor: str | None
+
+
+class ResetActivationsOut(Schema):
+    deactivated: int
+    license: SellerLicenseOut
+
+
+class PolicyOut(Schema):
+    id: int
+    name: str
+    max_activations: int
+    is_floating: bool
+    duration_days: int | None
+    is_heartbeat_required: bool
+    heartbeat_interval_seconds: int
+    on_missed_heartbeat: str
+    entitlements: list[str]
+    is_license_per_seat: bool
+    is_default: bool
+
+
+class SoftwareOut(Schema):
+    license_type: str
+    provisioning: str
+    provisioning_url: str
+    deprovisioning_url: str
+    integration_notes: str
+    trial_days: int
+    default_policy_id: int | None
+    policies: list[PolicyOut]
