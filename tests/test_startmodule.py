@@ -140,6 +140,10 @@ def test_a_module_key_is_validated_and_nothing_is_written(tmp_path):
             start_module(bad_key, tmp_path)
     with pytest.raises(CommandError, match="is not a product type key"):
         start_module("gizmos", tmp_path, "--product-type", "Gizmo")
+    with pytest.raises(CommandError, match="'alpha' is already installed"):
+        start_module("alpha", tmp_path)
+    with pytest.raises(CommandError, match="'software' is already declared"):
+        start_module("software", tmp_path)
     with pytest.raises(CommandError, match="already an importable Python module"):
         start_module("json", tmp_path)
     assert list(tmp_path.iterdir()) == []

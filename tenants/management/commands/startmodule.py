@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management.base import CommandError
 from django.core.management.templates import TemplateCommand
 
+from core.registry import get_registry
 from core.registry.manifest import KEY_PATTERN
 from core.registry.product_types import PRODUCT_TYPE_KEY_PATTERN, PRODUCT_TYPE_MAX_LENGTH
 
@@ -56,11 +57,18 @@ class Command(TemplateCommand):
                 f"{key!r} is not a module key: 2-32 characters, lower-case letters, digits "
                 "and underscores, starting with a letter."
             )
-        product_type = options.pop("product_type") or key[:PRODUCT_TYPE_MAX_LENGTH]
+        if key in get_registry():
+            raise CommandError(f"A module with key {key!r} is already installed.")
+        product_type = options.pop("product_type") or key[:PRODUCT_TYPE_MAX_LENGTH].rstrip("_")
         if not PRODUCT_TYPE_KEY_PATTERN.match(product_type):
             raise CommandError(
                 f"{product_type!r} is not a product type key: 2-{PRODUCT_TYPE_MAX_LENGTH} "
                 "lower-case letters, digits and underscores, starting with a letter."
+            )
+        if get_registry().product_type(product_type) is not None:
+            raise CommandError(
+                f"Product type {product_type!r} is already declared by an installed module; "
+                "name the new module's own with --product-type."
             )
         directory = options.pop("directory")
         parent = Path(directory) if directory else Path(settings.BASE_DIR) / "modules"
