@@ -23,6 +23,7 @@ from core.accounts.schemas import (
     AccessTokenOut,
     BackupCodesOut,
     CodeIn,
+    CsrfOut,
     EmailIn,
     IssuedAccessTokenOut,
     LoginIn,
@@ -78,7 +79,7 @@ def me_out(user: User) -> dict[str, Any]:
 # --- /auth -----------------------------------------------------------------------------------
 
 
-@auth_router.get("/csrf", summary="Set the CSRF cookie for a browser client")
+@auth_router.get("/csrf", response=CsrfOut, summary="Set the CSRF cookie for a browser client")
 def csrf(request: HttpRequest) -> dict[str, str]:
     return {"csrf_token": get_token(request)}
 

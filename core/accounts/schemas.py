@@ -116,3 +116,7 @@ class UserAdminOut(Schema):
 
 class ReasonIn(StrictSchema):
     reason: str = Field(..., max_length=model_max_length(User, "suspended_reason"))
+
+
+class CsrfOut(Schema):
+    csrf_token: str = Field(description="Send it back in the X-CSRFToken header")

@@ -269,7 +269,18 @@ def _default() -> str:
     return current_marketplace().default_currency
 
 
-@seller_products_router.get("/export.csv", summary="All your products as CSV")
+@seller_products_router.get(
+    "/export.csv",
+    summary="All your products as CSV",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "One row per product (the columns the import reads)",
+                "content": {"text/csv": {"schema": {"type": "string"}}},
+            }
+        }
+    },
+)
 def export_csv(request: HttpRequest) -> HttpResponse:
     seller = _seller(request)
     response = HttpResponse(csv_io.export_products(seller=seller), content_type="text/csv")

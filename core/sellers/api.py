@@ -319,7 +319,21 @@ def get_seller(request: HttpRequest, seller_id: int) -> dict[str, Any]:
     return seller_out(_operator_seller(request, seller_id)[1])
 
 
-@operator_sellers_router.get("/{seller_id}/documents/{document_id}")
+@operator_sellers_router.get(
+    "/{seller_id}/documents/{document_id}",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file as uploaded (local storage)",
+                "content": {
+                    media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for media_type in ("application/pdf", "image/png", "image/jpeg")
+                },
+            },
+            302: {"description": "A presigned URL of the file (S3), valid five minutes"},
+        }
+    },
+)
 def download_document(request: HttpRequest, seller_id: int, document_id: int) -> HttpResponseBase:
     """On S3, a redirect to a presigned URL of at most five minutes (issued after the
     operator check above); on local storage the file is streamed."""

@@ -39,17 +39,23 @@ from modules.licensing.models import (
     ProvisioningStatus,
     SoftwareDetails,
 )
-from modules.licensing.schemas_licenses import PolicyIn
+from modules.licensing.schemas_licenses import PolicyIn, SellerLicenseOut, SellerLicensePageOut
 from modules.licensing.schemas_partner import (
     FulfilIn,
     LicenseListQuery,
+    MetricsOut,
     MetricsQuery,
     OrderListQuery,
     PageQuery,
+    PartnerOrderOut,
+    PartnerOrderPageOut,
     PricesIn,
+    ProductPageOut,
     ReinstateIn,
     SoftwareProductIn,
+    SoftwareProductOut,
     SuspendIn,
+    UsageEventOut,
     UsageIn,
 )
 from modules.licensing.services import lifecycle, partner, provisioning, software
@@ -172,7 +178,7 @@ def _policy(payload: PolicyIn | None) -> software.PolicyData | None:
     )
 
 
-@router.get("/products", summary="Your software products, newest first")
+@router.get("/products", response=ProductPageOut, summary="Your software products, newest first")
 def list_products(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     queryset = with_detail_data(
         Product.objects.filter(
@@ -188,7 +194,7 @@ def list_products(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
 
 @router.post(
     "/products",
-    response={201: dict[str, Any]},
+    response={201: SoftwareProductOut},
     summary="Create a software product with its licensing set-up and default policy",
 )
 def create_product(request: HttpRequest, payload: SoftwareProductIn) -> Status[dict[str, Any]]:
@@ -203,13 +209,16 @@ def create_product(request: HttpRequest, payload: SoftwareProductIn) -> Status[d
     return Status(201, _product_dict(_own_product(product.seller, product.pk)))
 
 
-@router.get("/products/{product_id}", summary="One of your software products")
+@router.get(
+    "/products/{product_id}", response=SoftwareProductOut, summary="One of your software products"
+)
 def get_product(request: HttpRequest, product_id: int) -> dict[str, Any]:
     return _product_dict(_own_product(_seller(request, TeamPermission.MANAGE_PRODUCTS), product_id))
 
 
 @router.put(
     "/products/{product_id}",
+    response=SoftwareProductOut,
     summary="Replace a software product (a published one goes back to review)",
 )
 def update_product(
@@ -227,7 +236,11 @@ def update_product(
     return _product_dict(_own_product(seller, product_id))
 
 
-@router.put("/products/{product_id}/prices", summary="Change base prices (no new review)")
+@router.put(
+    "/products/{product_id}/prices",
+    response=SoftwareProductOut,
+    summary="Change base prices (no new review)",
+)
 def set_prices(request: HttpRequest, product_id: int, payload: PricesIn) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
     partner.reprice_software(product=_own_product(seller, product_id), prices=payload.prices)
@@ -288,7 +301,11 @@ def _order_dict(sub: SubOrder) -> dict[str, Any]:
     }
 
 
-@router.get("/orders", summary="Your orders (sub-orders) with lines and licences, newest first")
+@router.get(
+    "/orders",
+    response=PartnerOrderPageOut,
+    summary="Your orders (sub-orders) with lines and licences, newest first",
+)
 def list_orders(request: HttpRequest, params: Query[OrderListQuery]) -> dict[str, Any]:
     queryset = _orders(_seller(request, TeamPermission.PROCESS_ORDERS))
     if params.status:
@@ -297,7 +314,7 @@ def list_orders(request: HttpRequest, params: Query[OrderListQuery]) -> dict[str
     return {"items": [_order_dict(sub) for sub in rows], "next_cursor": cursor}
 
 
-@router.get("/orders/{sub_order_id}", summary="One of your orders")
+@router.get("/orders/{sub_order_id}", response=PartnerOrderOut, summary="One of your orders")
 def get_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
     seller = _seller(request, TeamPermission.PROCESS_ORDERS)
     sub = partner.sellers_sub_order(seller=seller, sub_order_id=sub_order_id)
@@ -306,6 +323,7 @@ def get_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
 
 @router.post(
     "/orders/{sub_order_id}/fulfil",
+    response=PartnerOrderOut,
     summary="Fulfil an order by hand: record the accounts you set up (the buyers are told)",
 )
 def fulfil_order(request: HttpRequest, sub_order_id: int, payload: FulfilIn) -> dict[str, Any]:
@@ -325,7 +343,12 @@ def fulfil_order(request: HttpRequest, sub_order_id: int, payload: FulfilIn) -> 
 # --- licences --------------------------------------------------------------------------------
 
 
-@router.get("/licenses", summary="Your customers' licences, newest first")
+@router.get(
+    "/licenses",
+    response=SellerLicensePageOut,
+    exclude_unset=True,
+    summary="Your customers' licences, newest first",
+)
 def list_licenses(request: HttpRequest, params: Query[LicenseListQuery]) -> dict[str, Any]:
     queryset = selectors.seller_licenses(_seller(request, TeamPermission.MANAGE_CUSTOMERS))
     if params.status:
@@ -348,7 +371,12 @@ def _license_out(seller: Seller, license_id: int) -> dict[str, Any]:
     return presenters.seller_license_dict(license, with_usage=True)
 
 
-@router.get("/licenses/{license_id}", summary="A customer's licence: machines, account, usage")
+@router.get(
+    "/licenses/{license_id}",
+    response=SellerLicenseOut,
+    exclude_unset=True,
+    summary="A customer's licence: machines, account, usage",
+)
 def get_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
     _, license = _license(request, license_id)
     return presenters.seller_license_dict(license, with_usage=True)
@@ -356,6 +384,8 @@ def get_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
 
 @router.post(
     "/licenses/{license_id}/suspend",
+    response=SellerLicenseOut,
+    exclude_unset=True,
     summary="Revoke a customer's access for now (suspend the licence)",
 )
 def suspend_license(request: HttpRequest, license_id: int, payload: SuspendIn) -> dict[str, Any]:
@@ -369,6 +399,8 @@ def suspend_license(request: HttpRequest, license_id: int, payload: SuspendIn) -
 
 @router.post(
     "/licenses/{license_id}/reinstate",
+    response=SellerLicenseOut,
+    exclude_unset=True,
     summary="Give a customer's access back (reinstate a suspended licence)",
 )
 def reinstate_license(
@@ -382,7 +414,8 @@ def reinstate_license(
 
 @router.post(
     "/licenses/{license_id}/provision",
-    response={202: dict[str, Any]},
+    response={202: SellerLicenseOut},
+    exclude_unset=True,
     summary="Provision the customer's account again (after automatic provisioning gave up)",
 )
 def retry_provisioning(request: HttpRequest, license_id: int) -> Status[dict[str, Any]]:
@@ -396,6 +429,7 @@ def retry_provisioning(request: HttpRequest, license_id: int) -> Status[dict[str
 
 @router.post(
     "/usage",
+    response=UsageEventOut,
     summary="Report a metered usage event (idempotent by event_id)",
     description="The same event_id again answers 200 with the first event (`is_duplicate`: "
     "true); the same event_id with another metric, quantity or time answers 409.",
@@ -428,6 +462,8 @@ def report_usage(request: HttpRequest, payload: UsageIn) -> dict[str, Any]:
 
 @router.get(
     "/metrics",
+    response=MetricsOut,
+    by_alias=True,
     summary="Orders, revenue, licences, activations and usage in a time frame [from, to)",
 )
 def get_metrics(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, Any]:

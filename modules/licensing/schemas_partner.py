@@ -7,14 +7,23 @@ from datetime import datetime
 from typing import Annotated
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from core.accounts.models import User
 from core.catalog.models import Category, Product
 from core.catalog.schemas import Feature, ImageUrl, Tag, VariantIn
 from core.commerce.models import OrderStatus
+from core.commerce.schemas import BuyerRefOut, MoneyOut, OrderLineOut
 from core.schemas import StrictSchema, model_max_length
 from modules.licensing.models import LicenseStatus, ProvisionedAccount, UsageEvent
-from modules.licensing.schemas_licenses import PolicyIn, ReinstateIn, SoftwareIn, SuspendIn
+from modules.licensing.schemas_licenses import (
+    PolicyIn,
+    ReinstateIn,
+    SellerAccountOut,
+    SoftwareIn,
+    SoftwareOut,
+    SuspendIn,
+)
 
 __all__ = ["ReinstateIn", "SuspendIn"]  # the partner API's, shared with the seller API
 
@@ -100,3 +109,126 @@ class UsageIn(StrictSchema):
 class MetricsQuery(Schema):
     date_from: datetime = Field(..., alias="from", description="ISO 8601 date-time (inclusive)")
     date_to: datetime = Field(..., alias="to", description="ISO 8601 date-time (exclusive)")
+
+
+# --- answers of the partner API -----------------------------------------------------------------
+
+
+class ProductBriefOut(Schema):
+    id: int
+    slug: str
+    name: str
+    status: str
+
+
+class ProductPageOut(Schema):
+    items: list[ProductBriefOut]
+    next_cursor: str | None
+
+
+class PartnerVariantOut(Schema):
+    id: int
+    sku: str
+    name: str
+    seats: int | None
+    prices: dict[str, int] = Field(description="Minor units per currency")
+
+
+class SoftwareProductOut(Schema):
+    id: int
+    slug: str
+    name: str
+    status: str
+    summary: str
+    description: str
+    category: str | None = Field(description="The category's slug")
+    features: list[str]
+    tags: list[str]
+    prices: dict[str, int] = Field(description="Base prices: minor units per currency")
+    variants: list[PartnerVariantOut]
+    images: list[str]
+    moderation_note: str
+    software: SoftwareOut
+
+
+class OrderLicenseOut(Schema):
+    id: int
+    key: str
+    status: str
+    expires_at: datetime | None
+    account: SellerAccountOut | None
+    needs_account: bool = Field(description="Provisioned by hand and not set up yet")
+
+
+class PartnerOrderLineOut(OrderLineOut):
+    licenses: list[OrderLicenseOut]
+
+
+class PartnerOrderOut(Schema):
+    """A sub-order: the seller's part of a buyer's order."""
+
+    id: int
+    order_id: int
+    status: str
+    currency: str
+    total: MoneyOut
+    commission: MoneyOut
+    seller_net: MoneyOut
+    buyer: BuyerRefOut
+    created_at: datetime
+    paid_at: datetime | None
+    lines: list[PartnerOrderLineOut]
+
+
+class PartnerOrderPageOut(Schema):
+    items: list[PartnerOrderOut]
+    next_cursor: str | None
+
+
+class UsageEventOut(Schema):
+    id: int
+    event_id: str
+    license_id: int
+    metric: str
+    quantity: int
+    occurred_at: datetime
+    recorded_at: datetime
+    is_duplicate: bool
+
+
+class RevenueOut(Schema):
+    currency: str
+    orders: int
+    gross: int
+    seller_net: int
+    refunded: int
+
+
+class LicenseCountsOut(Schema):
+    issued: int
+    active: int
+
+
+class ActivationCountsOut(Schema):
+    new: int
+    active_machines: int
+
+
+class UsageTotalOut(Schema):
+    metric: str
+    total: int
+    events: int
+
+
+class MetricsOut(Schema):
+    """Counts in the time frame [from, to); money in minor units per currency."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    date_from: datetime = Field(alias="from")
+    date_to: datetime = Field(alias="to")
+    orders: int
+    revenue: list[RevenueOut]
+    licenses: LicenseCountsOut
+    activations: ActivationCountsOut
+    usage: list[UsageTotalOut]
