@@ -163,7 +163,7 @@ def test_an_existing_folder_is_refused_and_left_alone(tmp_path):
 
 @pytest.mark.slow
 def test_the_generated_module_tests_pass_where_souk_modules_lists_it():
-    """The generated cross-tenant and module-off tests, run by pytest in a Souk with the module
+    """The generated cross-tenant, module-off and deadline tests, run by pytest in a Souk with the module
     in SOUK_MODULES (a settings module made for the run). Its own test database (the module's
     tables in every schema) is made on the first run, about a minute; later runs reuse it."""
     workspace = Path(tempfile.mkdtemp(prefix="startmodule-", dir=BASE_DIR / "var"))
@@ -200,6 +200,6 @@ def test_the_generated_module_tests_pass_where_souk_modules_lists_it():
             timeout=600,
         )
         assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
-        assert "2 passed" in run.stdout
+        assert "3 passed" in run.stdout
     finally:
         shutil.rmtree(workspace, ignore_errors=True)
