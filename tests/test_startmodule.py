@@ -25,6 +25,7 @@ from django.test.utils import override_settings
 from core.registry import ModuleManifest, ModuleRegistry, get_registry
 from core.registry.checks import check_registry
 from core.registry.registry import load_manifest
+from tests.fleet_helpers import subprocess_database_url
 
 BASE_DIR = Path(settings.BASE_DIR)
 RUFF = Path(sys.executable).with_name("ruff")
@@ -176,10 +177,11 @@ def test_the_generated_module_tests_pass_where_souk_modules_lists_it():
             'SOUK_MODULES = [*SOUK_MODULES, "gizmo_hire"]\n'
             "TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)\n"
         )
-        database_url = urlsplit(os.environ["DATABASE_URL"])
+        database_url = urlsplit(os.environ.get("DATABASE_URL") or subprocess_database_url())
         own_database = database_url._replace(path=database_url.path + "_startmodule")
+        # Not an xdist worker's or this run's pytest variables: the run is a fresh one.
         environment = {
-            **os.environ,
+            **{name: value for name, value in os.environ.items() if not name.startswith("PYTEST")},
             "PYTHONPATH": str(workspace),
             "DJANGO_SETTINGS_MODULE": "startmodule_settings",
             "DATABASE_URL": urlunsplit(own_database),
