@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 from core.integrations.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from core.schemas import StrictSchema, model_max_length
@@ -68,3 +69,45 @@ class WebhookDeliveryPageOut(Schema):
 
 class SigningSecretOut(Schema):
     signing_secret: str
+
+
+class CallStatsOut(Schema):
+    calls: int
+    succeeded: int
+    success_rate: float | None = Field(description="Succeeded / calls; null with no calls")
+    p95_latency_ms: int | None
+
+
+class WindowsOut(Schema):
+    """Per call kind (core's and those of the modules on here, even with no calls)."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    last_24h: dict[str, CallStatsOut] = Field(alias="24h")
+    last_7d: dict[str, CallStatsOut] = Field(alias="7d")
+
+
+class FailedCallOut(Schema):
+    id: int
+    kind: str
+    url: str
+    response_status: int | None
+    error: str
+    latency_ms: int
+    at: datetime
+
+
+class ApiDocsOut(Schema):
+    api_docs: str
+    openapi: str
+
+
+class IntegrationHealthOut(Schema):
+    """What ``core.integrations.selectors.integration_health`` reports."""
+
+    generated_at: datetime
+    windows: WindowsOut
+    last_errors: list[FailedCallOut]
+    pending_deliveries: int
+    failed_deliveries_7d: int
+    docs: ApiDocsOut

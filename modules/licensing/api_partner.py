@@ -47,6 +47,7 @@ from modules.licensing.schemas_partner import (
     MetricsQuery,
     OrderListQuery,
     PageQuery,
+    PartnerHealthOut,
     PartnerOrderOut,
     PartnerOrderPageOut,
     PricesIn,
@@ -476,6 +477,8 @@ def get_metrics(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, 
 
 @router.get(
     "/health",
+    response=PartnerHealthOut,
+    by_alias=True,
     summary="Integration health: API and webhook success rate, p95 latency, last errors",
 )
 def get_health(request: HttpRequest) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from core.catalog.models import Category, Product
 from core.catalog.schemas import Feature, ImageUrl, Tag, VariantIn
 from core.commerce.models import OrderStatus
 from core.commerce.schemas import BuyerRefOut, MoneyOut, OrderLineOut
+from core.integrations.schemas import IntegrationHealthOut
 from core.schemas import StrictSchema, model_max_length
 from modules.licensing.models import LicenseStatus, ProvisionedAccount, UsageEvent
 from modules.licensing.schemas_licenses import (
@@ -232,3 +233,7 @@ class MetricsOut(Schema):
     licenses: LicenseCountsOut
     activations: ActivationCountsOut
     usage: list[UsageTotalOut]
+
+
+class PartnerHealthOut(IntegrationHealthOut):
+    accounts_waiting_for_you: int = Field(description="Licences whose account you set up by hand")

@@ -48,7 +48,11 @@ def create_unchecked_item(request: HttpRequest, payload: UncheckedItemIn):
     return Status(201, AlphaItem.objects.create(name=payload.name))
 
 
-@router.get("/greeting")
+class GreetingOut(Schema):
+    greeting: str
+
+
+@router.get("/greeting", response=GreetingOut)
 def greeting(request: HttpRequest) -> dict[str, str]:
     return {"greeting": manifest.settings_for(current_tenant(request)).greeting}
 
@@ -57,13 +61,18 @@ class CacheIn(StrictSchema):
     value: str = Field(..., max_length=100)
 
 
-@router.put("/cache/{key}")
+class CachedOut(Schema):
+    key: str
+    value: str | None
+
+
+@router.put("/cache/{key}", response=CachedOut)
 def put_cached(request: HttpRequest, key: str, payload: CacheIn):
     cache.set(f"alpha:{key}", payload.value, 60)
     return {"key": key, "value": payload.value}
 
 
-@router.get("/cache/{key}")
+@router.get("/cache/{key}", response=CachedOut)
 def get_cached(request: HttpRequest, key: str):
     return {"key": key, "value": cache.get(f"alpha:{key}")}
 
