@@ -24,9 +24,12 @@ JSON = "application/json"
 
 
 def _is_shapeless(schema: dict[str, Any]) -> bool:
-    """``{}`` or an object with no declared properties (what ``dict[str, Any]`` becomes)."""
+    """``{}`` or an object with no declared properties (what ``dict[str, Any]`` becomes), or a
+    list of them (``list[dict[str, Any]]``)."""
     if not schema:
         return True
+    if schema.get("type") == "array":
+        return _is_shapeless(schema.get("items") or {})
     return (
         schema.get("type") == "object"
         and "properties" not in schema
@@ -90,5 +93,6 @@ def test_checkout_documents_the_order_it_places() -> None:
 def test_the_shapeless_check_catches_dict_str_any() -> None:
     assert _is_shapeless({"type": "object", "additionalProperties": True})
     assert _is_shapeless({})
+    assert _is_shapeless({"type": "array", "items": {"type": "object"}})
     assert not _is_shapeless({"$ref": "#/components/schemas/OrderOut"})
     assert not _is_shapeless({"type": "array", "items": {"$ref": "#/components/schemas/X"}})
