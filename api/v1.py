@@ -12,6 +12,7 @@ from api.errors import install_error_handlers
 from api.parsers import JsonBodyParser
 from api.throttles import ApiThrottle
 from core.accounts.api import auth_router, me_router, operator_users_router
+from core.accounts.auth import operator_auth
 from core.catalog.api import catalog_router, operator_catalog_router, seller_products_router
 from core.commerce.api import (
     buyer_offers_router,
@@ -89,7 +90,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/seller/payouts", seller_payouts_router, auth=user_auth, tags=["seller"])
     api.add_router("/seller", seller_commerce_router, auth=user_auth, tags=["seller"])
     api.add_router(
-        "/operator/commerce", operator_commerce_router, auth=user_auth, tags=["operator"]
+        "/operator/commerce", operator_commerce_router, auth=operator_auth(), tags=["operator"]
     )
     api.add_router("/operator/payouts", operator_payouts_router, auth=user_auth, tags=["operator"])
     api.add_router("/catalog/products", reviews_router, tags=["reviews"])

@@ -11,8 +11,8 @@ from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
 from core.accounts.errors import AccountError, AccountErrorCode
-from core.accounts.models import User
-from core.accounts.principal import Principal
+from core.accounts.models import TokenScope, User
+from core.accounts.principal import Principal, principal_of, require_operator, require_scope
 from core.accounts.services.tokens import identify_token
 from core.errors import ErrorKind
 
@@ -89,3 +89,62 @@ class PlatformStaffAuth(SessionAuth):
 
 
 user_auth = [BearerTokenAuth(), SessionUserAuth()]
+
+
+class _PrincipalCheck:
+    """A check the router's auth runs on the principal once it is authenticated; its
+    DomainError (403 with the check's code) reaches the caller through the API's handler."""
+
+    def __init__(self, scope: TokenScope, *, is_operator: bool = False) -> None:
+        self.scope = scope
+        self.is_operator = is_operator
+
+    def __call__(self, request: HttpRequest) -> None:
+        principal = principal_of(request)
+        if self.is_operator:
+            require_operator(principal)
+        else:
+            require_scope(principal, self.scope)
+
+
+class CheckedBearerAuth(BearerTokenAuth):
+    """A personal access token whose principal passes ``check``."""
+
+    def __init__(self, check: _PrincipalCheck) -> None:
+        super().__init__()
+        self.check = check
+
+    def authenticate(self, request: HttpRequest, token: str) -> User | None:
+        user = super().authenticate(request, token)
+        if user is not None:
+            self.check(request)
+        return user
+
+
+class CheckedSessionAuth(SessionUserAuth):
+    """A signed-in browser session (+CSRF) whose principal passes ``check``."""
+
+    def __init__(self, check: _PrincipalCheck) -> None:
+        super().__init__()
+        self.check = check
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
+        user = super().authenticate(request, key)
+        if user is not None:
+            self.check(request)
+        return user
+
+
+def buyer_auth(scope: TokenScope) -> list[CheckedBearerAuth | CheckedSessionAuth]:
+    """Router or operation auth for a signed-in user acting for themselves: not signed in 401;
+    a token without ``scope`` (read or write) 403 ``insufficient_scope``."""
+    check = _PrincipalCheck(scope)
+    return [CheckedBearerAuth(check), CheckedSessionAuth(check)]
+
+
+def operator_auth() -> list[CheckedBearerAuth | CheckedSessionAuth]:
+    """Router auth for the marketplace's operators: not signed in 401; another role 403
+    ``forbidden_role``; a token without the operator scope 403 ``insufficient_scope``; no
+    verified second factor 403 ``two_factor_required``."""
+    check = _PrincipalCheck(TokenScope.OPERATOR, is_operator=True)
+    return [CheckedBearerAuth(check), CheckedSessionAuth(check)]

@@ -9,13 +9,7 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema, Status
 
-from core.accounts.models import TokenScope
-from core.accounts.principal import (
-    principal_of,
-    require_operator,
-    require_scope,
-    require_two_factor,
-)
+from core.accounts.principal import principal_of
 from core.commerce import presenters, selectors
 from core.commerce.errors import CommerceError, CommerceErrorCode
 from core.commerce.models import (
@@ -58,22 +52,11 @@ from core.commerce.services.refunds import LineRefund, refund_order
 from core.errors import ErrorKind
 from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
-from core.sellers.models import Seller, TeamPermission
-from core.sellers.selectors import acting_seller
+from core.sellers.auth import authorised_seller, seller_team_auth
+from core.sellers.models import TeamPermission
 
-seller_commerce_router = Router()
-operator_commerce_router = Router()
-
-
-def _seller(request: HttpRequest, permission: TeamPermission) -> Seller:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.SELLER)
-    require_two_factor(principal)
-    return acting_seller(principal.user, permission)
-
-
-def _operator(request: HttpRequest) -> None:
-    require_operator(principal_of(request))
+seller_commerce_router = Router()  # each operation names the team permission it needs
+operator_commerce_router = Router()  # operator_auth(), applied in api/v1.py
 
 
 def _not_found(what: str) -> CommerceError:
@@ -125,10 +108,13 @@ def _refund(
 
 
 @seller_commerce_router.get(
-    "/orders", response=SellerSubOrderPageOut, summary="Your sub-orders, newest first"
+    "/orders",
+    response=SellerSubOrderPageOut,
+    summary="Your sub-orders, newest first",
+    auth=seller_team_auth(TeamPermission.PROCESS_ORDERS),
 )
 def seller_orders(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     queryset = selectors.seller_sub_orders(seller).select_related("seller")
     if params.status:
         queryset = queryset.filter(status=params.status)
@@ -147,9 +133,14 @@ def seller_orders(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
     }
 
 
-@seller_commerce_router.get("/orders/{sub_order_id}", response=SellerSubOrderOut, by_alias=True)
+@seller_commerce_router.get(
+    "/orders/{sub_order_id}",
+    response=SellerSubOrderOut,
+    by_alias=True,
+    auth=seller_team_auth(TeamPermission.PROCESS_ORDERS),
+)
 def seller_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     sub = selectors.seller_sub_order(seller, sub_order_id)
     if sub is None:
         raise _not_found("order")
@@ -157,10 +148,13 @@ def seller_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
 
 
 @seller_commerce_router.post(
-    "/orders/{sub_order_id}/refunds", response={201: RefundOut}, summary="Refund your lines"
+    "/orders/{sub_order_id}/refunds",
+    response={201: RefundOut},
+    summary="Refund your lines",
+    auth=seller_team_auth(TeamPermission.PROCESS_ORDERS),
 )
 def seller_refund(request: HttpRequest, sub_order_id: int, payload: RefundIn) -> JsonResponse:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     sub = selectors.seller_sub_order(seller, sub_order_id)
     if sub is None:
         raise _not_found("order")
@@ -181,9 +175,13 @@ def seller_refund(request: HttpRequest, sub_order_id: int, payload: RefundIn) ->
 # --- sellers: selling terms -------------------------------------------------------------------
 
 
-@seller_commerce_router.get("/discount-codes", response=list[DiscountCodeOut])
+@seller_commerce_router.get(
+    "/discount-codes",
+    response=list[DiscountCodeOut],
+    auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS),
+)
 def seller_codes(request: HttpRequest) -> list[dict[str, Any]]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     return [
         presenters.code_dict(code)
         for code in DiscountCode.objects.filter(seller=seller).order_by("-id")[:200]
@@ -194,25 +192,35 @@ def _discount_input(payload: DiscountCodeIn) -> offers.DiscountInput:
     return offers.DiscountInput(**payload.model_dump())
 
 
-@seller_commerce_router.post("/discount-codes", response={201: DiscountCodeOut})
+@seller_commerce_router.post(
+    "/discount-codes",
+    response={201: DiscountCodeOut},
+    auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS),
+)
 def seller_create_code(request: HttpRequest, payload: DiscountCodeIn) -> Status[dict[str, Any]]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     code = offers.create_discount_code(seller=seller, data=_discount_input(payload))
     return Status(201, presenters.code_dict(code))
 
 
-@seller_commerce_router.post("/discount-codes/{code_id}/deactivate", response=DiscountCodeOut)
+@seller_commerce_router.post(
+    "/discount-codes/{code_id}/deactivate",
+    response=DiscountCodeOut,
+    auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS),
+)
 def seller_deactivate_code(request: HttpRequest, code_id: int) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     code = DiscountCode.objects.filter(pk=code_id, seller=seller).first()
     if code is None:
         raise _not_found("code")
     return presenters.code_dict(offers.deactivate_discount_code(code=code))
 
 
-@seller_commerce_router.get("/offers", response=list[OfferOut])
+@seller_commerce_router.get(
+    "/offers", response=list[OfferOut], auth=seller_team_auth(TeamPermission.PROCESS_ORDERS)
+)
 def seller_offers(request: HttpRequest) -> list[dict[str, Any]]:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     rows = (
         CustomOffer.objects.filter(seller=seller)
         .select_related("seller", "buyer")
@@ -221,16 +229,22 @@ def seller_offers(request: HttpRequest) -> list[dict[str, Any]]:
     return [presenters.offer_dict(offer) for offer in rows]
 
 
-@seller_commerce_router.post("/offers", response={201: OfferOut})
+@seller_commerce_router.post(
+    "/offers", response={201: OfferOut}, auth=seller_team_auth(TeamPermission.PROCESS_ORDERS)
+)
 def seller_create_offer(request: HttpRequest, payload: OfferIn) -> Status[dict[str, Any]]:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     offer = offers.create_offer(seller=seller, **payload.model_dump())
     return Status(201, presenters.offer_dict(offer))
 
 
-@seller_commerce_router.post("/offers/{offer_id}/withdraw", response=OfferOut)
+@seller_commerce_router.post(
+    "/offers/{offer_id}/withdraw",
+    response=OfferOut,
+    auth=seller_team_auth(TeamPermission.PROCESS_ORDERS),
+)
 def seller_withdraw_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     offer = (
         CustomOffer.objects.select_related("seller", "buyer")
         .filter(pk=offer_id, seller=seller)
@@ -241,16 +255,20 @@ def seller_withdraw_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]
     return presenters.offer_dict(offers.close_offer(offer=offer, status=OfferStatus.WITHDRAWN))
 
 
-@seller_commerce_router.get("/bundles", response=list[BundleOut])
+@seller_commerce_router.get(
+    "/bundles", response=list[BundleOut], auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS)
+)
 def seller_bundles(request: HttpRequest) -> list[dict[str, Any]]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     rows = Bundle.objects.filter(seller=seller).prefetch_related("items").order_by("-id")[:200]
     return [presenters.bundle_dict(bundle) for bundle in rows]
 
 
-@seller_commerce_router.post("/bundles", response={201: BundleOut})
+@seller_commerce_router.post(
+    "/bundles", response={201: BundleOut}, auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS)
+)
 def seller_create_bundle(request: HttpRequest, payload: BundleIn) -> Status[dict[str, Any]]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     bundle = offers.create_bundle(
         seller=seller,
         name=payload.name,
@@ -261,9 +279,13 @@ def seller_create_bundle(request: HttpRequest, payload: BundleIn) -> Status[dict
     return Status(201, presenters.bundle_dict(bundle))
 
 
-@seller_commerce_router.patch("/bundles/{bundle_id}", response=BundleOut)
+@seller_commerce_router.patch(
+    "/bundles/{bundle_id}",
+    response=BundleOut,
+    auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS),
+)
 def seller_update_bundle(request: HttpRequest, bundle_id: int, payload: ActiveIn) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     bundle = Bundle.objects.filter(pk=bundle_id, seller=seller).first()
     if bundle is None:
         raise _not_found("bundle")
@@ -273,10 +295,13 @@ def seller_update_bundle(request: HttpRequest, bundle_id: int, payload: ActiveIn
 
 
 @seller_commerce_router.put(
-    "/stock", response=StockOut, summary="Limit (or unlimit) stock of a product/option"
+    "/stock",
+    response=StockOut,
+    summary="Limit (or unlimit) stock of a product/option",
+    auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS),
 )
 def seller_set_stock(request: HttpRequest, payload: StockIn) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     stock = offers.set_stock(
         seller=seller,
         product_id=payload.product_id,
@@ -295,7 +320,6 @@ def seller_set_stock(request: HttpRequest, payload: StockIn) -> dict[str, Any]:
 
 @operator_commerce_router.get("/orders", response=OrderPageOut)
 def operator_orders(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
-    _operator(request)
     queryset = Order.objects.all()
     if params.status:
         queryset = queryset.filter(status=params.status)
@@ -314,7 +338,6 @@ def _any_order(order_id: int) -> Order:
 
 @operator_commerce_router.get("/orders/{order_id}", response=OrderOut, by_alias=True)
 def operator_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    _operator(request)
     order = _any_order(order_id)
     return presenters.order_dict(
         order, payment=Payment.objects.filter(order=order).order_by("-id").first()
@@ -323,13 +346,11 @@ def operator_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 @operator_commerce_router.post("/orders/{order_id}/refunds", response={201: RefundOut})
 def operator_refund(request: HttpRequest, order_id: int, payload: RefundIn) -> JsonResponse:
-    _operator(request)
     return _refund(request, _any_order(order_id), payload, seller_id=None, label="operator")
 
 
 @operator_commerce_router.post("/orders/{order_id}/cancel", response=OrderSummaryOut)
 def operator_cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    _operator(request)
     order = _any_order(order_id)
     if not cancel_order(
         order_id=order.pk, actor=principal_of(request).user, actor_label="operator"
@@ -344,7 +365,6 @@ def operator_cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 @operator_commerce_router.get("/settings", response=CommerceSettingsOut)
 def get_settings(request: HttpRequest) -> dict[str, Any]:
-    _operator(request)
     return _settings_dict()
 
 
@@ -361,7 +381,6 @@ def _settings_dict() -> dict[str, Any]:
 
 @operator_commerce_router.patch("/settings", response=CommerceSettingsOut)
 def patch_settings(request: HttpRequest, payload: CommerceSettingsIn) -> dict[str, Any]:
-    _operator(request)
     # An explicit null for escrow_product_types drops the override (JSON merge patch).
     is_escrow_reset = (
         "escrow_product_types" in payload.model_fields_set and payload.escrow_product_types is None
@@ -372,7 +391,6 @@ def patch_settings(request: HttpRequest, payload: CommerceSettingsIn) -> dict[st
 
 @operator_commerce_router.put("/category-commissions", response=CategoryCommissionOut)
 def put_category_commission(request: HttpRequest, payload: CategoryCommissionIn) -> dict[str, Any]:
-    _operator(request)
     policy.set_category_commission(
         category_id=payload.category_id, rate_bp=payload.commission_rate_bp
     )
@@ -386,7 +404,6 @@ def _rule_dict(rule: TaxRule) -> dict[str, Any]:
 
 @operator_commerce_router.get("/tax-rules", response=list[TaxRuleOut])
 def tax_rules(request: HttpRequest) -> list[dict[str, Any]]:
-    _operator(request)
     return [
         _rule_dict(rule)
         for rule in TaxRule.objects.order_by("country", "region", "product_type", "-id")
@@ -395,13 +412,11 @@ def tax_rules(request: HttpRequest) -> list[dict[str, Any]]:
 
 @operator_commerce_router.post("/tax-rules", response={201: TaxRuleOut})
 def create_tax_rule(request: HttpRequest, payload: TaxRuleIn) -> Status[dict[str, Any]]:
-    _operator(request)
     return Status(201, _rule_dict(policy.create_tax_rule(**payload.model_dump())))
 
 
 @operator_commerce_router.post("/tax-rules/{rule_id}/retire", response=TaxRuleOut)
 def retire_tax_rule(request: HttpRequest, rule_id: int) -> dict[str, Any]:
-    _operator(request)
     rule = TaxRule.objects.filter(pk=rule_id).first()
     if rule is None:
         raise _not_found("tax rule")
@@ -411,7 +426,6 @@ def retire_tax_rule(request: HttpRequest, rule_id: int) -> dict[str, Any]:
 
 @operator_commerce_router.get("/discount-codes", response=list[DiscountCodeOut])
 def operator_codes(request: HttpRequest) -> list[dict[str, Any]]:
-    _operator(request)
     return [
         presenters.code_dict(code)
         for code in DiscountCode.objects.filter(seller=None).order_by("-id")[:200]
@@ -420,6 +434,5 @@ def operator_codes(request: HttpRequest) -> list[dict[str, Any]]:
 
 @operator_commerce_router.post("/discount-codes", response={201: DiscountCodeOut})
 def operator_create_code(request: HttpRequest, payload: DiscountCodeIn) -> Status[dict[str, Any]]:
-    _operator(request)
     code = offers.create_discount_code(seller=None, data=_discount_input(payload))
     return Status(201, presenters.code_dict(code))

@@ -1,0 +1,69 @@
+"""Authorisation runs once, on the router, before the request is read: a caller without the
+role, scope or team permission is refused with the same code whatever body they send, and
+an invalid body from them is never parsed (403, not 422)."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from core.commerce.models import DiscountCode
+from core.sellers.models import Seller, TeamMember, VerificationStatus
+from tests.accounts_helpers import call, make_user, sign_in
+
+GARBAGE = {"not": "a field"}
+
+
+def _buyer(client_for, tenant, email="buyer@example.com"):
+    client = client_for(tenant)
+    make_user(tenant, email)
+    sign_in(client, email)
+    return client
+
+
+def _team_member(client_for, tenant, permissions):
+    client = client_for(tenant)
+    owner = make_user(tenant, "owner@example.com")
+    member = make_user(tenant, "member@example.com")
+    with schema_context(tenant.schema_name):
+        seller = Seller.objects.create(
+            owner=owner,
+            slug="team",
+            business_name="Team",
+            legal_form="company",
+            verification_status=VerificationStatus.VERIFIED,
+        )
+        TeamMember.objects.create(seller=seller, user=member, permissions=permissions)
+    sign_in(client, "member@example.com")
+    return client
+
+
+def _refused(response):
+    return response.status_code, response.json()["error"]["code"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/operator/commerce/tax-rules", "/operator/commerce/discount-codes"],
+)
+def test_a_buyer_is_refused_by_operator_routers_before_the_body_is_read(client_for, tenant_a, path):
+    client = _buyer(client_for, tenant_a)
+    assert _refused(call(client, "post", path, GARBAGE)) == (403, "forbidden_role")
+
+
+def test_a_buyer_is_refused_by_seller_commerce_before_the_body_is_read(client_for, tenant_a):
+    client = _buyer(client_for, tenant_a)
+    assert _refused(call(client, "post", "/seller/discount-codes", GARBAGE)) == (
+        403,
+        "not_a_seller",
+    )
+
+
+def test_seller_commerce_checks_each_operations_team_permission_first(client_for, tenant_a):
+    client = _team_member(client_for, tenant_a, ["process_orders"])
+    assert call(client, "get", "/seller/offers").status_code == 200
+    refused = call(client, "post", "/seller/discount-codes", GARBAGE)
+    assert _refused(refused) == (403, "permission_denied")
+    assert refused.json()["error"]["details"] == {"required_permission": "manage_products"}
+    with schema_context(tenant_a.schema_name):
+        assert not DiscountCode.objects.exists()
