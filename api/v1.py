@@ -12,7 +12,8 @@ from api.errors import install_error_handlers
 from api.parsers import JsonBodyParser
 from api.throttles import ApiThrottle
 from core.accounts.api import auth_router, me_router, operator_users_router
-from core.accounts.auth import operator_auth
+from core.accounts.auth import buyer_auth, operator_auth
+from core.accounts.models import TokenScope
 from core.catalog.api import catalog_router, operator_catalog_router, seller_products_router
 from core.commerce.api import (
     buyer_offers_router,
@@ -39,7 +40,8 @@ from core.sellers.api import (
     public_sellers_router,
     seller_router,
 )
-from core.sellers.auth import behind_seller_team_auth
+from core.sellers.auth import behind_seller_team_auth, seller_team_auth
+from core.sellers.models import TeamPermission
 from core.subscriptions.api import (
     my_subscriptions_router,
     operator_subscriptions_router,
@@ -99,16 +101,28 @@ def build_api() -> NinjaAPI:
     api.add_router("/seller/reviews", seller_reviews_router, auth=user_auth, tags=["seller"])
     api.add_router("/operator/reviews", operator_reviews_router, auth=user_auth, tags=["operator"])
     api.add_router(
-        "/me/subscriptions", my_subscriptions_router, auth=user_auth, tags=["subscriptions"]
+        "/me/subscriptions",
+        my_subscriptions_router,
+        auth=buyer_auth(TokenScope.READ),
+        tags=["subscriptions"],
     )
     api.add_router(
-        "/seller/recurring-prices", seller_recurring_prices_router, auth=user_auth, tags=["seller"]
+        "/seller/recurring-prices",
+        seller_recurring_prices_router,
+        auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS),
+        tags=["seller"],
     )
     api.add_router(
-        "/seller/subscriptions", seller_subscriptions_router, auth=user_auth, tags=["seller"]
+        "/seller/subscriptions",
+        seller_subscriptions_router,
+        auth=seller_team_auth(TeamPermission.PROCESS_ORDERS),
+        tags=["seller"],
     )
     api.add_router(
-        "/operator/subscriptions", operator_subscriptions_router, auth=user_auth, tags=["operator"]
+        "/operator/subscriptions",
+        operator_subscriptions_router,
+        auth=operator_auth(),
+        tags=["operator"],
     )
     for manifest in get_registry():
         if manifest.router:

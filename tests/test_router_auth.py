@@ -44,19 +44,21 @@ def _refused(response):
 
 @pytest.mark.parametrize(
     "path",
-    ["/operator/commerce/tax-rules", "/operator/commerce/discount-codes"],
+    [
+        "/operator/commerce/tax-rules",
+        "/operator/commerce/discount-codes",
+        "/operator/subscriptions/1/cancel",
+    ],
 )
 def test_a_buyer_is_refused_by_operator_routers_before_the_body_is_read(client_for, tenant_a, path):
     client = _buyer(client_for, tenant_a)
     assert _refused(call(client, "post", path, GARBAGE)) == (403, "forbidden_role")
 
 
-def test_a_buyer_is_refused_by_seller_commerce_before_the_body_is_read(client_for, tenant_a):
+@pytest.mark.parametrize("path", ["/seller/discount-codes", "/seller/recurring-prices"])
+def test_a_buyer_is_refused_by_seller_routers_before_the_body_is_read(client_for, tenant_a, path):
     client = _buyer(client_for, tenant_a)
-    assert _refused(call(client, "post", "/seller/discount-codes", GARBAGE)) == (
-        403,
-        "not_a_seller",
-    )
+    assert _refused(call(client, "post", path, GARBAGE)) == (403, "not_a_seller")
 
 
 def test_seller_commerce_checks_each_operations_team_permission_first(client_for, tenant_a):

@@ -10,21 +10,16 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Status
 
+from core.accounts.auth import buyer_auth
 from core.accounts.models import TokenScope, User
-from core.accounts.principal import (
-    principal_of,
-    require_operator,
-    require_scope,
-    require_two_factor,
-)
+from core.accounts.principal import principal_of
 from core.commerce import presenters as commerce_presenters
 from core.commerce import selectors as commerce_selectors
 from core.commerce.models import PaymentStatus, RecurringPrice
 from core.errors import ErrorKind
 from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
-from core.sellers.models import Seller, TeamPermission
-from core.sellers.selectors import acting_seller
+from core.sellers.auth import authorised_seller
 from core.subscriptions import presenters, selectors
 from core.subscriptions.errors import SubscriptionError, SubscriptionErrorCode, not_found
 from core.subscriptions.models import Subscription
@@ -44,6 +39,9 @@ from core.subscriptions.schemas import (
 )
 from core.subscriptions.services import cancel, change_plan, payment_methods, recurring_prices
 
+# Each router's auth is applied where api/v1.py mounts it: buyer_auth(read) (the writes name
+# buyer_auth(write)), seller_team_auth(manage_products), seller_team_auth(process_orders),
+# operator_auth().
 my_subscriptions_router = Router()  # mounted at /me/subscriptions
 seller_recurring_prices_router = Router()  # mounted at /seller/recurring-prices
 seller_subscriptions_router = Router()  # mounted at /seller/subscriptions
@@ -67,12 +65,6 @@ def _page(queryset: Any, params: SubscriptionListQuery, *, with_buyer: bool) -> 
 # --- buyers ------------------------------------------------------------------------------------
 
 
-def _buyer(request: HttpRequest, *, write: bool = False) -> User:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.WRITE if write else TokenScope.READ)
-    return principal.user
-
-
 def _own(buyer: User, subscription_id: int) -> Subscription:
     subscription = selectors.buyer_subscriptions(buyer).filter(pk=subscription_id).first()
     if subscription is None:
@@ -91,12 +83,14 @@ def _detail(subscription: Subscription, *, with_buyer: bool = False) -> dict[str
     "", response=SubscriptionPageOut, exclude_unset=True, summary="Your subscriptions, newest first"
 )
 def my_subscriptions(request: HttpRequest, params: Query[SubscriptionListQuery]) -> dict[str, Any]:
-    return _page(selectors.buyer_subscriptions(_buyer(request)), params, with_buyer=False)
+    return _page(
+        selectors.buyer_subscriptions(principal_of(request).user), params, with_buyer=False
+    )
 
 
 @my_subscriptions_router.get("/{subscription_id}", response=SubscriptionOut, exclude_unset=True)
 def my_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
-    return _detail(_own(_buyer(request), subscription_id))
+    return _detail(_own(principal_of(request).user, subscription_id))
 
 
 @my_subscriptions_router.post(
@@ -104,9 +98,10 @@ def my_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any
     response=SubscriptionOut,
     exclude_unset=True,
     summary="Cancel at the end of the period paid for",
+    auth=buyer_auth(TokenScope.WRITE),
 )
 def cancel_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
-    buyer = _buyer(request, write=True)
+    buyer = principal_of(request).user
     subscription = _own(buyer, subscription_id)
     return _detail(cancel.cancel_at_period_end(subscription=subscription, actor=buyer))
 
@@ -116,9 +111,10 @@ def cancel_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     response=SubscriptionOut,
     exclude_unset=True,
     summary="Keep a subscription set to cancel (before it ends)",
+    auth=buyer_auth(TokenScope.WRITE),
 )
 def resume_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
-    buyer = _buyer(request, write=True)
+    buyer = principal_of(request).user
     subscription = _own(buyer, subscription_id)
     return _detail(cancel.resume(subscription=subscription, actor=buyer))
 
@@ -128,11 +124,12 @@ def resume_mine(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
     response=SubscriptionOut,
     exclude_unset=True,
     summary="Charge another of your saved cards",
+    auth=buyer_auth(TokenScope.WRITE),
 )
 def set_method(
     request: HttpRequest, subscription_id: int, payload: PaymentMethodIn
 ) -> dict[str, Any]:
-    buyer = _buyer(request, write=True)
+    buyer = principal_of(request).user
     subscription = _own(buyer, subscription_id)
     return _detail(
         payment_methods.set_payment_method(
@@ -150,9 +147,10 @@ def set_method(
     "(200 paid; 202 the card asks for 3-D Secure: confirm at /orders/{id}/confirm; 402 "
     "declined). A downgrade or another billing interval starts at the next renewal, with no "
     "refund. Requires an Idempotency-Key header.",
+    auth=buyer_auth(TokenScope.WRITE),
 )
 def change_mine(request: HttpRequest, subscription_id: int, payload: ChangePlanIn) -> JsonResponse:
-    buyer = _buyer(request, write=True)
+    buyer = principal_of(request).user
     subscription = _own(buyer, subscription_id)
 
     def operation(key: str) -> tuple[int, dict[str, Any]]:
@@ -191,18 +189,11 @@ def change_mine(request: HttpRequest, subscription_id: int, payload: ChangePlanI
 # --- sellers -----------------------------------------------------------------------------------
 
 
-def _seller(request: HttpRequest, permission: TeamPermission) -> Seller:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.SELLER)
-    require_two_factor(principal)
-    return acting_seller(principal.user, permission)
-
-
 @seller_recurring_prices_router.get(
     "", response=RecurringPricePageOut, summary="Your products' recurring prices"
 )
 def seller_prices(request: HttpRequest, params: Query[PriceListQuery]) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     queryset = RecurringPrice.objects.filter(product__seller=seller)
     if params.product_id:
         queryset = queryset.filter(product_id=params.product_id)
@@ -216,7 +207,7 @@ def seller_prices(request: HttpRequest, params: Query[PriceListQuery]) -> dict[s
     "", response={201: RecurringPriceOut}, summary="Sell a product by subscription"
 )
 def seller_create_price(request: HttpRequest, payload: RecurringPriceIn) -> Status[dict[str, Any]]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     price = recurring_prices.create_recurring_price(
         seller=seller,
         data=recurring_prices.RecurringPriceData(
@@ -238,7 +229,7 @@ def seller_create_price(request: HttpRequest, payload: RecurringPriceIn) -> Stat
     summary="Retire a price (its subscribers keep it) or offer it again",
 )
 def seller_update_price(request: HttpRequest, price_id: int, payload: ActiveIn) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     price = RecurringPrice.objects.filter(pk=price_id, product__seller=seller).first()
     if price is None:
         raise SubscriptionError(
@@ -256,17 +247,11 @@ def seller_update_price(request: HttpRequest, price_id: int, payload: ActiveIn) 
 def seller_subscriptions(
     request: HttpRequest, params: Query[SubscriptionListQuery]
 ) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     return _page(selectors.seller_subscriptions(seller), params, with_buyer=True)
 
 
 # --- operators ---------------------------------------------------------------------------------
-
-
-def _operator(request: HttpRequest) -> User:
-    principal = principal_of(request)
-    require_operator(principal)
-    return principal.user
 
 
 def _any(subscription_id: int) -> Subscription:
@@ -282,7 +267,6 @@ def _any(subscription_id: int) -> Subscription:
 def operator_subscriptions(
     request: HttpRequest, params: Query[SubscriptionListQuery]
 ) -> dict[str, Any]:
-    _operator(request)
     return _page(selectors.all_subscriptions(), params, with_buyer=True)
 
 
@@ -290,7 +274,6 @@ def operator_subscriptions(
     "/{subscription_id}", response=SubscriptionOut, exclude_unset=True
 )
 def operator_subscription(request: HttpRequest, subscription_id: int) -> dict[str, Any]:
-    _operator(request)
     return _detail(_any(subscription_id), with_buyer=True)
 
 
@@ -303,7 +286,7 @@ def operator_subscription(request: HttpRequest, subscription_id: int) -> dict[st
 def operator_cancel(
     request: HttpRequest, subscription_id: int, payload: OperatorCancelIn
 ) -> dict[str, Any]:
-    operator = _operator(request)
+    operator = principal_of(request).user
     subscription = cancel.cancel_now(
         subscription=_any(subscription_id), actor=operator, note=payload.note
     )
