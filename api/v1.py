@@ -34,13 +34,14 @@ from core.reviews.api import (
     seller_profile_reviews_router,
     seller_reviews_router,
 )
+from core.reviews.selectors import replying_seller
 from core.sellers.api import (
     operator_sellers_router,
     partner_router,
     public_sellers_router,
     seller_router,
 )
-from core.sellers.auth import behind_seller_team_auth, seller_team_auth
+from core.sellers.auth import behind_seller_team_auth, seller_auth_found_by, seller_team_auth
 from core.sellers.models import TeamPermission
 from core.subscriptions.api import (
     my_subscriptions_router,
@@ -97,9 +98,18 @@ def build_api() -> NinjaAPI:
     api.add_router("/operator/payouts", operator_payouts_router, auth=user_auth, tags=["operator"])
     api.add_router("/catalog/products", reviews_router, tags=["reviews"])
     api.add_router("/sellers", seller_profile_reviews_router, tags=["reviews"])
-    api.add_router("/me/reviews", my_reviews_router, auth=user_auth, tags=["reviews"])
-    api.add_router("/seller/reviews", seller_reviews_router, auth=user_auth, tags=["seller"])
-    api.add_router("/operator/reviews", operator_reviews_router, auth=user_auth, tags=["operator"])
+    api.add_router(
+        "/me/reviews", my_reviews_router, auth=buyer_auth(TokenScope.READ), tags=["reviews"]
+    )
+    api.add_router(
+        "/seller/reviews",
+        seller_reviews_router,
+        auth=seller_auth_found_by(replying_seller),  # manage_customers or process_orders
+        tags=["seller"],
+    )
+    api.add_router(
+        "/operator/reviews", operator_reviews_router, auth=operator_auth(), tags=["operator"]
+    )
     api.add_router(
         "/me/subscriptions",
         my_subscriptions_router,

@@ -55,7 +55,9 @@ def test_a_buyer_is_refused_by_operator_routers_before_the_body_is_read(client_f
     assert _refused(call(client, "post", path, GARBAGE)) == (403, "forbidden_role")
 
 
-@pytest.mark.parametrize("path", ["/seller/discount-codes", "/seller/recurring-prices"])
+@pytest.mark.parametrize(
+    "path", ["/seller/discount-codes", "/seller/recurring-prices", "/seller/reviews/1/reply"]
+)
 def test_a_buyer_is_refused_by_seller_routers_before_the_body_is_read(client_for, tenant_a, path):
     client = _buyer(client_for, tenant_a)
     assert _refused(call(client, "post", path, GARBAGE)) == (403, "not_a_seller")
@@ -69,3 +71,17 @@ def test_seller_commerce_checks_each_operations_team_permission_first(client_for
     assert refused.json()["error"]["details"] == {"required_permission": "manage_products"}
     with schema_context(tenant_a.schema_name):
         assert not DiscountCode.objects.exists()
+
+
+def test_seller_reviews_admit_a_teammate_holding_either_reply_permission(client_for, tenant_a):
+    client = _team_member(client_for, tenant_a, ["process_orders"])
+    assert call(client, "get", "/seller/reviews").status_code == 200
+
+
+def test_seller_reviews_refuse_a_teammate_holding_neither_reply_permission(client_for, tenant_a):
+    client = _team_member(client_for, tenant_a, ["manage_products"])
+    refused = call(client, "post", "/seller/reviews/1/reply", GARBAGE)
+    assert _refused(refused) == (403, "permission_denied")
+    assert refused.json()["error"]["details"] == {
+        "required_permissions_any": ["manage_customers", "process_orders"]
+    }

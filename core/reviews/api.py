@@ -9,13 +9,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
+from core.accounts.auth import buyer_auth
 from core.accounts.models import TokenScope, User
-from core.accounts.principal import (
-    principal_of,
-    require_operator,
-    require_scope,
-    require_two_factor,
-)
+from core.accounts.principal import principal_of
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Product
 from core.catalog.selectors import visible_products
@@ -51,10 +47,10 @@ from core.reviews.schemas import (
 from core.reviews.selectors import (
     published_reviews,
     rating_distribution,
-    replying_seller,
     reviewable_lines,
 )
 from core.reviews.services import moderation, replies, reports, writing
+from core.sellers.auth import authorised_seller
 from core.sellers.models import Seller
 from core.sellers.selectors import visible_seller
 
@@ -156,12 +152,6 @@ def list_seller_profile_reviews(
 # --- buyers ------------------------------------------------------------------------------------
 
 
-def _buyer(request: HttpRequest, scope: TokenScope) -> User:
-    principal = principal_of(request)
-    require_scope(principal, scope)
-    return principal.user
-
-
 def _own_reviews(user: User) -> QuerySet[Review]:
     return Review.objects.filter(buyer=user).select_related("buyer", "reply", "product")
 
@@ -175,7 +165,7 @@ def _own_review(user: User, review_id: int) -> dict[str, Any]:
 
 @my_reviews_router.get("", response=OwnReviewPageOut, summary="Your reviews")
 def list_my_reviews(request: HttpRequest, page: Query[PageIn]) -> dict[str, Any]:
-    user = _buyer(request, TokenScope.READ)
+    user = principal_of(request).user
     rows, next_cursor = keyset_page(
         _own_reviews(user), ordering=("-id",), limit=page.limit, cursor=page.cursor
     )
@@ -183,10 +173,12 @@ def list_my_reviews(request: HttpRequest, page: Query[PageIn]) -> dict[str, Any]
 
 
 @my_reviews_router.get(
-    "/reviewable", response=ReviewableLinePageOut, summary="Purchases waiting for your review"
+    "/reviewable",
+    response=ReviewableLinePageOut,
+    summary="Purchases waiting for your review",
 )
 def list_reviewable(request: HttpRequest, page: Query[PageIn]) -> dict[str, Any]:
-    user = _buyer(request, TokenScope.READ)
+    user = principal_of(request).user
     rows, next_cursor = keyset_page(
         reviewable_lines(user), ordering=("-id",), limit=page.limit, cursor=page.cursor
     )
@@ -208,9 +200,14 @@ def list_reviewable(request: HttpRequest, page: Query[PageIn]) -> dict[str, Any]
     }
 
 
-@my_reviews_router.post("", response={201: OwnReviewOut}, summary="Review a completed purchase")
+@my_reviews_router.post(
+    "",
+    response={201: OwnReviewOut},
+    summary="Review a completed purchase",
+    auth=buyer_auth(TokenScope.WRITE),
+)
 def create_review(request: HttpRequest, payload: ReviewIn) -> Status[dict[str, Any]]:
-    user = _buyer(request, TokenScope.WRITE)
+    user = principal_of(request).user
     review = writing.create_review(
         buyer=user,
         order_line_id=payload.order_line_id,
@@ -222,10 +219,13 @@ def create_review(request: HttpRequest, payload: ReviewIn) -> Status[dict[str, A
 
 
 @my_reviews_router.post(
-    "/reports", response={201: ReportReceiptOut}, summary="Report a review to the operators"
+    "/reports",
+    response={201: ReportReceiptOut},
+    summary="Report a review to the operators",
+    auth=buyer_auth(TokenScope.WRITE),
 )
 def report_review(request: HttpRequest, payload: ReportIn) -> Status[dict[str, Any]]:
-    user = _buyer(request, TokenScope.WRITE)
+    user = principal_of(request).user
     report = reports.report_review(
         reporter=user, review_id=payload.review_id, reason=payload.reason, note=payload.note
     )
@@ -242,12 +242,17 @@ def report_review(request: HttpRequest, payload: ReportIn) -> Status[dict[str, A
 
 @my_reviews_router.get("/{review_id}", response=OwnReviewOut)
 def get_my_review(request: HttpRequest, review_id: int) -> dict[str, Any]:
-    return _own_review(_buyer(request, TokenScope.READ), review_id)
+    return _own_review(principal_of(request).user, review_id)
 
 
-@my_reviews_router.put("/{review_id}", response=OwnReviewOut, summary="Edit your review")
+@my_reviews_router.put(
+    "/{review_id}",
+    response=OwnReviewOut,
+    summary="Edit your review",
+    auth=buyer_auth(TokenScope.WRITE),
+)
 def edit_my_review(request: HttpRequest, review_id: int, payload: ReviewEditIn) -> dict[str, Any]:
-    user = _buyer(request, TokenScope.WRITE)
+    user = principal_of(request).user
     writing.edit_review(
         buyer=user,
         review_id=review_id,
@@ -259,13 +264,6 @@ def edit_my_review(request: HttpRequest, review_id: int, payload: ReviewEditIn) 
 
 
 # --- sellers (manage_customers or process_orders) ---------------------------------------------
-
-
-def _seller(request: HttpRequest) -> tuple[User, Seller]:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.SELLER)
-    require_two_factor(principal)
-    return principal.user, replying_seller(principal.user)
 
 
 def _sellers_reviews(seller: Seller) -> QuerySet[Review]:
@@ -281,7 +279,7 @@ def _sellers_review(seller: Seller, review_id: int) -> dict[str, Any]:
 
 @seller_reviews_router.get("", response=SellerReviewPageOut, summary="Reviews of your sales")
 def list_seller_reviews(request: HttpRequest, filters: Query[SellerReviewFilter]) -> Any:
-    seller = _seller(request)[1]
+    seller = authorised_seller(request)
     reviews = _sellers_reviews(seller)
     if filters.status:
         reviews = reviews.filter(status=filters.status)
@@ -297,39 +295,33 @@ def list_seller_reviews(request: HttpRequest, filters: Query[SellerReviewFilter]
 
 @seller_reviews_router.get("/{review_id}", response=SellerReviewOut)
 def get_seller_review(request: HttpRequest, review_id: int) -> dict[str, Any]:
-    return _sellers_review(_seller(request)[1], review_id)
+    return _sellers_review(authorised_seller(request), review_id)
 
 
 @seller_reviews_router.post(
     "/{review_id}/reply", response={201: SellerReviewOut}, summary="Reply to a review"
 )
 def reply(request: HttpRequest, review_id: int, payload: ReplyIn) -> Status[dict[str, Any]]:
-    user, seller = _seller(request)
+    user, seller = principal_of(request).user, authorised_seller(request)
     replies.reply_to_review(seller=seller, author=user, review_id=review_id, body=payload.body)
     return Status(201, _sellers_review(seller, review_id))
 
 
 @seller_reviews_router.put("/{review_id}/reply", response=SellerReviewOut)
 def edit_reply(request: HttpRequest, review_id: int, payload: ReplyIn) -> dict[str, Any]:
-    user, seller = _seller(request)
+    user, seller = principal_of(request).user, authorised_seller(request)
     replies.edit_reply(seller=seller, author=user, review_id=review_id, body=payload.body)
     return _sellers_review(seller, review_id)
 
 
 @seller_reviews_router.delete("/{review_id}/reply", response={204: None})
 def delete_reply(request: HttpRequest, review_id: int) -> Status[None]:
-    seller = _seller(request)[1]
+    seller = authorised_seller(request)
     replies.delete_reply(seller=seller, review_id=review_id)
     return Status(204, None)
 
 
 # --- operators ---------------------------------------------------------------------------------
-
-
-def _operator(request: HttpRequest) -> User:
-    principal = principal_of(request)
-    require_operator(principal)
-    return principal.user
 
 
 def _moderation_queryset() -> QuerySet[Review]:
@@ -347,7 +339,6 @@ def _any_review(review_id: int) -> dict[str, Any]:
 
 @operator_reviews_router.get("", response=OperatorReviewPageOut, summary="Moderation queue")
 def moderation_queue(request: HttpRequest, filters: Query[OperatorReviewFilter]) -> Any:
-    _operator(request)
     reviews = _moderation_queryset()
     if filters.status:
         reviews = reviews.filter(status=filters.status)
@@ -368,25 +359,24 @@ def moderation_queue(request: HttpRequest, filters: Query[OperatorReviewFilter])
 
 @operator_reviews_router.get("/{review_id}", response=OperatorReviewOut)
 def get_any_review(request: HttpRequest, review_id: int) -> dict[str, Any]:
-    _operator(request)
     return _any_review(review_id)
 
 
 @operator_reviews_router.post("/{review_id}/hide", response=OperatorReviewOut)
 def hide(request: HttpRequest, review_id: int, payload: ReasonIn) -> dict[str, Any]:
-    operator = _operator(request)
+    operator = principal_of(request).user
     moderation.hide_review(operator=operator, review_id=review_id, reason=payload.reason)
     return _any_review(review_id)
 
 
 @operator_reviews_router.post("/{review_id}/restore", response=OperatorReviewOut)
 def restore(request: HttpRequest, review_id: int) -> dict[str, Any]:
-    operator = _operator(request)
+    operator = principal_of(request).user
     moderation.restore_review(operator=operator, review_id=review_id)
     return _any_review(review_id)
 
 
 @operator_reviews_router.post("/{review_id}/dismiss-reports", response=DismissedOut)
 def dismiss(request: HttpRequest, review_id: int) -> dict[str, int]:
-    operator = _operator(request)
+    operator = principal_of(request).user
     return {"dismissed": moderation.dismiss_reports(operator=operator, review_id=review_id)}
