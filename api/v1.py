@@ -80,8 +80,15 @@ def build_api() -> NinjaAPI:
     api.add_router("/operator/sellers", operator_sellers_router, auth=user_auth, tags=["operator"])
     api.add_router("/sellers", public_sellers_router, tags=["sellers"])
     api.add_router("/catalog", catalog_router, tags=["catalog"])
-    api.add_router("/seller/products", seller_products_router, auth=user_auth, tags=["seller"])
-    api.add_router("/operator/catalog", operator_catalog_router, auth=user_auth, tags=["operator"])
+    api.add_router(
+        "/seller/products",
+        seller_products_router,
+        auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS),
+        tags=["seller"],
+    )
+    api.add_router(
+        "/operator/catalog", operator_catalog_router, auth=operator_auth(), tags=["operator"]
+    )
     api.add_router("/partner/v1", partner_router, auth=SellerApiKeyAuth(), tags=["partner"])
     api.add_router("/payments", payments_router, tags=["payments"])
     api.add_router("/documents", documents_router, auth=user_auth, tags=["documents"])

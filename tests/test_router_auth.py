@@ -48,6 +48,7 @@ def _refused(response):
         "/operator/commerce/tax-rules",
         "/operator/commerce/discount-codes",
         "/operator/subscriptions/1/cancel",
+        "/operator/catalog/categories",
     ],
 )
 def test_a_buyer_is_refused_by_operator_routers_before_the_body_is_read(client_for, tenant_a, path):
@@ -56,7 +57,13 @@ def test_a_buyer_is_refused_by_operator_routers_before_the_body_is_read(client_f
 
 
 @pytest.mark.parametrize(
-    "path", ["/seller/discount-codes", "/seller/recurring-prices", "/seller/reviews/1/reply"]
+    "path",
+    [
+        "/seller/discount-codes",
+        "/seller/recurring-prices",
+        "/seller/reviews/1/reply",
+        "/seller/products",
+    ],
 )
 def test_a_buyer_is_refused_by_seller_routers_before_the_body_is_read(client_for, tenant_a, path):
     client = _buyer(client_for, tenant_a)

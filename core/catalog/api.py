@@ -10,13 +10,6 @@ from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core import cache_versions
-from core.accounts.models import TokenScope
-from core.accounts.principal import (
-    principal_of,
-    require_operator,
-    require_scope,
-    require_two_factor,
-)
 from core.catalog import presenters
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import Category, Product, ProductStatus
@@ -44,12 +37,12 @@ from core.catalog.services import categories, csv_io, moderation, products
 from core.errors import ErrorKind
 from core.marketplace import current_marketplace
 from core.pagination import keyset_page
-from core.sellers.models import Seller, TeamPermission
-from core.sellers.selectors import acting_seller
+from core.sellers.auth import authorised_seller
+from core.sellers.models import Seller
 
 catalog_router = Router()
-seller_products_router = Router()
-operator_catalog_router = Router()
+seller_products_router = Router()  # seller_team_auth(manage_products), applied in api/v1.py
+operator_catalog_router = Router()  # operator_auth(), applied in api/v1.py
 
 
 def resolve_currency(requested: str | None) -> str:
@@ -194,13 +187,6 @@ def product_detail(request: HttpRequest, slug: str, currency: str | None = None)
 # --- sellers (manage_products) -----------------------------------------------------------------
 
 
-def _seller(request: HttpRequest) -> Seller:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.SELLER)
-    require_two_factor(principal)
-    return acting_seller(principal.user, TeamPermission.MANAGE_PRODUCTS)
-
-
 def _own_product(seller: Seller, product_id: int) -> Product:
     product = with_detail_data(Product.objects.filter(seller=seller, pk=product_id)).first()
     if product is None:  # another seller's product does not exist for you
@@ -244,7 +230,7 @@ class SellerProductPage(Schema):
 
 @seller_products_router.get("", response=SellerProductPage)
 def list_own_products(request: HttpRequest, filters: Query[SellerProductFilter]) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     mine = Product.objects.filter(seller=seller)
     if filters.status:
         mine = mine.filter(status=filters.status)
@@ -260,7 +246,7 @@ def list_own_products(request: HttpRequest, filters: Query[SellerProductFilter])
 
 @seller_products_router.post("", response={201: ProductDetailOut})
 def create(request: HttpRequest, payload: ProductIn) -> Status[dict[str, Any]]:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     product = products.create_product(seller=seller, data=_data(payload))
     return Status(201, presenters.detail(_own_product(seller, product.pk), _default()))
 
@@ -282,7 +268,7 @@ def _default() -> str:
     },
 )
 def export_csv(request: HttpRequest) -> HttpResponse:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     response = HttpResponse(csv_io.export_products(seller=seller), content_type="text/csv")
     response["Content-Disposition"] = 'attachment; filename="products.csv"'
     return response
@@ -290,13 +276,13 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 @seller_products_router.post("/import", response=ImportReportOut, summary="Import a CSV")
 def import_csv(request: HttpRequest, file: File[UploadedFile]) -> Any:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     return csv_io.import_products(seller=seller, content=file.read(csv_io.MAX_BYTES + 1))
 
 
 @seller_products_router.post("/bulk", response=list[BulkOutcomeOut])
 def bulk(request: HttpRequest, payload: BulkIn) -> Any:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     return products.bulk_apply(
         seller=seller,
         product_ids=payload.product_ids,
@@ -307,19 +293,19 @@ def bulk(request: HttpRequest, payload: BulkIn) -> Any:
 
 @seller_products_router.get("/{product_id}", response=ProductDetailOut)
 def get_own(request: HttpRequest, product_id: int) -> dict[str, Any]:
-    return presenters.detail(_own_product(_seller(request), product_id), _default())
+    return presenters.detail(_own_product(authorised_seller(request), product_id), _default())
 
 
 @seller_products_router.put("/{product_id}", response=ProductDetailOut)
 def update(request: HttpRequest, product_id: int, payload: ProductIn) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     products.update_product(product=_own_product(seller, product_id), data=_data(payload))
     return presenters.detail(_own_product(seller, product_id), _default())
 
 
 @seller_products_router.put("/{product_id}/prices", response=ProductDetailOut)
 def set_prices(request: HttpRequest, product_id: int, payload: PricesIn) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     products.reprice(product=_own_product(seller, product_id), prices=payload.prices)
     return presenters.detail(_own_product(seller, product_id), _default())
 
@@ -327,16 +313,12 @@ def set_prices(request: HttpRequest, product_id: int, payload: PricesIn) -> dict
 @seller_products_router.post("/{product_id}/{action}", response=ProductDetailOut)
 def act(request: HttpRequest, product_id: int, action: str) -> dict[str, Any]:
     """``publish`` (sends it for review), ``unpublish`` or ``archive``."""
-    seller = _seller(request)
+    seller = authorised_seller(request)
     products.transition(product=_own_product(seller, product_id), action=action)
     return presenters.detail(_own_product(seller, product_id), _default())
 
 
 # --- operators ---------------------------------------------------------------------------------
-
-
-def _operator(request: HttpRequest) -> None:
-    require_operator(principal_of(request))
 
 
 def _any_product(product_id: int) -> Product:
@@ -356,7 +338,6 @@ class QueueFilter(Schema):
 
 @operator_catalog_router.get("/products", response=SellerProductPage, summary="Moderation queue")
 def moderation_queue(request: HttpRequest, filters: Query[QueueFilter]) -> dict[str, Any]:
-    _operator(request)
     rows, next_cursor = keyset_page(
         with_card_data(Product.objects.filter(status=filters.status)),
         ordering=("updated_at", "id"),
@@ -368,21 +349,18 @@ def moderation_queue(request: HttpRequest, filters: Query[QueueFilter]) -> dict[
 
 @operator_catalog_router.post("/products/{product_id}/approve", response=ProductDetailOut)
 def approve(request: HttpRequest, product_id: int) -> dict[str, Any]:
-    _operator(request)
     product = moderation.approve_product(product=_any_product(product_id))
     return presenters.detail(_any_product(product.pk), _default())
 
 
 @operator_catalog_router.post("/products/{product_id}/reject", response=ProductDetailOut)
 def reject(request: HttpRequest, product_id: int, payload: ReasonIn) -> dict[str, Any]:
-    _operator(request)
     product = moderation.reject_product(product=_any_product(product_id), reason=payload.reason)
     return presenters.detail(_any_product(product.pk), _default())
 
 
 @operator_catalog_router.post("/products/{product_id}/feature", response=ProductDetailOut)
 def feature(request: HttpRequest, product_id: int, payload: FeatureIn) -> dict[str, Any]:
-    _operator(request)
     moderation.set_featured(product=_any_product(product_id), is_featured=payload.is_featured)
     return presenters.detail(_any_product(product_id), _default())
 
@@ -398,24 +376,20 @@ def _category(category_id: int) -> Category:
 
 @operator_catalog_router.post("/categories", response={201: CategoryOut})
 def create_category(request: HttpRequest, payload: CategoryIn) -> Status[Category]:
-    _operator(request)
     return Status(201, categories.create_category(**payload.model_dump()))
 
 
 @operator_catalog_router.put("/categories/{category_id}", response=CategoryOut)
 def update_category(request: HttpRequest, category_id: int, payload: CategoryUpdateIn) -> Category:
-    _operator(request)
     return categories.update_category(category=_category(category_id), **payload.model_dump())
 
 
 @operator_catalog_router.post("/categories/{category_id}/move", response=CategoryOut)
 def move_category(request: HttpRequest, category_id: int, payload: MoveIn) -> Category:
-    _operator(request)
     return categories.move_category(category=_category(category_id), parent_id=payload.parent_id)
 
 
 @operator_catalog_router.delete("/categories/{category_id}", response={204: None})
 def delete_category(request: HttpRequest, category_id: int) -> Status[None]:
-    _operator(request)
     categories.delete_category(category=_category(category_id))
     return Status(204, None)
