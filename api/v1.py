@@ -94,9 +94,13 @@ def build_api() -> NinjaAPI:
     api.add_router("/documents", documents_router, auth=user_auth, tags=["documents"])
     api.add_router("/operator/reports", operator_reports_router, auth=user_auth, tags=["operator"])
     api.add_router("/cart", cart_router, auth=shopper_auth, tags=["cart"])
-    api.add_router("/checkout", checkout_router, auth=user_auth, tags=["checkout"])
-    api.add_router("/orders", orders_router, auth=user_auth, tags=["orders"])
-    api.add_router("/me/offers", buyer_offers_router, auth=user_auth, tags=["orders"])
+    api.add_router(
+        "/checkout", checkout_router, auth=buyer_auth(TokenScope.WRITE), tags=["checkout"]
+    )
+    api.add_router("/orders", orders_router, auth=buyer_auth(TokenScope.READ), tags=["orders"])
+    api.add_router(
+        "/me/offers", buyer_offers_router, auth=buyer_auth(TokenScope.READ), tags=["orders"]
+    )
     api.add_router("/seller/payouts", seller_payouts_router, auth=user_auth, tags=["seller"])
     api.add_router("/seller", seller_commerce_router, auth=user_auth, tags=["seller"])
     api.add_router(

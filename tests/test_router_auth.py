@@ -92,3 +92,15 @@ def test_seller_reviews_refuse_a_teammate_holding_neither_reply_permission(clien
     assert refused.json()["error"]["details"] == {
         "required_permissions_any": ["manage_customers", "process_orders"]
     }
+
+
+def test_orders_and_checkout_refuse_a_read_only_token_before_the_body_is_read(client_for, tenant_a):
+    client = _buyer(client_for, tenant_a)
+    token = call(client, "post", "/me/tokens", {"name": "ro", "scopes": ["read"]}).json()["token"]
+    bearer = client_for(tenant_a)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert call(bearer, "get", "/orders", **headers).status_code == 200
+    for path in ("/checkout", "/orders/1/pay", "/me/offers/1/decline"):
+        refused = call(bearer, "post", path, GARBAGE, **headers)
+        assert _refused(refused) == (403, "insufficient_scope"), path
+        assert refused.json()["error"]["details"] == {"required_scope": "write"}

@@ -8,8 +8,9 @@ from typing import Any
 from django.http import HttpRequest, JsonResponse
 from ninja import Query, Router, Schema
 
+from core.accounts.auth import buyer_auth
 from core.accounts.models import TokenScope, User
-from core.accounts.principal import Principal, require_scope
+from core.accounts.principal import Principal, principal_of, require_scope
 from core.commerce import presenters, selectors
 from core.commerce.errors import CommerceError, CommerceErrorCode, field_error
 from core.commerce.models import (
@@ -51,6 +52,8 @@ from core.errors import DomainError, ErrorKind
 from core.idempotency.store import run_idempotent
 from core.pagination import keyset_page
 
+# Auth is applied where api/v1.py mounts each router: shopper_auth (visitors too),
+# buyer_auth(write), buyer_auth(read) (writes name buyer_auth(write)), buyer_auth(read).
 cart_router = Router()
 checkout_router = Router()
 orders_router = Router()
@@ -71,16 +74,17 @@ def _shopper(request: HttpRequest, *, write: bool) -> User | None:
     return principal.user
 
 
-def _buyer(request: HttpRequest, *, write: bool = False) -> User:
-    principal = _principal(request)
-    if principal is None:
+def _signed_in_shopper(request: HttpRequest) -> User:
+    """The cart router admits visitors (shopper_auth); accepting an offer needs the buyer it
+    was made to, signed in with a write token or a session."""
+    buyer = _shopper(request, write=True)
+    if buyer is None:
         raise CommerceError(
             CommerceErrorCode.ORDER_NOT_FOUND,
             "Sign in to see your orders.",
             kind=ErrorKind.UNAUTHENTICATED,
         )
-    require_scope(principal, TokenScope.WRITE if write else TokenScope.READ)
-    return principal.user
+    return buyer
 
 
 def _session_token(request: HttpRequest, *, create: bool) -> str | None:
@@ -163,7 +167,7 @@ def add_bundle(request: HttpRequest, payload: CartBundleIn) -> dict[str, Any]:
 
 @cart_router.post("/offers", response=CartOut, summary="Accept a custom offer into the cart")
 def add_offer(request: HttpRequest, payload: CartOfferIn) -> dict[str, Any]:
-    buyer = _buyer(request, write=True)
+    buyer = _signed_in_shopper(request)
     cart = carts.get_or_create_cart(buyer=buyer, token=None)
     carts.add_offer(cart=cart, buyer=buyer, offer_id=payload.offer_id)
     return _cart_view(request, cart, CartQuery())
@@ -262,7 +266,7 @@ def _order_response(
     "at /orders/{id}/pay). Requires an Idempotency-Key header.",
 )
 def checkout(request: HttpRequest, payload: CheckoutIn) -> JsonResponse:
-    buyer = _buyer(request, write=True)
+    buyer = principal_of(request).user
     body = payload.model_dump()
 
     def operation(key: str) -> tuple[int, dict[str, Any]]:
@@ -289,9 +293,8 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> JsonResponse:
     )
 
 
-def _own_order(request: HttpRequest, order_id: int, *, write: bool = False) -> Order:
-    buyer = _buyer(request, write=write)
-    order = selectors.buyer_order(buyer, order_id)
+def _own_order(request: HttpRequest, order_id: int) -> Order:
+    order = selectors.buyer_order(principal_of(request).user, order_id)
     if order is None:
         raise CommerceError(
             CommerceErrorCode.ORDER_NOT_FOUND, "No such order.", kind=ErrorKind.NOT_FOUND
@@ -307,7 +310,7 @@ class OrderListQuery(Schema):
 
 @orders_router.get("", response=OrderPageOut, summary="Your orders, newest first")
 def list_orders(request: HttpRequest, params: Query[OrderListQuery]) -> dict[str, Any]:
-    queryset = selectors.buyer_orders(_buyer(request))
+    queryset = selectors.buyer_orders(principal_of(request).user)
     if params.status:
         queryset = queryset.filter(status=params.status)
     rows, cursor = keyset_page(
@@ -328,12 +331,13 @@ def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 @orders_router.post(
     "/{order_id}/pay",
+    auth=buyer_auth(TokenScope.WRITE),
     response={201: OrderOut, 202: OrderOut},
     by_alias=True,
     summary="Pay an unpaid order (after a decline)",
 )
 def pay(request: HttpRequest, order_id: int, payload: PayIn) -> JsonResponse:
-    order = _own_order(request, order_id, write=True)
+    order = _own_order(request, order_id)
 
     def operation(key: str) -> tuple[int, dict[str, Any]]:
         payment = charge_order(order=order, payment_method=payload.payment_method)
@@ -350,22 +354,27 @@ def pay(request: HttpRequest, order_id: int, payload: PayIn) -> JsonResponse:
 
 @orders_router.post(
     "/{order_id}/confirm",
+    auth=buyer_auth(TokenScope.WRITE),
     response={200: OrderOut, 202: OrderOut},
     by_alias=True,
     summary="Finish a 3-D Secure payment",
 )
 def confirm(request: HttpRequest, order_id: int, payload: ConfirmIn) -> JsonResponse:
-    order = _own_order(request, order_id, write=True)
+    order = _own_order(request, order_id)
     payment = confirm_payment(order=order, confirmation=payload.confirmation)
     status, body = _order_response(order.pk, payment)
     return JsonResponse(body, status=200 if status == 201 else status)
 
 
 @orders_router.post(
-    "/{order_id}/cancel", response=OrderOut, by_alias=True, summary="Cancel an unpaid order"
+    "/{order_id}/cancel",
+    auth=buyer_auth(TokenScope.WRITE),
+    response=OrderOut,
+    by_alias=True,
+    summary="Cancel an unpaid order",
 )
 def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    order = _own_order(request, order_id, write=True)
+    order = _own_order(request, order_id)
     if not cancel_order(order_id=order.pk, actor=order.buyer, actor_label="buyer"):
         raise CommerceError(
             CommerceErrorCode.INVALID_TRANSITION,
@@ -382,7 +391,7 @@ def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 @buyer_offers_router.get("", response=list[OfferOut], summary="Custom offers sellers made you")
 def my_offers(request: HttpRequest) -> list[dict[str, Any]]:
-    buyer = _buyer(request)
+    buyer = principal_of(request).user
     rows = (
         CustomOffer.objects.filter(buyer=buyer)
         .select_related("seller", "buyer")
@@ -391,9 +400,11 @@ def my_offers(request: HttpRequest) -> list[dict[str, Any]]:
     return [presenters.offer_dict(offer) for offer in rows]
 
 
-@buyer_offers_router.post("/{offer_id}/decline", response=OfferOut)
+@buyer_offers_router.post(
+    "/{offer_id}/decline", response=OfferOut, auth=buyer_auth(TokenScope.WRITE)
+)
 def decline_offer(request: HttpRequest, offer_id: int) -> dict[str, Any]:
-    buyer = _buyer(request, write=True)
+    buyer = principal_of(request).user
     offer = (
         CustomOffer.objects.select_related("seller", "buyer")
         .filter(pk=offer_id, buyer=buyer)
