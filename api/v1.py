@@ -101,12 +101,19 @@ def build_api() -> NinjaAPI:
     api.add_router(
         "/me/offers", buyer_offers_router, auth=buyer_auth(TokenScope.READ), tags=["orders"]
     )
-    api.add_router("/seller/payouts", seller_payouts_router, auth=user_auth, tags=["seller"])
+    api.add_router(
+        "/seller/payouts",
+        seller_payouts_router,
+        auth=seller_team_auth(TeamPermission.CONFIGURE_INTEGRATION),
+        tags=["seller"],
+    )
     api.add_router("/seller", seller_commerce_router, auth=user_auth, tags=["seller"])
     api.add_router(
         "/operator/commerce", operator_commerce_router, auth=operator_auth(), tags=["operator"]
     )
-    api.add_router("/operator/payouts", operator_payouts_router, auth=user_auth, tags=["operator"])
+    api.add_router(
+        "/operator/payouts", operator_payouts_router, auth=operator_auth(), tags=["operator"]
+    )
     api.add_router("/catalog/products", reviews_router, tags=["reviews"])
     api.add_router("/sellers", seller_profile_reviews_router, tags=["reviews"])
     api.add_router(

@@ -11,13 +11,7 @@ from django.db.models import Count, Sum
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Query, Router, Schema
 
-from core.accounts.models import TokenScope
-from core.accounts.principal import (
-    principal_of,
-    require_operator,
-    require_scope,
-    require_two_factor,
-)
+from core.accounts.principal import principal_of
 from core.commerce.schemas import (
     BalanceOut,
     PayoutOnboardingOut,
@@ -36,19 +30,12 @@ from core.payments.models import JournalLine, Payout, PayoutSchedule, SellerPaym
 from core.payments.services.payout_onboarding import start_payout_onboarding
 from core.payments.services.payouts import request_payout
 from core.schemas import StrictSchema
-from core.sellers.models import Seller, TeamPermission
-from core.sellers.selectors import acting_seller
+from core.sellers.auth import authorised_seller
 
+# Money out is the owner's or a teammate's with the integration permission: api/v1.py mounts
+# these with seller_team_auth(configure_integration) and operator_auth().
 seller_payouts_router = Router()
 operator_payouts_router = Router()
-
-
-def _seller(request: HttpRequest) -> Seller:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.SELLER)
-    require_two_factor(principal)
-    # Money out is the owner's or a teammate's with the integration permission.
-    return acting_seller(principal.user, TeamPermission.CONFIGURE_INTEGRATION)
 
 
 def _money_map(amounts: dict[str, int]) -> list[dict[str, Any]]:
@@ -78,7 +65,7 @@ def _payout_dict(payout: Payout) -> dict[str, Any]:
     "/balance", response=BalanceOut, summary="What you are owed: available, in escrow, paid out"
 )
 def balance(request: HttpRequest) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     balances = ledger.seller_balances(seller.pk)
     account = SellerPaymentAccount.objects.filter(seller=seller).first()
     return {
@@ -93,7 +80,7 @@ def balance(request: HttpRequest) -> dict[str, Any]:
 
 @seller_payouts_router.get("", response=list[PayoutOut], summary="Your payouts, newest first")
 def payouts(request: HttpRequest) -> list[dict[str, Any]]:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     return [_payout_dict(p) for p in Payout.objects.filter(seller=seller).order_by("-id")[:100]]
 
 
@@ -106,7 +93,7 @@ class PayoutIn(StrictSchema):
     "", response={201: PayoutOut}, summary="Pay out now (needs an Idempotency-Key)"
 )
 def create_payout(request: HttpRequest, payload: PayoutIn) -> JsonResponse:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     user_id = principal_of(request).user.pk
 
     def operation(key: str) -> tuple[int, dict[str, Any]]:
@@ -130,7 +117,7 @@ class ScheduleIn(StrictSchema):
 
 @seller_payouts_router.put("/schedule", response=PayoutScheduleOut)
 def set_schedule(request: HttpRequest, payload: ScheduleIn) -> dict[str, Any]:
-    seller = _seller(request)
+    seller = authorised_seller(request)
     account = SellerPaymentAccount.objects.filter(seller=seller).first()
     if account is None:
         raise PaymentError(
@@ -155,7 +142,9 @@ class OnboardingIn(StrictSchema):
 )
 def onboarding(request: HttpRequest, payload: OnboardingIn) -> dict[str, Any]:
     started = start_payout_onboarding(
-        seller=_seller(request), return_url=payload.return_url, refresh_url=payload.refresh_url
+        seller=authorised_seller(request),
+        return_url=payload.return_url,
+        refresh_url=payload.refresh_url,
     )
     return {"url": started.url, "is_payouts_enabled": started.account.is_payouts_enabled}
 
@@ -172,7 +161,6 @@ class ReportQuery(Schema):
     "", response=list[PayoutReportRowOut], summary="Payouts per seller and status in a period"
 )
 def payout_report(request: HttpRequest, params: Query[ReportQuery]) -> list[dict[str, Any]]:
-    require_operator(principal_of(request))
     queryset = Payout.objects.all()
     if params.date_from:
         queryset = queryset.filter(requested_at__date__gte=params.date_from)
@@ -200,7 +188,6 @@ def payout_report(request: HttpRequest, params: Query[ReportQuery]) -> list[dict
     "/ledger", response=TrialBalanceOut, summary="Trial balance: every account kind per currency"
 )
 def trial_balance(request: HttpRequest) -> dict[str, Any]:
-    require_operator(principal_of(request))
     totals: dict[str, dict[str, int]] = {}
     rows = JournalLine.objects.values("account", "currency").annotate(total=Sum("amount"))
     for row in rows:
