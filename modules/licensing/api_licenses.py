@@ -18,9 +18,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from core.accounts.auth import user_auth
-from core.accounts.models import TokenScope, User
-from core.accounts.principal import principal_of, require_scope
+from core.accounts.auth import buyer_auth
+from core.accounts.models import TokenScope
+from core.accounts.principal import principal_of
 from core.catalog.models import Product
 from core.pagination import keyset_page
 from core.sellers.auth import authorised_seller, seller_team_auth
@@ -38,7 +38,7 @@ from modules.licensing.schemas_licenses import (
 )
 from modules.licensing.services import lifecycle, software
 
-licenses_router = Router(auth=user_auth, tags=["licensing"])
+licenses_router = Router(auth=buyer_auth(TokenScope.READ), tags=["licensing"])
 # Mounted at /seller/products by the module's router.
 software_router = Router(auth=seller_team_auth(TeamPermission.MANAGE_PRODUCTS), tags=["licensing"])
 
@@ -58,30 +58,27 @@ def licenses_page(
 # --- buyers -------------------------------------------------------------------------------------
 
 
-def _buyer(request: HttpRequest, *, write: bool = False) -> User:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.WRITE if write else TokenScope.READ)
-    return principal.user
-
-
 @licenses_router.get("/mine", response=BuyerLicensePageOut, summary="Your licences, newest first")
 def my_licenses(request: HttpRequest, params: Query[LicenseListQuery]) -> dict[str, Any]:
-    rows, cursor = licenses_page(selectors.buyer_licenses(_buyer(request)), params)
+    rows, cursor = licenses_page(selectors.buyer_licenses(principal_of(request).user), params)
     return {"items": [presenters.buyer_license_dict(row) for row in rows], "next_cursor": cursor}
 
 
 @licenses_router.get("/mine/{license_id}", response=BuyerLicenseOut, summary="One of your licences")
 def my_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
-    return presenters.buyer_license_dict(selectors.buyers_license(_buyer(request), license_id))
+    return presenters.buyer_license_dict(
+        selectors.buyers_license(principal_of(request).user, license_id)
+    )
 
 
 @licenses_router.post(
     "/mine/{license_id}/machines/{machine_id}/deactivate",
     response=BuyerLicenseOut,
     summary="Free a seat: deactivate one of your machines",
+    auth=buyer_auth(TokenScope.WRITE),
 )
 def deactivate_my_machine(request: HttpRequest, license_id: int, machine_id: int) -> dict[str, Any]:
-    buyer = _buyer(request, write=True)
+    buyer = principal_of(request).user
     license = selectors.buyers_license(buyer, license_id)
     lifecycle.deactivate_machine(license=license, machine_id=machine_id, actor_label="buyer")
     return presenters.buyer_license_dict(selectors.buyers_license(buyer, license_id))
