@@ -14,7 +14,7 @@ from tests.accounts_helpers import call, make_user, sign_in
 GARBAGE = {"not": "a field"}
 
 
-def _buyer(client_for, tenant, email="buyer@example.com"):
+def _signed_in_buyer(client_for, tenant, email="buyer@example.com"):
     client = client_for(tenant)
     make_user(tenant, email)
     sign_in(client, email)
@@ -53,7 +53,7 @@ def _refused(response):
     ],
 )
 def test_a_buyer_is_refused_by_operator_routers_before_the_body_is_read(client_for, tenant_a, path):
-    client = _buyer(client_for, tenant_a)
+    client = _signed_in_buyer(client_for, tenant_a)
     method = "get" if path == "/operator/payouts" else "post"
     body = None if method == "get" else GARBAGE
     assert _refused(call(client, method, path, body)) == (403, "forbidden_role")
@@ -70,7 +70,7 @@ def test_a_buyer_is_refused_by_operator_routers_before_the_body_is_read(client_f
     ],
 )
 def test_a_buyer_is_refused_by_seller_routers_before_the_body_is_read(client_for, tenant_a, path):
-    client = _buyer(client_for, tenant_a)
+    client = _signed_in_buyer(client_for, tenant_a)
     method = "put" if path.endswith("/schedule") else "post"
     assert _refused(call(client, method, path, GARBAGE)) == (403, "not_a_seller")
 
@@ -100,7 +100,7 @@ def test_seller_reviews_refuse_a_teammate_holding_neither_reply_permission(clien
 
 
 def test_orders_and_checkout_refuse_a_read_only_token_before_the_body_is_read(client_for, tenant_a):
-    client = _buyer(client_for, tenant_a)
+    client = _signed_in_buyer(client_for, tenant_a)
     token = call(client, "post", "/me/tokens", {"name": "ro", "scopes": ["read"]}).json()["token"]
     bearer = client_for(tenant_a)
     headers = {"Authorization": f"Bearer {token}"}
