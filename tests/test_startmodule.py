@@ -167,6 +167,8 @@ def test_the_generated_module_tests_pass_where_souk_modules_lists_it():
     """The generated cross-tenant, module-off and deadline tests, run by pytest in a Souk with the module
     in SOUK_MODULES (a settings module made for the run). Its own test database (the module's
     tables in every schema) is made on the first run, about a minute; later runs reuse it."""
+    # var/ is ignored by git, so a fresh clone has none yet.
+    (BASE_DIR / "var").mkdir(exist_ok=True)
     workspace = Path(tempfile.mkdtemp(prefix="startmodule-", dir=BASE_DIR / "var"))
     try:
         start_module("gizmo_hire", workspace)
