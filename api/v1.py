@@ -12,7 +12,7 @@ from api.errors import install_error_handlers
 from api.parsers import JsonBodyParser
 from api.throttles import ApiThrottle
 from core.accounts.api import auth_router, me_router, operator_users_router
-from core.accounts.auth import buyer_auth, operator_auth
+from core.accounts.auth import buyer_auth, operator_auth, seller_account_auth
 from core.accounts.models import TokenScope
 from core.catalog.api import catalog_router, operator_catalog_router, seller_products_router
 from core.commerce.api import (
@@ -39,6 +39,7 @@ from core.sellers.api import (
     operator_sellers_router,
     partner_router,
     public_sellers_router,
+    seller_api_keys_router,
     seller_router,
 )
 from core.sellers.auth import behind_seller_team_auth, seller_auth_found_by, seller_team_auth
@@ -76,8 +77,16 @@ def build_api() -> NinjaAPI:
     api.add_router(
         "/operator/deadlines", operator_deadlines_router, auth=user_auth, tags=["operator"]
     )
-    api.add_router("/seller", seller_router, auth=user_auth, tags=["seller"])
-    api.add_router("/operator/sellers", operator_sellers_router, auth=user_auth, tags=["operator"])
+    api.add_router("/seller", seller_router, auth=seller_account_auth(), tags=["seller"])
+    api.add_router(
+        "/seller/api-keys",
+        seller_api_keys_router,
+        auth=seller_team_auth(TeamPermission.CONFIGURE_INTEGRATION),
+        tags=["seller"],
+    )
+    api.add_router(
+        "/operator/sellers", operator_sellers_router, auth=operator_auth(), tags=["operator"]
+    )
     api.add_router("/sellers", public_sellers_router, tags=["sellers"])
     api.add_router("/catalog", catalog_router, tags=["catalog"])
     api.add_router(

@@ -109,3 +109,31 @@ def test_orders_and_checkout_refuse_a_read_only_token_before_the_body_is_read(cl
         refused = call(bearer, "post", path, GARBAGE, **headers)
         assert _refused(refused) == (403, "insufficient_scope"), path
         assert refused.json()["error"]["details"] == {"required_scope": "write"}
+
+
+def test_seller_account_router_refuses_a_token_without_the_seller_scope_before_the_body_is_read(
+    client_for, tenant_a
+):
+    client = _signed_in_buyer(client_for, tenant_a)
+    token = call(client, "post", "/me/tokens", {"name": "rw", "scopes": ["read", "write"]})
+    bearer = client_for(tenant_a)
+    headers = {"Authorization": f"Bearer {token.json()['token']}"}
+    refused = call(bearer, "post", "/seller/onboarding", GARBAGE, **headers)
+    assert _refused(refused) == (403, "insufficient_scope")
+    assert call(client_for(tenant_a), "post", "/seller/onboarding", GARBAGE).status_code == 401
+
+
+def test_an_invitee_who_is_not_a_seller_yet_reaches_the_accept_endpoint(client_for, tenant_a):
+    client = _signed_in_buyer(client_for, tenant_a)
+    answer = call(client, "post", "/seller/team/invitations/accept", {"name": "no-such-token"})
+    # reached the service, which refuses the unknown token (not the router's 401/403)
+    assert _refused(answer) == (400, "invitation_invalid")
+
+
+def test_api_keys_need_the_configure_integration_permission_before_the_body_is_read(
+    client_for, tenant_a
+):
+    client = _team_member(client_for, tenant_a, ["process_orders"])
+    refused = call(client, "post", "/seller/api-keys", GARBAGE)
+    assert _refused(refused) == (403, "permission_denied")
+    assert _refused(call(client, "get", "/operator/sellers/1")) == (403, "forbidden_role")

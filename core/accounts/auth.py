@@ -12,7 +12,13 @@ from ninja.security import HttpBearer, SessionAuth
 
 from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import TokenScope, User
-from core.accounts.principal import Principal, principal_of, require_operator, require_scope
+from core.accounts.principal import (
+    Principal,
+    principal_of,
+    require_operator,
+    require_scope,
+    require_two_factor,
+)
 from core.accounts.services.tokens import identify_token
 from core.errors import ErrorKind
 
@@ -95,9 +101,12 @@ class _PrincipalCheck:
     """A check the router's auth runs on the principal once it is authenticated; its
     DomainError (403 with the check's code) reaches the caller through the API's handler."""
 
-    def __init__(self, scope: TokenScope, *, is_operator: bool = False) -> None:
+    def __init__(
+        self, scope: TokenScope, *, is_operator: bool = False, needs_two_factor: bool = False
+    ) -> None:
         self.scope = scope
         self.is_operator = is_operator
+        self.needs_two_factor = needs_two_factor
 
     def __call__(self, request: HttpRequest) -> None:
         principal = principal_of(request)
@@ -105,6 +114,8 @@ class _PrincipalCheck:
             require_operator(principal)
         else:
             require_scope(principal, self.scope)
+        if self.needs_two_factor:
+            require_two_factor(principal)
 
 
 class CheckedBearerAuth(BearerTokenAuth):
@@ -147,4 +158,13 @@ def operator_auth() -> list[CheckedBearerAuth | CheckedSessionAuth]:
     ``forbidden_role``; a token without the operator scope 403 ``insufficient_scope``; no
     verified second factor 403 ``two_factor_required``."""
     check = _PrincipalCheck(TokenScope.OPERATOR, is_operator=True)
+    return [CheckedBearerAuth(check), CheckedSessionAuth(check)]
+
+
+def seller_account_auth() -> list[CheckedBearerAuth | CheckedSessionAuth]:
+    """Router auth for a user's own seller account, before or after verification (onboarding,
+    profile, team): not signed in 401; a token without the seller scope 403
+    ``insufficient_scope``; a seller owner without the second factor the marketplace demands
+    403 ``two_factor_required``. Which seller they own is the handler's lookup."""
+    check = _PrincipalCheck(TokenScope.SELLER, needs_two_factor=True)
     return [CheckedBearerAuth(check), CheckedSessionAuth(check)]

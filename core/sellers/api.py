@@ -1,6 +1,10 @@
 """Seller-side (``/api/v1/seller/``), operator review (``/api/v1/operator/sellers/``), public
 profiles (``/api/v1/sellers/``) and the partner API root (``/api/v1/partner/v1/``). Auth is set
-where ``api/v1.py`` mounts each router."""
+where ``api/v1.py`` mounts each router: ``seller_account_auth()`` for a user's own seller account
+(they may still be onboarding, so no team lookup), ``seller_team_auth(configure_integration)``
+for API keys, ``operator_auth()`` for review. The partner router authenticates the API key once
+(``SellerApiKeyAuth``); each partner operation names the key permission it needs
+(``api_key_seller(request, permission)``) because that differs per operation."""
 
 from typing import Any
 
@@ -11,22 +15,18 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
-from core.accounts.models import TokenScope
+from core.accounts.auth import user_auth
 from core.accounts.principal import (
-    Principal,
     principal_of,
-    require_operator,
-    require_scope,
-    require_two_factor,
 )
 from core.errors import ErrorKind
 from core.marketplace import site_url
 from core.pagination import CursorPagination
+from core.sellers.auth import authorised_seller
 from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import (
     Seller,
     SellerStatus,
-    TeamPermission,
     VerificationDocument,
     VerificationStatus,
 )
@@ -53,7 +53,6 @@ from core.sellers.schemas import (
     StatusIn,
 )
 from core.sellers.selectors import (
-    acting_seller,
     api_key_seller,
     own_seller,
     public_profile,
@@ -63,16 +62,10 @@ from core.sellers.services import api_keys, onboarding, review, team
 from core.storage import private_file_url
 
 seller_router = Router()
+seller_api_keys_router = Router()
 operator_sellers_router = Router()
 public_sellers_router = Router()
 partner_router = Router()
-
-
-def _seller_principal(request: HttpRequest) -> Principal:
-    principal = principal_of(request)
-    require_scope(principal, TokenScope.SELLER)
-    require_two_factor(principal)
-    return principal
 
 
 def seller_out(seller: Seller) -> dict[str, Any]:
@@ -93,19 +86,19 @@ def seller_out(seller: Seller) -> dict[str, Any]:
 
 @seller_router.post("/onboarding", response={201: SellerOut}, summary="Start seller onboarding")
 def start_onboarding(request: HttpRequest, payload: BusinessDetailsIn) -> Status[dict[str, Any]]:
-    principal = _seller_principal(request)
+    principal = principal_of(request)
     seller = onboarding.start_onboarding(user=principal.user, **payload.model_dump())
     return Status(201, seller_out(seller))
 
 
 @seller_router.get("/onboarding", response=SellerOut)
 def onboarding_state(request: HttpRequest) -> dict[str, Any]:
-    return seller_out(own_seller(_seller_principal(request).user))
+    return seller_out(own_seller(principal_of(request).user))
 
 
 @seller_router.put("/onboarding/business", response=SellerOut)
 def update_business(request: HttpRequest, payload: BusinessDetailsIn) -> dict[str, Any]:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     return seller_out(onboarding.update_business_details(seller=seller, **payload.model_dump()))
 
 
@@ -113,20 +106,20 @@ def update_business(request: HttpRequest, payload: BusinessDetailsIn) -> dict[st
 def upload_document(
     request: HttpRequest, file: File[UploadedFile], kind: Form[DocumentKind] = "identity"
 ) -> Status[VerificationDocument]:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     return Status(201, onboarding.add_verification_document(seller=seller, upload=file, kind=kind))
 
 
 @seller_router.delete("/onboarding/documents/{document_id}", response={204: None})
 def remove_document(request: HttpRequest, document_id: int) -> Status[None]:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     onboarding.remove_verification_document(seller=seller, document_id=document_id)
     return Status(204, None)
 
 
 @seller_router.put("/onboarding/product-types", response=SellerOut)
 def request_product_types(request: HttpRequest, payload: ProductTypesIn) -> dict[str, Any]:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     return seller_out(
         onboarding.request_product_types(seller=seller, product_types=payload.product_types)
     )
@@ -134,19 +127,19 @@ def request_product_types(request: HttpRequest, payload: ProductTypesIn) -> dict
 
 @seller_router.post("/onboarding/payouts", response=SellerOut, summary="Payout set-up hand-off")
 def payout_setup(request: HttpRequest) -> dict[str, Any]:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     return seller_out(onboarding.complete_payout_setup(seller=seller))
 
 
 @seller_router.post("/onboarding/submit", response=SellerOut)
 def submit(request: HttpRequest) -> dict[str, Any]:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     return seller_out(onboarding.submit_for_review(seller=seller))
 
 
 @seller_router.put("/profile", response=PublicSellerOut)
 def update_profile(request: HttpRequest, payload: PublicProfileIn) -> dict[str, Any]:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     updated = onboarding.update_public_profile(
         seller=seller,
         bio=payload.bio,
@@ -161,13 +154,13 @@ def update_profile(request: HttpRequest, payload: PublicProfileIn) -> dict[str, 
 
 @seller_router.get("/team", response=list[MemberOut])
 def list_team(request: HttpRequest) -> Any:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     return seller.members.select_related("user").order_by("id")
 
 
 @seller_router.post("/team/invitations", response={201: InvitationOut})
 def invite(request: HttpRequest, payload: InviteIn) -> Status[Any]:
-    principal = _seller_principal(request)
+    principal = principal_of(request)
     seller = own_seller(principal.user)
     invitation = team.invite_member(
         seller=seller,
@@ -179,15 +172,16 @@ def invite(request: HttpRequest, payload: InviteIn) -> Status[Any]:
     return Status(201, invitation)
 
 
-@seller_router.post("/team/invitations/accept", response=MemberOut)
+@seller_router.post("/team/invitations/accept", response=MemberOut, auth=user_auth)
 def accept_invitation(request: HttpRequest, payload: NameIn) -> Any:
-    """``name`` carries the invitation token from the e-mailed link."""
+    """``name`` carries the invitation token from the e-mailed link. Any signed-in user may
+    accept (the invitee is not a seller yet), hence the operation's own auth."""
     return team.accept_invitation(user=principal_of(request).user, token=payload.name)
 
 
 @seller_router.put("/team/{member_id}", response=MemberOut)
 def update_member(request: HttpRequest, member_id: int, payload: PermissionsIn) -> Any:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     return team.update_member_permissions(
         seller=seller, member_id=member_id, permissions=payload.permissions
     )
@@ -195,7 +189,7 @@ def update_member(request: HttpRequest, member_id: int, payload: PermissionsIn) 
 
 @seller_router.delete("/team/{member_id}", response={204: None})
 def remove_member(request: HttpRequest, member_id: int) -> Status[None]:
-    seller = own_seller(_seller_principal(request).user)
+    seller = own_seller(principal_of(request).user)
     team.remove_member(seller=seller, member_id=member_id)
     return Status(204, None)
 
@@ -203,14 +197,9 @@ def remove_member(request: HttpRequest, member_id: int) -> Status[None]:
 # --- /seller: API keys (configure_integration) ---------------------------------------------------
 
 
-def _integration_seller(request: HttpRequest) -> tuple[Principal, Seller]:
-    principal = _seller_principal(request)
-    return principal, acting_seller(principal.user, TeamPermission.CONFIGURE_INTEGRATION)
-
-
-@seller_router.get("/api-keys", response=list[ApiKeyOut])
+@seller_api_keys_router.get("", response=list[ApiKeyOut])
 def list_api_keys(request: HttpRequest) -> Any:
-    _, seller = _integration_seller(request)
+    seller = authorised_seller(request)
     return seller.api_keys.filter(revoked_at__isnull=True).order_by("id")
 
 
@@ -227,9 +216,9 @@ def _issued(issued: api_keys.IssuedApiKey) -> dict[str, Any]:
     }
 
 
-@seller_router.post("/api-keys", response={201: IssuedApiKeyOut})
+@seller_api_keys_router.post("", response={201: IssuedApiKeyOut})
 def create_api_key(request: HttpRequest, payload: ApiKeyIn) -> Status[dict[str, Any]]:
-    principal, seller = _integration_seller(request)
+    principal, seller = principal_of(request), authorised_seller(request)
     _require_verified(seller)
     issued = api_keys.create_api_key(
         seller=seller,
@@ -240,15 +229,15 @@ def create_api_key(request: HttpRequest, payload: ApiKeyIn) -> Status[dict[str, 
     return Status(201, _issued(issued))
 
 
-@seller_router.post("/api-keys/{key_id}/rotate", response=IssuedApiKeyOut)
+@seller_api_keys_router.post("/{key_id}/rotate", response=IssuedApiKeyOut)
 def rotate_api_key(request: HttpRequest, key_id: int) -> dict[str, Any]:
-    principal, seller = _integration_seller(request)
+    principal, seller = principal_of(request), authorised_seller(request)
     return _issued(api_keys.rotate_api_key(seller=seller, key_id=key_id, created_by=principal.user))
 
 
-@seller_router.delete("/api-keys/{key_id}", response={204: None})
+@seller_api_keys_router.delete("/{key_id}", response={204: None})
 def revoke_api_key(request: HttpRequest, key_id: int) -> Status[None]:
-    _, seller = _integration_seller(request)
+    seller = authorised_seller(request)
     api_keys.revoke_api_key(seller=seller, key_id=key_id)
     return Status(204, None)
 
@@ -282,15 +271,13 @@ def _queue_item(seller: Seller) -> dict[str, Any]:
     }
 
 
-def _operator_seller(request: HttpRequest, seller_id: int) -> tuple[Principal, Seller]:
-    principal = principal_of(request)
-    require_operator(principal)
+def _reviewed_seller(seller_id: int) -> Seller:
     seller = _review_queryset().filter(pk=seller_id).first()
     if seller is None:
         raise SellerError(
             SellerErrorCode.SELLER_NOT_FOUND, "No such seller.", kind=ErrorKind.NOT_FOUND
         )
-    return principal, seller
+    return seller
 
 
 class ReviewQueuePagination(CursorPagination):
@@ -305,7 +292,6 @@ class ReviewQueuePagination(CursorPagination):
 @operator_sellers_router.get("", response=list[ReviewQueueItemOut], summary="The review queue")
 @paginate(ReviewQueuePagination)
 def list_sellers(request: HttpRequest, filters: Query[SellerFilter]) -> QuerySet[Seller]:
-    require_operator(principal_of(request))
     sellers = _review_queryset()
     if filters.verification_status:
         sellers = sellers.filter(verification_status=filters.verification_status)
@@ -316,7 +302,7 @@ def list_sellers(request: HttpRequest, filters: Query[SellerFilter]) -> QuerySet
 
 @operator_sellers_router.get("/{seller_id}", response=SellerOut)
 def get_seller(request: HttpRequest, seller_id: int) -> dict[str, Any]:
-    return seller_out(_operator_seller(request, seller_id)[1])
+    return seller_out(_reviewed_seller(seller_id))
 
 
 @operator_sellers_router.get(
@@ -337,7 +323,7 @@ def get_seller(request: HttpRequest, seller_id: int) -> dict[str, Any]:
 def download_document(request: HttpRequest, seller_id: int, document_id: int) -> HttpResponseBase:
     """On S3, a redirect to a presigned URL of at most five minutes (issued after the
     operator check above); on local storage the file is streamed."""
-    _, seller = _operator_seller(request, seller_id)
+    seller = _reviewed_seller(seller_id)
     document = seller.documents.filter(pk=document_id).first()
     if document is None:
         raise SellerError(
@@ -360,19 +346,19 @@ def download_document(request: HttpRequest, seller_id: int, document_id: int) ->
 
 @operator_sellers_router.post("/{seller_id}/approve", response=SellerOut)
 def approve(request: HttpRequest, seller_id: int, payload: ApproveIn) -> dict[str, Any]:
-    principal, seller = _operator_seller(request, seller_id)
+    seller = _reviewed_seller(seller_id)
     return seller_out(
         review.approve_seller(
-            actor=principal.user, seller=seller, product_types=payload.product_types
+            actor=principal_of(request).user, seller=seller, product_types=payload.product_types
         )
     )
 
 
 @operator_sellers_router.post("/{seller_id}/reject", response=SellerOut)
 def reject(request: HttpRequest, seller_id: int, payload: ReasonIn) -> dict[str, Any]:
-    principal, seller = _operator_seller(request, seller_id)
+    seller = _reviewed_seller(seller_id)
     return seller_out(
-        review.reject_seller(actor=principal.user, seller=seller, reason=payload.reason)
+        review.reject_seller(actor=principal_of(request).user, seller=seller, reason=payload.reason)
     )
 
 
@@ -380,7 +366,7 @@ def reject(request: HttpRequest, seller_id: int, payload: ReasonIn) -> dict[str,
 def set_product_types(
     request: HttpRequest, seller_id: int, payload: ProductTypesIn
 ) -> dict[str, Any]:
-    _, seller = _operator_seller(request, seller_id)
+    seller = _reviewed_seller(seller_id)
     return seller_out(
         review.set_product_permissions(seller=seller, product_types=payload.product_types)
     )
@@ -388,7 +374,7 @@ def set_product_types(
 
 @operator_sellers_router.put("/{seller_id}/commission", response=SellerOut)
 def set_commission(request: HttpRequest, seller_id: int, payload: CommissionIn) -> dict[str, Any]:
-    _, seller = _operator_seller(request, seller_id)
+    seller = _reviewed_seller(seller_id)
     return seller_out(
         review.set_commission(seller=seller, commission_rate_bp=payload.commission_rate_bp)
     )
@@ -396,7 +382,7 @@ def set_commission(request: HttpRequest, seller_id: int, payload: CommissionIn) 
 
 @operator_sellers_router.put("/{seller_id}/status", response=SellerOut)
 def set_status(request: HttpRequest, seller_id: int, payload: StatusIn) -> dict[str, Any]:
-    _, seller = _operator_seller(request, seller_id)
+    seller = _reviewed_seller(seller_id)
     return seller_out(review.set_seller_status(seller=seller, status=SellerStatus(payload.status)))
 
 
