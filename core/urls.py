@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from api.v1 import api as api_v1
 from core.accounts.urls import operator_urlpatterns as operator_user_pages
+from core.backoffice.urls import urlpatterns as backoffice_pages
 from core.deadlines.urls import operator_urlpatterns as operator_deadline_pages
 from core.module_pages import module_page_urls
 from core.registry import get_registry
@@ -21,14 +22,18 @@ urlpatterns = [
     path("", include("core.commerce.urls")),
     path("accounts/", include("core.accounts.urls")),
     path("seller/", include("core.sellers.urls")),
+    path("studio/", include("core.studio.urls")),
     path(
         "operator/",
         include(
             (
-                operator_seller_pages
-                + operator_user_pages
-                + operator_deadline_pages
-                + operator_support_pages,
+                [
+                    *backoffice_pages,
+                    *operator_seller_pages,
+                    *operator_user_pages,
+                    *operator_deadline_pages,
+                    *operator_support_pages,
+                ],
                 "operator",
             )
         ),

@@ -76,6 +76,8 @@ CORE_TENANT_APPS = [
     "core.storefront",
     "core.deadlines",
     "core.integrations",
+    "core.studio",
+    "core.backoffice",
 ]
 
 

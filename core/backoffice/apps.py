@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class BackofficeConfig(AppConfig):
+    name = "core.backoffice"
+    label = "backoffice"
+    verbose_name = "Operator back-office"
+    default_auto_field = "django.db.models.BigAutoField"

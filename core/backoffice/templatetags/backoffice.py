@@ -1,0 +1,55 @@
+"""``{% operator_nav as links %}``: the back-office sections (``core.backoffice.nav``) and the
+operator pages of the modules on here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import template
+from django.http import HttpRequest
+from django.template import Context
+from django.urls import NoReverseMatch, reverse
+
+from core.backoffice.nav import SECTIONS
+from core.registry import get_registry
+from core.registry.nav import nav_entries
+from tenants.models import Tenant
+from tenants.selectors import enabled_module_keys
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class OperatorLink:
+    label: str
+    href: str
+    is_current: bool
+    module: str = ""
+
+
+@register.simple_tag(takes_context=True)
+def operator_nav(context: Context) -> list[OperatorLink]:
+    request: HttpRequest | None = context.get("request")
+    tenant = getattr(request, "tenant", None)
+    if request is None or not isinstance(tenant, Tenant):
+        return []
+    links = []
+    for label, url in SECTIONS:
+        try:
+            href = reverse(url)
+        except NoReverseMatch:  # a section still being built (tests/test_backoffice_nav.py)
+            continue
+        links.append(OperatorLink(label, href, _is_current(request, href)))
+    entries = nav_entries(get_registry(), "operator", enabled=enabled_module_keys(tenant))
+    for item in entries:
+        href = item.entry.url if item.entry.is_path else reverse(item.entry.url)
+        links.append(
+            OperatorLink(item.entry.label, href, _is_current(request, href), item.module_key)
+        )
+    return links
+
+
+def _is_current(request: HttpRequest, href: str) -> bool:
+    if href.rstrip("/").endswith("/operator"):
+        return request.path == href
+    return request.path.startswith(href)
