@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class AnalyticsConfig(AppConfig):
+    name = "core.analytics"
+    label = "analytics"
+    verbose_name = "Analytics and conversion tracking"
+    default_auto_field = "django.db.models.BigAutoField"
