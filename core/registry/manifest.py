@@ -71,6 +71,13 @@ class ModuleManifest(Generic[SettingsT]):
     operator_urls: str | None = None
     # Links to the module's pages, by area; the navigation is built from them (core.registry.nav).
     pages: tuple[NavEntry, ...] = ()
+    # The module's step in the studio's product wizard for its product types: a dotted path to
+    # a ``core.studio.products.steps.ProductStep`` (its form over the module's own details).
+    studio_product_step: str | None = None
+    # What the buyer received for one of the module's order lines (licence keys, downloads,
+    # enrolments, bookings), shown on the order page: a dotted path to a function
+    # ``(order_line) -> list[core.commerce.purchases.Received]``.
+    purchase_summary: str | None = None
     fulfil: str | None = None
     revoke: str | None = None
     storefront_urls: str | None = None

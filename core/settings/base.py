@@ -76,6 +76,7 @@ CORE_TENANT_APPS = [
     "core.storefront",
     "core.deadlines",
     "core.integrations",
+    "core.analytics",
     "core.studio",
     "core.backoffice",
 ]
