@@ -1,0 +1,54 @@
+"""The marketplace dashboard (``/operator/``) and reviews moderation
+(``/operator/reviews/``). Views parse, call a selector or a service, render."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.views.decorators.http import require_GET
+
+from core.accounts.views import operator_page
+from core.backoffice.insights import presenters
+from core.backoffice.insights.figures import marketplace_figures
+from core.backoffice.insights.periods import period_form
+from core.marketplace import current_marketplace
+
+GETTING_STARTED_CARD = "backoffice/_getting_started_card.html"
+
+
+def _has_template(name: str) -> bool:
+    try:
+        get_template(name)
+    except TemplateDoesNotExist:
+        return False
+    return True
+
+
+@require_GET
+@operator_page
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = period_form(request.GET)
+    period = form.chosen()
+    figures = marketplace_figures(period=period, currency=current_marketplace().default_currency)
+    tables = presenters.top_tables(figures)
+    return render(
+        request,
+        "backoffice/dashboard.html",
+        {
+            "form": form,
+            "figures": figures,
+            "kpis": presenters.kpis(figures),
+            "charts": presenters.charts(figures),
+            "top_sections": [
+                ("Top products", tables["products"], "Units"),
+                ("Top sellers", tables["sellers"], "Orders"),
+                ("Sales by product type", tables["types"], "Orders"),
+            ],
+            "other_currencies": presenters.other_currencies(figures),
+            "getting_started_card": GETTING_STARTED_CARD
+            if _has_template(GETTING_STARTED_CARD)
+            else "",
+        },
+    )
