@@ -268,6 +268,12 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["core.integrations.tasks.retry_overdue_deliveries"],
         "schedule": 60.0,
     },
+    # The analytics counters (Redis) into the daily aggregates, once per batch.
+    "flush-analytics-counters": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.analytics.tasks.flush_counters"],
+        "schedule": 60.0,
+    },
     "prune-integration-log": {
         "task": "tenants.tasks.fan_out",
         "args": ["core.integrations.tasks.prune_integration_log"],
@@ -301,6 +307,8 @@ MIDDLEWARE = [
     # After authentication: it lets a not-yet-open marketplace's operators in.
     "tenants.middleware.UnopenedMarketplaceMiddleware",
     "tenants.middleware.ModuleGuardMiddleware",
+    # Counts product page views into Redis after the page answered (core/analytics).
+    "core.analytics.middleware.ProductViewMiddleware",
 ]
 
 # Host-only cookies: a session or CSRF token from one marketplace is never sent to another.

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.accounts.models import User
+from core.analytics import counters as analytics_counters
 from core.catalog.models import Product, ProductVariant
 from core.commerce.errors import CommerceErrorCode, field_error
 from core.commerce.models import (
@@ -181,6 +182,7 @@ def add_product(
             f"'{product.name}' is not sold in {cart.currency}.",
         )
     _check_stock(product, variant, quantity)
+    analytics_counters.record_add_to_cart(product_id=product.pk)
     return _upsert_line(
         cart,
         quantity,

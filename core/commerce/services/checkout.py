@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.accounts.models import User
+from core.analytics import counters as analytics_counters
 from core.commerce.errors import CommerceError, CommerceErrorCode, field_error
 from core.commerce.models import (
     Cart,
@@ -166,6 +167,7 @@ def _place(
         idempotency_key=key,
     )
     sub_orders, lines = write_order_lines(order, priced)
+    analytics_counters.record_checkout_started(product_ids=[line.product_id for line in lines])
     OrderTransition.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, actor=buyer, actor_label="buyer"
     )
