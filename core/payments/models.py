@@ -39,6 +39,8 @@ class JournalEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["kind", "reference"], name="journal_entry_once")
         ]
+        # Dashboards and reports read one kind of entry over a period.
+        indexes = [models.Index(fields=["kind", "created_at"], name="journal_entry_kind_time")]
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.reference}"
