@@ -432,14 +432,16 @@ def test_operator_approves_a_seller_who_onboarded_through_the_pages(
     assert list(errors(refused, "product_types_form")) == ["product_types"]
     maker.post("/seller/onboarding/product-types/", {"product_types": ["software"]})
     early = maker.post("/seller/onboarding/submit/")
-    assert errors(early, "submit_form") == {"__all__": ["Finish these steps first: payout_setup."]}
+    assert errors(early, "submit_form") == {
+        "__all__": ["One step is left before you can submit: set up payouts."]
+    }
     assert maker.post("/seller/onboarding/payouts/").status_code == 302
     with django_capture_on_commit_callbacks(execute=True):
         assert maker.post("/seller/onboarding/submit/").status_code == 302
     assert "Waiting for review" in text(maker.get("/seller/onboarding/"))
     assert sorted(m.to[0] for m in mail.outbox) == ["op@example.com", "owner@alpha-market.example"]
 
-    assert operator.get("/operator/")["Location"] == "/operator/sellers/"
+    assert operator.get("/operator/").resolver_match.view_name == "operator:dashboard"
     queue = text(operator.get("/operator/sellers/"))
     assert queue.index("Maker Studio") < queue.index("Still Drafting")  # waiting ones first
     with schema_context(tenant_a.schema_name):
@@ -452,12 +454,14 @@ def test_operator_approves_a_seller_who_onboarded_through_the_pages(
         approved = operator.post(
             f"/operator/sellers/{seller.pk}/approve/", {"product_types": ["software"]}, follow=True
         )
-    assert "Maker Studio is verified and may sell: software." in text(approved)
+    assert "Maker Studio is verified and may sell: Software licences." in text(approved)
     assert mail.outbox[-1].to == ["maker@example.com"]
     with schema_context(tenant_a.schema_name):
         seller.refresh_from_db()
         assert (seller.verification_status, seller.can_sell) == ("verified", {"software"})
-    assert "You are verified and may sell: software." in text(maker.get("/seller/onboarding/"))
+    approved_page = text(maker.get("/seller/onboarding/"))
+    assert "The marketplace approved your shop. You may sell: Software licences." in approved_page
+    assert "Create your first product" in approved_page
     again = operator.post(f"/operator/sellers/{seller.pk}/approve/", {"product_types": []})
     assert "Only applications waiting for review" in errors(again, "approve_form")["__all__"][0]
 

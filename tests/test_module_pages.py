@@ -2,7 +2,8 @@
 the navigation of each area lists a module's pages only where it is on (and, in the studio,
 only to a teammate holding its permission); the manifest's permissions guard its seller API
 and studio pages; its templates come from its folder and a theme may override them; its
-settings come back as its own model."""
+settings come back as its own model. A module's studio pages live in the studio
+(``/studio/<prefix>``, inside its shell); the old ``/seller/<prefix>`` paths redirect there."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from tests.testmodules.alpha.manifest import AlphaSettings
 from tests.testmodules.alpha.manifest import manifest as alpha_manifest
 
 ACCOUNT_LINK = '<a href="/alpha/mine/" data-module="alpha"'
-STUDIO_LINK = '<a href="/seller/alpha/" data-module="alpha"'
+STUDIO_LINK = '<a href="/studio/alpha/" data-module="alpha"'
 OPERATOR_LINK = '<a href="/operator/alpha/" data-module="alpha"'
 HEADER_LINK = '<a href="/alpha/" data-module="alpha">Alpha goods</a>'
 ALPHA_FOLDER = Path(tests.testmodules.alpha.__file__).parent
@@ -89,11 +90,11 @@ def test_each_area_lists_a_modules_pages_while_it_is_on_and_drops_them_when_it_i
 
     assert HEADER_LINK in page(buyer, "/")
     assert ACCOUNT_LINK in page(buyer, "/accounts/profile/")
-    assert STUDIO_LINK in page(owner, "/seller/orders/")
+    assert STUDIO_LINK in page(owner, "/studio/team/")
     assert OPERATOR_LINK in page(operator, "/operator/users/")
     # The module's own pages show the nav with their entry as the current page.
     assert f'{ACCOUNT_LINK} aria-current="page">Alpha items</a>' in page(buyer, "/alpha/mine/")
-    assert f'{STUDIO_LINK} aria-current="page">Alpha stock</a>' in page(owner, "/seller/alpha/")
+    assert f'{STUDIO_LINK} aria-current="page">Alpha stock</a>' in page(owner, "/studio/alpha/")
     assert f'{OPERATOR_LINK} aria-current="page">Alpha settings</a>' in page(
         operator, "/operator/alpha/"
     )
@@ -103,15 +104,16 @@ def test_each_area_lists_a_modules_pages_while_it_is_on_and_drops_them_when_it_i
     home = page(buyer, "/")
     assert 'data-module="alpha"' not in home and 'class="modules"' not in home
     assert 'data-module="alpha"' not in page(buyer, "/accounts/profile/")
-    assert 'data-module="alpha"' not in page(owner, "/seller/orders/")
+    assert 'data-module="alpha"' not in page(owner, "/studio/team/")
     assert 'data-module="alpha"' not in page(operator, "/operator/users/")
     gone = [
         buyer.get("/alpha/mine/"),
+        owner.get("/studio/alpha/"),
         owner.get("/seller/alpha/"),
         operator.get("/operator/alpha/"),
         call(owner, "get", "/alpha/seller/stock"),
     ]
-    assert [response.status_code for response in gone] == [404] * 4
+    assert [response.status_code for response in gone] == [404] * 5
 
 
 def test_a_module_on_in_one_marketplace_shows_its_pages_there_only(
@@ -143,7 +145,11 @@ def test_pages_with_the_module_nav_cost_no_query_of_their_own(client_for, tenant
     entries as without them."""
     seller = make_seller(tenant_a)
     clerk = teammate(
-        client_for, tenant_a, seller, "clerk@example.com", ["manage_products", "process_orders"]
+        client_for,
+        tenant_a,
+        seller,
+        "clerk@example.com",
+        ["configure_integration", "manage_products", "process_orders"],
     )
     make_user(tenant_a, "bea@example.com")
     buyer = signed_in(client_for, tenant_a, "bea@example.com")
@@ -155,16 +161,16 @@ def test_pages_with_the_module_nav_cost_no_query_of_their_own(client_for, tenant
         assert (link in body) is is_shown
         return len(captured)
 
-    studio_on = count(clerk, "/seller/orders/", STUDIO_LINK, True)
+    studio_on = count(clerk, "/studio/integration/", STUDIO_LINK, True)
     account_on = count(buyer, "/accounts/profile/", ACCOUNT_LINK, True)
     set_module_enabled(tenant=tenant_a, key="alpha", is_enabled=False)
-    studio_off = count(clerk, "/seller/orders/", STUDIO_LINK, False)
+    studio_off = count(clerk, "/studio/integration/", STUDIO_LINK, False)
     account_off = count(buyer, "/accounts/profile/", ACCOUNT_LINK, False)
 
     assert (studio_on, account_on) == (studio_off, account_off)
-    # Both: search_path twice, domain + tenant + branding, session, user (the enabled modules
-    # are in the cache). The orders page adds the owner lookup, the membership and its count.
-    assert (studio_on, account_on) == (8, 5)
+    # The module's entries add nothing: the numbers are the pages' own (the integration page
+    # reads keys, endpoints, deliveries, calls and health; the account page the header menu).
+    assert (studio_on, account_on) == (18, 6)
 
 
 # --- the manifest's permissions ------------------------------------------------------------------
@@ -172,7 +178,13 @@ def test_pages_with_the_module_nav_cost_no_query_of_their_own(client_for, tenant
 
 def test_a_teammate_without_the_modules_permission_gets_403_and_no_nav_entry(client_for, tenant_a):
     seller = make_seller(tenant_a)
-    packer = teammate(client_for, tenant_a, seller, "packer@example.com", ["process_orders"])
+    packer = teammate(
+        client_for,
+        tenant_a,
+        seller,
+        "packer@example.com",
+        ["configure_integration", "process_orders"],
+    )
     stocker = teammate(
         client_for, tenant_a, seller, "stocker@example.com", ["manage_products", "process_orders"]
     )
@@ -184,22 +196,37 @@ def test_a_teammate_without_the_modules_permission_gets_403_and_no_nav_entry(cli
     assert denied_api.status_code == 403
     assert denied_api.json()["error"]["code"] == "permission_denied"
     assert denied_api.json()["error"]["details"] == {"required_permission": "manage_products"}
-    denied_page = packer.get("/seller/alpha/")
+    denied_page = packer.get("/studio/alpha/")
     assert denied_page.status_code == 403
     assert "manage_products" in denied_page.content.decode()
-    assert "Alpha stock" not in page(packer, "/seller/orders/")  # a page packers may open
+    assert "Alpha stock" not in page(packer, "/studio/integration/")  # a page packers may open
 
     for allowed in (stocker, owner):
         assert call(allowed, "get", "/alpha/seller/stock").json() == {"seller": "shop", "items": 0}
-        assert "Alpha stock of Shop" in page(allowed, "/seller/alpha/")
-        assert STUDIO_LINK in page(allowed, "/seller/orders/")
+        assert "Alpha stock of Shop" in page(allowed, "/studio/alpha/")
+        assert STUDIO_LINK in page(allowed, "/studio/alpha/")
 
     not_a_seller = call(buyer, "get", "/alpha/seller/stock")
     assert (not_a_seller.status_code, not_a_seller.json()["error"]["code"]) == (403, "not_a_seller")
-    assert buyer.get("/seller/alpha/").status_code == 403
+    assert buyer.get("/studio/alpha/").status_code == 403
     anonymous = client_for(tenant_a)
     assert call(anonymous, "get", "/alpha/seller/stock").status_code == 401
-    assert anonymous.get("/seller/alpha/")["Location"] == "/accounts/login/?next=/seller/alpha/"
+    assert anonymous.get("/studio/alpha/")["Location"] == "/accounts/login/?next=/studio/alpha/"
+
+
+def test_a_modules_old_seller_path_redirects_into_the_studio_shell(client_for, tenant_a):
+    make_seller(tenant_a)
+    owner = signed_in(client_for, tenant_a, "owner@shop.example")
+
+    moved = owner.get("/seller/alpha/?tab=all")
+    posted = owner.post("/seller/alpha/")
+    studio = owner.get("/studio/alpha/")
+
+    assert (moved.status_code, moved["Location"]) == (302, "/studio/alpha/?tab=all")
+    assert (posted.status_code, posted["Location"]) == (308, "/studio/alpha/")
+    assert studio.templates[0].name == "alpha/stock.html"
+    assert "studio/base.html" in [template.name for template in studio.templates]
+    assert '<nav class="workspace-nav" aria-label="Seller studio">' in studio.content.decode()
 
 
 def test_operator_pages_of_a_module_are_for_operators_only(client_for, tenant_a):

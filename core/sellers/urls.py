@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from core.sellers import views
 
@@ -15,11 +16,15 @@ urlpatterns = [
     path("onboarding/product-types/", views.product_types, name="product_types"),
     path("onboarding/payouts/", views.payout_setup, name="payout_setup"),
     path("onboarding/submit/", views.submit, name="submit"),
+    path("team/join/<str:token>/", views.join_team, name="join_team"),
 ]
 
-# Mounted under /operator/ (namespace "operator") by core/urls.py, beside the user pages.
+# Mounted under /operator/ (namespace "operator") by core/urls.py, beside the user pages
+# (``/operator/`` itself is the back-office dashboard, ``operator:dashboard``).
 operator_urlpatterns = [
-    path("", views.operator_home, name="home"),
+    # Only a name: the dashboard's pattern, listed first, answers /operator/. Kept while
+    # templates still say {% url 'operator:home' %} (accounts/_nav.html).
+    path("", RedirectView.as_view(pattern_name="operator:dashboard"), name="home"),
     path("sellers/", views.review_queue, name="sellers"),
     path("sellers/<int:seller_id>/", views.review_seller, name="seller"),
     path("sellers/<int:seller_id>/approve/", views.approve_seller, name="approve_seller"),

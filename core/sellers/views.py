@@ -1,5 +1,8 @@
-"""Seller pages: the onboarding wizard (``/seller/onboarding/``) and the operator's review of
-applications (``/operator/sellers/``). Views parse a form, call a service and render."""
+"""Seller pages: the onboarding wizard (``/seller/onboarding/``; once approved, it sends the
+seller on to the studio and their first product), joining a seller's team from an e-mailed
+invitation (``/seller/team/join/<token>/``), and the operator's review of applications
+(``/operator/sellers/``). Views parse a form, call a service and render; internal codes
+(steps, document kinds, product types) reach people as words."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, IntegerField, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.accounts.errors import AccountError
@@ -34,10 +37,10 @@ from core.registry.enablement import sellable_product_types
 from core.security_headers import allow_form_action
 from core.sellers import forms
 from core.sellers.auth import remember_authorised_seller
-from core.sellers.errors import SellerError
+from core.sellers.errors import SellerError, SellerErrorCode
 from core.sellers.models import Seller, VerificationStatus
 from core.sellers.selectors import acting_seller_holding, own_seller
-from core.sellers.services import onboarding, review
+from core.sellers.services import onboarding, review, team
 
 P = ParamSpec("P")
 View = Callable[Concatenate[HttpRequest, P], HttpResponse]
@@ -49,6 +52,44 @@ STEP_LABELS = {
     "payout_setup": "Set up payouts",
 }
 SELLERS_PER_PAGE = 50
+DOCUMENT_KIND_LABELS = dict(forms.DOCUMENT_KINDS)
+# Where "Create your first product" leads: the studio's wizard once it is there, else the list.
+FIRST_PRODUCT_URLS = ("studio:product_new", "studio:product_create", "studio:products")
+
+
+def first_product_url() -> str:
+    for name in FIRST_PRODUCT_URLS:
+        try:
+            return reverse(name)
+        except NoReverseMatch:
+            continue
+    return "/studio/products/"
+
+
+def document_kind_label(kind: str) -> str:
+    """``business_registration`` -> "Business registration" (the form's words where known)."""
+    return DOCUMENT_KIND_LABELS.get(kind) or kind.replace("_", " ").capitalize()
+
+
+def product_type_labels(kinds: Iterable[str]) -> list[str]:
+    """Product type codes as their modules name them (a code no module here knows as is)."""
+    named = dict(forms.product_type_choices(kinds))
+    return [named.get(kind, kind) for kind in kinds]
+
+
+def finish_first_message(missing: Iterable[str]) -> str:
+    steps = [STEP_LABELS.get(step, step.replace("_", " ")) for step in missing]
+    if len(steps) == 1:
+        return f"One step is left before you can submit: {steps[0].lower()}."
+    listed = ", ".join(step.lower() for step in steps[:-1]) + f" and {steps[-1].lower()}"
+    return f"A few steps are left before you can submit: {listed}."
+
+
+def _documents(seller: Seller) -> list[dict[str, Any]]:
+    return [
+        {"document": document, "kind_label": document_kind_label(document.kind)}
+        for document in seller.documents.order_by("id")
+    ]
 
 
 def seller_page(view: View[P]) -> View[P]:
@@ -123,7 +164,10 @@ def _wizard_context(seller: Seller | None, **bound: ServiceForm) -> dict[str, An
         "seller": seller,
         "is_editable": seller.verification_status in onboarding.EDITABLE,
         "missing_steps": [STEP_LABELS[step] for step in onboarding.missing_steps(seller)],
-        "documents": list(seller.documents.order_by("id")),
+        "documents": _documents(seller),
+        "can_sell_labels": product_type_labels(seller.can_sell),
+        "requested_labels": product_type_labels(seller.requested_product_types),
+        "first_product_url": first_product_url(),
         "business_form": bound.get("business_form") or forms.BusinessDetailsForm(initial=details),
         "document_form": bound.get("document_form") or forms.DocumentForm(),
         "remove_form": bound.get("remove_form") or ActionForm(),
@@ -272,6 +316,22 @@ def payout_setup(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(started.url)
 
 
+def _submit_for_review(seller: Seller) -> None:
+    """The service names missing steps by code; the page says them in words."""
+    try:
+        onboarding.submit_for_review(seller=seller)
+    except SellerError as error:
+        details = error.details if isinstance(error.details, dict) else {}
+        if error.code != SellerErrorCode.ONBOARDING_INCOMPLETE or "missing" not in details:
+            raise
+        raise SellerError(
+            error.code,
+            finish_first_message(details["missing"]),
+            details=details,
+            kind=error.kind,
+        ) from None
+
+
 @require_POST
 @wizard_page
 def submit(request: HttpRequest) -> HttpResponse:
@@ -279,19 +339,36 @@ def submit(request: HttpRequest) -> HttpResponse:
         request,
         name="submit_form",
         form=ActionForm(request.POST),
-        action=lambda seller: onboarding.submit_for_review(seller=seller),
+        action=_submit_for_review,
         anchor="status",
         done="Submitted. The marketplace will review your application.",
     )
 
 
+# --- joining a team ------------------------------------------------------------------------------
+
+JOIN = "seller/join.html"
+
+
+@require_http_methods(["GET", "POST"])
+@seller_page
+def join_team(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in a team invitation: the invited person (signed in with that address) joins
+    with one button, then lands in the studio. A wrong, used or expired link says so."""
+    form = ActionForm(request.POST or None)
+    if request.method != "POST" or not form.is_valid():
+        return render(request, JOIN, {"form": form, "token": token})
+    try:
+        member = team.accept_invitation(user=signed_in_user(request), token=token)
+    except DomainError as error:
+        return render_with_error(
+            request, JOIN, {"form": form, "token": token}, form=form, error=error
+        )
+    messages.success(request, f"Welcome to the team of {member.seller.business_name}.")
+    return redirect("/studio/")
+
+
 # --- the operator's review -----------------------------------------------------------------------
-
-
-@require_safe
-@operator_page
-def operator_home(request: HttpRequest) -> HttpResponse:
-    return redirect("operator:sellers")
 
 
 @require_safe
@@ -332,7 +409,9 @@ def _review_context(
     requested = [kind for kind in seller.requested_product_types if kind in available]
     return {
         "seller": seller,
-        "documents": list(seller.documents.order_by("id")),
+        "documents": _documents(seller),
+        "can_sell_labels": product_type_labels(seller.can_sell),
+        "requested_labels": product_type_labels(seller.requested_product_types),
         "approve_form": approve_form
         or forms.ApproveForm(initial={"product_types": requested}, available=available),
         "reject_form": reject_form or forms.RejectForm(),
@@ -364,7 +443,7 @@ def approve_seller(request: HttpRequest, seller_id: int) -> HttpResponse:
     except DomainError as error:
         seller.refresh_from_db()
         return render_with_error(request, "operator/seller.html", context, form=form, error=error)
-    kinds = ", ".join(sorted(seller.can_sell)) or "nothing yet"
+    kinds = ", ".join(product_type_labels(sorted(seller.can_sell))) or "nothing yet"
     messages.success(request, f"{seller.business_name} is verified and may sell: {kinds}.")
     return redirect("operator:sellers")
 

@@ -1,9 +1,10 @@
-"""The licensing module's storefront pages, mounted at ``/licenses/``, and the seller's
-integration pages (core/integrations) under ``/licenses/integration/``."""
+"""The licensing module's storefront pages, mounted at ``/licenses/``, and the
+old address of the seller's integration page, ``/licenses/integration/...``, which redirects
+to the studio's (``/studio/integration/``, core/integrations)."""
 
 from django.urls import URLPattern, path
 
-from core.integrations.urls import seller_urlpatterns as integration_urlpatterns
+from core.integrations.urls import retired_urlpatterns as moved_integration_urlpatterns
 from modules.licensing import views
 
 app_name = "licensing"
@@ -16,4 +17,4 @@ urlpatterns: list[URLPattern] = [
         name="deactivate_machine",
     ),
 ]
-urlpatterns += integration_urlpatterns
+urlpatterns += moved_integration_urlpatterns

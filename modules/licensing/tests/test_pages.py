@@ -165,7 +165,9 @@ def test_the_pages_come_from_the_modules_folder_with_the_account_nav(shop, clien
     )
 
 
-def test_the_studio_nav_links_the_integration_page_for_those_who_may_open_it(shop, client_for):
+def test_the_integration_page_moved_into_the_studio_for_those_who_may_open_it(shop, client_for):
+    """The integration dashboard is the studio's Integration section now; the licensing
+    module's old address redirects there, forms posted to it keep their method."""
     owner = seller_client(client_for, shop.tenant, shop.seller)
     developer = team_member_client(
         client_for, shop.tenant, shop.seller, "dev@example.com", ["configure_integration"]
@@ -173,11 +175,20 @@ def test_the_studio_nav_links_the_integration_page_for_those_who_may_open_it(sho
     packer = team_member_client(
         client_for, shop.tenant, shop.seller, "packer@example.com", ["process_orders"]
     )
-    link = 'href="/licenses/integration/" data-module="licensing"'
+    link = '<a href="/studio/integration/"'
 
-    assert link in owner.get("/seller/orders/").content.decode()
+    assert link in owner.get("/studio/team/").content.decode()
     assert (
         f'{link} aria-current="page">Integration</a>'
-        in developer.get("/licenses/integration/").content.decode()
+        in developer.get("/studio/integration/").content.decode()
     )
-    assert link not in packer.get("/seller/orders/").content.decode()
+    assert packer.get("/studio/integration/").status_code == 403
+    old = developer.get("/licenses/integration/")
+    assert (old.status_code, old["Location"]) == (302, "/studio/integration/")
+    old_call = developer.get("/licenses/integration/calls/7/")
+    assert (old_call.status_code, old_call["Location"]) == (302, "/studio/integration/calls/7/")
+    old_form = developer.post("/licenses/integration/secret/rotate/")
+    assert (old_form.status_code, old_form["Location"]) == (
+        308,
+        "/studio/integration/secret/rotate/",
+    )
