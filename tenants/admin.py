@@ -11,7 +11,8 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, URLResolver, path, reverse
+from django.utils.html import format_html
 from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
@@ -20,9 +21,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.accounts import throttles
 from core.accounts.models import User
+from core.money import Money
 from core.ratelimit import RateLimited, client_ip
 from core.registry import get_registry
 from tenants import services
+from tenants.console import views
+from tenants.console.forms import PlanForm
 from tenants.errors import TenantError
 from tenants.models import (
     Branding,
@@ -30,7 +34,6 @@ from tenants.models import (
     Plan,
     SupportSession,
     Tenant,
-    TenantModule,
     Theme,
 )
 from tenants.selectors import tenants_for_listing
@@ -80,6 +83,29 @@ class ConsoleSite(OTPAdminSite):
             response["Retry-After"] = str(refusal.retry_after)
         return response
 
+    def get_urls(self) -> list[URLPattern | URLResolver]:
+        """The console's own pages beside the admin, behind the admin's guard."""
+        site = {"site": self}
+        pages = [
+            path("fleet/", self.admin_view(views.fleet_page), site, name="fleet"),
+            path(
+                "fleet/<slug:slug>/", self.admin_view(views.tenant_page), site, name="fleet_tenant"
+            ),
+            path(
+                "fleet/<slug:slug>/support/",
+                self.admin_view(views.enter_as_support),
+                site,
+                name="fleet_support",
+            ),
+            path(
+                "fleet/<slug:slug>/modules/<slug:key>/",
+                self.admin_view(views.module_page),
+                site,
+                name="fleet_module",
+            ),
+        ]
+        return [*pages, *super().get_urls()]
+
 
 console = ConsoleSite(name="console")
 
@@ -109,24 +135,22 @@ class DomainInline(admin.TabularInline[Domain, Tenant]):
     readonly_fields = ("is_custom",)
 
 
-class TenantModuleInline(admin.TabularInline[TenantModule, Tenant]):
-    """Switch modules on/off with config; saved through set_module_enabled."""
-
-    model = TenantModule
-    extra = 1
-    fields = ("key", "is_enabled", "config")
-    can_delete = False
-
-
 @admin.register(Tenant, site=console)
 class TenantAdmin(admin.ModelAdmin[Tenant]):
-    list_display = ("name", "slug", "status", "plan", "schema_name", "created_at")
+    list_display = ("name", "slug", "status", "plan", "overview", "created_at")
     list_filter = ("status", "plan")
     search_fields = ("name", "slug", "domains__domain", "owner_email")
     readonly_fields = ("schema_name", "slug", "status", "suspended_reason", "created_at")
     fields = ("name", "slug", "schema_name", "plan", "status", "suspended_reason", "owner_email")
-    inlines = (DomainInline, TenantModuleInline)
+    # Modules are switched and configured on the marketplace's overview (forms generated from
+    # each module's settings model), not as free-text keys and raw JSON here.
+    inlines = (DomainInline,)
     actions = ("suspend", "resume")
+
+    @admin.display(description="Overview")
+    def overview(self, obj: Tenant) -> str:
+        url = reverse("console:fleet_tenant", args=[obj.slug])
+        return format_html('<a href="{}">Figures, modules, support</a>', url)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Tenant]:
         return tenants_for_listing()
@@ -187,14 +211,7 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
                 continue
             data = row.cleaned_data
             try:
-                if formset.model is TenantModule:
-                    services.set_module_enabled(
-                        tenant=tenant,
-                        key=data["key"],
-                        is_enabled=data["is_enabled"],
-                        config=data.get("config") or {},
-                    )
-                elif data.get("DELETE") and data.get("id"):
+                if data.get("DELETE") and data.get("id"):
                     services.remove_domain(tenant=tenant, domain=data["id"].domain)
                 elif data.get("id"):
                     if data["is_primary"]:
@@ -225,7 +242,12 @@ class TenantAdmin(admin.ModelAdmin[Tenant]):
 
 @admin.register(Plan, site=console)
 class PlanAdmin(admin.ModelAdmin[Plan]):
-    list_display = ("name", "slug", "monthly_price_minor", "currency", "is_default")
+    form = PlanForm
+    list_display = ("name", "slug", "monthly_price", "is_default")
+
+    @admin.display(description="Monthly price", ordering="monthly_price_minor")
+    def monthly_price(self, obj: Plan) -> str:
+        return str(Money(obj.monthly_price_minor, obj.currency))
 
 
 BRANDING_FIELDS = ("display_name", *BrandingSpec.model_fields)

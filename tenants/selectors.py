@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Min, Q, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 
 from core.marketplace import MarketplaceSettings
+from core.money import Money
 from core.registry import ModuleManifest, get_registry
 from core.schema import current_schema_name
 from tenants.models import Domain, PooledSchema, Tenant, TenantModule
@@ -120,5 +124,223 @@ def tenants_for_listing() -> QuerySet[Tenant]:
         .select_related("plan", "branding")
         .prefetch_related("domains", "modules")
         .order_by("-id")
+    )
+    return tenants
+
+
+# --- the fleet overview of the platform console ------------------------------------------------
+
+FLEET_SNAPSHOT_CACHE_KEY = "console:fleet-snapshot:v1"
+FLEET_SNAPSHOT_SECONDS = 300
+# Schemas asked per SQL statement: one round trip per batch, however many tenants there are.
+FLEET_SCHEMAS_PER_STATEMENT = 100
+PROVISIONING_DAYS = 30
+
+
+@dataclass(frozen=True)
+class TenantFigures:
+    """One marketplace's row of the fleet overview. ``gmv`` is what buyers paid (captured
+    payments, the ledger's debits to ``provider_cash``) per currency, in minor units."""
+
+    tenant_id: int
+    slug: str
+    name: str
+    status: str
+    plan: str
+    primary_domain: str
+    gmv: dict[str, int]
+    paid_orders: int
+    outbox_pending: int
+    outbox_oldest_seconds: int
+    outbox_dead: int
+    deadlines_failed: int
+
+    @property
+    def gmv_money(self) -> list[Money]:
+        return [Money(amount, currency) for currency, amount in sorted(self.gmv.items())]
+
+    @property
+    def has_backlog(self) -> bool:
+        return bool(self.outbox_pending or self.outbox_dead or self.deadlines_failed)
+
+
+@dataclass(frozen=True)
+class FleetSnapshot:
+    taken_at: datetime
+    tenants: list[TenantFigures]
+    by_status: dict[str, int]
+    by_plan: dict[str, int]
+    created_per_day: list[tuple[date, int]]
+    pool_level: int
+    pool_target: int
+
+    @property
+    def gmv_total(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for row in self.tenants:
+            for currency, amount in row.gmv.items():
+                totals[currency] = totals.get(currency, 0) + amount
+        return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+    @property
+    def gmv_total_money(self) -> list[Money]:
+        return [Money(amount, currency) for currency, amount in self.gmv_total.items()]
+
+    @property
+    def outbox_pending(self) -> int:
+        return sum(row.outbox_pending for row in self.tenants)
+
+    @property
+    def outbox_dead(self) -> int:
+        return sum(row.outbox_dead for row in self.tenants)
+
+    @property
+    def deadlines_failed(self) -> int:
+        return sum(row.deadlines_failed for row in self.tenants)
+
+    @property
+    def created_last_30_days(self) -> int:
+        return sum(count for _, count in self.created_per_day)
+
+
+def _schema_figures_sql(schema: str) -> str:
+    """One schema's figures as rows ``(schema, metric, currency, value, extra)``. Each part
+    reads an index: the ledger's ``(account, currency)``, the outbox's pending partial index;
+    failed deadlines are the one count without an index of its own (a small table)."""
+    from core.deadlines.models import Deadline, DeadlineStatus
+    from core.events import MAX_ATTEMPTS
+    from core.outbox.models import OutboxEvent
+    from core.payments.ledger import PROVIDER_CASH
+    from core.payments.models import EntryKind, JournalEntry, JournalLine
+
+    quote = connection.ops.quote_name
+    qs = quote(schema)
+    literal = "'" + schema.replace("'", "''") + "'"
+    line, entry = JournalLine._meta.db_table, JournalEntry._meta.db_table
+    outbox, deadline = OutboxEvent._meta.db_table, Deadline._meta.db_table
+    return f"""
+    (SELECT {literal}, 'gmv', l.currency, SUM(l.amount)::bigint, COUNT(*)::bigint
+       FROM {qs}.{quote(line)} l JOIN {qs}.{quote(entry)} e ON e.id = l.entry_id
+      WHERE l.account = '{PROVIDER_CASH}' AND e.kind = '{EntryKind.CAPTURE.value}'
+      GROUP BY l.currency)
+    UNION ALL
+    (SELECT {literal}, 'outbox', '', COUNT(*)::bigint,
+            COALESCE(EXTRACT(EPOCH FROM now() - MIN(created_at)), 0)::bigint
+       FROM {qs}.{quote(outbox)} WHERE dispatched_at IS NULL)
+    UNION ALL
+    (SELECT {literal}, 'outbox_dead', '', COUNT(*)::bigint, 0::bigint
+       FROM {qs}.{quote(outbox)}
+      WHERE dispatched_at IS NULL AND attempts >= {int(MAX_ATTEMPTS)})
+    UNION ALL
+    (SELECT {literal}, 'deadlines_failed', '', COUNT(*)::bigint, 0::bigint
+       FROM {qs}.{quote(deadline)} WHERE status = '{DeadlineStatus.FAILED.value}')"""
+
+
+def _figures_by_schema(schemas: list[str]) -> dict[str, dict[str, Any]]:
+    """Every schema's figures, ``FLEET_SCHEMAS_PER_STATEMENT`` schemas per statement."""
+    figures: dict[str, dict[str, Any]] = {
+        schema: {
+            "gmv": {},
+            "paid_orders": 0,
+            "outbox_pending": 0,
+            "outbox_oldest_seconds": 0,
+            "outbox_dead": 0,
+            "deadlines_failed": 0,
+        }
+        for schema in schemas
+    }
+    for start in range(0, len(schemas), FLEET_SCHEMAS_PER_STATEMENT):
+        batch = schemas[start : start + FLEET_SCHEMAS_PER_STATEMENT]
+        sql = "\nUNION ALL\n".join(_schema_figures_sql(schema) for schema in batch)
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            rows = cursor.fetchall()
+        for schema, metric, currency, value, extra in rows:
+            row = figures[schema]
+            if metric == "gmv":
+                row["gmv"][currency] = int(value)
+                row["paid_orders"] += int(extra)
+            elif metric == "outbox":
+                row["outbox_pending"], row["outbox_oldest_seconds"] = int(value), int(extra)
+            else:
+                row[metric] = int(value)
+    return figures
+
+
+def compute_fleet_snapshot() -> FleetSnapshot:
+    """The fleet's figures now: three queries on the public schema and one statement per
+    ``FLEET_SCHEMAS_PER_STATEMENT`` tenant schemas (see ``fleet_snapshot`` for the cache)."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncDate
+
+    tenants = list(
+        Tenant.objects.exclude(schema_name="public")
+        .select_related("plan")
+        .annotate(primary=Min("domains__domain", filter=Q(domains__is_primary=True)))
+        .order_by("name")
+    )
+    now = timezone.now()
+    since = (now - timedelta(days=PROVISIONING_DAYS - 1)).date()
+    created = dict(
+        Tenant.objects.exclude(schema_name="public")
+        .filter(created_at__date__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(count=Count("id"))
+        .values_list("day", "count")
+    )
+    figures = _figures_by_schema([tenant.schema_name for tenant in tenants])
+    by_status: dict[str, int] = {}
+    by_plan: dict[str, int] = {}
+    rows = []
+    for tenant in tenants:
+        plan = tenant.plan.name if tenant.plan is not None else "No plan"
+        by_status[tenant.status] = by_status.get(tenant.status, 0) + 1
+        by_plan[plan] = by_plan.get(plan, 0) + 1
+        rows.append(
+            TenantFigures(
+                tenant_id=tenant.pk,
+                slug=tenant.slug,
+                name=tenant.name,
+                status=tenant.status,
+                plan=plan,
+                primary_domain=getattr(tenant, "primary", None) or "",
+                **figures[tenant.schema_name],
+            )
+        )
+    return FleetSnapshot(
+        taken_at=now,
+        tenants=rows,
+        by_status=by_status,
+        by_plan=dict(sorted(by_plan.items(), key=lambda item: -item[1])),
+        created_per_day=[
+            (day, created.get(day, 0))
+            for day in (since + timedelta(days=offset) for offset in range(PROVISIONING_DAYS))
+        ],
+        pool_level=pooled_schema_count(),
+        pool_target=int(settings.SOUK_SCHEMA_POOL_SIZE),
+    )
+
+
+def fleet_snapshot(*, refresh: bool = False) -> FleetSnapshot:
+    """The fleet overview's figures, cached for ``FLEET_SNAPSHOT_SECONDS`` (staff may ask for a
+    fresh one): per-tenant sums over ledgers and outboxes are not redone on every page view."""
+    if not refresh:
+        cached: FleetSnapshot | None = cache.get(FLEET_SNAPSHOT_CACHE_KEY)
+        if isinstance(cached, FleetSnapshot):
+            return cached
+    snapshot = compute_fleet_snapshot()
+    cache.set(FLEET_SNAPSHOT_CACHE_KEY, snapshot, FLEET_SNAPSHOT_SECONDS)
+    return snapshot
+
+
+def search_tenants(query: str, *, limit: int = 20) -> QuerySet[Tenant]:
+    """Marketplaces whose name, slug, owner e-mail or any domain contains ``query``."""
+    query = query.strip()
+    matches = Q(name__icontains=query) | Q(slug__icontains=query)
+    matches |= Q(owner_email__icontains=query) | Q(domains__domain__icontains=query)
+    ids = Tenant.objects.exclude(schema_name="public").filter(matches).values("id")
+    tenants: QuerySet[Tenant] = (
+        Tenant.objects.filter(id__in=ids).select_related("plan").order_by("name")[:limit]
     )
     return tenants
