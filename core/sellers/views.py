@@ -355,8 +355,10 @@ JOIN = "seller/join.html"
 def join_team(request: HttpRequest, token: str) -> HttpResponse:
     """The link in a team invitation: the invited person (signed in with that address) joins
     with one button, then lands in the studio. A wrong, used or expired link says so."""
-    form = ActionForm(request.POST or None)
-    if request.method != "POST" or not form.is_valid():
+    if request.method != "POST":
+        return render(request, JOIN, {"form": ActionForm(), "token": token})
+    form = ActionForm(request.POST)
+    if not form.is_valid():
         return render(request, JOIN, {"form": form, "token": token})
     try:
         member = team.accept_invitation(user=signed_in_user(request), token=token)
