@@ -153,12 +153,19 @@ class Branding(models.Model):
     display_name = models.CharField(max_length=120)
     tagline = models.CharField(max_length=200, blank=True)
     theme = models.CharField(max_length=32, choices=Theme.choices, default=Theme.BASE)
-    logo_url = models.URLField(blank=True)
+    # An https URL, or the path of an image uploaded in the back-office ("/brand-assets/...",
+    # served from the tenant's own storage by core.backoffice.setup.public_urls).
+    logo_url = models.CharField(max_length=200, blank=True)
+    favicon_url = models.CharField(max_length=200, blank=True)
     primary_colour = models.CharField(max_length=7, default="#2f6fde")
     accent_colour = models.CharField(max_length=7, default="#f5a623")
     background_colour = models.CharField(max_length=7, default="#ffffff")
     text_colour = models.CharField(max_length=7, default="#1b1f24")
     font = models.CharField(max_length=16, choices=Font.choices, default=Font.SYSTEM)
+    # A custom domain the operator asked for in the back-office, waiting for platform staff
+    # to add it (tenants.services.domains.add_domain) once its DNS points here.
+    requested_domain = models.CharField(max_length=253, blank=True)
+    domain_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -14,6 +14,9 @@ from tenants.models import Branding, Font, Tenant
 
 HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
 LogoUrl = Annotated[HttpUrl, Field(max_length=model_max_length(Branding, "logo_url"))]
+# An image uploaded in the back-office, served from the tenant's storage (branding_assets.py).
+BRAND_ASSET_PATTERN = r"^/brand-assets/(logo|favicon)-[0-9a-f]{16}\.(png|jpg|webp|gif|ico)$"
+AssetPath = Annotated[str, Field(pattern=BRAND_ASSET_PATTERN)]
 
 
 class BrandingSpec(BaseModel):
@@ -21,12 +24,18 @@ class BrandingSpec(BaseModel):
 
     theme: str = Field(default="base", max_length=model_max_length(Branding, "theme"))
     tagline: str = Field(default="", max_length=model_max_length(Branding, "tagline"))
-    logo_url: LogoUrl | None = None
+    logo_url: AssetPath | LogoUrl | None = None
+    favicon_url: AssetPath | None = None
     primary_colour: HexColour = "#2f6fde"
     accent_colour: HexColour = "#f5a623"
     background_colour: HexColour = "#ffffff"
     text_colour: HexColour = "#1b1f24"
     font: Font = Font.SYSTEM
+
+    @field_validator("logo_url", "favicon_url", mode="before")
+    @classmethod
+    def blank_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("theme")
     @classmethod
@@ -56,6 +65,7 @@ def parse_branding(raw: BrandingSpec | dict[str, object] | None) -> BrandingSpec
 def write_branding(*, tenant: Tenant, display_name: str, spec: BrandingSpec) -> Branding:
     values = spec.model_dump(mode="json")
     values["logo_url"] = values["logo_url"] or ""
+    values["favicon_url"] = values["favicon_url"] or ""
     branding, _ = Branding.objects.update_or_create(
         tenant=tenant, defaults={"display_name": display_name, **values}
     )
@@ -67,6 +77,7 @@ def update_branding(*, tenant: Tenant, changes: dict[str, object]) -> Branding:
     branding = Branding.objects.get(tenant=tenant)
     current = {name: getattr(branding, name) for name in BrandingSpec.model_fields}
     current["logo_url"] = current["logo_url"] or None
+    current["favicon_url"] = current["favicon_url"] or None
     display_name = str(changes.pop("display_name", branding.display_name))
     spec = parse_branding({**current, **changes})
     return write_branding(tenant=tenant, display_name=display_name, spec=spec)
