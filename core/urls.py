@@ -20,6 +20,8 @@ urlpatterns = [
     path("", storefront.home, name="home"),
     path("", include("core.storefront.urls")),
     path("", include("core.commerce.urls")),
+    # The marketplace's public branding assets (logo, favicon) and legal pages.
+    path("", include("core.backoffice.setup.public_urls")),
     path("accounts/", include("core.accounts.urls")),
     path("seller/", include("core.sellers.urls")),
     path("studio/", include("core.studio.urls")),

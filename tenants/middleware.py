@@ -70,6 +70,7 @@ class ModuleGuardMiddleware:
             self.prefixes.append((f"/{manifest.page_prefix}", manifest.key))
             if manifest.seller_urls:
                 self.prefixes.append((f"/seller/{manifest.page_prefix}", manifest.key))
+                self.prefixes.append((f"/studio/{manifest.page_prefix}", manifest.key))
             if manifest.operator_urls:
                 self.prefixes.append((f"/operator/{manifest.page_prefix}", manifest.key))
 

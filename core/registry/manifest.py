@@ -65,7 +65,7 @@ class ModuleManifest(Generic[SettingsT]):
     # the seller from ``authorised_seller(request)``.
     seller_router: str | None = None
     # URL confs of the module's seller-studio and operator pages, mounted at
-    # ``/seller/<page_prefix>`` (each view behind the ``permissions`` check) and
+    # ``/studio/<page_prefix>`` (each view behind the ``permissions`` check) and
     # ``/operator/<page_prefix>`` (operators with a verified second factor).
     seller_urls: str | None = None
     operator_urls: str | None = None

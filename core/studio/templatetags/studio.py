@@ -12,11 +12,11 @@ from django.urls import NoReverseMatch, reverse
 
 from core.accounts.models import User
 from core.registry import get_registry
+from core.registry.enablement import enabled_module_keys
 from core.registry.nav import nav_entries
 from core.sellers.models import Seller
 from core.sellers.permissions import held_permissions
 from core.studio.nav import SECTIONS
-from tenants.selectors import enabled_module_keys
 
 register = template.Library()
 
@@ -50,7 +50,7 @@ def studio_nav(context: Context) -> list[StudioLink]:
     entries = nav_entries(
         get_registry(),
         "studio",
-        enabled=enabled_module_keys(request.tenant),  # type: ignore[attr-defined]
+        enabled=enabled_module_keys(),
         held_permissions=held,
     )
     for item in entries:

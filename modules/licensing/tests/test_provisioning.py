@@ -148,7 +148,7 @@ def test_provisioning_falls_back_to_manual_after_the_last_failure_with_notices(
     assert [m.to for m in buyer_notice] == [["buyer@example.com"]]
     assert not [m for m in mail.outbox if "account is ready" in m.subject]
     # The module's section of the seller's integration dashboard (core/integrations) lists it.
-    page = seller_client(client_for, shop.tenant, shop.seller).get("/licenses/integration/")
+    page = seller_client(client_for, shop.tenant, shop.seller).get("/studio/integration/")
     html = page.content.decode()
     assert '<strong id="waiting-accounts">1</strong>' in html
     assert f'<tr data-account="{account.pk}"><td>{license.pk}</td><td>Swift Editor</td>' in html

@@ -2,7 +2,7 @@
 module's paths): endpoints configured through the partner API (behind the SSRF guard),
 deliveries of the events a seller subscribed to - their own orders, refunds and licences,
 never another seller's - signed, retried with backoff, logged and replayable, and the
-integration dashboard at /licenses/integration/. The mechanism's own tests (SSRF guard,
+integration dashboard at /studio/integration/. The mechanism's own tests (SSRF guard,
 signatures, sweeper, retention, module off, cross-tenant) are in core/integrations/tests/."""
 
 from __future__ import annotations
@@ -328,7 +328,7 @@ def test_the_guard_runs_again_when_a_delivery_is_sent(
     assert logged.response_status is None
 
 
-# --- the integration dashboard (/licenses/integration/) --------------------------------------
+# --- the integration dashboard (/studio/integration/) --------------------------------------
 
 
 def test_the_dashboard_shows_health_endpoints_deliveries_and_the_log(
@@ -341,7 +341,7 @@ def test_the_dashboard_shows_health_endpoints_deliveries_and_the_log(
     (delivery,) = deliveries_of(shop.tenant, endpoint)
     (failed,) = logged_calls(shop.tenant, shop.seller, CallKind.WEBHOOK)
 
-    page = seller_client(client_for, shop.tenant, shop.seller).get("/licenses/integration/")
+    page = seller_client(client_for, shop.tenant, shop.seller).get("/studio/integration/")
 
     assert page.status_code == 200
     html = page.content.decode()
@@ -362,7 +362,7 @@ def test_the_dashboard_shows_health_endpoints_deliveries_and_the_log(
     ]
     assert '<tr data-kind="webhook"><th scope="row">Webhooks</th><td>1</td>' in html
     assert '<strong id="waiting-accounts">0</strong>' in html
-    assert f'href="/licenses/integration/calls/{failed.pk}/"' in html
+    assert f'href="/studio/integration/calls/{failed.pk}/"' in html
 
 
 def test_the_dashboard_needs_the_configure_integration_permission(shop, client_for):
@@ -374,11 +374,11 @@ def test_the_dashboard_needs_the_configure_integration_permission(shop, client_f
     )
     buyer = signed_in(client_for, shop.tenant, shop.buyer)
 
-    assert allowed.get("/licenses/integration/").status_code == 200
-    assert refused.get("/licenses/integration/").status_code == 403
-    assert refused.post("/licenses/integration/secret/rotate/").status_code == 403
-    assert buyer.get("/licenses/integration/").status_code == 403
-    assert client_for(shop.tenant).get("/licenses/integration/").status_code == 302
+    assert allowed.get("/studio/integration/").status_code == 200
+    assert refused.get("/studio/integration/").status_code == 403
+    assert refused.post("/studio/integration/secret/rotate/").status_code == 403
+    assert buyer.get("/studio/integration/").status_code == 403
+    assert client_for(shop.tenant).get("/studio/integration/").status_code == 302
 
 
 def test_an_endpoint_is_added_from_the_dashboard_behind_the_guard(shop, client_for, settings):
@@ -386,11 +386,11 @@ def test_an_endpoint_is_added_from_the_dashboard_behind_the_guard(shop, client_f
     client = seller_client(client_for, shop.tenant, shop.seller)
 
     refused = client.post(
-        "/licenses/integration/endpoints/",
+        "/studio/integration/endpoints/",
         {"url": "http://169.254.169.254/", "events": ["order.paid"]},
     )
     added = client.post(
-        "/licenses/integration/endpoints/",
+        "/studio/integration/endpoints/",
         {"url": "https://93.184.216.34/hooks", "events": ["order.paid", "refund.created"]},
     )
 
@@ -416,7 +416,7 @@ def test_a_delivery_is_replayed_from_the_dashboard(
     client = seller_client(client_for, shop.tenant, shop.seller)
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(f"/licenses/integration/deliveries/{delivery.pk}/replay/")
+        response = client.post(f"/studio/integration/deliveries/{delivery.pk}/replay/")
 
     assert response.status_code == 302
     (delivery,) = deliveries_of(shop.tenant, endpoint)
@@ -437,18 +437,18 @@ def test_another_sellers_dashboard_objects_are_not_found(
     client = seller_client(client_for, shop.tenant, shop.seller)
 
     answers = [
-        client.get(f"/licenses/integration/calls/{call.pk}/").status_code,
-        client.post(f"/licenses/integration/deliveries/{delivery.pk}/replay/").status_code,
+        client.get(f"/studio/integration/calls/{call.pk}/").status_code,
+        client.post(f"/studio/integration/deliveries/{delivery.pk}/replay/").status_code,
         client.post(
-            f"/licenses/integration/endpoints/{endpoint.pk}/", {"is_active": "off"}
+            f"/studio/integration/endpoints/{endpoint.pk}/", {"is_active": "off"}
         ).status_code,
-        client.post(f"/licenses/integration/endpoints/{endpoint.pk}/delete/").status_code,
+        client.post(f"/studio/integration/endpoints/{endpoint.pk}/delete/").status_code,
     ]
 
     assert answers == [404, 404, 404, 404]
     assert deliveries_of(shop.tenant, endpoint)[0].attempts == 1
     with schema_context(shop.tenant.schema_name):
         assert WebhookEndpoint.objects.get(pk=endpoint.pk).is_active is True
-    page = client.get("/licenses/integration/")
+    page = client.get("/studio/integration/")
     assert page.status_code == 200
     assert partner_server.url("/bolt") not in page.content.decode()
