@@ -83,7 +83,9 @@ def test_infinite_scroll_pages_come_as_htmx_fragments(client_for, tenant_a, shop
     client = client_for(tenant_a)
     first = client.get("/c/tools/?sort=price_asc").content.decode()
     assert names(first) == ["Lint Master"]
-    next_url = re.search(r'hx-get="([^"]+)"', first).group(1).replace("&amp;", "&")
+    next_url = (
+        re.search(r'class="load-more" hx-get="([^"]+)"', first).group(1).replace("&amp;", "&")
+    )
     fragment = client.get(next_url, HTTP_HX_REQUEST="true").content.decode()
     assert names(fragment) == ["Swift Code Editor"]
     assert "<html" not in fragment and "hx-get" not in fragment  # the last page

@@ -124,6 +124,12 @@ def _safe_next(request: HttpRequest) -> str:
     return target if target and is_safe else ""
 
 
+def _next_query(request: HttpRequest) -> str:
+    """``?next=...`` to carry to the other form (sign-in <-> sign-up), or nothing."""
+    next_url = _safe_next(request)
+    return f"?{urlencode({'next': next_url})}" if next_url else ""
+
+
 def _bound(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
@@ -134,7 +140,7 @@ def _bound(request: HttpRequest) -> Any:
 @require_http_methods(["GET", "POST"])
 def sign_up_page(request: HttpRequest) -> HttpResponse:
     form = forms.SignUpForm(_bound(request))
-    context = {"form": form}
+    context = {"form": form, "next_query": _next_query(request)}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -151,7 +157,8 @@ def sign_up_page(request: HttpRequest) -> HttpResponse:
             )
         sessions.begin_login(request=request, user=user)
         messages.success(request, f"Welcome! We sent a confirmation link to {user.email}.")
-        return redirect("accounts:profile")
+        # Back to where they were (the cart, a product) when they came from a page.
+        return HttpResponseRedirect(_safe_next(request) or reverse("accounts:profile"))
     return render(request, "accounts/sign_up.html", context)
 
 
@@ -179,7 +186,7 @@ def resend_verification(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def login_page(request: HttpRequest) -> HttpResponse:
     form = forms.LoginForm(_bound(request))
-    context = {"form": form}
+    context = {"form": form, "next_query": _next_query(request)}
     if request.method != "POST" or not form.is_valid():
         return render(request, "accounts/login.html", context)
     email = form.cleaned_data["username"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -57,6 +58,7 @@ from core.commerce.models import (
     SubOrder,
 )
 from core.commerce.pricing import BillingAddress, PricedLine, Quote, load_cart_lines
+from core.commerce.purchases import Received, received_by_line
 from core.commerce.services import cart as carts
 from core.commerce.services.checkout import (
     CheckoutInput,
@@ -71,8 +73,10 @@ from core.marketplace import current_marketplace
 from core.money import Money
 from core.payments.providers import get_provider
 from core.payments.providers.sandbox import THREE_D_SECURE_CODE
+from core.reviews.models import Review
+from core.reviews.selectors import is_line_reviewable
 from core.sellers.errors import SellerError
-from core.sellers.models import TeamPermission
+from core.sellers.models import TeamMember, TeamPermission
 from core.sellers.selectors import acting_seller
 from core.sellers.views import seller_page
 
@@ -549,8 +553,15 @@ def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
 # --- the buyer's orders -------------------------------------------------------------------------
 
 
-def _line_row(line: OrderLine, currency: str) -> dict[str, Any]:
+def _line_row(
+    line: OrderLine,
+    currency: str,
+    *,
+    received: list[Received] | None = None,
+    is_reviewable: bool = False,
+) -> dict[str, Any]:
     return {
+        "id": line.pk,
         "title": line.title,
         "quantity": line.quantity,
         "unit_price": _money(line.unit_amount, currency),
@@ -559,21 +570,94 @@ def _line_row(line: OrderLine, currency: str) -> dict[str, Any]:
         "total": _money(line.total, currency),
         "refunded": _money(line.refunded_amount, currency) if line.refunded_amount else "",
         "status": LineStatus(line.status).label,
+        "received": received or [],
+        "review_url": reverse("storefront:write_review", args=[line.pk]) if is_reviewable else "",
     }
 
 
+# The order's history in a buyer's words: what happened, not which status became which.
+HISTORY_WORDS = {
+    OrderStatus.PENDING_PAYMENT: "Order placed",
+    OrderStatus.PAID: "Payment received",
+    OrderStatus.FULFILLING: "Being delivered",
+    OrderStatus.FULFILLED: "Delivered",
+    OrderStatus.COMPLETED: "Completed",
+    OrderStatus.CANCELLED: "Cancelled",
+    OrderStatus.PARTIALLY_REFUNDED: "Partly refunded",
+    OrderStatus.REFUNDED: "Refunded",
+    OrderStatus.DISPUTED: "Disputed",
+}
+# The forward path of an order; a step back along it (a sub-order that ran ahead of its order
+# and is moved with the rest) is bookkeeping, not news.
+FORWARD_PATH: list[str] = [
+    OrderStatus.PENDING_PAYMENT,
+    OrderStatus.PAID,
+    OrderStatus.FULFILLING,
+    OrderStatus.FULFILLED,
+    OrderStatus.COMPLETED,
+]
+# Notes written for the books (the payment provider and its charge id) never reach the buyer.
+QUIET_NOTE_STATUSES = {OrderStatus.PAID, OrderStatus.FULFILLING}
+NOTE_WORDS = {
+    "unpaid": "not paid in time",
+    "dispute won": "the dispute was decided for the seller",
+    "dispute lost": "the dispute was decided for you",
+}
+
+
+ECHO_WINDOW = timedelta(seconds=2)
+
+
+def _is_step_back(from_status: str, to_status: str) -> bool:
+    if from_status not in FORWARD_PATH or to_status not in FORWARD_PATH:
+        return False
+    return FORWARD_PATH.index(to_status) < FORWARD_PATH.index(from_status)
+
+
+def _actor_words(label: str) -> str:
+    if label == "buyer":
+        return "You"
+    if label == "seller":
+        return "The seller"
+    if label == "operator":
+        return "The marketplace"
+    return ""  # the system, a timer or the payment provider: nobody the buyer knows
+
+
 def _history(transitions: list[OrderTransition], sellers: dict[int, str]) -> list[dict[str, Any]]:
-    return [
-        {
-            "at": t.created_at,
-            "part": sellers.get(t.sub_order_id, "") if t.sub_order_id else "Order",
-            "from": _status_label(t.from_status),
-            "to": _status_label(t.to_status),
-            "by": t.actor_label,
-            "note": t.note,
-        }
-        for t in transitions
-    ]
+    """Oldest first. A sub-order's step shows only where it says something the order's own
+    steps do not (one seller delivered before another); with one seller it never does."""
+    said = [(t.to_status, t.created_at) for t in transitions if t.sub_order_id is None]
+
+    def is_echo(step: OrderTransition) -> bool:  # written with the order's own step
+        return any(
+            status == step.to_status and abs(at - step.created_at) < ECHO_WINDOW
+            for status, at in said
+        )
+
+    steps = []
+    for t in transitions:
+        if t.sub_order_id is not None and (
+            len(sellers) == 1 or is_echo(t) or _is_step_back(t.from_status, t.to_status)
+        ):
+            continue
+        words = (
+            HISTORY_WORDS.get(OrderStatus(t.to_status), "")
+            if t.to_status in OrderStatus.values
+            else ""
+        )
+        if not words:
+            continue
+        note = "" if t.to_status in QUIET_NOTE_STATUSES else NOTE_WORDS.get(t.note, t.note)
+        steps.append(
+            {
+                "at": t.created_at,
+                "what": f"{sellers.get(t.sub_order_id, '')}: {words}" if t.sub_order_id else words,
+                "note": note,
+                "by": _actor_words(t.actor_label),
+            }
+        )
+    return steps
 
 
 @never_cache
@@ -597,6 +681,20 @@ def order_list(request: HttpRequest) -> HttpResponse:
     return render(request, "commerce/orders.html", {"page": page, "rows": rows})
 
 
+def _own_sales(request: HttpRequest, sub_orders: list[SubOrder]) -> set[int]:
+    """Sub-orders the viewer sold (owner or teammate): they cannot review their own sale."""
+    user = signed_in_user(request)
+    sellers = {sub.seller_id for sub in sub_orders}
+    mine = {sub.seller_id for sub in sub_orders if sub.seller.owner_id == user.pk}
+    if sellers - mine:
+        mine |= set(
+            TeamMember.objects.filter(user=user, seller_id__in=sellers - mine).values_list(
+                "seller_id", flat=True
+            )
+        )
+    return {sub.pk for sub in sub_orders if sub.seller_id in mine}
+
+
 @never_cache
 @login_required
 @require_safe
@@ -604,10 +702,22 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     order = _own_order(request, order_id)
     payment = _latest_payment(order)
     currency = order.currency
+    order_lines = list(order.lines.all())
+    received = received_by_line(order_lines)
+    reviewed = set(
+        Review.objects.filter(order_line__order=order).values_list("order_line_id", flat=True)
+    )
+    sub_orders = list(order.sub_orders.select_related("seller"))
+    own_sales = _own_sales(request, sub_orders)
     lines: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for line in order.lines.all():
-        lines[line.sub_order_id].append(_line_row(line, currency))
-    sub_orders = list(order.sub_orders.all())
+    for line in order_lines:
+        is_reviewable = (
+            is_line_reviewable(line)
+            and line.pk not in reviewed
+            and line.sub_order_id not in own_sales
+        )
+        row = _line_row(line, currency, received=received.get(line.pk), is_reviewable=is_reviewable)
+        lines[line.sub_order_id].append(row)
     sellers = {sub.pk: sub.seller.business_name for sub in sub_orders}
     context = {
         "order": order,

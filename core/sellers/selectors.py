@@ -76,6 +76,15 @@ def api_key_seller(request: HttpRequest, permission: TeamPermission | None) -> S
     return Seller.objects.get(pk=identity.seller_id)
 
 
+def completed_order_count(seller: Seller) -> int:
+    """The seller's sub-orders that reached "completed", counted from the orders themselves
+    (one query on the sub-orders' seller index) rather than a counter something must keep in
+    step: ``Seller.completed_orders`` was never updated and showed 0 to every buyer."""
+    from core.commerce.models import OrderStatus  # commerce builds on sellers, not the reverse
+
+    return seller.sub_orders.filter(status=OrderStatus.COMPLETED).count()
+
+
 def public_profile(seller: Seller) -> dict[str, Any]:
     return {
         "slug": seller.slug,
@@ -86,7 +95,7 @@ def public_profile(seller: Seller) -> dict[str, Any]:
         "is_verified": seller.is_verified,
         "rating_average_tenths": seller.rating_average_tenths,
         "rating_count": seller.rating_count,
-        "completed_orders": seller.completed_orders,
+        "completed_orders": completed_order_count(seller),
         "member_since": seller.created_at,
     }
 

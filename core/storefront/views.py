@@ -22,6 +22,7 @@ from core.catalog.api import CatalogParams, build_query
 from core.catalog.errors import CatalogError
 from core.catalog.models import Category
 from core.catalog.search import get_search_backend
+from core.catalog.search.spelling import did_you_mean
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.errors import DomainError
 from core.marketplace import current_marketplace
@@ -112,6 +113,11 @@ def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> Http
             status=400,
         )
     items = [presenters.card(p, query.currency) for p in result.items]
+    text = (params.q or "").strip()
+    has_filters = any(
+        request.GET.get(key) for key in FILTER_KEYS if key not in ("q", "sort")
+    ) or bool(forced)
+    correction = did_you_mean(text) if text and not items and not params.cursor else None
     next_url = None
     if result.next_cursor:
         next_query = request.GET.copy()
@@ -120,6 +126,9 @@ def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> Http
     context = {
         "title": title,
         "items": items,
+        "empty_message": _empty_message(text, has_filters=has_filters),
+        "correction": correction,
+        "correction_url": _filter_url(request, base, q=correction) if correction else "",
         "next_url": next_url,
         "facets": result.facets,
         "query": params,
@@ -145,6 +154,16 @@ def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> Http
     }
     template = "storefront/_results.html" if is_partial else "storefront/listing.html"
     return render(request, template, context, status=status)
+
+
+def _empty_message(text: str, *, has_filters: bool) -> str:
+    if text and has_filters:
+        return f"No products match “{text}” with these filters."
+    if text:
+        return f"No products match “{text}”."
+    if has_filters:
+        return "Nothing matches these filters yet."
+    return "Nothing is for sale here yet."
 
 
 def _facet_links(request: HttpRequest, base: str, facets: Any) -> dict[str, list[dict[str, Any]]]:
@@ -177,6 +196,19 @@ def _band_filter(count: Any) -> dict[str, Any]:
 def search(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     return _listing(request, "/search/", f"Results for “{text}”" if text else "All products")
+
+
+SUGGESTIONS_SHOWN = 8
+
+
+@require_safe
+def search_suggestions(request: HttpRequest) -> HttpResponse:
+    """The header's search box asks this while the buyer types (htmx): a listbox of product
+    names starting with the text, each a link to its product page."""
+    text = request.GET.get("q", "").strip()
+    found = get_search_backend().suggest(text, limit=SUGGESTIONS_SHOWN) if text else []
+    context = {"suggestions": found, "text": text}
+    return render(request, "storefront/_suggestions.html", context)
 
 
 @require_safe

@@ -1,0 +1,91 @@
+"""``{% account_menu as menu %}``: the links of the header's account menu for whoever is
+signed in on this marketplace (none for guests and on the platform host).
+
+Everyone gets their profile and orders (and the module pages of the account area, e.g.
+licences, from ``{% module_nav "account" %}`` in the template); sellers and teammates the
+studio; operators the back-office; a platform support agent in a support session the way back
+to the console. One query at most (is the user part of a seller?, none on a studio page),
+none for guests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import template
+from django.conf import settings
+from django.db.models import Q
+from django.http import HttpRequest
+from django.template import Context
+from django.urls import reverse
+
+from core.accounts.models import User
+from core.accounts.services.login_handoff import SUPPORT_SESSION_KEY
+from core.sellers.auth import authorised_seller
+from core.sellers.models import Seller
+
+register = template.Library()
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    label: str
+    href: str
+    key: str
+    is_current: bool = False
+
+
+@dataclass(frozen=True)
+class AccountMenu:
+    first: list[MenuLink]  # the user's own pages, before the modules' account pages
+    work: list[MenuLink]  # where they run something: studio, back-office, console
+    name: str
+
+
+def _is_in_seller(request: HttpRequest, user: User) -> bool:
+    """Owner or teammate of a seller: a studio page's guard already said so (no query);
+    elsewhere one ``EXISTS``."""
+    try:
+        authorised_seller(request)
+    except RuntimeError:  # not a studio page
+        return Seller.objects.filter(Q(owner=user) | Q(members__user=user)).exists()
+    return True
+
+
+def console_url(request: HttpRequest, tenant_id: int) -> str:
+    """The tenant's page in the platform console, on the platform host (same scheme and
+    port as this request, so it also works on a dev server)."""
+    port = request.get_port()
+    default_port = "443" if request.is_secure() else "80"
+    host = (
+        settings.PLATFORM_DOMAIN if port == default_port else f"{settings.PLATFORM_DOMAIN}:{port}"
+    )
+    return f"{request.scheme}://{host}/console/tenants/tenant/{tenant_id}/change/"
+
+
+def _link(request: HttpRequest, label: str, href: str, key: str) -> MenuLink:
+    path = href.split("?", 1)[0]
+    is_current = request.path == path or (path not in ("/",) and request.path.startswith(path))
+    return MenuLink(label, href, key, is_current)
+
+
+@register.simple_tag(takes_context=True)
+def account_menu(context: Context) -> AccountMenu | None:
+    request: HttpRequest | None = context.get("request")
+    tenant = getattr(request, "tenant", None)
+    if request is None or tenant is None or getattr(tenant, "is_platform", True):
+        return None
+    user = request.user
+    if not isinstance(user, User):
+        return None
+    first = [
+        _link(request, "Profile", reverse("accounts:profile"), "profile"),
+        _link(request, "Orders", reverse("commerce:orders"), "orders"),
+    ]
+    work: list[MenuLink] = []
+    if user.is_operator:
+        work.append(_link(request, "Back-office", "/operator/", "operator"))
+    if user.is_support_agent and request.session.get(SUPPORT_SESSION_KEY):
+        work.append(MenuLink("Back to the console", console_url(request, tenant.pk), "console"))
+    if not user.is_support_agent and _is_in_seller(request, user):
+        work.append(_link(request, "Studio", "/studio/", "studio"))
+    return AccountMenu(first=first, work=work, name=user.full_name or user.email)
