@@ -1,6 +1,7 @@
 """The commerce pages: the product page's add-to-cart form, the cart (an anonymous visitor's,
 merged into the buyer's at sign-in), checkout with the sandbox's success, decline and 3-D
-Secure cards, the buyer's order pages and the seller's sub-order pages; the test-mode banner;
+Secure cards, the buyer's order pages and the seller's sub-orders (in the studio, where the old
+``/seller/orders/`` addresses now lead); the test-mode banner;
 and that nobody sees another buyer's order, another seller's sub-order or another
 marketplace's anything."""
 
@@ -270,7 +271,7 @@ def test_checkout_pays_and_shows_the_order_with_a_sub_order_per_seller(
     assert 'data-seller="acme"' in html and 'data-seller="bolt"' in html
     assert "Swift Editor" in html and "Secure Scanner" in html
     assert "<td data-total>55.00 USD</td>" in html
-    assert "Awaiting payment" in html and "Paid" in html  # the history
+    assert "Order placed" in html and "Payment received" in html  # the history
     assert f'href="/account/orders/{order_id}/invoice.pdf"' in html
     pdf = client.get(f"/account/orders/{order_id}/invoice.pdf")
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
@@ -413,24 +414,26 @@ def sub_order_ids(shop, order_id: int) -> dict[str, int]:
         return {sub.seller.slug: sub.pk for sub in order.sub_orders.select_related("seller")}
 
 
-def test_each_seller_sees_only_their_sub_order(client_for, shop):
+def test_each_seller_sees_only_their_sub_order_in_the_studio(client_for, shop):
     order_id = paid_order(client_for, shop)
     subs = sub_order_ids(shop, order_id)
     acme = signed_in(client_for(shop.tenant), shop.seller_one.owner.email)
 
-    listing = text(acme.get("/seller/orders/"))
-    detail = text(acme.get(f"/seller/orders/{subs['acme']}/"))
+    old = acme.get("/seller/orders/")
+    listing = text(acme.get("/studio/orders/?view=all"))
+    detail = text(acme.get(f"/studio/orders/{subs['acme']}/"))
 
-    assert f'href="/seller/orders/{subs["acme"]}/"' in listing
-    assert f"/seller/orders/{subs['bolt']}/" not in listing
-    assert 'href="/seller/orders/" aria-current="page">Orders</a>' in listing
+    assert (old.status_code, old["Location"]) == (301, "/studio/orders/")
+    assert f'href="/studio/orders/{subs["acme"]}/"' in listing
+    assert f"/studio/orders/{subs['bolt']}/" not in listing
+    assert 'href="/studio/orders/" aria-current="page">Orders</a>' in listing
     assert "Swift Editor" in detail and "Secure Scanner" not in detail
-    assert "<td data-seller-net>18.00 USD</td>" in detail  # 20.00 less 10 % commission
+    assert '<td class="money" data-seller-net>18.00 USD</td>' in detail  # 20.00 less 10 %
     assert "buyer@example.com" in detail
-    assert acme.get(f"/seller/orders/{subs['bolt']}/").status_code == 404
+    assert acme.get(f"/studio/orders/{subs['bolt']}/").status_code == 404
     bolt = signed_in(client_for(shop.tenant), shop.seller_two.owner.email)
-    assert "Secure Scanner" in text(bolt.get(f"/seller/orders/{subs['bolt']}/"))
-    assert bolt.get(f"/seller/orders/{subs['acme']}/").status_code == 404
+    assert "Secure Scanner" in text(bolt.get(f"/studio/orders/{subs['bolt']}/"))
+    assert bolt.get(f"/studio/orders/{subs['acme']}/").status_code == 404
 
 
 def test_seller_order_pages_need_the_process_orders_permission(client_for, shop):
@@ -443,17 +446,17 @@ def test_seller_order_pages_need_the_process_orders_permission(client_for, shop)
         )
     client = signed_in(client_for(shop.tenant), "clerk@example.com")
 
-    refused = client.get("/seller/orders/")
+    refused = client.get("/studio/orders/")
 
     assert refused.status_code == 403 and "process_orders" in text(refused)
-    assert client.get(f"/seller/orders/{sub_id}/").status_code == 403
+    assert client.get(f"/studio/orders/{sub_id}/").status_code == 403
     with schema_context(shop.tenant.schema_name):
         membership.permissions = [TeamPermission.PROCESS_ORDERS]
         membership.save()
-    assert client.get(f"/seller/orders/{sub_id}/").status_code == 200
-    assert buyer(client_for, shop).get("/seller/orders/").status_code == 403
-    anonymous = client_for(shop.tenant).get("/seller/orders/")
-    assert anonymous["Location"] == "/accounts/login/?next=/seller/orders/"
+    assert client.get(f"/studio/orders/{sub_id}/").status_code == 200
+    assert buyer(client_for, shop).get("/studio/orders/").status_code == 403
+    anonymous = client_for(shop.tenant).get("/seller/orders/", follow=True)
+    assert anonymous.redirect_chain[-1][0] == "/accounts/login/?next=/studio/orders/"
 
 
 def test_a_marketplace_never_shows_another_marketplaces_order(client_for, shop, tenant_b):
@@ -502,7 +505,7 @@ def test_order_lists_take_the_same_queries_however_many_orders(client_for, shop)
         with CaptureQueriesContext(connection) as buyer_pages:
             assert client.get("/account/orders/").status_code == 200
         with CaptureQueriesContext(connection) as seller_pages:
-            assert seller.get("/seller/orders/").status_code == 200
+            assert seller.get("/studio/orders/?view=all").status_code == 200
         return len(buyer_pages), len(seller_pages)
 
     add_to_cart(client, shop.editor)

@@ -1,7 +1,9 @@
 """Commerce pages, mounted at the site root by ``core/urls.py``: the cart and checkout, the
-buyer's orders under ``account/orders/`` and the seller's under ``seller/orders/``."""
+buyer's orders under ``account/orders/``. The seller's orders live in the studio
+(``/studio/orders/``); the old ``seller/orders/`` addresses redirect there for good."""
 
 from django.urls import path
+from django.views.generic import RedirectView
 
 from core.commerce import views
 
@@ -25,6 +27,14 @@ urlpatterns = [
     ),
     path("account/orders/<int:order_id>/cancel/", views.cancel, name="cancel_order"),
     path("account/orders/<int:order_id>/invoice.pdf", views.invoice_pdf, name="invoice"),
-    path("seller/orders/", views.seller_order_list, name="seller_orders"),
-    path("seller/orders/<int:sub_order_id>/", views.seller_order_detail, name="seller_order"),
+    path(
+        "seller/orders/",
+        RedirectView.as_view(pattern_name="studio:orders", permanent=True, query_string=True),
+        name="seller_orders",
+    ),
+    path(
+        "seller/orders/<int:sub_order_id>/",
+        RedirectView.as_view(pattern_name="studio:order", permanent=True),
+        name="seller_order",
+    ),
 ]
