@@ -115,7 +115,8 @@ def form_field(name: str, info: FieldInfo) -> forms.Field:
             strip=True,
             **common,
         )
-    return forms.JSONField(**common)
+    # An empty list or object is a value here, not a missing one.
+    return forms.JSONField(**{**common, "required": False})
 
 
 def _initial_value(value: Any) -> Any:
@@ -148,11 +149,14 @@ class ModuleSettingsForm(forms.Form):
         cleaned = super().clean() or {}
         if self.errors:
             return cleaned
-        values = {
-            name: (None if value == "" else value)
-            for name, value in cleaned.items()
-            if name in self.model.model_fields
-        }
+        values = {}
+        for name, value in cleaned.items():
+            info = self.model.model_fields.get(name)
+            if info is None:
+                continue
+            if value in ("", None) and not _unwrap_optional(info.annotation)[1]:
+                continue  # left empty (a JSON field): the model's default applies
+            values[name] = None if value == "" else value
         try:
             self.validated = self.model.model_validate(values).model_dump(mode="json")
         except ValidationError as exc:

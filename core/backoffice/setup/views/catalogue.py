@@ -111,7 +111,7 @@ def categories_page(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"], parent_id=form.cleaned_data["parent"]
             )
         except DomainError as error:
-            show_domain_error(form, error, aliases={"parent_id": "parent"})
+            show_domain_error(form, error, aliases={"parent_id": "parent", "slug": "name"})
         else:
             place_last(category=category)
             messages.success(request, f"Category “{category.name}” added.")
