@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from core.studio.sales import customers, orders
+from core.studio.sales import customers, orders, payouts, reviews
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("orders/", orders.order_list, name="orders"),
@@ -12,4 +12,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("customers/", customers.customer_list, name="customers"),
     path("customers/export.csv", customers.customer_export, name="customers_export"),
     path("customers/<int:buyer_id>/", customers.customer_detail, name="customer"),
+    path("payouts/", payouts.payouts_page, name="payouts"),
+    path("payouts/pay-out/", payouts.pay_out, name="payouts_request"),
+    path("payouts/schedule/", payouts.change_schedule, name="payouts_schedule"),
+    path("payouts/connect/", payouts.connect, name="payouts_connect"),
+    path("payouts/disconnect/", payouts.disconnect, name="payouts_disconnect"),
+    path("reviews/", reviews.review_list, name="reviews"),
+    path("reviews/<int:review_id>/reply/", reviews.reply, name="review_reply"),
+    path("reviews/<int:review_id>/reply/delete/", reviews.delete_reply, name="review_reply_delete"),
 ]
