@@ -29,6 +29,7 @@ class PeriodForm(forms.Form):
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.today = today
+        self.fields["range"].initial = str(DEFAULT_DAYS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -84,12 +84,22 @@ def _day_label(day: date) -> str:
     return day.strftime("%b %-d")
 
 
+def _share(part: int, whole: int) -> str:
+    return f" {part * 1000 // whole / 10:.1f} %" if whole else ""
+
+
 def funnel_chart(funnel: Funnel, chart_id: str = "funnel") -> Chart:
+    """Each step after the first says what share of the page views reached it."""
     return Chart(
         id=chart_id,
         title="Conversion funnel",
         kind="funnel",
-        labels=["Product page views", "Added to cart", "Checkout started", "Checkout completed"],
+        labels=[
+            "Views",
+            "Carts" + _share(funnel.add_to_carts, funnel.views),
+            "Checkouts" + _share(funnel.checkouts_started, funnel.views),
+            "Paid" + _share(funnel.checkouts_completed, funnel.views),
+        ],
         series=[
             Series(
                 "Visitors",
@@ -101,7 +111,8 @@ def funnel_chart(funnel: Funnel, chart_id: str = "funnel") -> Chart:
                 ],
             )
         ],
-        description="Counted from your product pages (bots and prefetches left out).",
+        description="Product page views, then adds to cart, checkouts started and paid "
+        "(share of views). Bots and prefetches are left out.",
     )
 
 
