@@ -9,8 +9,10 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from core.registry.product_types import PRODUCT_TYPE_MAX_LENGTH
+from core.schema import current_schema_name
 from core.sellers.models import Seller
 
 
@@ -179,17 +181,69 @@ class ProductPrice(models.Model):
         return f"{self.amount} {self.currency}"
 
 
+def product_image_upload_path(instance: ProductImage, filename: str) -> str:
+    # Tenant-prefixed, never the uploader's file name; ``key`` is new for every upload, so a
+    # file's URL never changes meaning (served with a long cache lifetime).
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return (
+        f"{current_schema_name()}/catalog/products/{instance.product_id}/"
+        f"{instance.key}/original.{extension}"
+    )
+
+
 class ProductImage(models.Model):
+    """A product picture: either an external ``url`` (the API's images) or an uploaded
+    ``file`` in the tenant's storage with its responsive sizes in ``variants``, written by
+    ``core.catalog.services.images``::
+
+        {"webp": [{"width": 320, "height": 180, "name": "<storage name>"}, ...],
+         "fallback": {"width": 1280, "height": 720, "name": "...", "content_type": "image/jpeg"}}
+
+    Templates read an image through ``core.catalog.services.images.image_view``; ``src`` is the
+    one URL to show anywhere a single URL is wanted."""
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
-    url = models.URLField(max_length=500)
+    url = models.URLField(max_length=500, blank=True)
+    key = models.CharField(max_length=32, blank=True)
+    file = models.FileField(upload_to=product_image_upload_path, max_length=300, blank=True)
+    content_type = models.CharField(max_length=40, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    variants = models.JSONField(default=dict, blank=True)
     alt = models.CharField(max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(~Q(url="") & Q(file="")) | (Q(url="") & ~Q(file="") & ~Q(key="")),
+                name="product_image_url_or_file",
+            )
+        ]
 
     def __str__(self) -> str:
-        return self.url
+        return self.url or self.file.name or ""
+
+    @property
+    def is_uploaded(self) -> bool:
+        return bool(self.file)
+
+    @property
+    def src(self) -> str:
+        """One URL for this image: the external URL, or the uploaded image's fallback size."""
+        if not self.is_uploaded:
+            return self.url
+        return variant_url(self, "fallback")
+
+
+def variant_url(image: ProductImage, variant: str) -> str:
+    """The app's URL of one stored size (``w320``, ``w640``, ``w1280``, ``fallback``); the
+    view behind it checks the product may be seen and streams or redirects to the file."""
+    return reverse(
+        "studio:product_image_file",
+        kwargs={"image_id": image.pk, "key": image.key, "variant": variant},
+    )
 
 
 class SearchEntry(models.Model):

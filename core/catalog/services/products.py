@@ -197,7 +197,6 @@ def _clean(seller: Seller, data: ProductData) -> tuple[ProductData, Category | N
 def _write_children(product: Product, data: ProductData) -> None:
     product.prices.all().delete()
     product.variants.all().delete()
-    product.images.all().delete()
     ProductPrice.objects.bulk_create(
         ProductPrice(product=product, currency=c, amount=a) for c, a in data.prices.items()
     )
@@ -213,8 +212,22 @@ def _write_children(product: Product, data: ProductData) -> None:
             ProductPrice(product=product, variant=variant, currency=c, amount=a)
             for c, a in variant_data.prices.items()
         )
+    _write_external_images(product, data.image_urls)
+
+
+def _write_external_images(product: Product, urls: list[str]) -> None:
+    """``image_urls`` are the product's external images; uploaded ones
+    (``core.catalog.services.images``) are kept. Unchanged URLs keep their rows (and the
+    seller's order and alt texts)."""
+    external = list(product.images.filter(file="").order_by("position", "id"))
+    if [image.url for image in external] == list(urls):
+        return
+    ProductImage.objects.filter(pk__in=[image.pk for image in external]).delete()
+    uploaded = product.images.count()
+    if uploaded + len(urls) > 10:
+        raise _invalid("images", "At most 10 images.")
     ProductImage.objects.bulk_create(
-        ProductImage(product=product, url=url, position=i) for i, url in enumerate(data.image_urls)
+        ProductImage(product=product, url=url, position=uploaded + i) for i, url in enumerate(urls)
     )
 
 

@@ -1,3 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from core.studio.products import media
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Public for published products (the storefront's <img>), so not behind the studio guard.
+    path(
+        "products/media/<int:image_id>/<str:key>/<str:variant>",
+        media.product_image_file,
+        name="product_image_file",
+    ),
+]
