@@ -160,6 +160,16 @@ class TenantFigures:
         return [Money(amount, currency) for currency, amount in sorted(self.gmv.items())]
 
     @property
+    def outbox_oldest_age(self) -> str:
+        """How long the oldest undelivered event has waited, in the largest whole unit."""
+        seconds = self.outbox_oldest_seconds
+        for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+            if seconds >= size:
+                count = seconds // size
+                return f"{count} {unit}{'s' if count != 1 else ''}"
+        return f"{seconds} s"
+
+    @property
     def has_backlog(self) -> bool:
         return bool(self.outbox_pending or self.outbox_dead or self.deadlines_failed)
 

@@ -20,8 +20,14 @@ from tenants.models import Plan
 ENABLED_FIELD = "is_enabled"
 
 
+ACRONYMS = {"ip": "IP", "url": "URL", "api": "API", "id": "ID", "sms": "SMS", "vat": "VAT"}
+
+
 def _label(name: str, info: FieldInfo) -> str:
-    return info.title or name.replace("_", " ").capitalize()
+    if info.title:
+        return info.title
+    words = [ACRONYMS.get(word, word) for word in name.split("_")]
+    return " ".join(words)[:1].upper() + " ".join(words)[1:]
 
 
 def _bounds(info: FieldInfo) -> dict[str, Any]:
