@@ -1,4 +1,5 @@
-"""Operators' reports: tax collected per jurisdiction and rate, and sales per seller.
+"""Operators' reports: tax collected per jurisdiction and rate, sales per seller, payouts per
+seller and status, and the ledger's trial balance.
 
 Sales count in the period their order was paid, refunds in the period they were made (as a
 credit note corrects the period it is issued in). Amounts are exact integers of minor units,
@@ -18,6 +19,7 @@ from core.commerce.invoices import DocumentError, DocumentErrorCode
 from core.commerce.models import OrderLine, RefundLine
 from core.errors import ErrorKind
 from core.money import MoneyError, check_currency
+from core.payments.models import JournalLine, Payout
 
 
 @dataclass(frozen=True)
@@ -212,3 +214,70 @@ def sales_report(
             )
         )
     return sorted(rows, key=lambda row: (row.currency, -row.gross, row.seller_name))
+
+
+@dataclass(frozen=True)
+class PayoutReportRow:
+    seller_id: int
+    seller_name: str
+    currency: str
+    status: str
+    count: int
+    total: int
+
+
+def payout_report(
+    *, date_from: date | None = None, date_to: date | None = None
+) -> list[PayoutReportRow]:
+    """Payouts per seller, currency and status, requested in the period (either end open)."""
+    payouts = Payout.objects.all()
+    if date_from:
+        payouts = payouts.filter(requested_at__date__gte=date_from)
+    if date_to:
+        payouts = payouts.filter(requested_at__date__lte=date_to)
+    rows = (
+        payouts.values("seller_id", "seller__business_name", "currency", "status")
+        .annotate(count=Count("id"), total=Sum("amount"))
+        .order_by("seller__business_name", "currency", "status")
+    )
+    return [
+        PayoutReportRow(
+            seller_id=row["seller_id"],
+            seller_name=row["seller__business_name"],
+            currency=row["currency"],
+            status=row["status"],
+            count=row["count"],
+            total=int(row["total"]),
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    # account kind (the part before ":") -> currency -> debit balance
+    accounts: dict[str, dict[str, int]]
+
+    @property
+    def totals(self) -> dict[str, int]:
+        sums: dict[str, int] = defaultdict(int)
+        for per_currency in self.accounts.values():
+            for currency, amount in per_currency.items():
+                sums[currency] += amount
+        return dict(sorted(sums.items()))
+
+    @property
+    def is_balanced(self) -> bool:
+        return all(amount == 0 for amount in self.totals.values())
+
+
+def trial_balance() -> TrialBalance:
+    """Every account kind's balance per currency: one aggregate over the journal. Balanced
+    books sum to zero per currency."""
+    totals: dict[str, dict[str, int]] = {}
+    rows = JournalLine.objects.values("account", "currency").annotate(total=Sum("amount"))
+    for row in rows:
+        kind = row["account"].split(":", 1)[0]
+        bucket = totals.setdefault(kind, {})
+        bucket[row["currency"]] = bucket.get(row["currency"], 0) + int(row["total"])
+    return TrialBalance(accounts=dict(sorted(totals.items())))

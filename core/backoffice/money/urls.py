@@ -1,3 +1,12 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from core.backoffice.money import views
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("commission/", views.commission, name="commission"),
+    path("taxes/", views.taxes, name="taxes"),
+    path("discounts/", views.discounts, name="discounts"),
+    path("payouts/", views.payouts, name="payouts"),
+    path("ledger/", views.ledger, name="ledger"),
+    path("reports/", views.report_page, name="reports"),
+]
