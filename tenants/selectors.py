@@ -246,18 +246,20 @@ def _schema_figures_sql(schema: str) -> str:
        FROM {qs}.{quote(deadline)} WHERE status = '{DeadlineStatus.FAILED.value}')"""
 
 
+_FIGURE_NAMES = (
+    "gmv",
+    "paid_orders",
+    "outbox_pending",
+    "outbox_oldest_seconds",
+    "outbox_dead",
+    "deadlines_failed",
+)
+
+
 def _figures_by_schema(schemas: list[str]) -> dict[str, dict[str, Any]]:
     """Every schema's figures, ``FLEET_SCHEMAS_PER_STATEMENT`` schemas per statement."""
     figures: dict[str, dict[str, Any]] = {
-        schema: {
-            "gmv": {},
-            "paid_orders": 0,
-            "outbox_pending": 0,
-            "outbox_oldest_seconds": 0,
-            "outbox_dead": 0,
-            "deadlines_failed": 0,
-        }
-        for schema in schemas
+        schema: {name: {} if name == "gmv" else 0 for name in _FIGURE_NAMES} for schema in schemas
     }
     for start in range(0, len(schemas), FLEET_SCHEMAS_PER_STATEMENT):
         batch = schemas[start : start + FLEET_SCHEMAS_PER_STATEMENT]
@@ -342,6 +344,17 @@ def fleet_snapshot(*, refresh: bool = False) -> FleetSnapshot:
     snapshot = compute_fleet_snapshot()
     cache.set(FLEET_SNAPSHOT_CACHE_KEY, snapshot, FLEET_SNAPSHOT_SECONDS)
     return snapshot
+
+
+def tenant_figures(tenant: Tenant) -> dict[str, Any]:
+    """One marketplace's figures: from the cached fleet snapshot when there is one, else one
+    statement on its schema alone (never the whole fleet for one marketplace's page)."""
+    cached: FleetSnapshot | None = cache.get(FLEET_SNAPSHOT_CACHE_KEY)
+    if isinstance(cached, FleetSnapshot):
+        for row in cached.tenants:
+            if row.tenant_id == tenant.pk:
+                return {name: getattr(row, name) for name in _FIGURE_NAMES}
+    return _figures_by_schema([tenant.schema_name])[tenant.schema_name]
 
 
 def search_tenants(query: str, *, limit: int = 20) -> QuerySet[Tenant]:

@@ -184,3 +184,23 @@ def test_plan_prices_are_shown_and_edited_as_money(staff_client, db):
     assert saved.status_code == 302
     plan.refresh_from_db()
     assert (plan.monthly_price_minor, plan.currency) == (1200, "JPY")
+
+
+def test_the_tenant_page_reads_only_its_own_schema_and_a_fixed_number_of_queries(
+    staff_client, client_for, tenant_a, tenant_b, django_assert_max_num_queries
+):
+    from django.core.cache import cache
+
+    from tenants.selectors import FLEET_SNAPSHOT_CACHE_KEY
+    from tests.test_console_fleet import buy, paid_total
+
+    buy(client_for, tenant_a, times=1)
+    cache.delete(FLEET_SNAPSHOT_CACHE_KEY)
+    staff_client.get(f"/console/fleet/{tenant_b.slug}/")  # the session's own first reads
+    with django_assert_max_num_queries(10) as queries:
+        page = staff_client.get(f"/console/fleet/{tenant_a.slug}/")
+    assert page.status_code == 200
+    assert page.context["figures"].gmv == {"USD": paid_total(tenant_a)}
+    schemas_read = [q["sql"] for q in queries.captured_queries if "'gmv'" in q["sql"]]
+    assert len(schemas_read) == 1 and "t_beta_bazaar" not in schemas_read[0]
+    assert cache.get(FLEET_SNAPSHOT_CACHE_KEY) is None  # one page does not compute the fleet

@@ -24,7 +24,13 @@ from tenants import services
 from tenants.console.forms import ModuleSettingsForm, SupportSessionForm, TenantSearchForm
 from tenants.errors import TenantError
 from tenants.models import Tenant, TenantModule, TenantStatus
-from tenants.selectors import FleetSnapshot, TenantFigures, fleet_snapshot, search_tenants
+from tenants.selectors import (
+    FleetSnapshot,
+    TenantFigures,
+    fleet_snapshot,
+    search_tenants,
+    tenant_figures,
+)
 from tenants.services.support import open_support_session
 from tenants.views import base_url_for_host
 
@@ -139,10 +145,6 @@ def fleet_page(request: HttpRequest, *, site: AdminSite) -> HttpResponse:
     return TemplateResponse(request, "console/fleet.html", context)
 
 
-def _figures(tenant: Tenant) -> TenantFigures | None:
-    return next((row for row in fleet_snapshot().tenants if row.tenant_id == tenant.pk), None)
-
-
 def _module_rows(tenant: Tenant) -> list[dict[str, Any]]:
     stored = {row.key: row for row in TenantModule.objects.filter(tenant=tenant)}
     rows = []
@@ -175,7 +177,15 @@ def _tenant_page(
         tenant.name,
         tenant=tenant,
         domains=domains,
-        figures=_figures(tenant),
+        figures=TenantFigures(
+            tenant_id=tenant.pk,
+            slug=tenant.slug,
+            name=tenant.name,
+            status=tenant.status,
+            plan=tenant.plan.name if tenant.plan is not None else "No plan",
+            primary_domain=primary or "",
+            **tenant_figures(tenant),
+        ),
         modules=_module_rows(tenant),
         support_form=support_form,
         may_enter=user.has_perm("tenants.add_supportsession") and not tenant.is_suspended,
