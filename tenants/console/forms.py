@@ -1,18 +1,13 @@
-"""Forms of the console's pages. A module's settings form is generated from its pydantic
-settings model: one Django field per model field (bounds and lengths from the model), then the
-model itself validates the whole, so an operator sees each error beside its field."""
+"""Forms of the console's pages: a module's settings (generated from its pydantic settings
+model), entering as support, searching the fleet, a plan's price as money."""
 
 from __future__ import annotations
 
-import enum
-import types
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Any
 
-import annotated_types
 from django import forms
-from pydantic import BaseModel, ValidationError
-from pydantic.fields import FieldInfo
 
+from core.backoffice.setup.settings_form import ModuleSettingsForm as SettingsForm
 from core.money import CURRENCY_EXPONENTS, Money, MoneyError
 from core.registry import ModuleManifest
 from tenants.models import Plan
@@ -20,118 +15,33 @@ from tenants.models import Plan
 ENABLED_FIELD = "is_enabled"
 
 
-ACRONYMS = {"ip": "IP", "url": "URL", "api": "API", "id": "ID", "sms": "SMS", "vat": "VAT"}
-
-
-def _label(name: str, info: FieldInfo) -> str:
-    if info.title:
-        return info.title
-    words = [ACRONYMS.get(word, word) for word in name.split("_")]
-    return " ".join(words)[:1].upper() + " ".join(words)[1:]
-
-
-def _bounds(info: FieldInfo) -> dict[str, Any]:
-    """min/max value and length from the field's constraints (``Field(ge=1, le=10)``)."""
-    bounds: dict[str, Any] = {}
-    for item in info.metadata:
-        if isinstance(item, annotated_types.Ge):
-            bounds["min_value"] = item.ge
-        elif isinstance(item, annotated_types.Gt) and isinstance(item.gt, int):
-            bounds["min_value"] = item.gt + 1
-        elif isinstance(item, annotated_types.Le):
-            bounds["max_value"] = item.le
-        elif isinstance(item, annotated_types.Lt) and isinstance(item.lt, int):
-            bounds["max_value"] = item.lt - 1
-        elif isinstance(item, annotated_types.MaxLen):
-            bounds["max_length"] = item.max_length
-        elif isinstance(item, annotated_types.MinLen):
-            bounds["min_length"] = item.min_length
-    return bounds
-
-
-def _without_none(annotation: Any) -> tuple[Any, bool]:
-    """``int | None`` -> (int, True)."""
-    if get_origin(annotation) in {Union, types.UnionType}:
-        args = [arg for arg in get_args(annotation) if arg is not type(None)]
-        if len(args) == 1:
-            return args[0], True
-    return annotation, False
-
-
-def settings_field(name: str, info: FieldInfo) -> forms.Field:
-    """The Django field for one pydantic field; what has no simple widget is edited as JSON."""
-    annotation, is_optional = _without_none(info.annotation)
-    bounds = _bounds(info)
-    common: dict[str, Any] = {
-        "label": _label(name, info),
-        "help_text": info.description or "",
-        "required": info.is_required() and not is_optional,
-    }
-    numeric = {key: bounds[key] for key in ("min_value", "max_value") if key in bounds}
-    lengths = {key: bounds[key] for key in ("min_length", "max_length") if key in bounds}
-    if annotation is bool:
-        return forms.BooleanField(**{**common, "required": False})
-    if annotation is int:
-        return forms.IntegerField(**common, **numeric)
-    if annotation is float:
-        return forms.FloatField(**common, **numeric)
-    if annotation is str:
-        return forms.CharField(**common, **lengths, strip=True)
-    if get_origin(annotation) is Literal:
-        choices = [(str(value), str(value)) for value in get_args(annotation)]
-        return forms.ChoiceField(choices=choices, **common)
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        choices = [(str(member.value), str(member.value)) for member in annotation]
-        return forms.ChoiceField(choices=choices, **common)
-    return forms.JSONField(**common)
-
-
-class ModuleSettingsForm(forms.Form):
-    """On/off and the module's settings. ``config`` holds the validated settings once
-    ``is_valid()``; errors of the settings model are put on their fields."""
-
-    config: dict[str, Any]
+class ModuleSettingsForm(SettingsForm):
+    """On/off and the module's settings, the fields generated from its settings model by the
+    back-office's generator (the same form operators get). ``config`` holds the validated
+    settings once ``is_valid()``; the model's errors are put on their fields."""
 
     def __init__(
         self,
-        *args: Any,
+        data: Any = None,
+        *,
         manifest: ModuleManifest,
         is_enabled: bool,
         stored: dict[str, Any],
-        **kwargs: Any,
     ) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(manifest.settings_model, current=stored, data=data)
         self.manifest = manifest
-        model: type[BaseModel] = manifest.settings_model
+        self.setting_names = list(self.fields)
         self.fields[ENABLED_FIELD] = forms.BooleanField(
             label=f"{manifest.name} is on", required=False, initial=is_enabled
         )
-        self.setting_names = list(model.model_fields)
-        for name, info in model.model_fields.items():
-            field = settings_field(name, info)
-            default = None if info.is_required() else info.get_default(call_default_factory=True)
-            value = stored.get(name, default)
-            field.initial = value.value if isinstance(value, enum.Enum) else value
-            self.fields[name] = field
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.validated
 
     @property
     def setting_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.setting_names]
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if any(name in self.errors for name in self.setting_names):
-            return cleaned
-        candidate = {
-            name: cleaned.get(name) for name in self.setting_names if cleaned.get(name) is not None
-        }
-        try:
-            self.config = self.manifest.validate_config(candidate)
-        except ValidationError as exc:
-            for error in exc.errors():
-                field = str(error["loc"][0]) if error["loc"] else None
-                self.add_error(field if field in self.fields else None, str(error["msg"]))
-        return cleaned
 
     def add_service_errors(self, details: Any, message: str) -> None:
         """A refusal of the modules service: per-field details where it names fields."""
