@@ -20,23 +20,6 @@ STAFF_PASSWORD = "souk-demo-staff"
 STAFF_BACKUP_CODE = "demo-2fa-code"
 OWNER_PASSWORD = "souk-demo-owner"
 DEMO_PASSWORD = "souk-demo-user"
-# What the demo sellers offer (software, priced in USD cents).
-DEMO_CATALOGUE = {
-    "nimbus-labs": (
-        "Nimbus Labs",
-        [
-            ("Nimbus Notes Pro", 2900, "Markdown notes that sync across your machines."),
-            ("Nimbus Backup", 4900, "Encrypted, versioned backups for small teams."),
-        ],
-    ),
-    "quill-works": (
-        "Quill Works",
-        [
-            ("Quill Invoice", 1900, "Invoices and quotes in every currency."),
-            ("Quill Time Tracker", 900, "Track hours per client and export them."),
-        ],
-    ),
-}
 
 
 def _demo_marketplaces() -> list[dict[str, Any]]:
@@ -104,7 +87,7 @@ class Command(BaseCommand):
                     modules=spec["modules"],
                     branding=spec["branding"],
                 ).tenant
-            self._catalogue(tenant)
+            self._catalogue(tenant, seed=len(lines))
             domain = Domain.objects.get(tenant=tenant, is_primary=True).domain
             modules = ", ".join(
                 tenant.modules.filter(is_enabled=True).values_list("key", flat=True)
@@ -115,21 +98,23 @@ class Command(BaseCommand):
                 f"owner@{spec['slug']}.localhost / {OWNER_PASSWORD}"
             )
         lines.append(
-            f"  Sellers: <seller>@demo.localhost (nimbus-labs, quill-works); buyer: "
-            f"buyer@demo.localhost; password {DEMO_PASSWORD}. Payments run in the sandbox: "
-            "card 4242 4242 4242 4242 succeeds."
+            f"  Sellers: <seller>@demo.localhost (Byte Bazaar: nimbus-labs, quill-works, "
+            "pixel-forge, ironclad; Consult Corner: ledgerline, clientwise, agenda-studio), "
+            "teammate ana@nimbus-labs.localhost; buyers such as amara.okafor@demo.localhost; "
+            f"password {DEMO_PASSWORD}. Payments run in the sandbox: card 4242 4242 4242 4242 "
+            "succeeds."
         )
         fill_schema_pool()
         self.stdout.write("\n".join(lines) + "\n")
 
-    def _catalogue(self, tenant: Tenant) -> None:
-        """Two verified sellers with published software and a buyer, when the marketplace
-        sells software and has none yet."""
+    def _catalogue(self, tenant: Tenant, seed: int) -> None:
+        """Its catalogue, people and 90 days of trade (tenants/demo), when the marketplace
+        sells software and has no sellers yet."""
         from django_tenants.utils import schema_context
 
-        from core.catalog.services.moderation import approve_product
-        from core.catalog.services.products import ProductData, create_product, transition
-        from core.sellers.models import Seller, VerificationStatus
+        from core.sellers.models import Seller
+        from tenants.demo.activity import populate
+        from tenants.demo.catalogues import CATALOGUES
         from tenants.selectors import enabled_module_keys
 
         registry = get_registry()
@@ -139,32 +124,7 @@ class Command(BaseCommand):
         with schema_context(tenant.schema_name):
             if not sells_software or Seller.objects.exists():
                 return
-            for slug, (business_name, products) in DEMO_CATALOGUE.items():
-                owner = User.objects.create_user(
-                    f"{slug}@demo.localhost", DEMO_PASSWORD, role=Role.SELLER
-                )
-                seller = Seller.objects.create(
-                    owner=owner,
-                    slug=slug,
-                    business_name=business_name,
-                    legal_form="company",
-                    verification_status=VerificationStatus.VERIFIED,
-                    product_type_grants=["software"],
-                )
-                for name, price, summary in products:
-                    product = create_product(
-                        seller=seller,
-                        data=ProductData(
-                            name=name,
-                            product_type="software",
-                            prices={"USD": price},
-                            summary=summary,
-                            description=summary,
-                        ),
-                    )
-                    transition(product=product, action="publish")
-                    approve_product(product=product)
-            User.objects.create_user("buyer@demo.localhost", DEMO_PASSWORD, full_name="Demo Buyer")
+            populate(CATALOGUES[tenant.slug], password=DEMO_PASSWORD, seed=seed)
 
     def _staff(self) -> None:
         staff = User.objects.filter(email=STAFF_EMAIL).first()

@@ -1,0 +1,217 @@
+"""A demo marketplace's people and history, made through the same services the product uses:
+categories, verified sellers (one with a teammate) with illustrated, published products,
+buyers, and 90 days of orders placed on their own dates (time-machine moves the clock, so the
+ledger, the orders and the dashboards agree) — most completed, some refunded in part or in
+full, a few still awaiting payment after a declined card — reviews with seller replies, and
+a settled payout per seller."""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime, time, timedelta
+
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from core.accounts.models import Role, User
+from core.catalog.models import Category, Product
+from core.catalog.services.categories import create_category
+from core.catalog.services.moderation import approve_product
+from core.catalog.services.products import ProductData, create_product, transition
+from core.commerce.models import LineStatus, Order, OrderLine
+from core.commerce.services.cart import add_product, get_or_create_cart
+from core.commerce.services.checkout import CheckoutInput, checkout_cart
+from core.commerce.services.refunds import LineRefund, refund_order
+from core.errors import DomainError
+from core.payments.providers.sandbox import DECLINED_CARD, SUCCESS_CARD
+from core.payments.services.payout_onboarding import start_payout_onboarding
+from core.payments.services.payouts import request_payout, settle_payout
+from core.reviews.services.replies import reply_to_review
+from core.reviews.services.writing import create_review
+from core.sellers.models import Seller, TeamMember, VerificationStatus
+from tenants.demo.catalogues import REVIEW_TEXTS, DemoCatalogue, DemoSeller
+from tenants.demo.images import cover_png
+
+DAYS = 90
+COUNTRIES = ("DE", "FR", "NL", "US", "GB", "ES", "IT", "SE")
+REPLIES = (
+    "Thank you! That means a lot to our small team.",
+    "Thanks for the kind words. Dark mode is on the roadmap for this spring.",
+    "Sorry it did not fit. Write to us and we will see what we can do about that export.",
+)
+
+
+def populate(catalogue: DemoCatalogue, *, password: str, seed: int, days: int = DAYS) -> None:
+    """In the current tenant's schema, which has no sellers yet."""
+    rng = random.Random(seed)
+    start = timezone.now() - timedelta(days=days + 5)
+    with time_machine.travel(start, tick=False):
+        categories = _categories(catalogue)
+        sellers = [_seller(spec, categories, password) for spec in catalogue.sellers]
+        buyers = [_buyer(name, password) for name in catalogue.buyers]
+    products = [product for _, owned in sellers for product in owned]
+    orders = _orders(rng, buyers, products, days)
+    _refunds(rng, orders)
+    _reviews(rng, [seller for seller, _ in sellers])
+    _payouts([seller for seller, _ in sellers], days)
+
+
+def _categories(catalogue: DemoCatalogue) -> dict[str, Category]:
+    return {
+        name: create_category(name=name, description=description, position=index)
+        for index, (name, description) in enumerate(catalogue.categories)
+    }
+
+
+def _seller(
+    spec: DemoSeller, categories: dict[str, Category], password: str
+) -> tuple[Seller, list[Product]]:
+    owner = User.objects.create_user(
+        f"{spec.slug}@demo.localhost", password, role=Role.SELLER, full_name=spec.business_name
+    )
+    seller = Seller.objects.create(
+        owner=owner,
+        slug=spec.slug,
+        business_name=spec.business_name,
+        legal_form="company",
+        bio=spec.bio,
+        verification_status=VerificationStatus.VERIFIED,
+        product_type_grants=["software"],
+    )
+    start_payout_onboarding(seller=seller, return_url="/studio/", refresh_url="/studio/")
+    for email, permissions in spec.teammates:
+        member = User.objects.create_user(email, password, role=Role.SELLER)
+        TeamMember.objects.create(seller=seller, user=member, permissions=list(permissions))
+    products = []
+    for item in spec.products:
+        product = create_product(
+            seller=seller,
+            data=ProductData(
+                name=item.name,
+                product_type="software",
+                prices={"USD": item.price},
+                summary=item.summary,
+                description=item.description,
+                category_slug=categories[item.category].slug,
+                tags=list(item.tags),
+                features=list(item.features),
+            ),
+        )
+        _illustrate(product)
+        transition(product=product, action="publish")
+        products.append(approve_product(product=product))
+    return seller, products
+
+
+def _illustrate(product: Product) -> None:
+    """The product's cover, through the catalogue's image service (responsive sizes)."""
+    from core.catalog.services import images
+
+    upload = SimpleUploadedFile(
+        f"{product.slug}.png", cover_png(product.name), content_type="image/png"
+    )
+    images.add_product_image(product=product, upload=upload, alt=f"{product.name} cover")
+
+
+def _buyer(name: str, password: str) -> User:
+    local = name.lower().replace(" ", ".").encode("ascii", "ignore").decode()
+    return User.objects.create_user(f"{local}@demo.localhost", password, full_name=name)
+
+
+def _orders(
+    rng: random.Random, buyers: list[User], products: list[Product], days: int
+) -> list[Order]:
+    """Busier towards today, with weekday rhythm; popular products sell more."""
+    weights = [rng.uniform(0.3, 3.0) for _ in products]
+    orders = []
+    today = timezone.now().date()
+    for days_ago in range(days, 0, -1):
+        day = today - timedelta(days=days_ago)
+        expected = 1.0 + 2.5 * (days - days_ago) / days + (0.8 if day.weekday() < 5 else -0.5)
+        for _ in range(max(0, round(rng.gauss(expected, 1.0)))):
+            moment = datetime.combine(day, time(rng.randint(7, 22), rng.randint(0, 59)))
+            picked = rng.choices(products, weights=weights, k=rng.choice((1, 1, 1, 2)))
+            card = DECLINED_CARD if rng.random() < 0.04 else SUCCESS_CARD
+            with time_machine.travel(timezone.make_aware(moment), tick=False):
+                order = _checkout(rng, rng.choice(buyers), set(picked), card)
+            if order is not None:
+                orders.append(order)
+    return orders
+
+
+def _checkout(rng: random.Random, buyer: User, products: set[Product], card: str) -> Order | None:
+    cart = get_or_create_cart(buyer=buyer, token=None)
+    for product in products:
+        add_product(cart=cart, product_id=product.pk)
+    try:
+        order, _, _ = checkout_cart(
+            buyer=buyer,
+            cart=cart,
+            details=CheckoutInput(country=rng.choice(COUNTRIES), name=buyer.full_name),
+            idempotency_key=uuid.uuid4().hex,
+            payment_method=card,
+        )
+    except DomainError:
+        return None  # a declined card leaves the order awaiting payment
+    return order
+
+
+def _refunds(rng: random.Random, orders: list[Order]) -> None:
+    paid = [order for order in orders if order.lines.filter(status=LineStatus.COMPLETED).exists()]
+    for order in rng.sample(paid, k=min(len(paid), max(1, len(paid) // 14))):
+        line = order.lines.filter(status=LineStatus.COMPLETED).first()
+        assert line is not None
+        is_partial = rng.random() < 0.4
+        when = order.created_at + timedelta(days=rng.randint(1, 5))
+        with time_machine.travel(min(when, timezone.now()), tick=False):
+            refund_order(
+                order_id=order.pk,
+                lines=[LineRefund(line_id=line.pk, amount=line.total // 2 if is_partial else None)],
+                reason="Partial goodwill refund" if is_partial else "Bought by mistake",
+                idempotency_key=f"demo-refund-{order.pk}",
+                actor=None,
+                actor_label="seller",
+            )
+
+
+def _reviews(rng: random.Random, sellers: list[Seller]) -> None:
+    lines = OrderLine.objects.filter(status=LineStatus.COMPLETED, refunded_amount=0)
+    for line in lines.select_related("order__buyer", "sub_order__seller"):
+        if rng.random() > 0.45:
+            continue
+        rating, title, body = rng.choice(REVIEW_TEXTS)
+        completed_at = line.completed_at or line.order.created_at
+        when: datetime = min(completed_at + timedelta(days=rng.randint(1, 10)), timezone.now())
+        with time_machine.travel(when, tick=False):
+            try:
+                review = create_review(
+                    buyer=line.order.buyer,
+                    order_line_id=line.pk,
+                    rating=rating,
+                    title=title,
+                    body=body,
+                )
+            except DomainError:
+                continue  # the buyer reviewed this product from another order
+            if rng.random() < 0.35:
+                seller = line.sub_order.seller
+                reply_to_review(
+                    seller=seller,
+                    author=seller.owner,
+                    review_id=review.pk,
+                    body=REPLIES[0 if rating >= 4 else 1 if rating == 3 else 2],
+                )
+
+
+def _payouts(sellers: list[Seller], days: int) -> None:
+    """Each seller was paid out once, a month ago, for what they had earned by then."""
+    when = timezone.now() - timedelta(days=min(30, days // 2))
+    with time_machine.travel(when, tick=False):
+        for seller in sellers:
+            try:
+                payout = request_payout(seller=seller, currency="USD", run_key=f"demo-{when:%Y-%m}")
+            except DomainError:
+                continue  # nothing earned yet
+            settle_payout(payout_id=payout.pk, reference=f"demo_tr_{payout.pk}")

@@ -1,0 +1,83 @@
+"""`make demo`'s marketplaces have something to show: categories, illustrated products, and
+orders placed through the real services on past dates in several states (completed, refunded
+in part and in full, awaiting payment), reviews with replies and a settled payout, with the
+books balanced. Run here on a few days of trade; `make demo` runs ninety."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from django.db.models import Min
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.catalog.models import Category, Product, ProductImage
+from core.commerce.models import Order, OrderStatus
+from core.payments.models import Payout, PayoutStatus
+from core.reviews.models import Review, ReviewReply
+from tenants.demo.activity import populate
+from tenants.demo.catalogues import CATALOGUES
+from tenants.models import Domain, Tenant
+from tenants.schemas_sql import drop_schema, use_public_schema
+from tenants.services import fill_schema_pool, provision_tenant
+from tests.commerce_helpers import ledger_totals
+from tests.fleet_helpers import TEST_POOL_SIZE
+
+SLUG, SCHEMA = "demo-data", "t_demo_data"
+
+
+def _drop() -> None:
+    Domain.objects.filter(tenant__slug=SLUG).delete()
+    Tenant.objects.filter(slug=SLUG).delete()
+    drop_schema(SCHEMA)
+
+
+@pytest.fixture
+def committed_market(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tenant]:
+    """The demo commits as `make demo` does (each order's fulfilment runs after its commit),
+    so this marketplace is committed, and removed afterwards."""
+    with django_db_blocker.unblock():
+        _drop()
+        tenant = provision_tenant(
+            slug=SLUG,
+            name="Demo Data",
+            owner_email="o@demo.example",
+            owner_password=None,
+            modules=["licensing"],
+        ).tenant
+        use_public_schema()
+        yield tenant
+        use_public_schema()
+        _drop()
+        fill_schema_pool(size=TEST_POOL_SIZE)
+        use_public_schema()
+
+
+def test_the_demo_marketplace_has_a_believable_history(committed_market, django_db_blocker):
+    tenant = committed_market
+    catalogue = CATALOGUES["consult-corner"]
+    with django_db_blocker.unblock(), schema_context(tenant.schema_name):
+        populate(catalogue, password="pw-demo-12345", seed=7, days=12)
+
+        assert list(Category.objects.order_by("position").values_list("name", flat=True)) == [
+            name for name, _ in catalogue.categories
+        ]
+        products = Product.objects.all()
+        assert products.count() == sum(len(seller.products) for seller in catalogue.sellers)
+        assert all(product.status == "published" for product in products)
+        assert ProductImage.objects.values("product").distinct().count() == products.count()
+
+        statuses = set(Order.objects.values_list("status", flat=True))
+        assert OrderStatus.COMPLETED in statuses
+        assert statuses & {OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}
+        first = Order.objects.aggregate(first=Min("created_at"))["first"]
+        assert first < timezone.now() - timedelta(days=5)  # placed on their own dates
+        assert Review.objects.exists()
+        assert ReviewReply.objects.count() <= Review.objects.count()
+        assert Payout.objects.filter(status=PayoutStatus.PAID).exists()
+    with django_db_blocker.unblock():
+        assert set(ledger_totals(tenant).values()) == {0}
