@@ -10,7 +10,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from django.db.models import Min
 from django.utils import timezone
 from django_tenants.utils import schema_context
