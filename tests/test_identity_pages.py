@@ -420,7 +420,7 @@ def test_operator_approves_a_seller_who_onboarded_through_the_pages(
     )
     assert started["Location"] == "/seller/onboarding/#documents"
     wizard = text(maker.get("/seller/onboarding/"))
-    assert 'Maker Studio: <span class="badge">Onboarding</span>' in wizard
+    assert 'Maker Studio <span class="badge">Onboarding</span>' in wizard
     assert "Upload a verification document" in wizard
     # Only what a module on this marketplace sells is offered (alpha: software; beta is off).
     assert 'value="software"' in wizard and 'value="service"' not in wizard

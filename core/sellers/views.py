@@ -168,6 +168,7 @@ def _wizard_context(seller: Seller | None, **bound: ServiceForm) -> dict[str, An
         "can_sell_labels": product_type_labels(seller.can_sell),
         "requested_labels": product_type_labels(seller.requested_product_types),
         "first_product_url": first_product_url(),
+        "has_products": seller.is_verified and seller.products.exists(),
         "business_form": bound.get("business_form") or forms.BusinessDetailsForm(initial=details),
         "document_form": bound.get("document_form") or forms.DocumentForm(),
         "remove_form": bound.get("remove_form") or ActionForm(),
