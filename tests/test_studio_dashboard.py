@@ -254,7 +254,7 @@ def test_the_main_queries_read_through_the_sellers_indexes(shop):
                 plans[name] = "\n".join(row[0] for row in cursor.fetchall())
     assert "dashboard_journalline_seller_entry" in plans["journal"]
     assert "dashboard_suborder_seller_order" in plans["sales"]
-    assert "dashboard_suborder_seller_order" in plans["refunds"]
+    assert "dashboard_orderline_refunded" in plans["refunds"]
     assert "dashboard_suborder_seller_order" in plans["summary"]
     assert "product_stats_seller_day" in plans["funnel"]
     for name, plan in plans.items():

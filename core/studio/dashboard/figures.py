@@ -254,7 +254,7 @@ GROUP BY 1, 2
 REFUNDS_SQL = """
 SELECT (r.created_at AT TIME ZONE 'UTC')::date AS day, l.product_type, SUM(rl.amount)
 FROM commerce_suborder s
-JOIN commerce_orderline l ON l.sub_order_id = s.id
+JOIN commerce_orderline l ON l.sub_order_id = s.id AND l.refunded_amount > 0
 JOIN commerce_refundline rl ON rl.order_line_id = l.id
 JOIN commerce_refund r ON r.id = rl.refund_id
 WHERE s.seller_id = %s AND r.currency = %s AND r.created_at >= %s AND r.created_at < %s

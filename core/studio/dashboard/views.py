@@ -10,7 +10,9 @@ from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 
 from core.analytics import selectors as analytics
 from core.charts import Chart, Series
@@ -18,7 +20,8 @@ from core.marketplace import current_marketplace
 from core.money import Money
 from core.safe_csv import SafeWriter
 from core.sellers.auth import authorised_seller
-from core.studio.dashboard.figures import Funnel, Period, SellerDashboard, seller_dashboard
+from core.studio.dashboard import cache as dashboard_cache
+from core.studio.dashboard.figures import Funnel, Period, SellerDashboard, build_seller_dashboard
 from core.studio.dashboard.forms import PeriodForm
 from core.studio.guards import studio_page
 
@@ -161,13 +164,29 @@ def _period_form(request: HttpRequest) -> tuple[PeriodForm, Period]:
 
 @studio_page("studio:dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
+    """The content is cached as HTML under the figures' stamp (``dashboard.cache``): a
+    repeated visit costs the guard's queries, one index-only lookup and a cache read."""
     seller = authorised_seller(request)
     form, period = _period_form(request)
-    board = seller_dashboard(
-        seller_id=seller.pk,
+    default_currency = current_marketplace().default_currency
+    key = dashboard_cache.cached_key(
+        seller.pk, "page", default_currency, period.start, period.end, request.GET.urlencode()
+    )
+    body = dashboard_cache.get(key)
+    if not isinstance(body, str):
+        body = _dashboard_body(request, seller.pk, form, period, default_currency)
+        dashboard_cache.put(key, body)
+    return render(request, "studio/dashboard.html", {"seller": seller, "body": mark_safe(body)})
+
+
+def _dashboard_body(
+    request: HttpRequest, seller_id: int, form: PeriodForm, period: Period, default_currency: str
+) -> str:
+    board = build_seller_dashboard(
+        seller_id=seller_id,
         period=period,
         currency=form.chosen_currency(),
-        default_currency=current_marketplace().default_currency,
+        default_currency=default_currency,
     )
     types = [
         {
@@ -180,11 +199,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
         for row in board.types
     ]
-    return render(
-        request,
-        "studio/dashboard.html",
+    return render_to_string(
+        "studio/dashboard_body.html",
         {
-            "seller": seller,
             "form": form,
             "period": period,
             "board": board,
@@ -193,6 +210,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "types": types,
             "has_sales": bool(board.gross or board.net or board.payouts_due or board.types),
         },
+        request=request,
     )
 
 
