@@ -18,6 +18,7 @@ from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_tenants.utils import schema_context
 
 from core.accounts import throttles
 from core.accounts.models import User
@@ -26,7 +27,7 @@ from core.ratelimit import RateLimited, client_ip
 from core.registry import get_registry
 from tenants import services
 from tenants.console import views
-from tenants.console.forms import PlanForm
+from tenants.console.forms import BrandingForm, PlanForm
 from tenants.errors import TenantError
 from tenants.models import (
     Branding,
@@ -37,7 +38,7 @@ from tenants.models import (
     Theme,
 )
 from tenants.selectors import tenants_for_listing
-from tenants.services.branding import BrandingSpec, parse_branding
+from tenants.services.branding_assets import store_brand_image
 
 
 class ConsoleLoginForm(OTPAdminAuthenticationForm):
@@ -250,41 +251,58 @@ class PlanAdmin(admin.ModelAdmin[Plan]):
         return str(Money(obj.monthly_price_minor, obj.currency))
 
 
-BRANDING_FIELDS = ("display_name", *BrandingSpec.model_fields)
-
-
-class BrandingForm(forms.ModelForm[Branding]):
-    logo_url = forms.URLField(required=False, assume_scheme="https")
-
-    class Meta:
-        model = Branding
-        fields = BRANDING_FIELDS
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        spec = {name: cleaned.get(name) for name in BrandingSpec.model_fields}
-        spec["logo_url"] = spec["logo_url"] or None
-        try:
-            parse_branding(spec)
-        except TenantError as error:
-            raise forms.ValidationError(
-                [f"{d['field']}: {d['message']}" for d in error.details or []] or error.message
-            ) from None
-        return cleaned
-
-
 @admin.register(Branding, site=console)
 class BrandingAdmin(admin.ModelAdmin[Branding]):
     form = BrandingForm
     list_display = ("display_name", "theme", "primary_colour")
     list_filter = ("theme",)
+    readonly_fields = ("current_logo", "current_favicon")
+    fieldsets = (
+        (None, {"fields": ("display_name", "tagline", "theme", "font")}),
+        (
+            "Colours",
+            {"fields": ("primary_colour", "accent_colour", "background_colour", "text_colour")},
+        ),
+        (
+            "Logo and favicon",
+            {
+                "fields": (
+                    "current_logo",
+                    "logo",
+                    "remove_logo",
+                    "current_favicon",
+                    "favicon",
+                    "remove_favicon",
+                )
+            },
+        ),
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # provisioning creates every tenant's branding
 
+    def _image(self, obj: Branding, url: str) -> str:
+        if not url:
+            return "None"
+        if url.startswith("/"):  # uploaded: served from the marketplace's own host
+            domain = obj.tenant.domains.filter(is_primary=True).values_list("domain", flat=True)
+            url = f"https://{domain.first()}{url}"
+        style = "max-height: 48px; vertical-align: middle"
+        return format_html('<a href="{0}"><img src="{0}" alt="" style="{1}"> {0}</a>', url, style)
+
+    @admin.display(description="Current logo")
+    def current_logo(self, obj: Branding) -> str:
+        return self._image(obj, obj.logo_url)
+
+    @admin.display(description="Current favicon")
+    def current_favicon(self, obj: Branding) -> str:
+        return self._image(obj, obj.favicon_url)
+
     def save_model(self, request: HttpRequest, obj: Branding, form: Any, change: bool) -> None:
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
-        services.update_branding(tenant=obj.tenant, changes=changes)
+        services.update_branding(tenant=obj.tenant, changes=form.branding_changes())
+        for kind, upload in form.uploads():
+            with schema_context(obj.tenant.schema_name):
+                store_brand_image(tenant=obj.tenant, kind=kind, upload=upload, size=upload.size)
 
 
 @admin.register(User, site=console)

@@ -204,3 +204,60 @@ def test_the_tenant_page_reads_only_its_own_schema_and_a_fixed_number_of_queries
     schemas_read = [q["sql"] for q in queries.captured_queries if "'gmv'" in q["sql"]]
     assert len(schemas_read) == 1 and "t_beta_bazaar" not in schemas_read[0]
     assert cache.get(FLEET_SNAPSHOT_CACHE_KEY) is None  # one page does not compute the fleet
+
+
+def png(width: int = 40, height: int = 20) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), "#2f6fde").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def branding_form(**changes) -> dict:
+    return {
+        "display_name": "Alpha Market",
+        "tagline": "",
+        "theme": "base",
+        "font": "system",
+        "primary_colour": "#2f6fde",
+        "accent_colour": "#f5a623",
+        "background_colour": "#ffffff",
+        "text_colour": "#1b1f24",
+        **changes,
+    }
+
+
+def test_the_logo_is_uploaded_in_the_console_and_checked_by_content(staff_client, tenant_a):
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tenants.services.branding_assets import asset_storage_name
+
+    url = f"/console/tenants/branding/{tenant_a.branding.pk}/change/"
+    page = staff_client.get(url)
+    assert b'enctype="multipart/form-data"' in page.content and b'name="logo"' in page.content
+
+    fake = SimpleUploadedFile("logo.png", b"<svg onload=alert(1)>", content_type="image/png")
+    refused = staff_client.post(url, branding_form(tagline="Changed", logo=fake))
+    assert refused.status_code == 200
+    assert "logo" in refused.context["adminform"].form.errors
+    tenant_a.branding.refresh_from_db()
+    assert (tenant_a.branding.logo_url, tenant_a.branding.tagline) == ("", "")
+
+    image = SimpleUploadedFile("whatever.gif", png(), content_type="image/gif")
+    saved = staff_client.post(url, branding_form(tagline="Tools", logo=image))
+    assert saved.status_code == 302, saved.context["adminform"].form.errors
+    tenant_a.branding.refresh_from_db()
+    assert tenant_a.branding.tagline == "Tools"
+    assert tenant_a.branding.logo_url.startswith("/brand-assets/logo-")
+    assert tenant_a.branding.logo_url.endswith(".png")
+    name = tenant_a.branding.logo_url.removeprefix("/brand-assets/")
+    assert default_storage.exists(asset_storage_name(tenant_a.schema_name, name))
+
+    removed = staff_client.post(url, branding_form(tagline="Tools", remove_logo="on"))
+    assert removed.status_code == 302
+    tenant_a.branding.refresh_from_db()
+    assert tenant_a.branding.logo_url == ""

@@ -10,7 +10,10 @@ from django import forms
 from core.backoffice.setup.settings_form import ModuleSettingsForm as SettingsForm
 from core.money import CURRENCY_EXPONENTS, Money, MoneyError
 from core.registry import ModuleManifest
-from tenants.models import Plan
+from tenants.errors import TenantError
+from tenants.models import Branding, Plan
+from tenants.services.branding import BrandingSpec, parse_branding
+from tenants.services.branding_assets import BrandImageKind, checked_image
 
 ENABLED_FIELD = "is_enabled"
 
@@ -111,3 +114,84 @@ class PlanForm(forms.ModelForm[Plan]):
         else:
             self.instance.monthly_price_minor = price.amount
         return cleaned
+
+
+IMAGE_FIELDS = {"logo": BrandImageKind.LOGO, "favicon": BrandImageKind.FAVICON}
+BRANDING_TEXT_FIELDS = (
+    "display_name",
+    "tagline",
+    "theme",
+    "font",
+    "primary_colour",
+    "accent_colour",
+    "background_colour",
+    "text_colour",
+)
+
+
+class BrandingForm(forms.ModelForm[Branding]):
+    """A marketplace's branding as staff edit it: the fields the back-office's branding page
+    has, the logo and favicon as uploads (checked by content before anything is saved, then
+    stored in the tenant's storage by ``store_brand_image``)."""
+
+    logo = forms.FileField(
+        required=False, help_text="PNG, JPEG, WebP or GIF; at most 1 MB, 2000 px a side."
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+    favicon = forms.FileField(
+        required=False, help_text="PNG, ICO or GIF; at most 256 KB, 512 px a side."
+    )
+    remove_favicon = forms.BooleanField(required=False, label="Remove the favicon")
+
+    class Meta:
+        model = Branding
+        fields = BRANDING_TEXT_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name, kind in IMAGE_FIELDS.items():
+            upload = cleaned.get(name)
+            if upload is None:
+                continue
+            try:
+                checked_image(kind=kind, upload=upload, size=upload.size)
+            except TenantError as error:
+                self.add_error(name, error.message)
+            else:
+                upload.seek(0)
+        spec: dict[str, object] = {
+            name: cleaned.get(name, getattr(self.instance, name))
+            for name in BrandingSpec.model_fields
+        }
+        for name in ("logo_url", "favicon_url"):
+            spec[name] = getattr(self.instance, name) or None
+        try:
+            parse_branding(spec)
+        except TenantError as error:
+            for detail in error.details if isinstance(error.details, list) else []:
+                field = str(detail.get("field", ""))
+                message = f"{field}: {detail.get('message', error.message)}"
+                self.add_error(field if field in self.fields else None, message)
+            if not isinstance(error.details, list):
+                self.add_error(None, error.message)
+        return cleaned
+
+    def branding_changes(self) -> dict[str, object]:
+        """What ``update_branding`` gets: the changed text and colour fields, and the images
+        staff asked to remove."""
+        changes: dict[str, object] = {
+            name: self.cleaned_data[name]
+            for name in self.changed_data
+            if name in BRANDING_TEXT_FIELDS
+        }
+        for name in IMAGE_FIELDS:
+            if self.cleaned_data.get(f"remove_{name}") and not self.cleaned_data.get(name):
+                changes[f"{name}_url"] = ""
+        return changes
+
+    def uploads(self) -> list[tuple[BrandImageKind, Any]]:
+        return [
+            (kind, self.cleaned_data[name])
+            for name, kind in IMAGE_FIELDS.items()
+            if self.cleaned_data.get(name) is not None
+        ]
