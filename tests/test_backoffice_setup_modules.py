@@ -32,6 +32,7 @@ def test_every_installed_module_is_listed_with_its_state(client_for, tenant_b):
     assert "Turn Software licences on" in page
     assert "Needs: Alpha goods" in page
     assert "Sells: Services (consulting, gigs), Widgets" in page
+    assert "Alpha goods already sells the same kind of product here" in page
 
 
 def test_turning_a_module_off_removes_its_pages_and_nav_entries(client_for, tenant_a):

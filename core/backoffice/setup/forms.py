@@ -117,7 +117,7 @@ def category_choices(exclude_path: str | None = None) -> list[tuple[str, str]]:
 
 
 class CategoryForm(forms.Form):
-    name = forms.CharField(max_length=80)
+    name = forms.CharField(label="Category name", max_length=80)
     parent = forms.TypedChoiceField(
         label="Under", required=False, coerce=int, empty_value=None, choices=()
     )

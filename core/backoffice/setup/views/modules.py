@@ -29,6 +29,8 @@ class ModuleRow:
     is_in_plan: bool
     settings_form: ModuleSettingsForm | None
     error: str = ""
+    # Enabled modules that already sell one of this module's product types.
+    conflicts_with: tuple[str, ...] = ()
 
     @property
     def sells(self) -> str:
@@ -61,7 +63,8 @@ def _rows(
     enabled = enabled_module_keys(tenant)
     configs = dict(TenantModule.objects.filter(tenant=tenant).values_list("key", "config"))
     rows = []
-    for manifest in get_registry():
+    registry = get_registry()
+    for manifest in registry:
         form = (bound or {}).get(manifest.key)
         if form is None and manifest.settings_model.model_fields:
             form = ModuleSettingsForm(
@@ -74,6 +77,12 @@ def _rows(
                 is_in_plan=tenant.plan is None or tenant.plan.allows(manifest.key),
                 settings_form=form,
                 error=(errors or {}).get(manifest.key, ""),
+                conflicts_with=tuple(
+                    registry.get(key).name
+                    for key in sorted(enabled - {manifest.key})
+                    if key in registry
+                    and set(registry.get(key).product_type_keys) & set(manifest.product_type_keys)
+                ),
             )
         )
     return rows

@@ -49,6 +49,8 @@
         group: "categories",
         handle: ".handle",
         animation: 150,
+        // Pointer events rather than native drag and drop: the same on mouse and touch.
+        forceFallback: true,
         fallbackOnBody: true,
         swapThreshold: 0.65,
         emptyInsertThreshold: 8,
