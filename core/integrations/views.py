@@ -163,6 +163,8 @@ def _context(
     issued: api_keys.IssuedApiKey | None = None,
 ) -> dict[str, Any]:
     health = integration_health(seller=seller)
+    for error in health["last_errors"]:
+        error["kind_label"] = registry.call_kind_label(error["kind"])
     windows = _windows(health)
     held = held_permissions(signed_in_user(request), seller)
     return {
