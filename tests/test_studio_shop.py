@@ -13,7 +13,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
-from core.integrations.models import WebhookEndpoint
+from core.integrations.models import IntegrationCall, WebhookEndpoint
 from core.sellers.models import Seller, SellerApiKey, TeamInvitation, TeamMember
 from core.sellers.services import api_keys
 from tenants.models import Tenant
@@ -359,6 +359,27 @@ def test_a_first_time_integration_page_says_there_is_nothing_to_measure_yet(
     assert "Nothing to measure yet." in page
     assert "Last 24 hours" not in page and "<h3>Last </h3>" not in page
     assert "No API keys yet." in page and "No endpoints yet." in page
+
+
+def test_health_with_traffic_shows_each_window_and_names_errors_in_words(client_for, tenant_a):
+    seller, owner = owner_of(client_for, tenant_a)
+    with schema_context(tenant_a.schema_name):
+        IntegrationCall.objects.create(
+            seller=seller,
+            kind="api",
+            url="https://acme.example/hook",
+            response_status=502,
+            is_success=False,
+            latency_ms=120,
+            error="Bad gateway",
+        )
+
+    page = body(owner.get("/studio/integration/"))
+
+    assert "Nothing to measure yet." not in page
+    assert '<h3 id="window-24h">Last 24 hours</h3>' in page
+    assert '<h3 id="window-7d">Last 7 days</h3>' in page
+    assert '<td>Partner API</td><td class="url">https://acme.example/hook</td>' in page
 
 
 # --- profile -------------------------------------------------------------------------------------
