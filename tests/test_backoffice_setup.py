@@ -26,10 +26,6 @@ from tenants.services.branding_assets import asset_storage_name
 from tests.accounts_helpers import make_user, sign_in, signed_in_operator
 from tests.catalog_helpers import make_category, make_product, make_seller
 
-# Until core/urls.py mounts the public set-up pages (brand assets, legal pages), these tests
-# serve them from a URL conf that adds them (tests/test_backoffice_setup_urls.py).
-pytestmark = pytest.mark.urls("tests.test_backoffice_setup_urls")
-
 PAGES = [
     "/operator/start/",
     "/operator/branding/",
