@@ -534,3 +534,13 @@ def test_a_verified_seller_is_sent_on_to_the_studio_and_a_first_product(client_f
         '<nav class="subnav seller-nav" aria-label="Seller">\n  <a href="/studio/">Studio</a>'
         in page
     )
+
+
+def test_a_teammate_on_the_sell_here_page_is_pointed_to_their_shops_studio(client_for, tenant_a):
+    seller = make_seller(tenant_a, "acme")
+    helper = teammate(client_for, tenant_a, seller, "helper@example.com", ["process_orders"])
+
+    page = body(helper.get("/seller/onboarding/"))
+
+    assert "You help run Acme" in page
+    assert '<a class="button" href="/studio/">Open the studio</a>' in page

@@ -38,7 +38,7 @@ from core.security_headers import allow_form_action
 from core.sellers import forms
 from core.sellers.auth import remember_authorised_seller
 from core.sellers.errors import SellerError, SellerErrorCode
-from core.sellers.models import Seller, VerificationStatus
+from core.sellers.models import Seller, TeamMember, VerificationStatus
 from core.sellers.selectors import acting_seller_holding, own_seller
 from core.sellers.services import onboarding, review, team
 
@@ -210,7 +210,14 @@ def onboarding_page(request: HttpRequest) -> HttpResponse:
     """The wizard; a POST here starts it with the business details."""
     seller = _own_seller_or_none(request)
     if request.method != "POST" or seller is not None:
-        return render(request, WIZARD, _wizard_context(seller))
+        context = _wizard_context(seller)
+        if seller is None:  # a teammate of another shop is pointed to its studio
+            context["memberships"] = list(
+                TeamMember.objects.filter(user=signed_in_user(request))
+                .select_related("seller")
+                .order_by("id")
+            )
+        return render(request, WIZARD, context)
     form = forms.BusinessDetailsForm(request.POST)
     context = _wizard_context(None, start_form=form)
     if not form.is_valid():
