@@ -135,6 +135,12 @@ class DomainInline(admin.TabularInline[Domain, Tenant]):
     fields = ("domain", "is_primary", "is_custom")
     readonly_fields = ("is_custom",)
 
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "is_primary" and field is not None:
+            field.initial = False  # a new domain is an extra one unless ticked
+        return field
+
 
 @admin.register(Tenant, site=console)
 class TenantAdmin(admin.ModelAdmin[Tenant]):
@@ -280,6 +286,22 @@ class BrandingAdmin(admin.ModelAdmin[Branding]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # provisioning creates every tenant's branding
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a marketplace always has its branding
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        branding = self.get_object(request, object_id)
+        if branding is not None:
+            subtitle = f"{branding.display_name} ({branding.tenant.slug})"
+            extra_context = {**(extra_context or {}), "subtitle": subtitle}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def _image(self, obj: Branding, url: str) -> str:
         if not url:

@@ -92,10 +92,16 @@ def test_the_fleet_overview_is_not_on_marketplace_hosts(client_for, tenant_a):
     assert client_for(tenant_a).get(FLEET).status_code == 404
 
 
-def test_the_admin_index_links_to_the_fleet_overview(staff_client, db):
+def test_the_admin_index_and_header_link_to_the_fleet_overview(staff_client, db):
     index = staff_client.get("/console/")
     assert index.status_code == 200
-    assert b'href="/console/fleet/"' in index.content
+    assert index.content.count(b'href="/console/fleet/"') == 2  # the header and the index
+    plans = staff_client.get("/console/tenants/plan/")
+    assert b'<nav class="console-global" aria-label="Console"><a href="/console/fleet/">' in (
+        plans.content
+    )
+    login = Client(HTTP_HOST=settings.PLATFORM_DOMAIN).get("/console/login/")
+    assert b'href="/console/fleet/"' not in login.content
 
 
 def test_fleet_figures_are_right_per_tenant_and_in_total(client_for, tenant_a, tenant_b):

@@ -146,6 +146,11 @@ class BrandingForm(forms.ModelForm[Branding]):
     class Meta:
         model = Branding
         fields = BRANDING_TEXT_FIELDS
+        widgets = {
+            name: forms.TextInput(attrs={"type": "color"})
+            for name in BRANDING_TEXT_FIELDS
+            if name.endswith("_colour")
+        }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
