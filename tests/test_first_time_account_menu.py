@@ -164,3 +164,20 @@ def test_the_menu_costs_one_query_for_a_signed_in_page(
         assert guest.get("/").status_code == 200
     with django_assert_max_num_queries(13):
         assert client.get("/").status_code == 200
+
+
+def test_the_module_nav_leads_buyers_to_the_catalogue_and_my_licences_sit_in_the_menu(
+    client_for, make_tenant
+):
+    tenant = make_tenant("licence-market", modules=["licensing"]).tenant
+    make_user(tenant, "buyer@example.com")
+    guest_page = page(client_for(tenant))
+    header_nav = re.search(r'<nav class="modules"[^>]*>(.*?)</nav>', guest_page, re.S)
+
+    assert header_nav is not None
+    assert '<a href="/search/?type=software" data-module="licensing">Software</a>' in (
+        header_nav.group(0)
+    )
+    assert "/licenses/" not in header_nav.group(0)
+    buyer_page = page(signed_in(client_for, tenant, "buyer@example.com"))
+    assert menu_of(buyer_page)["licensing"] == "/licenses/"

@@ -9,6 +9,7 @@ unpaid or cancelled line."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -19,6 +20,8 @@ from core.commerce.models import LineStatus, OrderLine
 from core.registry import get_registry
 from core.registry.enablement import enabled_module_keys
 from core.registry.registry import UnknownModule
+
+logger = logging.getLogger(__name__)
 
 ReceivedKind = Literal["licence", "download", "enrolment", "booking", "order"]
 
@@ -81,7 +84,13 @@ def received_by_line(lines: Iterable[OrderLine]) -> dict[int, list[Received]]:
         hook = hooks[line.product_type]
         if hook is None:
             continue
-        received = hook(line)
+        try:
+            received = hook(line)
+        except Exception:  # a module's bug must not take the buyer's order page down
+            logger.exception(
+                "purchase_summary of %s failed for line %s", line.product_type, line.pk
+            )
+            continue
         if received:
             found[line.pk] = received
     return found

@@ -606,6 +606,13 @@ NOTE_WORDS = {
 
 
 ECHO_WINDOW = timedelta(seconds=2)
+# Steps someone decided (who is worth saying); the rest follow from the payment on their own.
+DECIDED_STATUSES = {
+    OrderStatus.CANCELLED,
+    OrderStatus.PARTIALLY_REFUNDED,
+    OrderStatus.REFUNDED,
+    OrderStatus.DISPUTED,
+}
 
 
 def _is_step_back(from_status: str, to_status: str) -> bool:
@@ -654,7 +661,7 @@ def _history(transitions: list[OrderTransition], sellers: dict[int, str]) -> lis
                 "at": t.created_at,
                 "what": f"{sellers.get(t.sub_order_id, '')}: {words}" if t.sub_order_id else words,
                 "note": note,
-                "by": _actor_words(t.actor_label),
+                "by": _actor_words(t.actor_label) if t.to_status in DECIDED_STATUSES else "",
             }
         )
     return steps

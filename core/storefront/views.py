@@ -24,6 +24,7 @@ from core.catalog.models import Category
 from core.catalog.search import get_search_backend
 from core.catalog.search.spelling import did_you_mean
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
+from core.catalog.services.images import product_image_views
 from core.errors import DomainError
 from core.marketplace import current_marketplace
 from core.registry import get_registry
@@ -50,6 +51,18 @@ def _absolute(request: HttpRequest, path: str) -> str:
     return request.build_absolute_uri(path)
 
 
+# Cards are a column of a grid at least 210 px wide: about half a phone, 320 px on wider screens.
+CARD_IMAGE_SIZES = "(max-width: 480px) 100vw, (max-width: 760px) 50vw, 320px"
+GALLERY_IMAGE_SIZES = "(max-width: 760px) 100vw, 640px"
+
+
+def _card(product: Any, currency: str) -> dict[str, Any]:
+    """The catalogue's card with its first picture as an ``<img>`` with sizes (from the
+    prefetched images: no query)."""
+    views = product_image_views(product, sizes=CARD_IMAGE_SIZES)
+    return {**presenters.card(product, currency), "image": views[0] if views else None}
+
+
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     currency = current_marketplace().default_currency
@@ -61,8 +74,8 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "storefront/home.html",
         {
-            "featured": [presenters.card(p, currency) for p in featured],
-            "newest": [presenters.card(p, currency) for p in newest],
+            "featured": [_card(p, currency) for p in featured],
+            "newest": [_card(p, currency) for p in newest],
             "top_categories": top_categories,
             "canonical_url": _absolute(request, "/"),
         },
@@ -112,7 +125,7 @@ def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> Http
             {"title": title, "error": "That page link has expired.", "items": []},
             status=400,
         )
-    items = [presenters.card(p, query.currency) for p in result.items]
+    items = [_card(p, query.currency) for p in result.items]
     text = (params.q or "").strip()
     has_filters = any(
         request.GET.get(key) for key in FILTER_KEYS if key not in ("q", "sort")
@@ -255,8 +268,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "priceCurrency": currency,
         },
     }
-    if detail["images"]:
-        ld["image"] = [image["url"] for image in detail["images"]]
+    images = product_image_views(found, sizes=GALLERY_IMAGE_SIZES)
+    if images:
+        ld["image"] = [_absolute(request, image.src) for image in images]
     if found.category:
         ld["category"] = found.category.name
     if found.rating_count:
@@ -273,6 +287,8 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
         "storefront/product.html",
         {
             "product": detail,
+            "images": images,
+            "og_image": _absolute(request, images[0].src) if images else "",
             "reviews": reviews,
             "seller": found.seller,
             "category": found.category,
@@ -297,7 +313,7 @@ def seller(request: HttpRequest, slug: str) -> HttpResponse:
         "storefront/seller.html",
         {
             "seller": public_profile(found),
-            "items": [presenters.card(p, currency) for p in products],
+            "items": [_card(p, currency) for p in products],
             "canonical_url": _absolute(request, f"/s/{found.slug}/"),
         },
     )

@@ -83,7 +83,7 @@ def account_menu(context: Context) -> AccountMenu | None:
     ]
     work: list[MenuLink] = []
     if user.is_operator:
-        work.append(_link(request, "Back-office", "/operator/", "operator"))
+        work.append(_link(request, "Back-office", reverse("operator:dashboard"), "operator"))
     if user.is_support_agent and request.session.get(SUPPORT_SESSION_KEY):
         work.append(MenuLink("Back to the console", console_url(request, tenant.pk), "console"))
     if not user.is_support_agent and _is_in_seller(request, user):
