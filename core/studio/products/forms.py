@@ -219,7 +219,7 @@ def product_initial(product: Any) -> dict[str, Any]:
 
 class ImageUploadForm(ServiceForm):
     image = forms.FileField(
-        label="Add a picture",
+        label="Picture file",
         help_text=f"JPEG, PNG, WebP or GIF, up to {MAX_IMAGE_BYTES // (1024 * 1024)} MB.",
         widget=forms.ClearableFileInput(
             attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}

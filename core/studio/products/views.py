@@ -414,6 +414,7 @@ def _images_context(product: Product, **extra: Any) -> dict[str, Any]:
     views = product_image_views(product, sizes="160px")
     return {
         "product": product,
+        "type_label": get_registry().product_type_label(product.product_type),
         "images": views,
         "order": ",".join(str(v.id) for v in views),
         "upload_form": extra.pop("upload_form", None) or ImageUploadForm(),
@@ -556,6 +557,7 @@ def product_step(request: HttpRequest, product_id: int) -> HttpResponse:
         "form": form,
         "step": step,
         "step_template": step.template or "studio/products_step_fields.html",
+        "type_label": get_registry().product_type_label(product.product_type),
         "steps": wizard_steps(product, "module"),
     }
     return render(request, "studio/products_wizard_step.html", context, status=status)
