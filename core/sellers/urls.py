@@ -1,5 +1,4 @@
 from django.urls import path
-from django.views.generic import RedirectView
 
 from core.sellers import views
 
@@ -22,9 +21,6 @@ urlpatterns = [
 # Mounted under /operator/ (namespace "operator") by core/urls.py, beside the user pages
 # (``/operator/`` itself is the back-office dashboard, ``operator:dashboard``).
 operator_urlpatterns = [
-    # Only a name: the dashboard's pattern, listed first, answers /operator/. Kept while
-    # templates still say {% url 'operator:home' %} (accounts/_nav.html).
-    path("", RedirectView.as_view(pattern_name="operator:dashboard"), name="home"),
     path("sellers/", views.review_queue, name="sellers"),
     path("sellers/<int:seller_id>/", views.review_seller, name="seller"),
     path("sellers/<int:seller_id>/approve/", views.approve_seller, name="approve_seller"),
