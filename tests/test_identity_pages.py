@@ -21,8 +21,8 @@ from tests.fleet_helpers import host_of
 
 PDF = b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n"
 BRANDS = {
-    "tenant_a": ("Alpha Market", 'class="theme-base"', "--brand-primary:#2f6fde;"),
-    "tenant_b": ("Beta Bazaar", 'class="theme-bazaar"', "--brand-primary:#aa2200;"),
+    "tenant_a": ("Alpha Market", 'class="theme-base', "--brand-primary:#2f6fde;"),
+    "tenant_b": ("Beta Bazaar", 'class="theme-bazaar', "--brand-primary:#aa2200;"),
 }
 
 

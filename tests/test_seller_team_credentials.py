@@ -228,7 +228,7 @@ def test_the_seller_two_factor_policy_covers_teammates(client_for, tenant_a):
 
     api = call(helper, "get", "/seller/orders")
     assert api.status_code == 403 and api.json()["error"]["code"] == "two_factor_required"
-    page = helper.get("/seller/orders/")
+    page = helper.get("/studio/orders/")
     assert page.status_code == 403
     assert call(helper, "get", "/me").json()["is_two_factor_required"] is True
     # Still a buyer everywhere else.
@@ -244,7 +244,7 @@ def test_the_seller_two_factor_policy_covers_teammates(client_for, tenant_a):
         code = current_code(device)
     assert call(verified, "post", "/auth/login/otp", {"code": code}).status_code == 200
     assert call(verified, "get", "/seller/orders").status_code == 200
-    assert verified.get("/seller/orders/").status_code == 200
+    assert verified.get("/studio/orders/").status_code == 200
 
 
 def test_a_buyer_outside_any_seller_team_is_not_asked_for_two_factor(client_for, tenant_a):

@@ -88,7 +88,10 @@ def test_integration_needs_configure_integration(client_for, tenant_a):
 
     denied = packer.get("/studio/integration/")
     assert denied.status_code == 403
-    assert "Integration needs the team permission configure_integration." in body(denied)
+    assert (
+        "Integration needs the team permission “Configure integrations and API keys”. "
+        "Ask the shop&#x27;s owner." in body(denied)
+    )
     assert packer.post("/studio/integration/keys/", {"name": "k"}).status_code == 403
     assert buyer.get("/studio/integration/").status_code == 403
     assert owner.get("/studio/integration/").status_code == 200

@@ -40,7 +40,7 @@ def card(product: Product, currency: str) -> dict[str, Any]:
         "category": product.category,
         "seller": product.seller,
         "price": price_out(price) if price else None,
-        "image_url": images[0].url if images else None,
+        "image_url": images[0].src if images else None,
         "rating_average_tenths": product.rating_average_tenths,
         "rating_display": _tenths(product.rating_average_tenths),
         "rating_count": product.rating_count,
@@ -81,7 +81,7 @@ def detail(product: Product, currency: str) -> dict[str, Any]:
         "trial_days": product.trial_days,
         "prices": [price_out(p) for p in product.prices.all() if p.variant_id is None],
         "variants": variants,
-        "images": [{"url": i.url, "alt": i.alt} for i in product.images.all()],
+        "images": [{"url": i.src, "alt": i.alt} for i in product.images.all()],
         "moderation_note": product.moderation_note,
         "details": module_details(product),
     }

@@ -15,6 +15,7 @@ from django.shortcuts import render
 from core.accounts.views import signed_in_user
 from core.sellers.auth import remember_authorised_seller
 from core.sellers.errors import SellerError
+from core.sellers.models import TeamPermission
 from core.sellers.permissions import held_permissions
 from core.sellers.selectors import acting_seller_holding
 from core.sellers.views import seller_page
@@ -34,8 +35,10 @@ def section_named(url: str) -> StudioSection:
 def _refusal(section: StudioSection) -> str:
     if section.is_owner_only:
         return f"Only the shop's owner can open {section.label}."
+    labels = dict(TeamPermission.choices)
     needed = [section.permission] if section.permission else list(section.any_of)
-    return f"{section.label} needs the team permission {' or '.join(needed)}."
+    named = " or ".join(f"“{labels.get(code, code)}”" for code in needed)
+    return f"{section.label} needs the team permission {named}. Ask the shop's owner."
 
 
 def studio_page(section_url: str) -> Callable[[View[P]], View[P]]:

@@ -124,7 +124,7 @@ def _product_dict(product: Product) -> dict[str, Any]:
             }
             for variant in product.variants.all()
         ],
-        "images": [image.url for image in product.images.all()],
+        "images": [image.src for image in product.images.all()],
         "moderation_note": product.moderation_note,
         "software": presenters.software_dict(details, policies),
     }

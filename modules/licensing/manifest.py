@@ -43,16 +43,11 @@ manifest = ModuleManifest(
     pages=(
         NavEntry(label="Software", url="/search/?type=software", area="storefront"),
         NavEntry(label="Licences", url="licensing:licenses", area="account"),
-        # Core's integration dashboard, mounted in this module's URLs; it has its own guard.
-        NavEntry(
-            label="Integration",
-            url="licensing:integration",
-            area="studio",
-            permission="configure_integration",
-        ),
     ),
     fulfil="modules.licensing.hooks.fulfil",
     revoke="modules.licensing.hooks.revoke",
+    purchase_summary="modules.licensing.purchases.received_for_line",
+    studio_product_step="modules.licensing.studio_step.step",
     storefront_urls="modules.licensing.urls",
     details_accessor="license_details",
     is_default_enabled=True,

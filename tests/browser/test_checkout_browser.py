@@ -1,7 +1,7 @@
 """Buying in a real browser (Debian's Chromium, headless) against a real server process: a
 visitor fills a cart from two sellers' product pages (htmx add-to-cart), signs in at checkout,
 pays with the sandbox's success card and sees the order with a sub-order per seller; then each
-seller signs in and finds their part of it under /seller/orders/, and only their part."""
+seller signs in and finds their part of it in the studio (/studio/orders/), and only their part."""
 
 from __future__ import annotations
 
@@ -147,17 +147,16 @@ def test_buyer_pays_a_two_seller_cart_and_each_seller_sees_their_part(
             (shop.acme, "Swift Editor", "Secure Scanner"),
             (shop.bolt, "Secure Scanner", "Swift Editor"),
         ):
-            page.goto(url("/accounts/login/?next=/seller/orders/"))
+            # A completed order needs nothing from them: it is under "All orders".
+            page.goto(url("/accounts/login/?next=/studio/orders/%3Fview%3Dall"))
             sign_in(page, seller.owner.email)
-            expect(page).to_have_url(url("/seller/orders/"))
-            expect(page.get_by_role("heading", level=1)).to_have_text(
-                f"Orders for {seller.business_name}"
-            )
-            row = page.locator("table.list tbody tr")
+            expect(page).to_have_url(url("/studio/orders/?view=all"))
+            expect(page.get_by_role("heading", level=1)).to_have_text("Orders")
+            row = page.locator("tr[data-sub-order]")
             expect(row).to_have_count(1)
             expect(row).to_contain_text("Sam Shopper")
-            row.get_by_role("link", name=f"Order {order_id}").click()
-            expect(page.get_by_role("heading", level=1)).to_contain_text(f"Order {order_id}")
+            row.get_by_role("link", name=f"#{order_id}").click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text(f"Order #{order_id}")
             expect(page.locator("main")).to_contain_text(mine)
             expect(page.locator("main")).not_to_contain_text(theirs)
             sign_out(page)

@@ -55,7 +55,7 @@
       }
     };
     if (!isRound) {
-      var valueAxis = { beginAtZero: true, ticks: { callback: function (v) { return format(v); } } };
+      var valueAxis = { beginAtZero: true, ticks: { precision: spec.unit === "money" ? undefined : 0, callback: function (v) { return format(v); } } };
       options.scales = spec.kind === "funnel" ? { x: valueAxis } : { y: valueAxis };
     }
     new Chart(canvas, { type: type, data: { labels: spec.labels, datasets: datasets }, options: options });
