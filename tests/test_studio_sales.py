@@ -115,7 +115,9 @@ def test_queue_shows_orders_waiting_for_delivery_first_and_only_the_sellers_own(
     assert 'href="/studio/orders/" aria-current="page">Orders</a>' in action
     assert 'aria-current="page">Needs action <span class="count">1</span>' in action
     assert 'All orders <span class="count">2</span>' in action
-    assert "Deliver" in action and "Swift Editor" not in action  # titles are on the order page
+    assert (
+        "Not delivered yet" in action and "Swift Editor" not in action
+    )  # titles are on the order page
 
 
 def test_queue_filters_by_status_and_finds_an_order_by_number_or_buyer(
@@ -146,6 +148,7 @@ def test_queue_takes_the_same_queries_however_many_orders(client_for, shop):
         return len(run)
 
     buy(client_for, shop, shop.editor)
+    queries()  # warm: per-tenant settings and caches filled once
     one = queries()
     for _ in range(4):
         buy(client_for, shop, shop.editor)
@@ -189,7 +192,7 @@ def test_orders_need_process_orders_and_the_buyers_link_needs_manage_customers(
 
     refused = packer.get("/studio/orders/")
 
-    assert refused.status_code == 403 and "process_orders" in text(refused)
+    assert refused.status_code == 403 and "Orders needs the team permission" in text(refused)
     assert packer.get(f"/studio/orders/{sub.pk}/").status_code == 403
     assert packer.post(f"/studio/orders/{sub.pk}/refund/", {}).status_code == 403
     page = clerk.get(f"/studio/orders/{sub.pk}/")
@@ -285,7 +288,7 @@ def test_restarting_delivery_hands_the_stuck_lines_to_their_module(
     sub = sub_order_of(shop, order["id"])
     client = seller_client(client_for, shop)
     page = text(client.get(f"/studio/orders/{sub.pk}/"))
-    assert "Restart delivery" in page and "Next step:</strong> Deliver" in page
+    assert "Restart delivery" in page and "Next step:</strong> Not delivered yet" in page
 
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/studio/orders/{sub.pk}/fulfil/")
@@ -314,7 +317,7 @@ def test_service_orders_held_in_escrow_have_their_own_tab(
 
     assert _queue_ids(escrow) == [sub.pk]
     assert "Deliver; paid when the buyer accepts" in escrow
-    assert '<dd class="money" data-escrow>90.00 USD</dd>' in detail
+    assert "<span data-escrow>90.00 USD</span>" in detail
 
 
 def test_the_old_seller_order_addresses_redirect_to_the_studio_for_good(client_for, shop):

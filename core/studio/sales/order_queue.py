@@ -121,7 +121,7 @@ def queue_counts(seller: Seller) -> QueueCounts:
 def next_step(sub_order: SubOrder, *, is_held_in_escrow: bool) -> str:
     """What the seller is waiting on for a row, in words."""
     if sub_order.status in TO_FULFIL:
-        return "Deliver"
+        return "Not delivered yet"
     if sub_order.status == OrderStatus.DISPUTED:
         return "Answer the dispute"
     if is_held_in_escrow:

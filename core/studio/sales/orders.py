@@ -34,6 +34,7 @@ from core.studio.sales import order_queue
 from core.studio.sales.forms import ConfirmForm, OrderFilterForm, RefundForm
 
 ORDERS_PER_PAGE = 25
+QUIET_NOTE_STATUSES = {OrderStatus.PAID, OrderStatus.FULFILLING}
 DETAIL = "studio/orders_detail.html"
 
 
@@ -171,7 +172,8 @@ def _detail_context(request: HttpRequest, seller: Seller, sub: SubOrder) -> dict
                 "from": _status_label(step.from_status),
                 "to": _status_label(step.to_status),
                 "by": step.actor_label.split(":", 1)[0].capitalize(),
-                "note": step.note,
+                # Payment steps carry the provider's charge id: nothing for people to read.
+                "note": "" if step.to_status in QUIET_NOTE_STATUSES else step.note,
             }
             for step in sub.transitions.all()
         ],

@@ -78,11 +78,12 @@ def _context(request: HttpRequest, seller: Seller, **forms: ServiceForm | None) 
     payable = [code for code, amount in sorted(balances["available"].items()) if amount > 0]
     history = Payout.objects.filter(seller=seller).order_by("-id")[:HISTORY_ROWS]
     minimum = commerce_settings().minimum_payout
+    nothing = [Money(0, currency)] if currency else []
     return {
         "seller": seller,
-        "available": _money_list(balances["available"]),
-        "escrow": _money_list(balances["escrow"]),
-        "in_transit": _money_list(balances["in_transit"]),
+        "available": _money_list(balances["available"]) or nothing,
+        "escrow": _money_list(balances["escrow"]) or nothing,
+        "in_transit": _money_list(balances["in_transit"]) or nothing,
         "currencies": currencies,
         "currency": currency,
         "chart": _chart(seller, currency) if currency else None,
