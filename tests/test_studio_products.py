@@ -438,3 +438,20 @@ def test_the_list_takes_the_same_queries_however_many_products(
     assert queries() == few
     with django_assert_max_num_queries(12):
         owner.get("/studio/products/")
+
+
+def test_the_details_step_unpublishes_and_archives(
+    owner: Client, market: Tenant, seller: Seller
+) -> None:
+    product = make_product(market, seller, "Invoice Robot")
+    page = text(owner.get(f"/studio/products/{product.pk}/"))
+    assert "Unpublish (back to draft)" in page and "Archive" in page
+    assert owner.post(f"/studio/products/{product.pk}/status/unpublish/").status_code == 302
+    with schema_context(market.schema_name):
+        product.refresh_from_db()
+        assert product.status == ProductStatus.DRAFT
+    owner.post(f"/studio/products/{product.pk}/status/archive/")
+    with schema_context(market.schema_name):
+        product.refresh_from_db()
+        assert product.status == ProductStatus.ARCHIVED
+    assert owner.post(f"/studio/products/{product.pk}/status/delete/").status_code == 404

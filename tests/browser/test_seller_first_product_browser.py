@@ -170,10 +170,16 @@ def test_a_seller_lists_a_licensed_product_the_operator_approves_it_and_a_buyer_
         expect(seller.locator(".gallery img")).to_have_attribute(
             "alt", "Invoice Robot's inbox view"
         )
+        keep(seller, tmp_path, "studio-product-preview.png", is_published=False)
         seller.get_by_role("button", name="Publish").click()
         expect(seller.get_by_role("heading", level=1, name="Products")).to_be_visible()
         row = seller.locator(".products-list tbody tr", has_text="Invoice Robot")
         expect(row.locator(".product-status")).to_have_text("In review")
+        keep(seller, tmp_path, "studio-products-list.png", is_published=False)
+        seller.set_viewport_size(MOBILE)
+        assert seller.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+        keep(seller, tmp_path, "studio-products-list-mobile.png", is_published=False)
+        seller.set_viewport_size(DESKTOP)
 
         # --- The operator approves it on the moderation page.
         operator = new_page(browser, errors, viewport=DESKTOP)

@@ -25,6 +25,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("products/<int:product_id>/details/", views.product_step, name="product_step"),
     path("products/<int:product_id>/preview/", views.product_preview, name="product_preview"),
     path("products/<int:product_id>/publish/", views.product_publish, name="product_publish"),
+    path(
+        "products/<int:product_id>/status/<slug:action>/",
+        views.product_status,
+        name="product_status",
+    ),
     # Public for published products (the storefront's <img>), so not behind the studio guard.
     path(
         "products/media/<int:image_id>/<str:key>/<str:variant>",

@@ -406,6 +406,8 @@ def product_edit(request: HttpRequest, product_id: int) -> HttpResponse:
         "product": product,
         "type_label": get_registry().product_type_label(product.product_type),
         "steps": wizard_steps(product, "details"),
+        "status_actions": status_actions(product),
+        "status_note": STATUS_NOTES.get(ProductStatus(product.status), ""),
     }
     return render(request, "studio/products_wizard_details.html", context, status=status)
 
@@ -609,6 +611,52 @@ def product_preview(request: HttpRequest, product_id: int) -> HttpResponse:
     return render(
         request, "studio/products_preview.html", _preview_context(request, seller, product)
     )
+
+
+STATUS_ACTIONS = {
+    # action: (from these statuses, button label, what the seller is told)
+    "unpublish": (
+        {ProductStatus.PUBLISHED, ProductStatus.IN_REVIEW},
+        "Unpublish (back to draft)",
+        "{name} is a draft again; buyers no longer see it.",
+    ),
+    "archive": (
+        {
+            ProductStatus.DRAFT,
+            ProductStatus.PUBLISHED,
+            ProductStatus.REJECTED,
+            ProductStatus.IN_REVIEW,
+        },
+        "Archive",
+        "{name} is archived.",
+    ),
+}
+
+
+def status_actions(product: Product) -> list[dict[str, str]]:
+    """The status moves the wizard offers besides publishing (which is on the preview)."""
+    return [
+        {"action": action, "label": label}
+        for action, (allowed, label, _) in STATUS_ACTIONS.items()
+        if product.status in allowed
+    ]
+
+
+@studio_page(SECTION)
+@require_POST
+def product_status(request: HttpRequest, product_id: int, action: str) -> HttpResponse:
+    """Unpublish or archive from the wizard (``transition``, as the API and bulk actions)."""
+    seller = authorised_seller(request)
+    product = _own(seller, product_id)
+    if action not in STATUS_ACTIONS:
+        raise Http404("No such action")
+    try:
+        transition(product=product, action=action)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("studio:product_edit", args=[product.pk]))
+    messages.success(request, STATUS_ACTIONS[action][2].format(name=product.name))
+    return HttpResponseRedirect(reverse(SECTION))
 
 
 @studio_page(SECTION)
