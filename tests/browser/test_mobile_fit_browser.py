@@ -154,6 +154,17 @@ def test_storefront_and_buyer_pages_fit_a_phone(chromium_executable, mobile_shop
             page.get_by_role("link", name="Licences").click()
             expect(page).to_have_url(url("/licenses/"))
 
+            # A cart with a line (its table scrolls on its own), checkout and the review form.
+            page.goto(url(f"/p/{mobile_shop.product.slug}/"))
+            page.get_by_role("button", name="Add to cart").click()
+            page.wait_for_load_state()
+            for path in ("/cart/", "/checkout/"):
+                assert_fits(page, url(path))
+            page.goto(url(f"/account/orders/{mobile_shop.order_id}/"))
+            page.locator("a.review-this").first.click()
+            expect(page.get_by_role("heading", level=1)).to_contain_text("Review")
+            assert overflow_of(page) <= PHONE["width"]
+
             # The order's licence key is hidden until asked for, and fits once shown.
             page.goto(url(f"/account/orders/{mobile_shop.order_id}/"))
             key = page.locator("[data-secret]").first
