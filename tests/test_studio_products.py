@@ -455,3 +455,33 @@ def test_the_details_step_unpublishes_and_archives(
         product.refresh_from_db()
         assert product.status == ProductStatus.ARCHIVED
     assert owner.post(f"/studio/products/{product.pk}/status/delete/").status_code == 404
+
+
+def test_only_types_the_seller_was_granted_and_whose_module_is_on_are_offered(
+    client_for: Callable[[Tenant], Client], market: Tenant
+) -> None:
+    # "widget" is granted but its module (beta) is off here; "service" is on nowhere here.
+    make_seller(market, "mixed", product_types=("software", "widget"))
+    client = signed_in(client_for(market), "mixed@example.com")
+    page = text(client.get("/studio/products/new/"))
+    assert '<input type="hidden" name="product_type" value="software">' in page
+    assert "widget" not in page
+    refused = client.post("/studio/products/new/", {**DETAILS, "product_type": "widget"})
+    assert refused.status_code == 422
+    assert "Select a valid choice. widget is not one of the available choices." in text(refused)
+    assert _count(market, Product) == 0
+
+
+def test_a_type_without_a_module_step_skips_it(
+    client_for: Callable[[Tenant], Client], tenant_b: Tenant
+) -> None:
+    # Beta Bazaar sells software through the test module alpha (no studio step), not licensing.
+    seller = make_seller(tenant_b, "acme", product_types=("software", "service"))
+    client = signed_in(client_for(tenant_b), "acme@example.com")
+    page = text(client.get("/studio/products/new/"))
+    assert 'name="product_type" value="software"' in page
+    assert 'name="product_type" value="service"' in page
+    product = make_product(tenant_b, seller, "Plain Thing", publish=False)
+    steps = text(client.get(f"/studio/products/{product.pk}/images/"))
+    assert "Licences" not in steps and "3. Preview &amp; publish" in steps
+    assert client.get(f"/studio/products/{product.pk}/details/").status_code == 404
