@@ -175,3 +175,35 @@ def test_published_images_are_public_drafts_are_not(
     owner = client_for(tenant_a)
     sign_in(owner, "acme@example.com")
     assert owner.get(hidden.src).status_code == 200
+
+
+def test_a_gif_keeps_its_first_frame_as_a_png(tenant_a: Tenant) -> None:
+    seller = make_seller(tenant_a, "acme")
+    product = make_product(tenant_a, seller, "Widget Pro", publish=False)
+    with schema_context(tenant_a.schema_name):
+        data = picture(200, 100, "GIF")
+        image = add_product_image(product=product, upload=upload(data, "anim.gif", "image/gif"))
+        assert image.file.name.endswith("/original.png") and image.content_type == "image/png"
+        with default_storage.open(image.file.name) as handle:
+            assert Image.open(handle).format == "PNG"
+
+
+def test_a_failed_write_leaves_no_files_behind(tenant_a: Tenant, monkeypatch: Any) -> None:
+    seller = make_seller(tenant_a, "acme")
+    product = make_product(tenant_a, seller, "Widget Pro", publish=False)
+    saved: list[str] = []
+    real_save = default_storage.save
+
+    def failing_save(name: str, content: Any, **kwargs: Any) -> str:
+        if "fallback" in name:
+            raise OSError("disk full")
+        stored = real_save(name, content, **kwargs)
+        saved.append(stored)
+        return stored
+
+    monkeypatch.setattr(default_storage, "save", failing_save)
+    with schema_context(tenant_a.schema_name):
+        with pytest.raises(OSError):
+            add_product_image(product=product, upload=upload(picture()))
+        assert not ProductImage.objects.exists()
+        assert saved and not any(default_storage.exists(name) for name in saved)

@@ -13,7 +13,7 @@ import io
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -133,36 +133,73 @@ def _fallback_format(decoded: _Decoded) -> str:
     return "JPEG"
 
 
-def _folder(image: ProductImage) -> str:
-    return (image.file.name or "").rsplit("/", 1)[0]
+@dataclass(frozen=True)
+class _Encoded:
+    """Every file of one upload, encoded before anything is written or locked."""
+
+    original: bytes
+    original_extension: str
+    original_content_type: str
+    webp: list[tuple[int, int, bytes]]  # (width, height, bytes)
+    fallback: tuple[int, int, bytes]
+    fallback_format: str
 
 
-def _write_variants(image: ProductImage, decoded: _Decoded) -> dict[str, Any]:
-    folder = _folder(image)
+def _encode_all(decoded: _Decoded) -> _Encoded:
     source = decoded.image
+    # GIFs keep their first frame, as PNG (no animation on product pages).
+    original_format = "PNG" if decoded.format == "GIF" else decoded.format
     widths = sorted(
         {w for w in WEBP_WIDTHS if w < source.width} | {min(source.width, WEBP_WIDTHS[-1])}
     )
     webp = []
     for width in widths:
         resized = _resized(source, width)
-        name = default_storage.save(
-            f"{folder}/w{width}.webp", ContentFile(_encode(resized, "WEBP"))
-        )
-        webp.append({"width": resized.width, "height": resized.height, "name": name})
+        webp.append((resized.width, resized.height, _encode(resized, "WEBP")))
     fallback_format = _fallback_format(decoded)
     fallback_image = _resized(source, min(source.width, FALLBACK_MAX_WIDTH))
-    extension = "jpg" if fallback_format == "JPEG" else "png"
-    fallback_name = default_storage.save(
-        f"{folder}/fallback.{extension}", ContentFile(_encode(fallback_image, fallback_format))
+    return _Encoded(
+        # The original is kept re-encoded (no EXIF: no camera location leaks).
+        original=_encode(source, original_format),
+        original_extension=_EXTENSIONS[original_format],
+        original_content_type=ACCEPTED_FORMATS[original_format],
+        webp=webp,
+        fallback=(
+            fallback_image.width,
+            fallback_image.height,
+            _encode(fallback_image, fallback_format),
+        ),
+        fallback_format=fallback_format,
     )
-    return {
+
+
+_EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}
+
+
+def _write_files(image: ProductImage, encoded: _Encoded, written: list[str]) -> None:
+    """Save the original and the sizes next to it, noting each name in ``written`` as soon as
+    it exists (so a failure half-way removes exactly what was written)."""
+    image.file.save(
+        f"original.{encoded.original_extension}", ContentFile(encoded.original), save=False
+    )
+    written.append(image.file.name or "")
+    folder = (image.file.name or "").rsplit("/", 1)[0]
+    webp = []
+    for width, height, data in encoded.webp:
+        name = default_storage.save(f"{folder}/w{width}.webp", ContentFile(data))
+        written.append(name)
+        webp.append({"width": width, "height": height, "name": name})
+    width, height, data = encoded.fallback
+    extension = _EXTENSIONS[encoded.fallback_format]
+    fallback_name = default_storage.save(f"{folder}/fallback.{extension}", ContentFile(data))
+    written.append(fallback_name)
+    image.variants = {
         "webp": webp,
         "fallback": {
-            "width": fallback_image.width,
-            "height": fallback_image.height,
+            "width": width,
+            "height": height,
             "name": fallback_name,
-            "content_type": ACCEPTED_FORMATS[fallback_format],
+            "content_type": ACCEPTED_FORMATS[encoded.fallback_format],
         },
     }
 
@@ -206,7 +243,7 @@ def add_product_image(*, product: Product, upload: IO[bytes], alt: str = "") -> 
     if product.images.count() >= MAX_IMAGES_PER_PRODUCT:
         raise _invalid(f"A product has at most {MAX_IMAGES_PER_PRODUCT} images.", field="image")
     decoded = _decode(upload, getattr(upload, "size", None))
-    original_format = decoded.format
+    encoded = _encode_all(decoded)
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -222,20 +259,9 @@ def add_product_image(*, product: Product, upload: IO[bytes], alt: str = "") -> 
                 position=0 if last is None else last + 1,
                 width=decoded.image.width,
                 height=decoded.image.height,
-                content_type=ACCEPTED_FORMATS[original_format],
+                content_type=encoded.original_content_type,
             )
-            extension = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}[original_format]
-            # The original is kept re-encoded (no EXIF: no camera location leaks).
-            image.file.save(
-                f"original.{extension}",
-                ContentFile(
-                    _encode(decoded.image, original_format if original_format != "GIF" else "PNG")
-                ),
-                save=False,
-            )
-            written.append(image.file.name or "")
-            image.variants = _write_variants(image, decoded)
-            written[:] = stored_names(image)
+            _write_files(image, encoded, written)
             image.save()
             products_changed([product.pk])
     except BaseException:
