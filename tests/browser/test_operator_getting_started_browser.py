@@ -166,7 +166,22 @@ def test_a_new_operator_finishes_the_getting_started_checklist(
         expect(page.get_by_alt_text("Current logo")).to_be_visible()
         keep(page, tmp_path, "operator-branding-desktop")
 
+        # Terms of service, written in the rich-text editor, linked in the footer.
+        page.get_by_role("link", name="Terms of service").click()
+        editor = page.locator(".rich-text-area")  # the script replaces the textarea
+        editor.click()
+        page.keyboard.type("Sellers answer within two days.")
+        page.keyboard.press("Control+A")
+        page.get_by_role("button", name="Bold").click()
+        page.get_by_role("button", name="Save terms of service").click()
+        expect(page.get_by_role("status").first).to_contain_text("Terms of service saved.")
+
         # The storefront wears it: header colour (computed) and the logo, loaded.
+        page.goto(url("/"))
+        page.locator(".site-footer").get_by_role("link", name="Terms of service").click()
+        expect(page.locator(".legal-page p b, .legal-page p strong")).to_have_text(
+            "Sellers answer within two days."
+        )
         page.goto(url("/"))
         assert page.evaluate(HEADER_BACKGROUND) == rgb(NEW_PRIMARY)
         logo = page.locator(".site-header img.brand-logo")
@@ -200,14 +215,26 @@ def test_a_new_operator_finishes_the_getting_started_checklist(
         expect(page.locator("#category-tree")).to_contain_text("Brass lamps")
         top = page.locator("#category-tree > ul > li > .category-row .cat-name")
         expect(top).to_have_text(["Lamps", "Rugs"])
+        # Unscrolled (the last add left the page at its anchor): rows near the viewport's
+        # edge would make Sortable scroll the page under the pointer.
+        page.goto(url("/operator/categories/"))
         rugs_handle = page.locator("#category-tree > ul > li").nth(1).locator(".handle").first
         lamps_row = page.locator("#category-tree > ul > li").nth(0).locator(".category-row").first
         start, target = rugs_handle.bounding_box(), lamps_row.bounding_box()
         assert start is not None and target is not None
-        page.mouse.move(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)
+        x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+        page.mouse.move(x, y)
         page.mouse.down()
-        page.mouse.move(target["x"] + 30, target["y"] + 4, steps=12)
-        page.mouse.move(target["x"] + 30, target["y"] + 2, steps=4)
+        page.mouse.move(x, y - 6, steps=3)  # past the drag threshold: Sortable takes over
+        expect(page.locator(".sortable-fallback")).to_have_count(1)
+        page.mouse.move(target["x"] + 30, target["y"] + 3, steps=20)
+        # Sortable ignores moves over a row that is still animating: hover until the dragged
+        # row has taken its new place, then drop.
+        for wiggle in range(20):
+            if top.all_inner_texts() == ["Rugs", "Lamps"]:
+                break
+            page.wait_for_timeout(100)
+            page.mouse.move(target["x"] + 30 + wiggle % 2, target["y"] + 3 + wiggle % 3)
         page.mouse.up()
         # Saved, then the page reloads with the tree as stored.
         expect(top).to_have_text(["Rugs", "Lamps"])

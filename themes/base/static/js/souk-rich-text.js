@@ -34,11 +34,13 @@
       area.setAttribute("aria-labelledby", label.id);
       label.addEventListener("click", function () { area.focus(); });
     }
-    area.innerHTML = source.value;
+    area.innerHTML = source.value || "<p><br></p>";
     COMMANDS.forEach(function (spec) {
       var button = document.createElement("button");
       button.type = "button";
       button.textContent = spec.label;
+      // Keep the editor's selection: a button that took focus would drop it.
+      button.addEventListener("mousedown", function (event) { event.preventDefault(); });
       button.addEventListener("click", function () {
         area.focus();
         var value = spec.value || null;
@@ -60,6 +62,7 @@
 
   function init() {
     var forms = document.querySelectorAll("form[data-rich-text]");
+    if (forms.length) document.execCommand("defaultParagraphSeparator", false, "p");
     for (var i = 0; i < forms.length; i++) enhance(forms[i]);
   }
 
