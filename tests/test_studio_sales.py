@@ -137,6 +137,8 @@ def test_queue_filters_by_status_and_finds_an_order_by_number_or_buyer(
     assert _queue_ids(by_number) == [done_sub.pk]
     assert _queue_ids(by_name) == [waiting_sub.pk]
     assert client.get("/studio/orders/?status=nonsense").status_code == 200
+    form = text(client.get("/studio/orders/"))  # from "Needs action", a search looks everywhere
+    assert '<input type="hidden" name="view" value="all">' in form
 
 
 def test_queue_takes_the_same_queries_however_many_orders(client_for, shop):
