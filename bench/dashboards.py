@@ -56,6 +56,8 @@ BIG_TABLES = (
     "payments_journalentry",
     "commerce_refundline",
     "analytics_productdailystats",
+    "analytics_sellersale",
+    "analytics_sellerrefund",
 )
 
 
@@ -142,6 +144,37 @@ def prepare(url: str, orders: int, seller_orders: int) -> dict[str, Any]:
     }
 
 
+def reuse(url: str) -> dict[str, Any]:
+    """The tenant of an earlier run, its schema migrated to the code's migrations."""
+    os.environ["REDIS_URL"] = REDIS_URL
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bench_settings"
+    setup_django(url)
+    from django.core.management import call_command
+    from django.db import connection
+    from django_tenants.utils import schema_context
+
+    from core.sellers.models import Seller
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug=HOST.split(".")[0])
+    call_command("migrate_schemas", schema_name=tenant.schema_name, interactive=False, verbosity=0)
+    with schema_context(tenant.schema_name):
+        seller = Seller.objects.select_related("owner").get(slug="seller-0")
+        with connection.cursor() as cursor:
+            for table in BIG_TABLES:
+                cursor.execute(f"VACUUM ANALYZE {table}")
+            cursor.execute(
+                "SELECT count(*) FROM commerce_suborder WHERE seller_id = %s", [seller.pk]
+            )
+            mine = cursor.fetchone()[0]
+    return {
+        "tenant": tenant,
+        "seller_id": seller.pk,
+        "owner_email": seller.owner.email,
+        "seller_orders": mine,
+    }
+
+
 def _load_orders(
     cursor: Any, orders: int, seller_orders: int, buyers: list, sellers: list, products: list
 ) -> None:
@@ -165,10 +198,11 @@ def _load_orders(
                %(b0)s + g %% %(buyers)s AS buyer_id,
                price, price * 19 / 100 AS tax, price / 10 AS commission,
                price - price / 10 AS seller_net, price + price * 19 / 100 AS total,
-               now() - make_interval(days => g %% 365, mins => (g * 13) %% 1440) AS ts,
+               now() - make_interval(days => (g %% 365)::int,
+                                     mins => ((g * 13) %% 1440)::int) AS ts,
                g %% 50 = 7 AS refunded
         FROM (SELECT g, 500 + (g * 7919) %% 9500 AS price
-              FROM generate_series(1, %(orders)s) g) s
+              FROM generate_series(1::bigint, %(orders)s) g) s
         """,
         {
             "step": step,
@@ -268,6 +302,22 @@ def _load_orders(
     )
     cursor.execute(
         """
+        INSERT INTO analytics_sellersale (order_line_id, order_id, seller_id, buyer_id,
+            paid_at, currency, product_type, quantity, total)
+        SELECT g, g, s.seller_id, buyer_id, ts, 'USD', 'software', 1, total
+        FROM bench_orders o JOIN bench_sellers s USING (idx)
+        """
+    )
+    cursor.execute(
+        """
+        INSERT INTO analytics_sellerrefund (refund_line_id, order_id, seller_id, refunded_at,
+            currency, product_type, amount)
+        SELECT g, g, s.seller_id, LEAST(now(), ts + interval '1 day'), 'USD', 'software', total
+        FROM bench_orders o JOIN bench_sellers s USING (idx) WHERE refunded
+        """
+    )
+    cursor.execute(
+        """
         INSERT INTO analytics_productdailystats (day, product_id, seller_id, product_type,
             views, add_to_carts, checkouts_started, checkouts_completed)
         SELECT current_date - d, s.product_id, s.seller_id, 'software',
@@ -351,11 +401,14 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=1_000_000)
     parser.add_argument("--seller-orders", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=40)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the database of an earlier run (migrated again)"
+    )
     args = parser.parse_args()
 
     url = bench_database_url().replace("_bench", "_bench_dashboards")
     started = time.perf_counter()
-    setup = prepare(url, args.orders, args.seller_orders)
+    setup = reuse(url) if args.reuse else prepare(url, args.orders, args.seller_orders)
     print(f"set-up total: {time.perf_counter() - started:.0f} s")
     from django.core.cache import cache
     from django.test import Client

@@ -99,7 +99,7 @@ def test_a_teammate_without_view_analytics_gets_403_and_one_with_it_sees_the_fig
     allowed = analyst.get("/studio/")
 
     assert refused.status_code == 403
-    assert "view_analytics" in refused.content.decode()
+    assert "needs the team permission “View analytics”" in refused.content.decode()
     assert refused_analytics.status_code == 403
     assert packer.get("/studio/analytics/export.csv").status_code == 403
     assert allowed.status_code == 200
@@ -156,13 +156,14 @@ def test_refunds_and_payouts_show_as_the_ledger_books_them(
 ):
     order = paid_order(shop, client_for, django_capture_on_commit_callbacks, shop.editor)
     operator, _ = signed_in_operator(client_for, shop.tenant)
-    refunded = call(
-        operator,
-        "post",
-        f"/operator/commerce/orders/{order['id']}/refunds",
-        {"lines": [{"line_id": order["lines"][0]["id"], "amount": 500}], "reason": "goodwill"},
-        **{"Idempotency-Key": new_key()},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the outbox copies the refund
+        refunded = call(
+            operator,
+            "post",
+            f"/operator/commerce/orders/{order['id']}/refunds",
+            {"lines": [{"line_id": order["lines"][0]["id"], "amount": 500}], "reason": "goodwill"},
+            **{"Idempotency-Key": new_key()},
+        )
     assert refunded.status_code == 201, refunded.content
     owner = signed_in(client_for, shop.tenant, shop.seller_one.owner.email)
     before_payout = owner.get("/studio/").content.decode()
@@ -253,9 +254,9 @@ def test_the_main_queries_read_through_the_sellers_indexes(shop):
                 cursor.execute("EXPLAIN (FORMAT TEXT) " + sql, params)
                 plans[name] = "\n".join(row[0] for row in cursor.fetchall())
     assert "dashboard_journalline_seller_entry" in plans["journal"]
-    assert "dashboard_suborder_seller_order" in plans["sales"]
-    assert "dashboard_orderline_refunded" in plans["refunds"]
-    assert "dashboard_suborder_seller_order" in plans["summary"]
+    assert "seller_sale_seller_paid" in plans["sales"]
+    assert "seller_refund_seller_time" in plans["refunds"]
+    assert "seller_sale_seller_paid" in plans["summary"]
     assert "product_stats_seller_day" in plans["funnel"]
     for name, plan in plans.items():
         assert "Seq Scan" not in plan, (name, plan)

@@ -5,9 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.analytics import counters
+from core.analytics import counters, sales
 from core.events import consumer
 from core.studio.dashboard.cache import bump_sellers
+
+
+@consumer("order.paid")
+def copy_paid_order(payload: dict[str, Any]) -> None:
+    sales.copy_paid_order(order_id=int(payload["order_id"]))
+
+
+@consumer("refund.created")
+def copy_refund(payload: dict[str, Any]) -> None:
+    sales.copy_refund(refund_id=int(payload["refund_id"]))
 
 
 @consumer("order.paid")

@@ -71,3 +71,46 @@ class FlushedBatch(models.Model):
 
     def __str__(self) -> str:
         return self.batch_id
+
+
+class SellerSale(models.Model):
+    """A paid order line, copied per seller when ``order.paid`` is consumed (and backfilled
+    by migration 0005), so the dashboard reads one seller's sales of a period as one range of
+    ``(seller_id, paid_at)`` instead of joining the marketplace's orders. Money stays the
+    order line's; the ledger remains the source of earnings and balances."""
+
+    order_line_id = models.BigIntegerField(unique=True)
+    order_id = models.BigIntegerField()
+    seller_id = models.BigIntegerField()
+    buyer_id = models.BigIntegerField(null=True, blank=True)
+    paid_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    product_type = models.CharField(max_length=32)
+    quantity = models.PositiveIntegerField()
+    total = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["seller_id", "paid_at"], name="seller_sale_seller_paid")]
+
+    def __str__(self) -> str:
+        return f"line {self.order_line_id} of seller {self.seller_id}"
+
+
+class SellerRefund(models.Model):
+    """A refunded part of a line, copied per seller when ``refund.created`` is consumed."""
+
+    refund_line_id = models.BigIntegerField(unique=True)
+    order_id = models.BigIntegerField()
+    seller_id = models.BigIntegerField()
+    refunded_at = models.DateTimeField()
+    currency = models.CharField(max_length=3)
+    product_type = models.CharField(max_length=32)
+    amount = models.BigIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["seller_id", "refunded_at"], name="seller_refund_seller_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"refund line {self.refund_line_id} of seller {self.seller_id}"
