@@ -18,9 +18,9 @@ from core.accounts.models import Role
 from core.backoffice.models import LegalPage
 from core.backoffice.setup.checklist import getting_started
 from core.backoffice.setup.services.legal_pages import write_legal_page
-from core.catalog.models import Category
+from core.catalog.models import Category, Product
 from core.commerce.models import TaxRule
-from tenants.models import Branding, Domain
+from tenants.models import Branding, Domain, TenantModule
 from tenants.services import set_module_enabled
 from tenants.services.branding_assets import asset_storage_name
 from tests.accounts_helpers import make_user, sign_in, signed_in_operator
@@ -438,3 +438,38 @@ def test_setup_pages_show_only_their_own_marketplace(client_for, tenant_a, tenan
         assert not Category.objects.exists()
     set_module_enabled(tenant=tenant_b, key="beta", is_enabled=False)
     assert client.get("/operator/modules/").status_code == 200
+
+
+def test_no_setup_action_is_open_to_a_seller(client_for, tenant_a):
+    tools = make_category(tenant_a, "Tools")
+    seller = make_seller(tenant_a, "maker")
+    product = make_product(tenant_a, seller, "Planer")
+    client = client_for(tenant_a)
+    sign_in(client, "maker@example.com")
+    posts = {
+        "/operator/branding/": valid_branding(primary_colour="#000000"),
+        "/operator/branding/preview/": valid_branding(),
+        "/operator/branding/logo/upload/": {"logo-image": upload(png())},
+        "/operator/branding/logo/remove/": {},
+        "/operator/branding/domain/": {"domain": "shop.example.com"},
+        "/operator/branding/legal/terms/": {"body_html": "<p>Mine now.</p>"},
+        "/operator/modules/alpha/switch/": {"is_enabled": "off"},
+        "/operator/modules/alpha/settings/": {"alpha-greeting": "x", "alpha-max_items": "2"},
+        "/operator/categories/": {"name": "Saws", "parent": ""},
+        f"/operator/categories/{tools.pk}/rename/": {"name": "Mine"},
+        f"/operator/categories/{tools.pk}/move/": {"parent": ""},
+        f"/operator/categories/{tools.pk}/up/": {},
+        "/operator/categories/reorder/": {"parent": "", "order": str(tools.pk)},
+        "/operator/moderation/": {"action": "approve", "products": [product.pk]},
+        f"/operator/moderation/{product.pk}/feature/": {"is_featured": "yes"},
+    }
+    answers = {path: client.post(path, data).status_code for path, data in posts.items()}
+    assert answers == dict.fromkeys(posts, 403)
+    branding = branding_of(tenant_a)
+    assert (branding.requested_domain, branding.logo_url) == ("", "")
+    assert branding.primary_colour != "#000000"
+    with schema_context(tenant_a.schema_name):
+        assert [c.name for c in Category.objects.all()] == ["Tools"]
+        assert not LegalPage.objects.exists()
+        assert not Product.objects.get(pk=product.pk).is_featured
+    assert TenantModule.objects.get(tenant=tenant_a, key="alpha").is_enabled
