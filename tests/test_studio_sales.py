@@ -19,6 +19,7 @@ from django_tenants.utils import schema_context
 from core.commerce.models import LineStatus, OrderLine, OrderStatus, Refund, SubOrder
 from core.payments import ledger
 from core.payments.models import JournalEntry
+from core.payments.providers.sandbox import DECLINED_CARD
 from core.sellers.models import Seller, TeamMember, TeamPermission
 from tests.accounts_helpers import PASSWORD, make_user
 from tests.catalog_helpers import make_product, make_seller
@@ -320,6 +321,18 @@ def test_service_orders_held_in_escrow_have_their_own_tab(
     assert _queue_ids(escrow) == [sub.pk]
     assert "Deliver; paid when the buyer accepts" in escrow
     assert "<span data-escrow>90.00 USD</span>" in detail
+
+
+def test_an_unpaid_order_offers_no_refund(client_for, shop):
+    client = bearer_client(client_for, shop.tenant, shop.buyer)
+    add(client, shop.editor)
+    declined = checkout(client, card=DECLINED_CARD)
+    with schema_context(shop.tenant.schema_name):
+        sub = SubOrder.objects.get(seller=shop.seller_one)
+        assert sub.status == OrderStatus.PENDING_PAYMENT, declined.content
+    page = text(seller_client(client_for, shop).get(f"/studio/orders/{sub.pk}/"))
+    assert "Waiting for the buyer&#x27;s payment" in page
+    assert 'id="refund-heading"' not in page and "Restart delivery" not in page
 
 
 def test_the_old_seller_order_addresses_redirect_to_the_studio_for_good(client_for, shop):

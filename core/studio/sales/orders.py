@@ -21,7 +21,7 @@ from core.commerce import selectors as commerce_selectors
 from core.commerce.models import LineStatus, OrderStatus, RefundLine, SubOrder
 from core.commerce.purchases import received_by_line
 from core.commerce.services.escrow import held_in_escrow
-from core.commerce.services.refunds import refund_order
+from core.commerce.services.refunds import REFUNDABLE, refund_order
 from core.commerce.tasks import fulfil_order_line
 from core.errors import DomainError
 from core.money import Money
@@ -177,6 +177,8 @@ def _detail_context(request: HttpRequest, seller: Seller, sub: SubOrder) -> dict
             }
             for step in sub.transitions.all()
         ],
+        # Unpaid or cancelled orders have nothing to give back.
+        "is_refundable": order.status in REFUNDABLE,
         "refund_form": RefundForm(lines=lines, currency=currency),
         "fulfil_form": ConfirmForm(),
     }
