@@ -168,4 +168,9 @@ def test_cached_figures_are_kept_per_marketplace(shop, tenant_b):
 
 
 FIGURE_QUERIES = 7
-PAGE_QUERIES = 11  # tenant, session, user, device, the key, modules, nav and footer lookups
+PAGE_QUERIES = 16  # session, user, 2FA device, the key, nav and footer, the set-up checklist (7)
+
+
+def test_a_new_marketplace_sees_its_getting_started_card_on_the_dashboard(shop, client_for):
+    body = page(operator(client_for, shop.tenant).get("/operator/"))
+    assert 'id="start-card-title"' in body and 'href="/operator/start/"' in body

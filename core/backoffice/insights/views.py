@@ -5,25 +5,14 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.views.decorators.http import require_GET
 
 from core.accounts.views import operator_page
 from core.backoffice.insights import presenters
 from core.backoffice.insights.figures import marketplace_figures
 from core.backoffice.insights.periods import period_form
+from core.backoffice.setup.checklist import getting_started
 from core.marketplace import current_marketplace
-
-GETTING_STARTED_CARD = "backoffice/_getting_started_card.html"
-
-
-def _has_template(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @require_GET
@@ -47,8 +36,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ("Sales by product type", tables["types"], "Orders"),
             ],
             "other_currencies": presenters.other_currencies(figures),
-            "getting_started_card": GETTING_STARTED_CARD
-            if _has_template(GETTING_STARTED_CARD)
-            else "",
+            # The set-up checklist's card (core/backoffice/setup), shown until set-up is done.
+            "checklist": getting_started(request.tenant),  # type: ignore[attr-defined]
         },
     )
