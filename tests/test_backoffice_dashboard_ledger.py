@@ -1,0 +1,159 @@
+"""Over random sequences of orders (with tax, several sellers), partial refunds and payouts, the
+marketplace dashboard's GMV, refunds, commission and take rate equal the ledger and the sales
+report to the cent, and the cached figures are never older than the last booking."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from django.db.models import Sum
+from django.utils import timezone
+from django_tenants.utils import schema_context
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.backoffice.insights.figures import compute_figures, marketplace_figures, ratio_bp
+from core.backoffice.insights.periods import last_days
+from core.commerce.models import OrderLine, TaxRule
+from core.commerce.reports import sales_report
+from core.payments import ledger
+from core.payments.models import EntryKind, JournalLine
+from tests.accounts_helpers import call, sign_in, signed_in_operator
+from tests.catalog_helpers import make_product, make_seller
+from tests.commerce_helpers import add, bearer_client, checkout, ledger_totals, make_shop, new_key
+
+_sellers = itertools.count(1)
+
+order_step = st.tuples(
+    st.just("order"),
+    st.integers(min_value=0, max_value=1),  # which product
+    st.integers(min_value=1, max_value=3),  # quantity
+    st.booleans(),  # another seller's product in the same order
+)
+refund_step = st.tuples(
+    st.just("refund"),
+    st.integers(min_value=0, max_value=20),  # which order
+    st.integers(min_value=1, max_value=100),  # percent of what is left on the line
+)
+payout_step = st.tuples(st.just("payout"))
+steps = st.lists(st.one_of(order_step, refund_step, payout_step), min_size=1, max_size=6)
+
+
+@pytest.fixture
+def market(tenant_a, client_for):
+    shop = make_shop(tenant_a)
+    with schema_context(tenant_a.schema_name):
+        TaxRule.objects.create(country="DE", region="", product_type="", name="VAT", rate_bp=1900)
+    operator, _ = signed_in_operator(client_for, tenant_a)
+    buyer = bearer_client(client_for, tenant_a, shop.buyer)
+    return shop, operator, buyer
+
+
+def ledger_says(tenant):
+    """The journal, read without the dashboard's code: cash in and out for sales, and fees."""
+    with schema_context(tenant.schema_name):
+        cash = JournalLine.objects.filter(account=ledger.PROVIDER_CASH, currency="USD")
+
+        def total(queryset):
+            return int(queryset.aggregate(total=Sum("amount"))["total"] or 0)
+
+        return {
+            "gmv": total(cash.filter(entry__kind=EntryKind.CAPTURE)),
+            "refunds": -total(cash.filter(entry__kind=EntryKind.REFUND)),
+            "commission": -total(
+                JournalLine.objects.filter(account=ledger.PLATFORM_FEES, currency="USD")
+            ),
+        }
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(sequence=steps)
+def test_dashboard_money_equals_the_ledger_and_the_sales_report_to_the_cent(
+    market, client_for, django_capture_on_commit_callbacks, sequence
+):
+    shop, operator, buyer = market
+    tenant = shop.tenant
+    number = next(_sellers)
+    seller = make_seller(tenant, f"mkt{number}", f"Market Seller {number}")
+    products = [
+        make_product(tenant, seller, f"Odd Tool {number}", price=1999),
+        make_product(tenant, seller, f"Odd Kit {number}", price=333),
+    ]
+    owner = client_for(tenant)
+    assert sign_in(owner, seller.owner.email).status_code == 200
+    call(
+        owner,
+        "post",
+        "/seller/payouts/account",
+        {"return_url": "https://x.example/done", "refresh_url": "https://x.example/again"},
+    )
+    orders: list[dict] = []
+    period = last_days(7)
+
+    for step in sequence:
+        if step[0] == "order":
+            _, which, quantity, shared = step
+            with django_capture_on_commit_callbacks(execute=True):
+                add(buyer, products[which], quantity)
+                if shared:
+                    add(buyer, shop.scanner)
+                response = checkout(buyer)
+            assert response.status_code == 201, response.content
+            orders.append(response.json())
+        elif step[0] == "refund" and orders:
+            _, pick, percent = step
+            order = orders[pick % len(orders)]
+            with schema_context(tenant.schema_name):
+                line = OrderLine.objects.filter(order_id=order["id"]).order_by("id").first()
+                left = line.total - line.refunded_amount
+            if left <= 0:
+                continue
+            with django_capture_on_commit_callbacks(execute=True):
+                response = call(
+                    operator,
+                    "post",
+                    f"/operator/commerce/orders/{order['id']}/refunds",
+                    {"lines": [{"line_id": line.pk, "amount": max(1, left * percent // 100)}]},
+                    **{"Idempotency-Key": new_key()},
+                )
+            assert response.status_code == 201, response.content
+        elif step[0] == "payout":
+            with django_capture_on_commit_callbacks(execute=True):
+                response = call(
+                    owner,
+                    "post",
+                    "/seller/payouts",
+                    {"currency": "USD"},
+                    **{"Idempotency-Key": new_key()},
+                )
+            assert response.status_code in (201, 422), response.content
+        with schema_context(tenant.schema_name):
+            cached = marketplace_figures(period=period, currency="USD")
+            fresh = compute_figures(period=period, currency="USD")
+        assert cached == fresh
+
+    expected = ledger_says(tenant)
+    today = timezone.localdate()
+    with schema_context(tenant.schema_name):
+        figures = compute_figures(period=period, currency="USD")
+        rows = sales_report(date_from=today, date_to=today, currency="USD")
+    now = figures.current
+    assert (now.gmv, now.refunds, now.commission) == (
+        expected["gmv"],
+        expected["refunds"],
+        expected["commission"],
+    )
+    assert now.gmv == sum(row.gross for row in rows)
+    assert now.refunds == sum(row.refunded for row in rows)
+    assert now.commission == sum(row.net_commission for row in rows)
+    assert now.take_rate_bp == ratio_bp(
+        expected["commission"], expected["gmv"] - expected["refunds"]
+    )
+    assert sum(figures.gmv_by_day) == now.gmv and sum(figures.refunds_by_day) == now.refunds
+    assert sum(row.sales for row in figures.by_type) == now.gmv
+    assert ledger_totals(tenant) in ({"USD": 0}, {})
