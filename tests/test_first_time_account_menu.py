@@ -181,3 +181,21 @@ def test_the_module_nav_leads_buyers_to_the_catalogue_and_my_licences_sit_in_the
     assert "/licenses/" not in header_nav.group(0)
     buyer_page = page(signed_in(client_for, tenant, "buyer@example.com"))
     assert menu_of(buyer_page)["licensing"] == "/licenses/"
+
+
+def test_the_account_pages_offer_the_studio_to_sellers_and_sell_here_to_buyers(
+    client_for, tenant_a, django_assert_max_num_queries
+):
+    make_seller(tenant_a, "acme", "Acme Tools")
+    make_user(tenant_a, "buyer@example.com")
+    seller_client = signed_in(client_for, tenant_a, "acme@example.com")
+    buyer_client = signed_in(client_for, tenant_a, "buyer@example.com")
+
+    seller_nav = page(seller_client, "/accounts/profile/").split('class="subnav"')[1]
+    buyer_nav = page(buyer_client, "/accounts/profile/").split('class="subnav"')[1]
+
+    assert '<a href="/studio/">Studio</a>' in seller_nav and "Sell here" not in seller_nav
+    assert ">Sell here</a>" in buyer_nav and 'href="/studio/"' not in buyer_nav
+    # The header's menu and the page's nav share one look-up.
+    with django_assert_max_num_queries(6):
+        page(buyer_client, "/accounts/profile/")

@@ -68,11 +68,24 @@ def _link(request: HttpRequest, label: str, href: str, key: str) -> MenuLink:
     return MenuLink(label, href, key, is_current)
 
 
+MEMO_ATTR = "_souk_account_menu"
+
+
 @register.simple_tag(takes_context=True)
 def account_menu(context: Context) -> AccountMenu | None:
+    """Built once per request (the header and the account pages' own nav both ask)."""
     request: HttpRequest | None = context.get("request")
+    if request is None:
+        return None
+    if not hasattr(request, MEMO_ATTR):
+        setattr(request, MEMO_ATTR, _build(request))
+    menu: AccountMenu | None = getattr(request, MEMO_ATTR)
+    return menu
+
+
+def _build(request: HttpRequest) -> AccountMenu | None:
     tenant = getattr(request, "tenant", None)
-    if request is None or tenant is None or getattr(tenant, "is_platform", True):
+    if tenant is None or getattr(tenant, "is_platform", True):
         return None
     user = request.user
     if not isinstance(user, User):
@@ -89,3 +102,9 @@ def account_menu(context: Context) -> AccountMenu | None:
     if not user.is_support_agent and _is_in_seller(request, user):
         work.append(_link(request, "Studio", "/studio/", "studio"))
     return AccountMenu(first=first, work=work, name=user.full_name or user.email)
+
+
+@register.filter
+def has_link(menu: AccountMenu | None, key: str) -> bool:
+    """``{% if menu|has_link:"studio" %}``."""
+    return menu is not None and any(link.key == key for link in (*menu.first, *menu.work))
