@@ -184,7 +184,9 @@ def test_operator_approves_with_grants_and_the_seller_is_told(
     with django_capture_on_commit_callbacks(execute=True):
         approved = call(op, "post", f"/operator/sellers/{seller['id']}/approve", {}).json()
     assert (approved["verification_status"], approved["can_sell"]) == ("verified", ["software"])
-    assert mail.outbox[-1].to == ["maker@example.com"] and "software" in mail.outbox[-1].body
+    assert mail.outbox[-1].to == ["maker@example.com"]
+    assert "You may sell: Software licences." in mail.outbox[-1].body
+    assert "your studio: http://alpha-market.souk.test/studio/" in mail.outbox[-1].body
     with schema_context(tenant_a.schema_name):
         assert User.objects.get(email="maker@example.com").role == Role.SELLER
     again = call(op, "post", f"/operator/sellers/{seller['id']}/approve", {})

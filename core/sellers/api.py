@@ -349,7 +349,10 @@ def approve(request: HttpRequest, seller_id: int, payload: ApproveIn) -> dict[st
     seller = _reviewed_seller(seller_id)
     return seller_out(
         review.approve_seller(
-            actor=principal_of(request).user, seller=seller, product_types=payload.product_types
+            actor=principal_of(request).user,
+            seller=seller,
+            product_types=payload.product_types,
+            site=site_url(request),
         )
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.accounts.emails import send_account_mail
 from core.accounts.models import Role, User
+from core.registry import get_registry
 from core.sellers.models import Seller
 
 
@@ -16,12 +17,15 @@ def notify_operators_of_submission(*, seller: Seller) -> None:
         )
 
 
-def notify_seller_approved(*, seller: Seller) -> None:
-    kinds = ", ".join(sorted(seller.can_sell)) or "no product types yet"
+def notify_seller_approved(*, seller: Seller, site: str = "") -> None:
+    labels = {key: spec.label for key, spec in get_registry().product_types().items()}
+    kinds = ", ".join(labels.get(kind, kind) for kind in sorted(seller.can_sell))
+    next_step = f"\n\nCreate your first product in your studio: {site}/studio/" if site else ""
     send_account_mail(
         to=seller.owner.email,
         subject="You can start selling",
-        body=f"{seller.business_name} is verified. You may sell: {kinds}.",
+        body=f"{seller.business_name} is verified. You may sell: {kinds or 'nothing yet'}."
+        + next_step,
     )
 
 

@@ -449,6 +449,7 @@ def approve_seller(request: HttpRequest, seller_id: int) -> HttpResponse:
             actor=signed_in_user(request),
             seller=seller,
             product_types=form.cleaned_data["product_types"],
+            site=base_url(request),
         )
     except DomainError as error:
         seller.refresh_from_db()

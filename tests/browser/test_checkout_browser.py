@@ -58,7 +58,9 @@ def sign_in(page: Page, email: str) -> None:
 
 
 def sign_out(page: Page) -> None:
-    page.locator(".site-header").get_by_role("button", name="Sign out").click()
+    header = page.locator(".site-header")
+    header.locator("details.account-menu > summary").click()  # Sign out is in the account menu
+    header.get_by_role("button", name="Sign out").click()
     expect(page.locator(".site-header")).to_contain_text("Sign in")
 
 

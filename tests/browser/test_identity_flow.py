@@ -26,7 +26,9 @@ def sign_in(page: Page, url: str, email: str) -> None:
 
 
 def sign_out(page: Page) -> None:
-    page.locator(".site-header").get_by_role("button", name="Sign out").click()
+    header = page.locator(".site-header")
+    header.locator("details.account-menu > summary").click()  # Sign out is in the account menu
+    header.get_by_role("button", name="Sign out").click()
     expect(page.locator(".site-header")).to_contain_text("Sign in")
 
 
@@ -104,7 +106,9 @@ def test_sign_up_verify_onboard_and_approval_in_a_browser(
         page.get_by_label("Document").select_option("identity")
         page.get_by_label("File").set_input_files(document)
         page.get_by_role("button", name="Upload").click()
-        expect(page.locator(".documents")).to_contain_text("identity: passport.pdf")
+        expect(page.locator(".documents")).to_contain_text(
+            "Proof of identity (passport, ID card): passport.pdf"
+        )
         page.get_by_label("Software licences").check()
         page.get_by_role("button", name="Save product types").click()
         page.get_by_role("button", name="Set up payouts").click()
@@ -122,7 +126,8 @@ def test_sign_up_verify_onboard_and_approval_in_a_browser(
             current_code(market.operator_device)
         )
         page.get_by_role("button", name="Verify and sign in").click()
-        expect(page).to_have_url(url("/operator/sellers/"))
+        expect(page).to_have_url(url("/operator/"))  # the marketplace dashboard
+        page.goto(url("/operator/sellers/"))
         row = page.get_by_role("row").filter(has_text="Maker Studio")
         expect(row).to_contain_text("Waiting for review")
         expect(row).to_contain_text(BUYER)
@@ -131,7 +136,7 @@ def test_sign_up_verify_onboard_and_approval_in_a_browser(
         page.get_by_role("button", name="Approve", exact=True).click()
         expect(page).to_have_url(url("/operator/sellers/"))
         expect(page.get_by_role("status")).to_contain_text(
-            "Maker Studio is verified and may sell: software."
+            "Maker Studio is verified and may sell: Software licences."
         )
         sign_out(page)
         timings["operator review"] = time.perf_counter() - mark
@@ -140,9 +145,15 @@ def test_sign_up_verify_onboard_and_approval_in_a_browser(
         mark = time.perf_counter()
         sign_in(page, url("/accounts/login/?next=/seller/onboarding/"), BUYER)
         expect(page.locator("#status .badge")).to_have_text("Verified")
-        expect(page.locator("#status")).to_contain_text("You are verified and may sell: software.")
+        expect(page.locator("#status")).to_contain_text(
+            "The marketplace approved your shop. You may sell: Software licences."
+        )
+        expect(page.get_by_role("link", name="Create your first product")).to_have_attribute(
+            "href", "/studio/products/new/"
+        )
         approval = wait_for_mail(server.mail_dir, to=BUYER, subject="You can start selling")
-        assert "Maker Studio is verified. You may sell: software." in approval
+        assert "Maker Studio is verified. You may sell: Software licences." in approval
+        assert "Create your first product in your studio: http://" in approval
         timings["seller sees the decision"] = time.perf_counter() - mark
         browser.close()
 

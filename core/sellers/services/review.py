@@ -20,9 +20,14 @@ from core.sellers.services.onboarding import clean_product_types
 
 @transaction.atomic
 def approve_seller(
-    *, actor: User, seller: Seller, product_types: Iterable[str] | None = None
+    *,
+    actor: User,
+    seller: Seller,
+    product_types: Iterable[str] | None = None,
+    site: str = "",
 ) -> Seller:
-    """Verify the seller and grant product types (by default those they asked for)."""
+    """Verify the seller and grant product types (by default those they asked for).
+    ``site`` (``scheme://primary-domain``) lets the e-mail link to the seller's studio."""
     if seller.verification_status != VerificationStatus.PENDING:
         raise SellerError(
             SellerErrorCode.INVALID_STATE,
@@ -42,7 +47,7 @@ def approve_seller(
     if owner.role == Role.BUYER:
         owner.role = Role.SELLER
         owner.save(update_fields=["role"])
-    notify_seller_approved(seller=seller)
+    notify_seller_approved(seller=seller, site=site)
     return seller
 
 
