@@ -19,6 +19,8 @@ STAFF_EMAIL = "staff@souk.localhost"
 STAFF_PASSWORD = "souk-demo-staff"
 STAFF_BACKUP_CODE = "demo-2fa-code"
 OWNER_PASSWORD = "souk-demo-owner"
+# Single-use second-factor codes of each demo marketplace's operator (renewed by every run).
+OPERATOR_BACKUP_CODES = tuple(f"demo-operator-{n}" for n in range(1, 6))
 DEMO_PASSWORD = "souk-demo-user"
 
 
@@ -88,6 +90,7 @@ class Command(BaseCommand):
                     branding=spec["branding"],
                 ).tenant
             self._catalogue(tenant, seed=len(lines))
+            self._operator_codes(tenant)
             domain = Domain.objects.get(tenant=tenant, is_primary=True).domain
             modules = ", ".join(
                 tenant.modules.filter(is_enabled=True).values_list("key", flat=True)
@@ -95,7 +98,8 @@ class Command(BaseCommand):
             lines.append(
                 f"  {tenant.name} ({spec['branding']['theme']} theme; modules: "
                 f"{modules or 'none installed yet'}): http://{domain}:{port}/  "
-                f"owner@{spec['slug']}.localhost / {OWNER_PASSWORD}"
+                f"owner@{spec['slug']}.localhost / {OWNER_PASSWORD} (operator; second factor: "
+                f"backup code {OPERATOR_BACKUP_CODES[0]} .. {OPERATOR_BACKUP_CODES[-1]})"
             )
         lines.append(
             f"  Sellers: <seller>@demo.localhost (Byte Bazaar: nimbus-labs, quill-works, "
@@ -125,6 +129,18 @@ class Command(BaseCommand):
             if not sells_software or Seller.objects.exists():
                 return
             populate(CATALOGUES[tenant.slug], password=DEMO_PASSWORD, seed=seed)
+
+    def _operator_codes(self, tenant: Tenant) -> None:
+        """The operator's back-office needs a second factor: backup codes, so the demo can be
+        walked through without an authenticator app."""
+        from django_tenants.utils import schema_context
+
+        with schema_context(tenant.schema_name):
+            owner = User.objects.get(email=tenant.owner_email)
+            backup, _ = StaticDevice.objects.get_or_create(user=owner, name="Backup codes")
+            backup.token_set.all().delete()
+            for code in OPERATOR_BACKUP_CODES:
+                backup.token_set.create(token=code)
 
     def _staff(self) -> None:
         staff = User.objects.filter(email=STAFF_EMAIL).first()
