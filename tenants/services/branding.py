@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from django.conf import settings
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from core.errors import ErrorKind
 from core.schemas import model_max_length
@@ -13,10 +22,9 @@ from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Branding, Font, Tenant
 
 HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]
-LogoUrl = Annotated[HttpUrl, Field(max_length=model_max_length(Branding, "logo_url"))]
 # An image uploaded in the back-office, served from the tenant's storage (branding_assets.py).
 BRAND_ASSET_PATTERN = r"^/brand-assets/(logo|favicon)-[0-9a-f]{16}\.(png|jpg|webp|gif|ico)$"
-AssetPath = Annotated[str, Field(pattern=BRAND_ASSET_PATTERN)]
+_HTTP_URL: TypeAdapter[HttpUrl] = TypeAdapter(HttpUrl)
 
 
 class BrandingSpec(BaseModel):
@@ -24,8 +32,9 @@ class BrandingSpec(BaseModel):
 
     theme: str = Field(default="base", max_length=model_max_length(Branding, "theme"))
     tagline: str = Field(default="", max_length=model_max_length(Branding, "tagline"))
-    logo_url: AssetPath | LogoUrl | None = None
-    favicon_url: AssetPath | None = None
+    # An http(s) URL, or the path of an uploaded logo.
+    logo_url: str | None = Field(default=None, max_length=model_max_length(Branding, "logo_url"))
+    favicon_url: str | None = Field(default=None, pattern=BRAND_ASSET_PATTERN)
     primary_colour: HexColour = "#2f6fde"
     accent_colour: HexColour = "#f5a623"
     background_colour: HexColour = "#ffffff"
@@ -36,6 +45,16 @@ class BrandingSpec(BaseModel):
     @classmethod
     def blank_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("logo_url")
+    @classmethod
+    def logo_is_a_url_or_an_upload(cls, value: str | None) -> str | None:
+        if value is None or re.match(BRAND_ASSET_PATTERN, value):
+            return value
+        try:
+            return str(_HTTP_URL.validate_python(value))
+        except ValidationError:
+            raise ValueError("Input should be a valid URL or an uploaded image") from None
 
     @field_validator("theme")
     @classmethod
