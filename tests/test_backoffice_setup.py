@@ -161,7 +161,7 @@ def test_the_checklist_page_reads_a_bounded_number_of_queries(
     for name in ("A", "B", "C"):
         make_category(tenant_a, name)
     client.get("/operator/start/")
-    with django_assert_max_num_queries(22):
+    with django_assert_max_num_queries(14):
         assert client.get("/operator/start/").status_code == 200
 
 

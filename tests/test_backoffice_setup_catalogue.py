@@ -293,5 +293,5 @@ def test_the_queue_reads_a_fixed_number_of_queries(
         submitted(tenant_a, seller, f"Product {index}")
     client, _ = signed_in_operator(client_for, tenant_a)
     client.get("/operator/moderation/")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(10):
         assert client.get("/operator/moderation/").status_code == 200
