@@ -16,7 +16,7 @@ from django_tenants.utils import schema_context
 
 from core.catalog.models import Category, Product, ProductImage
 from core.commerce.models import Order, OrderStatus
-from core.payments.models import Payout, PayoutStatus
+from core.payments.models import JournalEntry, Payout, PayoutStatus
 from core.reviews.models import Review, ReviewReply
 from tenants.demo.activity import populate
 from tenants.demo.catalogues import CATALOGUES
@@ -75,6 +75,11 @@ def test_the_demo_marketplace_has_a_believable_history(committed_market, django_
         assert statuses & {OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED}
         first = Order.objects.aggregate(first=Min("created_at"))["first"]
         assert first < timezone.now() - timedelta(days=5)  # placed on their own dates
+        # ... and booked in the ledger on those dates (dashboards chart the ledger)
+        first_capture = JournalEntry.objects.filter(kind="capture").aggregate(
+            first=Min("created_at")
+        )["first"]
+        assert first_capture < timezone.now() - timedelta(days=5)
         assert Review.objects.exists()
         assert ReviewReply.objects.count() <= Review.objects.count()
         assert Payout.objects.filter(status=PayoutStatus.PAID).exists()

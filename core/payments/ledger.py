@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from core.errors import ErrorKind
 from core.money import Money
@@ -108,14 +109,15 @@ def _insert_entry_once(
     kind: EntryKind, reference: str, order_id: int | None, memo: str
 ) -> int | None:
     """One statement, no savepoint: a concurrent booking of the same event waits on the
-    unique index and then finds the row there."""
+    unique index and then finds the row there. Dated by the application's clock, like the
+    orders it books (so a test's or the demo's clock dates both alike)."""
     table = JournalEntry._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (kind, reference, order_id, memo, created_at) "
-            "VALUES (%s, %s, %s, %s, now()) "
+            "VALUES (%s, %s, %s, %s, %s) "
             "ON CONFLICT (kind, reference) DO NOTHING RETURNING id",
-            [str(kind), reference, order_id, memo],
+            [str(kind), reference, order_id, memo, timezone.now()],
         )
         row = cursor.fetchone()
     return int(row[0]) if row else None

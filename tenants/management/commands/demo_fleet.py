@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -137,6 +138,11 @@ class Command(BaseCommand):
 
         with schema_context(tenant.schema_name):
             owner = User.objects.get(email=tenant.owner_email)
+            # Two-factor is on once an authenticator is enrolled; its codes are the backups.
+            TOTPDevice.objects.get_or_create(user=owner, name="Authenticator app")
+            if owner.two_factor_enabled_at is None:
+                owner.two_factor_enabled_at = timezone.now()
+                owner.save(update_fields=["two_factor_enabled_at"])
             backup, _ = StaticDevice.objects.get_or_create(user=owner, name="Backup codes")
             backup.token_set.all().delete()
             for code in OPERATOR_BACKUP_CODES:
