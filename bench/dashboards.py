@@ -179,8 +179,8 @@ def _load_orders(
     cursor: Any, orders: int, seller_orders: int, buyers: list, sellers: list, products: list
 ) -> None:
     """One order = one sub-order = one line (ids = g). Every ``orders // seller_orders``-th
-    order is seller 0's; the rest spread over the other sellers. Orders are spread over the
-    last 365 days; 2% are refunded in full a day later."""
+    order is seller 0's; the rest spread over the other sellers. Orders are spread evenly over
+    the last 365 days in id order; 2% are refunded in full a day later."""
     step = max(1, orders // seller_orders)
     cursor.execute("SET session_replication_role = replica")  # load only: no triggers
     cursor.execute(
@@ -198,9 +198,9 @@ def _load_orders(
                %(b0)s + g %% %(buyers)s AS buyer_id,
                price, price * 19 / 100 AS tax, price / 10 AS commission,
                price - price / 10 AS seller_net, price + price * 19 / 100 AS total,
-               now() - make_interval(days => (g %% 365)::int,
-                                     mins => ((g * 13) %% 1440)::int) AS ts,
-               g %% 50 = 7 AS refunded
+               now() - make_interval(secs => ((%(orders)s - g) * 31536000.0 / %(orders)s)::float8)
+                   AS ts,
+               g %% 50 = 7 OR (g %% %(step)s = 0 AND (g / %(step)s) %% 50 = 7) AS refunded
         FROM (SELECT g, 500 + (g * 7919) %% 9500 AS price
               FROM generate_series(1::bigint, %(orders)s) g) s
         """,
@@ -248,13 +248,14 @@ def _load_orders(
         FROM bench_orders o JOIN bench_sellers s USING (idx)
         """
     )
-    # The journal: capture (id g), earning (id N + g), refund (id 2N + g).
+    # The journal, numbered in booking order as a live one is: capture (2g - 1) and earning
+    # (2g) of order g, refunds (2N + g) after all of them (booked a day later).
     cursor.execute(
         """
         INSERT INTO payments_journalentry (id, kind, reference, order_id, memo, created_at)
-        SELECT g, 'capture', 'order:' || g, g, '', ts FROM bench_orders
+        SELECT 2 * g - 1, 'capture', 'order:' || g, g, '', ts FROM bench_orders
         UNION ALL
-        SELECT %(n)s + g, 'earn', 'line:' || g, g, '', ts FROM bench_orders
+        SELECT 2 * g, 'earn', 'line:' || g, g, '', ts FROM bench_orders
         UNION ALL
         SELECT 2 * %(n)s + g, 'refund', 'refund:' || g, g, '', LEAST(now(), ts + interval '1 day')
         FROM bench_orders WHERE refunded
@@ -264,12 +265,12 @@ def _load_orders(
     cursor.execute(
         """
         INSERT INTO payments_journalline (entry_id, account, seller_id, currency, amount)
-        SELECT g, 'provider_cash', NULL::bigint, 'USD', total FROM bench_orders
-        UNION ALL SELECT g, 'buyer_clearing:' || g, NULL, 'USD', -total FROM bench_orders
-        UNION ALL SELECT %(n)s + g, 'buyer_clearing:' || g, NULL, 'USD', total FROM bench_orders
-        UNION ALL SELECT %(n)s + g, 'tax_payable', NULL, 'USD', -tax FROM bench_orders
-        UNION ALL SELECT %(n)s + g, 'platform_fees', NULL, 'USD', -commission FROM bench_orders
-        UNION ALL SELECT %(n)s + g, 'seller_payable:' || s.seller_id, s.seller_id, 'USD',
+        SELECT 2 * g - 1, 'provider_cash', NULL::bigint, 'USD', total FROM bench_orders
+        UNION ALL SELECT 2 * g - 1, 'buyer_clearing:' || g, NULL, 'USD', -total FROM bench_orders
+        UNION ALL SELECT 2 * g, 'buyer_clearing:' || g, NULL, 'USD', total FROM bench_orders
+        UNION ALL SELECT 2 * g, 'tax_payable', NULL, 'USD', -tax FROM bench_orders
+        UNION ALL SELECT 2 * g, 'platform_fees', NULL, 'USD', -commission FROM bench_orders
+        UNION ALL SELECT 2 * g, 'seller_payable:' || s.seller_id, s.seller_id, 'USD',
                          -seller_net
                   FROM bench_orders o JOIN bench_sellers s USING (idx)
         UNION ALL SELECT 2 * %(n)s + g, 'tax_payable', NULL, 'USD', tax

@@ -32,7 +32,6 @@ PAYOUT_KINDS = (
     EntryKind.TRANSFER_REVERSAL,
 )
 ACTIVE_SUBSCRIPTION_STATUSES = ("trialing", "active", "past_due")
-DELIVERED_LINE_STATUSES = ("fulfilled", "completed")
 
 
 @dataclass(frozen=True)
@@ -282,9 +281,8 @@ WHERE seller_id = %s AND day >= %s AND day <= %s
 GROUP BY 1
 """
 LICENCES_SQL = """
-SELECT COALESCE(SUM(l.quantity), 0)
-FROM commerce_suborder s JOIN commerce_orderline l ON l.sub_order_id = s.id
-WHERE s.seller_id = %s AND l.product_type = ANY(%s) AND l.status = ANY(%s)
+SELECT COALESCE(SUM(quantity), 0) FROM analytics_sellersale
+WHERE seller_id = %s AND product_type = ANY(%s)
 """
 
 
@@ -360,9 +358,9 @@ def _active_subscriptions(seller_id: int) -> int:
 
 
 def _licences(seller_id: int) -> int | None:
-    """Licences in buyers' hands: delivered, unrefunded units of the product types that a
-    module on this marketplace delivers as a licence (counted from the order lines: core
-    never asks a module)."""
+    """Licences sold, all time: paid units of the product types that a module on this
+    marketplace delivers as a licence (counted from the seller's sales: core never asks a
+    module; the licensing module's own pages show their state)."""
     registry = get_registry()
     enabled = enabled_module_keys()
     types = sorted(
@@ -374,5 +372,5 @@ def _licences(seller_id: int) -> int | None:
     )
     if not types:
         return None
-    rows = _rows(LICENCES_SQL, [seller_id, types, list(DELIVERED_LINE_STATUSES)])
+    rows = _rows(LICENCES_SQL, [seller_id, types])
     return int(rows[0][0]) if rows else 0

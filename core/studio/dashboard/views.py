@@ -70,7 +70,7 @@ def _kpis(board: SellerDashboard) -> list[Kpi]:
         Kpi("Active subscriptions", f"{board.active_subscriptions:,}"),
     ]
     if board.licences is not None:
-        kpis.append(Kpi("Licences in use", f"{board.licences:,}"))
+        kpis.append(Kpi("Licences sold", f"{board.licences:,}", note="All time"))
     kpis.append(
         Kpi(
             "Payouts due",
