@@ -128,8 +128,10 @@ class PricesIncludeTaxForm(forms.Form):
 class DiscountCodeForm(DomainErrorsForm):
     code = forms.CharField(label="Code", max_length=40, help_text="Letters, digits, - or _.")
     kind = forms.ChoiceField(label="Kind", choices=DiscountKind.choices)
-    percent = PercentField(label="Percent off", required=False)
-    amount = forms.CharField(label="Amount off", required=False, max_length=20)
+    percent = PercentField(label="Percent off", required=False, help_text="For a percent code.")
+    amount = forms.CharField(
+        label="Amount off", required=False, max_length=20, help_text="For a fixed code, e.g. 5.00."
+    )
     currency = forms.ChoiceField(label="Currency", choices=())
     minimum_subtotal = forms.CharField(
         label="Minimum order", required=False, max_length=20, help_text="In the currency."
