@@ -107,8 +107,8 @@ def test_two_storefronts_search_facets_scroll_and_product_json_ld(
         # Searching from the header box shows this marketplace's matches, a page at a time.
         mark = time.perf_counter()
         page.goto(server.url(plaza.host, "/"))
-        page.get_by_role("searchbox", name="Search products").fill("editor")
-        page.get_by_role("searchbox", name="Search products").press("Enter")
+        page.get_by_role("combobox", name="Search products").fill("editor")
+        page.get_by_role("combobox", name="Search products").press("Enter")
         expect(page).to_have_url(server.url(plaza.host, "/search/?q=editor"))
         expect(page.get_by_role("heading", level=1)).to_have_text("Results for “editor”")
         scroll_until_all_loaded(page, len(editors))
@@ -163,8 +163,8 @@ def test_two_storefronts_search_facets_scroll_and_product_json_ld(
 
         # The other marketplace finds only its own products, and describes them the same way.
         page.goto(server.url(bazaar.host, "/"))
-        page.get_by_role("searchbox", name="Search products").fill("editor")
-        page.get_by_role("searchbox", name="Search products").press("Enter")
+        page.get_by_role("combobox", name="Search products").fill("editor")
+        page.get_by_role("combobox", name="Search products").press("Enter")
         expect(cards(page)).to_have_count(1)
         assert card_names(page) == ["Lantern Editor"]
         expect(page.locator("#results .load-more")).to_have_count(0)
