@@ -365,3 +365,16 @@ def test_another_marketplace_sees_none_of_these_money_settings(shop, tenant_b, c
     with schema_context(shop.tenant.schema_name):
         assert DiscountCode.objects.get(pk=code_id).is_active
         assert TaxRule.objects.get(pk=rule_id).is_active
+
+
+def test_another_marketplaces_reports_and_ledger_hold_none_of_these_sales(
+    shop, tenant_b, client_for, django_capture_on_commit_callbacks
+):
+    paid_order(client_for, shop, django_capture_on_commit_callbacks, shop.editor)
+    staff_b = operator(client_for, tenant_b)
+    today = timezone.localdate().isoformat()
+    query = {"date_from": today, "date_to": today, "currency": "USD"}
+    assert len(_csv(staff_b.get("/operator/reports/", {**query, "export": "sales"}))) == 1
+    assert "Acme Tools" not in body(staff_b.get("/operator/reports/", query))
+    assert "Nothing booked yet." in body(staff_b.get("/operator/ledger/"))
+    assert "Acme Tools" in body(operator(client_for, shop.tenant).get("/operator/reports/", query))
