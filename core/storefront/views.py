@@ -325,6 +325,7 @@ def robots(request: HttpRequest) -> HttpResponse:
         "User-agent: *",
         "Disallow: /accounts/",
         "Disallow: /seller/",
+        "Disallow: /studio/",
         "Disallow: /operator/",
         "Disallow: /api/",
         "Disallow: /search/?*cursor=",

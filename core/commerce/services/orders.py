@@ -28,6 +28,13 @@ ALLOWED: dict[str, set[str]] = {
     S.REFUNDED: set(),
     S.CANCELLED: set(),
 }
+# The happy path; a sub-order already further along it than the order's new status (one
+# seller delivered before another) stays where it is rather than stepping back.
+FORWARD: tuple[str, ...] = (S.PAID, S.FULFILLING, S.FULFILLED, S.COMPLETED)
+
+
+def _is_ahead(status: str, target: str) -> bool:
+    return status in FORWARD and target in FORWARD and FORWARD.index(status) > FORWARD.index(target)
 
 
 def can_transition(current: str, target: str) -> bool:
@@ -62,7 +69,7 @@ def transition_order(
             )
         history.append(_step(order, None, current, target, actor, actor_label, note))
         for sub in subs:
-            if sub.status != target:
+            if sub.status != target and not _is_ahead(sub.status, target):
                 history.append(_step(order, sub, sub.status, target, actor, actor_label, note))
                 sub.status = target
         current = target
