@@ -5,13 +5,13 @@ from django.urls import include, path
 
 from api.v1 import api as api_v1
 from core.accounts.urls import operator_urlpatterns as operator_user_pages
-from core.backoffice.urls import urlpatterns as backoffice_pages
 from core.deadlines.urls import operator_urlpatterns as operator_deadline_pages
 from core.module_pages import module_page_urls
 from core.registry import get_registry
 from core.sellers.urls import operator_urlpatterns as operator_seller_pages
 from core.storefront import views as storefront
 from tenants import views as tenant_pages
+from tenants.backoffice.urls import urlpatterns as backoffice_pages
 from tenants.support_audit import support_sessions_page
 
 operator_support_pages = [path("support/", support_sessions_page, name="support_sessions")]
@@ -21,7 +21,7 @@ urlpatterns = [
     path("", include("core.storefront.urls")),
     path("", include("core.commerce.urls")),
     # The marketplace's public branding assets (logo, favicon) and legal pages.
-    path("", include("core.backoffice.setup.public_urls")),
+    path("", include("tenants.backoffice.setup.public_urls")),
     path("accounts/", include("core.accounts.urls")),
     path("seller/", include("core.sellers.urls")),
     path("studio/", include("core.studio.urls")),

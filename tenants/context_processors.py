@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils.functional import SimpleLazyObject
 
-from core.backoffice.models import LegalPageKind
-from core.backoffice.setup.services.legal_pages import written_kinds
+from tenants.backoffice.models import LegalPageKind
+from tenants.backoffice.setup.services.legal_pages import written_kinds
 from tenants.models import Branding, Tenant
 from tenants.selectors import enabled_manifests
 
@@ -27,7 +27,7 @@ def legal_links() -> list[FooterLink]:
     for kind in written_kinds():
         try:
             href = reverse("legal_page", args=[kind])
-        except NoReverseMatch:  # core/urls.py mounts core.backoffice.setup.public_urls
+        except NoReverseMatch:  # core/urls.py mounts tenants.backoffice.setup.public_urls
             return []
         links.append(FooterLink(LegalPageKind(kind).label, href))
     return links

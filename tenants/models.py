@@ -154,7 +154,7 @@ class Branding(models.Model):
     tagline = models.CharField(max_length=200, blank=True)
     theme = models.CharField(max_length=32, choices=Theme.choices, default=Theme.BASE)
     # An https URL, or the path of an image uploaded in the back-office ("/brand-assets/...",
-    # served from the tenant's own storage by core.backoffice.setup.public_urls).
+    # served from the tenant's own storage by tenants.backoffice.setup.public_urls).
     logo_url = models.CharField(max_length=200, blank=True)
     favicon_url = models.CharField(max_length=200, blank=True)
     primary_colour = models.CharField(max_length=7, default="#2f6fde")

@@ -13,10 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from core.backoffice.insights.figures import compute_figures, marketplace_figures
-from core.backoffice.insights.periods import last_days
 from core.commerce.reports import sales_report
 from core.payments import ledger
+from tenants.backoffice.insights.figures import compute_figures, marketplace_figures
+from tenants.backoffice.insights.periods import last_days
 from tests.backoffice_helpers import assert_refused, operator, paid_order, refund, refusals
 from tests.commerce_helpers import account_balance, make_shop
 

@@ -13,12 +13,12 @@ from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.backoffice.insights.figures import compute_figures, marketplace_figures, ratio_bp
-from core.backoffice.insights.periods import last_days
 from core.commerce.models import OrderLine, TaxRule
 from core.commerce.reports import sales_report
 from core.payments import ledger
 from core.payments.models import EntryKind, JournalLine
+from tenants.backoffice.insights.figures import compute_figures, marketplace_figures, ratio_bp
+from tenants.backoffice.insights.periods import last_days
 from tests.accounts_helpers import call, sign_in, signed_in_operator
 from tests.catalog_helpers import make_product, make_seller
 from tests.commerce_helpers import add, bearer_client, checkout, ledger_totals, make_shop, new_key

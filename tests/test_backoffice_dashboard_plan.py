@@ -5,16 +5,17 @@ PostgreSQL plans the ledger and the sold-lines queries through the journal entry
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
-from core.backoffice.insights.figures import ledger_queryset, period_span, sold_lines_queryset
-from core.backoffice.insights.periods import last_days
 from core.commerce.models import Order, OrderLine, SubOrder
 from core.payments.models import JournalEntry, JournalLine
+from tenants.backoffice.insights.figures import ledger_queryset, period_span, sold_lines_queryset
+from tenants.backoffice.insights.periods import last_days
 from tests.accounts_helpers import make_user
 from tests.catalog_helpers import make_product, make_seller
 
@@ -68,7 +69,7 @@ def _fill_journal(buyer_id: int, seller_id: int, product_id: int) -> None:
         cursor.execute(f"ANALYZE {OrderLine._meta.db_table}")
 
 
-def _plan(sql: str, params: tuple[object, ...]) -> str:
+def _plan(sql: str, params: tuple[Any, ...]) -> str:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())

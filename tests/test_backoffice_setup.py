@@ -15,11 +15,11 @@ from django_tenants.utils import schema_context
 from PIL import Image
 
 from core.accounts.models import Role
-from core.backoffice.models import LegalPage
-from core.backoffice.setup.checklist import getting_started
-from core.backoffice.setup.services.legal_pages import write_legal_page
 from core.catalog.models import Category, Product
 from core.commerce.models import TaxRule
+from tenants.backoffice.models import LegalPage
+from tenants.backoffice.setup.checklist import getting_started
+from tenants.backoffice.setup.services.legal_pages import write_legal_page
 from tenants.models import Branding, Domain, TenantModule
 from tenants.services import set_module_enabled
 from tenants.services.branding_assets import asset_storage_name
@@ -419,7 +419,7 @@ def test_an_overlong_legal_page_is_refused_and_nothing_is_written(client_for, te
 
 def test_legal_pages_belong_to_their_marketplace(client_for, tenant_a, tenant_b):
     with schema_context(tenant_a.schema_name):
-        write_legal_page(kind="privacy", body_html="<p>Alpha keeps little.</p>")  # type: ignore[arg-type]
+        write_legal_page(kind="privacy", body_html="<p>Alpha keeps little.</p>")
     assert client_for(tenant_a).get("/legal/privacy/").status_code == 200
     assert client_for(tenant_b).get("/legal/privacy/").status_code == 404
 

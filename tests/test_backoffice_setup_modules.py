@@ -11,7 +11,7 @@ import pytest
 from django import forms
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.backoffice.setup.settings_form import ModuleSettingsForm
+from tenants.backoffice.setup.settings_form import ModuleSettingsForm
 from tenants.models import Plan, TenantModule
 from tenants.services import set_module_enabled
 from tests.accounts_helpers import signed_in_operator

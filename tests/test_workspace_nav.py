@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from core.backoffice.nav import SECTIONS as OPERATOR_SECTIONS
 from core.studio.nav import SECTIONS as STUDIO_SECTIONS
+from tenants.backoffice.nav import SECTIONS as OPERATOR_SECTIONS
 
 
 @pytest.mark.parametrize("section", STUDIO_SECTIONS, ids=lambda section: section.url)

@@ -78,7 +78,7 @@ CORE_TENANT_APPS = [
     "core.integrations",
     "core.analytics",
     "core.studio",
-    "core.backoffice",
+    "tenants.backoffice",
 ]
 
 

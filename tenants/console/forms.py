@@ -7,9 +7,9 @@ from typing import Any
 
 from django import forms
 
-from core.backoffice.setup.settings_form import ModuleSettingsForm as SettingsForm
 from core.money import CURRENCY_EXPONENTS, Money, MoneyError
 from core.registry import ModuleManifest
+from tenants.backoffice.setup.settings_form import ModuleSettingsForm as SettingsForm
 from tenants.errors import TenantError
 from tenants.models import Branding, Plan
 from tenants.services.branding import BrandingSpec, parse_branding

@@ -1,7 +1,7 @@
 """Logo and favicon uploads: checked by their content (Pillow decodes them, whatever name or
 type the browser claimed), stored in the tenant's own storage under ``<schema>/branding/``
 with a name derived from the bytes, and served publicly by
-``core.backoffice.setup.public_urls`` (``/brand-assets/<name>``)."""
+``tenants.backoffice.setup.public_urls`` (``/brand-assets/<name>``)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from core.backoffice.models import LegalPage, LegalPageKind
+from tenants.backoffice.models import LegalPage, LegalPageKind
 from tenants.models import Branding, Tenant
 from tenants.services.branding_assets import ASSET_URL_PREFIX, CONTENT_TYPES, asset_storage_name
 

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from core.backoffice.insights import reviews, views
+from tenants.backoffice.insights import reviews, views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.dashboard, name="dashboard"),

@@ -3,7 +3,7 @@ categories and moderation."""
 
 from django.urls import URLPattern, URLResolver, path
 
-from core.backoffice.setup.views import branding, catalogue, getting_started, modules
+from tenants.backoffice.setup.views import branding, catalogue, getting_started, modules
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("start/", getting_started.getting_started_page, name="getting_started"),

@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.accounts.views import operator_page
-from core.backoffice.setup.checklist import getting_started
+from tenants.backoffice.setup.checklist import getting_started
 
 
 @require_GET

@@ -1,6 +1,6 @@
 from django.urls import URLPattern, URLResolver, path
 
-from core.backoffice.money import views
+from tenants.backoffice.money import views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("commission/", views.commission, name="commission"),

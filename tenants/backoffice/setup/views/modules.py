@@ -13,10 +13,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.accounts.views import operator_page
-from core.backoffice.setup.forms import ModuleSwitchForm
-from core.backoffice.setup.settings_form import ModuleSettingsForm
 from core.errors import DomainError
 from core.registry import ModuleManifest, UnknownModule, get_registry
+from tenants.backoffice.setup.forms import ModuleSwitchForm
+from tenants.backoffice.setup.settings_form import ModuleSettingsForm
 from tenants.models import Tenant, TenantModule
 from tenants.selectors import enabled_module_keys
 from tenants.services.modules import set_module_enabled

@@ -3,7 +3,7 @@ branding assets and the legal pages the storefront footer links to."""
 
 from django.urls import URLPattern, path
 
-from core.backoffice.setup.views import public
+from tenants.backoffice.setup.views import public
 
 urlpatterns: list[URLPattern] = [
     path("brand-assets/<str:name>", public.brand_asset, name="brand_asset"),

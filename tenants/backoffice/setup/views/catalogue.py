@@ -23,7 +23,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.accounts.views import operator_page
-from core.backoffice.setup.forms import (
+from core.catalog.models import Category, Product, ProductStatus
+from core.catalog.services.categories import create_category, move_category, update_category
+from core.catalog.services.moderation import approve_product, reject_product, set_featured
+from core.errors import DomainError
+from core.money import Money
+from core.registry import get_registry
+from tenants.backoffice.setup.forms import (
     CategoryForm,
     FeatureForm,
     ModerationForm,
@@ -32,17 +38,11 @@ from core.backoffice.setup.forms import (
     ReorderForm,
     show_domain_error,
 )
-from core.backoffice.setup.services.category_order import (
+from tenants.backoffice.setup.services.category_order import (
     place_last,
     reorder_categories,
     shift_category,
 )
-from core.catalog.models import Category, Product, ProductStatus
-from core.catalog.services.categories import create_category, move_category, update_category
-from core.catalog.services.moderation import approve_product, reject_product, set_featured
-from core.errors import DomainError
-from core.money import Money
-from core.registry import get_registry
 
 QUEUE_SIZE = 100
 FEATURED_CANDIDATES = 30

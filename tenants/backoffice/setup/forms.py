@@ -7,10 +7,10 @@ from typing import Any
 from django import forms
 from django.core.validators import RegexValidator
 
-from core.backoffice.models import LegalPageKind
-from core.backoffice.setup.services.legal_pages import MAX_HTML
 from core.catalog.models import Category
 from core.errors import DomainError
+from tenants.backoffice.models import LegalPageKind
+from tenants.backoffice.setup.services.legal_pages import MAX_HTML
 from tenants.models import Font, Theme
 
 HEX = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1a2b3c.")

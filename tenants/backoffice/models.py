@@ -1,6 +1,6 @@
 """The operator's own documents: the marketplace's legal pages (terms, privacy, refunds),
 one row per kind in each tenant's schema, written only by
-``core.backoffice.setup.services.legal``."""
+``tenants.backoffice.setup.services.legal``."""
 
 from __future__ import annotations
 

@@ -8,9 +8,9 @@ import nh3
 from django.core.cache import cache
 from django.db import transaction
 
-from core.backoffice.models import LegalPage, LegalPageKind
-from core.backoffice.setup.errors import SetupError, SetupErrorCode
 from core.errors import ErrorKind
+from tenants.backoffice.models import LegalPage, LegalPageKind
+from tenants.backoffice.setup.errors import SetupError, SetupErrorCode
 
 ALLOWED_TAGS = {
     "p", "br", "h2", "h3", "h4", "strong", "b", "em", "i", "u", "ul", "ol", "li", "a",

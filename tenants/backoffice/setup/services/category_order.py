@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from core.backoffice.setup.errors import SetupError, SetupErrorCode
 from core.catalog.models import Category
 from core.catalog.services.categories import update_category
 from core.errors import ErrorKind
+from tenants.backoffice.setup.errors import SetupError, SetupErrorCode
 
 
 def siblings(parent_id: int | None) -> list[Category]:

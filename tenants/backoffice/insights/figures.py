@@ -29,12 +29,12 @@ from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from core.accounts.models import Role, User
-from core.backoffice.insights.periods import Period
 from core.commerce.models import OrderLine
 from core.payments import ledger
 from core.payments.models import EntryKind, JournalEntry, JournalLine
 from core.registry import get_registry
 from core.sellers.models import Seller
+from tenants.backoffice.insights.periods import Period
 
 CACHE_SECONDS = 300
 TOP = 5

@@ -4,8 +4,8 @@ pages: set-up (checklist, branding, modules, catalogue), money (commission, taxe
 payouts, ledger, reports) and insights (the marketplace dashboard, reviews moderation). Every
 view is wrapped in ``core.accounts.views.operator_page``."""
 
-from core.backoffice.insights.urls import urlpatterns as insights
-from core.backoffice.money.urls import urlpatterns as money
-from core.backoffice.setup.urls import urlpatterns as setup
+from tenants.backoffice.insights.urls import urlpatterns as insights
+from tenants.backoffice.money.urls import urlpatterns as money
+from tenants.backoffice.setup.urls import urlpatterns as setup
 
 urlpatterns = [*insights, *setup, *money]

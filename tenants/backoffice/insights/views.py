@@ -8,11 +8,11 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from core.accounts.views import operator_page
-from core.backoffice.insights import presenters
-from core.backoffice.insights.figures import marketplace_figures
-from core.backoffice.insights.periods import period_form
-from core.backoffice.setup.checklist import getting_started
 from core.marketplace import current_marketplace
+from tenants.backoffice.insights import presenters
+from tenants.backoffice.insights.figures import marketplace_figures
+from tenants.backoffice.insights.periods import period_form
+from tenants.backoffice.setup.checklist import getting_started
 
 
 @require_GET
@@ -36,7 +36,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 ("Sales by product type", tables["types"], "Orders"),
             ],
             "other_currencies": presenters.other_currencies(figures),
-            # The set-up checklist's card (core/backoffice/setup), shown until set-up is done.
+            # The set-up checklist's card (tenants/backoffice/setup), shown until set-up is done.
             "checklist": getting_started(request.tenant),  # type: ignore[attr-defined]
         },
     )

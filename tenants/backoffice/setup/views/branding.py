@@ -13,9 +13,10 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.accounts.views import operator_page
-from core.backoffice.models import LegalPage, LegalPageKind
-from core.backoffice.setup.contrast import contrast_warnings
-from core.backoffice.setup.forms import (
+from core.errors import DomainError
+from tenants.backoffice.models import LegalPage, LegalPageKind
+from tenants.backoffice.setup.contrast import contrast_warnings
+from tenants.backoffice.setup.forms import (
     COLOUR_FIELDS,
     LEGAL_KINDS,
     BrandImageForm,
@@ -24,8 +25,7 @@ from core.backoffice.setup.forms import (
     LegalPageForm,
     show_domain_error,
 )
-from core.backoffice.setup.services.legal_pages import write_legal_page
-from core.errors import DomainError
+from tenants.backoffice.setup.services.legal_pages import write_legal_page
 from tenants.models import FONT_STACKS, Branding, Domain, Font, Tenant
 from tenants.services.branding import update_branding
 from tenants.services.branding_assets import (
@@ -234,5 +234,5 @@ def legal_page_editor(request: HttpRequest, kind: str) -> HttpResponse:
 def _public_url(kind: LegalPageKind) -> str:
     try:
         return reverse("legal_page", args=[kind.value])
-    except NoReverseMatch:  # core/urls.py mounts core.backoffice.setup.public_urls
+    except NoReverseMatch:  # core/urls.py mounts tenants.backoffice.setup.public_urls
         return ""

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from core.accounts.views import operator_page
-from core.backoffice.money import forms, presenters
 from core.catalog.models import Category
 from core.commerce import reports
 from core.commerce.models import CategoryCommission, DiscountCode, DiscountKind, TaxRule
@@ -27,6 +26,7 @@ from core.marketplace import current_marketplace
 from core.money import Money
 from core.sellers.models import Seller
 from core.sellers.services.review import set_commission
+from tenants.backoffice.money import forms, presenters
 
 
 def _posted(request: HttpRequest, name: str) -> QueryDict | None:

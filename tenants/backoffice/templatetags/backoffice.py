@@ -1,4 +1,4 @@
-"""``{% operator_nav as links %}``: the back-office sections (``core.backoffice.nav``) and the
+"""``{% operator_nav as links %}``: the back-office sections (``tenants.backoffice.nav``) and the
 operator pages of the modules on here."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from django.http import HttpRequest
 from django.template import Context
 from django.urls import NoReverseMatch, reverse
 
-from core.backoffice.nav import SECTIONS
 from core.registry import get_registry
 from core.registry.nav import nav_entries
+from tenants.backoffice.nav import SECTIONS
 from tenants.models import Tenant
 from tenants.selectors import enabled_module_keys
 

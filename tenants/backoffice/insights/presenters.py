@@ -6,9 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from core.backoffice.insights.figures import Figures, TopRow, ratio_bp
 from core.charts import Chart, Series
 from core.money import Money
+from tenants.backoffice.insights.figures import Figures, TopRow, ratio_bp
 
 DAILY_UP_TO = 62  # longer periods are charted week by week
 
