@@ -52,10 +52,9 @@ def populate(catalogue: DemoCatalogue, *, password: str, seed: int, days: int = 
         sellers = [_seller(spec, categories, password) for spec in catalogue.sellers]
         buyers = [_buyer(name, password) for name in catalogue.buyers]
     products = [product for _, owned in sellers for product in owned]
-    orders = _orders(rng, buyers, products, days)
+    orders = _orders(rng, buyers, products, [seller for seller, _ in sellers], days)
     _refunds(rng, orders)
     _reviews(rng, [seller for seller, _ in sellers])
-    _payouts([seller for seller, _ in sellers], days)
 
 
 def _categories(catalogue: DemoCatalogue) -> dict[str, Category]:
@@ -121,9 +120,14 @@ def _buyer(name: str, password: str) -> User:
 
 
 def _orders(
-    rng: random.Random, buyers: list[User], products: list[Product], days: int
+    rng: random.Random,
+    buyers: list[User],
+    products: list[Product],
+    sellers: list[Seller],
+    days: int,
 ) -> list[Order]:
-    """Busier towards today, with weekday rhythm; popular products sell more."""
+    """Busier towards today, with weekday rhythm; popular products sell more. Half-way (at
+    most a month ago) each seller is paid out what they had earned by that evening."""
     weights = [rng.uniform(0.3, 3.0) for _ in products]
     orders = []
     today = timezone.now().date()
@@ -138,6 +142,8 @@ def _orders(
                 order = _checkout(rng, rng.choice(buyers), set(picked), card)
             if order is not None:
                 orders.append(order)
+        if days_ago == min(30, days // 2):
+            _payouts(sellers, timezone.make_aware(datetime.combine(day, time(23, 30))))
     return orders
 
 
@@ -205,9 +211,7 @@ def _reviews(rng: random.Random, sellers: list[Seller]) -> None:
                 )
 
 
-def _payouts(sellers: list[Seller], days: int) -> None:
-    """Each seller was paid out once, a month ago, for what they had earned by then."""
-    when = timezone.now() - timedelta(days=min(30, days // 2))
+def _payouts(sellers: list[Seller], when: datetime) -> None:
     with time_machine.travel(when, tick=False):
         for seller in sellers:
             try:
