@@ -50,7 +50,7 @@ def _backdate(order_ids: list[int], days: int) -> None:
     refuses updates through its triggers: replica mode skips them for this fixture)."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
-        shift = [days, order_ids]
+        shift: list[Any] = [days, order_ids]
         cursor.execute(
             "UPDATE commerce_order SET created_at = created_at - make_interval(days => %s), "
             "paid_at = paid_at - make_interval(days => %s) WHERE id = ANY(%s)",
