@@ -75,10 +75,7 @@ from core.payments.providers import get_provider
 from core.payments.providers.sandbox import THREE_D_SECURE_CODE
 from core.reviews.models import Review
 from core.reviews.selectors import is_line_reviewable
-from core.sellers.errors import SellerError
-from core.sellers.models import TeamMember, TeamPermission
-from core.sellers.selectors import acting_seller
-from core.sellers.views import seller_page
+from core.sellers.models import TeamMember
 
 ORDERS_PER_PAGE = 20
 
@@ -771,70 +768,3 @@ def invoice_pdf(request: HttpRequest, order_id: int) -> HttpResponse:
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", invoice.number)
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response
-
-
-# --- the seller's sub-orders --------------------------------------------------------------------
-
-
-def _forbidden(request: HttpRequest, error: SellerError) -> HttpResponse:
-    return render(request, "errors/403.html", {"message": error.message}, status=403)
-
-
-@never_cache
-@seller_page
-@require_safe
-def seller_order_list(request: HttpRequest) -> HttpResponse:
-    try:
-        seller = acting_seller(signed_in_user(request), TeamPermission.PROCESS_ORDERS)
-    except SellerError as error:
-        return _forbidden(request, error)
-    sub_orders = (
-        selectors.seller_sub_orders(seller)
-        .select_related("order__buyer")
-        .annotate(line_count=Count("lines"))
-        .order_by("-id")
-    )
-    page = Paginator(sub_orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        {
-            "sub_order": sub,
-            "status": _status_label(sub.status),
-            "total": _money(sub.total, sub.order.currency),
-            "seller_net": _money(sub.seller_net, sub.order.currency),
-        }
-        for sub in page.object_list
-    ]
-    return render(
-        request, "commerce/seller_orders.html", {"seller": seller, "page": page, "rows": rows}
-    )
-
-
-@never_cache
-@seller_page
-@require_safe
-def seller_order_detail(request: HttpRequest, sub_order_id: int) -> HttpResponse:
-    try:
-        seller = acting_seller(signed_in_user(request), TeamPermission.PROCESS_ORDERS)
-    except SellerError as error:
-        return _forbidden(request, error)
-    sub: SubOrder | None = selectors.seller_sub_order(seller, sub_order_id)
-    if sub is None:
-        raise Http404("No such order")
-    currency = sub.order.currency
-    context = {
-        "seller": seller,
-        "sub_order": sub,
-        "order": sub.order,
-        "status": _status_label(sub.status),
-        "lines": [_line_row(line, currency) for line in sub.lines.all()],
-        "totals": {
-            "subtotal": _money(sub.subtotal, currency),
-            "discount": _money(sub.discount_total, currency) if sub.discount_total else "",
-            "tax": _money(sub.tax_total, currency),
-            "total": _money(sub.total, currency),
-            "commission": _money(sub.commission_total, currency),
-            "seller_net": _money(sub.seller_net, currency),
-        },
-        "history": _history(list(sub.transitions.all()), {}),
-    }
-    return render(request, "commerce/seller_order.html", context)
