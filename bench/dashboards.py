@@ -16,6 +16,7 @@ covered by the test suite. The plans of the dashboard's main queries are printed
 ANALYZE, BUFFERS).
 
 Usage: python bench/dashboards.py [--orders 1000000] [--seller-orders 10000] [--requests 40]
+    [--reuse] [--only seller|operator]
 Last line: {"seller_dashboard_p95_ms", "operator_dashboard_p95_ms", "queries", "orders", ...}
 """
 
@@ -176,7 +177,12 @@ def reuse(url: str) -> dict[str, Any]:
 
 
 def _load_orders(
-    cursor: Any, orders: int, seller_orders: int, buyers: list, sellers: list, products: list
+    cursor: Any,
+    orders: int,
+    seller_orders: int,
+    buyers: list[Any],
+    sellers: list[Any],
+    products: list[Any],
 ) -> None:
     """One order = one sub-order = one line (ids = g). Every ``orders // seller_orders``-th
     order is seller 0's; the rest spread over the other sellers. Orders are spread evenly over
@@ -405,7 +411,13 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database of an earlier run (migrated again)"
     )
+    parser.add_argument(
+        "--only",
+        choices=("seller", "operator"),
+        help="measure one dashboard (the trivial endpoint is always measured)",
+    )
     args = parser.parse_args()
+    seller_part, operator_part = args.only != "operator", args.only != "seller"
 
     url = bench_database_url().replace("_bench", "_bench_dashboards")
     started = time.perf_counter()
@@ -434,20 +446,17 @@ def main() -> None:
 
     n = args.requests
     timed(trivial, TRIVIAL_PATH, None, 5)  # warm the process (imports, templates)
-    timed(seller, SELLER_PATH, None, 3)
-    results: dict[str, list[float]] = {
-        "trivial": timed(trivial, TRIVIAL_PATH, None, n),
-        "seller_cold": timed(seller, SELLER_PATH, invalidate_seller, n),
-        "seller_cold_empty_cache": timed(seller, SELLER_PATH, cache.clear, n),
-        "seller_cached": timed(seller, SELLER_PATH, None, n),
-        "seller_90d_cold": timed(seller, SELLER_PATH + "?range=90", invalidate_seller, n),
-    }
-    queries = {
-        "seller_cold": statements(seller, SELLER_PATH, invalidate_seller),
-        "seller_cached": statements(seller, SELLER_PATH, None),
-        "trivial": statements(trivial, TRIVIAL_PATH, None),
-    }
-    operator_status = operator.get(OPERATOR_PATH).status_code
+    results: dict[str, list[float]] = {"trivial": timed(trivial, TRIVIAL_PATH, None, n)}
+    queries: dict[str, int] = {"trivial": statements(trivial, TRIVIAL_PATH, None)}
+    if seller_part:
+        timed(seller, SELLER_PATH, None, 3)
+        results["seller_cold"] = timed(seller, SELLER_PATH, invalidate_seller, n)
+        results["seller_cold_empty_cache"] = timed(seller, SELLER_PATH, cache.clear, n)
+        results["seller_cached"] = timed(seller, SELLER_PATH, None, n)
+        results["seller_90d_cold"] = timed(seller, SELLER_PATH + "?range=90", invalidate_seller, n)
+        queries["seller_cold"] = statements(seller, SELLER_PATH, invalidate_seller)
+        queries["seller_cached"] = statements(seller, SELLER_PATH, None)
+    operator_status = operator.get(OPERATOR_PATH).status_code if operator_part else 0
     has_operator = operator_status == 200
     if has_operator:
         timed(operator, OPERATOR_PATH, None, 3)
@@ -455,7 +464,7 @@ def main() -> None:
         results["operator_cached"] = timed(operator, OPERATOR_PATH, None, n)
         queries["operator_cold"] = statements(operator, OPERATOR_PATH, cache.clear)
         queries["operator_cached"] = statements(operator, OPERATOR_PATH, None)
-    else:
+    elif operator_part:
         print(f"operator dashboard: GET {OPERATOR_PATH} answered {operator_status}: not measured")
 
     print(
@@ -465,8 +474,11 @@ def main() -> None:
     for name, values in results.items():
         print(f"{name:<26} {summary(values)}   {queries.get(name, '')}")
     print(f"SQL statements: {queries}")
-    print("plans of the seller dashboard's main queries (EXPLAIN ANALYZE):")
-    plan_times, seq_scan = explain(tenant, seller_id)
+    plan_times: dict[str, float] = {}
+    seq_scan = False
+    if seller_part:
+        print("plans of the seller dashboard's main queries (EXPLAIN ANALYZE):")
+        plan_times, seq_scan = explain(tenant, seller_id)
 
     def p95(name: str) -> float | None:
         return round(percentile(results[name], 95), 1) if name in results else None
@@ -481,14 +493,14 @@ def main() -> None:
                 "operator_dashboard_p95_ms": p95("operator_cold_empty_cache"),
                 "operator_dashboard_cached_p95_ms": p95("operator_cached"),
                 "trivial_p95_ms": p95("trivial"),
-                "queries": queries["seller_cold"],
-                "queries_cached": queries["seller_cached"],
+                "queries": queries.get("seller_cold"),
+                "queries_cached": queries.get("seller_cached"),
                 "operator_queries": queries.get("operator_cold"),
                 "operator_queries_cached": queries.get("operator_cached"),
                 "orders": args.orders,
                 "seller_orders": setup["seller_orders"],
                 "main_queries_seq_scan": seq_scan,
-                "main_queries_max_ms": round(max(plan_times.values()), 1),
+                "main_queries_max_ms": (round(max(plan_times.values()), 1) if plan_times else None),
             }
         )
     )

@@ -1,6 +1,7 @@
-"""The dashboard's queries read only the chosen period: with two years of journal behind it,
-PostgreSQL plans the ledger and the sold-lines queries through the journal entry's
-(kind, created_at) index, never a scan of the whole journal."""
+"""The dashboard's queries read only what they need: with two years of journal behind it,
+PostgreSQL plans the daily rollup's statement and the live part of the ledger and sold-lines
+queries through the journal entry's (kind, created_at) index, never a scan of the whole
+journal, and reads the closed days from the rollup through its index."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.db.models import Sum
 from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
+from core.analytics import marketplace
+from core.analytics.models import MarketplaceDay, MarketplaceLedgerDay, MarketplaceSalesDay
 from core.commerce.models import Order, OrderLine, SubOrder
+from core.payments import ledger
 from core.payments.models import JournalEntry, JournalLine
-from tenants.backoffice.insights.figures import ledger_queryset, period_span, sold_lines_queryset
-from tenants.backoffice.insights.periods import last_days
+from tenants.backoffice.insights.figures import compute_figures
+from tenants.backoffice.insights.periods import LONGEST_DAYS, last_days
 from tests.accounts_helpers import make_user
 from tests.catalog_helpers import make_product, make_seller
 
@@ -69,7 +74,7 @@ def _fill_journal(buyer_id: int, seller_id: int, product_id: int) -> None:
         cursor.execute(f"ANALYZE {OrderLine._meta.db_table}")
 
 
-def _plan(sql: str, params: tuple[Any, ...]) -> str:
+def _plan(sql: str, params: Any) -> str:
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN " + sql, params)
         return "\n".join(row[0] for row in cursor.fetchall())
@@ -82,25 +87,87 @@ def test_the_dashboard_reads_the_period_through_the_journal_entry_time_index(ten
         product = make_product(tenant_a, seller, "Editor")
         _fill_journal(make_user(tenant_a, "b@example.com").pk, seller.pk, product.pk)
         period = last_days(30)
-        with CaptureQueriesContext(connection) as span_queries:
-            span = period_span(period)
-        ledger_sql, ledger_params = ledger_queryset(
-            period.previous.starts_at, period.ends_before, span
-        ).query.sql_with_params()
-        sold_sql, sold_params = sold_lines_queryset(period, "USD", span).query.sql_with_params()
-        span_plan = _plan(span_queries.captured_queries[0]["sql"], ())
-        ledger_plan = _plan(ledger_sql, ledger_params)
-        sold_plan = _plan(sold_sql, sold_params)
+        first, last = period.previous.first_day, period.last_day
+        with CaptureQueriesContext(connection) as rolled:
+            marketplace.roll_up(first_day=first, last_day=last, window_days=2 * LONGEST_DAYS)
+        roll_up_sql = next(q["sql"] for q in rolled.captured_queries if "INSERT" in q["sql"])
+        with connection.cursor() as cursor:
+            for table in (MarketplaceDay, MarketplaceLedgerDay, MarketplaceSalesDay):
+                cursor.execute(f"ANALYZE {table._meta.db_table}")
+        # Rolled up again: nothing left to do, one count of the days.
+        with CaptureQueriesContext(connection) as again:
+            marketplace.roll_up(first_day=first, last_day=last, window_days=2 * LONGEST_DAYS)
+        assert len(again) == 1 and "INSERT" not in again.captured_queries[0]["sql"]
+        roll_up_plan = _plan(roll_up_sql, None)
+        window = marketplace._window(first, last)
+        ledger_plan = _plan(marketplace.LEDGER_SQL, marketplace._params(**window))
+        sales_plan = _plan(
+            marketplace.SALES_SQL,
+            marketplace._params(currency="USD", **marketplace._window(period.first_day, last)),
+        )
 
     entry = JournalEntry._meta.db_table
-    assert span.first_entry is not None and span.first_order is not None
-    for plan in (span_plan, ledger_plan, sold_plan):
+    for plan in (roll_up_plan, ledger_plan, sales_plan):
         # Through an index on the entry's time (journal_entry_kind_time, or another helper's
         # index on created_at when the planner prefers it), never the whole journal.
         through_index = rf"(Index (Only )?Scan (using \S+ )?|Bitmap Heap Scan )on {entry}\b"
         assert re.search(through_index, plan), plan
         assert f"Seq Scan on {entry}" not in plan, plan
-    for table in (Order, OrderLine):
-        assert f"Seq Scan on {table._meta.db_table}" not in sold_plan, sold_plan
-    # The lines are reached through their entry, not by reading every line of the journal.
-    assert f"Seq Scan on {JournalLine._meta.db_table}" not in ledger_plan, ledger_plan
+        for table in (Order, OrderLine, JournalLine):
+            assert f"Seq Scan on {table._meta.db_table}" not in plan, plan
+    # The closed days come from the rollup, read through its (day, ...) index.
+    for plan, table in ((ledger_plan, MarketplaceLedgerDay), (sales_plan, MarketplaceSalesDay)):
+        assert f"Seq Scan on {table._meta.db_table}" not in plan, plan
+
+
+@pytest.mark.django_db(transaction=False)
+def test_figures_from_the_daily_rollup_equal_the_journal_over_closed_days(tenant_a):
+    with schema_context(tenant_a.schema_name):
+        seller = make_seller(tenant_a, "acme")
+        product = make_product(tenant_a, seller, "Editor")
+        _fill_journal(make_user(tenant_a, "b@example.com").pk, seller.pk, product.pk)
+        period = last_days(30)
+        figures = compute_figures(period=period, currency="USD")
+        again = compute_figures(period=period, currency="USD")  # all closed days rolled up
+        assert MarketplaceDay.objects.filter(day__lt=period.first_day).exists()
+
+        def cash(kind: str, starts_at: Any, ends_before: Any) -> int:
+            lines = JournalLine.objects.filter(
+                account=ledger.PROVIDER_CASH,
+                entry__kind=kind,
+                entry__created_at__gte=starts_at,
+                entry__created_at__lt=ends_before,
+            )
+            return int(lines.aggregate(total=Sum("amount"))["total"] or 0)
+
+        def fees(starts_at: Any, ends_before: Any) -> int:
+            lines = JournalLine.objects.filter(
+                account=ledger.PLATFORM_FEES,
+                entry__kind__in=["capture", "earn", "escrow_hold", "refund"],
+                entry__created_at__gte=starts_at,
+                entry__created_at__lt=ends_before,
+            )
+            return -int(lines.aggregate(total=Sum("amount"))["total"] or 0)
+
+        now, before = period, period.previous
+        captured = JournalEntry.objects.filter(
+            kind="capture", created_at__gte=now.starts_at, created_at__lt=now.ends_before
+        ).values("order_id")
+        sold = OrderLine.objects.filter(order_id__in=captured).aggregate(
+            sales=Sum("total"), units=Sum("quantity")
+        )
+
+        assert again == figures
+        current, previous = figures.current, figures.previous
+        assert current.gmv == cash("capture", now.starts_at, now.ends_before) > 0
+        assert current.refunds == -cash("refund", now.starts_at, now.ends_before) != 0
+        assert current.commission == fees(now.starts_at, now.ends_before)
+        assert previous.gmv == cash("capture", before.starts_at, before.ends_before) > 0
+        assert previous.refunds == -cash("refund", before.starts_at, before.ends_before)
+        assert previous.commission == fees(before.starts_at, before.ends_before)
+        assert sum(figures.gmv_by_day) == current.gmv
+        assert [(row.sales, row.units) for row in figures.by_type] == [
+            (sold["sales"], sold["units"])
+        ]
+        assert figures.top_products[0].sales == sold["sales"]
+        assert figures.top_sellers[0].sales == sold["sales"]

@@ -114,3 +114,62 @@ class SellerRefund(models.Model):
 
     def __str__(self) -> str:
         return f"refund line {self.refund_line_id} of seller {self.seller_id}"
+
+
+class MarketplaceDay(models.Model):
+    """A closed day of the marketplace already rolled up into ``MarketplaceLedgerDay`` and
+    ``MarketplaceSalesDay`` (``core.analytics.marketplace``): its rows are complete, even when
+    there are none. Claimed and filled in one statement, so a day is rolled up once."""
+
+    day = models.DateField(unique=True)
+
+    def __str__(self) -> str:
+        return str(self.day)
+
+
+class MarketplaceLedgerDay(models.Model):
+    """The journal lines of a closed day that the operator dashboard reads (cash of captures
+    and refunds, platform fees), summed per entry kind, account and currency: the same sums the
+    ledger gives, so money figures still come from the ledger to the cent."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=20)
+    account = models.CharField(max_length=64)
+    currency = models.CharField(max_length=3)
+    total = models.BigIntegerField()
+    count = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "kind", "account", "currency"], name="marketplace_ledger_day_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.account} {self.currency} on {self.day}"
+
+
+class MarketplaceSalesDay(models.Model):
+    """The lines of the orders paid (captured) on a closed day, per currency and per product
+    type, product or seller (``grain``; ``key`` is the type or the id): distinct orders (for a
+    seller: sub-orders), units and sales. An order is captured on one day, so the days' counts
+    add up over a period."""
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    grain = models.CharField(max_length=8)
+    key = models.CharField(max_length=64)
+    count = models.BigIntegerField()
+    units = models.BigIntegerField()
+    sales = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "currency", "grain", "key"], name="marketplace_sales_day_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grain} {self.key} {self.currency} on {self.day}"

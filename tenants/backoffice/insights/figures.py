@@ -8,12 +8,14 @@ Money comes from the ledger (``core/payments/ledger.py``), the source of truth:
   escrowed lines, given back by refunds);
 - **take rate**: commission / (GMV - refunds); **refund rate**: refunds / GMV.
 
-Orders are the ``capture`` entries (one per paid order), so the same journal query counts
-them. Everything is a handful of aggregate queries whatever the number of orders; they read
-the period's journal entries through the entry's (kind, created_at) index and the lines
-through their entry, the order lines through the order. The result is cached per tenant (the
-cache key function prefixes the schema) under a key holding the newest journal entry, user and
-seller ids, so a payment, refund, sign-up or new seller shows at the next load; the time-to-live
+Orders are the ``capture`` entries (one per paid order), so the same journal sums count
+them. The sums come per day from ``core.analytics.marketplace``: the closed days from its daily
+rollup (rolled up from the journal on first need, through the entry's (kind, created_at) index),
+the days still open live from the journal by the same SELECT, so a period costs a few hundred
+rollup rows however many orders it holds. Top products, sellers and product types come the
+same way from the lines of the orders captured in the period. The result is cached per tenant
+(the cache key function prefixes the schema) under a key holding the newest journal entry, user
+and seller ids, so a payment, refund, sign-up or new seller shows at the next load; the time-to-live
 bounds what a transaction committing out of id order could hide."""
 
 from __future__ import annotations
@@ -25,23 +27,20 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
 from core.accounts.models import Role, User
-from core.commerce.models import OrderLine
+from core.analytics import marketplace
+from core.catalog.models import Product
 from core.payments import ledger
-from core.payments.models import EntryKind, JournalEntry, JournalLine
+from core.payments.models import EntryKind, JournalEntry
 from core.registry import get_registry
 from core.sellers.models import Seller
-from tenants.backoffice.insights.periods import Period
+from tenants.backoffice.insights.periods import LONGEST_DAYS, Period
 
 CACHE_SECONDS = 300
 TOP = 5
-# Every kind of entry that moves cash in or out for a sale, or the marketplace's fees.
-SALE_KINDS = (EntryKind.CAPTURE, EntryKind.REFUND)
-FEE_KINDS = (EntryKind.EARN, EntryKind.ESCROW_HOLD, EntryKind.REFUND)
-LEDGER_KINDS = sorted({*SALE_KINDS, *FEE_KINDS})
 
 
 @dataclass
@@ -136,8 +135,12 @@ def _watermark() -> str:
 def compute_figures(*, period: Period, currency: str) -> Figures:
     previous = period.previous
     days = period.each_day()
-    span = period_span(period)
-    money = _ledger_by_day(previous.starts_at, period.ends_before, span)
+    # Closed days come from the daily rollup (core.analytics.marketplace), rolled up on first
+    # need; the days still open are summed live from the journal by the same SELECT.
+    marketplace.roll_up(
+        first_day=previous.first_day, last_day=period.last_day, window_days=2 * LONGEST_DAYS
+    )
+    money = marketplace.ledger_by_day(first_day=previous.first_day, last_day=period.last_day)
     current_totals: dict[str, Totals] = defaultdict(Totals)
     previous_totals = Totals()
     gmv_by_day: dict[dt.date, int] = defaultdict(int)
@@ -167,7 +170,9 @@ def compute_figures(*, period: Period, currency: str) -> Figures:
         User.objects.filter(role=Role.BUYER), "date_joined", period
     )
     sellers, previous_sellers = _joined_by_day(Seller.objects.all(), "created_at", period)
-    sold = sold_lines_queryset(period, currency, span)
+    sold = marketplace.sales_by_grain(
+        first_day=period.first_day, last_day=period.last_day, currency=currency
+    )
     return Figures(
         period=period,
         currency=currency,
@@ -189,77 +194,6 @@ def compute_figures(*, period: Period, currency: str) -> Figures:
         top_products=_top_products(sold),
         top_sellers=_top_sellers(sold),
     )
-
-
-@dataclass(frozen=True)
-class Span:
-    """The id ranges of the period's journal entries and paid orders. Ids grow with time, so
-    bounding a query by them lets PostgreSQL read the lines of the period through the
-    ``entry_id``/``order_id`` indexes instead of every line of the journal; the queries keep
-    their time filter, so the bounds never drop a row."""
-
-    first_entry: int | None
-    last_entry: int | None
-    first_order: int | None
-    last_order: int | None
-
-
-def period_span(period: Period) -> Span:
-    """Both periods' entries and this period's paid orders, through the (kind, created_at)
-    index: one query."""
-    is_current_capture = Q(kind=EntryKind.CAPTURE, created_at__gte=period.starts_at)
-    span = JournalEntry.objects.filter(
-        kind__in=LEDGER_KINDS,
-        created_at__gte=period.previous.starts_at,
-        created_at__lt=period.ends_before,
-    ).aggregate(
-        first_entry=Min("id"),
-        last_entry=Max("id"),
-        first_order=Min("order_id", filter=is_current_capture),
-        last_order=Max("order_id", filter=is_current_capture),
-    )
-    return Span(**span)
-
-
-def ledger_queryset(
-    starts_at: dt.datetime, ends_before: dt.datetime, span: Span
-) -> QuerySet[Any, Any]:
-    """The one journal query (exposed for the query-plan test)."""
-    if span.first_entry is None:
-        return JournalLine.objects.none().values()
-    return (
-        JournalLine.objects.filter(
-            entry_id__gte=span.first_entry,
-            entry_id__lte=span.last_entry,
-            entry__created_at__gte=starts_at,
-            entry__created_at__lt=ends_before,
-            entry__kind__in=LEDGER_KINDS,
-        )
-        .filter(
-            Q(account=ledger.PROVIDER_CASH, entry__kind__in=SALE_KINDS)
-            | Q(account=ledger.PLATFORM_FEES)
-        )
-        .values("account", "currency", "entry__kind", day=TruncDate("entry__created_at"))
-        .annotate(total=Sum("amount"), count=Count("id"))
-        .order_by()
-    )
-
-
-def _ledger_by_day(
-    starts_at: dt.datetime, ends_before: dt.datetime, span: Span
-) -> list[tuple[dt.date, str, str, str, int, int]]:
-    rows = ledger_queryset(starts_at, ends_before, span)
-    return [
-        (
-            row["day"],
-            row["entry__kind"],
-            row["account"],
-            row["currency"],
-            int(row["total"]),
-            int(row["count"]),
-        )
-        for row in rows
-    ]
 
 
 def _joined_by_day(
@@ -284,74 +218,61 @@ def _joined_by_day(
     return per_day, previous
 
 
-def sold_lines_queryset(period: Period, currency: str, span: Span) -> QuerySet[OrderLine]:
-    """Lines of the orders paid (captured) in the period, in the currency: the period's capture
-    entries lead to their orders (exposed for the query-plan test)."""
-    if span.first_order is None:
-        return OrderLine.objects.none()
-    captured = JournalEntry.objects.filter(
-        kind=EntryKind.CAPTURE,
-        created_at__gte=period.starts_at,
-        created_at__lt=period.ends_before,
-    ).values("order_id")
-    return OrderLine.objects.filter(
-        order_id__gte=span.first_order,
-        order_id__lte=span.last_order,
-        order_id__in=captured,
-        order__currency=currency,
-    )
-
-
-def _by_type(sold: QuerySet[OrderLine]) -> list[TypeRow]:
+def _by_type(sold: list[tuple[str, str, int, int, int]]) -> list[TypeRow]:
     registry = get_registry()
-    rows = (
-        sold.values("product_type")
-        .annotate(
-            orders=Count("order_id", distinct=True), units=Sum("quantity"), sales=Sum("total")
-        )
-        .order_by("-sales", "product_type")
-    )
+    rows = sorted((row for row in sold if row[0] == "type"), key=lambda row: (-row[4], row[1]))
     return [
         TypeRow(
-            product_type=row["product_type"],
-            label=registry.product_type_label(row["product_type"]),
-            orders=row["orders"],
-            units=int(row["units"]),
-            sales=int(row["sales"]),
+            product_type=key,
+            label=registry.product_type_label(key),
+            orders=count,
+            units=units,
+            sales=sales,
         )
-        for row in rows
+        for _, key, count, units, sales in rows
     ]
 
 
-def _top_products(sold: QuerySet[OrderLine]) -> list[TopRow]:
-    rows = (
-        sold.values("product_id", "product__name", "sub_order__seller__business_name")
-        .annotate(units=Sum("quantity"), sales=Sum("total"))
-        .order_by("-sales", "product_id")[:TOP]
-    )
+def _top(
+    sold: list[tuple[str, str, int, int, int]], grain: str
+) -> list[tuple[int | None, int, int, int]]:
+    """The ``TOP`` keys of a grain by sales (ties by id): ``(id, count, units, sales)``."""
+    rows = [
+        (int(key) if key else None, count, units, sales)
+        for row_grain, key, count, units, sales in sold
+        if row_grain == grain
+    ]
+    rows.sort(key=lambda row: (-row[3], row[0] is None, row[0] or 0))
+    return rows[:TOP]
+
+
+def _top_products(sold: list[tuple[str, str, int, int, int]]) -> list[TopRow]:
+    top = _top(sold, "product")
+    names: dict[int | None, tuple[str, str]] = {
+        product_id: (name, seller_name)
+        for product_id, name, seller_name in Product.objects.filter(
+            id__in=[product_id for product_id, *_ in top if product_id is not None]
+        ).values_list("id", "name", "seller__business_name")
+    }
     return [
         TopRow(
-            name=row["product__name"],
-            detail=row["sub_order__seller__business_name"],
-            count=int(row["units"]),
-            sales=int(row["sales"]),
+            name=names.get(product_id, ("", ""))[0],
+            detail=names.get(product_id, ("", ""))[1],
+            count=units,
+            sales=sales,
         )
-        for row in rows
+        for product_id, _, units, sales in top
     ]
 
 
-def _top_sellers(sold: QuerySet[OrderLine]) -> list[TopRow]:
-    rows = (
-        sold.values("sub_order__seller_id", "sub_order__seller__business_name")
-        .annotate(orders=Count("sub_order_id", distinct=True), sales=Sum("total"))
-        .order_by("-sales", "sub_order__seller_id")[:TOP]
+def _top_sellers(sold: list[tuple[str, str, int, int, int]]) -> list[TopRow]:
+    top = _top(sold, "seller")
+    names: dict[int | None, str] = dict(
+        Seller.objects.filter(id__in=[seller_id for seller_id, *_ in top]).values_list(
+            "id", "business_name"
+        )
     )
     return [
-        TopRow(
-            name=row["sub_order__seller__business_name"],
-            detail="",
-            count=row["orders"],
-            sales=int(row["sales"]),
-        )
-        for row in rows
+        TopRow(name=names.get(seller_id, ""), detail="", count=count, sales=sales)
+        for seller_id, count, _, sales in top
     ]
