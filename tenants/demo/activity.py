@@ -52,8 +52,7 @@ def populate(catalogue: DemoCatalogue, *, password: str, seed: int, days: int = 
         sellers = [_seller(spec, categories, password) for spec in catalogue.sellers]
         buyers = [_buyer(name, password) for name in catalogue.buyers]
     products = [product for _, owned in sellers for product in owned]
-    orders = _orders(rng, buyers, products, [seller for seller, _ in sellers], days)
-    _refunds(rng, orders)
+    _orders(rng, buyers, products, [seller for seller, _ in sellers], days)
     _reviews(rng, [seller for seller, _ in sellers])
 
 
@@ -126,13 +125,20 @@ def _orders(
     sellers: list[Seller],
     days: int,
 ) -> list[Order]:
-    """Busier towards today, with weekday rhythm; popular products sell more. Half-way (at
-    most a month ago) each seller is paid out what they had earned by that evening."""
+    """Busier towards today, with weekday rhythm; popular products sell more. About one paid
+    order in fourteen is refunded (in part or in full) a few days later. Half-way (at most a
+    month ago) each seller is paid out what they had earned by that evening. Everything
+    happens in date order, so balances over time read as they would have."""
     weights = [rng.uniform(0.3, 3.0) for _ in products]
-    orders = []
+    orders: list[Order] = []
+    refunds_due: list[tuple[datetime, Order]] = []
+    refunded = 0
     today = timezone.now().date()
     for days_ago in range(days, 0, -1):
         day = today - timedelta(days=days_ago)
+        refunded += _refund_due(
+            rng, refunds_due, until=timezone.make_aware(datetime.combine(day, time(6)))
+        )
         expected = 1.0 + 2.5 * (days - days_ago) / days + (0.8 if day.weekday() < 5 else -0.5)
         for _ in range(max(0, round(rng.gauss(expected, 1.0)))):
             moment = datetime.combine(day, time(rng.randint(7, 22), rng.randint(0, 59)))
@@ -142,8 +148,17 @@ def _orders(
                 order = _checkout(rng, rng.choice(buyers), set(picked), card)
             if order is not None:
                 orders.append(order)
+                if rng.random() < 1 / 14:
+                    later = timedelta(days=rng.randint(1, 5), hours=rng.randint(0, 8))
+                    refunds_due.append((order.created_at + later, order))
         if days_ago == min(30, days // 2):
             _payouts(sellers, timezone.make_aware(datetime.combine(day, time(23, 30))))
+    refunded += _refund_due(rng, refunds_due, until=timezone.now())
+    if not refunded and orders:  # a short history still shows a refund
+        refunds_due.append(
+            (min(orders[0].created_at + timedelta(days=1), timezone.now()), orders[0])
+        )
+        _refund_due(rng, refunds_due, until=timezone.now())
     return orders
 
 
@@ -164,13 +179,19 @@ def _checkout(rng: random.Random, buyer: User, products: set[Product], card: str
     return order
 
 
-def _refunds(rng: random.Random, orders: list[Order]) -> None:
-    paid = [order for order in orders if order.lines.filter(status=LineStatus.COMPLETED).exists()]
-    for order in rng.sample(paid, k=min(len(paid), max(1, len(paid) // 14))):
+def _refund_due(
+    rng: random.Random, refunds_due: list[tuple[datetime, Order]], *, until: datetime
+) -> int:
+    """Refund, on their own dates, the orders whose refund falls before ``until``."""
+    done = 0
+    for when, order in sorted(refunds_due, key=lambda item: item[0]):
+        if when > until:
+            continue
+        refunds_due.remove((when, order))
         line = order.lines.filter(status=LineStatus.COMPLETED).first()
-        assert line is not None
+        if line is None:
+            continue
         is_partial = rng.random() < 0.4
-        when = order.created_at + timedelta(days=rng.randint(1, 5))
         with time_machine.travel(min(when, timezone.now()), tick=False):
             refund_order(
                 order_id=order.pk,
@@ -180,6 +201,8 @@ def _refunds(rng: random.Random, orders: list[Order]) -> None:
                 actor=None,
                 actor_label="seller",
             )
+        done += 1
+    return done
 
 
 def _reviews(rng: random.Random, sellers: list[Seller]) -> None:
