@@ -5,6 +5,7 @@ as it was when this was written. Idempotent: a day already rolled up is skipped.
 claimed in a schema without a journal yet."""
 
 import datetime as dt
+from typing import Any
 
 from django.db import migrations
 from django.utils import timezone
@@ -72,7 +73,7 @@ WINDOW_DAYS = 2 * 731 + 1
 SETTLE = dt.timedelta(hours=1)
 
 
-def roll_up(apps, schema_editor):
+def roll_up(apps: Any, schema_editor: Any) -> None:
     last = timezone.localtime(timezone.now() - SETTLE).date() - dt.timedelta(days=1)
     params = {
         "tz": timezone.get_current_timezone_name(),
