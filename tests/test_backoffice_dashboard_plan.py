@@ -5,6 +5,7 @@ journal, and reads the closed days from the rollup through its index."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -16,6 +17,7 @@ from django_tenants.utils import schema_context
 
 from core.analytics import marketplace
 from core.analytics.models import MarketplaceDay, MarketplaceLedgerDay, MarketplaceSalesDay
+from core.analytics.tasks import roll_up_marketplace_days
 from core.commerce.models import Order, OrderLine, SubOrder
 from core.payments import ledger
 from core.payments.models import JournalEntry, JournalLine
@@ -171,3 +173,12 @@ def test_figures_from_the_daily_rollup_equal_the_journal_over_closed_days(tenant
         ]
         assert figures.top_products[0].sales == sold["sales"]
         assert figures.top_sellers[0].sales == sold["sales"]
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_nightly_task_rolls_up_the_day_that_closed(tenant_a):
+    with schema_context(tenant_a.schema_name):
+        roll_up_marketplace_days()
+        newest = marketplace.last_closed_day()
+        days = set(MarketplaceDay.objects.values_list("day", flat=True))
+    assert days == {newest - dt.timedelta(days=n) for n in range(7)}
