@@ -274,6 +274,13 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["core.analytics.tasks.flush_counters"],
         "schedule": 60.0,
     },
+    # The operator dashboard's daily rollup of the day that just closed (the first load after
+    # midnight would otherwise roll it up itself).
+    "roll-up-marketplace-days": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.analytics.tasks.roll_up_marketplace_days"],
+        "schedule": crontab(hour=1, minute=15),
+    },
     "prune-integration-log": {
         "task": "tenants.tasks.fan_out",
         "args": ["core.integrations.tasks.prune_integration_log"],
