@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -65,6 +66,14 @@ def _public_schema_after_test() -> Iterator[None]:
 def _fresh_cache() -> None:
     """Schemas (and so tenant cache prefixes) repeat between tests; cached answers must not."""
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _own_media_root(settings: Any, tmp_path: Path) -> None:
+    """Files do not roll back with the database: each test writes into its own directory, so
+    one test's uploads (a logo, a product picture) never show up in another's listing or
+    export of the same schema's files."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(autouse=True)
