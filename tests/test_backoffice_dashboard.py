@@ -168,7 +168,8 @@ def test_cached_figures_are_kept_per_marketplace(shop, tenant_b):
 
 
 FIGURE_QUERIES = 7
-PAGE_QUERIES = 9  # session, user, 2FA device, the key, nav and footer (the card's checklist is cached)
+# session, user, 2FA device, the key, nav and footer (the card's checklist is cached)
+PAGE_QUERIES = 9
 
 
 def test_a_new_marketplace_sees_its_getting_started_card_on_the_dashboard(shop, client_for):
