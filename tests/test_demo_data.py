@@ -38,18 +38,6 @@ def _drop() -> None:
 
 
 @pytest.fixture
-def eager_tasks() -> Iterator[None]:
-    """`make demo` runs tasks in process (no broker): so does this test, whatever another test
-    left Celery's configuration as."""
-    from core.celery import app
-
-    was = app.conf.task_always_eager
-    app.conf.task_always_eager = True
-    yield
-    app.conf.task_always_eager = was
-
-
-@pytest.fixture
 def committed_market(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tenant]:
     """The demo commits as `make demo` does (each order's fulfilment runs after its commit),
     so this marketplace is committed, and removed afterwards."""
@@ -70,9 +58,7 @@ def committed_market(django_db_setup: None, django_db_blocker: Any) -> Iterator[
         use_public_schema()
 
 
-def test_the_demo_marketplace_has_a_believable_history(
-    committed_market, eager_tasks, django_db_blocker
-):
+def test_the_demo_marketplace_has_a_believable_history(committed_market, django_db_blocker):
     tenant = committed_market
     catalogue = CATALOGUES["consult-corner"]
     with django_db_blocker.unblock(), schema_context(tenant.schema_name):

@@ -142,7 +142,9 @@ def workers(broker_url: str) -> Iterator[Workers]:
 
 
 def producer(broker: str) -> Celery:
-    return Celery("fault-producer", broker=broker)
+    # Not the current app: shared tasks queued by later tests in this process must keep
+    # going to Souk's app (eager in tests), not to this producer's broker with no worker.
+    return Celery("fault-producer", broker=broker, set_as_current=False)
 
 
 def wait_for(predicate: Any, *, timeout: float, what: str) -> None:
