@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import Page
 
 from core.accounts.models import Role, User
 from tenants.models import Tenant
@@ -60,6 +61,21 @@ def chromium_executable() -> str:
             "`apt-get install -y --no-install-recommends chromium` (as root)."
         )
     return CHROMIUM
+
+
+def page_width(page: Page) -> int:
+    """How wide the laid-out document is, measured only once every stylesheet has applied.
+
+    Text can be in the DOM before the page's CSS has loaded; measured then, an unstyled table
+    reads as a page wider than the phone.
+    """
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "[...document.styleSheets].length >= "
+        "document.querySelectorAll('link[rel=stylesheet]').length"
+    )
+    width: int = page.evaluate("document.documentElement.scrollWidth")
+    return width
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,13 @@ from modules.licensing.tests.helpers import make_software
 from tenants.schemas_sql import use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tests.accounts_helpers import PASSWORD, make_user, sign_in
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, _delete_marketplace, _running_server
+from tests.browser.conftest import (
+    CHROMIUM_ARGS,
+    LiveServer,
+    _delete_marketplace,
+    _running_server,
+    page_width,
+)
 from tests.catalog_helpers import make_seller
 from tests.commerce_helpers import add, checkout
 from tests.fleet_helpers import TEST_POOL_SIZE
@@ -94,8 +100,7 @@ def mobile_server(
 
 
 def overflow_of(page: Page) -> int:
-    width: int = page.evaluate("document.documentElement.scrollWidth")
-    return width
+    return page_width(page)
 
 
 def assert_fits(page: Page, url: str) -> None:

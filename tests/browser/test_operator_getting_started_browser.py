@@ -25,7 +25,13 @@ from core.catalog.models import Category
 from tenants.schemas_sql import use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tests.accounts_helpers import PASSWORD, current_code, enrol_two_factor, make_user
-from tests.browser.conftest import CHROMIUM_ARGS, Marketplace, _delete_marketplace, _running_server
+from tests.browser.conftest import (
+    CHROMIUM_ARGS,
+    Marketplace,
+    _delete_marketplace,
+    _running_server,
+    page_width,
+)
 from tests.fleet_helpers import TEST_POOL_SIZE
 
 SLUG = "first-light"
@@ -263,12 +269,12 @@ def test_a_new_operator_finishes_the_getting_started_checklist(
         )
         mobile.get_by_role("button", name="Verify and sign in").click()
         expect(mobile.locator(".page-head")).to_contain_text("3 of 7 done")
-        width = mobile.evaluate("document.documentElement.scrollWidth")
+        width = page_width(mobile)
         assert width <= 390, f"the checklist is {width}px wide on a phone"
         keep(mobile, tmp_path, "operator-getting-started-mobile")
         for path in ("/operator/branding/", "/operator/modules/", "/operator/categories/"):
             mobile.goto(url(path))
-            width = mobile.evaluate("document.documentElement.scrollWidth")
+            width = page_width(mobile)
             assert width <= 390, f"{path} is {width}px wide on a phone"
             keep(mobile, tmp_path, "operator-" + path.strip("/").split("/")[-1] + "-mobile")
         phone.close()

@@ -31,7 +31,7 @@ from modules.licensing.models import Policy
 from tenants.models import TenantModule
 from tenants.schemas_sql import use_public_schema
 from tests.accounts_helpers import PASSWORD, current_code, make_user
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, Marketplace
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, Marketplace, page_width
 from tests.catalog_helpers import make_seller
 
 SELLER = "acme@example.com"
@@ -152,7 +152,7 @@ def test_a_seller_lists_a_licensed_product_the_operator_approves_it_and_a_buyer_
         seller.reload()
         expect(seller.locator(".image-item")).to_have_count(1)
         seller.wait_for_function("document.querySelector('.image-item img').naturalWidth > 0")
-        assert seller.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+        assert page_width(seller) <= MOBILE["width"]
         keep(seller, tmp_path, "studio-product-wizard-mobile.png")
         seller.set_viewport_size(DESKTOP)
 
@@ -177,7 +177,7 @@ def test_a_seller_lists_a_licensed_product_the_operator_approves_it_and_a_buyer_
         expect(row.locator(".product-status")).to_have_text("In review")
         keep(seller, tmp_path, "studio-products-list.png", is_published=False)
         seller.set_viewport_size(MOBILE)
-        assert seller.evaluate("document.documentElement.scrollWidth") <= MOBILE["width"]
+        assert page_width(seller) <= MOBILE["width"]
         keep(seller, tmp_path, "studio-products-list-mobile.png", is_published=False)
         seller.set_viewport_size(DESKTOP)
 

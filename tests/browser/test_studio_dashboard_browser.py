@@ -32,7 +32,7 @@ from core.sellers.models import Seller, TeamMember
 from tenants.models import TenantModule
 from tenants.schemas_sql import use_public_schema
 from tests.accounts_helpers import PASSWORD, call, make_user, sign_in
-from tests.browser.conftest import CHROMIUM_ARGS, Marketplace, _running_server
+from tests.browser.conftest import CHROMIUM_ARGS, Marketplace, _running_server, page_width
 from tests.catalog_helpers import make_product, make_seller
 from tests.commerce_helpers import add, bearer_client, checkout
 
@@ -262,7 +262,7 @@ def test_the_owner_sees_drawn_charts_and_a_teammate_without_view_analytics_is_re
             page.wait_for_function(
                 "document.querySelectorAll('figure[data-chart][data-drawn]').length >= 3"
             )
-            width = page.evaluate("document.documentElement.scrollWidth")
+            width = page_width(page)
             assert width <= viewport["width"], f"{name}: the page is {width}px wide"
             shot = tmp_path / f"studio-dashboard-{name}.png"
             page.screenshot(path=str(shot), full_page=True)
