@@ -111,8 +111,15 @@ def ratio_bp(part: int, whole: int) -> int | None:
     return (part * 20_000 + whole) // (2 * whole)
 
 
-def marketplace_figures(*, period: Period, currency: str) -> Figures:
-    key = f"backoffice:dashboard:v1:{period.first_day}:{period.last_day}:{currency}:{_watermark()}"
+def figures_key(*, period: Period, currency: str) -> str:
+    """The cache key of a period's figures: it moves with every new journal entry, user or
+    seller (one round trip), so whatever is cached under it (the figures, the rendered
+    dashboard) is as fresh as the figures."""
+    return f"backoffice:dashboard:v1:{period.first_day}:{period.last_day}:{currency}:{_watermark()}"
+
+
+def marketplace_figures(*, period: Period, currency: str, key: str | None = None) -> Figures:
+    key = key or figures_key(period=period, currency=currency)
     figures = cache.get(key)
     if isinstance(figures, Figures):
         return figures
