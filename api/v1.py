@@ -25,7 +25,11 @@ from core.commerce.api_documents import documents_router, operator_reports_route
 from core.commerce.api_manage import operator_commerce_router, seller_commerce_router
 from core.commerce.api_payments import payments_router
 from core.commerce.api_payouts import operator_payouts_router, seller_payouts_router
+from core.conversations.api import chats_router, operator_messages_router
 from core.deadlines.api import operator_deadlines_router
+from core.disputes.api import disputes_router
+from core.notifications.api import notifications_router
+from core.realtime.api import realtime_router
 from core.registry import get_registry
 from core.reviews.api import (
     my_reviews_router,
@@ -78,6 +82,13 @@ def build_api() -> NinjaAPI:
         "/operator/deadlines", operator_deadlines_router, auth=user_auth, tags=["operator"]
     )
     api.add_router("/seller", seller_router, auth=seller_account_auth(), tags=["seller"])
+    api.add_router("/realtime", realtime_router, auth=user_auth, tags=["real time"])
+    api.add_router("/chats", chats_router, auth=user_auth, tags=["chats"])
+    api.add_router(
+        "/operator/messages", operator_messages_router, auth=operator_auth(), tags=["operator"]
+    )
+    api.add_router("/notifications", notifications_router, auth=user_auth, tags=["notifications"])
+    api.add_router("/disputes", disputes_router, auth=user_auth, tags=["disputes"])
     api.add_router(
         "/seller/api-keys",
         seller_api_keys_router,

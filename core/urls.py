@@ -5,8 +5,11 @@ from django.urls import include, path
 
 from api.v1 import api as api_v1
 from core.accounts.urls import operator_urlpatterns as operator_user_pages
+from core.conversations.urls import operator_urlpatterns as operator_conversation_pages
 from core.deadlines.urls import operator_urlpatterns as operator_deadline_pages
+from core.disputes.urls import operator_urlpatterns as operator_dispute_pages
 from core.module_pages import module_page_urls
+from core.notifications.urls import operator_urlpatterns as operator_notification_pages
 from core.registry import get_registry
 from core.sellers.urls import operator_urlpatterns as operator_seller_pages
 from core.storefront import views as storefront
@@ -20,6 +23,9 @@ urlpatterns = [
     path("", storefront.home, name="home"),
     path("", include("core.storefront.urls")),
     path("", include("core.commerce.urls")),
+    path("", include("core.conversations.urls")),
+    path("", include("core.notifications.urls")),
+    path("", include("core.disputes.urls")),
     # The marketplace's public branding assets (logo, favicon) and legal pages.
     path("", include("tenants.backoffice.setup.public_urls")),
     path("accounts/", include("core.accounts.urls")),
@@ -35,6 +41,9 @@ urlpatterns = [
                     *operator_user_pages,
                     *operator_deadline_pages,
                     *operator_support_pages,
+                    *operator_conversation_pages,
+                    *operator_dispute_pages,
+                    *operator_notification_pages,
                 ],
                 "operator",
             )

@@ -13,6 +13,7 @@ from typing_extensions import TypeVar
 
 from core.registry.config import module_config
 from core.registry.nav import NavEntry
+from core.registry.notification_types import NotificationTypeSpec
 from core.registry.product_types import ProductTypeSpec
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,31}$")
@@ -92,6 +93,12 @@ class ModuleManifest(Generic[SettingsT]):
     # {"license.issued": "A licence was issued"}), fed to core.integrations at start-up:
     # sellers subscribe to them where the module is on, and ``emit_webhook`` sends them.
     webhook_events: Mapping[str, str] = field(default_factory=dict, hash=False)
+    # Notification types the module sends through core.notifications (preferences matrix).
+    notification_types: tuple[NotificationTypeSpec, ...] = ()
+    # Dotted path of ``hook(resolution)`` called (in the tenant's schema, inside the
+    # resolution's transaction) when a dispute on a line of one of the module's types is
+    # decided, e.g. a revision reopens a gig's delivery (core.disputes).
+    dispute_resolved: str | None = None
     package: str = field(default="", compare=False)
 
     @property

@@ -53,6 +53,7 @@ SHARED_APPS = [
     "django_otp.plugins.otp_static",
     "ninja",
     "django.contrib.postgres",
+    "channels",
 ]
 
 CORE_TENANT_APPS = [
@@ -78,6 +79,10 @@ CORE_TENANT_APPS = [
     "core.integrations",
     "core.analytics",
     "core.studio",
+    "core.realtime",
+    "core.conversations",
+    "core.notifications",
+    "core.disputes",
     "tenants.backoffice",
 ]
 
@@ -437,6 +442,20 @@ SENTRY_DSN = env_str("SENTRY_DSN")
 OTP_TOTP_ISSUER = "Souk"
 
 WSGI_APPLICATION = "core.wsgi.application"
+# The web process is ASGI (uvicorn workers under gunicorn): HTTP as before, WebSockets through
+# Django Channels (core/asgi.py, core/realtime).
+ASGI_APPLICATION = "core.asgi.application"
+# channels-redis wherever Redis is configured (production, tests); the in-memory layer only in
+# the embedded demo, which runs one process.
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [env_str("CHANNELS_REDIS_URL") or REDIS_URL]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 LOGGING = {
     "version": 1,

@@ -29,6 +29,10 @@ SECTIONS: tuple[StudioSection, ...] = (
     StudioSection(label="Dashboard", url="studio:dashboard", permission="view_analytics"),
     StudioSection(label="Products", url="studio:products", permission="manage_products"),
     StudioSection(label="Orders", url="studio:orders", permission="process_orders"),
+    StudioSection(
+        label="Messages", url="studio:messages", any_of=("manage_customers", "process_orders")
+    ),
+    StudioSection(label="Disputes", url="studio:disputes", permission="process_orders"),
     StudioSection(label="Customers", url="studio:customers", permission="manage_customers"),
     StudioSection(label="Analytics", url="studio:analytics", permission="view_analytics"),
     StudioSection(

@@ -1,0 +1,1 @@
+"""Conversations between buyers and sellers (and an operator a dispute brings in)."""

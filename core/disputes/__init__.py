@@ -1,0 +1,1 @@
+"""Disputes on any order line, decided with money moved exactly through the ledger."""

@@ -1,0 +1,3 @@
+from ninja import Router
+
+disputes_router = Router()
