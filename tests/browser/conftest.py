@@ -146,10 +146,14 @@ def _running_server(
     tmp_path: Path,
     request: pytest.FixtureRequest,
     extra_env: dict[str, str] | None = None,
+    *,
+    is_asgi: bool = False,
 ) -> Iterator[LiveServer]:
     """``manage.py runserver`` in a subprocess on a free port, on the test database, with
     mail written to files (and ``extra_env``, e.g. a payment provider); stopped when the
-    block ends, its log attached to the report."""
+    block ends, its log attached to the report. ``is_asgi``: uvicorn serving
+    ``core.asgi`` instead, as production does, for pages that use WebSockets (the channel
+    layer is the real Redis one of ``REDIS_URL``)."""
     port = _free_port()
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -173,6 +177,18 @@ def _running_server(
         "--skip-checks",
         f"127.0.0.1:{port}",
     ]
+    if is_asgi:
+        env["SOUK_SERVE_STATIC"] = "1"  # core.asgi serves the themes' CSS, as --insecure does
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "core.asgi:application",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            "--no-access-log",
+            "--lifespan=off",
+        ]
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
