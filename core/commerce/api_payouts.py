@@ -7,11 +7,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Sum
 from django.http import HttpRequest, JsonResponse
 from ninja import Field, Query, Router, Schema
 
 from core.accounts.principal import principal_of
+from core.commerce import reports
 from core.commerce.schemas import (
     BalanceOut,
     PayoutOnboardingOut,
@@ -21,12 +21,11 @@ from core.commerce.schemas import (
     TrialBalanceOut,
 )
 from core.commerce.selectors import commerce_settings
-from core.errors import ErrorKind
 from core.idempotency.store import run_idempotent
 from core.money import Money
 from core.payments import ledger
-from core.payments.errors import PaymentError, PaymentErrorCode
-from core.payments.models import JournalLine, Payout, PayoutSchedule, SellerPaymentAccount
+from core.payments.models import Payout, PayoutSchedule, SellerPaymentAccount
+from core.payments.services.payout_account import set_payout_schedule
 from core.payments.services.payout_onboarding import start_payout_onboarding
 from core.payments.services.payouts import request_payout
 from core.schemas import StrictSchema
@@ -117,16 +116,7 @@ class ScheduleIn(StrictSchema):
 
 @seller_payouts_router.put("/schedule", response=PayoutScheduleOut)
 def set_schedule(request: HttpRequest, payload: ScheduleIn) -> dict[str, Any]:
-    seller = authorised_seller(request)
-    account = SellerPaymentAccount.objects.filter(seller=seller).first()
-    if account is None:
-        raise PaymentError(
-            PaymentErrorCode.PAYOUT_ACCOUNT_MISSING,
-            "Connect a payout account first.",
-            kind=ErrorKind.CONFLICT,
-        )
-    account.payout_schedule = payload.schedule
-    account.save(update_fields=["payout_schedule", "updated_at"])
+    account = set_payout_schedule(seller=authorised_seller(request), schedule=payload.schedule)
     return {"payout_schedule": account.payout_schedule}
 
 
@@ -161,26 +151,16 @@ class ReportQuery(Schema):
     "", response=list[PayoutReportRowOut], summary="Payouts per seller and status in a period"
 )
 def payout_report(request: HttpRequest, params: Query[ReportQuery]) -> list[dict[str, Any]]:
-    queryset = Payout.objects.all()
-    if params.date_from:
-        queryset = queryset.filter(requested_at__date__gte=params.date_from)
-    if params.date_to:
-        queryset = queryset.filter(requested_at__date__lte=params.date_to)
-    rows = (
-        queryset.values("seller_id", "seller__business_name", "currency", "status")
-        .annotate(count=Count("id"), total=Sum("amount"))
-        .order_by("seller__business_name", "currency", "status")
-    )
     return [
         {
-            "seller_id": row["seller_id"],
-            "seller": row["seller__business_name"],
-            "currency": row["currency"],
-            "status": row["status"],
-            "count": row["count"],
-            "total": int(row["total"]),
+            "seller_id": row.seller_id,
+            "seller": row.seller_name,
+            "currency": row.currency,
+            "status": row.status,
+            "count": row.count,
+            "total": row.total,
         }
-        for row in rows
+        for row in reports.payout_report(date_from=params.date_from, date_to=params.date_to)
     ]
 
 
@@ -188,14 +168,5 @@ def payout_report(request: HttpRequest, params: Query[ReportQuery]) -> list[dict
     "/ledger", response=TrialBalanceOut, summary="Trial balance: every account kind per currency"
 )
 def trial_balance(request: HttpRequest) -> dict[str, Any]:
-    totals: dict[str, dict[str, int]] = {}
-    rows = JournalLine.objects.values("account", "currency").annotate(total=Sum("amount"))
-    for row in rows:
-        kind = row["account"].split(":", 1)[0]
-        bucket = totals.setdefault(kind, {})
-        bucket[row["currency"]] = bucket.get(row["currency"], 0) + int(row["total"])
-    sums: dict[str, int] = {}
-    for per_currency in totals.values():
-        for currency, amount in per_currency.items():
-            sums[currency] = sums.get(currency, 0) + amount
-    return {"accounts": totals, "is_balanced": all(v == 0 for v in sums.values())}
+    balance = reports.trial_balance()
+    return {"accounts": balance.accounts, "is_balanced": balance.is_balanced}
