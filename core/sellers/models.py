@@ -75,7 +75,6 @@ class Seller(models.Model):
     portfolio = models.JSONField(default=list, blank=True)
     rating_count = models.PositiveIntegerField(default=0)
     rating_total = models.PositiveIntegerField(default=0)  # sum of 1-5 stars
-    completed_orders = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

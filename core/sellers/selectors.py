@@ -79,7 +79,7 @@ def api_key_seller(request: HttpRequest, permission: TeamPermission | None) -> S
 def completed_order_count(seller: Seller) -> int:
     """The seller's sub-orders that reached "completed", counted from the orders themselves
     (one query on the sub-orders' seller index) rather than a counter something must keep in
-    step: ``Seller.completed_orders`` was never updated and showed 0 to every buyer."""
+    step (the old ``Seller.completed_orders`` column was never updated and is gone)."""
     from core.commerce.models import OrderStatus  # commerce builds on sellers, not the reverse
 
     return seller.sub_orders.filter(status=OrderStatus.COMPLETED).count()
