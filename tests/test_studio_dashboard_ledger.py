@@ -11,7 +11,6 @@ from django.db.models import Sum
 from django.utils import timezone
 from django_tenants.utils import schema_context
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from core.commerce.models import OrderLine, RefundLine
 from core.payments import ledger
@@ -23,25 +22,11 @@ from core.studio.dashboard.figures import (
     build_seller_dashboard,
     seller_dashboard,
 )
-from tests.accounts_helpers import call, sign_in, signed_in_operator
-from tests.catalog_helpers import make_product, make_seller
-from tests.commerce_helpers import add, bearer_client, checkout, ledger_totals, make_shop, new_key
+from tests.accounts_helpers import call, signed_in_operator
+from tests.commerce_helpers import bearer_client, ledger_totals, make_shop
+from tests.trade_scenarios import Trade, steps
 
 _sellers = itertools.count(1)
-
-order_step = st.tuples(
-    st.just("order"),
-    st.integers(min_value=0, max_value=1),  # which of the seller's two products
-    st.integers(min_value=1, max_value=3),  # quantity
-    st.booleans(),  # another seller's product in the same order
-)
-refund_step = st.tuples(
-    st.just("refund"),
-    st.integers(min_value=0, max_value=20),  # which order
-    st.integers(min_value=1, max_value=100),  # percent of what is left on the line
-)
-payout_step = st.tuples(st.just("payout"))
-steps = st.lists(st.one_of(order_step, refund_step, payout_step), min_size=1, max_size=7)
 
 
 @pytest.fixture
@@ -82,70 +67,17 @@ def seller_figures(tenant, seller_id):
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(sequence=steps)
+@given(sequence=steps(max_size=7))
 def test_dashboard_money_equals_the_ledger_and_the_payout_balance_to_the_cent(
     market, client_for, django_capture_on_commit_callbacks, sequence
 ):
     shop, operator, buyer = market
     tenant = shop.tenant
-    number = next(_sellers)
-    seller = make_seller(tenant, f"prop{number}", f"Prop Seller {number}")
-    # Odd prices: commission and tax splits leave remainders to allocate.
-    products = [
-        make_product(tenant, seller, f"Prop Tool {number}", price=1999),
-        make_product(tenant, seller, f"Prop Kit {number}", price=333),
-    ]
-    owner = client_for(tenant)
-    assert sign_in(owner, seller.owner.email).status_code == 200
-    call(
-        owner,
-        "post",
-        "/seller/payouts/account",
-        {"return_url": "https://x.example/done", "refresh_url": "https://x.example/again"},
-    )
-    orders: list[dict] = []
-    today = timezone.now().date()
-    period = Period.last(7, today)
-
+    trade = Trade.open(shop, operator, buyer, client_for, f"prop{next(_sellers)}")
+    seller, owner = trade.seller, trade.owner
+    period = Period.last(7, timezone.now().date())
     for step in sequence:
-        if step[0] == "order":
-            _, which, quantity, shared = step
-            with django_capture_on_commit_callbacks(execute=True):
-                add(buyer, products[which], quantity)
-                if shared:
-                    add(buyer, shop.scanner)
-                response = checkout(buyer)
-            assert response.status_code == 201, response.content
-            orders.append(response.json())
-        elif step[0] == "refund" and orders:
-            _, pick, percent = step
-            order = orders[pick % len(orders)]
-            mine = {p.pk for p in products}
-            with schema_context(tenant.schema_name):
-                line = OrderLine.objects.filter(order_id=order["id"], product_id__in=mine).first()
-                left = line.total - line.refunded_amount
-            if left <= 0:
-                continue
-            amount = max(1, left * percent // 100)
-            with django_capture_on_commit_callbacks(execute=True):
-                response = call(
-                    operator,
-                    "post",
-                    f"/operator/commerce/orders/{order['id']}/refunds",
-                    {"lines": [{"line_id": line.pk, "amount": amount}]},
-                    **{"Idempotency-Key": new_key()},
-                )
-            assert response.status_code == 201, response.content
-        elif step[0] == "payout":
-            with django_capture_on_commit_callbacks(execute=True):
-                response = call(
-                    owner,
-                    "post",
-                    "/seller/payouts",
-                    {"currency": "USD"},
-                    **{"Idempotency-Key": new_key()},
-                )
-            assert response.status_code in (201, 422), response.content
+        trade.play(step, django_capture_on_commit_callbacks)
         # After every step the cached dashboard shows what a fresh build shows.
         with schema_context(tenant.schema_name):
             cached = seller_dashboard(
