@@ -1,0 +1,84 @@
+"""The e-mail channel: text + HTML in the marketplace's name. A type may register its own
+builder (the order e-mails keep their templates and invoice PDFs); the rest use the generic
+notification template. The daily digest is one e-mail of several notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from core import marketplace
+from core.marketplace import current_marketplace
+from core.notifications.models import Notification
+
+EmailBuilder = Callable[[Notification], EmailMultiAlternatives | None]
+_builders: dict[str, EmailBuilder] = {}
+
+
+def email_builder(type_key: str) -> Callable[[EmailBuilder], EmailBuilder]:
+    """Register the e-mail of ``type_key`` (at import of the owning app's consumers). The
+    builder may return None: no e-mail for this one (the delivery is dropped)."""
+
+    def register(builder: EmailBuilder) -> EmailBuilder:
+        _builders[type_key] = builder
+        return builder
+
+    return register
+
+
+def site_origin() -> str:
+    """``https://<primary domain>`` of the current marketplace (links in e-mails, the VAPID
+    subject); never a request's Host header."""
+    provider = marketplace._primary_domain_provider
+    return f"https://{provider()}" if provider is not None else "https://souk.invalid"
+
+
+def absolute_url(path: str) -> str:
+    if not path or path.startswith(("http://", "https://")):
+        return path
+    return f"{site_origin()}{path}"
+
+
+def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
+    return (
+        render_to_string(f"notifications/email/{template}.txt", context),
+        render_to_string(f"notifications/email/{template}.html", context),
+    )
+
+
+def build_email(notification: Notification) -> EmailMultiAlternatives | None:
+    builder = _builders.get(notification.type_key)
+    if builder is not None:
+        return builder(notification)
+    name = current_marketplace().name
+    context = {
+        "marketplace_name": name,
+        "notification": notification,
+        "link": absolute_url(notification.url),
+        "preferences_link": absolute_url("/notifications/preferences/"),
+    }
+    text, html = _render("notification", context)
+    message = EmailMultiAlternatives(
+        f"[{name}] {notification.title}", text, None, [notification.user.email]
+    )
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def build_digest(*, email: str, notifications: Sequence[Notification]) -> EmailMultiAlternatives:
+    name = current_marketplace().name
+    items = [{"notification": n, "link": absolute_url(n.url)} for n in notifications]
+    context = {
+        "marketplace_name": name,
+        "items": items,
+        "preferences_link": absolute_url("/notifications/preferences/"),
+    }
+    text, html = _render("digest", context)
+    count = len(items)
+    subject = f"[{name}] Your daily summary: {count} update{'s' if count != 1 else ''}"
+    message = EmailMultiAlternatives(subject, text, None, [email])
+    message.attach_alternative(html, "text/html")
+    return message

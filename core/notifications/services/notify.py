@@ -1,0 +1,96 @@
+"""``notify``: write each user's in-app notification in the caller's transaction, hand the
+other channels to the outbox, and push ``notification.new`` to the users' sockets after
+commit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count
+
+from core import events
+from core.notifications import unread
+from core.notifications.errors import NotificationError, NotificationErrorCode
+from core.notifications.models import Notification
+from core.notifications.types import find_type
+from core.realtime.topics import publish_to_user
+
+CREATED_EVENT = "notifications.created"
+
+
+def notify(
+    *,
+    user_ids: Iterable[int],
+    type_key: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    data: dict[str, Any] | None = None,
+    dedupe_key: str | None = None,
+) -> int:
+    """Returns how many notifications were written (a ``dedupe_key`` already used for a user
+    writes nothing for them again). Raises on an unknown ``type_key``."""
+    if find_type(type_key) is None:
+        raise NotificationError(
+            NotificationErrorCode.UNKNOWN_TYPE,
+            f"No notification type {type_key!r} is declared (core or a module manifest).",
+        )
+    recipients = list(dict.fromkeys(int(user_id) for user_id in user_ids))
+    if not recipients:
+        return 0
+    title = title[:200]
+    url = url[:500]
+    written = _insert(recipients, type_key, title, body, url, data or {}, dedupe_key)
+    if not written:
+        return 0
+    events.emit(CREATED_EVENT, {"ids": [notification_id for notification_id, _ in written]})
+    counts = dict(
+        Notification.objects.filter(
+            user_id__in=[user_id for _, user_id in written], read_at__isnull=True
+        )
+        .values_list("user_id")
+        .annotate(n=Count("id"))
+        .values_list("user_id", "n")
+    )
+    for notification_id, user_id in written:
+        unread.forget(user_id)
+        publish_to_user(
+            user_id,
+            "notification.new",
+            {
+                "id": notification_id,
+                "title": title,
+                "url": url,
+                "unread_count": counts.get(user_id, 0),
+            },
+        )
+    return len(written)
+
+
+def _insert(
+    user_ids: list[int],
+    type_key: str,
+    title: str,
+    body: str,
+    url: str,
+    data: dict[str, Any],
+    dedupe_key: str | None,
+) -> list[tuple[int, int]]:
+    """One INSERT for every recipient; ON CONFLICT skips the users this ``dedupe_key`` already
+    reached, and RETURNING says which rows were written (bulk_create cannot say that)."""
+    table = Notification._meta.db_table
+    rows = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb, now(), NULL, %s)"] * len(user_ids))
+    params: list[Any] = []
+    payload = json.dumps(data, default=str)
+    for user_id in user_ids:
+        params += [user_id, type_key, title, body, url, payload, dedupe_key]
+    sql = (
+        f'INSERT INTO "{table}" (user_id, type_key, title, body, url, data, created_at, '
+        f"read_at, dedupe_key) VALUES {rows} ON CONFLICT DO NOTHING RETURNING id, user_id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(int(row[0]), int(row[1])) for row in cursor.fetchall()]
