@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
-from django.db import connection, transaction
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -43,39 +43,6 @@ SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 def _client(tenant: Any) -> Client:
     return Client(HTTP_HOST=f"{tenant.slug}.{settings.PLATFORM_DOMAIN}")
-
-
-def _backdate(order_ids: list[int], days: int) -> None:
-    """Move orders, their refunds and their journal entries ``days`` back (the journal
-    refuses updates through its triggers: replica mode skips them for this fixture)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL session_replication_role = replica")
-        shift: list[Any] = [days, order_ids]
-        cursor.execute(
-            "UPDATE commerce_order SET created_at = created_at - make_interval(days => %s), "
-            "paid_at = paid_at - make_interval(days => %s) WHERE id = ANY(%s)",
-            [days, *shift],
-        )
-        cursor.execute(
-            "UPDATE commerce_refund SET created_at = created_at - make_interval(days => %s) "
-            "WHERE order_id = ANY(%s)",
-            shift,
-        )
-        cursor.execute(
-            "UPDATE payments_journalentry SET created_at = created_at - make_interval(days => %s) "
-            "WHERE order_id = ANY(%s)",
-            shift,
-        )
-        cursor.execute(
-            "UPDATE analytics_sellersale SET paid_at = paid_at - make_interval(days => %s) "
-            "WHERE order_id = ANY(%s)",
-            shift,
-        )
-        cursor.execute(
-            "UPDATE analytics_sellerrefund "
-            "SET refunded_at = refunded_at - make_interval(days => %s) WHERE order_id = ANY(%s)",
-            shift,
-        )
 
 
 def stock_a_month_of_sales(tenant: Any) -> Seller:
@@ -108,34 +75,38 @@ def stock_a_month_of_sales(tenant: Any) -> Seller:
         make_user(tenant, f"buyer{n}@northwind.example", full_name=f"Buyer {n}") for n in range(12)
     ]
     use_public_schema()
-    by_day: dict[int, list[int]] = {}
-    for _ in range(46):
-        days_ago = min(int(rng.expovariate(1 / 11)), 29)
+    # Each order is placed on its own day (time-machine moves the clock), so the orders, the
+    # ledger and the analytics rows agree as they would have; the refund comes on the day of
+    # the newest order.
+    plan = sorted((min(int(rng.expovariate(1 / 11)), 29) for _ in range(46)), reverse=True)
+    now = timezone.now()
+    newest: int | None = None
+    for days_ago in plan:
         client = bearer_client(lambda t: _client(t), tenant, rng.choice(buyers))
-        weights = [6, 2, 1]
-        product = rng.choices(products, weights)[0]
-        add(client, product, rng.choice([1, 1, 1, 2]))
-        if rng.random() < 0.2:
-            add(client, other_product)
-        response = checkout(client)
+        product = rng.choices(products, [6, 2, 1])[0]
+        quantity = rng.choice([1, 1, 1, 2])
+        shared = rng.random() < 0.2
+        with time_machine.travel(now - timedelta(days=days_ago, minutes=5), tick=False):
+            add(client, product, quantity)
+            if shared:
+                add(client, other_product)
+            response = checkout(client)
         assert response.status_code == 201, response.content
-        by_day.setdefault(days_ago, []).append(response.json()["id"])
+        newest = response.json()["id"]
     with schema_context(tenant.schema_name):
-        refunded = Order.objects.filter(pk=by_day[min(by_day)][0]).first()
+        refunded = Order.objects.filter(pk=newest).first()
         assert refunded is not None
         line = refunded.lines.first()
         assert line is not None
-        refund_order(
-            order_id=refunded.pk,
-            lines=[LineRefund(line_id=line.pk)],
-            reason="Bought by mistake",
-            idempotency_key="fixture-refund",
-            actor=None,
-            actor_label="operator",
-        )
-        for days_ago, order_ids in by_day.items():
-            if days_ago:
-                _backdate(order_ids, days_ago)
+        with time_machine.travel(now - timedelta(days=plan[-1], minutes=1), tick=False):
+            refund_order(
+                order_id=refunded.pk,
+                lines=[LineRefund(line_id=line.pk)],
+                reason="Bought by mistake",
+                idempotency_key="fixture-refund",
+                actor=None,
+                actor_label="operator",
+            )
         stats, sources = [], []
         today = timezone.now().date()
         for offset in range(30):
