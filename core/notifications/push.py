@@ -15,6 +15,8 @@ from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
 
 from core import crypto
+from core.integrations.errors import IntegrationError
+from core.integrations.ssrf import check_url
 from core.notifications.errors import NotificationError, NotificationErrorCode
 from core.notifications.models import (
     MarketplaceNotificationSettings,
@@ -64,12 +66,18 @@ def _vapid() -> Vapid02:
 def subscribe(
     *, user_id: int, endpoint: str, p256dh: str, auth: str, user_agent: str = ""
 ) -> PushSubscription:
-    if not endpoint.startswith(("https://", "http://")) or not p256dh or not auth:
+    """The endpoint must be a public address (the SSRF guard of core.integrations): Souk
+    will POST to it."""
+    try:
+        if not p256dh or not auth:
+            raise ValueError("keys missing")
+        check_url(endpoint, field="endpoint")
+    except (IntegrationError, ValueError) as error:
         raise NotificationError(
             NotificationErrorCode.INVALID_SUBSCRIPTION,
-            "A push subscription needs an endpoint URL and its keys.",
+            "A push subscription needs a public endpoint URL and its keys.",
             details={"field": "endpoint"},
-        )
+        ) from error
     subscription, _ = PushSubscription.objects.update_or_create(
         endpoint=endpoint,
         defaults={
@@ -112,6 +120,11 @@ def send_push(notification: Notification, *, vapid_subject: str) -> int:
             "endpoint": subscription.endpoint,
             "keys": {"p256dh": subscription.p256dh, "auth": subscription.auth},
         }
+        try:
+            check_url(subscription.endpoint, field="endpoint")  # DNS may have changed since
+        except IntegrationError:
+            subscription.delete()
+            continue
         try:
             webpush(
                 subscription_info=info,

@@ -1,0 +1,21 @@
+"""``{% notification_bell %}``: the header's bell with the unread count, for a signed-in user
+on a marketplace. The count comes from the cache (one indexed COUNT on a miss)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from core.notifications.unread import cached_unread_count
+
+register = template.Library()
+
+
+@register.inclusion_tag("notifications/_bell.html", takes_context=True)
+def notification_bell(context: template.Context) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"is_shown": False}
+    return {"is_shown": True, "unread": cached_unread_count(user.pk)}
