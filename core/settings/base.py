@@ -255,6 +255,12 @@ CELERY_BEAT_SCHEDULE = {
         "args": ["core.subscriptions.tasks.renew_due_subscriptions"],
         "schedule": 900.0,
     },
+    # Notifications held for quiet hours, retries, and each user's daily digest at its hour.
+    "notifications-due": {
+        "task": "tenants.tasks.fan_out",
+        "args": ["core.notifications.tasks.run_due_notifications"],
+        "schedule": 300.0,
+    },
     "scheduled-payouts": {
         "task": "tenants.tasks.fan_out",
         "args": ["core.commerce.tasks.run_scheduled_payouts"],
