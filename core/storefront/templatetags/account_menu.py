@@ -13,13 +13,14 @@ from dataclasses import dataclass
 
 from django import template
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.http import HttpRequest
 from django.template import Context
 from django.urls import reverse
 
 from core.accounts.models import User
 from core.accounts.services.login_handoff import SUPPORT_SESSION_KEY
+from core.conversations.selectors import unread_total_expression
 from core.sellers.auth import authorised_seller
 from core.sellers.models import Seller
 
@@ -41,14 +42,23 @@ class AccountMenu:
     name: str
 
 
-def _is_in_seller(request: HttpRequest, user: User) -> bool:
-    """Owner or teammate of a seller: a studio page's guard already said so (no query);
-    elsewhere one ``EXISTS``."""
+def _is_in_seller_and_unread(request: HttpRequest, user: User) -> tuple[bool, int | None]:
+    """Owner or teammate of a seller, and unread messages: a studio page's guard already said
+    the first (no query, and the studio shows its own messages); elsewhere one query asks
+    both (an ``EXISTS`` and the indexed unread SUM)."""
     try:
         authorised_seller(request)
     except RuntimeError:  # not a studio page
-        return Seller.objects.filter(Q(owner=user) | Q(members__user=user)).exists()
-    return True
+        is_in_seller = Exists(
+            Seller.objects.filter(Q(owner=OuterRef("pk")) | Q(members__user=OuterRef("pk")))
+        )
+        row = (
+            User.objects.filter(pk=user.pk)
+            .values_list(is_in_seller, unread_total_expression(OuterRef("pk")))
+            .first()
+        )
+        return (bool(row[0]), int(row[1])) if row else (False, 0)
+    return True, None
 
 
 def console_url(request: HttpRequest, tenant_id: int) -> str:
@@ -90,16 +100,25 @@ def _build(request: HttpRequest) -> AccountMenu | None:
     user = request.user
     if not isinstance(user, User):
         return None
+    is_in_seller, unread = (
+        (False, None) if user.is_support_agent else _is_in_seller_and_unread(request, user)
+    )
     first = [
         _link(request, "Profile", reverse("accounts:profile"), "profile"),
         _link(request, "Orders", reverse("commerce:orders"), "orders"),
+        _link(
+            request,
+            f"Messages ({unread})" if unread else "Messages",
+            reverse("conversations:inbox"),
+            "messages",
+        ),
     ]
     work: list[MenuLink] = []
     if user.is_operator:
         work.append(_link(request, "Back-office", reverse("operator:dashboard"), "operator"))
     if user.is_support_agent and request.session.get(SUPPORT_SESSION_KEY):
         work.append(MenuLink("Back to the console", console_url(request, tenant.pk), "console"))
-    if not user.is_support_agent and _is_in_seller(request, user):
+    if not user.is_support_agent and is_in_seller:
         work.append(_link(request, "Studio", "/studio/", "studio"))
     return AccountMenu(first=first, work=work, name=user.full_name or user.email)
 

@@ -1,0 +1,111 @@
+"""Reports of messages and the operators' queue: dismiss a report, or remove the message
+(its text and file are gone for everyone; the report stays as the record)."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from core.accounts.models import Role, User
+from core.conversations import selectors
+from core.conversations.errors import ConversationError, ConversationErrorCode, not_found
+from core.conversations.models import Message, MessageReport, ReportStatus
+from core.conversations.services.live import announce_changed_message
+from core.errors import ErrorKind
+
+
+def report_message(
+    *, message_id: int, user_id: int, reason: str = "", conversation_id: int | None = None
+) -> MessageReport:
+    """A participant reports someone else's message to the operators (once per message)."""
+    found = Message.objects.filter(pk=message_id)
+    if conversation_id is not None:
+        found = found.filter(conversation_id=conversation_id)
+    message = found.first()
+    if (
+        message is None
+        or selectors.find_participant(conversation_id=message.conversation_id, user_id=user_id)
+        is None
+    ):
+        raise not_found(ConversationErrorCode.MESSAGE_NOT_FOUND, "No such message.")
+    if message.sender_id == user_id or message.sender_id is None:
+        raise ConversationError(
+            ConversationErrorCode.NOT_YOUR_MESSAGE,
+            "Report a message someone else wrote.",
+            kind=ErrorKind.CONFLICT,
+        )
+    try:
+        with transaction.atomic():
+            report = MessageReport.objects.create(
+                message=message, reporter_id=user_id, reason=reason.strip()[:500]
+            )
+            _notify_operators(report)
+    except IntegrityError:  # reported before: the existing report stands
+        return MessageReport.objects.get(message=message, reporter_id=user_id)
+    return report
+
+
+def _notify_operators(report: MessageReport) -> None:
+    from django.urls import reverse
+
+    from core.notifications.services import notify
+
+    operator_ids = list(
+        User.objects.filter(role=Role.OPERATOR, is_active=True).values_list("pk", flat=True)
+    )
+    if operator_ids:
+        notify(
+            user_ids=operator_ids,
+            type_key="chat.reported",
+            title="A message was reported",
+            body=report.reason[:140],
+            url=reverse("operator:message_reports"),
+            data={"report_id": report.pk, "message_id": report.message_id},
+            dedupe_key=f"chat.reported:{report.message_id}",
+        )
+
+
+def _open_report(report_id: int) -> MessageReport:
+    report = (
+        MessageReport.objects.select_for_update(of=("self",))
+        .select_related("message")
+        .filter(pk=report_id)
+    ).first()
+    if report is None:
+        raise not_found(ConversationErrorCode.REPORT_NOT_FOUND, "No such report.")
+    if report.status != ReportStatus.OPEN:
+        raise ConversationError(
+            ConversationErrorCode.ALREADY_RESOLVED,
+            "This report was already handled.",
+            kind=ErrorKind.CONFLICT,
+        )
+    return report
+
+
+def dismiss_report(*, report_id: int, operator_id: int) -> MessageReport:
+    with transaction.atomic():
+        report = _open_report(report_id)
+        report.status = ReportStatus.DISMISSED
+        report.resolved_at = timezone.now()
+        report.resolved_by_id = operator_id
+        report.save(update_fields=["status", "resolved_at", "resolved_by"])
+    return report
+
+
+def remove_reported_message(*, report_id: int, operator_id: int) -> MessageReport:
+    """Remove the message for everyone and close every open report of it."""
+    with transaction.atomic():
+        report = _open_report(report_id)
+        now = timezone.now()
+        message = report.message
+        if message.attachment:
+            message.attachment.delete(save=False)
+        message.removed_at = now
+        message.text = ""
+        message.save(update_fields=["removed_at", "text", "attachment"])
+        MessageReport.objects.filter(message=message, status=ReportStatus.OPEN).update(
+            status=ReportStatus.REMOVED, resolved_at=now, resolved_by_id=operator_id
+        )
+        report.refresh_from_db()
+        announce_changed_message(message)
+    return report
