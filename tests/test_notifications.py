@@ -94,3 +94,56 @@ def test_a_channel_switched_off_is_not_delivered(tenant_a, alice):
         assert mail.outbox == []
         assert not Delivery.objects.exists()
         assert Notification.objects.filter(user=alice).count() == 1  # in-app still there
+
+
+def test_the_new_notification_is_pushed_live_after_commit_with_the_unread_count(
+    tenant_a, alice, django_capture_on_commit_callbacks
+):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from core.realtime.topics import user_group
+
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(tenant_a.schema_name, alice.pk), channel)
+    with (
+        schema_context(tenant_a.schema_name),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+    ):
+        notify(user_ids=[alice.pk], type_key="chat.message", title="Hi", url="/chats/1/")
+        notify(user_ids=[alice.pk], type_key="chat.message", title="Again", url="/chats/1/")
+        ids = list(Notification.objects.order_by("id").values_list("id", flat=True))
+    assert callbacks  # nothing was sent before the commit
+
+    async def two_messages():  # one event loop for both: channels_redis buffers per loop
+        return [await layer.receive(channel), await layer.receive(channel)]
+
+    first, second = async_to_sync(two_messages)()
+    assert first == {
+        "type": "relay",
+        "event": "notification.new",
+        "data": {"id": ids[0], "title": "Hi", "url": "/chats/1/", "unread_count": 1},
+    }
+    assert second["data"] == {"id": ids[1], "title": "Again", "url": "/chats/1/", "unread_count": 2}
+
+
+def test_a_type_declared_twice_fails_the_system_check():
+    from core.notifications.checks import check_notification_types
+    from core.registry.notification_types import NotificationTypeSpec
+
+    errors = check_notification_types(
+        [
+            ("core.notifications", NotificationTypeSpec("orders.paid", "Paid")),
+            ("gigs", NotificationTypeSpec("orders.paid", "Paid again")),
+            ("gigs", NotificationTypeSpec("gigs.x", "X", default_channels=("pigeon",))),
+            ("gigs", NotificationTypeSpec("Bad Key", "Bad")),
+        ]
+    )
+    assert [error.id for error in errors] == ["souk.E101", "souk.E103", "souk.E102"]
+
+
+def test_the_declared_types_pass_the_system_check():
+    from core.notifications.checks import notification_types_check
+
+    assert notification_types_check() == []

@@ -233,7 +233,7 @@ def test_the_operator_page_shows_the_key_the_sms_backend_and_sends_a_test(tenant
 
 
 def test_the_operator_page_is_for_operators_only(tenant_a, client_for):
-    client, alice = _signed_in(client_for, tenant_a, "alice@example.com")
+    client, _alice = _signed_in(client_for, tenant_a, "alice@example.com")
     answer = client.post("/operator/notifications/", {"action": "test"})
     assert answer.status_code in {302, 403, 404}
     with schema_context(tenant_a.schema_name):
