@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# Souk's production image: gunicorn serving core.wsgi, the same image runs the Celery worker,
+# Souk's production image: gunicorn with uvicorn workers serving core.asgi (HTTP and
+# WebSockets), the same image runs the Celery worker,
 # Celery beat and the migrations Job (see helm/souk). Build: `docker build -t souk:0.1.0 .`
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
@@ -61,7 +62,8 @@ EXPOSE 8000
 
 # The chart passes its own arguments (workers, timeouts); these are the defaults for
 # `docker run`. The control socket is off because the root filesystem is read-only.
-CMD ["gunicorn", "core.wsgi:application", \
+# core.gunicorn_conf sets the uvicorn worker class (ASGI: HTTP and WebSockets).
+CMD ["gunicorn", "core.asgi:application", \
      "--config=python:core.gunicorn_conf", \
      "--bind=0.0.0.0:8000", \
      "--workers=2", \

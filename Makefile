@@ -26,7 +26,7 @@ demo: install
 	@export DATABASE_URL="$(DB_URL)" DJANGO_SETTINGS_MODULE=core.settings.dev && \
 	$(BIN)/python manage.py migrate_tenants && \
 	$(BIN)/python manage.py demo_fleet && \
-	$(BIN)/python manage.py runserver 0.0.0.0:8000
+	$(BIN)/uvicorn core.asgi:application --host 0.0.0.0 --port 8000 --lifespan off
 
 test: install browser lint pytest
 

@@ -1,5 +1,8 @@
 """gunicorn settings shared by the image and the chart (``--config=python:core.gunicorn_conf``).
 
+The web process is ASGI (``core.asgi:application``): each gunicorn worker is a uvicorn event
+loop serving HTTP through Django and WebSockets through Django Channels.
+
 With several workers, Prometheus samples live in PROMETHEUS_MULTIPROC_DIR; a worker that exits
 must be marked dead so its gauges stop counting."""
 
@@ -7,6 +10,8 @@ from __future__ import annotations
 
 import os
 from typing import Any
+
+worker_class = "uvicorn.workers.UvicornWorker"
 
 
 def child_exit(server: Any, worker: Any) -> None:

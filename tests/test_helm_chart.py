@@ -299,7 +299,31 @@ def test_web_probes_use_healthz_and_readyz(chart):
     assert web["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert web["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
     assert web["command"] == ["gunicorn"]
-    assert web["args"][0] == "core.wsgi:application"
+    assert web["args"][0] == "core.asgi:application"
+
+
+def test_web_serves_asgi_with_uvicorn_workers_and_the_ingress_keeps_sockets_open(chart):
+    """WebSockets (/ws/) need the ASGI app under uvicorn workers (named by core.gunicorn_conf,
+    which the web container loads) and proxy timeouts longer than ingress-nginx's 60 s."""
+    from core import gunicorn_conf
+
+    manifests = render(chart, values_of("production"))
+
+    web = first_container(manifests, "Deployment", "souk-web")
+    assert web["args"][:2] == ["core.asgi:application", "--config=python:core.gunicorn_conf"]
+    assert not any(arg.startswith("--threads") for arg in web["args"])
+    assert gunicorn_conf.worker_class == "uvicorn.workers.UvicornWorker"
+    for name in ("souk", "souk-tenants"):
+        annotations = find(manifests, "Ingress", name)["metadata"]["annotations"]
+        assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "3600"
+        assert annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"] == "3600"
+
+    own = with_changes(
+        values_of("production"),
+        ingress__annotations={"nginx.ingress.kubernetes.io/proxy-read-timeout": "600"},
+    )
+    annotations = find(render(chart, own), "Ingress", "souk")["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"] == "600"
 
 
 def test_web_environment_comes_from_the_configmap_and_the_chart_secret(chart):

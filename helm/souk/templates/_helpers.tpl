@@ -236,3 +236,16 @@ envFrom:
   emptyDir:
     sizeLimit: {{ .Values.tmpSizeLimit }}
 {{- end }}
+
+{{/*
+ingress-nginx annotations that keep WebSockets open (the client also pings every 25 s); a key
+set in ingress.annotations wins.
+*/}}
+{{- define "souk.websocketAnnotations" -}}
+{{- $seconds := .websocketTimeoutSeconds | toString | quote }}
+{{- range $key := list "nginx.ingress.kubernetes.io/proxy-read-timeout" "nginx.ingress.kubernetes.io/proxy-send-timeout" }}
+{{- if not (hasKey $.annotations $key) }}
+{{ $key }}: {{ $seconds }}
+{{- end }}
+{{- end }}
+{{- end }}
