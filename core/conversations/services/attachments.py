@@ -26,6 +26,7 @@ from core.conversations.services.messages import (
     writable_participant,
 )
 from core.errors import ErrorKind
+from core.schema import current_schema_name
 
 # What may be sent: pictures, PDFs, archives (by content), and plain text (no binary bytes).
 ALLOWED_TYPES = {
@@ -119,9 +120,11 @@ def post_attachment(
 
 
 def signed_attachment_url(*, message: Message, user_id: int) -> str:
-    """A link to the file that works for ``URL_SECONDS`` and only for this user (the page
-    that serves it checks the signature, the user and their access again)."""
-    token = signing.dumps({"m": message.pk, "u": user_id}, salt=_SALT, compress=True)
+    """A link to the file that works for ``URL_SECONDS`` and only for this user on this
+    marketplace (the page that serves it checks the signature, the user, the schema and
+    their access again)."""
+    claims = {"m": message.pk, "u": user_id, "s": current_schema_name()}
+    token = signing.dumps(claims, salt=_SALT, compress=True)
     return reverse("conversations:attachment", args=[token])
 
 
@@ -132,7 +135,12 @@ def attachment_for_token(*, token: str, user_id: int) -> Message:
         claims = signing.loads(token, salt=_SALT, max_age=URL_SECONDS)
     except signing.BadSignature:
         raise not_found(ConversationErrorCode.ATTACHMENT_NOT_FOUND, "No such file.") from None
-    if not isinstance(claims, dict) or claims.get("u") != user_id:
+    # Bound to the user and the marketplace: ids repeat between schemas.
+    if (
+        not isinstance(claims, dict)
+        or claims.get("u") != user_id
+        or claims.get("s") != current_schema_name()
+    ):
         raise not_found(ConversationErrorCode.ATTACHMENT_NOT_FOUND, "No such file.")
     message_id = claims.get("m")
     if not isinstance(message_id, int):
