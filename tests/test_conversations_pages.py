@@ -69,7 +69,7 @@ def test_contact_seller_leads_from_the_product_page_to_a_new_conversation(client
     page = html(buyer.get(f"/messages/{chat_id}/"))
 
     assert "Is it in stock?" in page and "<h1>Acme Tools</h1>" in page
-    assert 'data-conversation="%d"' % chat_id in page
+    assert f'data-conversation="{chat_id}"' in page
     assert "themes/base/js/souk-live.js" in page
     with schema_context(shop.tenant.schema_name):
         conversation = Conversation.objects.get(pk=chat_id)
