@@ -1,3 +1,242 @@
-from ninja import Router
+"""The disputes API (``/api/v1/disputes``, signed-in users). Parties and operators see a
+dispute; anyone else gets 404. Operator-only operations check the operator role (and its
+second factor) inside; deciding moves money and takes an ``Idempotency-Key``."""
 
-disputes_router = Router()
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpRequest, HttpResponseBase, HttpResponseRedirect
+from ninja import File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from core.accounts.models import TokenScope
+from core.accounts.principal import principal_of, require_operator, require_scope
+from core.disputes import presenters, selectors, services
+from core.idempotency.store import run_idempotent
+from core.storage import private_file_url
+
+disputes_router = Router(tags=["disputes"])
+
+
+class OpenIn(Schema):
+    order_line_id: int
+    type: str
+    reason: str = ""
+
+
+class MessageIn(Schema):
+    text: str
+
+
+class ResolveIn(Schema):
+    resolution_type: str
+    refund_to_buyer: int = 0
+    release_to_seller: int = 0
+    platform_compensation: int = 0
+    note: str = ""
+
+
+class AppealIn(Schema):
+    text: str
+
+
+class AppealDecisionIn(Schema):
+    upheld: bool
+    compensation: int = 0
+    note: str = ""
+
+
+class ListQuery(Schema):
+    status: str | None = None
+    role: str | None = None  # "complainant", "seller" or "operator"
+
+
+def _user(request: HttpRequest, *, write: bool = False) -> Any:
+    principal = principal_of(request)
+    require_scope(principal, TokenScope.WRITE if write else TokenScope.READ)
+    return principal.user
+
+
+@disputes_router.post(
+    "", response={201: dict[str, Any], 200: dict[str, Any]}, summary="Open a dispute"
+)
+def open_dispute(request: HttpRequest, payload: OpenIn) -> Any:
+    user = _user(request, write=True)
+    dispute = services.open_dispute(
+        user=user, order_line_id=payload.order_line_id, kind=payload.type, reason=payload.reason
+    )
+    return Status(201, presenters.dispute_out(dispute, user))
+
+
+@disputes_router.get("", response=list[dict[str, Any]], summary="Disputes I am part of")
+def list_disputes(request: HttpRequest, params: Query[ListQuery]) -> list[dict[str, Any]]:
+    user = _user(request)
+    if params.role == "operator":
+        require_operator(principal_of(request))
+    queryset = selectors.visible_disputes(user, as_operator=params.role == "operator")
+    if params.role == "complainant":
+        queryset = queryset.filter(complainant=user)
+    elif params.role == "seller":
+        queryset = queryset.filter(seller_id__in=selectors.team_seller_ids(user))
+    if params.status:
+        queryset = queryset.filter(status=params.status)
+    return [presenters.dispute_summary(d) for d in queryset.order_by("-created_at", "-id")[:100]]
+
+
+@disputes_router.get("/{dispute_id}", response=dict[str, Any], summary="One dispute")
+def get_dispute(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
+    user = _user(request)
+    return presenters.dispute_out(selectors.dispute_for(user, dispute_id), user)
+
+
+@disputes_router.post(
+    "/{dispute_id}/evidence", response={201: dict[str, Any]}, summary="Add evidence"
+)
+def add_evidence(
+    request: HttpRequest,
+    dispute_id: int,
+    text: str = Form(""),  # type: ignore[type-arg]
+    file: UploadedFile | None = File(None),  # type: ignore[type-arg]  # noqa: B008
+) -> Any:
+    user = _user(request, write=True)
+    selectors.dispute_for(user, dispute_id)
+    evidence = services.add_evidence(user=user, dispute_id=dispute_id, text=text, upload=file)
+    return Status(201, presenters.evidence_out(evidence))
+
+
+@disputes_router.get(
+    "/{dispute_id}/evidence/{evidence_id}/file",
+    response={200: None},
+    summary="Download an evidence file",
+)
+def evidence_file(request: HttpRequest, dispute_id: int, evidence_id: int) -> HttpResponseBase:
+    user = _user(request)
+    evidence = selectors.evidence_for(user, dispute_id, evidence_id)
+    return serve_evidence(evidence)
+
+
+def serve_evidence(evidence: Any) -> HttpResponseBase:
+    if not evidence.file:
+        from core.disputes.errors import not_found
+
+        raise not_found()
+    url = private_file_url(
+        evidence.file, download_name=evidence.file_name, content_type=evidence.content_type
+    )
+    if url is not None:
+        redirect = HttpResponseRedirect(url)
+        redirect["Cache-Control"] = "no-store"
+        return redirect
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=evidence.kind != "image",
+        filename=evidence.file_name,
+        content_type=evidence.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@disputes_router.post(
+    "/{dispute_id}/messages", response={201: dict[str, Any]}, summary="Comment on a dispute"
+)
+def add_message(request: HttpRequest, dispute_id: int, payload: MessageIn) -> Any:
+    user = _user(request, write=True)
+    selectors.dispute_for(user, dispute_id)
+    message = services.add_comment(user=user, dispute_id=dispute_id, text=payload.text)
+    return Status(201, presenters.message_out(message))
+
+
+@disputes_router.post(
+    "/{dispute_id}/review", response=dict[str, Any], summary="Take a dispute for review (operator)"
+)
+def take_for_review(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
+    require_operator(principal_of(request))
+    user = _user(request, write=True)
+    dispute = services.take_for_review(operator=user, dispute_id=dispute_id)
+    return presenters.dispute_out(dispute, user)
+
+
+@disputes_router.put(
+    "/{dispute_id}/resolve",
+    response={200: dict[str, Any]},
+    summary="Decide a dispute (operator; Idempotency-Key)",
+)
+def resolve(request: HttpRequest, dispute_id: int, payload: ResolveIn) -> Any:
+    principal = principal_of(request)
+    require_operator(principal)
+    user = principal.user
+    selectors.dispute_for(user, dispute_id)
+
+    def operation(key: str) -> tuple[int, dict[str, Any]]:
+        dispute = services.resolve(
+            operator=user,
+            dispute_id=dispute_id,
+            resolution_type=payload.resolution_type,
+            refund_to_buyer=payload.refund_to_buyer,
+            release_to_seller=payload.release_to_seller,
+            platform_compensation=payload.platform_compensation,
+            note=payload.note,
+        )
+        return 200, presenters.dispute_out(dispute, user)
+
+    return run_idempotent(
+        request,
+        user_id=user.pk,
+        scope=f"dispute-resolve:{dispute_id}",
+        body=payload.model_dump(),
+        operation=operation,
+    )
+
+
+@disputes_router.post(
+    "/{dispute_id}/appeal", response={201: dict[str, Any]}, summary="Appeal a decision (once)"
+)
+def appeal(request: HttpRequest, dispute_id: int, payload: AppealIn) -> Any:
+    user = _user(request, write=True)
+    selectors.dispute_for(user, dispute_id)
+    dispute = services.appeal(user=user, dispute_id=dispute_id, text=payload.text)
+    return Status(201, presenters.dispute_out(dispute, user))
+
+
+@disputes_router.put(
+    "/{dispute_id}/appeal",
+    response={200: dict[str, Any]},
+    summary="Decide an appeal (a different operator; Idempotency-Key)",
+)
+def decide_appeal(request: HttpRequest, dispute_id: int, payload: AppealDecisionIn) -> Any:
+    principal = principal_of(request)
+    require_operator(principal)
+    user = principal.user
+    selectors.dispute_for(user, dispute_id)
+
+    def operation(key: str) -> tuple[int, dict[str, Any]]:
+        dispute = services.decide_appeal(
+            operator=user,
+            dispute_id=dispute_id,
+            upheld=payload.upheld,
+            compensation=payload.compensation,
+            note=payload.note,
+        )
+        return 200, presenters.dispute_out(dispute, user)
+
+    return run_idempotent(
+        request,
+        user_id=user.pk,
+        scope=f"dispute-appeal:{dispute_id}",
+        body=payload.model_dump(),
+        operation=operation,
+    )
+
+
+@disputes_router.get(
+    "/{dispute_id}/stripe-evidence",
+    response=dict[str, str],
+    summary="The dispute's evidence on Stripe's dispute evidence fields (operator)",
+)
+def stripe_evidence(request: HttpRequest, dispute_id: int) -> dict[str, str]:
+    require_operator(principal_of(request))
+    dispute = selectors.dispute_for(principal_of(request).user, dispute_id)
+    return services.stripe_evidence(dispute)

@@ -11,6 +11,7 @@ Amounts are signed minor units, debit positive. Accounts are named strings:
 ``seller_payable:<seller>``    owed to a seller, paid out by payouts
 ``escrow:<line>``              a service line's seller share, held until its module releases it
 ``payouts_in_transit:<seller>`` paid out, not yet confirmed by the provider
+``dispute_hold:<dispute>``     a seller's payable frozen while a dispute on its line is open
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ def escrow(order_line_id: int) -> str:
 
 def payouts_in_transit(seller_id: int) -> str:
     return f"payouts_in_transit:{seller_id}"
+
+
+def dispute_hold(dispute_id: int) -> str:
+    return f"dispute_hold:{dispute_id}"
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,7 @@ def seller_balances(seller_id: int) -> dict[str, dict[str, int]]:
         bucket = {
             "seller_payable": "available",
             "escrow": "escrow",
+            "dispute_hold": "escrow",
             "payouts_in_transit": "in_transit",
         }.get(kind)
         if bucket is None:

@@ -22,6 +22,9 @@ class EntryKind(models.TextChoices):
     PAYOUT_PAID = "payout_paid", "Payout paid"
     PAYOUT_FAILED = "payout_failed", "Payout failed, funds returned"
     TRANSFER_REVERSAL = "transfer_reversal", "Paid-out funds recovered from the seller"
+    DISPUTE_HOLD = "dispute_hold", "Seller's payable held for a dispute"
+    DISPUTE_RESOLUTION = "dispute_resolution", "Dispute decided: refund, release, compensation"
+    DISPUTE_APPEAL = "dispute_appeal", "Appeal decided: compensation from the platform"
 
 
 class JournalEntry(models.Model):

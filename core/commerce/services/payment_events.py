@@ -86,7 +86,9 @@ def on_dispute_opened(*, provider: str, reference: str, event_id: str) -> None:
     if order.status in (OrderStatus.DISPUTED, OrderStatus.REFUNDED, OrderStatus.CANCELLED):
         return
     transition_order(order, OrderStatus.DISPUTED, actor_label=f"provider:{event_id}"[:80])
-    events.emit("order.disputed", {"order_id": order.pk})
+    events.emit(
+        "order.disputed", {"order_id": order.pk, "event_id": event_id, "provider": provider}
+    )
 
 
 def on_dispute_closed(*, provider: str, reference: str, is_won: bool, event_id: str) -> None:
@@ -111,7 +113,10 @@ def on_dispute_closed(*, provider: str, reference: str, is_won: bool, event_id: 
             actor_label=f"provider:{event_id}"[:80],
             note="dispute won" if is_won else "dispute lost",
         )
-        events.emit("order.dispute_closed", {"order_id": order.pk, "is_won": is_won})
+        events.emit(
+            "order.dispute_closed",
+            {"order_id": order.pk, "is_won": is_won, "event_id": event_id, "provider": provider},
+        )
     if not is_won and order.refunded_total < order.total:
         refund_order(
             order_id=order.pk,
