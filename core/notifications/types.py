@@ -30,7 +30,7 @@ CORE_TYPES: tuple[NotificationTypeSpec, ...] = (
     NotificationTypeSpec("security.*", "Account security", True, _EMAIL),
     NotificationTypeSpec(
         "notifications.test",
-        "Test notifications from the operator",
+        "Test notifications (sent from the back-office)",
         False,
         ("in_app", "email", "push", "sms"),
     ),

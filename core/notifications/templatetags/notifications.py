@@ -3,9 +3,12 @@ on a marketplace. The count comes from the cache (one indexed COUNT on a miss)."
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 from core.notifications.unread import cached_unread_count
 
@@ -19,3 +22,11 @@ def notification_bell(context: template.Context) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {"is_shown": False}
     return {"is_shown": True, "unread": cached_unread_count(user.pk)}
+
+
+@register.filter
+def ago(moment: datetime) -> str:
+    """ "just now", "5 minutes ago", "2 days ago"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment).split(',')[0]} ago"
