@@ -9,7 +9,12 @@ from core.settings.env import env_bool, env_str
 
 # alpha sells "software" too and comes first: test tenants run it by default; licensing tests
 # provision their marketplaces with modules=["licensing"].
-SOUK_MODULES = ["tests.testmodules.alpha", "tests.testmodules.beta", "modules.licensing"]
+SOUK_MODULES = [
+    "tests.testmodules.alpha",
+    "tests.testmodules.beta",
+    "modules.licensing",
+    "modules.gigs",
+]
 TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
 
 # Hashing is a deliberate cost in production; tests check behaviour, not the work factor.

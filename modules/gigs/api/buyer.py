@@ -1,0 +1,125 @@
+"""Buyers: a gig's listing, a quote for a package with extras (a custom offer to put in the
+cart), their gig orders, requirements, revision requests, acceptance and cancelling a very
+late order."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from core.accounts.auth import user_auth
+from core.accounts.principal import principal_of
+from modules.gigs import presenters, selectors
+from modules.gigs.schemas import (
+    GigOut,
+    OrderOut,
+    OrderRowOut,
+    QuoteIn,
+    QuoteOut,
+    RequirementsIn,
+    RevisionIn,
+    RevisionOut,
+)
+from modules.gigs.services import deliveries, orders, quotes
+
+router = Router(tags=["gigs"])
+
+
+def _order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    order = selectors.buyers_order_detail(principal_of(request).user, order_id)
+    return presenters.order_dict(order, with_drafts=False)
+
+
+@router.get("/listings/{product_id}", response=GigOut, summary="A gig: packages, extras, FAQ")
+def gig_listing(request: HttpRequest, product_id: int) -> dict[str, Any]:
+    return presenters.gig_dict(selectors.published_gig(product_id))
+
+
+@router.post(
+    "/listings/{product_id}/quotes",
+    response={201: QuoteOut},
+    auth=user_auth,
+    summary="Price a package with extras as an offer to put in your cart",
+)
+def create_quote(request: HttpRequest, product_id: int, payload: QuoteIn) -> Status[Any]:
+    quote = quotes.create_quote(
+        buyer=principal_of(request).user,
+        product_id=product_id,
+        tier=payload.tier,
+        extra_ids=payload.extra_ids,
+    )
+    currency = quote.offer.currency
+    return Status(
+        201,
+        {
+            "quote_id": quote.pk,
+            "offer_id": quote.offer_id,
+            "amount": quote.offer.amount,
+            "currency": currency,
+            "package": {"description": "", **quote.package, "currency": currency},
+            "extras": [{**extra, "currency": currency} for extra in quote.extras],
+        },
+    )
+
+
+@router.get("/orders", response=list[OrderRowOut], auth=user_auth, summary="Your gig orders")
+def my_orders(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = selectors.buyer_orders(principal_of(request).user)[:100]
+    return [presenters.order_row(order) for order in rows]
+
+
+@router.get("/orders/{order_id}", response=OrderOut, auth=user_auth, summary="A gig order")
+def my_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    return _order(request, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/requirements",
+    response=OrderOut,
+    auth=user_auth,
+    summary="Submit the requirements: the delivery clock starts",
+)
+def submit_requirements(
+    request: HttpRequest, order_id: int, payload: RequirementsIn
+) -> dict[str, Any]:
+    orders.submit_requirements(
+        buyer=principal_of(request).user, order_id=order_id, answers=payload.answers
+    )
+    return _order(request, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/revisions",
+    response={201: RevisionOut},
+    auth=user_auth,
+    summary="Ask for a revision of the delivery",
+)
+def request_revision(request: HttpRequest, order_id: int, payload: RevisionIn) -> Status[Any]:
+    revision = deliveries.request_revision(
+        buyer=principal_of(request).user, order_id=order_id, notes=payload.notes
+    )
+    return Status(201, revision)
+
+
+@router.post(
+    "/orders/{order_id}/accept",
+    response=OrderOut,
+    auth=user_auth,
+    summary="Accept the delivery: the seller is paid from escrow",
+)
+def accept(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    deliveries.accept(buyer=principal_of(request).user, order_id=order_id)
+    return _order(request, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/cancel",
+    response=OrderOut,
+    auth=user_auth,
+    summary="Cancel a very late order with a full refund",
+)
+def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    orders.cancel_very_late(buyer=principal_of(request).user, order_id=order_id)
+    return _order(request, order_id)

@@ -1,0 +1,165 @@
+"""Sellers: set up a gig (packages, extras, requirements questions, FAQ), the order queue
+and deliveries (drafts, files, deliver). Mounted behind the manifest's permissions, so the
+handlers read the seller with ``authorised_seller``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import File, Router, Status
+from ninja.files import UploadedFile
+
+from core.sellers.auth import authorised_seller
+from modules.gigs import presenters, selectors
+from modules.gigs.schemas import (
+    DeliveryOut,
+    DraftIn,
+    ExtrasIn,
+    FaqListIn,
+    FileOut,
+    GigOut,
+    OrderOut,
+    OrderRowOut,
+    PackagesIn,
+    QuestionsIn,
+)
+from modules.gigs.services import deliveries, listing
+
+seller_router = Router(tags=["gigs"])
+
+
+def _gig(request: HttpRequest, product_id: int) -> Any:
+    return listing.sellers_gig(seller=authorised_seller(request), product_id=product_id)
+
+
+def _gig_out(request: HttpRequest, product_id: int) -> dict[str, Any]:
+    return presenters.gig_dict(_gig(request, product_id))
+
+
+@seller_router.get("/gigs/{product_id}", response=GigOut, summary="Your gig's set-up")
+def get_gig(request: HttpRequest, product_id: int) -> dict[str, Any]:
+    return _gig_out(request, product_id)
+
+
+@seller_router.put("/gigs/{product_id}/packages", response=GigOut, summary="Set the packages")
+def put_packages(request: HttpRequest, product_id: int, payload: PackagesIn) -> dict[str, Any]:
+    listing.set_packages(
+        product=_gig(request, product_id),
+        packages=[listing.PackageData(**item.model_dump()) for item in payload.packages],
+    )
+    return _gig_out(request, product_id)
+
+
+@seller_router.put("/gigs/{product_id}/extras", response=GigOut, summary="Set the extras")
+def put_extras(request: HttpRequest, product_id: int, payload: ExtrasIn) -> dict[str, Any]:
+    listing.set_extras(
+        product=_gig(request, product_id),
+        extras=[listing.ExtraData(**item.model_dump()) for item in payload.extras],
+    )
+    return _gig_out(request, product_id)
+
+
+@seller_router.put(
+    "/gigs/{product_id}/questions", response=GigOut, summary="Set the requirements questions"
+)
+def put_questions(request: HttpRequest, product_id: int, payload: QuestionsIn) -> dict[str, Any]:
+    listing.set_questions(
+        product=_gig(request, product_id),
+        questions=[listing.QuestionData(**item.model_dump()) for item in payload.questions],
+    )
+    return _gig_out(request, product_id)
+
+
+@seller_router.put("/gigs/{product_id}/faq", response=GigOut, summary="Set the FAQ")
+def put_faq(request: HttpRequest, product_id: int, payload: FaqListIn) -> dict[str, Any]:
+    listing.set_faq(
+        product=_gig(request, product_id),
+        faq=[listing.FaqData(**item.model_dump()) for item in payload.faq],
+    )
+    return _gig_out(request, product_id)
+
+
+@seller_router.get(
+    "/orders", response=list[OrderRowOut], summary="Your open gig orders, by due date"
+)
+def queue(request: HttpRequest) -> list[dict[str, Any]]:
+    rows = selectors.seller_queue(authorised_seller(request))[:200]
+    return [presenters.order_row(order) for order in rows]
+
+
+@seller_router.get("/orders/{order_id}", response=OrderOut, summary="One of your gig orders")
+def order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    found = selectors.sellers_order_detail(authorised_seller(request), order_id)
+    return presenters.order_dict(found, with_drafts=True)
+
+
+def _delivery_out(request: HttpRequest, order_id: int, delivery_id: int) -> dict[str, Any]:
+    found = selectors.sellers_order_detail(authorised_seller(request), order_id)
+    detail = presenters.order_dict(found, with_drafts=True)
+    return next(item for item in detail["deliveries"] if item["id"] == delivery_id)
+
+
+def _draft(payload: DraftIn) -> deliveries.DraftData:
+    return deliveries.DraftData(**payload.model_dump())
+
+
+@seller_router.post(
+    "/orders/{order_id}/deliveries", response={201: DeliveryOut}, summary="Start a delivery draft"
+)
+def create_draft(request: HttpRequest, order_id: int, payload: DraftIn) -> Status[Any]:
+    delivery = deliveries.save_draft(
+        seller_id=authorised_seller(request).pk, order_id=order_id, data=_draft(payload)
+    )
+    return Status(201, _delivery_out(request, order_id, delivery.pk))
+
+
+@seller_router.put(
+    "/orders/{order_id}/deliveries/{delivery_id}", response=DeliveryOut, summary="Edit a draft"
+)
+def edit_draft(
+    request: HttpRequest, order_id: int, delivery_id: int, payload: DraftIn
+) -> dict[str, Any]:
+    deliveries.save_draft(
+        seller_id=authorised_seller(request).pk,
+        order_id=order_id,
+        data=_draft(payload),
+        delivery_id=delivery_id,
+    )
+    return _delivery_out(request, order_id, delivery_id)
+
+
+@seller_router.post(
+    "/orders/{order_id}/deliveries/{delivery_id}/files",
+    response={201: FileOut},
+    summary="Attach a file to a draft (stored privately)",
+)
+def attach_file(
+    request: HttpRequest, order_id: int, delivery_id: int, file: File[UploadedFile]
+) -> Status[Any]:
+    attached = deliveries.attach_file(
+        seller_id=authorised_seller(request).pk,
+        order_id=order_id,
+        delivery_id=delivery_id,
+        upload=file,
+    )
+    return Status(
+        201,
+        {
+            "id": attached.pk,
+            "name": attached.original_name,
+            "content_type": attached.content_type,
+            "size": attached.size,
+        },
+    )
+
+
+@seller_router.post(
+    "/orders/{order_id}/deliveries/{delivery_id}/deliver",
+    response=OrderOut,
+    summary="Deliver the draft (a file or link and the whole checklist are required)",
+)
+def deliver(request: HttpRequest, order_id: int, delivery_id: int) -> dict[str, Any]:
+    seller = authorised_seller(request)
+    deliveries.deliver(seller_id=seller.pk, order_id=order_id, delivery_id=delivery_id)
+    return presenters.order_dict(selectors.sellers_order_detail(seller, order_id), with_drafts=True)

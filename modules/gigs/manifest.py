@@ -1,0 +1,68 @@
+"""What the module offers; the registry reads ``manifest`` (see core/registry)."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.registry import ModuleManifest, ProductTypeSpec
+from core.registry.notification_types import NotificationTypeSpec
+
+
+class GigsSettings(BaseModel):
+    """The marketplace's gig policy, validated when an operator changes it. Each order
+    stores the policy as it was when it was placed (``GigOrder.policy``): a change here is
+    never retroactive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # No answer to a delivery within this many days accepts it (reminders 48 h and 24 h before).
+    auto_accept_days: int = Field(3, ge=1, le=30)
+    # Reminders to submit the requirements, this often, until they are in...
+    requirements_reminder_hours: int = Field(24, ge=1, le=168)
+    # ...and the order is cancelled with a full refund after this many days without them.
+    requirements_cancel_days: int = Field(7, ge=1, le=60)
+    # Past the due date by this much an order is "very late": its buyer may cancel it.
+    very_late_hours: int = Field(24, ge=1, le=720)
+    # The seller's time to answer a revision request.
+    revision_days: int = Field(3, ge=1, le=60)
+
+
+manifest = ModuleManifest(
+    key="gigs",
+    name="Gigs",
+    description="Professional services sold as packages with extras: requirements before the "
+    "clock starts, deliveries, capped revisions, acceptance paid out of escrow.",
+    product_types=(
+        ProductTypeSpec(
+            key="gig",
+            label="Gigs (services)",
+            is_escrow_by_default=True,
+            delivers="order",
+        ),
+    ),
+    router="modules.gigs.api.router",
+    seller_router="modules.gigs.api.seller_router",
+    settings_model=GigsSettings,
+    # The seller side (gig set-up and the order queue) is order work and product work.
+    permissions=("manage_products", "process_orders"),
+    fulfil="modules.gigs.hooks.fulfil",
+    revoke="modules.gigs.hooks.revoke",
+    details_accessor=None,
+    is_default_enabled=False,
+    webhook_events={
+        "gig.order_placed": "A gig of yours was bought (waiting for the buyer's requirements).",
+        "gig.requirements_submitted": "A buyer submitted requirements: the clock started.",
+        "gig.delivered": "You delivered a gig order.",
+        "gig.revision_requested": "A buyer asked for a revision.",
+        "gig.completed": "A gig order was accepted (or auto-accepted) and paid out of escrow.",
+        "gig.cancelled": "A gig order was cancelled and refunded.",
+    },
+    notification_types=(
+        NotificationTypeSpec("gigs.order_placed", "A gig of yours was bought"),
+        NotificationTypeSpec("gigs.requirements_needed", "Reminder: send your requirements"),
+        NotificationTypeSpec("gigs.requirements_submitted", "A buyer sent requirements"),
+        NotificationTypeSpec("gigs.delivered", "Your gig order was delivered"),
+        NotificationTypeSpec("gigs.revision_requested", "A buyer asked for a revision"),
+        NotificationTypeSpec("gigs.auto_accept_soon", "A delivery will be accepted soon"),
+        NotificationTypeSpec("gigs.completed", "A gig order was completed", is_critical=True),
+        NotificationTypeSpec("gigs.cancelled", "A gig order was cancelled", is_critical=True),
+    ),
+)

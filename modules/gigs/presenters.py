@@ -1,0 +1,96 @@
+"""Gigs and gig orders as the API returns them (the schemas in ``schemas.py``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.catalog.models import Product
+from modules.gigs.models import GigDelivery, GigOrder
+from modules.gigs.services.orders import lateness
+
+
+def gig_dict(product: Product) -> dict[str, Any]:
+    return {
+        "product_id": product.pk,
+        "name": product.name,
+        "seller_id": product.seller_id,
+        "packages": list(product.gig_packages.all()),
+        "extras": list(product.gig_extras.all()),
+        "questions": list(product.gig_questions.all()),
+        "faq": list(product.gig_faqs.all()),
+    }
+
+
+def _extras(order_extras: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    return [{**extra, "currency": currency} for extra in order_extras]
+
+
+def _delivery(delivery: GigDelivery) -> dict[str, Any]:
+    return {
+        "id": delivery.pk,
+        "kind": delivery.kind,
+        "status": delivery.status,
+        "number": delivery.number,
+        "description": delivery.description,
+        "notes": delivery.notes,
+        "links": delivery.links,
+        "checklist_ticked": delivery.checklist_ticked,
+        "files": [
+            {
+                "id": file.pk,
+                "name": file.original_name,
+                "content_type": file.content_type,
+                "size": file.size,
+            }
+            for file in delivery.files.all()
+        ],
+        "submitted_at": delivery.submitted_at,
+    }
+
+
+def order_row(order: GigOrder) -> dict[str, Any]:
+    return {
+        "id": order.pk,
+        "title": order.title,
+        "status": order.status,
+        "lateness": lateness(order),
+        "amount": order.amount,
+        "currency": order.currency,
+        "due_at": order.due_at,
+        "created_at": order.created_at,
+    }
+
+
+def order_dict(order: GigOrder, *, with_drafts: bool) -> dict[str, Any]:
+    """The whole order; a buyer sees delivered submissions only (``with_drafts`` False)."""
+    answers = order.answers or {}
+    deliveries = [
+        delivery
+        for delivery in order.deliveries.all()
+        if with_drafts or delivery.status == "submitted"
+    ]
+    return {
+        **order_row(order),
+        "order_line_id": order.order_line_id,
+        "product_id": order.product_id,
+        "seller_id": order.seller_id,
+        "package": {"description": "", **order.package, "currency": order.currency},
+        "extras": _extras(order.extras, order.currency),
+        "checklist": order.checklist,
+        "requirements": [
+            {**question, "answer": answers.get(str(question["id"]))} for question in order.questions
+        ],
+        "delivery_days": order.delivery_days,
+        "revisions_allowed": order.revisions_allowed,
+        "revisions_used": order.revisions_used,
+        "auto_accept_days": order.policy["auto_accept_days"],
+        "requirements_submitted_at": order.requirements_submitted_at,
+        "delivered_at": order.delivered_at,
+        "auto_accept_at": order.auto_accept_at,
+        "completed_at": order.completed_at,
+        "cancelled_at": order.cancelled_at,
+        "cancel_reason": order.cancel_reason,
+        "is_auto_accepted": order.is_auto_accepted,
+        "deliveries": [_delivery(delivery) for delivery in deliveries],
+        "revisions": list(order.revisions.all()),
+    }

@@ -1,0 +1,217 @@
+"""The module's API shapes. Inputs are strict (unknown fields refused); money is integer
+minor units with the currency beside it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ninja import Field, Schema
+
+from core.schemas import StrictSchema
+
+# --- listing ---------------------------------------------------------------------------------
+
+
+class PackageIn(StrictSchema):
+    tier: str = Field(..., max_length=8)
+    title: str = Field(..., max_length=200)
+    price: int
+    delivery_days: int
+    revisions: int | None = Field(0, description="null: unlimited")
+    description: str = Field("", max_length=4000)
+    features: list[str] = []
+    checklist: list[str] = []
+
+
+class PackagesIn(StrictSchema):
+    packages: list[PackageIn]
+
+
+class PackageOut(Schema):
+    tier: str
+    title: str
+    description: str
+    price: int
+    currency: str
+    delivery_days: int
+    revisions: int | None
+    features: list[str]
+    checklist: list[str]
+
+
+class ExtraIn(StrictSchema):
+    kind: str = Field(..., max_length=20)
+    title: str = Field(..., max_length=200)
+    price: int
+    days: int = 0
+    revisions: int = 0
+
+
+class ExtrasIn(StrictSchema):
+    extras: list[ExtraIn]
+
+
+class ExtraOut(Schema):
+    id: int
+    kind: str
+    title: str
+    price: int
+    currency: str
+    days: int
+    revisions: int
+
+
+class QuestionIn(StrictSchema):
+    kind: str = Field(..., max_length=10)
+    prompt: str = Field(..., max_length=600)
+    is_required: bool = True
+    choices: list[str] = []
+
+
+class QuestionsIn(StrictSchema):
+    questions: list[QuestionIn]
+
+
+class QuestionOut(Schema):
+    id: int
+    kind: str
+    prompt: str
+    is_required: bool
+    choices: list[str]
+
+
+class FaqIn(StrictSchema):
+    question: str = Field(..., max_length=600)
+    answer: str = Field(..., max_length=4000)
+
+
+class FaqListIn(StrictSchema):
+    faq: list[FaqIn]
+
+
+class FaqOut(Schema):
+    question: str
+    answer: str
+
+
+class GigOut(Schema):
+    product_id: int
+    name: str
+    seller_id: int
+    packages: list[PackageOut]
+    extras: list[ExtraOut]
+    questions: list[QuestionOut]
+    faq: list[FaqOut]
+
+
+# --- buying ----------------------------------------------------------------------------------
+
+
+class QuoteIn(StrictSchema):
+    tier: str = Field(..., max_length=8)
+    extra_ids: list[int] = []
+
+
+class QuoteOut(Schema):
+    quote_id: int
+    offer_id: int = Field(..., description="Put it in the cart: POST /api/v1/cart/offers")
+    amount: int
+    currency: str
+    package: PackageOut
+    extras: list[ExtraOut]
+
+
+# --- orders ----------------------------------------------------------------------------------
+
+
+class RequirementsIn(StrictSchema):
+    answers: dict[str, str] = Field(..., description="Answers by question id")
+
+
+class RevisionIn(StrictSchema):
+    notes: str = Field(..., max_length=8000)
+
+
+class DraftIn(StrictSchema):
+    description: str = Field("", max_length=10000)
+    notes: str = Field("", max_length=4000)
+    links: list[str] = []
+    checklist_ticked: list[str] = []
+
+
+class FileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+
+
+class DeliveryOut(Schema):
+    id: int
+    kind: str
+    status: str
+    number: int | None
+    description: str
+    notes: str
+    links: list[str]
+    checklist_ticked: list[str]
+    files: list[FileOut]
+    submitted_at: datetime | None
+
+
+class RevisionOut(Schema):
+    number: int
+    notes: str
+    due_at: datetime
+    resolved_at: datetime | None
+
+
+class QuestionAnswerOut(Schema):
+    id: int
+    kind: str
+    prompt: str
+    is_required: bool
+    choices: list[str]
+    answer: str | None
+
+
+class OrderOut(Schema):
+    id: int
+    order_line_id: int
+    product_id: int
+    seller_id: int
+    title: str
+    status: str
+    lateness: str = Field(..., description='"", "on_time", "late" or "very_late"')
+    amount: int
+    currency: str
+    package: PackageOut
+    extras: list[ExtraOut]
+    checklist: list[str]
+    requirements: list[QuestionAnswerOut]
+    delivery_days: int
+    revisions_allowed: int | None
+    revisions_used: int
+    auto_accept_days: int
+    created_at: datetime
+    requirements_submitted_at: datetime | None
+    due_at: datetime | None
+    delivered_at: datetime | None
+    auto_accept_at: datetime | None
+    completed_at: datetime | None
+    cancelled_at: datetime | None
+    cancel_reason: str
+    is_auto_accepted: bool
+    deliveries: list[DeliveryOut]
+    revisions: list[RevisionOut]
+
+
+class OrderRowOut(Schema):
+    id: int
+    title: str
+    status: str
+    lateness: str
+    amount: int
+    currency: str
+    due_at: datetime | None
+    created_at: datetime

@@ -1,0 +1,54 @@
+"""Reads shared by the API and the pages. Everything is in the current marketplace's schema,
+so another marketplace's gigs and orders are out of reach by construction."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from core.accounts.models import User
+from core.catalog.models import Product, ProductStatus
+from core.sellers.models import Seller
+from modules.gigs.errors import GigsErrorCode, not_found
+from modules.gigs.models import OPEN_STATUSES, GigDelivery, GigOrder
+from modules.gigs.services.listing import GIG
+
+
+def published_gig(product_id: int) -> Product:
+    product = (
+        Product.objects.filter(pk=product_id, product_type=GIG, status=ProductStatus.PUBLISHED)
+        .prefetch_related("gig_packages", "gig_extras", "gig_questions", "gig_faqs")
+        .first()
+    )
+    if product is None:
+        raise not_found(GigsErrorCode.GIG_NOT_FOUND, "No such gig.")
+    return product
+
+
+def _with_work(orders: QuerySet[GigOrder]) -> QuerySet[GigOrder]:
+    return orders.prefetch_related(
+        Prefetch("deliveries", queryset=GigDelivery.objects.prefetch_related("files")),
+        "revisions",
+    )
+
+
+def buyer_orders(buyer: User) -> QuerySet[GigOrder]:
+    return GigOrder.objects.filter(buyer=buyer).order_by("-id")
+
+
+def seller_queue(seller: Seller) -> QuerySet[GigOrder]:
+    """Open orders first by due date (waiting-for-requirements ones last), then the rest."""
+    return GigOrder.objects.filter(seller=seller, status__in=OPEN_STATUSES).order_by("due_at", "id")
+
+
+def buyers_order_detail(buyer: User, order_id: int) -> GigOrder:
+    order = _with_work(GigOrder.objects.filter(buyer=buyer, pk=order_id)).first()
+    if order is None:
+        raise not_found(GigsErrorCode.ORDER_NOT_FOUND, "No such gig order of yours.")
+    return order
+
+
+def sellers_order_detail(seller: Seller, order_id: int) -> GigOrder:
+    order = _with_work(GigOrder.objects.filter(seller=seller, pk=order_id)).first()
+    if order is None:
+        raise not_found(GigsErrorCode.ORDER_NOT_FOUND, "No such gig order of yours.")
+    return order
