@@ -18,9 +18,11 @@ from core.realtime.routing import websocket_application  # noqa: E402
 
 
 def http_application() -> object:
-    # `make demo` runs uvicorn with DEBUG on: static files are served as runserver served
-    # them. Production serves them with WhiteNoise (core/settings/prod.py).
-    if settings.DEBUG and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
+    # `make demo` runs uvicorn with DEBUG on, browser tests set SOUK_SERVE_STATIC=1: static
+    # files are served as runserver (--insecure) served them. Production serves them with
+    # WhiteNoise (core/settings/prod.py).
+    serves_static = settings.DEBUG or os.environ.get("SOUK_SERVE_STATIC") == "1"
+    if serves_static and "django.contrib.staticfiles" in settings.INSTALLED_APPS:
         from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 
         return ASGIStaticFilesHandler(django_http)

@@ -116,8 +116,9 @@ def test_product_types_come_from_the_installed_manifests():
         "software": ("Software licences", False, "licence"),
         "service": ("Services (consulting, gigs)", True, "booking"),
         "widget": ("Widgets", True, "order"),
+        "gig": ("Gigs (services)", True, "order"),
     }
-    assert registry.escrowed_by_default() == {"service", "widget"}
+    assert registry.escrowed_by_default() == {"gig", "service", "widget"}
     assert registry.located_product_types() == {"service"}
     assert registry.product_type_label("course") == "course"  # no module declares it here
 

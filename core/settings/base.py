@@ -457,7 +457,13 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [env_str("CHANNELS_REDIS_URL") or REDIS_URL]},
+            # redis-py's default socket timeout (5 s) equals channels-redis's blocking pop
+            # (5 s): a quiet socket's read would time out and crash its consumer.
+            "CONFIG": {
+                "hosts": [
+                    {"address": env_str("CHANNELS_REDIS_URL") or REDIS_URL, "socket_timeout": 15}
+                ]
+            },
         }
     }
 else:
