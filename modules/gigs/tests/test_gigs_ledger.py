@@ -1,0 +1,181 @@
+"""Any sequence of gig operations (buy, requirements, deliver, revise, accept, auto-accept,
+auto-cancel, a full refund by the operator) keeps the books balanced: every journal entry
+sums to zero per currency, an open order's escrow still holds the seller's part, a completed
+one was released exactly once, a cancelled one was refunded in full. Refused operations
+write nothing."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Max, Sum
+from django_tenants.utils import schema_context
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from core.commerce.errors import CommerceError
+from core.commerce.models import OrderLine
+from core.commerce.services import cart as carts
+from core.commerce.services.checkout import CheckoutInput, pay_order, place_order
+from core.commerce.services.fulfilment import fulfil_line, revoke_line
+from core.commerce.services.refunds import LineRefund, refund_order
+from core.payments import ledger
+from core.payments.models import EntryKind, JournalEntry, JournalLine
+from core.payments.providers.sandbox import SUCCESS_CARD
+from modules.gigs.errors import GigsError
+from modules.gigs.models import GigOrder, OrderStatus
+from modules.gigs.services import deliveries, orders, quotes
+from modules.gigs.tests.helpers import GigShop
+from tests.accounts_helpers import make_user
+
+TIERS = ("basic", "standard", "premium")
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("buy"), st.integers(0, 2), st.booleans()),
+        st.tuples(st.just("requirements"), st.integers(0, 20)),
+        st.tuples(st.just("deliver"), st.integers(0, 20)),
+        st.tuples(st.just("revise"), st.integers(0, 20)),
+        st.tuples(st.just("accept"), st.integers(0, 20)),
+        st.tuples(st.just("auto_accept"), st.integers(0, 20)),
+        st.tuples(st.just("expire"), st.integers(0, 20)),
+        st.tuples(st.just("refund"), st.integers(0, 20)),
+    ),
+    min_size=1,
+    max_size=14,
+)
+
+
+def _buy(shop: GigShop, tier: int, with_extra: bool) -> None:
+    buyer = make_user(shop.tenant, f"{uuid.uuid4().hex[:10]}@example.com")
+    extras = [shop.extra_id("One more revision")] if with_extra else []
+    quote = quotes.create_quote(
+        buyer=buyer, product_id=shop.gig.pk, tier=TIERS[tier], extra_ids=extras
+    )
+    cart = carts.get_or_create_cart(buyer=buyer, token=None)
+    carts.add_offer(cart=cart, buyer=buyer, offer_id=quote.offer_id)
+    order = place_order(
+        buyer=buyer, cart=cart, details=CheckoutInput(country="DE"), idempotency_key="k"
+    )
+    pay_order(order=order, payment_method=SUCCESS_CARD)
+    for line_id in OrderLine.objects.filter(order=order).values_list("pk", flat=True):
+        fulfil_line(line_id=line_id)
+
+
+def _pick(index: int) -> GigOrder | None:
+    rows = list(GigOrder.objects.order_by("pk"))
+    return rows[index % len(rows)] if rows else None
+
+
+def _apply(shop: GigShop, step: tuple[Any, ...]) -> None:
+    kind = step[0]
+    if kind == "buy":
+        _buy(shop, step[1], step[2])
+        return
+    order = _pick(step[1])
+    if order is None:
+        return
+    if kind == "requirements":
+        answers = {
+            str(q["id"]): "Flat" if q["kind"] == "choice" else "Acme"
+            for q in order.questions
+            if q["kind"] != "file"
+        }
+        orders.submit_requirements(buyer=order.buyer, order_id=order.pk, answers=answers)
+    elif kind == "deliver":
+        draft = deliveries.save_draft(
+            seller_id=order.seller_id,
+            order_id=order.pk,
+            data=deliveries.DraftData(
+                links=["https://files.example/work.zip"], checklist_ticked=order.checklist
+            ),
+        )
+        deliveries.deliver(seller_id=order.seller_id, order_id=order.pk, delivery_id=draft.pk)
+    elif kind == "revise":
+        deliveries.request_revision(buyer=order.buyer, order_id=order.pk, notes="Again")
+    elif kind == "accept":
+        deliveries.accept(buyer=order.buyer, order_id=order.pk)
+    elif kind == "auto_accept":
+        last = order.deliveries.aggregate(last=Max("number"))["last"] or 0
+        deliveries.auto_accept(order_id=order.pk, delivery_number=last)
+    elif kind == "expire":
+        orders.expire_requirements(order_id=order.pk)
+    elif kind == "refund":
+        refund_order(
+            order_id=order.order_line.order_id,
+            lines=[LineRefund(order.order_line_id)],
+            reason="operator",
+            idempotency_key=uuid.uuid4().hex,
+            actor=None,
+            actor_label="operator",
+        )
+        revoke_line(line_id=order.order_line_id)  # what the refund queues after commit
+
+
+def _check_books() -> None:
+    unbalanced = (
+        JournalLine.objects.values("entry_id", "currency")
+        .annotate(total=Sum("amount"))
+        .exclude(total=0)
+    )
+    assert list(unbalanced) == []
+    for order in GigOrder.objects.select_related("order_line"):
+        line = order.order_line
+        held = -ledger.balance(ledger.escrow(line.pk), order.currency).amount
+        releases = JournalEntry.objects.filter(
+            kind=EntryKind.ESCROW_RELEASE, reference__startswith=f"line:{line.pk}:"
+        ).count()
+        if order.status == OrderStatus.COMPLETED:
+            # (An operator may still refund it later, out of the seller's balance.)
+            assert (held, releases) == (0, 1), order.pk
+        elif order.status == OrderStatus.CANCELLED:
+            assert (held, releases, line.refunded_amount) == (0, 0, line.total), order.pk
+        else:
+            assert (held, releases, line.refunded_amount) == (line.seller_net, 0, 0), order.pk
+        if order.revisions_allowed is not None:
+            assert order.revisions_used <= order.revisions_allowed
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(steps=operations)
+@example(
+    steps=[
+        ("buy", 0, True),
+        ("requirements", 0),
+        ("deliver", 0),
+        ("revise", 0),
+        ("deliver", 0),
+        ("revise", 0),
+        ("deliver", 0),
+        ("revise", 0),  # beyond basic's 1 + 1 revisions: refused
+        ("accept", 0),
+        ("accept", 0),  # twice: refused
+        ("buy", 2, False),
+        ("expire", 1),
+        ("refund", 1),  # nothing left to refund: refused
+        ("buy", 1, False),
+        ("refund", 2),
+        ("requirements", 2),  # cancelled by the refund: refused
+        ("refund", 0),  # an accepted order refunded later by the operator
+    ]
+)
+def test_every_sequence_of_gig_operations_keeps_the_books_balanced(shop, steps):
+    with schema_context(shop.tenant.schema_name), transaction.atomic():
+        for step in steps:
+            before = (JournalLine.objects.count(), GigOrder.objects.count())
+            statuses = dict(GigOrder.objects.values_list("pk", "status"))
+            try:
+                with transaction.atomic():
+                    _apply(shop, step)
+            except (GigsError, CommerceError):
+                # Refused (wrong state, out of revisions, nothing left to refund): no trace.
+                assert (JournalLine.objects.count(), GigOrder.objects.count()) == before, step
+                assert dict(GigOrder.objects.values_list("pk", "status")) == statuses, step
+            _check_books()
+        transaction.set_rollback(True)  # the next example starts from the same shop
