@@ -192,21 +192,25 @@ def test_unread_count_and_the_list_are_one_query_whatever_the_history(
             notifications_page(user_id=alice.pk, before=cursor, limit=20)
 
 
-def test_the_bell_costs_one_query_then_none(tenant_a, django_assert_num_queries):
-    alice = make_user(tenant_a, "alice@example.com")
+def test_the_bell_never_queries_and_the_api_count_fills_it(
+    tenant_a, client_for, django_assert_num_queries
+):
+    client, alice = _signed_in(client_for, tenant_a, "alice@example.com")
     _notify(tenant_a, alice)
     request = RequestFactory().get("/")
     request.user = alice
     bell = Template("{% load notifications %}{% notification_bell %}")
     cache.clear()
     with schema_context(tenant_a.schema_name):
-        Notification.objects.filter(pk=0).exists()  # sets the search path, as any page has
-        with django_assert_num_queries(1):
-            html = bell.render(Context({"request": request}))
-        assert "data-unread-count>1<" in html
         with django_assert_num_queries(0):
-            bell.render(Context({"request": request}))
-        _notify(tenant_a, alice, title="again")  # the write forgets the cached figure
+            html = bell.render(Context({"request": request}))
+        assert "data-unread-unknown" in html  # notifications.js asks the API
+        assert call(client, "get", "/notifications/unread-count").json() == {"unread_count": 1}
+        with django_assert_num_queries(0):
+            html = bell.render(Context({"request": request}))
+        assert "data-unread-unknown" not in html and "data-unread-count>1<" in html
+        _notify(tenant_a, alice, title="again")  # a write forgets the cached figure
+        assert "data-unread-unknown" in bell.render(Context({"request": request}))
         assert cached_unread_count(alice.pk) == 2
 
 

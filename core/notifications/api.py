@@ -28,7 +28,7 @@ from core.notifications.schemas import (
 from core.notifications.selectors import PAGE, notifications_page
 from core.notifications.services import reading
 from core.notifications.services.preferences import matrix, preferences_for, update_preferences
-from core.notifications.unread import unread_count
+from core.notifications.unread import fresh_unread_count
 
 notifications_router = Router()
 
@@ -54,7 +54,7 @@ def list_notifications(request: HttpRequest, query: Query[PageQuery]) -> dict[st
 
 @notifications_router.get("/unread-count", response=UnreadCountOut)
 def get_unread_count(request: HttpRequest) -> dict[str, int]:
-    return {"unread_count": unread_count(_user_id(request))}
+    return {"unread_count": fresh_unread_count(_user_id(request))}
 
 
 @notifications_router.post("/read-all", response=MarkedOut, summary="Mark all read")

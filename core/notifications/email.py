@@ -19,8 +19,9 @@ _builders: dict[str, EmailBuilder] = {}
 
 
 def email_builder(type_key: str) -> Callable[[EmailBuilder], EmailBuilder]:
-    """Register the e-mail of ``type_key`` (at import of the owning app's consumers). The
-    builder may return None: no e-mail for this one (the delivery is dropped)."""
+    """Register the e-mail of ``type_key`` (at import of the owning app's consumers). A builder
+    returning None (its object is gone, or the notification is not about one) leaves the
+    generic e-mail of the notification's title and body."""
 
     def register(builder: EmailBuilder) -> EmailBuilder:
         _builders[type_key] = builder
@@ -51,8 +52,9 @@ def _render(template: str, context: dict[str, Any]) -> tuple[str, str]:
 
 def build_email(notification: Notification) -> EmailMultiAlternatives | None:
     builder = _builders.get(notification.type_key)
-    if builder is not None:
-        return builder(notification)
+    built = builder(notification) if builder is not None else None
+    if built is not None:
+        return built
     name = current_marketplace().name
     context = {
         "marketplace_name": name,

@@ -25,6 +25,7 @@ CORE_TYPES: tuple[NotificationTypeSpec, ...] = (
     ),
     NotificationTypeSpec("dispute.appealed", "A decision was appealed", False, _EMAIL),
     NotificationTypeSpec("orders.paid", "An order was paid", False, _EMAIL),
+    NotificationTypeSpec("orders.received", "A new order to process (sellers)", False, _EMAIL),
     NotificationTypeSpec("orders.refunded", "An order was refunded", True, _EMAIL),
     NotificationTypeSpec("sellers.reviewed", "Your seller application was reviewed", False, _EMAIL),
     NotificationTypeSpec("security.*", "Account security", True, _EMAIL),

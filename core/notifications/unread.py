@@ -1,5 +1,6 @@
-"""The bell's unread count: one query on the partial index, cached per user in this schema
-until a notification is written or read (so most pages ask the cache, not the database)."""
+"""The unread count: one query on the partial index. The header's bell never queries: it
+shows the cached figure, or none, and then asks the API (which queries once and caches the
+figure until a notification is written or read). So no page costs a query more for it."""
 
 from __future__ import annotations
 
@@ -21,13 +22,22 @@ def unread_count(user_id: int) -> int:
     return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
 
 
+def remembered_unread_count(user_id: int) -> int | None:
+    """The cached figure, or None (no query)."""
+    count = cache.get(_key(user_id))
+    return None if count is None else int(count)
+
+
+def fresh_unread_count(user_id: int) -> int:
+    """One query; the figure is cached for the bell."""
+    count = unread_count(user_id)
+    cache.set(_key(user_id), count, TTL)
+    return count
+
+
 def cached_unread_count(user_id: int) -> int:
-    key = _key(user_id)
-    count = cache.get(key)
-    if count is None:
-        count = unread_count(user_id)
-        cache.set(key, count, TTL)
-    return int(count)
+    remembered = remembered_unread_count(user_id)
+    return fresh_unread_count(user_id) if remembered is None else remembered
 
 
 def forget(user_id: int) -> None:

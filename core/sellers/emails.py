@@ -1,9 +1,12 @@
-"""Seller e-mails (sent after commit, see core.accounts.emails)."""
+"""Seller e-mails (sent after commit, see core.accounts.emails). The review decision reaches
+the seller through core.notifications (``sellers.reviewed``: in-app, and by e-mail with the
+same wording unless they switched it off)."""
 
 from __future__ import annotations
 
 from core.accounts.emails import send_account_mail
 from core.accounts.models import Role, User
+from core.notifications.services import notify
 from core.registry import get_registry
 from core.sellers.models import Seller
 
@@ -21,20 +24,26 @@ def notify_seller_approved(*, seller: Seller, site: str = "") -> None:
     labels = {key: spec.label for key, spec in get_registry().product_types().items()}
     kinds = ", ".join(labels.get(kind, kind) for kind in sorted(seller.can_sell))
     next_step = f"\n\nCreate your first product in your studio: {site}/studio/" if site else ""
-    send_account_mail(
-        to=seller.owner.email,
-        subject="You can start selling",
+    notify(
+        user_ids=[seller.owner_id],
+        type_key="sellers.reviewed",
+        title="You can start selling",
         body=f"{seller.business_name} is verified. You may sell: {kinds or 'nothing yet'}."
         + next_step,
+        url="/studio/",
+        data={"seller_id": seller.pk, "decision": "approved"},
     )
 
 
 def notify_seller_rejected(*, seller: Seller) -> None:
-    send_account_mail(
-        to=seller.owner.email,
-        subject="Your seller application needs changes",
+    notify(
+        user_ids=[seller.owner_id],
+        type_key="sellers.reviewed",
+        title="Your seller application needs changes",
         body=f"We could not verify {seller.business_name} yet.\n\nReason: "
         f"{seller.rejection_reason}\n\nUpdate your details and submit again.",
+        url="/seller/onboarding/",
+        data={"seller_id": seller.pk, "decision": "rejected"},
     )
 
 

@@ -1,5 +1,6 @@
-"""``{% notification_bell %}``: the header's bell with the unread count, for a signed-in user
-on a marketplace. The count comes from the cache (one indexed COUNT on a miss)."""
+"""``{% notification_bell %}``: the header's bell for a signed-in user on a marketplace. No
+query: the count comes from the cache; when it is not there, notifications.js asks the API
+(``data-unread-unknown``), which caches it for the next pages."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from core.notifications.unread import cached_unread_count
+from core.notifications.unread import remembered_unread_count
 
 register = template.Library()
 
@@ -21,7 +22,8 @@ def notification_bell(context: template.Context) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"is_shown": False}
-    return {"is_shown": True, "unread": cached_unread_count(user.pk)}
+    unread = remembered_unread_count(user.pk)
+    return {"is_shown": True, "unread": unread or 0, "is_unknown": unread is None}
 
 
 @register.filter

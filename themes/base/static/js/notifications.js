@@ -11,6 +11,14 @@
       bell.setAttribute("aria-label", count ? "Notifications, " + count + " unread" : "Notifications");
     });
   }
+  function fetchCount() {
+    if (!document.querySelector("[data-notification-bell][data-unread-unknown]")) return;
+    fetch("/api/v1/notifications/unread-count", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) { if (body) setCount(body.unread_count); })
+      .catch(function () {});
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", fetchCount); else fetchCount();
   document.addEventListener("souk:notification.new", function (event) {
     var data = event.detail || {};
     if (typeof data.unread_count === "number") setCount(data.unread_count);
