@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from core.conversations import selectors
-from core.conversations.models import Message, MessageKind, Participant
+from core.conversations.models import Conversation, Message, MessageKind, Participant
 from core.conversations.services.attachments import signed_attachment_url
 from core.conversations.services.messages import EDIT_WINDOW
 
@@ -37,13 +37,26 @@ class MessageRow:
     can_report: bool
 
 
-def message_row(message: Message, *, viewer_id: int, seller_name: str = "") -> MessageRow:
+def sender_name(message: Message, conversation: Conversation | None) -> str:
+    """The buyer by their name; the seller's side by the shop's name (the buyer talks to the
+    shop, whoever of the team answers); an operator as the marketplace's team."""
+    sender = message.sender
+    if sender is None:
+        return ""
+    person = str(sender.full_name or sender.email)
+    if conversation is None or sender.pk == conversation.buyer_id:
+        return person
+    if sender.is_operator:
+        return f"{person} (marketplace team)"
+    return conversation.seller.business_name
+
+
+def message_row(
+    message: Message, *, viewer_id: int, conversation: Conversation | None = None
+) -> MessageRow:
     is_mine = message.sender_id == viewer_id
     is_removed = message.removed_at is not None
-    sender = message.sender
-    name = ""
-    if sender is not None:
-        name = sender.full_name or sender.email
+    name = sender_name(message, conversation)
     has_file = bool(message.attachment) and not is_removed
     return MessageRow(
         id=message.pk,
@@ -80,7 +93,9 @@ def conversation_context(participant: Participant, *, cursor: str | None) -> dic
         "participant": participant,
         "conversation": conversation,
         "counterpart": selectors.counterpart_name(participant),
-        "messages": [message_row(m, viewer_id=viewer_id) for m in reversed(rows)],
+        "chat_messages": [
+            message_row(m, viewer_id=viewer_id, conversation=conversation) for m in reversed(rows)
+        ],
         "older_cursor": older,
         "is_blocked_by_me": participant.blocked_at is not None,
     }

@@ -29,7 +29,11 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     if show not in ReportStatus.values:
         show = ReportStatus.OPEN
     queryset = MessageReport.objects.filter(status=show).select_related(
-        "message", "message__sender", "reporter", "message__conversation__seller"
+        "message",
+        "message__sender",
+        "reporter",
+        "message__conversation__seller",
+        "message__conversation__buyer",
     )
     reports, next_cursor = keyset_page(
         queryset,
@@ -40,7 +44,12 @@ def report_queue(request: HttpRequest) -> HttpResponse:
     found = selectors.chat_settings()
     context = {
         "rows": [
-            {"report": report, "message": message_row(report.message, viewer_id=operator.pk)}
+            {
+                "report": report,
+                "message": message_row(
+                    report.message, viewer_id=operator.pk, conversation=report.message.conversation
+                ),
+            }
             for report in reports
         ],
         "next_cursor": next_cursor,

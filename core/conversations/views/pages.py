@@ -139,7 +139,7 @@ def conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
 
 
 def _rows_response(request: HttpRequest, rows: list[Any], conversation_id: int) -> HttpResponse:
-    context = {"messages": rows, "conversation_id": conversation_id}
+    context = {"chat_messages": rows, "conversation_id": conversation_id}
     return render(request, "conversations/_messages.html", context)
 
 
@@ -182,7 +182,13 @@ def send(request: HttpRequest, conversation_id: int) -> HttpResponse:
         return HttpResponseRedirect(conversation_url(participant))
     message.sender = participant.user
     return _rows_response(
-        request, [message_row(message, viewer_id=participant.user_id)], conversation_id
+        request,
+        [
+            message_row(
+                message, viewer_id=participant.user_id, conversation=participant.conversation
+            )
+        ],
+        conversation_id,
     )
 
 
@@ -205,7 +211,12 @@ def after(request: HttpRequest, conversation_id: int) -> HttpResponse:
     if request.GET.get("read") == "1":
         services.mark_read(conversation_id=conversation_id, user_id=participant.user_id)
     return _rows_response(
-        request, [message_row(m, viewer_id=participant.user_id) for m in found], conversation_id
+        request,
+        [
+            message_row(m, viewer_id=participant.user_id, conversation=participant.conversation)
+            for m in found
+        ],
+        conversation_id,
     )
 
 
@@ -223,7 +234,9 @@ def one_message(request: HttpRequest, conversation_id: int, message_id: int) -> 
     if found is None:
         raise Http404("No such message")
     return _rows_response(
-        request, [message_row(found, viewer_id=participant.user_id)], conversation_id
+        request,
+        [message_row(found, viewer_id=participant.user_id, conversation=participant.conversation)],
+        conversation_id,
     )
 
 
@@ -254,7 +267,13 @@ def edit(request: HttpRequest, conversation_id: int, message_id: int) -> HttpRes
     if request.headers.get("HX-Request"):
         message.sender = participant.user
         return _rows_response(
-            request, [message_row(message, viewer_id=participant.user_id)], conversation_id
+            request,
+            [
+                message_row(
+                    message, viewer_id=participant.user_id, conversation=participant.conversation
+                )
+            ],
+            conversation_id,
         )
     return HttpResponseRedirect(conversation_url(participant))
 

@@ -52,6 +52,19 @@
     return items.length ? Number(items[items.length - 1].dataset.message) : 0;
   }
 
+  // When the other side last read (a read receipt can overtake the answer to our own send).
+  var seenUntil = 0;
+
+  function markSeen(scope) {
+    scope.querySelectorAll(".chat-message.mine").forEach(function (item) {
+      var time = item.querySelector("time");
+      var receipt = item.querySelector("[data-receipt]");
+      if (receipt && time && Date.parse(time.getAttribute("datetime")) <= seenUntil) {
+        receipt.textContent = "Seen";
+      }
+    });
+  }
+
   function append(html) {
     var holder = document.createElement("ol");
     holder.innerHTML = html;
@@ -60,6 +73,7 @@
       if (existing) existing.replaceWith(item); else list.appendChild(item);
       if (window.htmx) window.htmx.process(item);
     });
+    markSeen(list);
     scrollDown();
   }
 
@@ -99,9 +113,8 @@
   });
   onLive("chat.message.read", function (data) {
     if (Number(data.conversation_id) !== id || Number(data.reader_id) === me) return;
-    chat.querySelectorAll(".chat-message.mine [data-receipt]").forEach(function (receipt) {
-      receipt.textContent = "Seen";
-    });
+    seenUntil = Math.max(seenUntil, Date.parse(data.read_at) || 0);
+    markSeen(list);
   });
   var typingTimer = null;
   onLive("chat.typing", function (data) {
@@ -113,6 +126,12 @@
   });
   onLive("chat.status.change", function (data) {
     if (Number(data.conversation_id) === id) window.location.reload();
+  });
+  // After a reconnect, catch up on what was said meanwhile.
+  var opened = false;
+  onLive("live.open", function () {
+    if (opened) fetchNew();
+    opened = true;
   });
   document.addEventListener("visibilitychange", function () {
     if (document.visibilityState === "visible") markRead();
