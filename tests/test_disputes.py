@@ -332,3 +332,46 @@ def test_an_answer_from_the_seller_stops_the_default_outcome(shop):
         assert sweep_due_deadlines(now=dispute.respond_by + timedelta(hours=1)).fired == 0
         dispute.refresh_from_db()
         assert dispute.status == DisputeStatus.PENDING
+
+
+def test_every_state_change_is_a_timeline_event_and_a_notification_with_the_right_link(shop):
+    from core.notifications.models import Notification
+
+    op = operator(shop.tenant)
+    with schema_context(shop.tenant.schema_name):
+        line = buy(shop, shop.audit)
+        dispute = services.open_dispute(
+            user=shop.buyer, order_line_id=line.pk, kind="quality", reason="x"
+        )
+        seller_owner = shop.consultant.owner
+        opened = Notification.objects.get(user=seller_owner, type_key="dispute.opened")
+        assert opened.url == f"/studio/disputes/{dispute.pk}/"
+        services.take_for_review(operator=op, dispute_id=dispute.pk)
+        services.resolve(
+            operator=op,
+            dispute_id=dispute.pk,
+            resolution_type="refund",
+            refund_to_buyer=9000,
+            release_to_seller=0,
+            platform_compensation=0,
+        )
+        services.appeal(user=seller_owner, dispute_id=dispute.pk, text="Delivered in full")
+        kinds = list(DisputeEvent.objects.filter(dispute=dispute).values_list("kind", flat=True))
+        assert kinds == ["opened", "in_review", "resolved", "appealed"]
+        resolved = Notification.objects.get(user=shop.buyer, type_key="dispute.resolved")
+        assert resolved.url == f"/disputes/{dispute.pk}/"
+        assert Notification.objects.filter(user=seller_owner, type_key="dispute.resolved").exists()
+        appealed = Notification.objects.get(user=op, type_key="dispute.appealed")
+        assert appealed.url == f"/operator/disputes/{dispute.pk}/"
+        # Nobody outside the dispute hears of it.
+        assert not Notification.objects.filter(user=shop.seller_one.owner).exists()
+        # The dispute is in the buyer-seller conversation, with the operator who took it.
+        from core.conversations.models import Message, Participant
+
+        dispute.refresh_from_db()
+        assert dispute.conversation_id is not None
+        system = Message.objects.filter(conversation_id=dispute.conversation_id, kind="system")
+        assert [m.data.get("dispute_id") for m in system] == [dispute.pk, dispute.pk]
+        assert Participant.objects.filter(
+            conversation_id=dispute.conversation_id, user=op, role="operator"
+        ).exists()

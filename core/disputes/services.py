@@ -34,6 +34,7 @@ from core.commerce.models import LineStatus, Order, OrderLine, OrderStatus, SubO
 from core.commerce.services.escrow import held_in_escrow, settle_disputed_line
 from core.commerce.services.fulfilment import refunded_parts
 from core.commerce.services.refunds import LineRefund, refund_order
+from core.conversations import services as conversations
 from core.deadlines.services import cancel_deadline, schedule_deadline
 from core.disputes import selectors
 from core.disputes.errors import DisputeError, DisputeErrorCode, not_found
@@ -52,6 +53,7 @@ from core.disputes.models import (
 )
 from core.errors import DomainError, ErrorKind
 from core.money import Money
+from core.notifications.services import notify
 from core.payments import ledger
 from core.payments.ledger import credit, debit
 from core.payments.models import EntryKind
@@ -121,22 +123,27 @@ def _parties(dispute: Dispute) -> list[int]:
 def _notify(
     dispute: Dispute, user_ids: list[int], type_key: str, title: str, body: str, dedupe: str
 ) -> None:
-    """``core.notifications.services.notify`` (in this transaction). Until that helper's
-    service is installed, nothing is sent (logged)."""
-    try:
-        from core.notifications.services import notify
-    except ImportError:  # pragma: no cover - the notifications app is built alongside
-        logger.info("notifications not installed: %s for dispute %s", type_key, dispute.pk)
-        return
-    notify(
-        user_ids=user_ids,
-        type_key=type_key,
-        title=title,
-        body=body,
-        url=f"/disputes/{dispute.pk}/",
-        data={"dispute_id": dispute.pk, "status": dispute.status},
-        dedupe_key=f"dispute:{dispute.pk}:{dedupe}",
-    )
+    """Notifies the users in this transaction (in-app now, other channels by preference),
+    each with a link to their own page of the dispute."""
+    wanted = set(user_ids)
+    team = set(selectors.team_user_ids(dispute.seller_id))
+    operators = set(selectors.operator_ids())
+    groups = {
+        f"/disputes/{dispute.pk}/": wanted & {dispute.complainant_id},
+        f"/studio/disputes/{dispute.pk}/": (wanted & team) - {dispute.complainant_id},
+        f"/operator/disputes/{dispute.pk}/": (wanted & operators) - team - {dispute.complainant_id},
+    }
+    for url, ids in groups.items():
+        if ids:
+            notify(
+                user_ids=sorted(ids),
+                type_key=type_key,
+                title=title,
+                body=body,
+                url=url,
+                data={"dispute_id": dispute.pk, "status": dispute.status},
+                dedupe_key=f"dispute:{dispute.pk}:{dedupe}",
+            )
 
 
 def _push(dispute: Dispute, event: str, data: dict[str, Any] | None = None) -> None:
@@ -188,12 +195,8 @@ def _changed(
 
 
 def _conversation(dispute: Dispute, line: OrderLine | None, order: Order, text: str) -> None:
-    """Bring the dispute into the buyer-seller conversation (when that app is installed)."""
-    try:
-        from core.conversations import services as conversations
-    except ImportError:  # pragma: no cover - the conversations app is built alongside
-        return
-    if not hasattr(conversations, "open_conversation") or dispute.seller_id is None:
+    """Bring the dispute into the buyer-seller conversation, with a system message."""
+    if dispute.seller_id is None:
         return
     try:
         with transaction.atomic():
@@ -493,6 +496,7 @@ def take_for_review(*, operator: User, dispute_id: int) -> Dispute:
         raise DisputeError(DisputeErrorCode.INVALID_STATE, "Only a waiting dispute can be taken.")
     dispute.status = DisputeStatus.IN_REVIEW
     dispute.save(update_fields=["status", "updated_at"])
+    _join_conversation(dispute, operator)
     _changed(dispute, "in_review", from_status=DisputeStatus.PENDING, actor=operator)
     return dispute
 
@@ -639,10 +643,25 @@ def resolve(
         live_event="dispute.resolution.made",
         data=data,
     )
+    if operator is not None:
+        _join_conversation(dispute, operator)
     if dispute.conversation_id:
         order = Order.objects.get(pk=dispute.order_id)
         _conversation(dispute, None, order, f"The dispute was decided: {summary}")
     return dispute
+
+
+def _join_conversation(dispute: Dispute, operator: User) -> None:
+    """The operator handling the dispute joins the buyer-seller conversation."""
+    if dispute.conversation_id is None:
+        return
+    try:
+        with transaction.atomic():
+            conversations.add_participant(
+                conversation_id=dispute.conversation_id, user_id=operator.pk, role="operator"
+            )
+    except DomainError as error:
+        logger.warning("dispute %s: operator not added to the chat (%s)", dispute.pk, error.message)
 
 
 def _summary(dispute: Dispute) -> str:
