@@ -13,38 +13,22 @@ from ninja.files import UploadedFile
 from core.accounts.models import TokenScope
 from core.accounts.principal import principal_of, require_operator, require_scope
 from core.disputes import presenters, selectors, services
+from core.disputes.schemas import (
+    AppealDecisionIn,
+    AppealIn,
+    DisputeOut,
+    DisputeSummaryOut,
+    EvidenceOut,
+    MessageIn,
+    MessageOut,
+    OpenIn,
+    ResolveIn,
+    StripeEvidenceOut,
+)
 from core.idempotency.store import run_idempotent
 from core.storage import private_file_url
 
 disputes_router = Router(tags=["disputes"])
-
-
-class OpenIn(Schema):
-    order_line_id: int
-    type: str
-    reason: str = ""
-
-
-class MessageIn(Schema):
-    text: str
-
-
-class ResolveIn(Schema):
-    resolution_type: str
-    refund_to_buyer: int = 0
-    release_to_seller: int = 0
-    platform_compensation: int = 0
-    note: str = ""
-
-
-class AppealIn(Schema):
-    text: str
-
-
-class AppealDecisionIn(Schema):
-    upheld: bool
-    compensation: int = 0
-    note: str = ""
 
 
 class ListQuery(Schema):
@@ -58,9 +42,7 @@ def _user(request: HttpRequest, *, write: bool = False) -> Any:
     return principal.user
 
 
-@disputes_router.post(
-    "", response={201: dict[str, Any], 200: dict[str, Any]}, summary="Open a dispute"
-)
+@disputes_router.post("", response={201: DisputeOut}, summary="Open a dispute")
 def open_dispute(request: HttpRequest, payload: OpenIn) -> Any:
     user = _user(request, write=True)
     dispute = services.open_dispute(
@@ -69,7 +51,7 @@ def open_dispute(request: HttpRequest, payload: OpenIn) -> Any:
     return Status(201, presenters.dispute_out(dispute, user))
 
 
-@disputes_router.get("", response=list[dict[str, Any]], summary="Disputes I am part of")
+@disputes_router.get("", response=list[DisputeSummaryOut], summary="Disputes I am part of")
 def list_disputes(request: HttpRequest, params: Query[ListQuery]) -> list[dict[str, Any]]:
     user = _user(request)
     if params.role == "operator":
@@ -84,15 +66,13 @@ def list_disputes(request: HttpRequest, params: Query[ListQuery]) -> list[dict[s
     return [presenters.dispute_summary(d) for d in queryset.order_by("-created_at", "-id")[:100]]
 
 
-@disputes_router.get("/{dispute_id}", response=dict[str, Any], summary="One dispute")
+@disputes_router.get("/{dispute_id}", response=DisputeOut, summary="One dispute")
 def get_dispute(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
     user = _user(request)
     return presenters.dispute_out(selectors.dispute_for(user, dispute_id), user)
 
 
-@disputes_router.post(
-    "/{dispute_id}/evidence", response={201: dict[str, Any]}, summary="Add evidence"
-)
+@disputes_router.post("/{dispute_id}/evidence", response={201: EvidenceOut}, summary="Add evidence")
 def add_evidence(
     request: HttpRequest,
     dispute_id: int,
@@ -107,8 +87,19 @@ def add_evidence(
 
 @disputes_router.get(
     "/{dispute_id}/evidence/{evidence_id}/file",
-    response={200: None},
     summary="Download an evidence file",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file as uploaded (local storage)",
+                "content": {
+                    media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for media_type in sorted(services.IMAGE_TYPES | services.DOCUMENT_TYPES)
+                },
+            },
+            302: {"description": "A presigned URL of the file (S3), valid five minutes"},
+        }
+    },
 )
 def evidence_file(request: HttpRequest, dispute_id: int, evidence_id: int) -> HttpResponseBase:
     user = _user(request)
@@ -140,7 +131,7 @@ def serve_evidence(evidence: Any) -> HttpResponseBase:
 
 
 @disputes_router.post(
-    "/{dispute_id}/messages", response={201: dict[str, Any]}, summary="Comment on a dispute"
+    "/{dispute_id}/messages", response={201: MessageOut}, summary="Comment on a dispute"
 )
 def add_message(request: HttpRequest, dispute_id: int, payload: MessageIn) -> Any:
     user = _user(request, write=True)
@@ -150,7 +141,7 @@ def add_message(request: HttpRequest, dispute_id: int, payload: MessageIn) -> An
 
 
 @disputes_router.post(
-    "/{dispute_id}/review", response=dict[str, Any], summary="Take a dispute for review (operator)"
+    "/{dispute_id}/review", response=DisputeOut, summary="Take a dispute for review (operator)"
 )
 def take_for_review(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
     require_operator(principal_of(request))
@@ -161,7 +152,7 @@ def take_for_review(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
 
 @disputes_router.put(
     "/{dispute_id}/resolve",
-    response={200: dict[str, Any]},
+    response={200: DisputeOut},
     summary="Decide a dispute (operator; Idempotency-Key)",
 )
 def resolve(request: HttpRequest, dispute_id: int, payload: ResolveIn) -> Any:
@@ -192,7 +183,7 @@ def resolve(request: HttpRequest, dispute_id: int, payload: ResolveIn) -> Any:
 
 
 @disputes_router.post(
-    "/{dispute_id}/appeal", response={201: dict[str, Any]}, summary="Appeal a decision (once)"
+    "/{dispute_id}/appeal", response={201: DisputeOut}, summary="Appeal a decision (once)"
 )
 def appeal(request: HttpRequest, dispute_id: int, payload: AppealIn) -> Any:
     user = _user(request, write=True)
@@ -203,7 +194,7 @@ def appeal(request: HttpRequest, dispute_id: int, payload: AppealIn) -> Any:
 
 @disputes_router.put(
     "/{dispute_id}/appeal",
-    response={200: dict[str, Any]},
+    response={200: DisputeOut},
     summary="Decide an appeal (a different operator; Idempotency-Key)",
 )
 def decide_appeal(request: HttpRequest, dispute_id: int, payload: AppealDecisionIn) -> Any:
@@ -233,7 +224,8 @@ def decide_appeal(request: HttpRequest, dispute_id: int, payload: AppealDecision
 
 @disputes_router.get(
     "/{dispute_id}/stripe-evidence",
-    response=dict[str, str],
+    response=StripeEvidenceOut,
+    exclude_none=True,
     summary="The dispute's evidence on Stripe's dispute evidence fields (operator)",
 )
 def stripe_evidence(request: HttpRequest, dispute_id: int) -> dict[str, str]:
