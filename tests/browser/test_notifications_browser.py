@@ -1,15 +1,18 @@
-"""The notification centre, its settings and the operator's page in Chromium, at 1280 and 390
-px: nothing wider than the phone, critical types locked, the bell follows a
-``souk:notification.new`` event (what souk-live.js dispatches). Screenshots go to
-``$SOUK_SHOTS`` (default: the test's tmp_path)."""
+"""The notification centre, its settings and the operator's page in Chromium (served by the
+ASGI app, as in production), at 1280 and 390 px: nothing wider than the phone, critical types
+locked, and the bell counts up live when a notification is written (over the WebSocket,
+souk-live.js's ``souk:notification.new``). Screenshots go to ``$SOUK_SHOTS`` (default: the
+test's tmp_path)."""
 
 from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django_tenants.utils import schema_context
 from playwright.sync_api import Page, expect, sync_playwright
 
@@ -42,6 +45,39 @@ def _three_notifications(market: Marketplace, user_id: int) -> None:
     use_public_schema()
 
 
+def _wait_until_connected(page: Page) -> None:
+    """Polled from here: the pages' CSP forbids the eval wait_for_function would need."""
+    for _ in range(100):
+        if page.evaluate("() => !!(window.SoukLive && window.SoukLive.isConnected())"):
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError("souk-live.js did not connect")
+
+
+def _notify_one(market: Marketplace, user_id: int, title: str) -> None:
+    with schema_context(market.tenant.schema_name):
+        notify(user_ids=[user_id], type_key="chat.message", title=title, url="/notifications/")
+    use_public_schema()
+
+
+def _in_a_thread(work: Any) -> None:
+    """Playwright's event loop runs in this thread; the channel layer needs its own."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:  # reported to the test below
+            failures.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    assert not failures, failures
+
+
 def test_notification_pages_fit_a_phone_and_the_bell_follows_live_events(
     committed_marketplace: Marketplace,  # noqa: F811
     chromium_executable: str,
@@ -61,7 +97,11 @@ def test_notification_pages_fit_a_phone_and_the_bell_follows_live_events(
     settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "core.settings.test")
     with (
         _running_server(
-            market.host, tmp_path, request, {"DJANGO_SETTINGS_MODULE": settings_module}
+            market.host,
+            tmp_path,
+            request,
+            {"DJANGO_SETTINGS_MODULE": settings_module},
+            is_asgi=True,
         ) as server,
         sync_playwright() as playwright,
     ):
@@ -83,11 +123,10 @@ def test_notification_pages_fit_a_phone_and_the_bell_follows_live_events(
             expect(bell).to_have_text("3")
             assert page_width(page) <= width
             _shot(page, shots, f"notifications-centre-{label}")
-            # What souk-live.js dispatches for a server event:
-            page.evaluate(
-                "document.dispatchEvent(new CustomEvent('souk:notification.new', "
-                "{detail: {id: 99, title: 'x', url: '/', unread_count: 4}}))"
-            )
+            # A notification written now arrives over the WebSocket (souk-live.js).
+            _wait_until_connected(page)
+            with django_db_blocker.unblock():
+                _in_a_thread(lambda: _notify_one(market, buyer.pk, "Lantern Works replied"))
             expect(bell).to_have_text("4")
             expect(page.locator("[data-notification-live]")).to_be_visible()
 
