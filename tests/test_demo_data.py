@@ -1,7 +1,7 @@
 """`make demo`'s marketplaces have something to show: categories, illustrated products, and
 orders placed through the real services on past dates in several states (completed, refunded
-in part and in full, awaiting payment), reviews with replies and a settled payout, with the
-books balanced. Run here on a few days of trade; `make demo` runs ninety."""
+in part and in full, awaiting payment), reviews with replies, a settled payout,
+conversations and two disputes (one decided with a split), with the books balanced. Run here on a few days of trade; `make demo` runs ninety."""
 
 from __future__ import annotations
 
@@ -16,6 +16,9 @@ from django_tenants.utils import schema_context
 
 from core.catalog.models import Category, Product, ProductImage
 from core.commerce.models import Order, OrderStatus
+from core.conversations.models import Conversation, Message, Participant
+from core.disputes.models import Dispute
+from core.notifications.models import Notification
 from core.payments import ledger
 from core.payments.models import JournalEntry, Payout, PayoutStatus
 from core.reviews.models import Review, ReviewReply
@@ -88,5 +91,23 @@ def test_the_demo_marketplace_has_a_believable_history(committed_market, django_
         # paid out what was earned by then: what sold since is still owed to the sellers
         owed = [ledger.seller_balances(seller.pk)["available"] for seller in Seller.objects.all()]
         assert any(balance.get("USD", 0) > 0 for balance in owed), owed
+
+        # Buyers and sellers talked: answered questions, one unanswered per seller, after-sale
+        # help; the people they wrote to were notified.
+        assert Conversation.objects.filter(product__isnull=False).count() >= 2 * len(
+            catalogue.sellers
+        )
+        unread_sellers = Participant.objects.filter(role="seller", unread_count__gt=0)
+        assert unread_sellers.values("conversation__seller").distinct().count() == len(
+            catalogue.sellers
+        )
+        assert Message.objects.filter(read_at__isnull=False).exists()
+        assert Notification.objects.filter(type_key="chat.message").exists()
+        # One dispute waits for the seller, one was decided with a split.
+        disputes = Dispute.objects.order_by("created_at")
+        assert [d.status for d in disputes] == ["resolved", "pending"]
+        decided = disputes[0]
+        assert decided.refund_to_buyer > 0 and decided.release_to_seller > 0
+        assert decided.refund_to_buyer + decided.release_to_seller == decided.frozen_amount
     with django_db_blocker.unblock():
         assert set(ledger_totals(tenant).values()) == {0}

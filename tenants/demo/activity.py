@@ -32,6 +32,7 @@ from core.reviews.services.replies import reply_to_review
 from core.reviews.services.writing import create_review
 from core.sellers.models import Seller, TeamMember, VerificationStatus
 from tenants.demo.catalogues import REVIEW_TEXTS, DemoCatalogue, DemoSeller
+from tenants.demo.conversations import populate_talk
 from tenants.demo.images import cover_png
 
 DAYS = 90
@@ -52,8 +53,9 @@ def populate(catalogue: DemoCatalogue, *, password: str, seed: int, days: int = 
         sellers = [_seller(spec, categories, password) for spec in catalogue.sellers]
         buyers = [_buyer(name, password) for name in catalogue.buyers]
     products = [product for _, owned in sellers for product in owned]
-    _orders(rng, buyers, products, [seller for seller, _ in sellers], days)
+    orders = _orders(rng, buyers, products, [seller for seller, _ in sellers], days)
     _reviews(rng, [seller for seller, _ in sellers])
+    populate_talk(rng, buyers=buyers, sellers=[seller for seller, _ in sellers], orders=orders)
 
 
 def _categories(catalogue: DemoCatalogue) -> dict[str, Category]:
