@@ -147,3 +147,11 @@ def test_the_declared_types_pass_the_system_check():
     from core.notifications.checks import notification_types_check
 
     assert notification_types_check() == []
+
+
+def test_an_id_that_is_no_user_of_this_marketplace_gets_nothing(tenant_a, tenant_b, alice):
+    with schema_context(tenant_b.schema_name):
+        written = notify(user_ids=[alice.pk + 10_000], type_key="orders.paid", title="x")
+        assert written == 0
+        assert not Notification.objects.exists()
+        assert not OutboxEvent.objects.exists()

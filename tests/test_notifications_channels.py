@@ -303,3 +303,40 @@ def test_the_daily_digest_is_one_email_of_all_items_once(tenant_a):
             run_due()
         assert len(mail.outbox) == 3
         assert mail.outbox[2].subject == f"[{name}] Your daily summary: 1 update"
+
+
+def test_the_timer_of_one_marketplace_never_sends_anothers_held_texts(tenant_a, tenant_b, texts):
+    owl = _night_owl(tenant_a)
+    with (
+        time_machine.travel(datetime(2026, 12, 6, 22, 30, tzinfo=UTC), tick=False),
+        schema_context(tenant_a.schema_name),
+    ):
+        notify(user_ids=[owl.pk], type_key="orders.paid", title="Held on A")
+        dispatch_pending()
+    with time_machine.travel(datetime(2026, 12, 7, 6, 1, tzinfo=UTC), tick=False):
+        with schema_context(tenant_b.schema_name):
+            assert run_due() == 0
+        assert texts == []
+        with schema_context(tenant_a.schema_name):
+            assert run_due() == 1
+    assert texts == [("+4915112345678", f"{tenant_a.name}: Held on A")]
+
+
+def test_a_push_subscription_is_a_users_own_in_their_own_marketplace(
+    tenant_a, tenant_b, push_service, browser_keys
+):
+    alice = _push_user(tenant_a, push_service, browser_keys)
+    bea = make_user(tenant_b, "bea@example.com")
+    with schema_context(tenant_b.schema_name):
+        assert not PushSubscription.objects.exists()
+        update_preferences(user_id=bea.pk, channels={"orders.paid": {"push": True}})
+        notify(user_ids=[bea.pk], type_key="orders.paid", title="On B")
+        dispatch_pending()  # B's user has no subscription there: nothing is pushed
+        assert Delivery.objects.get(channel="push").status == DeliveryStatus.DROPPED
+    assert push_service.requests == []
+    with schema_context(tenant_a.schema_name):
+        other = make_user(tenant_a, "mallory@example.com")
+        assert not push.unsubscribe(
+            user_id=other.pk, endpoint=f"{push_service.url}/push/alice@example.com"
+        )
+        assert PushSubscription.objects.filter(user=alice).exists()

@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
 
@@ -32,7 +33,8 @@ def notify(
     dedupe_key: str | None = None,
 ) -> int:
     """Returns how many notifications were written (a ``dedupe_key`` already used for a user
-    writes nothing for them again). Raises on an unknown ``type_key``."""
+    writes nothing for them again; an id that is no user of this marketplace gets nothing).
+    Raises on an unknown ``type_key``."""
     if find_type(type_key) is None:
         raise NotificationError(
             NotificationErrorCode.UNKNOWN_TYPE,
@@ -79,18 +81,18 @@ def _insert(
     data: dict[str, Any],
     dedupe_key: str | None,
 ) -> list[tuple[int, int]]:
-    """One INSERT for every recipient; ON CONFLICT skips the users this ``dedupe_key`` already
-    reached, and RETURNING says which rows were written (bulk_create cannot say that)."""
+    """One INSERT for every recipient who is a user of this marketplace (an id from anywhere
+    else writes nothing); ON CONFLICT skips the users this ``dedupe_key`` already reached, and
+    RETURNING says which rows were written (bulk_create cannot say that)."""
     table = Notification._meta.db_table
-    rows = ", ".join(["(%s, %s, %s, %s, %s, %s::jsonb, now(), NULL, %s)"] * len(user_ids))
-    params: list[Any] = []
-    payload = json.dumps(data, default=str)
-    for user_id in user_ids:
-        params += [user_id, type_key, title, body, url, payload, dedupe_key]
+    users = get_user_model()._meta.db_table
     sql = (
         f'INSERT INTO "{table}" (user_id, type_key, title, body, url, data, created_at, '
-        f"read_at, dedupe_key) VALUES {rows} ON CONFLICT DO NOTHING RETURNING id, user_id"
+        "read_at, dedupe_key) "
+        f'SELECT u.id, %s, %s, %s, %s, %s::jsonb, now(), NULL, %s FROM "{users}" u '
+        "WHERE u.id = ANY(%s) ORDER BY u.id ON CONFLICT DO NOTHING RETURNING id, user_id"
     )
+    params = [type_key, title, body, url, json.dumps(data, default=str), dedupe_key, user_ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [(int(row[0]), int(row[1])) for row in cursor.fetchall()]
+        return sorted((int(row[0]), int(row[1])) for row in cursor.fetchall())
