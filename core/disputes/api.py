@@ -76,7 +76,7 @@ def get_dispute(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
 def add_evidence(
     request: HttpRequest,
     dispute_id: int,
-    text: str = Form(""),  # type: ignore[type-arg]
+    text: str = Form("", max_length=5000),  # type: ignore[type-arg]
     file: UploadedFile | None = File(None),  # type: ignore[type-arg]  # noqa: B008
 ) -> Any:
     user = _user(request, write=True)

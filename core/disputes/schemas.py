@@ -5,37 +5,40 @@ from __future__ import annotations
 from typing import Any
 
 from ninja import Schema
+from pydantic import Field
 
 from core.commerce.schemas import MoneyOut
 from core.schemas import StrictSchema
 
+TEXT_MAX = 5000  # services.MAX_TEXT
+
 
 class OpenIn(StrictSchema):
     order_line_id: int
-    type: str
-    reason: str = ""
+    type: str = Field(max_length=14)
+    reason: str = Field("", max_length=TEXT_MAX)
 
 
 class MessageIn(StrictSchema):
-    text: str
+    text: str = Field(max_length=TEXT_MAX)
 
 
 class ResolveIn(StrictSchema):
-    resolution_type: str
+    resolution_type: str = Field(max_length=12)
     refund_to_buyer: int = 0
     release_to_seller: int = 0
     platform_compensation: int = 0
-    note: str = ""
+    note: str = Field("", max_length=TEXT_MAX)
 
 
 class AppealIn(StrictSchema):
-    text: str
+    text: str = Field(max_length=TEXT_MAX)
 
 
 class AppealDecisionIn(StrictSchema):
     upheld: bool
     compensation: int = 0
-    note: str = ""
+    note: str = Field("", max_length=TEXT_MAX)
 
 
 class DisputeSummaryOut(Schema):
