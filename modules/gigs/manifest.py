@@ -45,6 +45,7 @@ manifest = ModuleManifest(
     permissions=("manage_products", "process_orders"),
     fulfil="modules.gigs.hooks.fulfil",
     revoke="modules.gigs.hooks.revoke",
+    dispute_resolved="modules.gigs.hooks.dispute_resolved",
     details_accessor=None,
     is_default_enabled=False,
     webhook_events={

@@ -293,6 +293,8 @@ class RevisionRequest(models.Model):
     due_at = models.DateTimeField()
     created_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # Decided in a dispute (core.disputes): does not count against the order's cap.
+    is_from_dispute = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["id"]

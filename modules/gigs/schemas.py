@@ -164,6 +164,7 @@ class RevisionOut(Schema):
     notes: str
     due_at: datetime
     resolved_at: datetime | None
+    is_from_dispute: bool
 
 
 class QuestionAnswerOut(Schema):

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from ninja import Router, Status
 
 from core.accounts.auth import user_auth
 from core.accounts.principal import principal_of
-from modules.gigs import presenters, selectors
+from modules.gigs import files, presenters, selectors
 from modules.gigs.schemas import (
     GigOut,
     OrderOut,
@@ -123,3 +123,14 @@ def accept(request: HttpRequest, order_id: int) -> dict[str, Any]:
 def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
     orders.cancel_very_late(buyer=principal_of(request).user, order_id=order_id)
     return _order(request, order_id)
+
+
+@router.get(
+    "/orders/{order_id}/files/{file_id}",
+    response={200: None},
+    auth=user_auth,
+    summary="Download a delivered file",
+)
+def delivered_file(request: HttpRequest, order_id: int, file_id: int) -> HttpResponseBase:
+    order = selectors.buyers_order_detail(principal_of(request).user, order_id)
+    return files.serve(files.delivery_file(order, file_id, with_drafts=False))

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseBase
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from core.sellers.auth import authorised_seller
-from modules.gigs import presenters, selectors
+from modules.gigs import files, presenters, selectors
 from modules.gigs.schemas import (
     DeliveryOut,
     DraftIn,
@@ -163,3 +163,13 @@ def deliver(request: HttpRequest, order_id: int, delivery_id: int) -> dict[str, 
     seller = authorised_seller(request)
     deliveries.deliver(seller_id=seller.pk, order_id=order_id, delivery_id=delivery_id)
     return presenters.order_dict(selectors.sellers_order_detail(seller, order_id), with_drafts=True)
+
+
+@seller_router.get(
+    "/orders/{order_id}/files/{file_id}",
+    response={200: None},
+    summary="Download a file of one of your deliveries (drafts too)",
+)
+def delivery_file(request: HttpRequest, order_id: int, file_id: int) -> HttpResponseBase:
+    order = selectors.sellers_order_detail(authorised_seller(request), order_id)
+    return files.serve(files.delivery_file(order, file_id, with_drafts=True))

@@ -22,7 +22,8 @@ from django.utils import timezone
 from core import events
 from core.accounts.models import User
 from core.commerce.errors import CommerceError
-from core.commerce.services.escrow import release_escrow
+from core.commerce.models import OrderLine
+from core.commerce.services.escrow import held_in_escrow, release_escrow
 from core.deadlines.services import cancel_deadline, schedule_deadline
 from core.errors import ErrorKind
 from modules.gigs.errors import GigsError, GigsErrorCode, invalid, not_found, wrong_state
@@ -255,7 +256,7 @@ def request_revision(*, buyer: User, order_id: int, notes: str) -> RevisionReque
     revision = RevisionRequest.objects.create(
         order=order,
         delivery=last,
-        number=order.revisions_used,
+        number=order.revisions.count() + 1,
         notes=notes,
         due_at=now + timedelta(days=order.policy["revision_days"]),
     )
@@ -320,3 +321,58 @@ def remind_auto_accept(*, order_id: int, delivery_number: int, hours: int) -> bo
         event_payload(order, hours=hours, delivery_number=delivery_number),
     )
     return True
+
+
+@transaction.atomic
+def reopen_after_dispute(*, order_line_id: int, note: str) -> GigOrder | None:
+    """A dispute on the line was decided "revision". While escrow still holds the seller's
+    money, a delivered order goes back to revision_requested (the revision does not count
+    against the cap); when the decision already settled the money, the order is closed as
+    settled: completed if the seller was paid anything, otherwise cancelled."""
+    order = GigOrder.objects.select_for_update().filter(order_line_id=order_line_id).first()
+    if order is None or order.status in (OrderStatus.COMPLETED, OrderStatus.CANCELLED):
+        return order
+    line = OrderLine.objects.get(pk=order_line_id)
+    now = timezone.now()
+    if held_in_escrow(line, order.currency) <= 0:
+        is_refunded = line.refunded_amount >= line.total
+        order.status = OrderStatus.CANCELLED if is_refunded else OrderStatus.COMPLETED
+        order.auto_accept_at = None
+        if is_refunded:
+            order.cancelled_at, order.cancel_reason = now, "dispute"
+        else:
+            order.completed_at = now
+        order.save(
+            update_fields=[
+                "status",
+                "auto_accept_at",
+                "cancelled_at",
+                "cancel_reason",
+                "completed_at",
+            ]
+        )
+        close_timers(order)
+        event = "gig.cancelled" if is_refunded else "gig.completed"
+        events.emit(event, event_payload(order, reason="dispute"))
+        return order
+    if order.status != OrderStatus.DELIVERED:
+        return order  # the seller is at work already; nothing to reopen
+    last = order.deliveries.filter(status=DeliveryStatus.SUBMITTED).order_by("-number").first()
+    assert last is not None
+    order.status = OrderStatus.REVISION_REQUESTED
+    order.auto_accept_at = None
+    order.save(update_fields=["status", "auto_accept_at"])
+    _cancel_auto_accept(order)
+    revision = RevisionRequest.objects.create(
+        order=order,
+        delivery=last,
+        number=order.revisions.count() + 1,
+        notes=(note.strip() or "A revision was decided in a dispute.")[:4000],
+        due_at=now + timedelta(days=order.policy["revision_days"]),
+        is_from_dispute=True,
+    )
+    events.emit(
+        "gig.revision_requested",
+        event_payload(order, revision_number=revision.number, due_at=revision.due_at.isoformat()),
+    )
+    return order

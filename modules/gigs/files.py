@@ -1,0 +1,40 @@
+"""Serving a delivery's private file after the caller's access check (the selectors): a
+short-lived signed URL on object storage, or the file streamed from local storage."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
+
+from core.storage import private_file_url
+from modules.gigs.errors import GigsErrorCode, not_found
+from modules.gigs.models import DeliveryStatus, GigDeliveryFile, GigOrder
+
+
+def delivery_file(order: GigOrder, file_id: int, *, with_drafts: bool) -> GigDeliveryFile:
+    """A file of one of ``order``'s deliveries; a buyer reaches delivered ones only."""
+    rows = GigDeliveryFile.objects.filter(pk=file_id, delivery__order=order)
+    if not with_drafts:
+        rows = rows.filter(delivery__status=DeliveryStatus.SUBMITTED)
+    found = rows.first()
+    if found is None or not found.file:
+        raise not_found(GigsErrorCode.DELIVERY_NOT_FOUND, "No such file.")
+    return found
+
+
+def serve(attached: GigDeliveryFile) -> HttpResponseBase:
+    url = private_file_url(
+        attached.file, download_name=attached.original_name, content_type=attached.content_type
+    )
+    if url is not None:
+        redirect = HttpResponseRedirect(url)
+        redirect["Cache-Control"] = "no-store"
+        return redirect
+    response = FileResponse(
+        attached.file.open("rb"),
+        as_attachment=True,
+        filename=attached.original_name,
+        content_type=attached.content_type,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
