@@ -375,3 +375,61 @@ def test_every_state_change_is_a_timeline_event_and_a_notification_with_the_righ
         assert Participant.objects.filter(
             conversation_id=dispute.conversation_id, user=op, role="operator"
         ).exists()
+
+
+def test_a_revision_moves_no_money_and_lifts_the_freeze(shop):
+    op = operator(shop.tenant)
+    with schema_context(shop.tenant.schema_name):
+        line = buy(shop, shop.audit)
+        dispute = services.open_dispute(
+            user=shop.buyer, order_line_id=line.pk, kind="quality", reason="redo it"
+        )
+        before = JournalLine.objects.count()
+        services.resolve(
+            operator=op,
+            dispute_id=dispute.pk,
+            resolution_type="revision",
+            refund_to_buyer=0,
+            release_to_seller=0,
+            platform_compensation=0,
+        )
+        assert JournalLine.objects.count() == before
+        assert balance(ledger.escrow(line.pk)) == 9000
+        # The module may release the escrow again once the revision is accepted.
+        assert release_escrow(order_line_id=line.pk, reference="accepted") == 9000
+        with pytest.raises(DisputeError) as moves_money:
+            other = buy(shop, shop.audit)
+            second = services.open_dispute(
+                user=shop.buyer, order_line_id=other.pk, kind="quality", reason="x"
+            )
+            services.resolve(
+                operator=op,
+                dispute_id=second.pk,
+                resolution_type="revision",
+                refund_to_buyer=100,
+                release_to_seller=0,
+                platform_compensation=0,
+            )
+        assert moves_money.value.code == DisputeErrorCode.INVALID_SPLIT
+
+
+def test_a_revision_on_a_held_payable_gives_it_back_to_the_seller(shop):
+    op = operator(shop.tenant)
+    with schema_context(shop.tenant.schema_name):
+        line = buy(shop, shop.audit)
+        release_escrow(order_line_id=line.pk, reference="accepted")
+        dispute = services.open_dispute(
+            user=shop.buyer, order_line_id=line.pk, kind="quality", reason="redo it"
+        )
+        assert balance(ledger.seller_payable(shop.consultant.pk)) == 0
+        services.resolve(
+            operator=op,
+            dispute_id=dispute.pk,
+            resolution_type="revision",
+            refund_to_buyer=0,
+            release_to_seller=0,
+            platform_compensation=0,
+        )
+        assert balance(ledger.seller_payable(shop.consultant.pk)) == 9000
+        assert balance(ledger.dispute_hold(dispute.pk)) == 0
+        books_balance()

@@ -58,7 +58,14 @@ steps = st.lists(
         st.tuples(st.just("fulfil"), st.integers(0, 3)),
         st.tuples(st.just("open"), st.integers(0, 3), st.sampled_from(["quality", "delivery"])),
         st.tuples(st.just("evidence"), st.integers(0, 3), st.booleans()),
-        st.tuples(st.just("resolve"), st.integers(0, 3), fraction, fraction, st.integers(0, 1)),
+        st.tuples(
+            st.just("resolve"),
+            st.integers(0, 3),
+            fraction,
+            fraction,
+            st.integers(0, 1),
+            st.booleans(),
+        ),
         st.tuples(st.just("appeal"), st.integers(0, 3), st.booleans()),
         st.tuples(st.just("decide"), st.integers(0, 3), st.booleans(), fraction),
         st.tuples(st.just("default"), st.integers(1, 20)),
@@ -117,10 +124,12 @@ def _apply(world, step, clock):
             compensation = max(left - refund, 0) * step[3] // 100
         else:
             refund, release, compensation = left * step[2] // 100, 0, 0
+        if step[5]:  # a revision: the seller delivers again, no money to the buyer
+            refund, release, compensation = 0, 0, 0
         services.resolve(
             operator=world.operators[step[4]],
             dispute_id=dispute.pk,
-            resolution_type="refund" if refund else "none",
+            resolution_type="revision" if step[5] else ("refund" if refund else "none"),
             refund_to_buyer=refund,
             release_to_seller=release,
             platform_compensation=compensation,
@@ -182,7 +191,13 @@ def _check(world):
             # Frozen and undecided: the money is still where opening put it.
             assert -by_account.get(dispute.frozen_account, 0) >= dispute.frozen_amount
         if dispute.resolved_at is not None and dispute.frozen_account:
-            assert dispute.refund_to_buyer + dispute.release_to_seller == dispute.frozen_amount
+            split = dispute.refund_to_buyer + dispute.release_to_seller
+            if dispute.resolution_type == "revision" and dispute.frozen_account.startswith(
+                "escrow:"
+            ):
+                assert split == 0  # the escrow stays for the module to release
+            else:
+                assert split == dispute.frozen_amount
         if dispute.frozen_account.startswith("dispute_hold:") and dispute.resolved_at:
             assert by_account.get(dispute.frozen_account, 0) == 0
     for line in OrderLine.objects.all():

@@ -536,11 +536,14 @@ def resolve(
     dispute = _locked(dispute_id)
     split = (refund_to_buyer, release_to_seller, platform_compensation)
     if dispute.status in (DisputeStatus.RESOLVED, DisputeStatus.APPEALED, DisputeStatus.CLOSED):
-        if (
+        same_split = (
             dispute.refund_to_buyer,
             dispute.release_to_seller,
             dispute.platform_compensation,
-        ) == split and dispute.resolution_type == resolution_type:
+        ) == split
+        if dispute.resolution_type == resolution_type and (
+            same_split or resolution_type == ResolutionType.REVISION
+        ):
             return dispute
         raise DisputeError(DisputeErrorCode.INVALID_STATE, "This dispute was decided already.")
     if resolution_type not in ResolutionType.values:
@@ -555,7 +558,29 @@ def resolve(
     left = refundable_left(dispute)
     from_status = dispute.status
     reason = f"Dispute #{dispute.pk}" + (f": {note.strip()}" if note.strip() else "")
-    if dispute.frozen_account:
+    if resolution_type == ResolutionType.REVISION:
+        # The seller delivers again: nothing goes back to the buyer. An escrowed line's money
+        # stays in escrow (no longer frozen) for its module to release on acceptance; a
+        # seller's payable that was held goes back to them.
+        if refund_to_buyer or platform_compensation:
+            raise _split_error("A revision moves no money to the buyer.")
+        is_hold = dispute.frozen_account.startswith("dispute_hold:")
+        refund_to_buyer, platform_compensation = 0, 0
+        release_to_seller = dispute.frozen_amount if is_hold else 0
+        split = (refund_to_buyer, release_to_seller, platform_compensation)
+        if is_hold and dispute.order_line_id is not None:
+            settle_disputed_line(
+                order_line_id=dispute.order_line_id,
+                pot_account=dispute.frozen_account,
+                pot_amount=dispute.frozen_amount,
+                refund_to_buyer=0,
+                release_to_seller=dispute.frozen_amount,
+                platform_compensation=0,
+                reference=f"dispute:{dispute.pk}",
+                reason=reason,
+                actor_label=f"dispute:{dispute.pk}",
+            )
+    elif dispute.frozen_account:
         if refund_to_buyer + release_to_seller != dispute.frozen_amount:
             raise _split_error(
                 "Refund and release must add up to the "

@@ -24,7 +24,11 @@
     form.querySelectorAll("[data-part]").forEach(function (input) { parts[input.dataset.part] = minor(input.value); });
     var out = form.querySelector("[data-split-check]"), submit = form.querySelector("[data-split-submit]");
     var message, ok = false;
-    if (isNaN(parts.refund) || isNaN(parts.release) || isNaN(parts.compensation)) {
+    var kind = form.querySelector("[name=resolution_type]");
+    if (kind && kind.value === "revision") {
+      message = "A revision moves no money: the seller delivers again (amounts are ignored).";
+      ok = true;
+    } else if (isNaN(parts.refund) || isNaN(parts.release) || isNaN(parts.compensation)) {
       message = "Amounts are numbers like 12.50.";
     } else if (parts.refund + parts.release !== held) {
       var diff = held - parts.refund - parts.release;
@@ -46,6 +50,7 @@
       if (form.dataset.wired) return;
       form.dataset.wired = "1";
       form.addEventListener("input", function () { check(form); });
+      form.addEventListener("change", function () { check(form); });
       check(form);
     });
   }
