@@ -242,3 +242,41 @@ def test_the_operator_page_is_for_operators_only(tenant_a, client_for):
     assert answer.status_code in {302, 403, 404}
     with schema_context(tenant_a.schema_name):
         assert not Notification.objects.exists()
+
+
+def test_with_100k_notifications_the_count_and_the_list_read_their_indexes(tenant_a):
+    """The plans, not timings: the unread count reads the partial index of unread rows and
+    the list walks the (user, -id) index, so neither grows with a user's history."""
+    from django.db import connection
+
+    alice = make_user(tenant_a, "alice@example.com")
+    bob = make_user(tenant_a, "bob@example.com")
+    with schema_context(tenant_a.schema_name), connection.cursor() as cursor:
+        table = Notification._meta.db_table
+        cursor.execute(
+            f'INSERT INTO "{table}" (user_id, type_key, title, body, url, data, created_at, '
+            "read_at) SELECT CASE WHEN n %% 100 = 0 THEN %s ELSE %s END, 'orders.paid', 'n', '', "
+            "'', '{}'::jsonb, now(), CASE WHEN n %% 1000 = 0 THEN NULL ELSE now() END "
+            "FROM generate_series(1, 100000) AS n",
+            [alice.pk, bob.pk],
+        )
+        cursor.execute(f'ANALYZE "{table}"')
+        assert unread_count(alice.pk) == 100  # of her 1,000 among 100,000
+        count_sql, count_params = (
+            Notification.objects.filter(user_id=alice.pk, read_at__isnull=True)
+            .values("id")
+            .query.sql_with_params()
+        )
+        cursor.execute(f"EXPLAIN SELECT COUNT(*) FROM ({count_sql}) q", count_params)
+        count_plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "notification_unread" in count_plan, count_plan
+        items, cursor_id = notifications_page(user_id=alice.pk, limit=20)
+        list_sql, list_params = (
+            Notification.objects.filter(user_id=alice.pk)
+            .order_by("-id")[:21]
+            .query.sql_with_params()
+        )
+        cursor.execute(f"EXPLAIN {list_sql}", list_params)
+        list_plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "notification_user_newest" in list_plan, list_plan
+        assert len(items) == 20 and cursor_id is not None

@@ -3,6 +3,7 @@ subscriptions (``user_auth`` on the router; every lookup is by the user's own id
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from django.http import HttpRequest
@@ -72,6 +73,11 @@ def read_one(request: HttpRequest, notification_id: int) -> Any:
     )
 
 
+def _clock(value: str | None) -> time | None:
+    """ "22:00" (the schema checked the form) as a time."""
+    return time.fromisoformat(value) if value else None
+
+
 def _preferences_out(preferences: Preferences) -> dict[str, Any]:
     return {
         "types": matrix(preferences),
@@ -98,8 +104,8 @@ def put_preferences(request: HttpRequest, payload: PreferencesIn) -> dict[str, A
         user_id=_user_id(request, TokenScope.WRITE),
         channels=payload.channels,
         time_zone=payload.time_zone,
-        quiet_start=payload.quiet_start,
-        quiet_end=payload.quiet_end,
+        quiet_start=_clock(payload.quiet_start),
+        quiet_end=_clock(payload.quiet_end),
         clear_quiet_hours=payload.clear_quiet_hours,
         is_daily_digest=payload.is_daily_digest,
         phone_number=payload.phone_number,

@@ -5,6 +5,8 @@ from typing import Any
 
 from ninja import Field, Schema
 
+HOUR_MINUTE = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
 
 class NotificationOut(Schema):
     id: int
@@ -60,8 +62,8 @@ class PreferencesIn(Schema):
         None, description='{"orders.paid": {"email": false, "push": true}}'
     )
     time_zone: str | None = Field(None, max_length=64)
-    quiet_start: time | None = None
-    quiet_end: time | None = None
+    quiet_start: str | None = Field(None, max_length=5, pattern=HOUR_MINUTE, examples=["22:00"])
+    quiet_end: str | None = Field(None, max_length=5, pattern=HOUR_MINUTE, examples=["07:00"])
     clear_quiet_hours: bool = False
     is_daily_digest: bool | None = None
     phone_number: str | None = Field(None, max_length=20)
