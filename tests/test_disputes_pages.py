@@ -139,3 +139,35 @@ def _png():
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("photo.png", PNG)
+
+
+def test_operators_set_the_days_and_new_disputes_use_them(shop, client_for):
+    from core.disputes import services
+
+    operator, _ = signed_in_operator(client_for, shop.tenant)
+    saved = operator.post(
+        "/operator/disputes/settings/",
+        {"respond_days": "3", "claim_window_days": "30", "appeal_days": "10"},
+    )
+    assert saved.status_code == 302
+    refused = operator.post(
+        "/operator/disputes/settings/",
+        {"respond_days": "0", "claim_window_days": "30", "appeal_days": "10"},
+    )
+    assert refused.status_code == 302
+    buyer = signed_in(client_for, shop.tenant, shop.buyer.email)
+    assert (
+        buyer.post(
+            "/operator/disputes/settings/",
+            {"respond_days": "1", "claim_window_days": "1", "appeal_days": "1"},
+        ).status_code
+        == 403
+    )
+    with schema_context(shop.tenant.schema_name):
+        config = services.dispute_settings()
+        assert (config.respond_days, config.claim_window_days, config.appeal_days) == (3, 30, 10)
+        line = buy(shop, shop.audit)
+        dispute = services.open_dispute(
+            user=shop.buyer, order_line_id=line.pk, kind="quality", reason="x"
+        )
+        assert round((dispute.respond_by - dispute.created_at).total_seconds() / 86400) == 3

@@ -81,6 +81,29 @@ def dispute_settings() -> DisputeSettings:
     return found
 
 
+SETTING_LIMITS = {"respond_days": (1, 60), "claim_window_days": (1, 365), "appeal_days": (1, 60)}
+
+
+@transaction.atomic
+def update_dispute_settings(*, operator: User, **values: int) -> DisputeSettings:
+    """The marketplace's N (days to answer), M (claim window after completion) and appeal
+    window. Disputes already open keep the deadlines they were opened with."""
+    _require_operator(operator)
+    found = DisputeSettings.objects.select_for_update().get_or_create(pk=1)[0]
+    for name, value in values.items():
+        low, high = SETTING_LIMITS[name]
+        if not low <= int(value) <= high:
+            raise DisputeError(
+                DisputeErrorCode.INVALID_STATE,
+                f"{name.replace('_', ' ').capitalize()}: {low} to {high}.",
+                details={"field": name},
+                kind=ErrorKind.INVALID,
+            )
+        setattr(found, name, int(value))
+    found.save()
+    return found
+
+
 def respond_key(dispute_id: int) -> str:
     return f"disputes:{dispute_id}:respond"
 

@@ -20,6 +20,7 @@ studio_urlpatterns: list[URLPattern] = [  # seller studio, namespace "studio"
 ]
 operator_urlpatterns: list[URLPattern] = [  # operator back-office, namespace "operator"
     path("disputes/", views.operator_list, name="disputes"),
+    path("disputes/settings/", views.operator_settings, name="dispute_settings"),
     path("disputes/<int:dispute_id>/", views.operator_detail, name="dispute"),
     path("disputes/<int:dispute_id>/act/", views.operator_act, name="dispute_act"),
 ]

@@ -393,8 +393,28 @@ def operator_list(request: HttpRequest) -> HttpResponse:
             "rows": _rows(disputes.order_by("respond_by", "created_at", "id")[:200], "operator"),
             "status": status,
             "statuses": [("open", "Open"), *DisputeStatus.choices, ("all", "All")],
+            "config": services.dispute_settings(),
         },
     )
+
+
+@require_POST
+@operator_page
+def operator_settings(request: HttpRequest) -> HttpResponse:
+    values = {}
+    for name in services.SETTING_LIMITS:
+        raw = request.POST.get(name, "").strip()
+        if not raw.isdigit():
+            messages.error(request, "Days are whole numbers.")
+            return HttpResponseRedirect(reverse("operator:disputes"))
+        values[name] = int(raw)
+    try:
+        services.update_dispute_settings(operator=signed_in_user(request), **values)
+    except DomainError as failure:
+        messages.error(request, failure.message)
+    else:
+        messages.success(request, "Dispute settings saved; open disputes keep their deadlines.")
+    return HttpResponseRedirect(reverse("operator:disputes"))
 
 
 @never_cache
