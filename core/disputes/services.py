@@ -564,9 +564,8 @@ def resolve(
             dispute.release_to_seller,
             dispute.platform_compensation,
         ) == split
-        if dispute.resolution_type == resolution_type and (
-            same_split or resolution_type == ResolutionType.REVISION
-        ):
+        kept_for_revision = resolution_type == ResolutionType.REVISION and not any(split)
+        if dispute.resolution_type == resolution_type and (same_split or kept_for_revision):
             return dispute
         raise DisputeError(DisputeErrorCode.INVALID_STATE, "This dispute was decided already.")
     if resolution_type not in ResolutionType.values:
@@ -581,12 +580,11 @@ def resolve(
     left = refundable_left(dispute)
     from_status = dispute.status
     reason = f"Dispute #{dispute.pk}" + (f": {note.strip()}" if note.strip() else "")
-    if resolution_type == ResolutionType.REVISION:
-        # The seller delivers again: nothing goes back to the buyer. An escrowed line's money
-        # stays in escrow (no longer frozen) for its module to release on acceptance; a
-        # seller's payable that was held goes back to them.
-        if refund_to_buyer or platform_compensation:
-            raise _split_error("A revision moves no money to the buyer.")
+    if resolution_type == ResolutionType.REVISION and not any(split):
+        # The seller delivers again, no money moves now: an escrowed line's money stays in
+        # escrow (no longer frozen) for its module to release on acceptance; a seller's
+        # payable that was held goes back to them. (A revision with amounts settles them
+        # like any decision, and the module closes the order as settled.)
         is_hold = dispute.frozen_account.startswith("dispute_hold:")
         refund_to_buyer, platform_compensation = 0, 0
         release_to_seller = dispute.frozen_amount if is_hold else 0

@@ -25,8 +25,8 @@
     var out = form.querySelector("[data-split-check]"), submit = form.querySelector("[data-split-submit]");
     var message, ok = false;
     var kind = form.querySelector("[name=resolution_type]");
-    if (kind && kind.value === "revision") {
-      message = "A revision moves no money: the seller delivers again (amounts are ignored).";
+    if (kind && kind.value === "revision" && parts.refund === 0 && parts.release === 0 && parts.compensation === 0) {
+      message = "Revision: no money moves now; the held money waits for the new delivery.";
       ok = true;
     } else if (isNaN(parts.refund) || isNaN(parts.release) || isNaN(parts.compensation)) {
       message = "Amounts are numbers like 12.50.";
