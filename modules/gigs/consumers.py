@@ -63,6 +63,12 @@ NOTICES: dict[str, Notice] = {
         lambda p: f"{p['title']} will be accepted for you in {p['hours']} hours",
         lambda p: f"{p.get('delivery_number')}:{p.get('hours')}",
     ),
+    "gig.milestone_completed": Notice(
+        "gigs.milestone_completed",
+        True,
+        lambda p: f"Milestone {p['milestone_number']} accepted: {p['title']}",
+        lambda p: str(p.get("milestone_number", "")),
+    ),
     "gig.completed": Notice("gigs.completed", True, lambda p: f"Order completed: {p['title']}"),
     "gig.cancelled": Notice("gigs.cancelled", True, lambda p: f"Order cancelled: {p['title']}"),
 }

@@ -193,6 +193,9 @@ class GigOrder(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=40, blank=True)
     is_auto_accepted = models.BooleanField(default=False)
+    # Set when the buyer agreed the seller's milestone plan: the line's escrow is then
+    # released milestone by milestone, each its agreed share.
+    milestones_agreed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -218,6 +221,47 @@ class GigOrder(models.Model):
         return f"gig order {self.pk}: {self.title}"
 
 
+class MilestoneStatus(models.TextChoices):
+    PROPOSED = "proposed", "Proposed"
+    PENDING = "pending", "Pending"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+
+
+class GigMilestone(models.Model):
+    """A part of a gig order with its agreed share (``percent``) of the line's escrow; the
+    whole line is funded at checkout, so each milestone is funded before its work starts.
+    ``amount`` (minor units of the seller's part) is fixed when the buyer agrees: the
+    shares are allocated so they sum exactly to what escrow held."""
+
+    order = models.ForeignKey(GigOrder, on_delete=models.CASCADE, related_name="milestones")
+    number = models.PositiveSmallIntegerField()
+    title = models.CharField(max_length=120)
+    description = models.TextField(max_length=2000, blank=True)
+    percent = models.PositiveSmallIntegerField()
+    days = models.PositiveSmallIntegerField()
+    amount = models.BigIntegerField(default=0)
+    status = models.CharField(
+        max_length=12, choices=MilestoneStatus.choices, default=MilestoneStatus.PROPOSED
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["number"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "number"], name="gigs_milestone_number"),
+            models.CheckConstraint(
+                condition=Q(percent__gte=1, percent__lte=100), name="gigs_milestone_percent"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="gigs_milestone_amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"milestone {self.number} of {self.order_id}"
+
+
 class DeliveryKind(models.TextChoices):
     DRAFT = "draft", "Draft"
     FINAL = "final", "Final"
@@ -235,6 +279,9 @@ class GigDelivery(models.Model):
     checklist item ticked. ``number`` counts the order's submitted deliveries."""
 
     order = models.ForeignKey(GigOrder, on_delete=models.CASCADE, related_name="deliveries")
+    milestone = models.ForeignKey(
+        GigMilestone, null=True, blank=True, on_delete=models.PROTECT, related_name="deliveries"
+    )
     kind = models.CharField(max_length=8, choices=DeliveryKind.choices)
     status = models.CharField(
         max_length=9, choices=DeliveryStatus.choices, default=DeliveryStatus.DRAFT

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from core.catalog.models import Product
-from modules.gigs.models import GigDelivery, GigOrder
+from modules.gigs.models import GigDelivery, GigMilestone, GigOrder, MilestoneStatus
 from modules.gigs.services.orders import lateness
 
 
@@ -45,6 +47,24 @@ def _delivery(delivery: GigDelivery) -> dict[str, Any]:
             for file in delivery.files.all()
         ],
         "submitted_at": delivery.submitted_at,
+    }
+
+
+def _milestone(milestone: GigMilestone) -> dict[str, Any]:
+    return {
+        "number": milestone.number,
+        "title": milestone.title,
+        "description": milestone.description,
+        "percent": milestone.percent,
+        "days": milestone.days,
+        "amount": milestone.amount,
+        "status": milestone.status,
+        "is_delayed": milestone.status == MilestoneStatus.IN_PROGRESS
+        and milestone.due_at is not None
+        and timezone.now() > milestone.due_at,
+        "started_at": milestone.started_at,
+        "due_at": milestone.due_at,
+        "completed_at": milestone.completed_at,
     }
 
 
@@ -91,6 +111,8 @@ def order_dict(order: GigOrder, *, with_drafts: bool) -> dict[str, Any]:
         "cancelled_at": order.cancelled_at,
         "cancel_reason": order.cancel_reason,
         "is_auto_accepted": order.is_auto_accepted,
+        "milestones_agreed_at": order.milestones_agreed_at,
+        "milestones": [_milestone(milestone) for milestone in order.milestones.all()],
         "deliveries": [_delivery(delivery) for delivery in deliveries],
         "revisions": list(order.revisions.all()),
     }

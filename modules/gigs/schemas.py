@@ -167,6 +167,31 @@ class RevisionOut(Schema):
     is_from_dispute: bool
 
 
+class MilestoneIn(StrictSchema):
+    title: str = Field(..., max_length=240)
+    percent: int = Field(..., description="Share of the price, %; the plan adds up to 100")
+    days: int
+    description: str = Field("", max_length=4000)
+
+
+class MilestonesIn(StrictSchema):
+    milestones: list[MilestoneIn]
+
+
+class MilestoneOut(Schema):
+    number: int
+    title: str
+    description: str
+    percent: int
+    days: int
+    amount: int = Field(..., description="The seller's part released on acceptance")
+    status: str
+    is_delayed: bool
+    started_at: datetime | None
+    due_at: datetime | None
+    completed_at: datetime | None
+
+
 class QuestionAnswerOut(Schema):
     id: int
     kind: str
@@ -203,6 +228,8 @@ class OrderOut(Schema):
     cancelled_at: datetime | None
     cancel_reason: str
     is_auto_accepted: bool
+    milestones_agreed_at: datetime | None
+    milestones: list[MilestoneOut]
     deliveries: list[DeliveryOut]
     revisions: list[RevisionOut]
 

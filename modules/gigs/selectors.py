@@ -28,6 +28,7 @@ def _with_work(orders: QuerySet[GigOrder]) -> QuerySet[GigOrder]:
     return orders.prefetch_related(
         Prefetch("deliveries", queryset=GigDelivery.objects.prefetch_related("files")),
         "revisions",
+        "milestones",
     )
 
 

@@ -22,7 +22,7 @@ from modules.gigs.schemas import (
     RevisionIn,
     RevisionOut,
 )
-from modules.gigs.services import deliveries, orders, quotes
+from modules.gigs.services import deliveries, milestones, orders, quotes
 
 router = Router(tags=["gigs"])
 
@@ -122,6 +122,17 @@ def accept(request: HttpRequest, order_id: int) -> dict[str, Any]:
 )
 def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
     orders.cancel_very_late(buyer=principal_of(request).user, order_id=order_id)
+    return _order(request, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/milestones/agree",
+    response=OrderOut,
+    auth=user_auth,
+    summary="Agree the seller's milestones: escrow is then released milestone by milestone",
+)
+def agree_milestones(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    milestones.agree_milestones(buyer=principal_of(request).user, order_id=order_id)
     return _order(request, order_id)
 
 

@@ -19,12 +19,13 @@ from modules.gigs.schemas import (
     FaqListIn,
     FileOut,
     GigOut,
+    MilestonesIn,
     OrderOut,
     OrderRowOut,
     PackagesIn,
     QuestionsIn,
 )
-from modules.gigs.services import deliveries, listing
+from modules.gigs.services import deliveries, listing, milestones
 
 seller_router = Router(tags=["gigs"])
 
@@ -173,3 +174,20 @@ def deliver(request: HttpRequest, order_id: int, delivery_id: int) -> dict[str, 
 def delivery_file(request: HttpRequest, order_id: int, file_id: int) -> HttpResponseBase:
     order = selectors.sellers_order_detail(authorised_seller(request), order_id)
     return files.serve(files.delivery_file(order, file_id, with_drafts=True))
+
+
+@seller_router.put(
+    "/orders/{order_id}/milestones",
+    response=OrderOut,
+    summary="Propose milestones (shares of the price adding up to 100 %) for the buyer to agree",
+)
+def propose_milestones(
+    request: HttpRequest, order_id: int, payload: MilestonesIn
+) -> dict[str, Any]:
+    seller = authorised_seller(request)
+    milestones.propose_milestones(
+        seller_id=seller.pk,
+        order_id=order_id,
+        milestones=[milestones.MilestoneData(**item.model_dump()) for item in payload.milestones],
+    )
+    return presenters.order_dict(selectors.sellers_order_detail(seller, order_id), with_drafts=True)

@@ -36,6 +36,7 @@ from modules.gigs.models import (
     OrderStatus,
     RevisionRequest,
 )
+from modules.gigs.services.milestones import complete_current, current_milestone
 from modules.gigs.services.orders import (
     buyers_order,
     close_timers,
@@ -183,7 +184,8 @@ def deliver(*, seller_id: int, order_id: int, delivery_id: int) -> GigDelivery:
     delivery.status = DeliveryStatus.SUBMITTED
     delivery.number = submitted + 1
     delivery.submitted_at = now
-    delivery.save(update_fields=["kind", "status", "number", "submitted_at"])
+    delivery.milestone = current_milestone(order)
+    delivery.save(update_fields=["kind", "status", "number", "submitted_at", "milestone"])
     if open_revision is not None:
         open_revision.resolved_at = now
         open_revision.save(update_fields=["resolved_at"])
@@ -269,8 +271,17 @@ def request_revision(*, buyer: User, order_id: int, notes: str) -> RevisionReque
 
 def _complete(order: GigOrder, *, is_auto: bool) -> GigOrder:
     """Release the line's escrow to the seller (once: the reference is the order's) and
-    close the order."""
-    release_escrow(order_line_id=order.order_line_id, reference=f"gig:{order.pk}:accept")
+    close the order; with agreed milestones, release the one delivered and go on with the
+    next (the order closes with the last)."""
+    if order.milestones_agreed_at is not None:
+        if complete_current(order):
+            order.status = OrderStatus.IN_PROGRESS
+            order.auto_accept_at = None
+            order.save(update_fields=["status", "auto_accept_at"])
+            _cancel_auto_accept(order)
+            return order
+    else:
+        release_escrow(order_line_id=order.order_line_id, reference=f"gig:{order.pk}:accept")
     now = timezone.now()
     order.status = OrderStatus.COMPLETED
     order.completed_at = now

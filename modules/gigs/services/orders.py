@@ -23,10 +23,12 @@ from core.errors import ErrorKind
 from modules.gigs.errors import GigsError, GigsErrorCode, invalid, not_found, wrong_state
 from modules.gigs.manifest import manifest
 from modules.gigs.models import (
+    GigMilestone,
     GigOrder,
     GigPackage,
     GigQuestion,
     GigQuote,
+    MilestoneStatus,
     OrderStatus,
     QuestionKind,
 )
@@ -236,8 +238,23 @@ def start_clock(*, order: GigOrder, answers: dict[str, str]) -> GigOrder:
     order.status = OrderStatus.IN_PROGRESS
     order.save(update_fields=["answers", "requirements_submitted_at", "due_at", "status"])
     close_timers(order)
+    if order.milestones_agreed_at is not None:
+        start_next_milestone(order)
     events.emit("gig.requirements_submitted", event_payload(order, due_at=order.due_at.isoformat()))
     return order
+
+
+def start_next_milestone(order: GigOrder) -> GigMilestone | None:
+    """The first pending milestone of an agreed plan starts now (its due date from its days)."""
+    milestone = order.milestones.filter(status=MilestoneStatus.PENDING).order_by("number").first()
+    if milestone is None:
+        return None
+    now = timezone.now()
+    milestone.status = MilestoneStatus.IN_PROGRESS
+    milestone.started_at = now
+    milestone.due_at = now + timedelta(days=milestone.days)
+    milestone.save(update_fields=["status", "started_at", "due_at"])
+    return milestone
 
 
 def lateness(order: GigOrder, now: datetime | None = None) -> str:
@@ -270,10 +287,23 @@ def cancel_with_refund(*, order: GigOrder, reason: str) -> GigOrder:
     refund_escrow(
         order_line_id=order.order_line_id,
         reference=f"gig:{order.pk}:cancel",
+        amount=_unreleased_part(order),
         reason=f"Gig order cancelled: {reason.replace('_', ' ')}",
     )
     events.emit("gig.cancelled", event_payload(order, reason=reason))
     return order
+
+
+def _unreleased_part(order: GigOrder) -> int | None:
+    """What the buyer gets back: everything (None) unless milestones were paid out, then
+    the line's total less the paid milestones' agreed shares."""
+    paid = sum(
+        order.milestones.filter(status=MilestoneStatus.COMPLETED).values_list("percent", flat=True)
+    )
+    if not paid:
+        return None
+    total = OrderLine.objects.values_list("total", flat=True).get(pk=order.order_line_id)
+    return int(total - total * paid // 100)
 
 
 @transaction.atomic

@@ -25,8 +25,8 @@ from core.payments import ledger
 from core.payments.models import EntryKind, JournalEntry, JournalLine
 from core.payments.providers.sandbox import SUCCESS_CARD
 from modules.gigs.errors import GigsError
-from modules.gigs.models import GigOrder, OrderStatus
-from modules.gigs.services import deliveries, orders, quotes
+from modules.gigs.models import GigOrder, MilestoneStatus, OrderStatus
+from modules.gigs.services import deliveries, milestones, orders, quotes
 from modules.gigs.tests.helpers import GigShop
 from tests.accounts_helpers import make_user
 
@@ -36,6 +36,7 @@ operations = st.lists(
     st.one_of(
         st.tuples(st.just("buy"), st.integers(0, 2), st.booleans()),
         st.tuples(st.just("requirements"), st.integers(0, 20)),
+        st.tuples(st.just("milestones"), st.integers(0, 20), st.integers(1, 99)),
         st.tuples(st.just("deliver"), st.integers(0, 20)),
         st.tuples(st.just("revise"), st.integers(0, 20)),
         st.tuples(st.just("accept"), st.integers(0, 20)),
@@ -84,6 +85,13 @@ def _apply(shop: GigShop, step: tuple[Any, ...]) -> None:
             if q["kind"] != "file"
         }
         orders.submit_requirements(buyer=order.buyer, order_id=order.pk, answers=answers)
+    elif kind == "milestones":
+        plan = [
+            milestones.MilestoneData(title="First", percent=step[2], days=1),
+            milestones.MilestoneData(title="Rest", percent=100 - step[2], days=2),
+        ]
+        milestones.propose_milestones(seller_id=order.seller_id, order_id=order.pk, milestones=plan)
+        milestones.agree_milestones(buyer=order.buyer, order_id=order.pk)
     elif kind == "deliver":
         draft = deliveries.save_draft(
             seller_id=order.seller_id,
@@ -127,13 +135,24 @@ def _check_books() -> None:
         releases = JournalEntry.objects.filter(
             kind=EntryKind.ESCROW_RELEASE, reference__startswith=f"line:{line.pk}:"
         ).count()
+        paid = list(
+            order.milestones.filter(status=MilestoneStatus.COMPLETED).values_list(
+                "percent", "amount"
+            )
+        )
+        planned = order.milestones.count() if order.milestones_agreed_at else 0
         if order.status == OrderStatus.COMPLETED:
             # (An operator may still refund it later, out of the seller's balance.)
-            assert (held, releases) == (0, 1), order.pk
+            assert (held, releases) == (0, planned or 1), order.pk
         elif order.status == OrderStatus.CANCELLED:
-            assert (held, releases, line.refunded_amount) == (0, 0, line.total), order.pk
+            # At least the unpaid share went back (an operator may refund it all).
+            unpaid = line.total - line.total * sum(p for p, _ in paid) // 100
+            assert (held, releases) == (0, len(paid)), order.pk
+            assert unpaid <= line.refunded_amount <= line.total, order.pk
         else:
-            assert (held, releases, line.refunded_amount) == (line.seller_net, 0, 0), order.pk
+            released = sum(amount for _, amount in paid)
+            expected = (line.seller_net - released, len(paid), 0)
+            assert (held, releases, line.refunded_amount) == expected, order.pk
         if order.revisions_allowed is not None:
             assert order.revisions_used <= order.revisions_allowed
 
@@ -147,6 +166,7 @@ def _check_books() -> None:
 @example(
     steps=[
         ("buy", 0, True),
+        ("milestones", 0, 35),
         ("requirements", 0),
         ("deliver", 0),
         ("revise", 0),
