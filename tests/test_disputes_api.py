@@ -86,6 +86,7 @@ def test_parties_and_operators_see_the_dispute_and_nobody_else(shop, client_for,
     assert [d["id"] for d in call(buyer, "get", "/disputes").json()] == [dispute["id"]]
     assert [d["id"] for d in call(seller, "get", "/disputes?role=seller").json()] == [dispute["id"]]
     assert call(third, "get", "/disputes").json() == []
+    assert [d["id"] for d in call(operator, "get", "/disputes").json()] == [dispute["id"]]
     # Another marketplace: the same id is nobody's there, even for its own operator.
     other_operator, _ = signed_in_operator(client_for, tenant_a)
     assert call(other_operator, "get", path).status_code == 404
@@ -206,6 +207,11 @@ def test_a_chargeback_joins_the_timeline_and_the_evidence_maps_onto_stripe_field
         assert list(
             DisputeEvent.objects.filter(dispute=chargeback).values_list("kind", flat=True)
         ) == ["chargeback_opened"]
+        # The line's open dispute shows it in its timeline too, once.
+        assert (
+            DisputeEvent.objects.filter(dispute_id=dispute["id"], kind="chargeback_opened").count()
+            == 1
+        )
         on_dispute_closed(
             provider="sandbox", reference=payment.reference, is_won=True, event_id="evt_2"
         )

@@ -25,6 +25,7 @@ from core.disputes.schemas import (
     ResolveIn,
     StripeEvidenceOut,
 )
+from core.errors import DomainError
 from core.idempotency.store import run_idempotent
 from core.storage import private_file_url
 
@@ -54,9 +55,17 @@ def open_dispute(request: HttpRequest, payload: OpenIn) -> Any:
 @disputes_router.get("", response=list[DisputeSummaryOut], summary="Disputes I am part of")
 def list_disputes(request: HttpRequest, params: Query[ListQuery]) -> list[dict[str, Any]]:
     user = _user(request)
-    if params.role == "operator":
+    as_operator = params.role == "operator"
+    if as_operator:
         require_operator(principal_of(request))
-    queryset = selectors.visible_disputes(user, as_operator=params.role == "operator")
+    elif params.role is None and selectors.is_operator(user):
+        # Operators see every dispute by default, when their credentials may operate.
+        try:
+            require_operator(principal_of(request))
+            as_operator = True
+        except DomainError:
+            as_operator = False
+    queryset = selectors.visible_disputes(user, as_operator=as_operator)
     if params.role == "complainant":
         queryset = queryset.filter(complainant=user)
     elif params.role == "seller":

@@ -1001,6 +1001,19 @@ def record_chargeback(
                 f"provider:{provider_event_id}",
             )
             _push(dispute, "dispute.status.change", {"event": event})
+        # The order's open disputes show the chargeback in their timelines too.
+        for other in Dispute.objects.filter(order_id=order.pk, status__in=OPEN_STATUSES).exclude(
+            pk=dispute.pk
+        ):
+            if _event(
+                other,
+                event,
+                actor_label="provider",
+                from_status=other.status,
+                data={**data, "chargeback_dispute_id": dispute.pk},
+                dedupe_key=f"provider:{provider_event_id}",
+            ):
+                _push(other, "dispute.status.change", {"event": event})
         return dispute
 
 
