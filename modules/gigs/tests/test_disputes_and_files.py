@@ -126,3 +126,33 @@ def test_an_open_dispute_freezes_acceptance_and_a_decision_that_pays_out_closes_
     settled = refreshed(shop.tenant, order)
     assert settled.status == OrderStatus.COMPLETED
     assert set(ledger_totals(shop.tenant).values()) == {0}
+
+
+def test_a_revision_decided_with_no_amounts_keeps_the_escrow_for_the_redelivery(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    buyer, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
+    assert deliver_link(seller, order).status_code == 200
+    operator = make_user(shop.tenant, "op@example.com", role=Role.OPERATOR)
+    with schema_context(shop.tenant.schema_name):
+        dispute = disputes.open_dispute(
+            user=shop.buyer, order_line_id=order.order_line_id, kind="quality", reason="Blurry"
+        )
+        disputes.resolve(
+            operator=operator,
+            dispute_id=dispute.pk,
+            resolution_type="revision",
+            refund_to_buyer=0,
+            release_to_seller=0,
+            platform_compensation=0,
+            note="Sharper, please",
+        )
+    reopened = refreshed(shop.tenant, order)
+    assert (reopened.status, reopened.revisions_used) == (OrderStatus.REVISION_REQUESTED, 0)
+    assert deliver_link(seller, order).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        accepted = call(buyer, "post", f"/gigs/orders/{order.pk}/accept")
+    assert accepted.status_code == 200, accepted.content
+    assert accepted.json()["status"] == "completed"
+    assert [r["is_from_dispute"] for r in accepted.json()["revisions"]] == [True]
+    assert set(ledger_totals(shop.tenant).values()) == {0}
