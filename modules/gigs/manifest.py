@@ -46,6 +46,7 @@ manifest = ModuleManifest(
     fulfil="modules.gigs.hooks.fulfil",
     revoke="modules.gigs.hooks.revoke",
     dispute_resolved="modules.gigs.hooks.dispute_resolved",
+    studio_product_step="modules.gigs.studio_step.step",
     details_accessor=None,
     is_default_enabled=False,
     webhook_events={
