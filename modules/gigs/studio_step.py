@@ -107,7 +107,7 @@ class GigStep:
 
     def save(self, product: Product, cleaned_data: dict[str, Any]) -> None:
         currency = current_marketplace().default_currency
-        packages = []
+        packages: list[listing.PackageData] = []
         # The services' field names (``packages[0].price``) -> this form's.
         aliases: dict[str, str] = {"packages": "basic_is_offered"}
         for tier in (tier for tier in TIERS if cleaned_data.get(f"{tier}_is_offered")):
