@@ -61,7 +61,7 @@ def test_a_buyer_opens_a_conversation_about_a_product_and_the_seller_side_takes_
     assert first.status_code == 201, first.content
     assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
     body = first.json()
-    assert body["subject"] == f"product:{shop.editor.pk}"
+    assert body["subject"] == f"product:{shop.editor.pk}" and body["title"] == "Swift Editor"
     assert body["role"] == "buyer" and body["counterpart_name"] == "Acme Tools"
     assert body["last_message"]["text"] == "Hi!"
     with schema_context(shop.tenant.schema_name):

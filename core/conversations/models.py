@@ -92,6 +92,9 @@ class Conversation(models.Model):
     # What it is about, as one comparable key ("product:12", "order:7", "line:31", "" for the
     # seller in general): one conversation per buyer, seller and subject.
     subject = models.CharField(max_length=40, blank=True)
+    # The subject as inboxes show it (the product's name, "Order 12"), kept here so an inbox
+    # row needs no join to the catalogue.
+    title = models.CharField(max_length=200, blank=True)
     status = models.CharField(
         max_length=8, choices=ConversationStatus.choices, default=ConversationStatus.ACTIVE
     )

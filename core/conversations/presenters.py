@@ -4,20 +4,31 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.conversations.models import Message, MessageReport, Participant
+from core.conversations.models import Conversation, Message, MessageReport, Participant
 from core.conversations.selectors import counterpart_name
 from core.conversations.services.attachments import signed_attachment_url
 from core.conversations.services.live import message_payload
 
 
-def message_dict(message: Message, *, viewer_id: int) -> dict[str, Any]:
-    payload = message_payload(message)
+def message_dict(
+    message: Message, *, viewer_id: int, sender_name: str | None = None
+) -> dict[str, Any]:
+    payload = message_payload(message, sender_name=sender_name)
     payload["attachment_url"] = (
         signed_attachment_url(message=message, user_id=viewer_id)
         if payload["has_attachment"]
         else None
     )
     return payload
+
+
+def _last_sender(conversation: Conversation, last: Message) -> str:
+    """Without loading the sender: Souk, the buyer, or the shop's side."""
+    if last.sender_id is None:
+        return ""
+    if last.sender_id == conversation.buyer_id:
+        return str(conversation.buyer.full_name or conversation.buyer.email)
+    return conversation.seller.business_name
 
 
 def conversation_dict(participant: Participant) -> dict[str, Any]:
@@ -28,6 +39,7 @@ def conversation_dict(participant: Participant) -> dict[str, Any]:
         "id": conversation.pk,
         "role": participant.role,
         "subject": conversation.subject,
+        "title": conversation.title,
         "seller": {"id": conversation.seller_id, "name": conversation.seller.business_name},
         "buyer": {"id": buyer.pk, "name": buyer.full_name or buyer.email},
         "counterpart_name": counterpart_name(participant),
@@ -40,7 +52,11 @@ def conversation_dict(participant: Participant) -> dict[str, Any]:
         "is_blocked": participant.blocked_at is not None,
         "last_message_at": conversation.last_message_at,
         "last_message": (
-            message_dict(last, viewer_id=participant.user_id) if last is not None else None
+            message_dict(
+                last, viewer_id=participant.user_id, sender_name=_last_sender(conversation, last)
+            )
+            if last is not None
+            else None
         ),
         "created_at": conversation.created_at,
     }

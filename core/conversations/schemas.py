@@ -66,6 +66,7 @@ class ConversationOut(Schema):
     id: int
     role: str
     subject: str
+    title: str
     seller: PartyOut
     buyer: PartyOut
     counterpart_name: str

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -33,7 +35,7 @@ def _subject(
     product_id: int | None,
     order_id: int | None,
     order_line_id: int | None,
-) -> tuple[str, dict[str, int | None]]:
+) -> tuple[str, dict[str, Any]]:
     """The subject key, after checking the buyer may talk about it with this seller: a
     product of the seller (published, or one the buyer ordered), the buyer's own order with
     this seller, or a line of it."""
@@ -49,6 +51,7 @@ def _subject(
             "order_line_id": line.pk,
             "order_id": line.order_id,
             "product_id": line.product_id,
+            "title": f"Order {line.order_id}: {line.title}"[:200],
         }
     if order_id is not None:
         order = Order.objects.filter(
@@ -56,17 +59,16 @@ def _subject(
         ).first()
         if order is None:
             raise not_found(ConversationErrorCode.ORDER_NOT_FOUND, "No such order.")
-        return f"order:{order.pk}", {"order_id": order.pk, "product_id": product_id}
+        return f"order:{order.pk}", {"order_id": order.pk, "title": f"Order {order.pk}"}
     if product_id is not None:
-        is_visible = (
-            Product.objects.filter(pk=product_id, seller=seller)
-            .filter(status=ProductStatus.PUBLISHED)
-            .exists()
+        product = Product.objects.filter(pk=product_id, seller=seller).first()
+        is_visible = product is not None and (
+            product.status == ProductStatus.PUBLISHED
             or OrderLine.objects.filter(product_id=product_id, order__buyer_id=buyer_id).exists()
         )
-        if not is_visible:
+        if product is None or not is_visible:
             raise not_found(ConversationErrorCode.PRODUCT_NOT_FOUND, "No such product.")
-        return f"product:{product_id}", {"product_id": product_id}
+        return f"product:{product_id}", {"product_id": product_id, "title": product.name[:200]}
     return "", {}
 
 

@@ -14,16 +14,19 @@ from core.realtime.topics import publish_to_topic, publish_to_user
 TOPIC = "conversation"
 
 
-def message_payload(message: Message) -> dict[str, Any]:
-    """The public shape of a message (the API's MessageOut, the live event's data)."""
-    sender = message.sender
+def message_payload(message: Message, *, sender_name: str | None = None) -> dict[str, Any]:
+    """The public shape of a message (the API's MessageOut, the live event's data);
+    ``sender_name`` when the caller knows it without loading the sender."""
     is_removed = message.removed_at is not None
+    if sender_name is None:
+        sender = message.sender
+        sender_name = str(sender.full_name or sender.email) if sender is not None else ""
     return {
         "id": message.pk,
         "conversation_id": message.conversation_id,
         "kind": str(message.kind),
         "sender_id": message.sender_id,
-        "sender_name": (sender.full_name or sender.email) if sender is not None else "",
+        "sender_name": sender_name,
         "text": "" if is_removed else message.text,
         "data": {} if is_removed else message.data,
         "has_attachment": bool(message.attachment) and not is_removed,

@@ -85,6 +85,31 @@ def message_row(
     )
 
 
+def inbox_rows(rows: list[Participant], *, viewer_id: int, url: Any) -> list[dict[str, Any]]:
+    """What an inbox shows of each conversation, from the inbox's one query only."""
+    shown = []
+    for row in rows:
+        last = row.conversation.last_message
+        shown.append(
+            {
+                "participant": row,
+                "url": url(row),
+                "counterpart": selectors.counterpart_name(row),
+                "last": (
+                    {
+                        "is_mine": last.sender_id == viewer_id,
+                        "is_removed": last.removed_at is not None,
+                        "text": last.text,
+                        "attachment_name": last.attachment_name,
+                    }
+                    if last is not None
+                    else None
+                ),
+            }
+        )
+    return shown
+
+
 def conversation_context(participant: Participant, *, cursor: str | None) -> dict[str, Any]:
     conversation = participant.conversation
     rows, older = selectors.message_page(conversation, limit=PAGE_SIZE, cursor=cursor)

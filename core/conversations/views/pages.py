@@ -26,7 +26,7 @@ from core.catalog.models import Product, ProductStatus
 from core.conversations import selectors, services
 from core.conversations.errors import ConversationError
 from core.conversations.models import Message, Participant, ParticipantRole
-from core.conversations.views.common import conversation_context, message_row
+from core.conversations.views.common import conversation_context, inbox_rows, message_row
 from core.errors import DomainError, ErrorKind
 from core.sellers.models import Seller, SellerStatus, VerificationStatus
 from core.storage import private_file_url
@@ -59,19 +59,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         user.pk, is_archived=is_archived, limit=30, cursor=request.GET.get("cursor") or None
     )
     context = {
-        "rows": [
-            {
-                "participant": row,
-                "url": conversation_url(row),
-                "counterpart": selectors.counterpart_name(row),
-                "last": (
-                    message_row(row.conversation.last_message, viewer_id=user.pk)
-                    if row.conversation.last_message
-                    else None
-                ),
-            }
-            for row in rows
-        ],
+        "rows": inbox_rows(rows, viewer_id=user.pk, url=conversation_url),
         "next_cursor": next_cursor,
         "is_archived": is_archived,
     }

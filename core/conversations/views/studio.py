@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from core.accounts.views import signed_in_user
 from core.conversations import selectors, services
 from core.conversations.models import ParticipantRole
-from core.conversations.views.common import message_row
+from core.conversations.views.common import inbox_rows
 from core.conversations.views.pages import conversation_url, render_conversation
 from core.sellers.auth import authorised_seller
 from core.studio.guards import studio_page
@@ -30,20 +30,15 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "seller": seller,
-        "rows": [
-            {
-                "participant": row,
-                "url": conversation_url(row),
-                "counterpart": selectors.counterpart_name(row),
-                "last": (
-                    message_row(row.conversation.last_message, viewer_id=user.pk)
-                    if row.conversation.last_message
-                    else None
-                ),
-            }
-            for row in rows
-            if row.role == ParticipantRole.SELLER and row.conversation.seller_id == seller.pk
-        ],
+        "rows": inbox_rows(
+            [
+                row
+                for row in rows
+                if row.role == ParticipantRole.SELLER and row.conversation.seller_id == seller.pk
+            ],
+            viewer_id=user.pk,
+            url=conversation_url,
+        ),
         "next_cursor": next_cursor,
         "is_archived": is_archived,
     }
