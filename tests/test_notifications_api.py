@@ -280,3 +280,10 @@ def test_with_100k_notifications_the_count_and_the_list_read_their_indexes(tenan
         list_plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "notification_user_newest" in list_plan, list_plan
         assert len(items) == 20 and cursor_id is not None
+
+
+def test_out_of_range_ids_are_not_found_or_refused_never_a_server_error(tenant_a, client_for):
+    client, _ = _signed_in(client_for, tenant_a, "alice@example.com")
+    assert call(client, "post", f"/notifications/{2**70}/read").status_code in {404, 422}
+    assert call(client, "get", f"/notifications?cursor={2**70}").status_code == 422
+    assert call(client, "get", "/notifications?limit=0").status_code == 422

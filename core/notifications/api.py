@@ -7,7 +7,7 @@ from datetime import time
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.responses import Status
 
 from core.accounts.models import TokenScope
@@ -26,7 +26,7 @@ from core.notifications.schemas import (
     UnreadCountOut,
     VapidKeyOut,
 )
-from core.notifications.selectors import PAGE, notifications_page
+from core.notifications.selectors import MAX_PAGE, PAGE, notifications_page
 from core.notifications.services import reading
 from core.notifications.services.preferences import matrix, preferences_for, update_preferences
 from core.notifications.unread import fresh_unread_count
@@ -41,8 +41,8 @@ def _user_id(request: HttpRequest, scope: TokenScope = TokenScope.READ) -> int:
 
 
 class PageQuery(Schema):
-    cursor: int | None = None
-    limit: int = PAGE
+    cursor: int | None = Field(None, ge=1, le=2**63 - 1, description="next_cursor of a page")
+    limit: int = Field(PAGE, ge=1, le=MAX_PAGE)
 
 
 @notifications_router.get("", response=NotificationPage, summary="My notifications, newest first")
