@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.registry import ModuleManifest, ProductTypeSpec
+from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
 from core.registry.notification_types import NotificationTypeSpec
 
 
@@ -47,6 +47,8 @@ manifest = ModuleManifest(
     revoke="modules.gigs.hooks.revoke",
     dispute_resolved="modules.gigs.hooks.dispute_resolved",
     studio_product_step="modules.gigs.studio_step.step",
+    storefront_urls="modules.gigs.urls",
+    pages=(NavEntry(label="Gig orders", url="gigs:orders", area="account"),),
     details_accessor=None,
     is_default_enabled=False,
     webhook_events={

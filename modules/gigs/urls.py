@@ -1,0 +1,22 @@
+"""The gigs module's storefront pages, mounted at ``/gigs/``: the buyer's gig orders."""
+
+from django.urls import URLPattern, path
+
+from modules.gigs import views
+
+app_name = "gigs"
+urlpatterns: list[URLPattern] = [
+    path("orders/", views.order_list, name="orders"),
+    path("orders/<int:order_id>/", views.order_detail, name="order"),
+    path(
+        "orders/<int:order_id>/requirements/",
+        views.submit_requirements,
+        name="submit_requirements",
+    ),
+    path("orders/<int:order_id>/revisions/", views.request_revision, name="request_revision"),
+    path("orders/<int:order_id>/accept/", views.accept, name="accept"),
+    path(
+        "orders/<int:order_id>/milestones/agree/", views.agree_milestones, name="agree_milestones"
+    ),
+    path("orders/<int:order_id>/cancel/", views.cancel, name="cancel"),
+]
