@@ -11,15 +11,15 @@ import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import redis
 import time_machine
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
+from channels.layers import channel_layers
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -30,6 +30,7 @@ from core.realtime import consumer as consumer_module
 from core.realtime.models import SocketTicket
 from core.realtime.services.tickets import mint_ticket
 from core.realtime.topics import publish_to_topic, publish_to_user, register_topic
+from core.schema import current_schema_name
 from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
@@ -63,8 +64,11 @@ def _channels_testing() -> Any:
     return testing
 
 
-HttpCommunicator = _channels_testing().HttpCommunicator
-WebsocketCommunicator = _channels_testing().WebsocketCommunicator
+if TYPE_CHECKING:
+    from channels.testing import HttpCommunicator, WebsocketCommunicator
+else:
+    HttpCommunicator = _channels_testing().HttpCommunicator
+    WebsocketCommunicator = _channels_testing().WebsocketCommunicator
 
 pytestmark = pytest.mark.redis
 
@@ -78,7 +82,7 @@ PROBE_MEMBERS: set[tuple[str, int, int]] = set()
 
 
 def can_join_probe(user_id: int, object_id: int) -> bool:
-    return (connection.schema_name, user_id, object_id) in PROBE_MEMBERS
+    return (current_schema_name(), user_id, object_id) in PROBE_MEMBERS
 
 
 register_topic("live_probe", can_join_probe, relayed_client_events=("probe.typing",))
@@ -126,7 +130,9 @@ def markets(
             host = Domain.objects.get(tenant=tenant, is_primary=True).domain
             made[slug] = Market(tenant, host, alice, bob)
         assert made[SLUGS[0]].alice.pk == made[SLUGS[1]].alice.pk
-        redis.Redis.from_url(settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]).flushdb()
+        layer_host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+        layer_url = layer_host["address"] if isinstance(layer_host, dict) else layer_host
+        redis.Redis.from_url(layer_url).flushdb()
         yield made
         use_public_schema()
         _drop()
@@ -136,6 +142,9 @@ def markets(
 
 @pytest.fixture
 def live(markets: dict[str, Market], django_db_blocker: Any) -> Iterator[dict[str, Market]]:
+    # Each test runs its sockets in a new event loop (async_to_sync); the Redis layer keeps
+    # asyncio locks and connections of the loop it last received in, so each test gets its own.
+    channel_layers.backends.clear()
     with django_db_blocker.unblock():
         PROBE_MEMBERS.clear()
         yield markets
@@ -311,6 +320,21 @@ def test_a_client_event_is_relayed_to_the_other_subscribers_with_the_senders_rea
         await hears_nothing(bob)
         await alice.disconnect()
         await bob.disconnect()
+
+    run(scenario)
+
+
+def test_a_quiet_socket_still_hears_events_after_the_layers_blocking_pop_times_out(live):
+    """channels-redis waits for messages in 5 s blocking pops; the Redis connection's own
+    read timeout must be longer, or a socket that heard nothing for 5 s loses its consumer."""
+    market = alpha(live)
+
+    async def scenario() -> None:
+        alice = await opened(market, market.alice)
+        assert await alice.receive_nothing(timeout=7, interval=0.5)
+        await publish(market, lambda: publish_to_user(market.alice.pk, "after.quiet", {}))
+        assert await alice.receive_json_from(timeout=3) == {"type": "after.quiet", "data": {}}
+        await alice.disconnect()
 
     run(scenario)
 

@@ -68,7 +68,10 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         if not hasattr(self, "own_group"):
             return
         for group in [self.own_group, *self.subscriptions.values()]:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception:  # the membership expires in the layer anyway
+                logger.warning("leaving %s failed", group, exc_info=True)
         self.subscriptions.clear()
 
     # --- frames from the client ------------------------------------------------------------
@@ -176,10 +179,14 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
             "user_id": self.user.user_id,
             "user_name": self.user.name,
         }
-        await self.channel_layer.group_send(
-            group,
-            {"type": "relay", "event": event, "data": payload, "sender": self.channel_name},
-        )
+        try:
+            await self.channel_layer.group_send(
+                group,
+                {"type": "relay", "event": event, "data": payload, "sender": self.channel_name},
+            )
+        except Exception:  # Redis busy or away: this event is lost, the socket lives on
+            logger.warning("relaying %s to %s failed", event, group, exc_info=True)
+            await self.error(RealtimeErrorCode.UNAVAILABLE, "Could not relay; try again.")
 
     # --- messages from the channel layer ---------------------------------------------------
 

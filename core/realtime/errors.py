@@ -13,6 +13,7 @@ class RealtimeErrorCode(StrEnum):
     TOO_MANY_SUBSCRIPTIONS = "too_many_subscriptions"
     NOT_SUBSCRIBED = "not_subscribed"
     EVENT_NOT_RELAYED = "event_not_relayed"
+    UNAVAILABLE = "unavailable"
 
 
 class RealtimeError(DomainError):
