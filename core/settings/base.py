@@ -454,15 +454,22 @@ ASGI_APPLICATION = "core.asgi.application"
 # channels-redis wherever Redis is configured (production, tests); the in-memory layer only in
 # the embedded demo, which runs one process.
 if REDIS_URL:
+    _CHANNELS_REDIS = env_str("CHANNELS_REDIS_URL") or REDIS_URL
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            # redis-py's default socket timeout (5 s) equals channels-redis's blocking pop
-            # (5 s): a quiet socket's read would time out and crash its consumer.
+            # Pub/Sub: one PUBLISH per group send, delivered at most once: pushes are hints
+            # for open pages, what must not be lost goes through the outbox. Measured against
+            # the list-based layer with bench/chat.py (README, "Real time").
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 "hosts": [
-                    {"address": env_str("CHANNELS_REDIS_URL") or REDIS_URL, "socket_timeout": 15}
-                ]
+                    # redis-py's defaults (a 5 s read timeout, a pool of 100 that raises when
+                    # full) would drop quiet sockets and refuse a busy worker's sends.
+                    {"address": _CHANNELS_REDIS, "socket_timeout": 15, "max_connections": 1000}
+                ],
+                # Pub/Sub channels ignore Redis's database number: the prefix carries it, so
+                # two deployments (or test runs) sharing one Redis never hear each other.
+                "prefix": "souk:" + _CHANNELS_REDIS.rsplit("/", 1)[-1],
             },
         }
     }
