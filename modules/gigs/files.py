@@ -3,11 +3,26 @@ short-lived signed URL on object storage, or the file streamed from local storag
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
 
 from core.storage import private_file_url
 from modules.gigs.errors import GigsErrorCode, not_found
 from modules.gigs.models import DeliveryStatus, GigDeliveryFile, GigOrder
+
+# The download endpoints' documented answers (any type a seller delivers).
+OPENAPI: dict[str, Any] = {
+    "responses": {
+        200: {
+            "description": "The file as delivered (local storage)",
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            },
+        },
+        302: {"description": "A presigned URL of the file (object storage), valid five minutes"},
+    }
+}
 
 
 def delivery_file(order: GigOrder, file_id: int, *, with_drafts: bool) -> GigDeliveryFile:

@@ -138,7 +138,7 @@ def agree_milestones(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 @router.get(
     "/orders/{order_id}/files/{file_id}",
-    response={200: None},
+    openapi_extra=files.OPENAPI,
     auth=user_auth,
     summary="Download a delivered file",
 )

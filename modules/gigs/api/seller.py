@@ -168,7 +168,7 @@ def deliver(request: HttpRequest, order_id: int, delivery_id: int) -> dict[str, 
 
 @seller_router.get(
     "/orders/{order_id}/files/{file_id}",
-    response={200: None},
+    openapi_extra=files.OPENAPI,
     summary="Download a file of one of your deliveries (drafts too)",
 )
 def delivery_file(request: HttpRequest, order_id: int, file_id: int) -> HttpResponseBase:
