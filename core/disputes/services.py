@@ -577,6 +577,7 @@ def resolve(
         )
     if min(split) < 0:
         raise _split_error("Amounts cannot be negative.")
+    _recount_frozen(dispute)
     left = refundable_left(dispute)
     from_status = dispute.status
     reason = f"Dispute #{dispute.pk}" + (f": {note.strip()}" if note.strip() else "")
@@ -708,6 +709,17 @@ def _join_conversation(dispute: Dispute, operator: User) -> None:
             )
     except DomainError as error:
         logger.warning("dispute %s: operator not added to the chat (%s)", dispute.pk, error.message)
+
+
+def _recount_frozen(dispute: Dispute) -> None:
+    """What the line holds now: a refund made meanwhile (an operator's refund from the
+    order) took part of the escrow, so the split is checked against what is left."""
+    if not dispute.frozen_account:
+        return
+    held = max(-ledger.balance(dispute.frozen_account, dispute.currency).amount, 0)
+    if held < dispute.frozen_amount:
+        dispute.frozen_amount = held
+        dispute.save(update_fields=["frozen_amount", "updated_at"])
 
 
 def _summary(dispute: Dispute) -> str:
