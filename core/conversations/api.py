@@ -7,7 +7,7 @@ files, exactly as for one that does not exist."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema
@@ -160,7 +160,7 @@ def send_attachment(
     request: HttpRequest,
     chat_id: int,
     file: File[UploadedFile],
-    caption: Form[str] = "",
+    caption: Annotated[str, Form(max_length=2000)] = "",
 ) -> tuple[int, dict[str, Any]]:
     """A file (multipart ``file``, optional ``caption``); its type is read from its content."""
     user_id = _writer(request)

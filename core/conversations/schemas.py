@@ -5,7 +5,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from core.conversations.models import MAX_MESSAGE_LENGTH
+from core.conversations.models import MAX_MESSAGE_LENGTH, ContactFilterMode
 
 
 class OpenConversationIn(Schema):
@@ -118,7 +118,7 @@ class ReportPageOut(Schema):
 
 class ChatSettingsIn(Schema):
     attachment_max_bytes: int
-    contact_filter: str
+    contact_filter: ContactFilterMode
 
 
 class ChatSettingsOut(Schema):
