@@ -99,27 +99,31 @@ def test_a_channel_switched_off_is_not_delivered(tenant_a, alice):
 def test_the_new_notification_is_pushed_live_after_commit_with_the_unread_count(
     tenant_a, alice, django_capture_on_commit_callbacks
 ):
-    from asgiref.sync import async_to_sync
+    from asgiref.sync import async_to_sync, sync_to_async
     from channels.layers import get_channel_layer
 
     from core.realtime.topics import user_group
 
     layer = get_channel_layer()
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(user_group(tenant_a.schema_name, alice.pk), channel)
-    with (
-        schema_context(tenant_a.schema_name),
-        django_capture_on_commit_callbacks(execute=True) as callbacks,
-    ):
-        notify(user_ids=[alice.pk], type_key="chat.message", title="Hi", url="/chats/1/")
-        notify(user_ids=[alice.pk], type_key="chat.message", title="Again", url="/chats/1/")
-        ids = list(Notification.objects.order_by("id").values_list("id", flat=True))
-    assert callbacks  # nothing was sent before the commit
+    written: dict[str, object] = {}
 
-    async def two_messages():  # one event loop for both: channels_redis buffers per loop
+    def write_two() -> None:  # back on the test's thread and database connection
+        with (
+            schema_context(tenant_a.schema_name),
+            django_capture_on_commit_callbacks(execute=True),  # the pushes go on commit
+        ):
+            notify(user_ids=[alice.pk], type_key="chat.message", title="Hi", url="/chats/1/")
+            notify(user_ids=[alice.pk], type_key="chat.message", title="Again", url="/chats/1/")
+            written["ids"] = list(Notification.objects.order_by("id").values_list("id", flat=True))
+
+    async def listen():  # one event loop: the Pub/Sub layer is per loop
+        channel = await layer.new_channel()
+        await layer.group_add(user_group(tenant_a.schema_name, alice.pk), channel)
+        await sync_to_async(write_two)()
         return [await layer.receive(channel), await layer.receive(channel)]
 
-    first, second = async_to_sync(two_messages)()
+    first, second = async_to_sync(listen)()
+    ids = written["ids"]
     assert first == {
         "type": "relay",
         "event": "notification.new",
