@@ -39,7 +39,7 @@ def test_a_buyer_runs_an_order_from_the_pages(shop, client_for, django_capture_o
     assert f'data-gig-order="{order.pk}"' in _text(listed) and "Logo design" in _text(listed)
     detail = _text(buyer.get(page))
     assert "Send requirements" in detail and "Your brand name?" in detail
-    assert "Standard (standard) with Express" in detail
+    assert "Standard with Express" in detail
 
     form = {f"answer_{key}": value for key, value in answers_for(order).items()}
     sent = buyer.post(f"{page}requirements/", form)
@@ -62,6 +62,7 @@ def test_a_buyer_runs_an_order_from_the_pages(shop, client_for, django_capture_o
     done = _text(buyer.get(page))
     assert refreshed(shop.tenant, order).status == OrderStatus.COMPLETED
     assert "Revision #2" in done and "Revision 1 asked" in done and "Accepted" in done
+    assert "(paid to the seller)" in done
     # Accepting again is refused on the page, with the service's message.
     again = buyer.post(f"{page}accept/", follow=True)
     assert "Only a delivered order can be accepted." in _text(again)

@@ -1,0 +1,189 @@
+"""A gig order in Chromium against a real server process: the buyer (who bought the
+standard package with an extra) answers the requirements on the order page, the seller
+delivers (through the services: the studio's delivery form is not built yet), the buyer asks
+for a revision, the seller redelivers, the buyer accepts; the seller's balance grows by the
+line's net. The order pages fit a 390 px phone. Screenshots go to ``$SOUK_SHOTS`` (default:
+the test's tmp_path)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django_tenants.utils import schema_context
+from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+
+from core.commerce.models import OrderLine
+from core.commerce.services import cart as carts
+from core.commerce.services.checkout import CheckoutInput, pay_order, place_order
+from core.commerce.services.fulfilment import fulfil_line
+from core.payments import ledger
+from core.payments.providers.sandbox import SUCCESS_CARD
+from modules.gigs.models import GigExtra, GigOrder, OrderStatus
+from modules.gigs.services import deliveries, quotes
+from modules.gigs.tests.helpers import make_gig
+from tenants.models import Tenant
+from tenants.schemas_sql import use_public_schema
+from tenants.services import fill_schema_pool, provision_tenant
+from tests.accounts_helpers import PASSWORD, make_user
+from tests.browser.conftest import (  # noqa: F401
+    CHROMIUM_ARGS,
+    LiveServer,
+    _delete_marketplace,
+    _running_server,
+    chromium_executable,
+    page_width,
+)
+from tests.catalog_helpers import make_seller
+from tests.fleet_helpers import TEST_POOL_SIZE
+
+SLUG = "gig-browser-market"
+HOST = f"{SLUG}.{settings.PLATFORM_DOMAIN}"
+
+
+@pytest.fixture
+def gig_marketplace(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tenant]:
+    with django_db_blocker.unblock():
+        _delete_marketplace(SLUG)
+        tenant = provision_tenant(
+            slug=SLUG,
+            name="Gig Market",
+            owner_email=f"owner@{SLUG}.example",
+            owner_password=None,
+            modules=["gigs"],
+            branding={"theme": "bazaar", "primary_colour": "#1b6f5c"},
+        ).tenant
+        use_public_schema()
+        try:
+            yield tenant
+        finally:
+            _delete_marketplace(SLUG)
+            fill_schema_pool(size=TEST_POOL_SIZE)
+            use_public_schema()
+
+
+def _sign_in(context: BrowserContext, server: LiveServer, email: str, path: str) -> Page:
+    page = context.new_page()
+    page.goto(server.url(HOST, f"/accounts/login/?next={path}"))
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    return page
+
+
+def _deliver(tenant: Tenant, order: GigOrder, link: str, blocker: Any) -> None:
+    with blocker.unblock():
+        with schema_context(tenant.schema_name):
+            fresh = GigOrder.objects.get(pk=order.pk)
+            draft = deliveries.save_draft(
+                seller_id=fresh.seller_id,
+                order_id=fresh.pk,
+                data=deliveries.DraftData(
+                    description="The logo files", links=[link], checklist_ticked=fresh.checklist
+                ),
+            )
+            deliveries.deliver(seller_id=fresh.seller_id, order_id=fresh.pk, delivery_id=draft.pk)
+        use_public_schema()
+
+
+def _fits(page: Page, width: int, shot: Path) -> None:
+    assert page_width(page) <= width, (page.url, width)
+    page.screenshot(path=str(shot), full_page=True)
+
+
+def test_a_buyer_orders_a_gig_answers_asks_a_revision_and_accepts_in_chromium(
+    gig_marketplace: Tenant,
+    chromium_executable: str,  # noqa: F811
+    django_db_blocker: Any,
+    tmp_path: Path,
+    request: Any,
+    monkeypatch: Any,
+) -> None:
+    # Playwright's sync API runs an event loop; the database calls between pages are sync.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    tenant = gig_marketplace
+    shots = Path(os.environ.get("SOUK_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with django_db_blocker.unblock():
+        seller = make_seller(tenant, "studio", "Studio Nord", product_types=["gig"])
+        gig = make_gig(tenant, seller, "Logo design")
+        buyer = make_user(tenant, "buyer@gigs.example", full_name="Bea Buyer")
+        with schema_context(tenant.schema_name):
+            express = GigExtra.objects.get(product=gig, title="Express")
+            quote = quotes.create_quote(
+                buyer=buyer, product_id=gig.pk, tier="standard", extra_ids=[express.pk]
+            )
+            cart = carts.get_or_create_cart(buyer=buyer, token=None)
+            carts.add_offer(cart=cart, buyer=buyer, offer_id=quote.offer_id)
+            placed = place_order(
+                buyer=buyer,
+                cart=cart,
+                details=CheckoutInput(country="DE"),
+                idempotency_key=uuid.uuid4().hex,
+            )
+            pay_order(order=placed, payment_method=SUCCESS_CARD)
+            line = OrderLine.objects.get(order=placed)
+            fulfil_line(line_id=line.pk)
+            order = GigOrder.objects.get(order_line=line)
+            payable = ledger.seller_payable(seller.pk)
+            before = -ledger.balance(payable, "USD").amount
+        use_public_schema()
+    assert order.amount == 12500  # standard 100.00 + Express 25.00
+
+    page_path = f"/gigs/orders/{order.pk}/"
+    with _running_server(HOST, tmp_path, request) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = _sign_in(context, server, buyer.email, page_path)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Logo design")
+        expect(page.get_by_role("heading", level=1)).to_contain_text(
+            "Waiting for your requirements"
+        )
+
+        page.get_by_label("Your brand name?").fill("Nordlicht")
+        page.get_by_label("Style?").select_option("Flat")
+        page.get_by_role("button", name="Send requirements").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("In progress")
+        expect(page.locator(".timeline")).to_contain_text("Requirements sent")
+
+        _deliver(tenant, order, "https://files.example/logo.zip", django_db_blocker)
+        page.reload()
+        expect(page.locator('[data-delivery="1"]')).to_contain_text("logo.zip")
+        _fits(page, 1280, shots / "gig-order-delivered-1280.png")
+        page.get_by_label("What should change?").fill("Warmer colours, please")
+        page.get_by_role("button", name="Ask for a revision").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Revision requested")
+
+        _deliver(tenant, order, "https://files.example/logo-2.zip", django_db_blocker)
+        page.reload()
+        expect(page.locator('[data-delivery="2"]')).to_contain_text("logo-2.zip")
+        page.get_by_role("button", name="Accept and pay the seller").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Completed")
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844})
+        small = _sign_in(phone, server, buyer.email, page_path)
+        expect(small.get_by_role("heading", level=1)).to_contain_text("Completed")
+        _fits(small, 390, shots / "gig-order-390.png")
+        small.goto(server.url(HOST, "/gigs/orders/"))
+        expect(small.locator(f'[data-gig-order="{order.pk}"]')).to_be_visible()
+        _fits(small, 390, shots / "gig-orders-390.png")
+        browser.close()
+        assert errors == []
+
+    with django_db_blocker.unblock():
+        with schema_context(tenant.schema_name):
+            done = GigOrder.objects.get(pk=order.pk)
+            after = -ledger.balance(payable, "USD").amount
+            net = OrderLine.objects.get(pk=order.order_line_id).seller_net
+        use_public_schema()
+    assert (done.status, done.revisions_used) == (OrderStatus.COMPLETED, 1)
+    assert after - before == net
