@@ -287,3 +287,60 @@ def test_out_of_range_ids_are_not_found_or_refused_never_a_server_error(tenant_a
     assert call(client, "post", f"/notifications/{2**70}/read").status_code in {404, 422}
     assert call(client, "get", f"/notifications?cursor={2**70}").status_code == 422
     assert call(client, "get", "/notifications?limit=0").status_code == 422
+
+
+def test_push_subscriptions_through_the_api(tenant_a, client_for, settings):
+    from core.notifications.models import PushSubscription
+    from core.notifications.push import vapid_public_key
+
+    client, alice = _signed_in(client_for, tenant_a, "alice@example.com")
+    key = call(client, "get", "/notifications/push/vapid-public-key").json()["public_key"]
+    with schema_context(tenant_a.schema_name):
+        assert key == vapid_public_key()
+    body = {
+        "endpoint": "http://127.0.0.1:9/push/abc",
+        "keys": {"p256dh": "BNc", "auth": "xyz"},
+    }
+    refused = call(client, "post", "/notifications/push/subscriptions", body)
+    assert refused.status_code == 422  # loopback: Souk would POST there
+    assert refused.json()["error"]["code"] == "invalid_push_subscription"
+    settings.SOUK_WEBHOOKS_ALLOW_LOOPBACK = True
+    made = call(client, "post", "/notifications/push/subscriptions", body)
+    assert made.status_code == 201 and made.json()["endpoint"] == body["endpoint"]
+    other, _ = _signed_in(client_for, tenant_a, "mallory@example.com")
+    gone = {"endpoint": body["endpoint"]}
+    assert call(other, "post", "/notifications/push/subscriptions/delete", gone).status_code == 204
+    with schema_context(tenant_a.schema_name):
+        assert PushSubscription.objects.get().user_id == alice.pk  # not hers to remove
+    assert call(client, "post", "/notifications/push/subscriptions/delete", gone).status_code == 204
+    with schema_context(tenant_a.schema_name):
+        assert not PushSubscription.objects.exists()
+
+
+def test_the_preferences_page_saves_quiet_hours_time_zone_and_digest(tenant_a, client_for):
+    client, alice = _signed_in(client_for, tenant_a, "alice@example.com")
+    answer = client.post(
+        "/notifications/preferences/",
+        {
+            "time_zone": "America/New_York",
+            "quiet_start": "21:30",
+            "quiet_end": "06:45",
+            "is_daily_digest": "on",
+            "phone_number": "+12125550123",
+            "orders.paid:in_app": "on",
+            "orders.paid:email": "on",
+            "orders.paid:push": "on",
+        },
+    )
+    assert answer.status_code == 302
+    with schema_context(tenant_a.schema_name):
+        prefs = Preferences.objects.get(user=alice)
+    assert (prefs.time_zone, str(prefs.quiet_start), str(prefs.quiet_end)) == (
+        "America/New_York",
+        "21:30:00",
+        "06:45:00",
+    )
+    assert prefs.is_daily_digest and prefs.phone_number == "+12125550123"
+    assert prefs.channels["orders.paid"] == {"push": True}
+    bad = client.post("/notifications/preferences/", {"time_zone": "UTC", "phone_number": "12"})
+    assert bad.status_code == 400 and b"international form" in bad.content
