@@ -326,3 +326,34 @@ def test_an_operator_added_to_a_conversation_sees_it_and_reports_reach_the_queue
     assert after[0]["is_removed"] is True and after[0]["text"] == ""
     assert call(buyer, "get", "/operator/messages/reports").status_code == 403
     assert operator_view.status_code == 200
+
+
+def test_an_operator_removes_a_message_and_suspends_its_sender(client_for, shop):
+    from core.accounts.models import User
+    from tests.accounts_helpers import signed_in_operator
+
+    buyer = as_user(client_for, shop, shop.buyer)
+    seller = as_user(client_for, shop, shop.seller_one.owner)
+    chat_id = open_chat(buyer, seller_id=shop.seller_one.pk).json()["id"]
+    scam = call(seller, "post", f"/chats/{chat_id}/messages", {"text": "pay by gift card"}).json()
+    report_id = call(
+        buyer, "post", f"/chats/{chat_id}/messages/{scam['id']}/report", {"reason": "scam"}
+    ).json()["id"]
+    operator_client, _ = signed_in_operator(client_for, shop.tenant)
+
+    no_reason = call(operator_client, "post", f"/operator/messages/reports/{report_id}/suspend", {})
+    suspended = call(
+        operator_client,
+        "post",
+        f"/operator/messages/reports/{report_id}/suspend",
+        {"reason": "Asked buyers to pay by gift card"},
+    )
+
+    assert no_reason.status_code == 422 and no_reason.json()["error"]["code"] == "reason_required"
+    assert suspended.status_code == 200 and suspended.json()["status"] == "removed"
+    with schema_context(shop.tenant.schema_name):
+        owner = User.objects.get(pk=shop.seller_one.owner_id)
+        assert owner.suspended_at is not None and not owner.is_active
+        assert Message.objects.get(pk=scam["id"]).removed_at is not None
+    # Their token was revoked with the suspension.
+    assert call(seller, "post", f"/chats/{chat_id}/messages", {"text": "hi"}).status_code == 401

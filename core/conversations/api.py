@@ -233,6 +233,17 @@ def remove(request: HttpRequest, report_id: int) -> dict[str, Any]:
     return presenters.report_dict(found, viewer_id=operator_id)
 
 
+@operator_messages_router.post("/reports/{int:report_id}/suspend", response=ReportOut)
+def suspend(request: HttpRequest, report_id: int, payload: ReportIn) -> dict[str, Any]:
+    """Remove the reported message and suspend its sender (``reason`` is required: they are
+    told)."""
+    operator_id = int(principal_of(request).user.pk)
+    found = services.suspend_reported_sender(
+        report_id=report_id, operator_id=operator_id, reason=payload.reason
+    )
+    return presenters.report_dict(found, viewer_id=operator_id)
+
+
 @operator_messages_router.get("/settings", response=ChatSettingsOut)
 def get_settings(request: HttpRequest) -> dict[str, Any]:
     found = selectors.chat_settings()

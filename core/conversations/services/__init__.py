@@ -23,6 +23,7 @@ from core.conversations.services.moderation import (
     dismiss_report,
     remove_reported_message,
     report_message,
+    suspend_reported_sender,
 )
 from core.conversations.services.settings import update_chat_settings
 
@@ -43,5 +44,6 @@ __all__ = [
     "report_message",
     "set_conversation_status",
     "signed_attachment_url",
+    "suspend_reported_sender",
     "update_chat_settings",
 ]

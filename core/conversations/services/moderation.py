@@ -109,3 +109,21 @@ def remove_reported_message(*, report_id: int, operator_id: int) -> MessageRepor
         report.refresh_from_db()
         announce_changed_message(message)
     return report
+
+
+def suspend_reported_sender(*, report_id: int, operator_id: int, reason: str) -> MessageReport:
+    """Remove the message and suspend its sender's account (the accounts' own suspension:
+    signed out, tokens revoked, told why), in one transaction."""
+    from core.accounts.services.moderation import suspend_user
+
+    with transaction.atomic():
+        report = remove_reported_message(report_id=report_id, operator_id=operator_id)
+        sender = report.message.sender
+        if sender is None:  # Souk's own message: nobody to suspend
+            raise ConversationError(
+                ConversationErrorCode.NOT_YOUR_MESSAGE,
+                "Souk wrote this message; there is no account to suspend.",
+                kind=ErrorKind.CONFLICT,
+            )
+        suspend_user(actor=User.objects.get(pk=operator_id), user=sender, reason=reason)
+    return report

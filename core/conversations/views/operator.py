@@ -67,7 +67,15 @@ def report_queue(request: HttpRequest) -> HttpResponse:
 def resolve(request: HttpRequest, report_id: int) -> HttpResponse:
     operator = signed_in_user(request)
     try:
-        if request.POST.get("action") == "remove":
+        action = request.POST.get("action")
+        if action == "suspend":
+            services.suspend_reported_sender(
+                report_id=report_id,
+                operator_id=operator.pk,
+                reason=request.POST.get("reason", ""),
+            )
+            messages.success(request, "The message was removed and its sender suspended.")
+        elif action == "remove":
             services.remove_reported_message(report_id=report_id, operator_id=operator.pk)
             messages.success(request, "The message was removed.")
         else:
