@@ -27,6 +27,13 @@ CORE_TYPES: tuple[NotificationTypeSpec, ...] = (
     NotificationTypeSpec("orders.paid", "An order was paid", False, _EMAIL),
     NotificationTypeSpec("orders.received", "A new order to process (sellers)", False, _EMAIL),
     NotificationTypeSpec("orders.refunded", "An order was refunded", True, _EMAIL),
+    # Fulfilment fallbacks of any module (a licence's account made in the seller's software,
+    # or, when that fails, by hand).
+    NotificationTypeSpec("orders.ready", "What you bought is ready to use", False, _EMAIL),
+    NotificationTypeSpec("orders.delayed", "What you bought is delayed", False, _EMAIL),
+    NotificationTypeSpec(
+        "orders.manual_action", "An order needs you to act by hand (sellers)", False, _EMAIL
+    ),
     NotificationTypeSpec("sellers.reviewed", "Your seller application was reviewed", False, _EMAIL),
     NotificationTypeSpec("security.*", "Account security", True, _EMAIL),
     NotificationTypeSpec(

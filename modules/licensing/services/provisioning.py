@@ -31,7 +31,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import crypto
-from core.accounts.emails import send_account_mail
 from core.errors import ErrorKind
 from core.integrations.services.calls import (
     CLAIM_SECONDS,
@@ -39,6 +38,7 @@ from core.integrations.services.calls import (
     backoff_seconds,
     call_seller,
 )
+from core.notifications.services import notify
 from core.sellers.models import Seller, TeamMember, TeamPermission
 from modules.licensing.errors import LicensingError, LicensingErrorCode
 from modules.licensing.models import (
@@ -448,58 +448,71 @@ def record_manual_account(
 # --- notices ---------------------------------------------------------------------------------
 
 
-def _seller_addresses(seller_id: int) -> list[str]:
+def _seller_handlers(seller_id: int) -> list[int]:
     """The owner and the team members who configure integrations or manage customers."""
-    seller = Seller.objects.select_related("owner").get(pk=seller_id)
-    addresses = [seller.owner.email]
-    members = TeamMember.objects.filter(seller_id=seller_id, user__is_active=True)
-    for member in members.select_related("user"):
+    seller = Seller.objects.get(pk=seller_id)
+    user_ids = [seller.owner_id]
+    for member in TeamMember.objects.filter(seller_id=seller_id, user__is_active=True):
         granted = set(member.permissions)
         if {TeamPermission.CONFIGURE_INTEGRATION, TeamPermission.MANAGE_CUSTOMERS} & granted:
-            addresses.append(member.user.email)
-    return list(dict.fromkeys(addresses))
+            user_ids.append(member.user_id)
+    return list(dict.fromkeys(user_ids))
+
+
+# The notices go through core.notifications (in-app, and e-mail as each person chose); the
+# dedupe keys make a retried step tell nobody twice.
 
 
 def _tell_buyer_ready(account: ProvisionedAccount) -> None:
     license = License.objects.select_related("product", "buyer").get(pk=account.license_id)
-    send_account_mail(
-        to=license.buyer.email,
-        subject=f"Your {license.product.name} account is ready",
+    notify(
+        user_ids=[license.buyer_id],
+        type_key="orders.ready",
+        title=f"Your {license.product.name} account is ready",
         body=f"Your account for {license.product.name} is set up.\n\n"
         f"Account: {account.external_account_id}\n"
         "Sign-in details are in your account, beside the licence.\n",
+        url=f"/licenses/{license.pk}/",
+        dedupe_key=f"licensing.ready:{account.pk}",
     )
 
 
 def _tell_of_fallback(account: ProvisionedAccount) -> None:
     license = License.objects.select_related("product", "buyer").get(pk=account.license_id)
     product = license.product.name
-    for address in _seller_addresses(license.seller_id):
-        send_account_mail(
-            to=address,
-            subject=f"Set up an account by hand: {product}",
-            body=f"Souk could not create the account of {license.buyer.email} for {product} "
-            f"(licence {license.pk}) in your software: {account.last_error}\n\n"
-            "Create it yourself and record the account id and any sign-in details on the "
-            "integration page, or with the partner API (POST /api/v1/partner/v1/licensing/"
-            "orders/{sub_order_id}/fulfil). The buyer has been told it is on its way.\n",
-        )
-    send_account_mail(
-        to=license.buyer.email,
-        subject=f"Your {product} account is on its way",
+    notify(
+        user_ids=_seller_handlers(license.seller_id),
+        type_key="orders.manual_action",
+        title=f"Set up an account by hand: {product}",
+        body=f"Souk could not create the account of {license.buyer.email} for {product} "
+        f"(licence {license.pk}) in your software: {account.last_error}\n\n"
+        "Create it yourself and record the account id and any sign-in details on the "
+        "integration page, or with the partner API (POST /api/v1/partner/v1/licensing/"
+        "orders/{sub_order_id}/fulfil). The buyer has been told it is on its way.\n",
+        url="/studio/integration/",
+        dedupe_key=f"licensing.manual:{account.pk}",
+    )
+    notify(
+        user_ids=[license.buyer_id],
+        type_key="orders.delayed",
+        title=f"Your {product} account is on its way",
         body=f"Thank you for buying {product}. Your licence key works already; the seller is "
         "setting up your account by hand and you will hear from us when it is ready.\n",
+        url=f"/licenses/{license.pk}/",
+        dedupe_key=f"licensing.delayed:{account.pk}",
     )
 
 
 def _tell_seller_to_remove(account: ProvisionedAccount, *, reason: str) -> None:
     license = License.objects.select_related("product", "buyer").get(pk=account.license_id)
-    for address in _seller_addresses(license.seller_id):
-        send_account_mail(
-            to=address,
-            subject=f"Remove an account by hand: {license.product.name}",
-            body=f"Licence {license.pk} of {license.buyer.email} for {license.product.name} "
-            f"has ended ({license.status}), but Souk could not remove the account "
-            f"{account.external_account_id or '(no id recorded)'}: {reason}\n\n"
-            "Please remove it from your software.\n",
-        )
+    notify(
+        user_ids=_seller_handlers(license.seller_id),
+        type_key="orders.manual_action",
+        title=f"Remove an account by hand: {license.product.name}",
+        body=f"Licence {license.pk} of {license.buyer.email} for {license.product.name} "
+        f"has ended ({license.status}), but Souk could not remove the account "
+        f"{account.external_account_id or '(no id recorded)'}: {reason}\n\n"
+        "Please remove it from your software.\n",
+        url="/studio/integration/",
+        dedupe_key=f"licensing.remove:{account.pk}",
+    )
