@@ -307,13 +307,6 @@ def _amount(text: str, currency: str) -> int:
 
 def _split(request: HttpRequest, currency: str) -> dict[str, Any]:
     return {
-        "resolution_type": ResolutionType.REVISION,
-        "refund_to_buyer": 0,
-        "release_to_seller": 0,
-        "platform_compensation": 0,
-        "note": request.POST.get("note", ""),
-    }
-    return {
         "resolution_type": request.POST.get("resolution_type", ""),
         "refund_to_buyer": _amount(request.POST.get("refund_to_buyer", ""), currency),
         "release_to_seller": _amount(request.POST.get("release_to_seller", ""), currency),
