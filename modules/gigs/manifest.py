@@ -48,7 +48,11 @@ manifest = ModuleManifest(
     dispute_resolved="modules.gigs.hooks.dispute_resolved",
     studio_product_step="modules.gigs.studio_step.step",
     storefront_urls="modules.gigs.urls",
-    pages=(NavEntry(label="Gig orders", url="gigs:orders", area="account"),),
+    seller_urls="modules.gigs.seller_urls",
+    pages=(
+        NavEntry(label="Gig orders", url="gigs:orders", area="account"),
+        NavEntry(label="Gig orders", url="gigs_studio:queue", area="studio"),
+    ),
     details_accessor=None,
     is_default_enabled=False,
     webhook_events={

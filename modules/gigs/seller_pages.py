@@ -1,0 +1,94 @@
+"""The seller's gig pages in the studio, mounted at ``/studio/gigs/`` behind the manifest's
+permissions (so these views only read the seller): the order queue by due date, and an
+order with the buyer's requirements, the checklist, the revisions asked and the delivery
+form (description, notes, links, a file, the checklist ticked). Delivering runs the same
+services as the API in one transaction: a refused delivery leaves no draft behind."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db import transaction
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import DomainError, ErrorKind
+from core.money import Money
+from core.sellers.auth import authorised_seller
+from modules.gigs import presenters, selectors
+from modules.gigs.models import OrderStatus
+from modules.gigs.services import deliveries
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def queue(request: HttpRequest) -> HttpResponse:
+    seller = authorised_seller(request)
+    rows = [
+        {
+            **presenters.order_row(order),
+            "status_label": OrderStatus(order.status).label,
+            "price": str(Money(order.amount, order.currency)),
+        }
+        for order in selectors.seller_queue(seller)[:200]
+    ]
+    return render(request, "gigs/studio_queue.html", {"seller": seller, "rows": rows})
+
+
+def _order_context(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    seller = authorised_seller(request)
+    try:
+        found = selectors.sellers_order_detail(seller, order_id)
+    except DomainError as error:
+        raise Http404(error.message) from None
+    order = presenters.order_dict(found, with_drafts=False)
+    order["revisions"] = [
+        {"number": row.number, "notes": row.notes, "due_at": row.due_at, "done": row.resolved_at}
+        for row in found.revisions.all()
+    ]
+    return {
+        "seller": seller,
+        "order": order,
+        "status_label": OrderStatus(found.status).label,
+        "price": str(Money(found.amount, found.currency)),
+        "can_deliver": found.status in (OrderStatus.IN_PROGRESS, OrderStatus.REVISION_REQUESTED),
+    }
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD"])
+def order(request: HttpRequest, order_id: int) -> HttpResponse:
+    return render(request, "gigs/studio_order.html", _order_context(request, order_id))
+
+
+@require_POST
+def deliver(request: HttpRequest, order_id: int) -> HttpResponse:
+    seller = authorised_seller(request)
+    links = [line.strip() for line in request.POST.get("links", "").splitlines() if line.strip()]
+    data = deliveries.DraftData(
+        description=request.POST.get("description", ""),
+        notes=request.POST.get("notes", ""),
+        links=links,
+        checklist_ticked=request.POST.getlist("checklist"),
+    )
+    upload = request.FILES.get("file")
+    try:
+        with transaction.atomic():
+            draft = deliveries.save_draft(seller_id=seller.pk, order_id=order_id, data=data)
+            if upload is not None:
+                deliveries.attach_file(
+                    seller_id=seller.pk, order_id=order_id, delivery_id=draft.pk, upload=upload
+                )
+            deliveries.deliver(seller_id=seller.pk, order_id=order_id, delivery_id=draft.pk)
+    except DomainError as error:
+        if error.kind == ErrorKind.NOT_FOUND:
+            raise Http404(error.message) from None
+        context = _order_context(request, order_id)
+        context.update(error=error.message, form=request.POST)
+        return render(request, "gigs/studio_order.html", context, status=422)
+    messages.success(request, "Delivered: the buyer has been told.")
+    return HttpResponseRedirect(reverse("gigs_studio:order", args=[order_id]))
