@@ -173,6 +173,13 @@ def test_buyer_and_seller_chat_live_and_the_pages_fit_a_phone(
             use_public_schema()
         expect(seller_page.locator("#chat-messages")).to_contain_text("Order 1042 was paid")
         expect(buyer_page.locator("#chat-messages")).to_contain_text("Order 1042 was paid")
+        # Contact details are masked in what the seller receives (the buyer has not paid).
+        compose.fill("Or mail me: b e a at gmail dot com")
+        compose.press("Enter")
+        expect(seller_page.locator("#chat-messages")).to_contain_text(
+            "Or mail me: [contact hidden]", timeout=10_000
+        )
+        assert "gmail" not in seller_page.locator("#chat-messages").inner_text()
         assert not errors, errors
         buyer_context.close()
         seller_context.close()
