@@ -5,7 +5,7 @@ server relays each one (consumer -> Redis group -> the partner's consumer) and t
 measures send-to-receive latency (both ends are in this process: one clock). Then, on the same
 server with the sockets still open, a plain HTTP endpoint's (/healthz) request rate.
 
-Usage: python bench/chat.py [--clients 500] [--rate 1.0] [--seconds 20]
+Usage: python bench/chat.py [--clients 500] [--rate 0.5] [--seconds 20] [--reuse]
   --rate: events per second each client sends (the consumer allows 10/s per socket).
 Last line: {"clients", "messages_per_s", "p50_ms", "p95_ms", "p99_ms", "trivial_rps"}
 """
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import json
 import os
 import random
@@ -22,6 +23,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -124,7 +126,9 @@ def earlier_pairs(clients: int) -> tuple[str, list[tuple[int, int, int]]] | None
     return str(tenant.schema_name), pairs
 
 
-def mint_tickets(schema: str, user_ids: list[int]) -> dict[int, str]:
+def ticket_minter(schema: str, user_ids: list[int]) -> Callable[[int], str]:
+    """Mints one user's ticket when called (a ticket lives 30 s: each is minted just before
+    its socket opens, in one worker thread with its own database connection)."""
     from django_tenants.utils import schema_context
 
     from core.accounts.models import User
@@ -132,7 +136,12 @@ def mint_tickets(schema: str, user_ids: list[int]) -> dict[int, str]:
 
     with schema_context(schema):
         users = User.objects.in_bulk(user_ids)
-        return {user_id: mint_ticket(user=users[user_id]).ticket for user_id in user_ids}
+
+    def mint(user_id: int) -> str:
+        with schema_context(schema):
+            return mint_ticket(user=users[user_id]).ticket
+
+    return mint
 
 
 def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
@@ -196,7 +205,7 @@ class Client:
 
 async def run_clients(
     port: int,
-    tickets: dict[int, str],
+    mint: Callable[[int], str],
     pairs: list[tuple[int, int, int]],
     *,
     rate: float,
@@ -213,10 +222,13 @@ async def run_clients(
     gate = asyncio.Semaphore(50)
     measuring = {"on": False}
 
+    minting = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+
     async def open_socket(client: Client) -> None:
         async with gate:
+            ticket = await asyncio.get_running_loop().run_in_executor(minting, mint, client.user_id)
             client.socket = await websockets.connect(
-                f"ws://{HOST}:{port}/ws/?ticket={tickets[client.user_id]}",
+                f"ws://{HOST}:{port}/ws/?ticket={ticket}",
                 host="127.0.0.1",
                 port=port,
                 origin=f"http://{HOST}:{port}",  # type: ignore[arg-type]
@@ -292,7 +304,7 @@ async def close_all(clients: list[Client]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=500)
-    parser.add_argument("--rate", type=float, default=1.0)
+    parser.add_argument("--rate", type=float, default=0.5)
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--workers", type=int, default=2)
@@ -304,17 +316,15 @@ def main() -> None:
     raise_file_limit(clients_wanted * 2 + 256)
 
     url = bench_database_url().replace("_bench", "_bench_chat")
-    print(f"setup: {clients_wanted // 2} conversations on a fresh database")
+    print(f"setup: {clients_wanted // 2} conversations" + (" (reused)" if args.reuse else ""))
     schema, pairs = prepare(url, clients_wanted, reuse=args.reuse)
     server, port = start_server(url, args.workers)
     loop = asyncio.new_event_loop()
     try:
         user_ids = [user for buyer, seller, _ in pairs for user in (buyer, seller)]
-        tickets = mint_tickets(schema, user_ids)
+        mint = ticket_minter(schema, user_ids)
         clients = loop.run_until_complete(
-            run_clients(
-                port, tickets, pairs, rate=args.rate, seconds=args.seconds, warmup=args.warmup
-            )
+            run_clients(port, mint, pairs, rate=args.rate, seconds=args.seconds, warmup=args.warmup)
         )
         # The trivial endpoint on the same server, the sockets still open.
         trivial_rps, _ = load(port, "/healthz", host=HOST, seconds=5, connections=8)
