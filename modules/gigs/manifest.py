@@ -39,6 +39,7 @@ manifest = ModuleManifest(
         ),
     ),
     router="modules.gigs.api.router",
+    partner_router="modules.gigs.api.partner.router",
     seller_router="modules.gigs.api.seller_router",
     settings_model=GigsSettings,
     # The seller side (gig set-up and the order queue) is order work and product work.
