@@ -6,15 +6,23 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.test import TestCase
 from django_tenants.utils import schema_context
 
-from core.events import dispatch_pending
+from core import events
 from core.notifications.errors import NotificationError, NotificationErrorCode
 from core.notifications.models import Delivery, DeliveryStatus, Notification
 from core.notifications.services import notify
 from core.notifications.services.preferences import update_preferences
 from core.outbox.models import OutboxEvent
 from tests.accounts_helpers import make_user
+
+
+def dispatch_pending() -> int:
+    """The outbox, then what its consumer queued after commit (the sending task), as a worker
+    would run them."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return events.dispatch_pending()
 
 
 @pytest.fixture
@@ -159,3 +167,42 @@ def test_an_id_that_is_no_user_of_this_marketplace_gets_nothing(tenant_a, tenant
         assert written == 0
         assert not Notification.objects.exists()
         assert not OutboxEvent.objects.exists()
+
+
+def test_a_delivery_a_dead_worker_left_is_sent_once_when_its_lease_runs_out(tenant_a, alice):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from core.notifications.delivery import _claim, run_due
+
+    with schema_context(tenant_a.schema_name):
+        notify(user_ids=[alice.pk], type_key="orders.paid", title="Paid")
+        events.dispatch_pending()  # planned; the sending task never ran (worker died)
+        delivery = Delivery.objects.get()
+        now = timezone.now()
+        _claim(now=now, ids=[delivery.pk])  # ... or died after claiming it
+        assert Delivery.objects.get().status == DeliveryStatus.SENDING
+        assert run_due(now=now) == 0 and mail.outbox == []
+        with time_machine.travel(now + timedelta(minutes=11), tick=False):
+            assert run_due() == 1
+            assert run_due() == 0
+        assert len(mail.outbox) == 1
+        assert Delivery.objects.get().status == DeliveryStatus.SENT
+
+
+def test_a_planned_delivery_whose_task_was_lost_is_sent_by_the_timer(tenant_a, alice):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from core.notifications.delivery import run_due
+
+    with schema_context(tenant_a.schema_name):
+        notify(user_ids=[alice.pk], type_key="orders.paid", title="Paid")
+        events.dispatch_pending()  # the after-commit task is never queued here
+        with time_machine.travel(timezone.now() + timedelta(minutes=11), tick=False):
+            assert run_due() == 1
+    assert len(mail.outbox) == 1

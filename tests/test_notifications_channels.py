@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from django.core import mail
+from django.test import TestCase
 from django_tenants.utils import schema_context
 
-from core.events import dispatch_pending
+from core import events
 from core.notifications import push
 from core.notifications.delivery import run_due
 from core.notifications.models import Delivery, DeliveryStatus, PushSubscription
@@ -30,6 +31,13 @@ from core.notifications.services import notify
 from core.notifications.services.preferences import update_preferences
 from core.notifications.sms import SmsError, TwilioSmsBackend, sms_backend
 from tests.accounts_helpers import make_user
+
+
+def dispatch_pending() -> int:
+    """The outbox, then what its consumer queued after commit (the sending task), as a worker
+    would run them."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return events.dispatch_pending()
 
 
 def _b64(raw: bytes) -> str:

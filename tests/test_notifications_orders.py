@@ -5,17 +5,25 @@ nobody twice; a buyer who switched the e-mail off gets none; a refund's e-mail i
 from __future__ import annotations
 
 from django.core import mail
+from django.test import TestCase
 from django_tenants.utils import schema_context
 
+from core import events
 from core.catalog.models import Product
 from core.commerce.consumers import credit_and_notify_refund, invoice_and_notify_paid_order
-from core.events import dispatch_pending
 from core.notifications.models import Notification
 from core.notifications.services.preferences import update_preferences
 from core.sellers.models import TeamMember, TeamPermission
 from tests.accounts_helpers import make_user
 from tests.catalog_helpers import make_seller
 from tests.commerce_documents_helpers import Item, make_paid_order, make_refund
+
+
+def dispatch_pending() -> int:
+    """The outbox, then what its consumer queued after commit (the sending task), as a worker
+    would run them."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return events.dispatch_pending()
 
 
 def _order(tenant):

@@ -1,8 +1,13 @@
 """Delivering the channels beyond in-app. ``plan`` (the outbox consumer) writes one delivery
 row per (notification, channel) the user wants — the unique constraint makes a replayed event
-a no-op — and sends the ones due now. Quiet hours hold non-critical push and SMS until they
-end; digest users' non-critical e-mails wait for the daily digest; failures are retried by the
-timer (``run_due``) with backoff."""
+a no-op — and, after commit, ``deliver`` sends the ones due now. Quiet hours hold non-critical
+push and SMS until they end; digest users' non-critical e-mails wait for the daily digest;
+failures are retried by the timer (``run_due``) with backoff.
+
+Provider calls happen outside locks and transactions: a row is claimed first (``sending``, with
+a lease), committed, then sent, then its outcome recorded. A worker that dies between the
+claim and the record leaves the lease to expire, and the timer sends it again (so a crash at
+the worst moment can repeat one message; nothing else does)."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from core.marketplace import current_marketplace
@@ -24,10 +30,12 @@ from core.notifications.types import find_type, is_digestible
 logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 QUIET_CHANNELS = ("push", "sms")
+LEASE = timedelta(minutes=10)
+BATCH = 500
 
 
 def plan(notification_ids: Iterable[int], *, now: datetime | None = None) -> int:
-    """Returns how many deliveries were sent now."""
+    """Writes the deliveries; returns how many are due now (sent after commit)."""
     now = now or timezone.now()
     notifications = list(
         Notification.objects.filter(pk__in=list(notification_ids)).select_related("user")
@@ -65,22 +73,63 @@ def plan(notification_ids: Iterable[int], *, now: datetime | None = None) -> int
                 )
             )
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
-    due = Delivery.objects.filter(
-        notification__in=notifications, status=DeliveryStatus.PENDING, attempts=0
-    ).select_related("notification__user")
-    return sum(attempt(delivery, preferences=preferences) for delivery in due)
+    due = list(
+        Delivery.objects.filter(
+            notification__in=notifications, status=DeliveryStatus.PENDING, attempts=0
+        ).values_list("id", flat=True)
+    )
+    if due:
+        transaction.on_commit(lambda: _queue(due))
+    return len(due)
 
 
-def attempt(delivery: Delivery, *, preferences: dict[int, Preferences] | None = None) -> bool:
-    """Sends one delivery and records the outcome; never raises (a failure is retried)."""
+def _queue(delivery_ids: list[int]) -> None:
+    from core.notifications.tasks import deliver_notifications
+
+    deliver_notifications.delay(delivery_ids)
+
+
+def _claim(
+    *, now: datetime, ids: list[int] | None = None, is_due_only: bool = False
+) -> list[Delivery]:
+    """Locks and leases the rows to send (skipping rows another worker holds), in a short
+    transaction of its own."""
+    with transaction.atomic():
+        rows = Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+        if ids is not None:
+            rows = rows.filter(pk__in=ids, status=DeliveryStatus.PENDING)
+        if is_due_only:  # held or failed whose time came, leases run out, lost tasks
+            rows = rows.filter(
+                Q(
+                    status__in=[DeliveryStatus.HELD, DeliveryStatus.FAILED, DeliveryStatus.SENDING],
+                    hold_until__lte=now,
+                )
+                | Q(status=DeliveryStatus.PENDING, created_at__lte=now - LEASE)
+            )
+        claimed = list(rows.order_by("id").values_list("id", flat=True)[:BATCH])
+        Delivery.objects.filter(pk__in=claimed).update(
+            status=DeliveryStatus.SENDING, hold_until=now + LEASE
+        )
+    return list(
+        Delivery.objects.filter(pk__in=claimed).select_related("notification__user").order_by("id")
+    )
+
+
+def deliver(delivery_ids: list[int], *, now: datetime | None = None) -> int:
+    """Sends the given pending deliveries (the task queued after ``plan``); returns how many
+    went out. A delivery already claimed or done is skipped."""
+    claimed = _claim(now=now or timezone.now(), ids=delivery_ids)
+    return sum(attempt(delivery) for delivery in claimed)
+
+
+def attempt(delivery: Delivery) -> bool:
+    """Sends one claimed delivery and records the outcome; never raises (a failure is
+    retried). Called outside any transaction: the provider call holds no lock."""
     notification = delivery.notification
-    choice = (preferences or {}).get(notification.user_id) or Preferences.objects.filter(
-        user_id=notification.user_id
-    ).first()
+    choice = Preferences.objects.filter(user_id=notification.user_id).first()
     delivery.attempts += 1
     try:
-        with transaction.atomic():
-            is_sent = _send(delivery.channel, notification, choice)
+        is_sent = _send(delivery.channel, notification, choice)
     except Exception as error:  # recorded on the row, retried with backoff
         logger.warning("notification delivery %s failed: %s", delivery.pk, error)
         delivery.last_error = f"{type(error).__name__}: {error}"[:500]
@@ -93,9 +142,10 @@ def attempt(delivery: Delivery, *, preferences: dict[int, Preferences] | None = 
         return False
     delivery.status = DeliveryStatus.SENT if is_sent else DeliveryStatus.DROPPED
     delivery.sent_at = timezone.now() if is_sent else None
+    delivery.hold_until = None
     if not is_sent:
         delivery.last_error = "nowhere to send it"
-    delivery.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+    delivery.save(update_fields=["attempts", "status", "sent_at", "hold_until", "last_error"])
     return is_sent
 
 
@@ -120,26 +170,19 @@ def _send(channel: str, notification: Notification, choice: Preferences | None) 
 
 
 def run_due(*, now: datetime | None = None) -> int:
-    """The timer: held and failed deliveries whose time came, then digests due. Returns how
-    many were sent."""
+    """The timer: held and failed deliveries whose time came, deliveries a dead worker left
+    (lease run out, or their task lost), then digests due. Returns how many were sent."""
     now = now or timezone.now()
-    sent = 0
-    with transaction.atomic():
-        due = list(
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(status__in=[DeliveryStatus.HELD, DeliveryStatus.FAILED], hold_until__lte=now)
-            .select_related("notification__user")
-            .order_by("id")[:500]
-        )
-        for delivery in due:
-            sent += attempt(delivery)
+    sent = sum(attempt(delivery) for delivery in _claim(now=now, is_due_only=True))
     sent += send_due_digests(now=now)
     return sent
 
 
 def send_due_digests(*, now: datetime | None = None) -> int:
     """One e-mail per user whose local digest hour has come today and who has waiting items;
-    at most one per local day (``last_digest_on``)."""
+    at most one per local day (``last_digest_on``). The items are claimed in a short
+    transaction and the e-mail sent after it; a failed send puts them back for the next tick
+    (a worker that dies meanwhile leaves them leased: the timer then sends them one by one)."""
     now = now or timezone.now()
     hour = push.marketplace_settings().digest_hour
     sent = 0
@@ -157,19 +200,36 @@ def send_due_digests(*, now: datetime | None = None) -> int:
             waiting = list(
                 Delivery.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(status=DeliveryStatus.DIGEST, notification__user_id=user_id)
-                .select_related("notification__user")
                 .order_by("notification_id")
+                .values_list("id", flat=True)
             )
             if not waiting:
                 continue
-            notifications = [delivery.notification for delivery in waiting]
+            Delivery.objects.filter(pk__in=waiting).update(
+                status=DeliveryStatus.SENDING, hold_until=now + LEASE
+            )
+            previous_digest_on = choice.last_digest_on
+            choice.last_digest_on = local.date()
+            choice.save(update_fields=["last_digest_on"])
+        notifications = [
+            delivery.notification
+            for delivery in Delivery.objects.filter(pk__in=waiting)
+            .select_related("notification__user")
+            .order_by("notification_id")
+        ]
+        try:
             build_digest(email=notifications[0].user.email, notifications=notifications).send(
                 fail_silently=False
             )
-            Delivery.objects.filter(pk__in=[d.pk for d in waiting]).update(
-                status=DeliveryStatus.SENT, sent_at=now, attempts=1
+        except Exception:  # back in the queue for the next tick
+            logger.warning("daily digest for user %s failed", user_id, exc_info=True)
+            Delivery.objects.filter(pk__in=waiting).update(
+                status=DeliveryStatus.DIGEST, hold_until=None
             )
-            choice.last_digest_on = local.date()
-            choice.save(update_fields=["last_digest_on"])
-            sent += 1
+            Preferences.objects.filter(pk=choice.pk).update(last_digest_on=previous_digest_on)
+            continue
+        Delivery.objects.filter(pk__in=waiting).update(
+            status=DeliveryStatus.SENT, sent_at=now, attempts=1, hold_until=None
+        )
+        sent += 1
     return sent

@@ -48,6 +48,7 @@ class Notification(models.Model):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "Pending"
+    SENDING = "sending", "Being sent (leased until hold_until)"
     SENT = "sent", "Sent"
     HELD = "held", "Held for quiet hours"
     DIGEST = "digest", "Waiting for the daily digest"
@@ -78,7 +79,7 @@ class Delivery(models.Model):
         indexes = [
             models.Index(
                 fields=["status", "hold_until"],
-                condition=Q(status__in=["held", "failed", "digest"]),
+                condition=Q(status__in=["held", "failed", "digest", "sending"]),
                 name="delivery_waiting",
             )
         ]

@@ -11,3 +11,11 @@ def run_due_notifications() -> int:
     from core.notifications.delivery import run_due
 
     return run_due()
+
+
+@shared_task(name="core.notifications.tasks.deliver_notifications", acks_late=True)
+def deliver_notifications(delivery_ids: list[int]) -> int:
+    """After the outbox consumer planned them: send the deliveries due now."""
+    from core.notifications.delivery import deliver
+
+    return deliver(delivery_ids)
