@@ -348,3 +348,26 @@ def test_a_push_subscription_is_a_users_own_in_their_own_marketplace(
             user_id=other.pk, endpoint=f"{push_service.url}/push/alice@example.com"
         )
         assert PushSubscription.objects.filter(user=alice).exists()
+
+
+def test_the_beat_runs_the_notification_timer_in_every_marketplace(tenant_a, tenant_b, texts):
+    from django.conf import settings
+
+    from core.notifications.tasks import run_due_notifications
+    from tenants.tasks import fan_out
+
+    entry = settings.CELERY_BEAT_SCHEDULE["notifications-due"]
+    assert (entry["task"], list(entry["args"])) == (
+        "tenants.tasks.fan_out",
+        [run_due_notifications.name],
+    )
+    owl = _night_owl(tenant_a)
+    with (
+        time_machine.travel(datetime(2026, 12, 6, 22, 30, tzinfo=UTC), tick=False),
+        schema_context(tenant_a.schema_name),
+    ):
+        notify(user_ids=[owl.pk], type_key="orders.paid", title="Held")
+        dispatch_pending()
+    with time_machine.travel(datetime(2026, 12, 7, 6, 1, tzinfo=UTC), tick=False):
+        fan_out(run_due_notifications.name)  # eager in the suite
+    assert texts == [("+4915112345678", f"{tenant_a.name}: Held")]
