@@ -344,3 +344,21 @@ def test_the_preferences_page_saves_quiet_hours_time_zone_and_digest(tenant_a, c
     assert prefs.channels["orders.paid"] == {"push": True}
     bad = client.post("/notifications/preferences/", {"time_zone": "UTC", "phone_number": "12"})
     assert bad.status_code == 400 and b"international form" in bad.content
+
+
+def test_the_bell_and_the_live_client_are_on_storefront_studio_and_back_office_pages(
+    tenant_a, client_for
+):
+    from tests.accounts_helpers import signed_in_operator
+    from tests.catalog_helpers import make_seller
+
+    make_seller(tenant_a, "acme", name="Acme")
+    seller = client_for(tenant_a)
+    assert sign_in(seller, "acme@example.com").status_code == 200
+    operator, _ = signed_in_operator(client_for, tenant_a)
+    for client, path in ((seller, "/"), (seller, "/studio/"), (operator, "/operator/")):
+        html = client.get(path).content.decode()
+        assert "data-notification-bell" in html, path
+        assert "/js/souk-live.js" in html and "/js/notifications.js" in html, path
+    guest = client_for(tenant_a).get("/").content.decode()
+    assert "data-notification-bell" not in guest and "souk-live.js" not in guest
