@@ -69,14 +69,26 @@ NOTICES: dict[str, Notice] = {
         lambda p: f"Milestone {p['milestone_number']} accepted: {p['title']}",
         lambda p: str(p.get("milestone_number", "")),
     ),
+    "gig.cancellation_requested": Notice(
+        "gigs.cancellation_requested",
+        True,  # ...or the buyer, when the seller asked (``_is_to_seller``)
+        lambda p: f"Cancellation asked: {p['title']}",
+        lambda p: str(p.get("requested_at", "")),
+    ),
     "gig.completed": Notice("gigs.completed", True, lambda p: f"Order completed: {p['title']}"),
     "gig.cancelled": Notice("gigs.cancelled", True, lambda p: f"Order cancelled: {p['title']}"),
 }
 
 
+def _is_to_seller(notice: Notice, payload: dict[str, Any]) -> bool:
+    """A request by one party is for the other one."""
+    by = payload.get("by")
+    return by == "buyer" if by in ("buyer", "seller") else notice.to_seller
+
+
 def _notifier(event: str, notice: Notice) -> Callable[[dict[str, Any]], None]:
     def send(payload: dict[str, Any]) -> None:
-        if notice.to_seller:
+        if _is_to_seller(notice, payload):
             owner_id = Seller.objects.values_list("owner_id", flat=True).get(
                 pk=payload["seller_id"]
             )

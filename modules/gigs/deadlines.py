@@ -6,7 +6,7 @@ the outbox in the handler's transaction."""
 from __future__ import annotations
 
 from core.deadlines.registry import DueDeadline, deadline_handler
-from modules.gigs.services import deliveries, orders
+from modules.gigs.services import cancellation, deliveries, orders
 
 
 @deadline_handler("gigs.requirements_reminder")
@@ -33,4 +33,12 @@ def auto_accept(deadline: DueDeadline) -> None:
     deliveries.auto_accept(
         order_id=int(deadline.payload["order_id"]),
         delivery_number=int(deadline.payload["delivery_number"]),
+    )
+
+
+@deadline_handler("gigs.cancellation_unanswered")
+def cancellation_unanswered(deadline: DueDeadline) -> None:
+    cancellation.cancellation_unanswered(
+        order_id=int(deadline.payload["order_id"]),
+        requested_at=str(deadline.payload["requested_at"]),
     )

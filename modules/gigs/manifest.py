@@ -23,6 +23,8 @@ class GigsSettings(BaseModel):
     very_late_hours: int = Field(24, ge=1, le=720)
     # The seller's time to answer a revision request.
     revision_days: int = Field(3, ge=1, le=60)
+    # The other party's time to answer a request to cancel; no answer cancels the order.
+    cancellation_answer_hours: int = Field(48, ge=1, le=336)
 
 
 manifest = ModuleManifest(
@@ -63,6 +65,7 @@ manifest = ModuleManifest(
         "gig.revision_requested": "A buyer asked for a revision.",
         "gig.milestone_completed": "A milestone was accepted and its share paid out of escrow.",
         "gig.completed": "A gig order was accepted (or auto-accepted) and paid out of escrow.",
+        "gig.cancellation_requested": "The buyer (or you) asked to cancel a gig order.",
         "gig.cancelled": "A gig order was cancelled and refunded.",
     },
     notification_types=(
@@ -73,6 +76,7 @@ manifest = ModuleManifest(
         NotificationTypeSpec("gigs.revision_requested", "A buyer asked for a revision"),
         NotificationTypeSpec("gigs.auto_accept_soon", "A delivery will be accepted soon"),
         NotificationTypeSpec("gigs.milestone_completed", "A milestone was accepted and paid"),
+        NotificationTypeSpec("gigs.cancellation_requested", "Asked to cancel an order"),
         NotificationTypeSpec("gigs.completed", "A gig order was completed", is_critical=True),
         NotificationTypeSpec("gigs.cancelled", "A gig order was cancelled", is_critical=True),
     ),

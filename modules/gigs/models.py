@@ -196,6 +196,11 @@ class GigOrder(models.Model):
     # Set when the buyer agreed the seller's milestone plan: the line's escrow is then
     # released milestone by milestone, each its agreed share.
     milestones_agreed_at = models.DateTimeField(null=True, blank=True)
+    # A cancellation one party asked for, waiting for the other's answer (the frozen
+    # policy's hours; no answer cancels, as agreed).
+    cancellation_requested_by = models.CharField(max_length=6, blank=True)
+    cancellation_requested_at = models.DateTimeField(null=True, blank=True)
+    cancellation_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         ordering = ["-id"]

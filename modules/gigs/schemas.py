@@ -132,6 +132,14 @@ class RevisionIn(StrictSchema):
     notes: str = Field(..., max_length=8000)
 
 
+class CancellationIn(StrictSchema):
+    reason: str = Field(..., max_length=1000)
+
+
+class CancellationAnswerIn(StrictSchema):
+    is_accepted: bool
+
+
 class DraftIn(StrictSchema):
     description: str = Field("", max_length=10000)
     notes: str = Field("", max_length=4000)
@@ -228,6 +236,9 @@ class OrderOut(Schema):
     cancelled_at: datetime | None
     cancel_reason: str
     is_auto_accepted: bool
+    cancellation_requested_by: str = Field(..., description='"", "buyer" or "seller"')
+    cancellation_requested_at: datetime | None
+    cancellation_reason: str
     milestones_agreed_at: datetime | None
     milestones: list[MilestoneOut]
     deliveries: list[DeliveryOut]

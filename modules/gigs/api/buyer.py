@@ -13,6 +13,8 @@ from core.accounts.auth import user_auth
 from core.accounts.principal import principal_of
 from modules.gigs import files, presenters, selectors
 from modules.gigs.schemas import (
+    CancellationAnswerIn,
+    CancellationIn,
     GigOut,
     OrderOut,
     OrderRowOut,
@@ -22,7 +24,7 @@ from modules.gigs.schemas import (
     RevisionIn,
     RevisionOut,
 )
-from modules.gigs.services import deliveries, milestones, orders, quotes
+from modules.gigs.services import cancellation, deliveries, milestones, orders, quotes
 
 router = Router(tags=["gigs"])
 
@@ -133,6 +135,36 @@ def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
 )
 def agree_milestones(request: HttpRequest, order_id: int) -> dict[str, Any]:
     milestones.agree_milestones(buyer=principal_of(request).user, order_id=order_id)
+    return _order(request, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/cancellation",
+    response=OrderOut,
+    auth=user_auth,
+    summary="Ask the seller to cancel (no answer within the window cancels)",
+)
+def request_cancellation(
+    request: HttpRequest, order_id: int, payload: CancellationIn
+) -> dict[str, Any]:
+    order = orders.buyers_order(buyer=principal_of(request).user, order_id=order_id)
+    cancellation.request_cancellation(order_id=order.pk, party="buyer", reason=payload.reason)
+    return _order(request, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/cancellation/answer",
+    response=OrderOut,
+    auth=user_auth,
+    summary="Answer the seller's request to cancel",
+)
+def answer_cancellation(
+    request: HttpRequest, order_id: int, payload: CancellationAnswerIn
+) -> dict[str, Any]:
+    order = orders.buyers_order(buyer=principal_of(request).user, order_id=order_id)
+    cancellation.answer_cancellation(
+        order_id=order.pk, party="buyer", is_accepted=payload.is_accepted
+    )
     return _order(request, order_id)
 
 

@@ -13,6 +13,8 @@ from ninja.files import UploadedFile
 from core.sellers.auth import authorised_seller
 from modules.gigs import files, presenters, selectors
 from modules.gigs.schemas import (
+    CancellationAnswerIn,
+    CancellationIn,
     DeliveryOut,
     DraftIn,
     ExtrasIn,
@@ -25,7 +27,7 @@ from modules.gigs.schemas import (
     PackagesIn,
     QuestionsIn,
 )
-from modules.gigs.services import deliveries, listing, milestones
+from modules.gigs.services import cancellation, deliveries, listing, milestones, orders
 
 seller_router = Router(tags=["gigs"])
 
@@ -191,3 +193,36 @@ def propose_milestones(
         milestones=[milestones.MilestoneData(**item.model_dump()) for item in payload.milestones],
     )
     return presenters.order_dict(selectors.sellers_order_detail(seller, order_id), with_drafts=True)
+
+
+def _seller_order_out(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    found = selectors.sellers_order_detail(authorised_seller(request), order_id)
+    return presenters.order_dict(found, with_drafts=True)
+
+
+@seller_router.post(
+    "/orders/{order_id}/cancellation",
+    response=OrderOut,
+    summary="Ask the buyer to cancel (no answer within the window cancels)",
+)
+def request_cancellation(
+    request: HttpRequest, order_id: int, payload: CancellationIn
+) -> dict[str, Any]:
+    order = orders.sellers_order(seller_id=authorised_seller(request).pk, order_id=order_id)
+    cancellation.request_cancellation(order_id=order.pk, party="seller", reason=payload.reason)
+    return _seller_order_out(request, order_id)
+
+
+@seller_router.post(
+    "/orders/{order_id}/cancellation/answer",
+    response=OrderOut,
+    summary="Answer the buyer's request to cancel",
+)
+def answer_cancellation(
+    request: HttpRequest, order_id: int, payload: CancellationAnswerIn
+) -> dict[str, Any]:
+    order = orders.sellers_order(seller_id=authorised_seller(request).pk, order_id=order_id)
+    cancellation.answer_cancellation(
+        order_id=order.pk, party="seller", is_accepted=payload.is_accepted
+    )
+    return _seller_order_out(request, order_id)

@@ -46,6 +46,7 @@ def deadline_key(order_id: int, timer: str) -> str:
 
 # Every timer an order may have; a closed order cancels them all.
 TIMERS = (
+    "cancellation-answer",
     "requirements-expiry",
     "auto-accept-reminder-48h",
     "auto-accept-reminder-24h",
@@ -277,8 +278,8 @@ def close_timers(order: GigOrder) -> None:
 def cancel_with_refund(*, order: GigOrder, reason: str) -> GigOrder:
     """Cancel an open order (locked by the caller) and give the buyer everything back from
     escrow (``refund_escrow``, idempotent by the order's reference)."""
-    if order.status not in (OrderStatus.AWAITING_REQUIREMENTS, *WORKING):
-        raise wrong_state("Only an order not yet delivered can be cancelled.", order.status)
+    if order.status not in (OrderStatus.AWAITING_REQUIREMENTS, *WORKING, OrderStatus.DELIVERED):
+        raise wrong_state("Only an open order can be cancelled.", order.status)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = timezone.now()
     order.cancel_reason = reason

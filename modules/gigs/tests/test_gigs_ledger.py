@@ -26,7 +26,7 @@ from core.payments.models import EntryKind, JournalEntry, JournalLine
 from core.payments.providers.sandbox import SUCCESS_CARD
 from modules.gigs.errors import GigsError
 from modules.gigs.models import GigOrder, MilestoneStatus, OrderStatus
-from modules.gigs.services import deliveries, milestones, orders, quotes
+from modules.gigs.services import cancellation, deliveries, milestones, orders, quotes
 from modules.gigs.tests.helpers import GigShop
 from tests.accounts_helpers import make_user
 
@@ -42,6 +42,7 @@ operations = st.lists(
         st.tuples(st.just("accept"), st.integers(0, 20)),
         st.tuples(st.just("auto_accept"), st.integers(0, 20)),
         st.tuples(st.just("expire"), st.integers(0, 20)),
+        st.tuples(st.just("cancel_mutual"), st.integers(0, 20)),
         st.tuples(st.just("refund"), st.integers(0, 20)),
     ),
     min_size=1,
@@ -108,6 +109,9 @@ def _apply(shop: GigShop, step: tuple[Any, ...]) -> None:
     elif kind == "auto_accept":
         last = order.deliveries.aggregate(last=Max("number"))["last"] or 0
         deliveries.auto_accept(order_id=order.pk, delivery_number=last)
+    elif kind == "cancel_mutual":
+        cancellation.request_cancellation(order_id=order.pk, party="buyer", reason="Changed")
+        cancellation.answer_cancellation(order_id=order.pk, party="seller", is_accepted=True)
     elif kind == "expire":
         orders.expire_requirements(order_id=order.pk)
     elif kind == "refund":
@@ -180,8 +184,10 @@ def _check_books() -> None:
         ("expire", 1),
         ("refund", 1),  # nothing left to refund: refused
         ("buy", 1, False),
-        ("refund", 2),
-        ("requirements", 2),  # cancelled by the refund: refused
+        ("cancel_mutual", 2),
+        ("buy", 1, False),
+        ("refund", 3),
+        ("requirements", 3),  # cancelled by the refund: refused
         ("refund", 0),  # an accepted order refunded later by the operator
     ]
 )

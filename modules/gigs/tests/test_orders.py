@@ -34,6 +34,7 @@ DEFAULT_POLICY = {
     "requirements_cancel_days": 7,
     "very_late_hours": 24,
     "revision_days": 3,
+    "cancellation_answer_hours": 48,
 }
 
 
