@@ -171,3 +171,56 @@ def test_operators_set_the_days_and_new_disputes_use_them(shop, client_for):
             user=shop.buyer, order_line_id=line.pk, kind="quality", reason="x"
         )
         assert round((dispute.respond_by - dispute.created_at).total_seconds() / 86400) == 3
+
+
+def test_an_appeal_from_the_page_is_decided_on_the_page_by_another_operator(shop, client_for):
+    from core.commerce.models import Payment
+    from core.commerce.services.payment_events import on_dispute_opened
+    from core.events import dispatch_pending
+
+    first, _ = signed_in_operator(client_for, shop.tenant, "first-op@example.com")
+    second, _ = signed_in_operator(client_for, shop.tenant, "second-op@example.com")
+    with schema_context(shop.tenant.schema_name):
+        line = buy(shop, shop.audit)
+        from core.disputes import services
+
+        dispute = services.open_dispute(
+            user=shop.buyer, order_line_id=line.pk, kind="quality", reason="x"
+        )
+    act = f"/operator/disputes/{dispute.pk}/act/"
+    first.post(act, {"action": "review"})
+    first.post(
+        act,
+        {
+            "action": "resolve",
+            "resolution_type": "refund",
+            "refund_to_buyer": "20.00",
+            "release_to_seller": "70.00",
+            "platform_compensation": "0",
+        },
+    )
+    buyer = signed_in(client_for, shop.tenant, shop.buyer.email)
+    page = buyer.get(f"/disputes/{dispute.pk}/").content.decode()
+    assert "Appeal this decision" in page
+    buyer.post(f"/disputes/{dispute.pk}/act/", {"action": "appeal", "text": "Too little"})
+    own = first.get(f"/operator/disputes/{dispute.pk}/").content.decode()
+    assert "another operator decides the appeal" in own
+    first.post(act, {"action": "decide_appeal", "upheld": "no", "compensation": "10.00"})
+    with schema_context(shop.tenant.schema_name):
+        dispute.refresh_from_db()
+    assert dispute.status == DisputeStatus.APPEALED  # the first decider was refused
+    assert "Decide the appeal" in second.get(f"/operator/disputes/{dispute.pk}/").content.decode()
+    second.post(act, {"action": "decide_appeal", "upheld": "no", "compensation": "10.00"})
+    with schema_context(shop.tenant.schema_name):
+        dispute.refresh_from_db()
+        assert dispute.status == DisputeStatus.CLOSED
+        assert dispute.appeal_compensation == 1000
+        line.refresh_from_db()
+        assert line.refunded_amount == 3000
+        # A chargeback on the order: the operator's page shows Stripe's evidence fields.
+        payment = Payment.objects.get(order_id=line.order_id)
+        on_dispute_opened(provider="sandbox", reference=payment.reference, event_id="evt_cb")
+        dispatch_pending()
+        chargeback = Dispute.objects.get(kind="chargeback")
+    shown = second.get(f"/operator/disputes/{chargeback.pk}/").content.decode()
+    assert "Stripe evidence fields" in shown and "customer_communication" in shown
