@@ -356,3 +356,40 @@ class RevisionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.number} of {self.order_id}"
+
+
+class GigFeedback(models.Model):
+    """Feedback on a completed order by its buyer (on the seller's work) or its seller (on
+    working with the buyer), 1-5 per dimension. Double-blind: the other party (and the
+    public) sees it only once both gave theirs or the window closed."""
+
+    order = models.ForeignKey(GigOrder, on_delete=models.CASCADE, related_name="feedback")
+    party = models.CharField(max_length=6)  # "buyer" or "seller": who wrote it
+    quality = models.PositiveSmallIntegerField()
+    communication = models.PositiveSmallIntegerField()
+    timeliness = models.PositiveSmallIntegerField()
+    comment = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "party"], name="gigs_feedback_once"),
+            models.CheckConstraint(
+                condition=Q(party__in=["buyer", "seller"]), name="gigs_feedback_party"
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    quality__gte=1,
+                    quality__lte=5,
+                    communication__gte=1,
+                    communication__lte=5,
+                    timeliness__gte=1,
+                    timeliness__lte=5,
+                ),
+                name="gigs_feedback_scores",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party} feedback on {self.order_id}"

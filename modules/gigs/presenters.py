@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.catalog.models import Product
 from modules.gigs.models import GigDelivery, GigMilestone, GigOrder, MilestoneStatus
+from modules.gigs.services.feedback import visible_feedback
 from modules.gigs.services.orders import lateness
 
 
@@ -82,7 +83,8 @@ def order_row(order: GigOrder) -> dict[str, Any]:
 
 
 def order_dict(order: GigOrder, *, with_drafts: bool) -> dict[str, Any]:
-    """The whole order; a buyer sees delivered submissions only (``with_drafts`` False)."""
+    """The whole order; a buyer sees delivered submissions only (``with_drafts`` False), the
+    seller (``with_drafts`` True) their drafts too; each sees the feedback it may."""
     answers = order.answers or {}
     deliveries = [
         delivery
@@ -118,4 +120,5 @@ def order_dict(order: GigOrder, *, with_drafts: bool) -> dict[str, Any]:
         "milestones": [_milestone(milestone) for milestone in order.milestones.all()],
         "deliveries": [_delivery(delivery) for delivery in deliveries],
         "revisions": list(order.revisions.all()),
+        "feedback": visible_feedback(order, viewer="seller" if with_drafts else "buyer"),
     }

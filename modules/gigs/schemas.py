@@ -140,6 +140,31 @@ class CancellationAnswerIn(StrictSchema):
     is_accepted: bool
 
 
+class FeedbackIn(StrictSchema):
+    quality: int
+    communication: int
+    timeliness: int
+    comment: str = Field("", max_length=4000)
+
+
+class FeedbackOut(Schema):
+    party: str = Field(..., description='Who wrote it: "buyer" or "seller"')
+    quality: int
+    communication: int
+    timeliness: int
+    comment: str
+    created_at: datetime
+
+
+class SellerStatsOut(Schema):
+    completed: int
+    cancelled: int
+    completion_rate: float | None
+    on_time_rate: float | None
+    ratings: dict[str, float | None]
+    ratings_count: int
+
+
 class DraftIn(StrictSchema):
     description: str = Field("", max_length=10000)
     notes: str = Field("", max_length=4000)
@@ -243,6 +268,7 @@ class OrderOut(Schema):
     milestones: list[MilestoneOut]
     deliveries: list[DeliveryOut]
     revisions: list[RevisionOut]
+    feedback: list[FeedbackOut] = Field(..., description="Double-blind: see the service")
 
 
 class OrderRowOut(Schema):

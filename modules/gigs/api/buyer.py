@@ -15,6 +15,7 @@ from modules.gigs import files, presenters, selectors
 from modules.gigs.schemas import (
     CancellationAnswerIn,
     CancellationIn,
+    FeedbackIn,
     GigOut,
     OrderOut,
     OrderRowOut,
@@ -23,8 +24,9 @@ from modules.gigs.schemas import (
     RequirementsIn,
     RevisionIn,
     RevisionOut,
+    SellerStatsOut,
 )
-from modules.gigs.services import cancellation, deliveries, milestones, orders, quotes
+from modules.gigs.services import cancellation, deliveries, feedback, milestones, orders, quotes
 
 router = Router(tags=["gigs"])
 
@@ -166,6 +168,29 @@ def answer_cancellation(
         order_id=order.pk, party="buyer", is_accepted=payload.is_accepted
     )
     return _order(request, order_id)
+
+
+@router.post(
+    "/orders/{order_id}/feedback",
+    response=OrderOut,
+    auth=user_auth,
+    summary="Rate the seller's work (hidden from them until they rated you, or 14 days)",
+)
+def leave_feedback(request: HttpRequest, order_id: int, payload: FeedbackIn) -> dict[str, Any]:
+    order = orders.buyers_order(buyer=principal_of(request).user, order_id=order_id)
+    feedback.leave_feedback(
+        order_id=order.pk, party="buyer", scores=feedback.Scores(**payload.model_dump())
+    )
+    return _order(request, order_id)
+
+
+@router.get(
+    "/sellers/{seller_id}/stats",
+    response=SellerStatsOut,
+    summary="A seller's gig record: completion and on-time rates, published ratings",
+)
+def seller_stats(request: HttpRequest, seller_id: int) -> Any:
+    return feedback.seller_stats(seller_id=seller_id)
 
 
 @router.get(

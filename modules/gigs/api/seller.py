@@ -19,6 +19,7 @@ from modules.gigs.schemas import (
     DraftIn,
     ExtrasIn,
     FaqListIn,
+    FeedbackIn,
     FileOut,
     GigOut,
     MilestonesIn,
@@ -27,7 +28,7 @@ from modules.gigs.schemas import (
     PackagesIn,
     QuestionsIn,
 )
-from modules.gigs.services import cancellation, deliveries, listing, milestones, orders
+from modules.gigs.services import cancellation, deliveries, feedback, listing, milestones, orders
 
 seller_router = Router(tags=["gigs"])
 
@@ -224,5 +225,18 @@ def answer_cancellation(
     order = orders.sellers_order(seller_id=authorised_seller(request).pk, order_id=order_id)
     cancellation.answer_cancellation(
         order_id=order.pk, party="seller", is_accepted=payload.is_accepted
+    )
+    return _seller_order_out(request, order_id)
+
+
+@seller_router.post(
+    "/orders/{order_id}/feedback",
+    response=OrderOut,
+    summary="Rate working with the buyer (hidden from them until they rated you, or 14 days)",
+)
+def leave_feedback(request: HttpRequest, order_id: int, payload: FeedbackIn) -> dict[str, Any]:
+    order = orders.sellers_order(seller_id=authorised_seller(request).pk, order_id=order_id)
+    feedback.leave_feedback(
+        order_id=order.pk, party="seller", scores=feedback.Scores(**payload.model_dump())
     )
     return _seller_order_out(request, order_id)
