@@ -11,7 +11,7 @@ import json
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 import redis
@@ -19,6 +19,7 @@ import time_machine
 from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from channels.layers import channel_layers
+from channels.testing import HttpCommunicator, WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 from django.utils import timezone
@@ -35,40 +36,6 @@ from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tests.fleet_helpers import TEST_POOL_SIZE
-
-
-def _channels_testing() -> Any:
-    """``channels.testing``. Its package ``__init__`` also imports the live-server test case,
-    which needs daphne (not installed: we serve with uvicorn); without daphne, the package is
-    stood in by one that only knows where its modules are, and the communicators (which do not
-    use daphne) are imported from their own modules. Requested: daphne in the dev extra."""
-    try:
-        import channels.testing as testing
-    except ModuleNotFoundError as missing:
-        if not (missing.name or "").startswith("daphne"):
-            raise
-        import sys
-        import types
-        from pathlib import Path
-
-        import channels
-
-        testing = types.ModuleType("channels.testing")
-        testing.__path__ = [str(Path(channels.__file__).parent / "testing")]
-        sys.modules["channels.testing"] = testing
-        from channels.testing.http import HttpCommunicator
-        from channels.testing.websocket import WebsocketCommunicator
-
-        testing.HttpCommunicator = HttpCommunicator  # type: ignore[attr-defined]
-        testing.WebsocketCommunicator = WebsocketCommunicator  # type: ignore[attr-defined]
-    return testing
-
-
-if TYPE_CHECKING:
-    from channels.testing import HttpCommunicator, WebsocketCommunicator
-else:
-    HttpCommunicator = _channels_testing().HttpCommunicator
-    WebsocketCommunicator = _channels_testing().WebsocketCommunicator
 
 pytestmark = pytest.mark.redis
 
@@ -124,13 +91,19 @@ def markets(
                 custom_domains=[CUSTOM_DOMAIN] if slug == SLUGS[0] else [],
             ).tenant
             with schema_context(tenant.schema_name):
-                alice = User.objects.create_user(f"alice@{slug}.example", None, full_name="Alice")
-                bob = User.objects.create_user(f"bob@{slug}.example", None, full_name="Bob")
+                # The same ids on both marketplaces (a pool schema's sequences may have moved).
+                alice = User.objects.create_user(
+                    f"alice@{slug}.example", None, full_name="Alice", pk=9001
+                )
+                bob = User.objects.create_user(
+                    f"bob@{slug}.example", None, full_name="Bob", pk=9002
+                )
             use_public_schema()
             host = Domain.objects.get(tenant=tenant, is_primary=True).domain
             made[slug] = Market(tenant, host, alice, bob)
         assert made[SLUGS[0]].alice.pk == made[SLUGS[1]].alice.pk
-        layer_host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+        layers: dict[str, Any] = settings.CHANNEL_LAYERS
+        layer_host = layers["default"]["CONFIG"]["hosts"][0]
         layer_url = layer_host["address"] if isinstance(layer_host, dict) else layer_host
         redis.Redis.from_url(layer_url).flushdb()
         yield made
