@@ -393,3 +393,21 @@ class GigFeedback(models.Model):
 
     def __str__(self) -> str:
         return f"{self.party} feedback on {self.order_id}"
+
+
+class GigAddon(models.Model):
+    """Something bought for an existing order after it was placed (an extra revision once
+    the cap is reached): a commerce custom offer like a quote; its paid line is held in
+    escrow with the order's and follows it (released on acceptance, refunded on cancel)."""
+
+    offer = models.OneToOneField(CustomOffer, on_delete=models.CASCADE, related_name="gig_addon")
+    order = models.ForeignKey(GigOrder, on_delete=models.CASCADE, related_name="addons")
+    extra = models.JSONField()  # the extra as priced
+    order_line = models.OneToOneField(
+        OrderLine, null=True, blank=True, on_delete=models.PROTECT, related_name="gig_addon"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"addon {self.pk} of {self.order_id}"

@@ -124,6 +124,14 @@ class QuoteOut(Schema):
 # --- orders ----------------------------------------------------------------------------------
 
 
+class AddonOut(Schema):
+    addon_id: int
+    offer_id: int = Field(..., description="Put it in the cart: POST /api/v1/cart/offers")
+    amount: int
+    currency: str
+    revisions: int = Field(..., description="Revisions added to the order once paid")
+
+
 class RequirementsIn(StrictSchema):
     answers: dict[str, str] = Field(..., description="Answers by question id")
 

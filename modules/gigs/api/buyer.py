@@ -13,6 +13,7 @@ from core.accounts.auth import user_auth
 from core.accounts.principal import principal_of
 from modules.gigs import files, presenters, selectors
 from modules.gigs.schemas import (
+    AddonOut,
     CancellationAnswerIn,
     CancellationIn,
     FeedbackIn,
@@ -26,7 +27,15 @@ from modules.gigs.schemas import (
     RevisionOut,
     SellerStatsOut,
 )
-from modules.gigs.services import cancellation, deliveries, feedback, milestones, orders, quotes
+from modules.gigs.services import (
+    addons,
+    cancellation,
+    deliveries,
+    feedback,
+    milestones,
+    orders,
+    quotes,
+)
 
 router = Router(tags=["gigs"])
 
@@ -191,6 +200,26 @@ def leave_feedback(request: HttpRequest, order_id: int, payload: FeedbackIn) -> 
 )
 def seller_stats(request: HttpRequest, seller_id: int) -> Any:
     return feedback.seller_stats(seller_id=seller_id)
+
+
+@router.post(
+    "/orders/{order_id}/extra-revisions",
+    response={201: AddonOut},
+    auth=user_auth,
+    summary="Buy an extra revision (an offer to put in your cart)",
+)
+def buy_extra_revision(request: HttpRequest, order_id: int) -> Status[Any]:
+    addon = addons.buy_extra_revision(buyer=principal_of(request).user, order_id=order_id)
+    return Status(
+        201,
+        {
+            "addon_id": addon.pk,
+            "offer_id": addon.offer_id,
+            "amount": addon.offer.amount,
+            "currency": addon.offer.currency,
+            "revisions": addon.extra["revisions"],
+        },
+    )
 
 
 @router.get(

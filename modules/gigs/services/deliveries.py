@@ -36,6 +36,7 @@ from modules.gigs.models import (
     OrderStatus,
     RevisionRequest,
 )
+from modules.gigs.services.addons import release_addons
 from modules.gigs.services.milestones import complete_current, current_milestone
 from modules.gigs.services.orders import (
     buyers_order,
@@ -282,6 +283,7 @@ def _complete(order: GigOrder, *, is_auto: bool) -> GigOrder:
             return order
     else:
         release_escrow(order_line_id=order.order_line_id, reference=f"gig:{order.pk}:accept")
+    release_addons(order)
     now = timezone.now()
     order.status = OrderStatus.COMPLETED
     order.completed_at = now

@@ -109,12 +109,18 @@ def _revisions_allowed(package: dict[str, Any], extras: list[dict[str, Any]]) ->
     return int(package["revisions"]) + sum(int(extra["revisions"]) for extra in extras)
 
 
-def create_order_for_line(*, line_id: int) -> GigOrder:
-    """The fulfil hook's work (commerce holds the order and line locks): once per line."""
+def create_order_for_line(*, line_id: int) -> GigOrder | None:
+    """The fulfil hook's work (commerce holds the order and line locks): once per line. An
+    add-on's line (an extra revision bought later) joins its order instead (None)."""
     existing = GigOrder.objects.filter(order_line_id=line_id).first()
     if existing is not None:
         return existing
     line = OrderLine.objects.select_related("order", "variant").get(pk=line_id)
+    if line.offer_id is not None:
+        from modules.gigs.services.addons import addon_paid  # addons build on this module
+
+        if addon_paid(line=line):
+            return None
     seller_id = SubOrder.objects.values_list("seller_id", flat=True).get(pk=line.sub_order_id)
     package, extras = _package_for(line)
     questions = [
@@ -291,6 +297,9 @@ def cancel_with_refund(*, order: GigOrder, reason: str) -> GigOrder:
         amount=_unreleased_part(order),
         reason=f"Gig order cancelled: {reason.replace('_', ' ')}",
     )
+    from modules.gigs.services.addons import refund_addons
+
+    refund_addons(order)
     events.emit("gig.cancelled", event_payload(order, reason=reason))
     return order
 
@@ -353,7 +362,8 @@ def remind_requirements(*, order_id: int, due_at: datetime) -> bool:
 @transaction.atomic
 def line_refunded(*, line_id: int) -> None:
     """The revoke hook: the line was refunded in full elsewhere (an operator, a dispute):
-    an open order is cancelled without a second refund."""
+    an open order is cancelled without a second refund of it (its paid add-ons are
+    refunded with it)."""
     order = GigOrder.objects.select_for_update().filter(order_line_id=line_id).first()
     if order is None or order.status in (OrderStatus.CANCELLED, OrderStatus.COMPLETED):
         return
@@ -362,4 +372,7 @@ def line_refunded(*, line_id: int) -> None:
     order.cancel_reason = "refunded"
     order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     close_timers(order)
+    from modules.gigs.services.addons import refund_addons
+
+    refund_addons(order)  # its add-ons go back with it
     events.emit("gig.cancelled", event_payload(order, reason="refunded"))

@@ -26,7 +26,14 @@ from core.payments.models import EntryKind, JournalEntry, JournalLine
 from core.payments.providers.sandbox import SUCCESS_CARD
 from modules.gigs.errors import GigsError
 from modules.gigs.models import GigOrder, MilestoneStatus, OrderStatus
-from modules.gigs.services import cancellation, deliveries, milestones, orders, quotes
+from modules.gigs.services import (
+    addons,
+    cancellation,
+    deliveries,
+    milestones,
+    orders,
+    quotes,
+)
 from modules.gigs.tests.helpers import GigShop
 from tests.accounts_helpers import make_user
 
@@ -43,11 +50,26 @@ operations = st.lists(
         st.tuples(st.just("auto_accept"), st.integers(0, 20)),
         st.tuples(st.just("expire"), st.integers(0, 20)),
         st.tuples(st.just("cancel_mutual"), st.integers(0, 20)),
+        st.tuples(st.just("extra_revision"), st.integers(0, 20)),
         st.tuples(st.just("refund"), st.integers(0, 20)),
     ),
     min_size=1,
     max_size=14,
 )
+
+
+def _pay_offer(buyer: Any, offer_id: int) -> None:
+    cart = carts.get_or_create_cart(buyer=buyer, token=None)
+    carts.add_offer(cart=cart, buyer=buyer, offer_id=offer_id)
+    order = place_order(
+        buyer=buyer,
+        cart=cart,
+        details=CheckoutInput(country="DE"),
+        idempotency_key=uuid.uuid4().hex,
+    )
+    pay_order(order=order, payment_method=SUCCESS_CARD)
+    for line_id in OrderLine.objects.filter(order=order).values_list("pk", flat=True):
+        fulfil_line(line_id=line_id)
 
 
 def _buy(shop: GigShop, tier: int, with_extra: bool) -> None:
@@ -56,14 +78,7 @@ def _buy(shop: GigShop, tier: int, with_extra: bool) -> None:
     quote = quotes.create_quote(
         buyer=buyer, product_id=shop.gig.pk, tier=TIERS[tier], extra_ids=extras
     )
-    cart = carts.get_or_create_cart(buyer=buyer, token=None)
-    carts.add_offer(cart=cart, buyer=buyer, offer_id=quote.offer_id)
-    order = place_order(
-        buyer=buyer, cart=cart, details=CheckoutInput(country="DE"), idempotency_key="k"
-    )
-    pay_order(order=order, payment_method=SUCCESS_CARD)
-    for line_id in OrderLine.objects.filter(order=order).values_list("pk", flat=True):
-        fulfil_line(line_id=line_id)
+    _pay_offer(buyer, quote.offer_id)
 
 
 def _pick(index: int) -> GigOrder | None:
@@ -109,6 +124,9 @@ def _apply(shop: GigShop, step: tuple[Any, ...]) -> None:
     elif kind == "auto_accept":
         last = order.deliveries.aggregate(last=Max("number"))["last"] or 0
         deliveries.auto_accept(order_id=order.pk, delivery_number=last)
+    elif kind == "extra_revision":
+        addon = addons.buy_extra_revision(buyer=order.buyer, order_id=order.pk)
+        _pay_offer(order.buyer, addon.offer_id)
     elif kind == "cancel_mutual":
         cancellation.request_cancellation(order_id=order.pk, party="buyer", reason="Changed")
         cancellation.answer_cancellation(order_id=order.pk, party="seller", is_accepted=True)
@@ -159,6 +177,14 @@ def _check_books() -> None:
             assert (held, releases, line.refunded_amount) == expected, order.pk
         if order.revisions_allowed is not None:
             assert order.revisions_used <= order.revisions_allowed
+        for addon_line in OrderLine.objects.filter(gig_addon__order=order):
+            addon_held = -ledger.balance(ledger.escrow(addon_line.pk), order.currency).amount
+            if order.status == OrderStatus.COMPLETED:
+                assert addon_held == 0, order.pk
+            elif order.status == OrderStatus.CANCELLED:
+                assert (addon_held, addon_line.refunded_amount) == (0, addon_line.total), order.pk
+            else:
+                assert addon_held == addon_line.seller_net, order.pk
 
 
 @settings(
@@ -178,6 +204,9 @@ def _check_books() -> None:
         ("revise", 0),
         ("deliver", 0),
         ("revise", 0),  # beyond basic's 1 + 1 revisions: refused
+        ("extra_revision", 0),  # bought: one more
+        ("revise", 0),
+        ("deliver", 0),
         ("accept", 0),
         ("accept", 0),  # twice: refused
         ("buy", 2, False),
