@@ -434,3 +434,50 @@ def test_a_revision_on_a_held_payable_gives_it_back_to_the_seller(shop):
         assert balance(ledger.seller_payable(shop.consultant.pk)) == 9000
         assert balance(ledger.dispute_hold(dispute.pk)) == 0
         books_balance()
+
+
+def test_a_lost_chargeback_during_a_held_line_dispute_charges_the_seller_once(
+    shop, django_capture_on_commit_callbacks
+):
+    """The seller was paid for the line (released), the buyer disputed it (their share held),
+    then the buyer's bank took the payment back: the seller gives the line's share back once,
+    not once from the hold and again from what they are owed."""
+    from core.commerce.models import Payment
+    from core.commerce.services.payment_events import on_dispute_closed, on_dispute_opened
+
+    with schema_context(shop.tenant.schema_name):
+        line = buy(shop, shop.audit)
+        release_escrow(order_line_id=line.pk, reference="accepted")
+        earned = balance(ledger.seller_payable(shop.consultant.pk))
+        assert earned == line.seller_net
+        with django_capture_on_commit_callbacks(execute=True):
+            dispute = services.open_dispute(
+                user=shop.buyer, order_line_id=line.pk, kind="quality", reason="not as sold"
+            )
+        assert balance(ledger.dispute_hold(dispute.pk)) == earned
+        assert balance(ledger.seller_payable(shop.consultant.pk)) == 0
+
+        payment = Payment.objects.get(order_id=line.order_id)
+        with django_capture_on_commit_callbacks(execute=True):
+            on_dispute_opened(provider=payment.provider, reference=payment.reference, event_id="e1")
+        with django_capture_on_commit_callbacks(execute=True):
+            on_dispute_closed(
+                provider=payment.provider, reference=payment.reference, is_won=False, event_id="e2"
+            )
+        # Events reach the disputes consumer through the outbox.
+        from core.events import dispatch_pending
+
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatch_pending()
+
+        dispute.refresh_from_db()
+        assert dispute.status == DisputeStatus.CLOSED
+        assert balance(ledger.dispute_hold(dispute.pk)) == 0
+        # Paid once for the line, given back once: nothing owed either way.
+        assert balance(ledger.seller_payable(shop.consultant.pk)) == 0
+        assert DisputeEvent.objects.filter(dispute=dispute, kind="closed").count() == 1
+        # The seller's deadline to answer is gone: no default outcome can pay the buyer again.
+        assert Deadline.objects.get(key=services.respond_key(dispute.pk)).status == (
+            DeadlineStatus.CANCELLED
+        )
+        books_balance()

@@ -1026,7 +1026,56 @@ def record_chargeback(
                 dedupe_key=f"provider:{provider_event_id}",
             ):
                 _push(other, "dispute.status.change", {"event": event})
+            if event == "chargeback_closed" and not data.get("is_won"):
+                _closed_by_chargeback(other)
         return dispute
+
+
+def _closed_by_chargeback(dispute: Dispute) -> None:
+    """A lost chargeback refunded the buyer everything left of the order, the seller's share
+    taken from what they are owed (``payment_events.on_dispute_closed``). A line dispute that
+    held that share in ``dispute_hold`` gives it back to the seller's payable in the same
+    step, so the seller pays for the line once, and the dispute has nothing left to decide.
+    (Escrowed lines need no entry: the refund took the seller's share from escrow.)"""
+    if dispute.frozen_account.startswith("dispute_hold:"):
+        held = -ledger.balance(dispute.frozen_account, dispute.currency).amount
+        if held > 0:
+            assert dispute.seller_id is not None
+            ledger.post_entry(
+                kind=EntryKind.DISPUTE_RESOLUTION,
+                reference=f"dispute:{dispute.pk}:chargeback",
+                order_id=dispute.order_id,
+                memo=f"Dispute {dispute.pk}: closed by the lost chargeback",
+                postings=[
+                    debit(dispute.frozen_account, Money(held, dispute.currency), dispute.seller_id),
+                    credit(
+                        ledger.seller_payable(dispute.seller_id),
+                        Money(held, dispute.currency),
+                        dispute.seller_id,
+                    ),
+                ],
+            )
+    from_status = dispute.status
+    now = timezone.now()
+    dispute.status = DisputeStatus.CLOSED
+    dispute.resolution_type = ResolutionType.REFUND
+    dispute.resolved_at = dispute.resolved_at or now
+    dispute.closed_at = now
+    dispute.save()
+    cancel_deadline(key=respond_key(dispute.pk))
+    cancel_deadline(key=appeal_key(dispute.pk))
+    _changed(
+        dispute,
+        "closed",
+        from_status=from_status,
+        actor=None,
+        actor_label="provider",
+        type_key="dispute.resolved",
+        title=f"Dispute #{dispute.pk} closed",
+        body="The buyer's bank refunded the payment (chargeback lost): nothing is left to decide.",
+        live_event="dispute.resolution.made",
+        data={"closed_by": "chargeback"},
+    )
 
 
 def _only_seller(order: Order) -> int | None:
