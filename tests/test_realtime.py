@@ -26,7 +26,8 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core import asgi
-from core.accounts.models import User
+from core.accounts.models import TokenScope, User
+from core.accounts.services.tokens import create_token
 from core.realtime import consumer as consumer_module
 from core.realtime.models import SocketTicket
 from core.realtime.services.tickets import mint_ticket
@@ -543,6 +544,55 @@ def test_a_suspended_or_signed_out_users_socket_is_closed_and_gets_no_new_ticket
     with schema_context(market.schema):
         client.force_login(market.alice)  # a session of a suspended user...
     assert client.post("/api/v1/realtime/tickets").status_code == 401  # ...mints nothing
+
+
+def test_a_suspended_marketplaces_sockets_are_closed_and_it_opens_no_new_ones(live):
+    market = beta(live)
+    PROBE_MEMBERS.add((market.schema, market.bob.pk, 51))
+    tickets = [ticket_for(market, market.bob) for _ in range(2)]
+
+    def set_status(status: str) -> None:
+        Tenant.objects.filter(pk=market.tenant.pk).update(status=status)
+
+    async def scenario() -> None:
+        bob = socket(market.host, tickets[0])
+        assert (await bob.connect())[0]
+        await database_sync_to_async(set_status)("suspended")
+        try:
+            answer = await frame(bob, {"type": "subscribe", "topic": "live_probe", "id": 51})
+            assert answer["code"] == "signed_out"
+            assert (await bob.receive_output(timeout=3))["type"] == "websocket.close"
+            assert await refused_with(socket(market.host, tickets[1])) == 4403
+        finally:
+            await database_sync_to_async(set_status)("active")
+
+    run(scenario)
+
+
+def test_a_personal_access_token_mints_a_ticket_without_a_session(live):
+    market = alpha(live)
+    with schema_context(market.schema):
+        token = create_token(
+            user=market.bob,
+            name="cli",
+            scopes=[TokenScope.READ],
+            expires_at=None,
+            is_two_factor_verified=False,
+        ).raw
+    response = Client(HTTP_HOST=market.host).post(
+        "/api/v1/realtime/tickets", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert response.status_code == 201, response.content
+    with schema_context(market.schema):
+        assert SocketTicket.objects.get(user=market.bob).session_key == ""
+
+    async def scenario() -> None:
+        communicator = socket(market.host, response.json()["ticket"])
+        assert (await communicator.connect())[0]
+        assert await frame(communicator, {"type": "ping"}) == {"type": "pong"}
+        await communicator.disconnect()
+
+    run(scenario)
 
 
 # --- HTTP through the same ASGI application ------------------------------------------------

@@ -15,7 +15,8 @@ Frames to the client: {"type": "<event>", "data": {...}}, {"type": "subscribed",
 
 Limits per socket: frame size, frames per second (a token bucket), subscriptions. The user's
 standing (active, session still signed in) is checked on every subscribe and every couple of
-minutes; a socket whose user was suspended or signed out is closed (code 4401)."""
+minutes; a socket whose user was suspended or signed out, or whose marketplace was suspended,
+is closed (code 4401)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django_tenants.utils import schema_context
 
 from core.realtime.errors import RealtimeErrorCode
-from core.realtime.gate import CLOSE_BAD_TICKET, SocketScope
+from core.realtime.gate import CLOSE_BAD_TICKET, SocketScope, is_marketplace_serving
 from core.realtime.services.tickets import is_socket_user_valid
 from core.realtime.topics import Topic, find_topic, group_name, user_group
 
@@ -230,9 +231,7 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
         """None when the socket's user may no longer use it at all. Runs in a worker thread,
         whose connection is set to this socket's schema here (the schema is per thread)."""
         with schema_context(self.schema):
-            if not is_socket_user_valid(
-                user_id=self.user.user_id, session_key=self.user.session_key
-            ):
+            if not self._is_standing():
                 return None
             try:
                 return bool(topic.can_join(self.user.user_id, object_id))
@@ -242,9 +241,13 @@ class RealtimeConsumer(AsyncJsonWebsocketConsumer):
 
     def _is_still_valid(self) -> bool:
         with schema_context(self.schema):
-            return is_socket_user_valid(
-                user_id=self.user.user_id, session_key=self.user.session_key
-            )
+            return self._is_standing()
+
+    def _is_standing(self) -> bool:
+        """The marketplace is not suspended, the user still active and signed in."""
+        return is_marketplace_serving(self.schema) and is_socket_user_valid(
+            user_id=self.user.user_id, session_key=self.user.session_key
+        )
 
     async def _watch_standing(self) -> None:
         while True:

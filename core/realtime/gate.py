@@ -23,7 +23,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from channels.db import database_sync_to_async
 from django.db import connection
-from django_tenants.utils import get_tenant_domain_model, remove_www, schema_context
+from django_tenants.utils import (
+    get_tenant_domain_model,
+    get_tenant_model,
+    remove_www,
+    schema_context,
+)
 
 from core.realtime.services.tickets import SocketUser, consume_ticket
 
@@ -91,6 +96,13 @@ def admit(*, host: str, origin: str, ticket: str) -> SocketScope | Refusal:
     if user is None:
         return Refusal(CLOSE_BAD_TICKET, "unknown, used or expired ticket")
     return SocketScope(schema=tenant.schema_name, user=user)
+
+
+def is_marketplace_serving(schema: str) -> bool:
+    """Whether the marketplace of ``schema`` still serves (not suspended, not deleted); its row
+    is in the public schema, on every connection's search path."""
+    tenant = get_tenant_model().objects.filter(schema_name=schema).first()
+    return tenant is not None and not tenant.is_suspended
 
 
 def is_origin_allowed(origin: str, *, tenant_id: int, domain_model: Any) -> bool:
