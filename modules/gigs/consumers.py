@@ -57,6 +57,11 @@ NOTICES: dict[str, Notice] = {
         lambda p: f"Revision requested: {p['title']}",
         lambda p: str(p.get("revision_number", "")),
     ),
+    "gig.very_late": Notice(
+        "gigs.very_late",
+        False,
+        lambda p: f"{p['title']} is very late: you may cancel it for a full refund",
+    ),
     "gig.auto_accept_soon": Notice(
         "gigs.auto_accept_soon",
         False,

@@ -42,3 +42,8 @@ def cancellation_unanswered(deadline: DueDeadline) -> None:
         order_id=int(deadline.payload["order_id"]),
         requested_at=str(deadline.payload["requested_at"]),
     )
+
+
+@deadline_handler("gigs.very_late")
+def very_late(deadline: DueDeadline) -> None:
+    orders.tell_very_late(order_id=int(deadline.payload["order_id"]), at=deadline.at)

@@ -47,6 +47,7 @@ def deadline_key(order_id: int, timer: str) -> str:
 # Every timer an order may have; a closed order cancels them all.
 TIMERS = (
     "cancellation-answer",
+    "very-late",
     "requirements-expiry",
     "auto-accept-reminder-48h",
     "auto-accept-reminder-24h",
@@ -247,6 +248,12 @@ def start_clock(*, order: GigOrder, answers: dict[str, str]) -> GigOrder:
     close_timers(order)
     if order.milestones_agreed_at is not None:
         start_next_milestone(order)
+    schedule_deadline(
+        key=deadline_key(order.pk, "very-late"),
+        at=order.due_at + timedelta(hours=order.policy["very_late_hours"]),
+        task="gigs.very_late",
+        payload={"order_id": order.pk},
+    )
     events.emit("gig.requirements_submitted", event_payload(order, due_at=order.due_at.isoformat()))
     return order
 
@@ -356,6 +363,18 @@ def remind_requirements(*, order_id: int, due_at: datetime) -> bool:
     next_at = due_at + timedelta(hours=order.policy["requirements_reminder_hours"])
     if next_at < expires_at:
         _schedule_requirements_reminder(order, due_at)
+    return True
+
+
+@transaction.atomic
+def tell_very_late(*, order_id: int, at: datetime) -> bool:
+    """The order is very late at ``at`` (the deadline's time) and the seller still owes the
+    work: the buyer may now cancel with a full refund (told through the outbox; the seller
+    hears it by webhook)."""
+    order = locked(order_id)
+    if lateness(order, max(at, timezone.now())) != "very_late" or order.due_at is None:
+        return False
+    events.emit("gig.very_late", event_payload(order, due_at=order.due_at.isoformat()))
     return True
 
 

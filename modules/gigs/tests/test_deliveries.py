@@ -233,6 +233,9 @@ def test_a_revision_request_stops_the_auto_accept_of_the_delivery_before_it(
         call(buyer, "post", f"/gigs/orders/{order.pk}/revisions", {"notes": "Bigger"}).status_code
         == 201
     )
-    assert sweep(shop.tenant, T0 + timedelta(days=10)).fired == 0
+    # Only the very-late notice fires (due +5 days, +24 h): no auto-accept.
+    assert sweep(shop.tenant, T0 + timedelta(days=10)).fired == 1
+    with schema_context(shop.tenant.schema_name):
+        assert OutboxEvent.objects.filter(event_type="gig.very_late").count() == 1
     assert refreshed(shop.tenant, order).status == OrderStatus.REVISION_REQUESTED
     assert _releases(shop.tenant) == 0

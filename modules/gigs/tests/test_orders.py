@@ -124,7 +124,11 @@ def test_the_clock_starts_only_when_the_requirements_are_submitted(
         assert frozen.answers == answers
         assert lateness(frozen, T0 + timedelta(days=8, minutes=1)) == "late"
         assert lateness(frozen, T0 + timedelta(days=9, minutes=1)) == "very_late"
-    # Submitting the requirements stopped the reminders and the auto-cancel.
+    # Submitting the requirements stopped the reminders and the auto-cancel; what fires is
+    # the notice, 24 h past due, that the buyer may now cancel.
+    assert sweep(shop.tenant, T0 + timedelta(days=9, minutes=-1)).fired == 0
+    assert sweep(shop.tenant, T0 + timedelta(days=9)).fired == 1
+    assert _events(shop.tenant, "gig.very_late") == 1
     assert sweep(shop.tenant, T0 + timedelta(days=30)).fired == 0
     assert refreshed(shop.tenant, order).status == OrderStatus.IN_PROGRESS
 
