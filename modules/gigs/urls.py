@@ -19,4 +19,20 @@ urlpatterns: list[URLPattern] = [
         "orders/<int:order_id>/milestones/agree/", views.agree_milestones, name="agree_milestones"
     ),
     path("orders/<int:order_id>/cancel/", views.cancel, name="cancel"),
+    path(
+        "orders/<int:order_id>/extra-revision/",
+        views.buy_extra_revision,
+        name="buy_extra_revision",
+    ),
+    path(
+        "orders/<int:order_id>/cancellation/",
+        views.request_cancellation,
+        name="request_cancellation",
+    ),
+    path(
+        "orders/<int:order_id>/cancellation/answer/",
+        views.answer_cancellation,
+        name="answer_cancellation",
+    ),
+    path("orders/<int:order_id>/feedback/", views.leave_feedback, name="leave_feedback"),
 ]

@@ -18,11 +18,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from core.accounts.views import signed_in_user
+from core.commerce.services import cart as carts
 from core.errors import DomainError, ErrorKind
 from core.money import Money
 from modules.gigs import presenters, selectors
 from modules.gigs.models import OrderStatus
-from modules.gigs.services import deliveries, milestones, orders
+from modules.gigs.services import addons, cancellation, deliveries, feedback, milestones, orders
 
 
 def _timeline(order: dict[str, Any]) -> list[tuple[Any, str]]:
@@ -90,6 +91,21 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
         "status_label": OrderStatus(found.status).label,
         "timeline": _timeline(order),
         "has_proposed_milestones": any(m["status"] == "proposed" for m in order["milestones"]),
+        "can_request_cancellation": found.status
+        in (
+            OrderStatus.AWAITING_REQUIREMENTS,
+            OrderStatus.IN_PROGRESS,
+            OrderStatus.DELIVERED,
+            OrderStatus.REVISION_REQUESTED,
+        )
+        and found.cancellation_requested_at is None,
+        "feedback_dimensions": (
+            ("quality", "Quality"),
+            ("communication", "Communication"),
+            ("timeliness", "On time"),
+        ),
+        "can_give_feedback": found.status == OrderStatus.COMPLETED
+        and not any(item.party == "buyer" for item in found.feedback.all()),
         "revisions_left": None
         if found.revisions_allowed is None
         else found.revisions_allowed - found.revisions_used,
@@ -173,3 +189,72 @@ def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
         lambda: orders.cancel_very_late(buyer=buyer, order_id=order_id),
         "Cancelled: the full price is on its way back to you.",
     )
+
+
+@login_required
+@require_POST
+def buy_extra_revision(request: HttpRequest, order_id: int) -> HttpResponse:
+    """The extra revision's offer goes straight into the cart; the buyer pays it there."""
+    buyer = signed_in_user(request)
+    try:
+        addon = addons.buy_extra_revision(buyer=buyer, order_id=order_id)
+        cart = carts.get_or_create_cart(buyer=buyer, token=None)
+        carts.add_offer(cart=cart, buyer=buyer, offer_id=addon.offer_id)
+    except DomainError as error:
+        if error.kind == ErrorKind.NOT_FOUND:
+            raise Http404(error.message) from None
+        messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("gigs:order", args=[order_id]))
+    messages.success(request, "An extra revision is in your cart.")
+    return HttpResponseRedirect(reverse("commerce:cart"))
+
+
+@login_required
+@require_POST
+def request_cancellation(request: HttpRequest, order_id: int) -> HttpResponse:
+    buyer = signed_in_user(request)
+    reason = request.POST.get("reason", "")
+
+    def ask() -> None:
+        own = orders.buyers_order(buyer=buyer, order_id=order_id)
+        cancellation.request_cancellation(order_id=own.pk, party="buyer", reason=reason)
+
+    return _act(request, order_id, ask, "Asked: the seller has 48 hours to answer.")
+
+
+@login_required
+@require_POST
+def answer_cancellation(request: HttpRequest, order_id: int) -> HttpResponse:
+    buyer = signed_in_user(request)
+    is_accepted = request.POST.get("answer") == "accept"
+
+    def answer() -> None:
+        own = orders.buyers_order(buyer=buyer, order_id=order_id)
+        cancellation.answer_cancellation(order_id=own.pk, party="buyer", is_accepted=is_accepted)
+
+    return _act(request, order_id, answer, "Answered.")
+
+
+@login_required
+@require_POST
+def leave_feedback(request: HttpRequest, order_id: int) -> HttpResponse:
+    buyer = signed_in_user(request)
+
+    def score(name: str) -> int:
+        value = request.POST.get(name, "")
+        return int(value) if value.isdigit() else 0
+
+    def give() -> None:
+        own = orders.buyers_order(buyer=buyer, order_id=order_id)
+        feedback.leave_feedback(
+            order_id=own.pk,
+            party="buyer",
+            scores=feedback.Scores(
+                quality=score("quality"),
+                communication=score("communication"),
+                timeliness=score("timeliness"),
+                comment=request.POST.get("comment", ""),
+            ),
+        )
+
+    return _act(request, order_id, give, "Thanks for your feedback.")

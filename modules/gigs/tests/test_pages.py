@@ -4,7 +4,9 @@ buyer gets 404; the account menu links the pages only where the module is on."""
 
 from __future__ import annotations
 
-from modules.gigs.models import OrderStatus
+from django_tenants.utils import schema_context
+
+from modules.gigs.models import GigFeedback, OrderStatus
 from modules.gigs.tests.helpers import (
     answers_for,
     buy,
@@ -14,6 +16,7 @@ from modules.gigs.tests.helpers import (
     signed_in,
 )
 from tenants.services.modules import set_module_enabled
+from tests.accounts_helpers import call
 
 ACCOUNT_LINK = 'href="/gigs/orders/" data-module="gigs"'
 
@@ -79,3 +82,43 @@ def test_the_pages_and_their_account_link_exist_only_where_the_module_is_on(shop
     set_module_enabled(tenant=shop.tenant, key="gigs", is_enabled=False)
     assert ACCOUNT_LINK not in _text(buyer.get("/accounts/profile/"))
     assert buyer.get("/gigs/orders/").status_code == 404
+
+
+def test_the_order_page_sells_an_extra_revision_asks_to_cancel_and_takes_feedback(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    buyer = signed_in(client_for, shop.tenant, shop.buyer)
+    seller = seller_client(client_for, shop.tenant, shop.seller)
+    order = buy(buyer, shop.tenant, shop.gig, django_capture_on_commit_callbacks, tier="basic")
+    page = f"/gigs/orders/{order.pk}/"
+    form = {f"answer_{key}": value for key, value in answers_for(order).items()}
+    assert buyer.post(f"{page}requirements/", form).status_code == 302
+    assert deliver_link(seller, order).status_code == 200
+    assert buyer.post(f"{page}revisions/", {"notes": "Bigger"}).status_code == 302
+    assert deliver_link(seller, order).status_code == 200
+    out = _text(buyer.get(page))
+    assert "Buy an extra revision" in out and "Ask for a revision" not in out
+
+    to_cart = buyer.post(f"{page}extra-revision/")
+    assert (to_cart.status_code, to_cart["Location"]) == (302, "/cart/")
+    assert "One more revision" in _text(buyer.get("/cart/"))
+
+    asked = buyer.post(f"{page}cancellation/", {"reason": "Changed my mind"}, follow=True)
+    assert "Waiting for the seller" in _text(asked)
+    declined = call(
+        seller,
+        "post",
+        f"/gigs/seller/orders/{order.pk}/cancellation/answer",
+        {"is_accepted": False},
+    )
+    assert declined.status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert buyer.post(f"{page}accept/").status_code == 302
+    assert "How was it?" in _text(buyer.get(page))
+    scores = {"quality": "5", "communication": "4", "timeliness": "5", "comment": "Great"}
+    given = buyer.post(f"{page}feedback/", scores, follow=True)
+    assert "Thanks for your feedback." in _text(given)
+    assert 'data-feedback="buyer"' in _text(given) and "How was it?" not in _text(given)
+    with schema_context(shop.tenant.schema_name):
+        assert GigFeedback.objects.get().quality == 5
