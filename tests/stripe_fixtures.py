@@ -9,7 +9,9 @@ says ``pytest_plugins = ["tests.stripe_fixtures"]`` and asks for ``stripe_testbe
   repeated ``Idempotency-Key`` answers the first response again; the key reused with other
   parameters answers 400 ``idempotency_error``), and the PaymentIntent parameters localstripe
   (modelled on an older API version) refuses, which it takes off the request and puts back on
-  the object, as Stripe would return them.
+  the object, as Stripe would return them. It also answers ``POST /v1/disputes/{id}`` (Stripe's
+  dispute update, which localstripe lacks) in Stripe's shape: the evidence kept, ``submit``
+  moving the dispute to ``under_review``, a submitted dispute refusing further evidence.
 - **ConnectStub** answers the Connect endpoints localstripe lacks (``POST /v1/accounts``,
   ``GET /v1/accounts/{id}``, ``POST /v1/account_links``, ``POST /v1/transfers``,
   ``POST /v1/transfers/{id}/reversals``) in Stripe's documented JSON shapes, keeping accounts
@@ -235,14 +237,38 @@ class StripeFront(StripeWireServer):
     def __init__(self, upstream: str) -> None:
         self.upstream = upstream
         self._restored: dict[str, dict[str, Any]] = {}
+        self.disputes: dict[str, dict[str, Any]] = {}
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         super().__init__()
 
     def reset(self) -> None:
         super().reset()
         self._restored.clear()
+        self.disputes: dict[str, dict[str, Any]] = {}
+
+    def _update_dispute(self, call: StripeCall, dispute_id: str) -> Reply:
+        dispute = self.disputes.setdefault(
+            dispute_id,
+            {
+                "id": dispute_id,
+                "object": "dispute",
+                "status": "needs_response",
+                "evidence": {},
+                "evidence_details": {"has_evidence": False, "submission_count": 0},
+            },
+        )
+        if dispute["status"] != "needs_response":
+            return _error(400, "This dispute is already closed or under review.")
+        dispute["evidence"].update(call.nested("evidence"))
+        dispute["evidence_details"]["has_evidence"] = bool(dispute["evidence"])
+        if call.params.get("submit") == "true":
+            dispute["status"] = "under_review"
+            dispute["evidence_details"]["submission_count"] += 1
+        return 200, json.loads(json.dumps(dispute))
 
     def answer(self, call: StripeCall, raw_path: str, body: bytes) -> Reply:
+        if call.method == "POST" and (match := re.fullmatch(r"/v1/disputes/(du_\w+)", call.path)):
+            return self._update_dispute(call, match[1])
         pairs = parse_qsl(body.decode(), keep_blank_values=True) if call.method == "POST" else []
         kept, taken = pairs, []
         if call.method == "POST" and call.path == "/v1/payment_intents":

@@ -191,3 +191,62 @@ def test_a_refund_goes_to_stripe_and_a_lost_dispute_is_booked_without_refunding_
     )
     assert account_balance(shop.tenant, ledger.PROVIDER_CASH) == 0
     assert ledger_totals(shop.tenant) == {"USD": 0}
+
+
+def test_an_operator_answers_a_chargeback_at_stripe_with_the_collected_evidence_once(
+    shop, client_for, stripe_testbed, django_capture_on_commit_callbacks
+):
+    from core.disputes.models import Dispute, DisputeEvent
+    from core.events import dispatch_pending
+    from tests.accounts_helpers import signed_in_operator
+
+    client, order, payment = stripe_paid_order(
+        shop, client_for, stripe_testbed, django_capture_on_commit_callbacks
+    )
+    dispute = {
+        "id": "du_1Souk",
+        "object": "dispute",
+        "payment_intent": payment.reference,
+        "status": "needs_response",
+        "amount": 3000,
+        "currency": "usd",
+    }
+    event = made_event("charge.dispute.created", dispute, "evt_chargeback")
+    assert deliver(client, event).status_code == 200
+    with schema_context(shop.tenant.schema_name):
+        dispatch_pending()
+        chargeback = Dispute.objects.get(kind="chargeback", order_id=order["id"])
+    assert chargeback.provider_dispute_id == "du_1Souk"
+
+    operator, _ = signed_in_operator(client_for, shop.tenant)
+    answered = call(operator, "post", f"/disputes/{chargeback.pk}/stripe-evidence/submit")
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["evidence_submitted_at"]
+
+    [sent] = stripe_testbed.front.sent("POST", "/v1/disputes/du_1Souk")
+    assert sent.params["submit"] == "true"
+    assert sent.idempotency_key.endswith("dispute-evidence:du_1Souk")
+    evidence = sent.nested("evidence")
+    assert set(evidence) <= {
+        "product_description",
+        "customer_communication",
+        "service_documentation",
+        "uncategorized_text",
+        "refund_policy",
+        "service_date",
+    }
+    assert order["lines"][0]["title"] in evidence["product_description"]
+    assert stripe_testbed.front.disputes["du_1Souk"]["status"] == "under_review"
+
+    # Submitted evidence is final: a second answer is refused before it reaches Stripe.
+    again = call(operator, "post", f"/disputes/{chargeback.pk}/stripe-evidence/submit")
+    assert again.status_code == 409, again.content
+    assert len(stripe_testbed.front.sent("POST", "/v1/disputes/du_1Souk")) == 1
+    with schema_context(shop.tenant.schema_name):
+        assert (
+            DisputeEvent.objects.filter(dispute=chargeback, kind="evidence_submitted").count() == 1
+        )
+    # Only operators answer chargebacks.
+    buyer = bearer_client(client_for, shop.tenant, shop.buyer)
+    refused = call(buyer, "post", f"/disputes/{chargeback.pk}/stripe-evidence/submit")
+    assert refused.status_code in (403, 404)

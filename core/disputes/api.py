@@ -241,3 +241,16 @@ def stripe_evidence(request: HttpRequest, dispute_id: int) -> dict[str, str]:
     require_operator(principal_of(request))
     dispute = selectors.dispute_for(principal_of(request).user, dispute_id)
     return services.stripe_evidence(dispute)
+
+
+@disputes_router.post(
+    "/{dispute_id}/stripe-evidence/submit",
+    response=DisputeOut,
+    summary="Answer a card chargeback with the collected evidence (operator; once)",
+)
+def submit_chargeback_evidence(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
+    require_operator(principal_of(request))
+    user = _user(request, write=True)
+    selectors.dispute_for(user, dispute_id)
+    dispute = services.submit_chargeback_evidence(operator=user, dispute_id=dispute_id)
+    return presenters.dispute_out(dispute, user)

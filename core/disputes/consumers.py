@@ -15,7 +15,10 @@ def chargeback_opened(payload: dict[str, Any]) -> None:
         order_id=int(payload["order_id"]),
         event="chargeback_opened",
         provider_event_id=str(payload.get("event_id") or f"opened:{payload['order_id']}"),
-        data={"provider": payload.get("provider", "")},
+        data={
+            "provider": payload.get("provider", ""),
+            "dispute_reference": str(payload.get("dispute_reference") or ""),
+        },
     )
 
 

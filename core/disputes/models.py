@@ -102,6 +102,10 @@ class Dispute(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     conversation_id = models.BigIntegerField(null=True, blank=True)
     provider_dispute_reference = models.CharField(max_length=120, blank=True)
+    # A chargeback: the provider's own dispute (Stripe's ``du_...``) and when Souk answered
+    # it with the collected evidence (once: submitted evidence is final at the provider).
+    provider_dispute_id = models.CharField(max_length=120, blank=True)
+    evidence_submitted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -42,6 +42,9 @@ def dispute_out(dispute: Dispute, user: User) -> dict[str, Any]:
         **dispute_summary(dispute),
         "reason": dispute.reason,
         "your_part": selectors.party_of(user, dispute),
+        "evidence_submitted_at": dispute.evidence_submitted_at.isoformat()
+        if dispute.evidence_submitted_at
+        else None,
         "line": None
         if line is None
         else {

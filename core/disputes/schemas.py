@@ -120,6 +120,8 @@ class DisputeOut(DisputeSummaryOut):
     resolution: ResolutionOut | None
     appeal: AppealOut | None
     conversation_id: int | None
+    # A card chargeback: when its evidence went to the card network (None: not yet).
+    evidence_submitted_at: str | None = None
     messages: list[MessageOut]
     evidence: list[EvidenceOut]
     timeline: list[EventOut]

@@ -30,7 +30,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.accounts.models import User
-from core.commerce.models import LineStatus, Order, OrderLine, OrderStatus, SubOrder
+from core.commerce.models import LineStatus, Order, OrderLine, OrderStatus, Payment, SubOrder
 from core.commerce.services.escrow import held_in_escrow, settle_disputed_line
 from core.commerce.services.fulfilment import refunded_parts
 from core.commerce.services.refunds import LineRefund, refund_order
@@ -57,6 +57,7 @@ from core.notifications.services import notify
 from core.payments import ledger
 from core.payments.ledger import credit, debit
 from core.payments.models import EntryKind
+from core.payments.providers import get_provider
 from core.realtime.topics import publish_to_topic
 
 logger = logging.getLogger(__name__)
@@ -983,6 +984,11 @@ def record_chargeback(
                     provider_dispute_reference=reference
                 )
         from_status = dispute.status
+        provider_dispute_id = str(data.get("dispute_reference") or "")[:120]
+        if provider_dispute_id and dispute.provider_dispute_id != provider_dispute_id:
+            dispute.provider_dispute_id = provider_dispute_id
+            dispute.evidence_submitted_at = None  # a new chargeback is answered anew
+            dispute.save(update_fields=["provider_dispute_id", "evidence_submitted_at"])
         if event == "chargeback_closed":
             is_won = bool(data.get("is_won"))
             dispute.status = DisputeStatus.CLOSED
@@ -1125,6 +1131,56 @@ def stripe_evidence(dispute: Dispute) -> dict[str, str]:
     }
     # Stripe limits each text field to 20,000 characters.
     return {key: value[:20_000] for key, value in fields.items() if value}
+
+
+def submit_chargeback_evidence(*, operator: User, dispute_id: int) -> Dispute:
+    """Answer the chargeback at the provider with the collected evidence (``stripe_evidence``).
+    Submitted evidence is final there, so it goes once: the provider call carries an
+    idempotency key of the dispute's provider id, and a second submission is refused."""
+    _require_operator(operator)
+    with transaction.atomic():
+        dispute = _locked(dispute_id)
+        if dispute.kind != DisputeType.CHARGEBACK or not dispute.provider_dispute_id:
+            raise DisputeError(
+                DisputeErrorCode.INVALID_STATE,
+                "Only a card chargeback the provider told us about can be answered.",
+            )
+        if dispute.status == DisputeStatus.CLOSED:
+            raise DisputeError(DisputeErrorCode.INVALID_STATE, "This chargeback is closed.")
+        if dispute.evidence_submitted_at is not None:
+            raise DisputeError(
+                DisputeErrorCode.INVALID_STATE,
+                "The evidence went to the card network on "
+                f"{dispute.evidence_submitted_at:%Y-%m-%d}.",
+            )
+        payment = (
+            Payment.objects.filter(order_id=dispute.order_id).exclude(reference="").order_by("-id")
+        ).first()
+        if payment is None:
+            raise DisputeError(DisputeErrorCode.INVALID_STATE, "The order has no card payment.")
+        evidence = stripe_evidence(dispute)
+    # Outside the lock: a slow provider must not hold the dispute's row.
+    status = get_provider(payment.provider).submit_dispute_evidence(
+        dispute_reference=dispute.provider_dispute_id,
+        evidence=evidence,
+        idempotency_key=f"dispute-evidence:{dispute.provider_dispute_id}",
+    )
+    with transaction.atomic():
+        dispute = _locked(dispute_id)
+        if dispute.evidence_submitted_at is None:
+            dispute.evidence_submitted_at = timezone.now()
+            dispute.save(update_fields=["evidence_submitted_at", "updated_at"])
+            _changed(
+                dispute,
+                "evidence_submitted",
+                from_status=dispute.status,
+                actor=operator,
+                title=f"Chargeback on order {dispute.order_id} answered",
+                body=f"The evidence went to the card network ({status.replace('_', ' ')}).",
+                data={"provider_status": status, "fields": sorted(evidence)},
+                notify_ids=selectors.team_user_ids(dispute.seller_id),
+            )
+    return dispute
 
 
 def _who(user_id: int | None, dispute: Dispute) -> str:

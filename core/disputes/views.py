@@ -143,6 +143,11 @@ def _context(request: HttpRequest, dispute: Dispute, area: str) -> dict[str, Any
         "stripe_fields": services.stripe_evidence(dispute)
         if area == "operator" and dispute.kind == DisputeType.CHARGEBACK
         else None,
+        "can_submit_evidence": area == "operator"
+        and dispute.kind == DisputeType.CHARGEBACK
+        and bool(dispute.provider_dispute_id)
+        and dispute.evidence_submitted_at is None
+        and dispute.status != DisputeStatus.CLOSED,
     }
 
 
@@ -157,6 +162,7 @@ EVENT_LABELS = {
     "final": "Decision final",
     "chargeback_opened": "Card chargeback opened",
     "chargeback_closed": "Card chargeback closed",
+    "evidence_submitted": "Evidence sent to the card network",
 }
 
 
@@ -275,6 +281,9 @@ def _act(request: HttpRequest, dispute_id: int, area: str) -> HttpResponse:
             split = _split(request, dispute.currency)
             services.resolve(operator=user, dispute_id=dispute.pk, **split)
             messages.success(request, "Decision recorded; the money moved.")
+        elif action == "submit_evidence" and area == "operator":
+            services.submit_chargeback_evidence(operator=user, dispute_id=dispute.pk)
+            messages.success(request, "Evidence sent to the card network.")
         elif action == "decide_appeal" and area == "operator":
             upheld = request.POST.get("upheld") == "yes"
             compensation = _amount(request.POST.get("compensation", ""), dispute.currency)

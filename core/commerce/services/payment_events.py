@@ -78,7 +78,9 @@ def confirm_payment(*, order: Order, confirmation: str) -> Payment:
 
 
 @transaction.atomic
-def on_dispute_opened(*, provider: str, reference: str, event_id: str) -> None:
+def on_dispute_opened(
+    *, provider: str, reference: str, event_id: str, dispute_reference: str = ""
+) -> None:
     payment = _payment(provider, reference)
     if payment is None:
         return
@@ -87,7 +89,13 @@ def on_dispute_opened(*, provider: str, reference: str, event_id: str) -> None:
         return
     transition_order(order, OrderStatus.DISPUTED, actor_label=f"provider:{event_id}"[:80])
     events.emit(
-        "order.disputed", {"order_id": order.pk, "event_id": event_id, "provider": provider}
+        "order.disputed",
+        {
+            "order_id": order.pk,
+            "event_id": event_id,
+            "provider": provider,
+            "dispute_reference": dispute_reference,
+        },
     )
 
 

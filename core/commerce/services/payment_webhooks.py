@@ -112,7 +112,12 @@ def _apply(event: PaymentEvent) -> str:
             )
             return "charge failed"
         case PaymentEventKind.DISPUTE_OPENED:
-            payment_events.on_dispute_opened(provider=provider, reference=reference, event_id=label)
+            payment_events.on_dispute_opened(
+                provider=provider,
+                reference=reference,
+                event_id=label,
+                dispute_reference=event.dispute_reference,
+            )
             return "dispute opened"
         case PaymentEventKind.DISPUTE_CLOSED:
             payment_events.on_dispute_closed(

@@ -4,6 +4,7 @@ call after a crash never charges, refunds or transfers twice."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -82,6 +83,8 @@ class PaymentEvent:
     failure_code: str = ""
     failure_message: str = ""
     is_dispute_won: bool = False
+    # The provider's own dispute (Stripe's ``du_...``), to answer it with evidence.
+    dispute_reference: str = ""
     ignored_reason: str = ""
     # Every marketplace's endpoint hears the whole platform account; another marketplace's
     # events are neither stored nor applied here.
@@ -109,6 +112,13 @@ class PaymentProvider(Protocol):
 
     def refund(self, *, reference: str, amount: Money, idempotency_key: str) -> RefundResult:
         """Refund part or all of a succeeded charge."""
+
+    def submit_dispute_evidence(
+        self, *, dispute_reference: str, evidence: Mapping[str, str], idempotency_key: str
+    ) -> str:
+        """Answer a chargeback: send the evidence and submit it (final); returns the
+        provider's status of the dispute afterwards."""
+        ...
 
     def ensure_customer(self, *, email: str, name: str, existing_reference: str) -> str:
         """The provider's customer id for a buyer (created when ``existing_reference`` is

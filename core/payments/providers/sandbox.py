@@ -5,6 +5,7 @@ visible as "test mode" in the storefront."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import replace
 
 from core.money import Money
@@ -127,6 +128,13 @@ class SandboxProvider:
 
     def refund(self, *, reference: str, amount: Money, idempotency_key: str) -> RefundResult:
         return RefundResult(_reference("re", idempotency_key))
+
+    def submit_dispute_evidence(
+        self, *, dispute_reference: str, evidence: Mapping[str, str], idempotency_key: str
+    ) -> str:
+        # The sandbox raises no chargebacks of its own; one recorded from elsewhere is
+        # "answered" as a real provider would take it: under review.
+        return "under_review"
 
     def ensure_customer(self, *, email: str, name: str, existing_reference: str) -> str:
         return existing_reference or _reference("cus", email)

@@ -127,7 +127,11 @@ def _dispute_opened(dispute: dict[str, Any]) -> dict[str, Any]:
     reference = _disputed_payment(dispute)
     if not reference:
         return {"kind": None, "ignored_reason": "dispute names no payment intent"}
-    return {"kind": PaymentEventKind.DISPUTE_OPENED, "reference": reference}
+    return {
+        "kind": PaymentEventKind.DISPUTE_OPENED,
+        "reference": reference,
+        "dispute_reference": str(dispute.get("id") or ""),
+    }
 
 
 def _dispute_closed(dispute: dict[str, Any]) -> dict[str, Any]:
@@ -138,6 +142,7 @@ def _dispute_closed(dispute: dict[str, Any]) -> dict[str, Any]:
         "kind": PaymentEventKind.DISPUTE_CLOSED,
         "reference": reference,
         "is_dispute_won": dispute.get("status") in DISPUTE_KEPT_STATUSES,
+        "dispute_reference": str(dispute.get("id") or ""),
     }
 
 
