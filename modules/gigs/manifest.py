@@ -52,9 +52,11 @@ manifest = ModuleManifest(
     studio_product_step="modules.gigs.studio_step.step",
     storefront_urls="modules.gigs.urls",
     seller_urls="modules.gigs.seller_urls",
+    operator_urls="modules.gigs.operator_urls",
     pages=(
         NavEntry(label="Gig orders", url="gigs:orders", area="account"),
         NavEntry(label="Gig orders", url="gigs_studio:queue", area="studio"),
+        NavEntry(label="Gig orders", url="gigs_operator:orders", area="operator"),
     ),
     details_accessor=None,
     is_default_enabled=False,
