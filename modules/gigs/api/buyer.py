@@ -11,6 +11,7 @@ from ninja import Router, Status
 
 from core.accounts.auth import user_auth
 from core.accounts.principal import principal_of
+from core.idempotency.store import run_idempotent
 from modules.gigs import files, presenters, selectors
 from modules.gigs.schemas import (
     AddonOut,
@@ -120,22 +121,38 @@ def request_revision(request: HttpRequest, order_id: int, payload: RevisionIn) -
     "/orders/{order_id}/accept",
     response=OrderOut,
     auth=user_auth,
-    summary="Accept the delivery: the seller is paid from escrow",
+    summary="Accept the delivery: the seller is paid from escrow (Idempotency-Key)",
 )
-def accept(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    deliveries.accept(buyer=principal_of(request).user, order_id=order_id)
-    return _order(request, order_id)
+def accept(request: HttpRequest, order_id: int) -> Any:
+    buyer = principal_of(request).user
+    orders.buyers_order(buyer=buyer, order_id=order_id)  # another buyer's: 404 first
+
+    def operation(key: str) -> tuple[int, dict[str, Any]]:
+        deliveries.accept(buyer=buyer, order_id=order_id)
+        return 200, OrderOut.model_validate(_order(request, order_id)).model_dump(mode="json")
+
+    return run_idempotent(
+        request, user_id=buyer.pk, scope=f"gig-accept:{order_id}", body={}, operation=operation
+    )
 
 
 @router.post(
     "/orders/{order_id}/cancel",
     response=OrderOut,
     auth=user_auth,
-    summary="Cancel a very late order with a full refund",
+    summary="Cancel a very late order with a full refund (Idempotency-Key)",
 )
-def cancel(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    orders.cancel_very_late(buyer=principal_of(request).user, order_id=order_id)
-    return _order(request, order_id)
+def cancel(request: HttpRequest, order_id: int) -> Any:
+    buyer = principal_of(request).user
+    orders.buyers_order(buyer=buyer, order_id=order_id)  # another buyer's: 404 first
+
+    def operation(key: str) -> tuple[int, dict[str, Any]]:
+        orders.cancel_very_late(buyer=buyer, order_id=order_id)
+        return 200, OrderOut.model_validate(_order(request, order_id)).model_dump(mode="json")
+
+    return run_idempotent(
+        request, user_id=buyer.pk, scope=f"gig-cancel:{order_id}", body={}, operation=operation
+    )
 
 
 @router.post(

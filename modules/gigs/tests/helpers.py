@@ -5,6 +5,7 @@ the offer into the cart, the checkout API, with fulfilment and the outbox run)."
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -170,3 +171,8 @@ def deliver_link(
     return call(
         client, "post", f"/gigs/seller/orders/{order.pk}/deliveries/{draft.json()['id']}/deliver"
     )
+
+
+def paying() -> dict[str, str]:
+    """The header every money-moving POST takes (accept, cancel)."""
+    return {"Idempotency-Key": uuid.uuid4().hex}

@@ -13,6 +13,7 @@ from modules.gigs.tests.helpers import (
     answers_for,
     buy,
     deliver_link,
+    paying,
     refreshed,
     seller_client,
     signed_in,
@@ -51,7 +52,7 @@ def test_an_extra_revision_bought_after_the_cap_is_paid_out_with_the_order(
 
     payable = account_balance(shop.tenant, ledger.seller_payable(shop.seller.pk))
     assert deliver_link(seller, order).status_code == 200
-    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept").status_code == 200
+    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying()).status_code == 200
     with schema_context(shop.tenant.schema_name):
         main_net = OrderLine.objects.get(pk=order.order_line_id).seller_net
     grown = payable - account_balance(shop.tenant, ledger.seller_payable(shop.seller.pk))

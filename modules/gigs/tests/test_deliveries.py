@@ -18,6 +18,7 @@ from modules.gigs.tests.helpers import (
     answers_for,
     buy,
     deliver_link,
+    paying,
     refreshed,
     seller_client,
     signed_in,
@@ -145,7 +146,7 @@ def test_revisions_go_round_until_the_cap_and_accepting_releases_escrow_once(
 
     seller_balance = account_balance(shop.tenant, ledger.seller_payable(shop.seller.pk))
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = call(buyer, "post", f"/gigs/orders/{order.pk}/accept")
+        accepted = call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying())
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["status"] == "completed"
     with schema_context(shop.tenant.schema_name):
@@ -156,7 +157,7 @@ def test_revisions_go_round_until_the_cap_and_accepting_releases_escrow_once(
     grown = seller_balance - account_balance(shop.tenant, ledger.seller_payable(shop.seller.pk))
     assert grown == line.seller_net
     assert line.status == "completed"
-    twice = call(buyer, "post", f"/gigs/orders/{order.pk}/accept")
+    twice = call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying())
     assert twice.status_code == 409
     assert twice.json()["error"]["code"] == "wrong_state"
     assert _releases(shop.tenant) == 1
@@ -239,3 +240,23 @@ def test_a_revision_request_stops_the_auto_accept_of_the_delivery_before_it(
         assert OutboxEvent.objects.filter(event_type="gig.very_late").count() == 1
     assert refreshed(shop.tenant, order).status == OrderStatus.REVISION_REQUESTED
     assert _releases(shop.tenant) == 0
+
+
+def test_accepting_needs_an_idempotency_key_and_a_replay_answers_the_first_time_again(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    buyer, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
+    assert deliver_link(seller, order).status_code == 200
+    path = f"/gigs/orders/{order.pk}/accept"
+    missing = call(buyer, "post", path)
+    assert missing.status_code == 400
+    assert missing.json()["error"]["code"] == "idempotency_key_required"
+    assert refreshed(shop.tenant, order).status == OrderStatus.DELIVERED
+
+    key = {"Idempotency-Key": "accept-once"}
+    first = call(buyer, "post", path, **key)
+    assert first.status_code == 200, first.content
+    again = call(buyer, "post", path, **key)
+    assert (again.status_code, again["Idempotent-Replayed"]) == (200, "true")
+    assert again.json() == first.json()
+    assert _releases(shop.tenant) == 1

@@ -19,6 +19,7 @@ from modules.gigs.tests.helpers import (
     answers_for,
     buy,
     deliver_link,
+    paying,
     refreshed,
     seller_client,
     signed_in,
@@ -105,7 +106,7 @@ def test_an_open_dispute_freezes_acceptance_and_a_decision_that_pays_out_closes_
         dispute = disputes.open_dispute(
             user=shop.buyer, order_line_id=order.order_line_id, kind="quality", reason="Blurry"
         )
-    refused = call(buyer, "post", f"/gigs/orders/{order.pk}/accept")
+    refused = call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying())
     assert refused.status_code == 409
     assert refreshed(shop.tenant, order).status == OrderStatus.DELIVERED
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,7 +153,7 @@ def test_a_revision_decided_with_no_amounts_keeps_the_escrow_for_the_redelivery(
     assert (reopened.status, reopened.revisions_used) == (OrderStatus.REVISION_REQUESTED, 0)
     assert deliver_link(seller, order).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = call(buyer, "post", f"/gigs/orders/{order.pk}/accept")
+        accepted = call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying())
     assert accepted.status_code == 200, accepted.content
     assert accepted.json()["status"] == "completed"
     assert [r["is_from_dispute"] for r in accepted.json()["revisions"]] == [True]

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from modules.gigs.tests.helpers import answers_for, buy, deliver_link, seller_client, signed_in
+from modules.gigs.tests.helpers import (
+    answers_for,
+    buy,
+    deliver_link,
+    paying,
+    seller_client,
+    signed_in,
+)
 from tests.accounts_helpers import call
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -18,7 +25,7 @@ def _completed(shop, client_for, capture, buyer, seller):
     answers = {"answers": answers_for(order)}
     assert call(buyer, "post", f"/gigs/orders/{order.pk}/requirements", answers).status_code == 200
     assert deliver_link(seller, order).status_code == 200
-    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept").status_code == 200
+    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying()).status_code == 200
     return order
 
 

@@ -17,6 +17,7 @@ from modules.gigs.tests.helpers import (
     answers_for,
     buy,
     deliver_link,
+    paying,
     refreshed,
     seller_client,
     signed_in,
@@ -81,7 +82,7 @@ def test_milestones_release_their_agreed_shares_one_after_another(
 
     payable = _payable(shop)
     assert deliver_link(seller, order).status_code == 200
-    accepted = call(buyer, "post", f"/gigs/orders/{order.pk}/accept")
+    accepted = call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying())
     assert accepted.status_code == 200, accepted.content
     body = accepted.json()
     assert body["status"] == "in_progress"
@@ -92,7 +93,7 @@ def test_milestones_release_their_agreed_shares_one_after_another(
 
     time_machine.move_to(T0 + timedelta(days=1), tick=False)
     assert deliver_link(seller, order, "https://files.example/final.zip").status_code == 200
-    done = call(buyer, "post", f"/gigs/orders/{order.pk}/accept").json()
+    done = call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying()).json()
     assert done["status"] == "completed"
     assert _payable(shop) - payable == held
     assert _held(shop.tenant, order) == 0
@@ -102,7 +103,7 @@ def test_milestones_release_their_agreed_shares_one_after_another(
         assert list(
             GigDelivery.objects.order_by("number").values_list("milestone__number", flat=True)
         ) == [1, 2]
-    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept").status_code == 409
+    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying()).status_code == 409
     assert set(ledger_totals(shop.tenant).values()) == {0}
 
 
@@ -120,12 +121,12 @@ def test_cancelling_a_very_late_order_after_a_paid_milestone_refunds_the_rest_on
     answers = {"answers": answers_for(order)}
     assert call(buyer, "post", f"/gigs/orders/{order.pk}/requirements", answers).status_code == 200
     assert deliver_link(seller, order).status_code == 200
-    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept").status_code == 200
+    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying()).status_code == 200
 
     # Standard: 5 days; very late 24 h after that.
     time_machine.move_to(T0 + timedelta(days=6, minutes=1), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
-        cancelled = call(buyer, "post", f"/gigs/orders/{order.pk}/cancel")
+        cancelled = call(buyer, "post", f"/gigs/orders/{order.pk}/cancel", **paying())
     assert cancelled.status_code == 200, cancelled.content
     assert refreshed(shop.tenant, order).status == OrderStatus.CANCELLED
     line = _line(shop.tenant, order)

@@ -19,6 +19,7 @@ from modules.gigs.tests.helpers import (
     CHECKLIST,
     answers_for,
     buy,
+    paying,
     refreshed,
     signed_in,
     sweep,
@@ -206,7 +207,7 @@ def test_a_very_late_order_may_be_cancelled_by_its_buyer_with_a_full_refund(
 
     time_machine.move_to(T0 + timedelta(days=3, hours=2), tick=False)
     assert call(buyer, "get", f"/gigs/orders/{order.pk}").json()["lateness"] == "late"
-    refused = call(buyer, "post", path)
+    refused = call(buyer, "post", path, **paying())
     assert refused.status_code == 409
     assert refused.json()["error"]["code"] == "not_very_late"
     with schema_context(shop.tenant.schema_name):
@@ -214,7 +215,7 @@ def test_a_very_late_order_may_be_cancelled_by_its_buyer_with_a_full_refund(
 
     time_machine.move_to(T0 + timedelta(days=4, minutes=1), tick=False)
     with django_capture_on_commit_callbacks(execute=True):
-        response = call(buyer, "post", path)
+        response = call(buyer, "post", path, **paying())
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["cancel_reason"]) == (
         "cancelled",
@@ -224,7 +225,7 @@ def test_a_very_late_order_may_be_cancelled_by_its_buyer_with_a_full_refund(
         assert Refund.objects.get().amount == order.amount
     assert _escrow_held(shop.tenant, order) == 0
     assert set(ledger_totals(shop.tenant).values()) == {0}
-    assert call(buyer, "post", path).status_code == 409
+    assert call(buyer, "post", path, **paying()).status_code == 409
 
 
 def test_another_buyers_order_is_not_found(shop, client_for, django_capture_on_commit_callbacks):
