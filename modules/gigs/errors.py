@@ -19,6 +19,7 @@ class GigsErrorCode(StrEnum):
     REVISIONS_EXHAUSTED = "revisions_exhausted"
     WRONG_STATE = "wrong_state"
     NOT_VERY_LATE = "not_very_late"
+    FILE_LOCKED = "file_locked"
 
 
 class GigsError(DomainError):

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.http import FileResponse, HttpResponseBase, HttpResponseRedirect
 
+from core.errors import ErrorKind
 from core.storage import private_file_url
-from modules.gigs.errors import GigsErrorCode, not_found
-from modules.gigs.models import DeliveryStatus, GigDeliveryFile, GigOrder
+from modules.gigs.errors import GigsError, GigsErrorCode, not_found
+from modules.gigs.models import DeliveryStatus, GigDeliveryFile, GigOrder, OrderStatus
 
 # The download endpoints' documented answers (any type a seller delivers).
 OPENAPI: dict[str, Any] = {
@@ -33,6 +34,12 @@ def delivery_file(order: GigOrder, file_id: int, *, with_drafts: bool) -> GigDel
     found = rows.first()
     if found is None or not found.file:
         raise not_found(GigsErrorCode.DELIVERY_NOT_FOUND, "No such file.")
+    if not with_drafts and found.is_locked_until_accepted and order.status != OrderStatus.COMPLETED:
+        raise GigsError(
+            GigsErrorCode.FILE_LOCKED,
+            "The seller unlocks this file when you accept the delivery; see the preview.",
+            kind=ErrorKind.FORBIDDEN,
+        )
     return found
 
 

@@ -295,6 +295,8 @@ class GigDelivery(models.Model):
     description = models.TextField(max_length=5000, blank=True)
     notes = models.TextField(max_length=2000, blank=True)
     links = models.JSONField(default=list)
+    # A preview the buyer can look at while the final files stay locked (e.g. watermarked).
+    preview_url = models.URLField(max_length=2000, blank=True)
     checklist_ticked = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -325,6 +327,8 @@ class GigDeliveryFile(models.Model):
     original_name = models.CharField(max_length=200)
     content_type = models.CharField(max_length=100)
     size = models.PositiveIntegerField()
+    # The seller's choice: the buyer downloads it only once the order is accepted.
+    is_locked_until_accepted = models.BooleanField(default=False)
 
     class Meta:
         constraints = [

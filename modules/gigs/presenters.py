@@ -37,6 +37,7 @@ def _delivery(delivery: GigDelivery) -> dict[str, Any]:
         "description": delivery.description,
         "notes": delivery.notes,
         "links": delivery.links,
+        "preview_url": delivery.preview_url,
         "checklist_ticked": delivery.checklist_ticked,
         "files": [
             {
@@ -44,6 +45,7 @@ def _delivery(delivery: GigDelivery) -> dict[str, Any]:
                 "name": file.original_name,
                 "content_type": file.content_type,
                 "size": file.size,
+                "is_locked_until_accepted": file.is_locked_until_accepted,
             }
             for file in delivery.files.all()
         ],

@@ -178,6 +178,7 @@ class DraftIn(StrictSchema):
     notes: str = Field("", max_length=4000)
     links: list[str] = []
     checklist_ticked: list[str] = []
+    preview_url: str = Field("", max_length=2000)
 
 
 class FileOut(Schema):
@@ -185,6 +186,7 @@ class FileOut(Schema):
     name: str
     content_type: str
     size: int
+    is_locked_until_accepted: bool
 
 
 class DeliveryOut(Schema):
@@ -195,6 +197,7 @@ class DeliveryOut(Schema):
     description: str
     notes: str
     links: list[str]
+    preview_url: str
     checklist_ticked: list[str]
     files: list[FileOut]
     submitted_at: datetime | None

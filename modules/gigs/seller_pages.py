@@ -74,6 +74,7 @@ def deliver(request: HttpRequest, order_id: int) -> HttpResponse:
         notes=request.POST.get("notes", ""),
         links=links,
         checklist_ticked=request.POST.getlist("checklist"),
+        preview_url=request.POST.get("preview_url", ""),
     )
     upload = request.FILES.get("file")
     try:
@@ -81,7 +82,11 @@ def deliver(request: HttpRequest, order_id: int) -> HttpResponse:
             draft = deliveries.save_draft(seller_id=seller.pk, order_id=order_id, data=data)
             if upload is not None:
                 deliveries.attach_file(
-                    seller_id=seller.pk, order_id=order_id, delivery_id=draft.pk, upload=upload
+                    seller_id=seller.pk,
+                    order_id=order_id,
+                    delivery_id=draft.pk,
+                    upload=upload,
+                    is_locked_until_accepted=request.POST.get("is_locked") == "on",
                 )
             deliveries.deliver(seller_id=seller.pk, order_id=order_id, delivery_id=draft.pk)
     except DomainError as error:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponseBase
-from ninja import File, Router, Status
+from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 
 from core.sellers.auth import authorised_seller
@@ -139,13 +139,18 @@ def edit_draft(
     summary="Attach a file to a draft (stored privately)",
 )
 def attach_file(
-    request: HttpRequest, order_id: int, delivery_id: int, file: File[UploadedFile]
+    request: HttpRequest,
+    order_id: int,
+    delivery_id: int,
+    file: File[UploadedFile],
+    is_locked_until_accepted: Form[bool] = False,
 ) -> Status[Any]:
     attached = deliveries.attach_file(
         seller_id=authorised_seller(request).pk,
         order_id=order_id,
         delivery_id=delivery_id,
         upload=file,
+        is_locked_until_accepted=is_locked_until_accepted,
     )
     return Status(
         201,
@@ -154,6 +159,7 @@ def attach_file(
             "name": attached.original_name,
             "content_type": attached.content_type,
             "size": attached.size,
+            "is_locked_until_accepted": attached.is_locked_until_accepted,
         },
     )
 

@@ -60,6 +60,7 @@ class DraftData:
     notes: str = ""
     links: list[str] = field(default_factory=list)
     checklist_ticked: list[str] = field(default_factory=list)
+    preview_url: str = ""
 
 
 def _clean_draft(order: GigOrder, data: DraftData) -> DraftData:
@@ -74,6 +75,9 @@ def _clean_draft(order: GigOrder, data: DraftData) -> DraftData:
     for index, link in enumerate(links):
         if not is_link(link):
             raise invalid(code, f"links[{index}]", "Give an http(s) link.")
+    preview_url = data.preview_url.strip()
+    if preview_url and not is_link(preview_url):
+        raise invalid(code, "preview_url", "Give an http(s) link to the preview.")
     unknown = [item for item in data.checklist_ticked if item not in order.checklist]
     if unknown:
         raise invalid(code, "checklist_ticked", f"Not on this order's checklist: {unknown[0]}")
@@ -82,6 +86,7 @@ def _clean_draft(order: GigOrder, data: DraftData) -> DraftData:
         notes=data.notes.strip(),
         links=links,
         checklist_ticked=[item for item in order.checklist if item in data.checklist_ticked],
+        preview_url=preview_url,
     )
 
 
@@ -114,6 +119,7 @@ def save_draft(
     delivery.description = cleaned.description
     delivery.notes = cleaned.notes
     delivery.links = cleaned.links
+    delivery.preview_url = cleaned.preview_url
     delivery.checklist_ticked = cleaned.checklist_ticked
     delivery.save()
     return delivery
@@ -121,10 +127,16 @@ def save_draft(
 
 @transaction.atomic
 def attach_file(
-    *, seller_id: int, order_id: int, delivery_id: int, upload: UploadedFile[Any]
+    *,
+    seller_id: int,
+    order_id: int,
+    delivery_id: int,
+    upload: UploadedFile[Any],
+    is_locked_until_accepted: bool = False,
 ) -> GigDeliveryFile:
     """A file on a draft, stored privately under the marketplace's prefix. An empty file is
-    refused: it is no artifact."""
+    refused: it is no artifact. A locked file is listed to the buyer but downloaded only
+    once the order is accepted (a preview link shows the work meanwhile)."""
     order = sellers_order(seller_id=seller_id, order_id=order_id, lock=True)
     delivery = sellers_delivery(order, delivery_id)
     if delivery.status != DeliveryStatus.DRAFT:
@@ -147,6 +159,7 @@ def attach_file(
         original_name=(upload.name or "file")[:200],
         content_type=(upload.content_type or "application/octet-stream")[:100],
         size=size,
+        is_locked_until_accepted=is_locked_until_accepted,
     )
     attached.file.save(attached.key, upload, save=False)
     attached.save()

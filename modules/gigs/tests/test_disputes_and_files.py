@@ -158,3 +158,45 @@ def test_a_revision_decided_with_no_amounts_keeps_the_escrow_for_the_redelivery(
     assert accepted.json()["status"] == "completed"
     assert [r["is_from_dispute"] for r in accepted.json()["revisions"]] == [True]
     assert set(ledger_totals(shop.tenant).values()) == {0}
+
+
+def test_a_locked_file_opens_to_the_buyer_only_once_accepted_with_a_preview_meanwhile(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    buyer, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
+    base = f"/gigs/seller/orders/{order.pk}/deliveries"
+    draft = call(
+        seller,
+        "post",
+        base,
+        {"checklist_ticked": order.checklist, "preview_url": "https://cdn.example/wm.png"},
+    ).json()
+    uploaded = seller.post(
+        f"/api/v1{base}/{draft['id']}/files",
+        {
+            "file": SimpleUploadedFile("final.ai", CONTENT, content_type="application/pdf"),
+            "is_locked_until_accepted": "true",
+        },
+    )
+    assert uploaded.status_code == 201, uploaded.content
+    assert uploaded.json()["is_locked_until_accepted"] is True
+    assert call(seller, "post", f"{base}/{draft['id']}/deliver").status_code == 200
+    path = f"/api/v1/gigs/orders/{order.pk}/files/{uploaded.json()['id']}"
+
+    locked = buyer.get(path)
+    assert locked.status_code == 403
+    assert locked.json()["error"]["code"] == "file_locked"
+    page = buyer.get(f"/gigs/orders/{order.pk}/").content.decode()
+    assert "unlocked when you accept" in page and "https://cdn.example/wm.png" in page
+    assert (
+        seller.get(
+            f"/api/v1/gigs/seller/orders/{order.pk}/files/{uploaded.json()['id']}"
+        ).status_code
+        == 200
+    )
+
+    accepted = call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying())
+    assert accepted.status_code == 200
+    opened = buyer.get(path)
+    assert opened.status_code == 200
+    assert b"".join(opened.streaming_content) == CONTENT
