@@ -12,6 +12,7 @@ unread counts, notifications and the dispute timelines read as they would have:
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import time_machine
@@ -62,16 +63,19 @@ DECIDED_REASON = (
 def populate_talk(
     rng: random.Random, *, buyers: list[User], sellers: list[Seller], orders: list[Order]
 ) -> None:
-    """In the current tenant's schema, after its trade (``activity.populate``)."""
+    """In the current tenant's schema, after its trade (``activity.populate``). Messages are
+    posted in time order across all conversations, as they would have been (the rate limits
+    count on the moved clock too)."""
     now = timezone.now()
     people = list(buyers)
     rng.shuffle(people)
+    posts: list[Post] = []
     for index, seller in enumerate(sellers):
         products = list(seller.products.filter(status="published").order_by("id")[:2])
         if not products:
             continue
         buyer = people[index % len(people)]
-        _talk(
+        posts += _talk(
             buyer,
             seller,
             PRE_SALE,
@@ -79,21 +83,20 @@ def populate_talk(
             product_id=products[0].pk,
         )
         asker = people[(index + 3) % len(people)]
-        with time_machine.travel(now - timedelta(hours=2 + index), tick=False):
+        asked = now - timedelta(hours=2 + index)
+        with time_machine.travel(asked, tick=False):
             conversation = open_conversation(
                 buyer_id=asker.pk, seller_id=seller.pk, product_id=products[-1].pk
             )
-            post_message(
-                conversation_id=conversation.pk,
-                sender_id=asker.pk,
-                text=UNANSWERED.format(product=products[-1].name),
-            )
+        posts.append(
+            Post(asked, conversation.pk, asker.pk, UNANSWERED.format(product=products[-1].name))
+        )
     ids = [order.pk for order in orders]
     paid = list(Order.objects.filter(pk__in=ids, paid_at__isnull=False).order_by("paid_at"))
     for order in paid[-3:]:
         sub_order = order.sub_orders.first()
         if sub_order is not None and order.buyer is not None:
-            _talk(
+            posts += _talk(
                 order.buyer,
                 sub_order.seller,
                 AFTER_SALE,
@@ -103,12 +106,27 @@ def populate_talk(
                 ),
                 order_id=order.pk,
             )
+    for post in sorted(posts, key=lambda post: post.at):
+        with time_machine.travel(min(post.at, now), tick=False):
+            post_message(
+                conversation_id=post.conversation_id, sender_id=post.author_id, text=post.text
+            )
+            # Each side has read what came before its own answer.
+            mark_read(conversation_id=post.conversation_id, user_id=post.author_id)
     recent = [
         order
         for order in paid
         if order.paid_at and now - timedelta(days=12) < order.paid_at < now - timedelta(days=5)
     ]
     _disputes(rng, recent, now)
+
+
+@dataclass(frozen=True)
+class Post:
+    at: datetime
+    conversation_id: int
+    author_id: int
+    text: str
 
 
 def _talk(
@@ -119,25 +137,22 @@ def _talk(
     *,
     product_id: int | None = None,
     order_id: int | None = None,
-) -> None:
+) -> list[Post]:
+    """The conversation, opened at ``start``, and its messages to post."""
     first = (buyer.full_name or "there").split()[0]
-    moment = start
-    with time_machine.travel(moment, tick=False):
+    with time_machine.travel(start, tick=False):
         conversation = open_conversation(
             buyer_id=buyer.pk, seller_id=seller.pk, product_id=product_id, order_id=order_id
         )
     product = conversation.product.name if conversation.product else "it"
+    posts, moment = [], start
     for side, text in script:
         author = buyer if side == "buyer" else seller.owner
         moment += timedelta(minutes=7 if side == "seller" else 23)
-        with time_machine.travel(min(moment, timezone.now()), tick=False):
-            post_message(
-                conversation_id=conversation.pk,
-                sender_id=author.pk,
-                text=text.format(product=product, first=first),
-            )
-            # Each side has read what came before its own answer.
-            mark_read(conversation_id=conversation.pk, user_id=author.pk)
+        posts.append(
+            Post(moment, conversation.pk, author.pk, text.format(product=product, first=first))
+        )
+    return posts
 
 
 def _disputes(rng: random.Random, orders: list[Order], now: datetime) -> None:
