@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.accounts.models import User
-from core.commerce.models import OrderLine
+from core.commerce.models import CustomOffer, OfferStatus, OrderLine
 from core.commerce.services.escrow import held_in_escrow, refund_escrow, release_escrow
-from core.commerce.services.offers import create_offer
+from core.commerce.services.offers import close_offer, create_offer
 from core.sellers.models import Seller
 from modules.gigs.errors import GigsErrorCode, invalid, wrong_state
 from modules.gigs.models import ExtraKind, GigAddon, GigExtra, GigOrder, OrderStatus
@@ -90,3 +90,11 @@ def refund_addons(order: GigOrder) -> None:
                 reference=f"gig:{order.pk}:cancel",
                 reason="Gig order cancelled: its add-on is refunded",
             )
+
+
+def withdraw_unpaid(order: GigOrder) -> None:
+    """The order closed: add-ons offered but not paid can no longer be bought (checkout
+    refuses a closed offer), so nothing is paid for an order that is over."""
+    offers = CustomOffer.objects.filter(gig_addon__order=order, status=OfferStatus.OPEN)
+    for offer in offers:
+        close_offer(offer=offer, status=OfferStatus.WITHDRAWN)

@@ -36,7 +36,7 @@ from modules.gigs.models import (
     OrderStatus,
     RevisionRequest,
 )
-from modules.gigs.services.addons import release_addons
+from modules.gigs.services.addons import release_addons, withdraw_unpaid
 from modules.gigs.services.milestones import complete_current, current_milestone
 from modules.gigs.services.orders import (
     buyers_order,
@@ -297,6 +297,7 @@ def _complete(order: GigOrder, *, is_auto: bool) -> GigOrder:
     else:
         release_escrow(order_line_id=order.order_line_id, reference=f"gig:{order.pk}:accept")
     release_addons(order)
+    withdraw_unpaid(order)
     now = timezone.now()
     order.status = OrderStatus.COMPLETED
     order.completed_at = now

@@ -304,9 +304,10 @@ def cancel_with_refund(*, order: GigOrder, reason: str) -> GigOrder:
         amount=_unreleased_part(order),
         reason=f"Gig order cancelled: {reason.replace('_', ' ')}",
     )
-    from modules.gigs.services.addons import refund_addons
+    from modules.gigs.services.addons import refund_addons, withdraw_unpaid
 
     refund_addons(order)
+    withdraw_unpaid(order)
     events.emit("gig.cancelled", event_payload(order, reason=reason))
     return order
 
@@ -391,7 +392,8 @@ def line_refunded(*, line_id: int) -> None:
     order.cancel_reason = "refunded"
     order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     close_timers(order)
-    from modules.gigs.services.addons import refund_addons
+    from modules.gigs.services.addons import refund_addons, withdraw_unpaid
 
     refund_addons(order)  # its add-ons go back with it
+    withdraw_unpaid(order)
     events.emit("gig.cancelled", event_payload(order, reason="refunded"))

@@ -77,3 +77,23 @@ def test_unlimited_orders_and_gigs_without_the_extra_refuse_it(
     assert call(other, "post", f"/gigs/orders/{icons.pk}/extra-revisions").status_code == 404
     with schema_context(shop.tenant.schema_name):
         assert not GigAddon.objects.exists()
+
+
+def test_an_extra_revision_left_unpaid_cannot_be_bought_once_the_order_is_accepted(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    buyer = signed_in(client_for, shop.tenant, shop.buyer)
+    seller = seller_client(client_for, shop.tenant, shop.seller)
+    order = buy(buyer, shop.tenant, shop.gig, django_capture_on_commit_callbacks, tier="basic")
+    answers = {"answers": answers_for(order)}
+    assert call(buyer, "post", f"/gigs/orders/{order.pk}/requirements", answers).status_code == 200
+    assert deliver_link(seller, order).status_code == 200
+    offer_id = call(buyer, "post", f"/gigs/orders/{order.pk}/extra-revisions").json()["offer_id"]
+    assert call(buyer, "post", "/cart/offers", {"offer_id": offer_id}).status_code == 200
+    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying()).status_code == 200
+
+    refused = checkout(buyer)
+    assert refused.status_code in (409, 422), refused.content
+    with schema_context(shop.tenant.schema_name):
+        assert GigAddon.objects.get().order_line_id is None
+    assert set(ledger_totals(shop.tenant).values()) == {0}
