@@ -36,7 +36,7 @@ from modules.gigs.models import (
     OrderStatus,
     RevisionRequest,
 )
-from modules.gigs.services.addons import release_addons, withdraw_unpaid
+from modules.gigs.services.addons import refund_addons, release_addons, withdraw_unpaid
 from modules.gigs.services.milestones import complete_current, current_milestone
 from modules.gigs.services.orders import (
     buyers_order,
@@ -379,6 +379,11 @@ def reopen_after_dispute(*, order_line_id: int, note: str) -> GigOrder | None:
             ]
         )
         close_timers(order)
+        if is_refunded:
+            refund_addons(order)
+        else:
+            release_addons(order)
+        withdraw_unpaid(order)
         event = "gig.cancelled" if is_refunded else "gig.completed"
         events.emit(event, event_payload(order, reason="dispute"))
         return order
