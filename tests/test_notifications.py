@@ -51,6 +51,19 @@ def test_notify_writes_one_row_per_user_and_dedupe_makes_repeats_no_ops(tenant_a
         assert OutboxEvent.objects.filter(event_type="notifications.created").count() == 1
 
 
+def test_a_notification_is_dated_by_the_applications_clock(tenant_a, alice):
+    """The demo's history and the tests move the clock: an order confirmed 30 days ago says
+    so in the notification centre."""
+    import datetime as dt
+
+    import time_machine
+
+    then = dt.datetime(2026, 11, 1, 9, 30, tzinfo=dt.UTC)
+    with schema_context(tenant_a.schema_name), time_machine.travel(then, tick=False):
+        notify(user_ids=[alice.pk], type_key="orders.paid", title="Order 7 paid")
+        assert Notification.objects.get(user=alice).created_at == then
+
+
 def test_notify_is_rolled_back_with_the_callers_transaction(tenant_a, alice):
     with schema_context(tenant_a.schema_name):
         with pytest.raises(RuntimeError), transaction.atomic():

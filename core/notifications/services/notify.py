@@ -11,6 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Count
+from django.utils import timezone
 
 from core import events
 from core.notifications import unread
@@ -89,10 +90,21 @@ def _insert(
     sql = (
         f'INSERT INTO "{table}" (user_id, type_key, title, body, url, data, created_at, '
         "read_at, dedupe_key) "
-        f'SELECT u.id, %s, %s, %s, %s, %s::jsonb, now(), NULL, %s FROM "{users}" u '
+        f'SELECT u.id, %s, %s, %s, %s, %s::jsonb, %s, NULL, %s FROM "{users}" u '
         "WHERE u.id = ANY(%s) ORDER BY u.id ON CONFLICT DO NOTHING RETURNING id, user_id"
     )
-    params = [type_key, title, body, url, json.dumps(data, default=str), dedupe_key, user_ids]
+    # The application's clock, as every other timestamp (tests and the demo move it).
+    now = timezone.now()
+    params: list[Any] = [
+        type_key,
+        title,
+        body,
+        url,
+        json.dumps(data, default=str),
+        now,
+        dedupe_key,
+        user_ids,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return sorted((int(row[0]), int(row[1])) for row in cursor.fetchall())
