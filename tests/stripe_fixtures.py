@@ -244,7 +244,7 @@ class StripeFront(StripeWireServer):
     def reset(self) -> None:
         super().reset()
         self._restored.clear()
-        self.disputes: dict[str, dict[str, Any]] = {}
+        self.disputes.clear()
 
     def _update_dispute(self, call: StripeCall, dispute_id: str) -> Reply:
         dispute = self.disputes.setdefault(

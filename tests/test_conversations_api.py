@@ -22,7 +22,7 @@ from core.conversations.models import (
     ParticipantRole,
 )
 from core.conversations.services import messages as message_services
-from core.events import OutboxEvent
+from core.outbox.models import OutboxEvent
 from core.sellers.models import TeamMember
 from tests.accounts_helpers import call, make_user
 from tests.commerce_helpers import Shop, bearer_client, make_shop

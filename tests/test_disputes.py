@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db.models import Sum
@@ -49,7 +50,7 @@ def shop(tenant_b):
     return shop
 
 
-def buy(shop, product, buyer=None):
+def buy(shop: Any, product: Any, buyer: Any = None) -> OrderLine:
     """A paid order of one ``product`` (through the checkout services); its line."""
     buyer = buyer or shop.buyer
     cart = carts.get_or_create_cart(buyer=buyer, token=None)

@@ -42,7 +42,6 @@ def test_the_disputes_api_has_no_server_errors_and_answers_as_documented(
     audit = make_product(
         tenant_b, consultant, "Security Audit", price=10_000, product_type="service"
     )
-    shop.audit = audit
     with schema_context(tenant_b.schema_name):
         for _ in range(3):
             line = buy(shop, audit)

@@ -220,8 +220,8 @@ def test_the_twilio_backend_is_chosen_by_settings(settings):
 @pytest.fixture
 def texts():
     backend = sms_backend()
-    backend.sent.clear()  # type: ignore[attr-defined]
-    return backend.sent  # type: ignore[attr-defined]
+    backend.sent.clear()
+    return backend.sent
 
 
 def _night_owl(tenant):

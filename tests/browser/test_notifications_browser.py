@@ -113,7 +113,11 @@ def test_notification_pages_fit_a_phone_and_the_bell_follows_live_events(
                 _three_notifications(market, buyer.pk)
             page = browser.new_page(viewport={"width": width, "height": 900})
             errors: list[str] = []
-            page.on("pageerror", lambda error, seen=errors: seen.append(str(error)))
+
+            def keep(error: Any, seen: list[str] = errors) -> None:
+                seen.append(str(error))
+
+            page.on("pageerror", keep)
             page.goto(server.url(market.host, "/accounts/login/?next=/notifications/"))
             page.get_by_label("E-mail address").fill(buyer.email)
             page.get_by_label("Password").fill(PASSWORD)

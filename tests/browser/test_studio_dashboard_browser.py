@@ -93,6 +93,7 @@ def stock_a_month_of_sales(tenant: Any) -> Seller:
             response = checkout(client)
         assert response.status_code == 201, response.content
         newest = response.json()["id"]
+    assert newest is not None
     with schema_context(tenant.schema_name):
         refunded = Order.objects.filter(pk=newest).first()
         assert refunded is not None
