@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Field, File, Form, Query, Router, Schema
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core.accounts.models import TokenScope
@@ -72,7 +72,7 @@ def _conversation_out(conversation_id: int, user_id: int) -> dict[str, Any]:
 
 
 @chats_router.post("", response={201: ConversationOut, 200: ConversationOut})
-def open_chat(request: HttpRequest, payload: OpenConversationIn) -> tuple[int, dict[str, Any]]:
+def open_chat(request: HttpRequest, payload: OpenConversationIn) -> Status[dict[str, Any]]:
     """Open (or find) the conversation with a seller, about a product, an order or a line of
     it; with ``text``, post it as the first message."""
     user_id = _writer(request)
@@ -86,7 +86,7 @@ def open_chat(request: HttpRequest, payload: OpenConversationIn) -> tuple[int, d
     is_new = conversation.last_message_id is None
     if payload.text:
         services.post_message(conversation_id=conversation.pk, sender_id=user_id, text=payload.text)
-    return (201 if is_new else 200), _conversation_out(conversation.pk, user_id)
+    return Status(201 if is_new else 200, _conversation_out(conversation.pk, user_id))
 
 
 @chats_router.get("", response=ConversationPageOut)
@@ -128,12 +128,10 @@ def list_messages(request: HttpRequest, chat_id: int, query: Query[PageQuery]) -
 
 
 @chats_router.post("/{int:chat_id}/messages", response={201: MessageOut})
-def send_message(
-    request: HttpRequest, chat_id: int, payload: MessageIn
-) -> tuple[int, dict[str, Any]]:
+def send_message(request: HttpRequest, chat_id: int, payload: MessageIn) -> Status[dict[str, Any]]:
     user_id = _writer(request)
     message = services.post_message(conversation_id=chat_id, sender_id=user_id, text=payload.text)
-    return 201, presenters.message_dict(message, viewer_id=user_id)
+    return Status(201, presenters.message_dict(message, viewer_id=user_id))
 
 
 @chats_router.patch("/{int:chat_id}/messages/{int:message_id}", response=MessageOut)
@@ -161,13 +159,13 @@ def send_attachment(
     chat_id: int,
     file: File[UploadedFile],
     caption: Annotated[str, Form(max_length=2000)] = "",
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """A file (multipart ``file``, optional ``caption``); its type is read from its content."""
     user_id = _writer(request)
     message = services.post_attachment(
         conversation_id=chat_id, sender_id=user_id, upload=file, caption=caption
     )
-    return 201, presenters.message_dict(message, viewer_id=user_id)
+    return Status(201, presenters.message_dict(message, viewer_id=user_id))
 
 
 @chats_router.put("/{int:chat_id}/archive", response=OkOut)
@@ -190,13 +188,13 @@ def block(request: HttpRequest, chat_id: int, payload: BlockIn) -> dict[str, boo
 @chats_router.post("/{int:chat_id}/messages/{int:message_id}/report", response={201: ReportOut})
 def report(
     request: HttpRequest, chat_id: int, message_id: int, payload: ReportIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Report someone's message to the marketplace's operators."""
     user_id = _writer(request)
     found = services.report_message(
         conversation_id=chat_id, message_id=message_id, user_id=user_id, reason=payload.reason
     )
-    return 201, presenters.report_dict(found, viewer_id=user_id)
+    return Status(201, presenters.report_dict(found, viewer_id=user_id))
 
 
 # --- operators --------------------------------------------------------------------------------
