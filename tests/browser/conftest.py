@@ -86,34 +86,54 @@ class Marketplace:
     operator_device: TOTPDevice
 
 
+@contextlib.contextmanager
+def marketplace_with_operator(
+    *,
+    slug: str,
+    name: str,
+    operator_email: str,
+    theme: str = "bazaar",
+    primary_colour: str = "#1b6f5c",
+    modules: list[str] | None = None,
+) -> Iterator[Marketplace]:
+    """A marketplace and its operator (two factors on), committed for a server process and
+    removed afterwards; call it with the database unblocked."""
+    _delete_marketplace(slug)  # left over by an interrupted run
+    tenant = provision_tenant(
+        slug=slug,
+        name=name,
+        owner_email=f"owner@{slug}.example",
+        owner_password=None,
+        branding={"theme": theme, "primary_colour": primary_colour},
+        modules=modules,
+    ).tenant
+    use_public_schema()
+    operator = make_user(tenant, operator_email, role=Role.OPERATOR)
+    device, _ = enrol_two_factor(tenant, operator)
+    use_public_schema()
+    try:
+        yield Marketplace(
+            tenant=tenant,
+            host=f"{slug}.{settings.PLATFORM_DOMAIN}",
+            operator=operator,
+            operator_device=device,
+        )
+    finally:
+        _delete_marketplace(slug)
+        fill_schema_pool(size=TEST_POOL_SIZE)
+        use_public_schema()
+
+
 @pytest.fixture
 def committed_marketplace(django_db_setup: None, django_db_blocker: Any) -> Iterator[Marketplace]:
     """A bazaar-themed marketplace with an operator who has two-factor on, committed."""
-    slug = "browser-market"
-    with django_db_blocker.unblock():
-        _delete_marketplace(slug)  # left over by an interrupted run
-        tenant = provision_tenant(
-            slug=slug,
-            name="Browser Market",
-            owner_email=f"owner@{slug}.example",
-            owner_password=None,
-            branding={"theme": "bazaar", "primary_colour": "#1b6f5c"},
-        ).tenant
-        use_public_schema()
-        operator = make_user(tenant, "op@browser.example", role=Role.OPERATOR)
-        device, _ = enrol_two_factor(tenant, operator)
-        use_public_schema()
-        try:
-            yield Marketplace(
-                tenant=tenant,
-                host=f"{slug}.{settings.PLATFORM_DOMAIN}",
-                operator=operator,
-                operator_device=device,
-            )
-        finally:
-            _delete_marketplace(slug)
-            fill_schema_pool(size=TEST_POOL_SIZE)
-            use_public_schema()
+    with (
+        django_db_blocker.unblock(),
+        marketplace_with_operator(
+            slug="browser-market", name="Browser Market", operator_email="op@browser.example"
+        ) as market,
+    ):
+        yield market
 
 
 def _delete_marketplace(slug: str) -> None:
@@ -146,14 +166,12 @@ def _running_server(
     tmp_path: Path,
     request: pytest.FixtureRequest,
     extra_env: dict[str, str] | None = None,
-    *,
-    is_asgi: bool = False,
 ) -> Iterator[LiveServer]:
-    """``manage.py runserver`` in a subprocess on a free port, on the test database, with
-    mail written to files (and ``extra_env``, e.g. a payment provider); stopped when the
-    block ends, its log attached to the report. ``is_asgi``: uvicorn serving
-    ``core.asgi`` instead, as production does, for pages that use WebSockets (the channel
-    layer is the real Redis one of ``REDIS_URL``)."""
+    """The ASGI application under uvicorn, as production serves it (pages, API and the
+    WebSockets of signed-in pages, on the Redis channel layer of ``REDIS_URL``), in a
+    subprocess on a free port, on the test database, with mail written to files (and
+    ``extra_env``, e.g. a payment provider); stopped when the block ends, its log attached to
+    the report."""
     port = _free_port()
     mail_dir = tmp_path / "mail"
     mail_dir.mkdir()
@@ -166,29 +184,18 @@ def _running_server(
         "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
         "EMAIL_FILE_PATH": str(mail_dir),
         "PYTHONUNBUFFERED": "1",
+        "SOUK_SERVE_STATIC": "1",  # the themes' CSS with DEBUG off (core/asgi.py)
         **(extra_env or {}),
     }
     command = [
         sys.executable,
-        "manage.py",
-        "runserver",
-        "--noreload",
-        "--insecure",  # serve the themes' CSS with DEBUG off
-        "--skip-checks",
-        f"127.0.0.1:{port}",
+        "-m",
+        "uvicorn",
+        "core.asgi:application",
+        "--host=127.0.0.1",
+        f"--port={port}",
+        "--lifespan=off",
     ]
-    if is_asgi:
-        env["SOUK_SERVE_STATIC"] = "1"  # core.asgi serves the themes' CSS, as --insecure does
-        command = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "core.asgi:application",
-            "--host=127.0.0.1",
-            f"--port={port}",
-            "--no-access-log",
-            "--lifespan=off",
-        ]
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             command, cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT
@@ -249,14 +256,20 @@ def mailed_messages(mail_dir: Path) -> list[email.message.Message]:
     return messages
 
 
+def plain_text(message: email.message.Message) -> str:
+    """The text of a mail: the whole body, or its text/plain part when it also has HTML."""
+    parts = [part for part in message.walk() if part.get_content_type() == "text/plain"]
+    payload = (parts[0] if parts else message).get_payload(decode=True)
+    return payload.decode() if isinstance(payload, bytes) else str(payload)
+
+
 def wait_for_mail(mail_dir: Path, *, to: str, subject: str, seconds: float = 5) -> str:
     """The body of the first mail to ``to`` whose subject contains ``subject``."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for message in mailed_messages(mail_dir):
             if message["To"] == to and subject in str(message["Subject"]):
-                payload = message.get_payload(decode=True)
-                return payload.decode() if isinstance(payload, bytes) else str(payload)
+                return plain_text(message)
         time.sleep(0.1)
     pytest.fail(f"no mail to {to} about {subject!r} in {mail_dir}")
 

@@ -96,7 +96,7 @@ def test_buyer_and_seller_chat_live_and_the_pages_fit_a_phone(
         buyer = make_user(market.tenant, "buyer@browser.example", full_name="Bea Buyer")
         use_public_schema()
     with (
-        _running_server(market.host, tmp_path, request, is_asgi=True) as server,
+        _running_server(market.host, tmp_path, request) as server,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(

@@ -15,11 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django_tenants.utils import schema_context
 from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
-from core.accounts.models import Role
 from core.commerce.models import LineStatus, OrderLine
 from core.commerce.services import cart as carts
 from core.commerce.services.checkout import CheckoutInput, pay_order, place_order
@@ -28,18 +26,16 @@ from core.disputes.models import Dispute
 from core.payments import ledger
 from core.payments.providers.sandbox import SUCCESS_CARD
 from tenants.schemas_sql import use_public_schema
-from tenants.services import fill_schema_pool, provision_tenant
-from tests.accounts_helpers import PASSWORD, current_code, enrol_two_factor, make_user
+from tests.accounts_helpers import PASSWORD, current_code, make_user
 from tests.browser.conftest import (
     CHROMIUM_ARGS,
     LiveServer,
     Marketplace,
-    _delete_marketplace,
     _running_server,
+    marketplace_with_operator,
     page_width,
 )
 from tests.catalog_helpers import make_product, make_seller
-from tests.fleet_helpers import TEST_POOL_SIZE
 
 WIDTHS = {"desktop": 1280, "phone": 390}
 SLUG = "dispute-market"
@@ -53,31 +49,16 @@ WATCH_SUBSCRIPTIONS = (
 @pytest.fixture
 def dispute_marketplace(django_db_setup: None, django_db_blocker: Any) -> Iterator[Marketplace]:
     """A marketplace selling services (held in escrow) with an operator on two-factor."""
-    with django_db_blocker.unblock():
-        _delete_marketplace(SLUG)
-        tenant = provision_tenant(
+    with (
+        django_db_blocker.unblock(),
+        marketplace_with_operator(
             slug=SLUG,
             name="Dispute Market",
-            owner_email=f"owner@{SLUG}.example",
-            owner_password=None,
+            operator_email="op@dispute.example",
             modules=["alpha", "beta"],
-            branding={"theme": "bazaar", "primary_colour": "#1b6f5c"},
-        ).tenant
-        use_public_schema()
-        operator = make_user(tenant, "op@dispute.example", role=Role.OPERATOR)
-        device, _ = enrol_two_factor(tenant, operator)
-        use_public_schema()
-        try:
-            yield Marketplace(
-                tenant=tenant,
-                host=f"{SLUG}.{settings.PLATFORM_DOMAIN}",
-                operator=operator,
-                operator_device=device,
-            )
-        finally:
-            _delete_marketplace(SLUG)
-            fill_schema_pool(size=TEST_POOL_SIZE)
-            use_public_schema()
+        ) as market,
+    ):
+        yield market
 
 
 def _sign_in(context: BrowserContext, server: LiveServer, host: str, email: str, path: str) -> Page:
@@ -162,7 +143,7 @@ def test_buyer_opens_a_dispute_and_an_operator_decides_a_split_both_see_it(
             assert -ledger.balance(ledger.escrow(line.pk), "USD").amount == 9000
         use_public_schema()
     with (
-        _running_server(market.host, tmp_path, request, {"DEBUG": "1"}, is_asgi=True) as server,
+        _running_server(market.host, tmp_path, request, {"DEBUG": "1"}) as server,
         sync_playwright() as playwright,
     ):
         browser = playwright.chromium.launch(

@@ -101,7 +101,6 @@ def test_notification_pages_fit_a_phone_and_the_bell_follows_live_events(
             tmp_path,
             request,
             {"DJANGO_SETTINGS_MODULE": settings_module},
-            is_asgi=True,
         ) as server,
         sync_playwright() as playwright,
     ):

@@ -20,19 +20,16 @@ from django_tenants.utils import schema_context
 from PIL import Image
 from playwright.sync_api import Page, expect, sync_playwright
 
-from core.accounts.models import Role
 from core.catalog.models import Category
 from tenants.schemas_sql import use_public_schema
-from tenants.services import fill_schema_pool, provision_tenant
-from tests.accounts_helpers import PASSWORD, current_code, enrol_two_factor, make_user
+from tests.accounts_helpers import PASSWORD, current_code
 from tests.browser.conftest import (
     CHROMIUM_ARGS,
     Marketplace,
-    _delete_marketplace,
     _running_server,
+    marketplace_with_operator,
     page_width,
 )
-from tests.fleet_helpers import TEST_POOL_SIZE
 
 SLUG = "first-light"
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
@@ -50,31 +47,18 @@ HEADER_BACKGROUND = "getComputedStyle(document.querySelector('.site-header')).ba
 def new_marketplace(django_db_setup: None, django_db_blocker: Any) -> Iterator[Marketplace]:
     """A fresh base-themed marketplace selling with alpha and beta, and its operator (two
     factors), committed for the server process; removed afterwards."""
-    with django_db_blocker.unblock():
-        _delete_marketplace(SLUG)
-        tenant = provision_tenant(
+    with (
+        django_db_blocker.unblock(),
+        marketplace_with_operator(
             slug=SLUG,
             name="First Light",
-            owner_email=f"owner@{SLUG}.example",
-            owner_password=None,
+            operator_email="noor@first-light.example",
+            theme="base",
+            primary_colour="#2f6fde",
             modules=["alpha", "beta"],
-            branding={"theme": "base", "primary_colour": "#2f6fde"},
-        ).tenant
-        use_public_schema()
-        operator = make_user(tenant, "noor@first-light.example", role=Role.OPERATOR)
-        device, _ = enrol_two_factor(tenant, operator)
-        use_public_schema()
-        try:
-            yield Marketplace(
-                tenant=tenant,
-                host=f"{SLUG}.{settings.PLATFORM_DOMAIN}",
-                operator=operator,
-                operator_device=device,
-            )
-        finally:
-            _delete_marketplace(SLUG)
-            fill_schema_pool(size=TEST_POOL_SIZE)
-            use_public_schema()
+        ) as market,
+    ):
+        yield market
 
 
 def logo_png() -> bytes:

@@ -230,10 +230,11 @@ def test_the_owner_sees_drawn_charts_and_a_teammate_without_view_analytics_is_re
             expect(page.locator('[data-kpi="gross-sales"] .kpi-value')).not_to_have_text("0.00 USD")
             for chart in ("revenue", "orders-by-type", "funnel"):
                 expect(page.locator(f"#chart-{chart} canvas")).to_be_visible()
-            assert page.evaluate("typeof window.Chart") == "function"
+            # Chart.js is a deferred script: wait until it has drawn the three charts.
             page.wait_for_function(
                 "document.querySelectorAll('figure[data-chart][data-drawn]').length >= 3"
             )
+            assert page.evaluate("typeof window.Chart") == "function"
             width = page_width(page)
             assert width <= viewport["width"], f"{name}: the page is {width}px wide"
             shot = tmp_path / f"studio-dashboard-{name}.png"
