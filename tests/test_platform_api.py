@@ -59,6 +59,7 @@ def test_staff_creates_a_tenant(staff_client):
         "alpha": True,
         "beta": True,
         "licensing": False,
+        "gigs": False,
     }
     assert tenant["branding"]["primary_colour"] == "#010203"
 
@@ -166,6 +167,7 @@ def test_modules_on_and_off(staff_client, tenant_a):
         "alpha": True,
         "beta": True,
         "licensing": False,
+        "gigs": False,
     }
     refused = staff_client.put(
         "/api/platform/v1/tenants/alpha-market/modules/alpha",
