@@ -379,7 +379,13 @@ def test_dispute_opened_and_closed_reach_commerce(client, applied, tenant_a):
     assert applied.calls == [
         (
             "on_dispute_opened",
-            {"provider": "stripe", "reference": "pi_disputed", "event_id": "evt_dispute_1"},
+            {
+                "provider": "stripe",
+                "reference": "pi_disputed",
+                "event_id": "evt_dispute_1",
+                # Stripe's own dispute, kept to answer it with evidence later.
+                "dispute_reference": "dp_1",
+            },
         ),
         (
             "on_dispute_closed",
