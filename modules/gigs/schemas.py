@@ -4,10 +4,17 @@ minor units with the currency beside it."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
 from core.schemas import StrictSchema
+
+# Caps against oversized bodies, above the services' own limits (which answer with the field
+# named: 20 features of 120 characters, 20 checklist items of 200, ...).
+Line = Annotated[str, Field(max_length=1000)]
+Link = Annotated[str, Field(max_length=2000)]
+Answer = Annotated[str, Field(max_length=10000)]
 
 # --- listing ---------------------------------------------------------------------------------
 
@@ -19,8 +26,8 @@ class PackageIn(StrictSchema):
     delivery_days: int
     revisions: int | None = Field(0, description="null: unlimited")
     description: str = Field("", max_length=4000)
-    features: list[str] = []
-    checklist: list[str] = []
+    features: list[Line] = Field([], max_length=100)
+    checklist: list[Line] = Field([], max_length=100)
 
 
 class PackagesIn(StrictSchema):
@@ -65,7 +72,7 @@ class QuestionIn(StrictSchema):
     kind: str = Field(..., max_length=10)
     prompt: str = Field(..., max_length=600)
     is_required: bool = True
-    choices: list[str] = []
+    choices: list[Line] = Field([], max_length=100)
 
 
 class QuestionsIn(StrictSchema):
@@ -133,7 +140,9 @@ class AddonOut(Schema):
 
 
 class RequirementsIn(StrictSchema):
-    answers: dict[str, str] = Field(..., description="Answers by question id")
+    answers: dict[Annotated[str, Field(max_length=40)], Answer] = Field(
+        ..., description="Answers by question id", max_length=100
+    )
 
 
 class RevisionIn(StrictSchema):
@@ -176,8 +185,8 @@ class SellerStatsOut(Schema):
 class DraftIn(StrictSchema):
     description: str = Field("", max_length=10000)
     notes: str = Field("", max_length=4000)
-    links: list[str] = []
-    checklist_ticked: list[str] = []
+    links: list[Link] = Field([], max_length=100)
+    checklist_ticked: list[Line] = Field([], max_length=100)
     preview_url: str = Field("", max_length=2000)
 
 
