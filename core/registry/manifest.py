@@ -99,6 +99,14 @@ class ModuleManifest(Generic[SettingsT]):
     # resolution's transaction) when a dispute on a line of one of the module's types is
     # decided, e.g. a revision reopens a gig's delivery (core.disputes).
     dispute_resolved: str | None = None
+    # The storefront's product page for one of the module's types: a dotted path to
+    # ``panel(request, product) -> core.registry.panels.ProductPanel | None``. Its ``buy_box``
+    # (HTML) replaces the default add-to-cart form (e.g. a package chooser), its ``sections``
+    # (HTML) follow the description (e.g. an FAQ). Called only where the module is on.
+    product_panel: str | None = None
+    # The storefront's seller profile: a dotted path to ``panel(request, seller) -> HTML | None``
+    # shown under the seller's summary (e.g. gig delivery statistics) where the module is on.
+    seller_profile_panel: str | None = None
     package: str = field(default="", compare=False)
 
     @property

@@ -28,6 +28,7 @@ from core.catalog.services.images import product_image_views
 from core.errors import DomainError
 from core.marketplace import current_marketplace
 from core.registry import get_registry
+from core.registry.panels import product_panel, seller_profile_panels
 from core.reviews.selectors import product_reviews_block, product_reviews_ld
 from core.sellers.selectors import public_profile, visible_seller
 
@@ -295,6 +296,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "type_label": get_registry().product_type_label(found.product_type),
             "canonical_url": url,
             "ld_json": _ld_json(ld),
+            "panel": product_panel(request, found),
         },
     )
 
@@ -313,6 +315,7 @@ def seller(request: HttpRequest, slug: str) -> HttpResponse:
         "storefront/seller.html",
         {
             "seller": public_profile(found),
+            "module_panels": seller_profile_panels(request, found),
             "items": [_card(p, currency) for p in products],
             "canonical_url": _absolute(request, f"/s/{found.slug}/"),
         },
