@@ -33,9 +33,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 
 # --- Modules -------------------------------------------------------------------------------
 # Adding a module is one line here (or in the SOUK_MODULES environment variable).
-# modules.gigs is installed in the tests only until buyers can choose a package on the
-# storefront (issue 16 is in progress; SOUK_MODULES=modules.licensing,modules.gigs tries it).
-SOUK_MODULES: list[str] = env_list("SOUK_MODULES", ["modules.licensing"])
+SOUK_MODULES: list[str] = env_list("SOUK_MODULES", ["modules.licensing", "modules.gigs"])
 
 SHARED_APPS = [
     # Before django_tenants, so our create_tenant command is the one manage.py runs.
