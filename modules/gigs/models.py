@@ -140,6 +140,8 @@ class OrderStatus(models.TextChoices):
     AWAITING_REQUIREMENTS = "awaiting_requirements", "Waiting for your requirements"
     IN_PROGRESS = "in_progress", "In progress"
     DELIVERED = "delivered", "Delivered"
+    # A delivery waits for the marketplace's quality check (the buyer does not see it yet).
+    IN_REVIEW = "in_review", "In review"
     REVISION_REQUESTED = "revision_requested", "Revision requested"
     COMPLETED = "completed", "Completed"
     CANCELLED = "cancelled", "Cancelled"
@@ -149,6 +151,7 @@ OPEN_STATUSES = (
     OrderStatus.AWAITING_REQUIREMENTS,
     OrderStatus.IN_PROGRESS,
     OrderStatus.DELIVERED,
+    OrderStatus.IN_REVIEW,
     OrderStatus.REVISION_REQUESTED,
 )
 
@@ -275,6 +278,10 @@ class DeliveryKind(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
+    # Delivered on an order under the operator's quality check: waiting for an operator.
+    IN_REVIEW = "in_review", "In review"
+    # Sent back to the seller by the operator's quality check (the buyer never saw it).
+    RETURNED = "returned", "Returned"
     SUBMITTED = "submitted", "Submitted"
 
 
@@ -300,9 +307,24 @@ class GigDelivery(models.Model):
     checklist_ticked = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # The operator's quality check (orders in a QC category): who decided, when, and the
+    # note sent back to the seller with a returned delivery. Approved = submitted with a
+    # decision; returned = ``status`` returned.
+    qc_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    qc_decided_at = models.DateTimeField(null=True, blank=True)
+    qc_note = models.TextField(max_length=2000, blank=True)
 
     class Meta:
         ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["submitted_at"],
+                condition=Q(status="in_review"),
+                name="gigs_delivery_qc_queue",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["order", "number"],
@@ -314,10 +336,27 @@ class GigDelivery(models.Model):
     def __str__(self) -> str:
         return f"delivery {self.number or 'draft'} of {self.order_id}"
 
+    @property
+    def qc_state(self) -> str:
+        """The quality check: in_review, returned, approved or "" (none on this delivery)."""
+        if self.status == DeliveryStatus.IN_REVIEW:
+            return "in_review"
+        if self.status == DeliveryStatus.RETURNED:
+            return "returned"
+        if self.status == DeliveryStatus.SUBMITTED and self.qc_decided_at is not None:
+            return "approved"
+        return ""
+
 
 def delivery_file_path(instance: GigDeliveryFile, filename: str) -> str:
     # Tenant-prefixed and private; the uploader's name is kept separately for display.
     return f"{current_schema_name()}/gigs/deliveries/{instance.delivery_id}/{instance.key}"
+
+
+def delivery_preview_path(instance: GigDeliveryFile, filename: str) -> str:
+    return (
+        f"{current_schema_name()}/gigs/deliveries/{instance.delivery_id}/{instance.key}-preview"
+    )
 
 
 class GigDeliveryFile(models.Model):
@@ -329,6 +368,12 @@ class GigDeliveryFile(models.Model):
     size = models.PositiveIntegerField()
     # The seller's choice: the buyer downloads it only once the order is accepted.
     is_locked_until_accepted = models.BooleanField(default=False)
+    # For a locked file: a watermarked preview the buyer may open before accepting (an
+    # image stamped with the marketplace's name, a PDF's stamped first page), or why there
+    # is none (``preview_note``).
+    preview = models.FileField(upload_to=delivery_preview_path, max_length=300, blank=True)
+    preview_content_type = models.CharField(max_length=100, blank=True)
+    preview_note = models.CharField(max_length=200, blank=True)
 
     class Meta:
         constraints = [
