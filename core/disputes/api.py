@@ -4,15 +4,17 @@ second factor) inside; deciding moves money and takes an ``Idempotency-Key``."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import FileResponse, HttpRequest, HttpResponseBase, HttpResponseRedirect
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from core.accounts.models import TokenScope
+from core.accounts.models import TokenScope, User
 from core.accounts.principal import principal_of, require_operator, require_scope
 from core.disputes import presenters, selectors, services
+from core.disputes.models import Dispute
 from core.disputes.schemas import (
     AppealDecisionIn,
     AppealIn,
@@ -159,35 +161,53 @@ def take_for_review(request: HttpRequest, dispute_id: int) -> dict[str, Any]:
     return presenters.dispute_out(dispute, user)
 
 
-@disputes_router.put(
-    "/{dispute_id}/resolve",
-    response={200: DisputeOut},
-    summary="Decide a dispute (operator; Idempotency-Key)",
-)
-def resolve(request: HttpRequest, dispute_id: int, payload: ResolveIn) -> Any:
+def _operator_decision(
+    request: HttpRequest,
+    dispute_id: int,
+    *,
+    scope: str,
+    payload: Schema,
+    decide: Callable[[User], Dispute],
+) -> Any:
+    """An operator's decision (a resolution or an appeal's), once per Idempotency-Key: a
+    replay answers the first decision again and moves no money twice."""
     principal = principal_of(request)
     require_operator(principal)
     user = principal.user
     selectors.dispute_for(user, dispute_id)
 
     def operation(key: str) -> tuple[int, dict[str, Any]]:
-        dispute = services.resolve(
-            operator=user,
+        return 200, presenters.dispute_out(decide(user), user)
+
+    return run_idempotent(
+        request,
+        user_id=user.pk,
+        scope=f"{scope}:{dispute_id}",
+        body=payload.model_dump(),
+        operation=operation,
+    )
+
+
+@disputes_router.put(
+    "/{dispute_id}/resolve",
+    response={200: DisputeOut},
+    summary="Decide a dispute (operator; Idempotency-Key)",
+)
+def resolve(request: HttpRequest, dispute_id: int, payload: ResolveIn) -> Any:
+    return _operator_decision(
+        request,
+        dispute_id,
+        scope="dispute-resolve",
+        payload=payload,
+        decide=lambda operator: services.resolve(
+            operator=operator,
             dispute_id=dispute_id,
             resolution_type=payload.resolution_type,
             refund_to_buyer=payload.refund_to_buyer,
             release_to_seller=payload.release_to_seller,
             platform_compensation=payload.platform_compensation,
             note=payload.note,
-        )
-        return 200, presenters.dispute_out(dispute, user)
-
-    return run_idempotent(
-        request,
-        user_id=user.pk,
-        scope=f"dispute-resolve:{dispute_id}",
-        body=payload.model_dump(),
-        operation=operation,
+        ),
     )
 
 
@@ -207,27 +227,18 @@ def appeal(request: HttpRequest, dispute_id: int, payload: AppealIn) -> Any:
     summary="Decide an appeal (a different operator; Idempotency-Key)",
 )
 def decide_appeal(request: HttpRequest, dispute_id: int, payload: AppealDecisionIn) -> Any:
-    principal = principal_of(request)
-    require_operator(principal)
-    user = principal.user
-    selectors.dispute_for(user, dispute_id)
-
-    def operation(key: str) -> tuple[int, dict[str, Any]]:
-        dispute = services.decide_appeal(
-            operator=user,
+    return _operator_decision(
+        request,
+        dispute_id,
+        scope="dispute-appeal",
+        payload=payload,
+        decide=lambda operator: services.decide_appeal(
+            operator=operator,
             dispute_id=dispute_id,
             upheld=payload.upheld,
             compensation=payload.compensation,
             note=payload.note,
-        )
-        return 200, presenters.dispute_out(dispute, user)
-
-    return run_idempotent(
-        request,
-        user_id=user.pk,
-        scope=f"dispute-appeal:{dispute_id}",
-        body=payload.model_dump(),
-        operation=operation,
+        ),
     )
 
 
