@@ -1,9 +1,14 @@
 """What the module offers; the registry reads ``manifest`` (see core/registry)."""
 
-from pydantic import BaseModel, ConfigDict, Field
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
 from core.registry.notification_types import NotificationTypeSpec
+
+
+SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
 
 
 class GigsSettings(BaseModel):
@@ -25,6 +30,24 @@ class GigsSettings(BaseModel):
     revision_days: int = Field(3, ge=1, le=60)
     # The other party's time to answer a request to cancel; no answer cancels the order.
     cancellation_answer_hours: int = Field(48, ge=1, le=336)
+    # Categories (by slug; a category covers its subcategories) whose deliveries an
+    # operator checks before the buyer sees them: the auto-accept clock starts only once
+    # an operator approved the delivery.
+    qc_category_slugs: list[str] = Field(default_factory=list, max_length=50)
+    # The largest file a seller may attach to a delivery, in megabytes.
+    delivery_file_max_mb: int = Field(100, ge=1, le=500)
+
+    @field_validator("qc_category_slugs")
+    @classmethod
+    def _slugs(cls, slugs: list[str]) -> list[str]:
+        cleaned: list[str] = []
+        for slug in slugs:
+            slug = slug.strip().lower()
+            if not SLUG.fullmatch(slug):
+                raise ValueError(f"{slug!r} is not a category slug (a-z, 0-9 and dashes).")
+            if slug not in cleaned:
+                cleaned.append(slug)
+        return cleaned
 
 
 manifest = ModuleManifest(
@@ -52,6 +75,9 @@ manifest = ModuleManifest(
     studio_product_step="modules.gigs.studio_step.step",
     storefront_urls="modules.gigs.urls",
     seller_urls="modules.gigs.seller_urls",
+    seller_profile_panel="modules.gigs.stats.seller_profile_panel",
+    product_panel="modules.gigs.storefront.product_panel",
+    search_facets="modules.gigs.search.FACETS",
     operator_urls="modules.gigs.operator_urls",
     pages=(
         NavEntry(label="Gig orders", url="gigs:orders", area="account"),
@@ -63,7 +89,9 @@ manifest = ModuleManifest(
     webhook_events={
         "gig.order_placed": "A gig of yours was bought (waiting for the buyer's requirements).",
         "gig.requirements_submitted": "A buyer submitted requirements: the clock started.",
-        "gig.delivered": "You delivered a gig order.",
+        "gig.delivered": "You delivered a gig order (after the operator's check, if any).",
+        "gig.delivery_in_review": "Your delivery waits for the marketplace's quality check.",
+        "gig.delivery_returned": "The marketplace's quality check returned your delivery.",
         "gig.revision_requested": "A buyer asked for a revision.",
         "gig.very_late": "A gig order is 24 hours past due: its buyer may cancel it.",
         "gig.milestone_completed": "A milestone was accepted and its share paid out of escrow.",
@@ -77,6 +105,7 @@ manifest = ModuleManifest(
         NotificationTypeSpec("gigs.requirements_submitted", "A buyer sent requirements"),
         NotificationTypeSpec("gigs.delivered", "Your gig order was delivered"),
         NotificationTypeSpec("gigs.revision_requested", "A buyer asked for a revision"),
+        NotificationTypeSpec("gigs.delivery_returned", "The quality check returned a delivery"),
         NotificationTypeSpec("gigs.very_late", "An order is very late: you may cancel it"),
         NotificationTypeSpec("gigs.auto_accept_soon", "A delivery will be accepted soon"),
         NotificationTypeSpec("gigs.milestone_completed", "A milestone was accepted and paid"),

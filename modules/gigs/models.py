@@ -354,9 +354,7 @@ def delivery_file_path(instance: GigDeliveryFile, filename: str) -> str:
 
 
 def delivery_preview_path(instance: GigDeliveryFile, filename: str) -> str:
-    return (
-        f"{current_schema_name()}/gigs/deliveries/{instance.delivery_id}/{instance.key}-preview"
-    )
+    return f"{current_schema_name()}/gigs/deliveries/{instance.delivery_id}/{instance.key}-preview"
 
 
 class GigDeliveryFile(models.Model):
