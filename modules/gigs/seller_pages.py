@@ -1,5 +1,6 @@
 """The seller's gig pages in the studio, mounted at ``/studio/gigs/`` behind the manifest's
-permissions (so these views only read the seller): the order queue by due date, and an
+permissions (so these views only read the seller): the order queue, what needs action
+first, filtered by status, and an
 order with the buyer's requirements, the checklist, the revisions asked and the delivery
 form (description, notes, links, a file, the checklist ticked). Delivering runs the same
 services as the API in one transaction: a refused delivery leaves no draft behind."""
@@ -10,6 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Case, F, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,24 +21,61 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError, ErrorKind
 from core.money import Money
 from core.sellers.auth import authorised_seller
+from core.sellers.models import Seller
 from modules.gigs import presenters, selectors
-from modules.gigs.models import OrderStatus
+from modules.gigs.models import OPEN_STATUSES, GigOrder, OrderStatus
 from modules.gigs.services import deliveries
+
+
+# What the seller should look at first: work they owe, then deliveries the buyer is
+# looking at, then orders still waiting for the buyer's requirements.
+ACTION_RANK = {
+    OrderStatus.IN_PROGRESS: 0,
+    OrderStatus.REVISION_REQUESTED: 0,
+    OrderStatus.DELIVERED: 1,
+    OrderStatus.AWAITING_REQUIREMENTS: 2,
+}
+LATENESS_RANK = {"very_late": 0, "late": 1}
+QUEUE_LIMIT = 200
+FILTERS = {"open": "All open", **{status.value: status.label for status in OrderStatus}}
+
+
+def _queue_orders(seller: Seller, status: str) -> QuerySet[GigOrder]:
+    orders = GigOrder.objects.filter(seller=seller)
+    if status == "open":
+        orders = orders.filter(status__in=OPEN_STATUSES)
+    else:
+        orders = orders.filter(status=status)
+    rank = Case(
+        *(When(status=value, then=Value(order)) for value, order in ACTION_RANK.items()),
+        default=Value(3),
+    )
+    due_first = F("due_at").asc(nulls_last=True)
+    return orders.annotate(action_rank=rank).order_by("action_rank", due_first, "-id")
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def queue(request: HttpRequest) -> HttpResponse:
+    """Open gig orders, what needs action first: very late, late, due soonest; delivered
+    ones (the buyer's turn) next, and those waiting for requirements last. One query."""
     seller = authorised_seller(request)
+    status = request.GET.get("status", "open")
+    if status not in FILTERS:
+        status = "open"
     rows = [
         {
             **presenters.order_row(order),
             "status_label": OrderStatus(order.status).label,
             "price": str(Money(order.amount, order.currency)),
+            "rank": order.action_rank,
         }
-        for order in selectors.seller_queue(seller)[:200]
+        for order in _queue_orders(seller, status)[:QUEUE_LIMIT]
     ]
-    return render(request, "gigs/studio_queue.html", {"seller": seller, "rows": rows})
+    # Within the seller's work, very late before late whatever each order's frozen policy.
+    rows.sort(key=lambda row: (row["rank"], LATENESS_RANK.get(row["lateness"], 2)))
+    context = {"seller": seller, "rows": rows, "filters": FILTERS, "status": status}
+    return render(request, "gigs/studio_queue.html", context)
 
 
 def _order_context(request: HttpRequest, order_id: int) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Gigs' step in the studio's product wizard (``manifest.studio_product_step``): the gig's
-packages (basic, standard, premium: price, delivery days, revisions, features, checklist)
-and its requirements questions (one required text question per line).
+packages (basic, standard, premium: price, delivery days, revisions, features, checklist).
 
-Extras, choice and file questions and the FAQ are set on the seller API
-(``/api/v1/gigs/seller/gigs/{id}/...``). Everything is written through
+The extras, the requirements questionnaire and the FAQ have their own studio page
+(``/studio/gigs/setup/<id>/``, ``studio_gig_pages``), linked from this step; this step leaves
+them as they are. Everything is written through
 ``modules.gigs.services.listing`` in the studio's transaction: a refusal writes nothing, and
 its error is shown beside the field it names."""
 
@@ -18,7 +18,7 @@ from core.catalog.models import Product
 from core.marketplace import current_marketplace
 from core.money import CURRENCY_EXPONENTS, Money, MoneyError
 from modules.gigs.errors import GigsError, GigsErrorCode, invalid
-from modules.gigs.models import TIERS, GigPackage, GigQuestion, QuestionKind
+from modules.gigs.models import TIERS, GigPackage
 from modules.gigs.services import listing
 
 FIELDS = ("title", "price", "delivery_days", "revisions", "features", "checklist")
@@ -61,13 +61,6 @@ def _tier_fields(tier: str) -> dict[str, forms.Field]:
 
 
 class GigStepForm(forms.Form):
-    questions = forms.CharField(
-        label="Requirements questions (one per line)",
-        required=False,
-        help_text="The buyer answers them before the clock starts.",
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
-
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for tier in TIERS:
@@ -81,7 +74,7 @@ def _price_text(amount: int, currency: str) -> str:
 
 class GigStep:
     title = "Packages"
-    template = ""
+    template = "gigs/studio_gig_step.html"
 
     def form_class(self, product: Product) -> type[forms.Form]:
         return GigStepForm
@@ -101,8 +94,6 @@ class GigStep:
                     f"{tier}_checklist": "\n".join(package.checklist),
                 }
             )
-        questions = GigQuestion.objects.filter(product=product, kind=QuestionKind.TEXT)
-        initial["questions"] = "\n".join(question.prompt for question in questions)
         return initial
 
     def save(self, product: Product, cleaned_data: dict[str, Any]) -> None:
@@ -139,23 +130,6 @@ class GigStep:
             raise GigsError(
                 error.code, error.message, details={**details, "field": named}, kind=error.kind
             ) from None
-        # Text questions come from the form; choice and file questions (API) are kept.
-        kept = [
-            listing.QuestionData(
-                kind=question.kind,
-                prompt=question.prompt,
-                is_required=question.is_required,
-                choices=list(question.choices),
-            )
-            for question in GigQuestion.objects.filter(product=product).exclude(
-                kind=QuestionKind.TEXT
-            )
-        ]
-        texts = [
-            listing.QuestionData(kind=QuestionKind.TEXT, prompt=prompt)
-            for prompt in _lines(cleaned_data.get("questions") or "")
-        ]
-        listing.set_questions(product=product, questions=texts + kept)
 
 
 step = GigStep()

@@ -1,6 +1,6 @@
-"""The gig's step in the studio's product wizard: packages and text requirements questions,
-written through the listing services; a bad price or no package is shown on the form and
-writes nothing."""
+"""The gig's step in the studio's product wizard: the packages, written through the listing
+services (the questionnaire, extras and FAQ are the set-up page's, linked from the step and
+left as they are); a bad price or no package is shown on the form and writes nothing."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ STEP = {
     "premium_revisions": "",
     "premium_features": "3 concepts",
     "premium_checklist": "SVG file\nBrand guide",
-    "questions": "Your brand name?\nWho are your customers?",
 }
 
 
@@ -43,7 +42,8 @@ def test_the_wizard_step_sets_packages_and_questions(shop, client_for):
     page = owner.get(path)
     assert page.status_code == 200
     body = page.content.decode()
-    assert "Standard: price" in body and "Requirements questions" in body
+    assert "Standard: price" in body
+    assert f'href="/studio/gigs/setup/{shop.gig.pk}/"' in body  # extras, questions, FAQ
     assert 'value="100.00"' in body  # the standard package's price as set before
 
     saved = owner.post(path, STEP)
@@ -54,10 +54,9 @@ def test_the_wizard_step_sets_packages_and_questions(shop, client_for):
     ]
     with schema_context(shop.tenant.schema_name):
         questions = list(GigQuestion.objects.filter(product=shop.gig).values_list("kind", "prompt"))
-    # The text questions are the form's; the choice and file questions set on the API stay.
+    # The questionnaire is the set-up page's: the step leaves it as it was.
     assert questions == [
         ("text", "Your brand name?"),
-        ("text", "Who are your customers?"),
         ("choice", "Style?"),
         ("file", "Existing logo (a link)"),
     ]
@@ -74,7 +73,7 @@ def test_a_bad_step_is_shown_on_the_form_and_writes_nothing(shop, client_for):
     no_days = owner.post(path, {**STEP, "basic_delivery_days": ""})
     assert no_days.status_code == 422
     assert "Delivery takes 1-365 days." in no_days.content.decode()
-    nothing = owner.post(path, {"questions": "Anything?"})
+    nothing = owner.post(path, {"basic_title": "Nothing offered"})
     assert nothing.status_code == 422
     assert "Offer one to three packages." in nothing.content.decode()
     assert _packages(shop) == before
