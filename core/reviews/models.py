@@ -165,3 +165,27 @@ class ReviewReport(models.Model):
 
     def __str__(self) -> str:
         return f"report {self.pk} of review {self.review_id}"
+
+
+class ModuleRating(models.Model):
+    """A star rating a module contributes to a seller's rating (a gig's delivery feedback,
+    say), counted in ``Seller.rating_count``/``rating_total`` once: ``(source, key)`` is unique,
+    so counting it again changes nothing, and removing it takes exactly its stars away."""
+
+    source = models.CharField(max_length=40)  # "gigs.feedback"
+    key = models.CharField(max_length=80)  # the module's id of what was rated
+    seller = models.ForeignKey(Seller, on_delete=models.CASCADE, related_name="module_ratings")
+    stars = models.PositiveSmallIntegerField()
+    counted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["source", "key"], name="module_rating_once"),
+            models.CheckConstraint(
+                condition=Q(stars__gte=MIN_RATING, stars__lte=MAX_RATING),
+                name="module_rating_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.key}: {self.stars}/5 for seller {self.seller_id}"

@@ -2,7 +2,13 @@
 
 Feedback is given on a completed order, once per party, within ``FEEDBACK_DAYS`` of its
 completion; it is double-blind: each side's feedback stays hidden from the other (and from
-everyone) until both gave theirs or the window closed, so neither answers the other's."""
+everyone) until both gave theirs or the window closed, so neither answers the other's.
+
+The buyer's feedback feeds the seller's core rating (``Seller.rating_count``/``rating_total``,
+through ``core.reviews.services.module_ratings``) with its overall score, the rounded mean of
+the three dimensions, the moment it becomes visible: when the seller answers, or when the
+window closes (the ``gigs.feedback_published`` deadline). Counting is idempotent (once per
+feedback), and removing the feedback takes its stars back out."""
 
 from __future__ import annotations
 
@@ -14,12 +20,17 @@ from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from core import events
-from modules.gigs.errors import GigsErrorCode, invalid, wrong_state
+from core.deadlines.registry import DueDeadline, deadline_handler
+from core.deadlines.services import cancel_deadline, schedule_deadline
+from core.reviews.services.module_ratings import count_module_rating, remove_module_rating
+from modules.gigs.errors import GigsErrorCode, invalid, not_found, wrong_state
 from modules.gigs.models import GigFeedback, GigOrder, OrderStatus
-from modules.gigs.services.orders import event_payload, locked
+from modules.gigs.services.orders import deadline_key, event_payload, locked
 
 FEEDBACK_DAYS = 14
 DIMENSIONS = ("quality", "communication", "timeliness")
+RATING_SOURCE = "gigs.feedback"
+PUBLISH_TASK = "gigs.feedback_published"
 
 
 @dataclass(frozen=True)
@@ -61,15 +72,74 @@ def leave_feedback(*, order_id: int, party: str, scores: Scores) -> GigFeedback:
     except IntegrityError:
         raise wrong_state("You gave your feedback on this order already.", order.status) from None
     events.emit("gig.feedback_given", event_payload(order, by=party))
+    if _publish(order):
+        cancel_deadline(key=_publish_key(order.pk))
+    elif party == "buyer":
+        # Nobody answered yet: the buyer's feedback is published when the window closes.
+        schedule_deadline(
+            key=_publish_key(order.pk), at=closes, task=PUBLISH_TASK, payload={"order_id": order.pk}
+        )
     return feedback
+
+
+def overall_stars(feedback: GigFeedback) -> int:
+    """The mean of the three dimensions, rounded half up, as whole stars (1-5)."""
+    total = feedback.quality + feedback.communication + feedback.timeliness
+    return (2 * total + len(DIMENSIONS)) // (2 * len(DIMENSIONS))
+
+
+def _publish_key(order_id: int) -> str:
+    return deadline_key(order_id, "feedback-published")
+
+
+def _is_visible(order: GigOrder, given: list[GigFeedback]) -> bool:
+    closes = window_closes_at(order)
+    return len(given) == 2 or (closes is not None and timezone.now() >= closes)
+
+
+def _publish(order: GigOrder) -> bool:
+    """Count the buyer's feedback in the seller's rating if it is visible now (idempotent)."""
+    given = list(GigFeedback.objects.filter(order=order))
+    buyers = next((item for item in given if item.party == "buyer"), None)
+    if buyers is None or not _is_visible(order, given):
+        return False
+    count_module_rating(
+        source=RATING_SOURCE,
+        key=str(buyers.pk),
+        seller_id=order.seller_id,
+        stars=overall_stars(buyers),
+    )
+    return True
+
+
+@transaction.atomic
+def publish_feedback(*, order_id: int) -> bool:
+    """The window closed (or both sides gave feedback): the buyer's feedback counts in the
+    seller's rating. Running it again changes nothing."""
+    return _publish(locked(order_id))
+
+
+@deadline_handler(PUBLISH_TASK)
+def feedback_published(deadline: DueDeadline) -> None:
+    publish_feedback(order_id=int(deadline.payload["order_id"]))
+
+
+@transaction.atomic
+def remove_feedback(*, feedback_id: int) -> None:
+    """Remove a feedback (the marketplace's moderation); its stars leave the seller's rating."""
+    feedback = GigFeedback.objects.filter(pk=feedback_id).first()
+    if feedback is None:
+        raise not_found(GigsErrorCode.ORDER_NOT_FOUND, "No such feedback.")
+    locked(feedback.order_id)
+    remove_module_rating(source=RATING_SOURCE, key=str(feedback.pk))
+    feedback.delete()
 
 
 def visible_feedback(order: GigOrder, *, viewer: str | None) -> list[GigFeedback]:
     """What ``viewer`` ("buyer", "seller", or None for the public) may read: their own, and
     the other side's once both gave theirs or the window closed."""
     given = list(order.feedback.all())
-    closes = window_closes_at(order)
-    is_open = len(given) == 2 or (closes is not None and timezone.now() > closes)
+    is_open = _is_visible(order, given)
     return [item for item in given if is_open or item.party == viewer]
 
 
@@ -101,7 +171,7 @@ def seller_stats(*, seller_id: int) -> SellerStats:
     now = timezone.now()
     answered = GigFeedback.objects.filter(order_id=OuterRef("order_id"), party="seller")
     published = GigFeedback.objects.filter(order__seller_id=seller_id, party="buyer").filter(
-        Q(order__completed_at__lt=now - timedelta(days=FEEDBACK_DAYS)) | Q(Exists(answered))
+        Q(order__completed_at__lte=now - timedelta(days=FEEDBACK_DAYS)) | Q(Exists(answered))
     )
     averages = published.aggregate(count=Count("pk"), **{name: Avg(name) for name in DIMENSIONS})
     completed, cancelled = int(counts["completed"]), int(counts["cancelled"])
