@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from core import cache_versions
@@ -30,7 +30,7 @@ from core.catalog.schemas import (
     SearchOut,
     SuggestionOut,
 )
-from core.catalog.search import SearchQuery, get_search_backend
+from core.catalog.search import SearchQuery, get_search_backend, module_facets
 from core.catalog.search.query import GeoFilter, SortOrder
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.catalog.services import categories, csv_io, moderation, products
@@ -69,6 +69,9 @@ class CatalogParams(Schema):
     lat_e6: int | None = None
     lng_e6: int | None = None
     radius_km: int | None = None
+    # Module facets (ModuleManifest.search_facets) by their parameter; each one a module
+    # declares needs its field here: gigs' delivery time ("1", "3", "7" days at most).
+    delivery: str | None = Field(None, max_length=8)
     sort: SortOrder = SortOrder.RELEVANCE
     currency: str | None = None
     limit: int = 24
@@ -113,6 +116,15 @@ def build_query(params: CatalogParams) -> SearchQuery:
                 kind=ErrorKind.INVALID,
             )
         near = GeoFilter(params.lat_e6, params.lng_e6, params.radius_km)
+    try:
+        module_keys = module_facets.required_keys(lambda param: getattr(params, param, None))
+    except ValueError as refused:
+        raise CatalogError(
+            CatalogErrorCode.INVALID_QUERY,
+            "That is not one of this filter's options.",
+            details={"field": str(refused)},
+            kind=ErrorKind.INVALID,
+        ) from None
     return SearchQuery(
         currency=resolve_currency(params.currency),
         text=params.q.strip()[:200],
@@ -123,6 +135,7 @@ def build_query(params: CatalogParams) -> SearchQuery:
         price_max=params.price_max,
         min_rating=params.min_rating,
         near=near,
+        module_keys=module_keys,
         sort=params.sort,
         limit=params.limit,
         cursor=params.cursor,

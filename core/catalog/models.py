@@ -264,6 +264,9 @@ class SearchEntry(models.Model):
     # "s:<seller id>", "r:<n>" for each n up to the whole-star average. In one GIN index with
     # the text, so a filtered text query reads only the rows that pass every filter.
     facet_keys = ArrayField(models.CharField(max_length=90), default=list)
+    # The modules' own filter terms (e.g. gigs' "d:3"), kept by the modules through
+    # core.catalog.search.module_facets; the sync trigger merges them into facet_keys.
+    module_keys = ArrayField(models.CharField(max_length=90), default=list)
     stars = models.PositiveSmallIntegerField(default=0)  # whole-star average, 0 = unrated
     rating_key = models.PositiveIntegerField(default=0)  # average x 1000, for sorting
     popularity = models.PositiveIntegerField(default=0)  # number of ratings

@@ -67,12 +67,21 @@ class FacetCountOut(Schema):
     count: int
 
 
+class ModuleFacetOut(Schema):
+    param: str = Field(description="The query parameter that filters on it, e.g. delivery")
+    label: str
+    options: list[FacetCountOut]
+
+
 class FacetsOut(Schema):
     categories: list[FacetCountOut]
     product_types: list[FacetCountOut]
     sellers: list[FacetCountOut]
     price_bands: list[FacetCountOut]
     ratings: list[FacetCountOut]
+    module_facets: list[ModuleFacetOut] = Field(
+        default_factory=list, description="Facets of the modules on here, e.g. delivery time"
+    )
     is_approximate: bool = Field(
         False, description="The query matched so many products that the counts are estimates"
     )

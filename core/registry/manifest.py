@@ -107,6 +107,11 @@ class ModuleManifest(Generic[SettingsT]):
     # The storefront's seller profile: a dotted path to ``panel(request, seller) -> HTML | None``
     # shown under the seller's summary (e.g. gig delivery statistics) where the module is on.
     seller_profile_panel: str | None = None
+    # Catalogue search facets the module adds (e.g. gigs' delivery time): a dotted path to a
+    # tuple of ``core.catalog.search.query.ModuleFacetSpec``. The module keeps its products'
+    # terms (``core.catalog.search.module_facets.set_module_keys``); both search backends
+    # filter and count them, only where the module is on.
+    search_facets: str | None = None
     package: str = field(default="", compare=False)
 
     @property

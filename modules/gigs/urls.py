@@ -1,11 +1,13 @@
-"""The gigs module's storefront pages, mounted at ``/gigs/``: the buyer's gig orders."""
+"""The gigs module's storefront pages, mounted at ``/gigs/``: the buyer's gig orders, and
+"Continue" from a gig's package chooser (on the product page) to checkout."""
 
 from django.urls import URLPattern, path
 
-from modules.gigs import views
+from modules.gigs import storefront, views
 
 app_name = "gigs"
 urlpatterns: list[URLPattern] = [
+    path("g/<str:slug>/continue/", storefront.continue_to_checkout, name="continue"),
     path("orders/", views.order_list, name="orders"),
     path("orders/<int:order_id>/", views.order_detail, name="order"),
     path(

@@ -20,6 +20,7 @@ from ninja.errors import HttpError
 from opensearchpy import NotFoundError, OpenSearch, RequestError, helpers
 
 from core.catalog.models import Category, Product, ProductPrice
+from core.catalog.search import module_facets
 from core.catalog.search.query import (
     PRICE_BAND_EDGES,
     FacetCount,
@@ -93,6 +94,7 @@ def index_definition() -> dict[str, Any]:
                 "rating_average_e3": {"type": "integer"},
                 "published_at": {"type": "date"},
                 "location": {"type": "geo_point"},
+                "module_keys": {"type": "keyword"},  # modules' facet terms ("d:3")
             },
         },
     }
@@ -252,7 +254,7 @@ def _all_visible_documents() -> Iterator[dict[str, Any]]:
 
 def _documents(products: QuerySet[Product]) -> list[dict[str, Any]]:
     rows = list(
-        products.select_related("seller", "category")
+        products.select_related("seller", "category", "search_entry")
         .prefetch_related(
             Prefetch("prices", queryset=ProductPrice.objects.filter(variant__isnull=True))
         )
@@ -301,6 +303,9 @@ def _document(product: Product, category_slugs: dict[int, str]) -> dict[str, Any
         }
     for price in product.prices.all():
         document[f"price_{price.currency}"] = price.amount
+    entry = getattr(product, "search_entry", None)
+    if entry is not None and entry.module_keys:  # modules' facet terms (module_facets)
+        document["module_keys"] = list(entry.module_keys)
     return document
 
 
@@ -354,6 +359,8 @@ def _filters(query: SearchQuery) -> list[dict[str, Any]]:
         price["lte"] = query.price_max
     if price:
         filters.append({"range": {f"price_{query.currency}": price}})
+    for key in query.module_keys:  # a module's facet (module_facets)
+        filters.append({"term": {"module_keys": key}})
     if query.min_rating:
         filters.append({"range": {"rating_count": {"gt": 0}}})
         filters.append({"range": {"stars": {"gte": query.min_rating}}})
@@ -487,7 +494,18 @@ def _aggregations(query: SearchQuery) -> dict[str, Any]:
         }
 
     _, bands = _price_bands(query.currency)
+    module_keys = module_facets.declared_keys()
+    modules = {
+        "module_keys": {
+            "terms": {
+                "field": "module_keys",
+                "include": module_keys,
+                "size": max(len(module_keys), 1),
+            }
+        }
+    }
     return {
+        **(modules if module_keys else {}),
         "categories": labelled_terms("category_slug", "category_name.keyword"),
         # One bucket per type the installed modules declare (only those can be sellable).
         "product_types": {
@@ -539,4 +557,8 @@ def facets_from(aggregations: dict[str, Any], query: SearchQuery) -> Facets:
         for stars in (4, 3, 2, 1)
         if at_least.get(str(stars))
     ]
+    module_buckets = aggregations.get("module_keys", {}).get("buckets", [])
+    facets.module_facets = module_facets.to_module_facets(
+        {bucket["key"]: bucket["doc_count"] for bucket in module_buckets}
+    )
     return facets

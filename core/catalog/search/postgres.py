@@ -18,7 +18,7 @@ from django.db import connection
 from django.db.models.functions import Lower
 
 from core.catalog.models import Product
-from core.catalog.search import postgres_facets
+from core.catalog.search import module_facets, postgres_facets
 from core.catalog.search.postgres_facets import FACET_EXACT_LIMIT, SAMPLE_PERCENT_SQL, SAMPLE_SEED
 from core.catalog.search.postgres_match import PRICE_SQL, Match, Order, match, order
 from core.catalog.search.query import Facets, SearchQuery, SearchResult, Suggestion
@@ -41,7 +41,12 @@ class _Plan:
     query: SearchQuery
 
     def params(self, **extra: Any) -> dict[str, Any]:
-        return {**self.match.params, "page_size": self.query.limit + 1, **extra}
+        return {
+            **self.match.params,
+            "page_size": self.query.limit + 1,
+            "module_facet_keys": module_facets.declared_keys(),
+            **extra,
+        }
 
     def page_cte(
         self, source: str, *, where: str, key: str, product_id: str, name: str = "page"
@@ -176,7 +181,8 @@ class PostgresSearchBackend:
         sql = f"""
             WITH matched AS MATERIALIZED (
                 SELECT entry.product_id, {plan.order.key} AS sort_key, entry.category_id,
-                       entry.product_type, entry.seller_id, entry.stars, {PRICE_SQL} AS price
+                       entry.product_type, entry.seller_id, entry.stars, {PRICE_SQL} AS price,
+                       entry.module_keys
                 FROM catalog_searchentry AS entry
                 WHERE {plan.match.where}
                 {plan.counting_order()}
@@ -201,7 +207,7 @@ class PostgresSearchBackend:
             WITH {page}{"," if wants_page else ""}
             sampled AS (
                 SELECT entry.category_id, entry.product_type, entry.seller_id, entry.stars,
-                       {PRICE_SQL} AS price
+                       {PRICE_SQL} AS price, entry.module_keys
                 FROM catalog_searchentry AS entry
                 TABLESAMPLE SYSTEM ({SAMPLE_PERCENT_SQL}) REPEATABLE ({SAMPLE_SEED})
                 WHERE {plan.match.where}

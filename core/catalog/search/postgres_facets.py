@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from core.catalog.search import module_facets
 from core.catalog.search.query import PRICE_BAND_EDGES, FacetCount, Facets
 from core.money import CURRENCY_EXPONENTS
 from core.registry import get_registry
@@ -35,8 +36,10 @@ def band_edges(currency: str) -> tuple[int, list[int]]:
 
 def counts_sql(source: str, currency: str) -> str:
     """CTEs ``facet_groups`` and ``facet_rows`` (facet, value, label, n) counting the rows of
-    CTE ``source`` (category_id, product_type, seller_id, stars, price) in one pass; names are
-    joined to the few groups afterwards."""
+    CTE ``source`` (category_id, product_type, seller_id, stars, price, module_keys) in one
+    pass; names are joined to the few groups afterwards. The modules' terms (facet
+    ``module``, value the term) are counted over the same rows, only those some module on
+    here declares (``module_facets``)."""
     _, edges = band_edges(currency)
     band = (
         "CASE WHEN price IS NULL THEN NULL "
@@ -66,6 +69,11 @@ def counts_sql(source: str, currency: str) -> str:
             FROM facet_groups g
             LEFT JOIN catalog_category c ON g.facet = 'category' AND c.id = g.category_id
             LEFT JOIN sellers_seller s ON g.facet = 'seller' AND s.id = g.seller_id
+            UNION ALL
+            SELECT 'module', module_key, '', count(*)
+            FROM {source}, unnest({source}.module_keys) AS module_key
+            WHERE module_key = ANY(%(module_facet_keys)s::varchar[])
+            GROUP BY module_key
         )"""
 
 
@@ -116,6 +124,9 @@ def to_facets(counts: Counts, currency: str, *, is_approximate: bool) -> Facets:
     for facet_counts in (facets.categories, facets.sellers, facets.product_types):
         facet_counts.sort(key=lambda f: (-f.count, f.label))
     facets.price_bands.sort(key=lambda f: int(f.value.split("-")[0]))
+    facets.module_facets = module_facets.to_module_facets(
+        {value: count for (facet, value), (_, count) in counts.items() if facet == "module"}
+    )
     facets.ratings = [
         FacetCount(str(minimum), f"{minimum} star{'s' if minimum > 1 else ''} & up", up)
         for minimum in (4, 3, 2, 1)

@@ -84,6 +84,7 @@ def _required_keys(query: SearchQuery) -> list[str]:
         keys.append(f"c:{query.category}")
     if query.min_rating:
         keys.append(f"r:{query.min_rating}")
+    keys.extend(query.module_keys)  # a module's facet, e.g. "d:3" (module_facets)
     return keys
 
 

@@ -1,5 +1,7 @@
 """Sellers set up a gig: up to three packages, extras, the requirements questionnaire and
 the FAQ. Each setter replaces the whole set (what the seller's form shows is what is kept).
+Setting the packages also lists the gig in the catalogue at its cheapest package's price and
+its fastest package's delivery time (search's price sort, price and delivery facets).
 
 Every check names the field it is about (``packages[1].price``), so the API and the pages
 show the error beside it. Another seller's product, or one that is not a gig, is not found."""
@@ -11,6 +13,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from core.catalog.models import Product
+from core.catalog.search.module_facets import set_module_keys
+from core.catalog.services import products
 from core.marketplace import current_marketplace
 from core.sellers.models import Seller
 from modules.gigs.errors import GigsErrorCode, invalid, not_found
@@ -23,6 +27,7 @@ from modules.gigs.models import (
     GigQuestion,
     QuestionKind,
 )
+from modules.gigs.search import DELIVERY_PREFIX, delivery_keys
 
 GIG = "gig"
 MAX_PRICE = 10**10  # minor units
@@ -146,7 +151,7 @@ def set_packages(*, product: Product, packages: list[PackageData]) -> list[GigPa
         raise invalid(code, "packages", "Each tier (basic, standard, premium) once.")
     currency = _currency()
     GigPackage.objects.filter(product=product).delete()
-    return GigPackage.objects.bulk_create(
+    created = GigPackage.objects.bulk_create(
         GigPackage(
             product=product,
             tier=data.tier,
@@ -161,6 +166,20 @@ def set_packages(*, product: Product, packages: list[PackageData]) -> list[GigPa
         )
         for data in sorted(cleaned, key=lambda data: TIERS.index(data.tier))
     )
+    _list_in_catalogue(product, cleaned, currency)
+    return created
+
+
+def _list_in_catalogue(product: Product, packages: list[PackageData], currency: str) -> None:
+    """The catalogue sees a gig at its cheapest package (cards, price sort and the price
+    facet) and by its fastest one (the delivery-time facet). ``reprice`` reports the change,
+    so an external search index follows."""
+    set_module_keys(
+        product_ids=[product.pk],
+        prefix=DELIVERY_PREFIX,
+        keys=delivery_keys(min(data.delivery_days for data in packages)),
+    )
+    products.reprice(product=product, prices={currency: min(data.price for data in packages)})
 
 
 def _clean_extra(data: ExtraData, where: str) -> ExtraData:
