@@ -83,6 +83,7 @@ manifest = ModuleManifest(
         NavEntry(label="Gig orders", url="gigs:orders", area="account"),
         NavEntry(label="Gig orders", url="gigs_studio:queue", area="studio"),
         NavEntry(label="Gig orders", url="gigs_operator:orders", area="operator"),
+        NavEntry(label="Gig QC", url="gigs_operator:qc", area="operator"),
     ),
     details_accessor=None,
     is_default_enabled=False,
