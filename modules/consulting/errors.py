@@ -1,0 +1,32 @@
+from enum import StrEnum
+
+from core.errors import DomainError, ErrorKind
+
+
+class ConsultingErrorCode(StrEnum):
+    NOT_FOUND = "consulting_not_found"
+    INVALID_AVAILABILITY = "invalid_availability"
+    INVALID_POLICY = "invalid_policy"
+    INVALID_SESSION_TYPE = "invalid_session_type"
+    SLOT_UNAVAILABLE = "slot_unavailable"
+    SLOT_TAKEN = "slot_taken"
+    SESSION_FULL = "session_full"
+    CANCELLATION_CLOSED = "cancellation_closed"
+    NOT_CANCELLABLE = "not_cancellable"
+
+
+class ConsultingError(DomainError):
+    """Raised with a code and a kind (core.errors.ErrorKind); the API maps the kind to a
+    status, so nothing here names one."""
+
+
+def not_found(message: str = "No such booking.") -> ConsultingError:
+    return ConsultingError(ConsultingErrorCode.NOT_FOUND, message, kind=ErrorKind.NOT_FOUND)
+
+
+def invalid(code: ConsultingErrorCode, field: str, message: str) -> ConsultingError:
+    return ConsultingError(code, message, details={"field": field}, kind=ErrorKind.INVALID)
+
+
+def conflict(code: ConsultingErrorCode, message: str) -> ConsultingError:
+    return ConsultingError(code, message, kind=ErrorKind.CONFLICT)

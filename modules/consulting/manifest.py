@@ -1,0 +1,60 @@
+"""What the module offers; the registry reads ``manifest`` (see core/registry)."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
+
+CONSULT = "consult"
+
+
+class ConsultingSettings(BaseModel):
+    """The operator's bounds on consultants' policies, validated when an operator changes
+    them; read them with ``manifest.settings_for(tenant)``. A booking stores the policy in
+    force when its slot was held, so a change here is never retroactive."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # How long a slot is held for a buyer to reach the checkout; once the order is placed
+    # the hold lives as long as the unpaid order does.
+    hold_minutes: int = Field(15, ge=5, le=120)
+    # After a session ends the buyer has this long to dispute before escrow is released.
+    dispute_window_hours: int = Field(48, ge=1, le=720)
+    # The most notice a consultant may demand for any refund tier or cut-off.
+    max_policy_hours: int = Field(168, ge=1, le=720)
+    # The least a buyer cancelling at the very last moment gets back (percent).
+    min_late_refund_percent: int = Field(0, ge=0, le=100)
+
+
+manifest = ModuleManifest(
+    key="consulting",
+    name="Consulting",
+    description="Consultants publish their availability; buyers book and pay for sessions "
+    "in their own time zone, with cancellation policies that are enforced.",
+    product_types=(
+        ProductTypeSpec(
+            key=CONSULT,
+            label="Consultations",
+            is_escrow_by_default=True,
+            delivers="booking",
+        ),
+    ),
+    router="modules.consulting.api.router",
+    seller_router="modules.consulting.api.seller_router",
+    settings_model=ConsultingSettings,
+    # A teammate needs every one of these for the seller router and the studio pages.
+    permissions=("manage_products",),
+    fulfil="modules.consulting.hooks.fulfil",
+    revoke="modules.consulting.hooks.revoke",
+    storefront_urls="modules.consulting.urls",
+    seller_urls="modules.consulting.seller_urls",
+    operator_urls="modules.consulting.operator_urls",
+    pages=(
+        NavEntry(label="Consultations", url="consulting:mine", area="account"),
+        NavEntry(label="Consultations", url="consulting_studio:home", area="studio"),
+        NavEntry(label="Consultations", url="consulting_operator:home", area="operator"),
+    ),
+    webhook_events={
+        "consulting.booked": "A buyer booked (and paid for) a session with you.",
+        "consulting.cancelled": "A booked session was cancelled.",
+    },
+)

@@ -1,0 +1,1 @@
+"""The only writers of the module's data: typed, keyword-only functions."""

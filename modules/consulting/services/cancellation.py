@@ -1,0 +1,82 @@
+"""A buyer cancelling a booked session under the policy snapshotted on the booking: the
+refund tier's share goes back through commerce exactly once (``refund_escrow`` keyed by
+the booking), the rest is released to the consultant; the slot frees up at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from core.accounts.models import User
+from core.commerce.models import OrderLine
+from core.commerce.services.escrow import held_in_escrow, refund_escrow, release_escrow
+from core.deadlines.services import cancel_deadline
+from modules.consulting.errors import ConsultingErrorCode, conflict, not_found
+from modules.consulting.models import Booking, BookingStatus
+from modules.consulting.services.booking import release_key, release_seat
+from modules.consulting.services.policy import Policy
+
+
+@dataclass(frozen=True)
+class Cancelled:
+    booking: Booking
+    refunded: int
+    released: int
+
+
+def refund_preview(booking: Booking, now: datetime | None = None) -> int:
+    policy = Policy.model_validate(booking.policy)
+    return policy.refund_amount(
+        amount=booking.amount, now=now or timezone.now(), starts_at=booking.starts_at
+    )
+
+
+@transaction.atomic
+def cancel_by_buyer(*, buyer: User, booking_id: int, now: datetime | None = None) -> Cancelled:
+    """Cancel one of ``buyer``'s booked sessions. Cancelling again answers the first
+    outcome; another buyer's booking is not found."""
+    now = now or timezone.now()
+    booking = Booking.objects.select_for_update().filter(pk=booking_id, buyer=buyer).first()
+    if booking is None:
+        raise not_found()
+    if booking.status == BookingStatus.CANCELLED and booking.cancelled_by == "buyer":
+        return Cancelled(booking, booking.refunded_amount, 0)
+    if booking.status != BookingStatus.BOOKED or booking.order_line_id is None:
+        raise conflict(
+            ConsultingErrorCode.NOT_CANCELLABLE, "Only a booked session can be cancelled."
+        )
+    policy = Policy.model_validate(booking.policy)
+    if booking.starts_at <= now or booking.starts_at - now < timedelta(
+        hours=policy.cancellation_cutoff_hours
+    ):
+        raise conflict(
+            ConsultingErrorCode.CANCELLATION_CLOSED,
+            "It is too late to cancel this session.",
+        )
+    refund = policy.refund_amount(amount=booking.amount, now=now, starts_at=booking.starts_at)
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at, booking.cancelled_by = now, "buyer"
+    booking.refunded_amount = refund
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "refunded_amount"])
+    release_seat(booking.session_id)
+    cancel_deadline(key=release_key(booking.pk))
+    line_id = booking.order_line_id
+    if refund > 0:
+        refund_escrow(
+            order_line_id=line_id,
+            reference=f"consulting-cancel-{booking.pk}",
+            amount=refund,
+            reason="Cancelled by the buyer under the consultant's policy.",
+        )
+    line = OrderLine.objects.select_related("order").get(pk=line_id)
+    released = 0
+    if line.is_escrow:
+        held = held_in_escrow(line, line.order.currency)
+        if held > 0:
+            released = release_escrow(
+                order_line_id=line_id, reference=f"consulting-cancel-{booking.pk}", amount=held
+            )
+    return Cancelled(booking, refund, released)
