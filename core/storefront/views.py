@@ -5,6 +5,7 @@ sell is ever shown (``visible_products``)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +22,7 @@ from core.catalog import presenters
 from core.catalog.api import CatalogParams, build_query
 from core.catalog.errors import CatalogError
 from core.catalog.models import Category
-from core.catalog.search import get_search_backend
+from core.catalog.search import get_search_backend, module_facets
 from core.catalog.search.spelling import did_you_mean
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.catalog.services.images import product_image_views
@@ -33,7 +34,22 @@ from core.reviews.selectors import product_reviews_block, product_reviews_ld
 from core.sellers.selectors import public_profile, visible_seller
 
 PAGE_SIZE = 24
-FILTER_KEYS = ("q", "category", "type", "seller", "price_min", "price_max", "min_rating", "sort")
+CORE_FILTER_KEYS = (
+    "q",
+    "category",
+    "type",
+    "seller",
+    "price_min",
+    "price_max",
+    "min_rating",
+    "sort",
+)
+
+
+def _filter_keys() -> tuple[str, ...]:
+    """Core's filters and the parameters of the facets the modules on here declare
+    (e.g. gigs' ``delivery``)."""
+    return CORE_FILTER_KEYS + tuple(spec.param for spec in module_facets.declared_facets())
 
 
 def _tenths(value: int) -> str:
@@ -84,7 +100,9 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _params(request: HttpRequest, **forced: Any) -> CatalogParams:
-    raw: dict[str, Any] = {key: request.GET.get(key) for key in FILTER_KEYS if request.GET.get(key)}
+    raw: dict[str, Any] = {
+        key: request.GET.get(key) for key in _filter_keys() if request.GET.get(key)
+    }
     if request.GET.getlist("type"):
         raw["type"] = request.GET.getlist("type")
     raw.update(forced)
@@ -95,7 +113,7 @@ def _params(request: HttpRequest, **forced: Any) -> CatalogParams:
 
 def _filter_url(request: HttpRequest, base: str, **changes: Any) -> str:
     """The current filters with some changed (None removes one); no cursor."""
-    query = {key: request.GET.getlist(key) for key in FILTER_KEYS if request.GET.getlist(key)}
+    query = {key: request.GET.getlist(key) for key in _filter_keys() if request.GET.getlist(key)}
     for key, value in changes.items():
         if value is None:
             query.pop(key, None)
@@ -129,7 +147,7 @@ def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> Http
     items = [_card(p, query.currency) for p in result.items]
     text = (params.q or "").strip()
     has_filters = any(
-        request.GET.get(key) for key in FILTER_KEYS if key not in ("q", "sort")
+        request.GET.get(key) for key in _filter_keys() if key not in ("q", "sort")
     ) or bool(forced)
     correction = did_you_mean(text) if text and not items and not params.cursor else None
     next_url = None
@@ -149,7 +167,7 @@ def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> Http
         "base_url": base,
         "active_filters": [
             (key, value, _filter_url(request, base, **{key: None}))
-            for key in FILTER_KEYS
+            for key in _filter_keys()
             for value in request.GET.getlist(key)
             if key not in forced and key != "sort"
         ],
@@ -198,7 +216,15 @@ def _facet_links(request: HttpRequest, base: str, facets: Any) -> dict[str, list
         "Seller": links("seller", facets.sellers, lambda c: {"seller": c.value}),
         "Price": links("price_min", facets.price_bands, _band_filter),
         "Rating": links("min_rating", facets.ratings, lambda c: {"min_rating": c.value}),
+        **{
+            facet.label: links(facet.param, facet.options, _option_filter(facet.param))
+            for facet in facets.module_facets
+        },
     }
+
+
+def _option_filter(param: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda count: {param: count.value}
 
 
 def _band_filter(count: Any) -> dict[str, Any]:
