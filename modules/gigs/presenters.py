@@ -9,7 +9,7 @@ from django.utils import timezone
 from core.catalog.models import Product
 from modules.gigs.models import GigDelivery, GigMilestone, GigOrder, MilestoneStatus
 from modules.gigs.services.feedback import visible_feedback
-from modules.gigs.services.orders import lateness
+from modules.gigs.services.orders import funded_numbers, is_funded_plan, lateness
 
 
 def gig_dict(product: Product) -> dict[str, Any]:
@@ -53,7 +53,7 @@ def _delivery(delivery: GigDelivery) -> dict[str, Any]:
     }
 
 
-def _milestone(milestone: GigMilestone) -> dict[str, Any]:
+def _milestone(milestone: GigMilestone, funded: set[int]) -> dict[str, Any]:
     return {
         "number": milestone.number,
         "title": milestone.title,
@@ -65,10 +65,26 @@ def _milestone(milestone: GigMilestone) -> dict[str, Any]:
         "is_delayed": milestone.status == MilestoneStatus.IN_PROGRESS
         and milestone.due_at is not None
         and timezone.now() > milestone.due_at,
+        "is_funded": milestone.number in funded,
         "started_at": milestone.started_at,
         "due_at": milestone.due_at,
         "completed_at": milestone.completed_at,
     }
+
+
+def milestone_funding(order: GigOrder) -> str:
+    if is_funded_plan(order):
+        return "per_milestone"
+    return "shares" if order.milestones_agreed_at is not None else ""
+
+
+def completion_percent(milestones: list[dict[str, Any]]) -> int:
+    """The accepted milestones' share of the plan (by amount, else by share)."""
+    total = sum(item["amount"] for item in milestones)
+    done = [item for item in milestones if item["status"] == MilestoneStatus.COMPLETED]
+    if total > 0:
+        return sum(item["amount"] for item in done) * 100 // total
+    return min(100, sum(item["percent"] for item in done))
 
 
 def order_row(order: GigOrder) -> dict[str, Any]:
@@ -88,6 +104,13 @@ def order_dict(order: GigOrder, *, with_drafts: bool) -> dict[str, Any]:
     """The whole order; a buyer sees delivered submissions only (``with_drafts`` False), the
     seller (``with_drafts`` True) their drafts too; each sees the feedback it may."""
     answers = order.answers or {}
+    funding = milestone_funding(order)
+    funded = (
+        funded_numbers(order)
+        if funding == "per_milestone"
+        else ({m.number for m in order.milestones.all()} if funding == "shares" else set())
+    )
+    milestones = [_milestone(milestone, funded) for milestone in order.milestones.all()]
     deliveries = [
         delivery
         for delivery in order.deliveries.all()
@@ -119,7 +142,9 @@ def order_dict(order: GigOrder, *, with_drafts: bool) -> dict[str, Any]:
         "cancellation_requested_at": order.cancellation_requested_at,
         "cancellation_reason": order.cancellation_reason,
         "milestones_agreed_at": order.milestones_agreed_at,
-        "milestones": [_milestone(milestone) for milestone in order.milestones.all()],
+        "milestone_funding": funding,
+        "completion_percent": completion_percent(milestones),
+        "milestones": milestones,
         "deliveries": [_delivery(delivery) for delivery in deliveries],
         "revisions": list(order.revisions.all()),
         "feedback": visible_feedback(order, viewer="seller" if with_drafts else "buyer"),

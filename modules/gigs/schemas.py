@@ -231,15 +231,56 @@ class MilestonesIn(StrictSchema):
     milestones: list[MilestoneIn]
 
 
+class OfferMilestoneIn(StrictSchema):
+    title: str = Field(..., max_length=240)
+    description: str = Field("", max_length=4000)
+    amount: int = Field(..., description="Minor units; the milestones add up to the offer")
+    days: int = Field(..., description="Days of work once the milestone is funded")
+
+
+class MilestoneOfferIn(StrictSchema):
+    product_id: int
+    buyer_email: str = Field(..., max_length=320)
+    title: str = Field(..., max_length=240)
+    description: str = Field("", max_length=4000)
+    revisions: int | None = Field(1, description="null: unlimited")
+    milestones: list[OfferMilestoneIn] = Field(..., max_length=20)
+
+
+class MilestoneOfferOut(Schema):
+    quote_id: int
+    offer_id: int = Field(..., description="The first milestone: the buyer pays it at checkout")
+    amount: int = Field(..., description="The first milestone's amount")
+    total: int = Field(..., description="All milestones")
+    currency: str
+    milestones: list[OfferMilestoneIn]
+
+
+class FundingOut(Schema):
+    addon_id: int
+    offer_id: int = Field(..., description="Put it in the cart: POST /api/v1/cart/offers")
+    number: int = Field(..., description="The milestone this funds")
+    amount: int
+    currency: str
+
+
+class PartReleaseIn(StrictSchema):
+    percent: int = Field(..., description="1-99 % of the work in progress, released now")
+
+
 class MilestoneOut(Schema):
     number: int
     title: str
     description: str
     percent: int
     days: int
-    amount: int = Field(..., description="The seller's part released on acceptance")
-    status: str
-    is_delayed: bool
+    amount: int = Field(
+        ...,
+        description="Funded plans: the milestone's price; share plans: the seller's part",
+    )
+    status: str = Field(..., description="pending, in_progress, completed (proposed: a plan)")
+    is_delayed: bool = Field(..., description="In progress past its due date")
+    is_funded: bool = Field(..., description="Paid into escrow (its work may start)")
     started_at: datetime | None
     due_at: datetime | None
     completed_at: datetime | None
@@ -285,6 +326,10 @@ class OrderOut(Schema):
     cancellation_requested_at: datetime | None
     cancellation_reason: str
     milestones_agreed_at: datetime | None
+    milestone_funding: str = Field(
+        ..., description='"" (none), "per_milestone" (each funded) or "shares" (of one line)'
+    )
+    completion_percent: int = Field(..., description="Share of the milestones accepted")
     milestones: list[MilestoneOut]
     deliveries: list[DeliveryOut]
     revisions: list[RevisionOut]
@@ -300,3 +345,8 @@ class OrderRowOut(Schema):
     currency: str
     due_at: datetime | None
     created_at: datetime
+
+
+class PartReleaseOut(Schema):
+    released: int = Field(..., description="Released to the seller (their part, minor units)")
+    order: OrderOut

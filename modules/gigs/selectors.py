@@ -29,6 +29,7 @@ def _with_work(orders: QuerySet[GigOrder]) -> QuerySet[GigOrder]:
         Prefetch("deliveries", queryset=GigDelivery.objects.prefetch_related("files")),
         "revisions",
         "milestones",
+        "addons",
         "feedback",
     )
 

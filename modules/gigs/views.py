@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from core.accounts.models import User
 from core.accounts.views import signed_in_user
 from core.commerce.services import cart as carts
 from core.errors import DomainError, ErrorKind
 from core.money import Money
-from modules.gigs import presenters, selectors
+from modules.gigs import chat, presenters, selectors
 from modules.gigs.models import OrderStatus
 from modules.gigs.services import addons, cancellation, deliveries, feedback, milestones, orders
 
@@ -85,7 +86,16 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     ]
     for milestone in order["milestones"]:
         milestone["price"] = str(Money(milestone["amount"], found.currency))
+    waiting = [m for m in order["milestones"] if m["status"] == "pending" and not m["is_funded"]]
     context = {
+        "chat": chat.order_chat(found, user_id=found.buyer_id),
+        # A funded plan: the next milestone to fund (the buyer may fund it any time).
+        "next_to_fund": waiting[0]
+        if order["milestone_funding"] == "per_milestone" and waiting
+        else None,
+        "can_release_part": found.status
+        in (OrderStatus.IN_PROGRESS, OrderStatus.DELIVERED, OrderStatus.REVISION_REQUESTED)
+        and order["milestone_funding"] != "shares",
         "order": order,
         "price": str(Money(found.amount, found.currency)),
         "status_label": OrderStatus(found.status).label,
@@ -125,79 +135,28 @@ def _act(request: HttpRequest, order_id: int, action: Callable[[], Any], done: s
     return HttpResponseRedirect(reverse("gigs:order", args=[order_id]))
 
 
-@login_required
-@require_POST
-def submit_requirements(request: HttpRequest, order_id: int) -> HttpResponse:
-    answers = {
-        key.removeprefix("answer_"): request.POST.get(key, "")
-        for key in request.POST
-        if key.startswith("answer_")
-    }
-    buyer = signed_in_user(request)
-    return _act(
-        request,
-        order_id,
-        lambda: orders.submit_requirements(buyer=buyer, order_id=order_id, answers=answers),
-        "Thanks: your requirements are in and the seller's clock started.",
-    )
+def _buyer_action(
+    done: str, action: Callable[[HttpRequest, User, int], Any]
+) -> Callable[[HttpRequest, int], HttpResponse]:
+    """A POST of the buyer's order page: ``action(request, buyer, order_id)`` (the services
+    find the buyer's own order; another's is a 404), then back to the order with ``done``
+    or the refusal."""
+
+    @login_required
+    @require_POST
+    def view(request: HttpRequest, order_id: int) -> HttpResponse:
+        buyer = signed_in_user(request)
+        return _act(request, order_id, lambda: action(request, buyer, order_id), done)
+
+    return view
 
 
-@login_required
-@require_POST
-def request_revision(request: HttpRequest, order_id: int) -> HttpResponse:
-    buyer = signed_in_user(request)
-    notes = request.POST.get("notes", "")
-    return _act(
-        request,
-        order_id,
-        lambda: deliveries.request_revision(buyer=buyer, order_id=order_id, notes=notes),
-        "Revision asked for.",
-    )
-
-
-@login_required
-@require_POST
-def accept(request: HttpRequest, order_id: int) -> HttpResponse:
-    buyer = signed_in_user(request)
-    return _act(
-        request,
-        order_id,
-        lambda: deliveries.accept(buyer=buyer, order_id=order_id),
-        "Accepted: the seller is paid.",
-    )
-
-
-@login_required
-@require_POST
-def agree_milestones(request: HttpRequest, order_id: int) -> HttpResponse:
-    buyer = signed_in_user(request)
-    return _act(
-        request,
-        order_id,
-        lambda: milestones.agree_milestones(buyer=buyer, order_id=order_id),
-        "Milestones agreed.",
-    )
-
-
-@login_required
-@require_POST
-def cancel(request: HttpRequest, order_id: int) -> HttpResponse:
-    buyer = signed_in_user(request)
-    return _act(
-        request,
-        order_id,
-        lambda: orders.cancel_very_late(buyer=buyer, order_id=order_id),
-        "Cancelled: the full price is on its way back to you.",
-    )
-
-
-@login_required
-@require_POST
-def buy_extra_revision(request: HttpRequest, order_id: int) -> HttpResponse:
-    """The extra revision's offer goes straight into the cart; the buyer pays it there."""
+def _into_cart(request: HttpRequest, order_id: int, offer: Callable[[], Any], done: str) -> Any:
+    """An offer made for the order (an extra revision, a milestone's funding) goes straight
+    into the cart; the buyer pays it there."""
     buyer = signed_in_user(request)
     try:
-        addon = addons.buy_extra_revision(buyer=buyer, order_id=order_id)
+        addon = offer()
         cart = carts.get_or_create_cart(buyer=buyer, token=None)
         carts.add_offer(cart=cart, buyer=buyer, offer_id=addon.offer_id)
     except DomainError as error:
@@ -205,56 +164,111 @@ def buy_extra_revision(request: HttpRequest, order_id: int) -> HttpResponse:
             raise Http404(error.message) from None
         messages.error(request, error.message)
         return HttpResponseRedirect(reverse("gigs:order", args=[order_id]))
-    messages.success(request, "An extra revision is in your cart.")
+    messages.success(request, done)
     return HttpResponseRedirect(reverse("commerce:cart"))
 
 
-@login_required
-@require_POST
-def request_cancellation(request: HttpRequest, order_id: int) -> HttpResponse:
-    buyer = signed_in_user(request)
-    reason = request.POST.get("reason", "")
-
-    def ask() -> None:
-        own = orders.buyers_order(buyer=buyer, order_id=order_id)
-        cancellation.request_cancellation(order_id=own.pk, party="buyer", reason=reason)
-
-    return _act(request, order_id, ask, "Asked: the seller has 48 hours to answer.")
+def _answers(request: HttpRequest) -> dict[str, str]:
+    return {
+        key.removeprefix("answer_"): request.POST.get(key, "")
+        for key in request.POST
+        if key.startswith("answer_")
+    }
 
 
-@login_required
-@require_POST
-def answer_cancellation(request: HttpRequest, order_id: int) -> HttpResponse:
-    buyer = signed_in_user(request)
-    is_accepted = request.POST.get("answer") == "accept"
-
-    def answer() -> None:
-        own = orders.buyers_order(buyer=buyer, order_id=order_id)
-        cancellation.answer_cancellation(order_id=own.pk, party="buyer", is_accepted=is_accepted)
-
-    return _act(request, order_id, answer, "Answered.")
-
-
-@login_required
-@require_POST
-def leave_feedback(request: HttpRequest, order_id: int) -> HttpResponse:
-    buyer = signed_in_user(request)
-
+def _scores(request: HttpRequest) -> feedback.Scores:
     def score(name: str) -> int:
         value = request.POST.get(name, "")
         return int(value) if value.isdigit() else 0
 
-    def give() -> None:
-        own = orders.buyers_order(buyer=buyer, order_id=order_id)
-        feedback.leave_feedback(
-            order_id=own.pk,
-            party="buyer",
-            scores=feedback.Scores(
-                quality=score("quality"),
-                communication=score("communication"),
-                timeliness=score("timeliness"),
-                comment=request.POST.get("comment", ""),
-            ),
-        )
+    return feedback.Scores(
+        quality=score("quality"),
+        communication=score("communication"),
+        timeliness=score("timeliness"),
+        comment=request.POST.get("comment", ""),
+    )
 
-    return _act(request, order_id, give, "Thanks for your feedback.")
+
+def _own(buyer: User, order_id: int) -> int:
+    return orders.buyers_order(buyer=buyer, order_id=order_id).pk
+
+
+def _int(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
+submit_requirements = _buyer_action(
+    "Thanks: your requirements are in and the seller's clock started.",
+    lambda request, buyer, order_id: orders.submit_requirements(
+        buyer=buyer, order_id=order_id, answers=_answers(request)
+    ),
+)
+request_revision = _buyer_action(
+    "Revision asked for.",
+    lambda request, buyer, order_id: deliveries.request_revision(
+        buyer=buyer, order_id=order_id, notes=request.POST.get("notes", "")
+    ),
+)
+accept = _buyer_action(
+    "Accepted: the seller is paid.",
+    lambda request, buyer, order_id: deliveries.accept(buyer=buyer, order_id=order_id),
+)
+agree_milestones = _buyer_action(
+    "Milestones agreed.",
+    lambda request, buyer, order_id: milestones.agree_milestones(buyer=buyer, order_id=order_id),
+)
+release_part = _buyer_action(
+    "Released: the seller has that part now.",
+    lambda request, buyer, order_id: milestones.release_part(
+        buyer=buyer, order_id=order_id, percent=_int(request, "percent")
+    ),
+)
+cancel = _buyer_action(
+    "Cancelled: the full price is on its way back to you.",
+    lambda request, buyer, order_id: orders.cancel_very_late(buyer=buyer, order_id=order_id),
+)
+request_cancellation = _buyer_action(
+    "Asked: the seller has 48 hours to answer.",
+    lambda request, buyer, order_id: cancellation.request_cancellation(
+        order_id=_own(buyer, order_id), party="buyer", reason=request.POST.get("reason", "")
+    ),
+)
+answer_cancellation = _buyer_action(
+    "Answered.",
+    lambda request, buyer, order_id: cancellation.answer_cancellation(
+        order_id=_own(buyer, order_id),
+        party="buyer",
+        is_accepted=request.POST.get("answer") == "accept",
+    ),
+)
+leave_feedback = _buyer_action(
+    "Thanks for your feedback.",
+    lambda request, buyer, order_id: feedback.leave_feedback(
+        order_id=_own(buyer, order_id), party="buyer", scores=_scores(request)
+    ),
+)
+
+
+@login_required
+@require_POST
+def buy_extra_revision(request: HttpRequest, order_id: int) -> HttpResponse:
+    buyer = signed_in_user(request)
+    return _into_cart(
+        request,
+        order_id,
+        lambda: addons.buy_extra_revision(buyer=buyer, order_id=order_id),
+        "An extra revision is in your cart.",
+    )
+
+
+@login_required
+@require_POST
+def fund_milestone(request: HttpRequest, order_id: int, number: int) -> HttpResponse:
+    buyer = signed_in_user(request)
+    return _into_cart(
+        request,
+        order_id,
+        lambda: milestones.fund_milestone(buyer=buyer, order_id=order_id, number=number),
+        f"Milestone {number} is in your cart: once paid it is held in escrow and its work starts.",
+    )

@@ -13,14 +13,18 @@ from core.accounts.auth import user_auth
 from core.accounts.principal import principal_of
 from core.idempotency.store import run_idempotent
 from modules.gigs import files, presenters, selectors
+from modules.gigs.api import common
 from modules.gigs.schemas import (
     AddonOut,
     CancellationAnswerIn,
     CancellationIn,
     FeedbackIn,
+    FundingOut,
     GigOut,
     OrderOut,
     OrderRowOut,
+    PartReleaseIn,
+    PartReleaseOut,
     QuoteIn,
     QuoteOut,
     RequirementsIn,
@@ -30,7 +34,6 @@ from modules.gigs.schemas import (
 )
 from modules.gigs.services import (
     addons,
-    cancellation,
     deliveries,
     feedback,
     milestones,
@@ -42,8 +45,7 @@ router = Router(tags=["gigs"])
 
 
 def _order(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    order = selectors.buyers_order_detail(principal_of(request).user, order_id)
-    return presenters.order_dict(order, with_drafts=False)
+    return common.order_out(request, order_id, "buyer")
 
 
 @router.get("/listings/{product_id}", response=GigOut, summary="A gig: packages, extras, FAQ")
@@ -125,14 +127,12 @@ def request_revision(request: HttpRequest, order_id: int, payload: RevisionIn) -
 )
 def accept(request: HttpRequest, order_id: int) -> Any:
     buyer = principal_of(request).user
-    orders.buyers_order(buyer=buyer, order_id=order_id)  # another buyer's: 404 first
-
-    def operation(key: str) -> tuple[int, dict[str, Any]]:
-        deliveries.accept(buyer=buyer, order_id=order_id)
-        return 200, OrderOut.model_validate(_order(request, order_id)).model_dump(mode="json")
-
-    return run_idempotent(
-        request, user_id=buyer.pk, scope=f"gig-accept:{order_id}", body={}, operation=operation
+    return common.once(
+        request,
+        order_id,
+        "buyer",
+        scope="accept",
+        action=lambda order: deliveries.accept(buyer=buyer, order_id=order.pk),
     )
 
 
@@ -144,14 +144,12 @@ def accept(request: HttpRequest, order_id: int) -> Any:
 )
 def cancel(request: HttpRequest, order_id: int) -> Any:
     buyer = principal_of(request).user
-    orders.buyers_order(buyer=buyer, order_id=order_id)  # another buyer's: 404 first
-
-    def operation(key: str) -> tuple[int, dict[str, Any]]:
-        orders.cancel_very_late(buyer=buyer, order_id=order_id)
-        return 200, OrderOut.model_validate(_order(request, order_id)).model_dump(mode="json")
-
-    return run_idempotent(
-        request, user_id=buyer.pk, scope=f"gig-cancel:{order_id}", body={}, operation=operation
+    return common.once(
+        request,
+        order_id,
+        "buyer",
+        scope="cancel",
+        action=lambda order: orders.cancel_very_late(buyer=buyer, order_id=order.pk),
     )
 
 
@@ -167,6 +165,55 @@ def agree_milestones(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 
 @router.post(
+    "/orders/{order_id}/milestones/{number}/fund",
+    response={201: FundingOut},
+    auth=user_auth,
+    summary="Fund a milestone of a milestone offer (an offer to put in your cart; held in "
+    "escrow until you accept the milestone)",
+)
+def fund_milestone(request: HttpRequest, order_id: int, number: int) -> Status[Any]:
+    addon = milestones.fund_milestone(
+        buyer=principal_of(request).user, order_id=order_id, number=number
+    )
+    return Status(
+        201,
+        {
+            "addon_id": addon.pk,
+            "offer_id": addon.offer_id,
+            "number": number,
+            "amount": addon.offer.amount,
+            "currency": addon.offer.currency,
+        },
+    )
+
+
+@router.post(
+    "/orders/{order_id}/release",
+    response=PartReleaseOut,
+    auth=user_auth,
+    summary="Release an agreed percentage of the work in progress now (Idempotency-Key)",
+)
+def release_part(request: HttpRequest, order_id: int, payload: PartReleaseIn) -> Any:
+    buyer = principal_of(request).user
+    common.owned_order(request, order_id, "buyer")  # another buyer's: 404 first
+
+    def operation(key: str) -> tuple[int, dict[str, Any]]:
+        released = milestones.release_part(buyer=buyer, order_id=order_id, percent=payload.percent)
+        out = PartReleaseOut.model_validate(
+            {"released": released, "order": _order(request, order_id)}
+        )
+        return 200, out.model_dump(mode="json")
+
+    return run_idempotent(
+        request,
+        user_id=buyer.pk,
+        scope=f"gig-release:{order_id}",
+        body=payload.model_dump(),
+        operation=operation,
+    )
+
+
+@router.post(
     "/orders/{order_id}/cancellation",
     response=OrderOut,
     auth=user_auth,
@@ -175,25 +222,17 @@ def agree_milestones(request: HttpRequest, order_id: int) -> dict[str, Any]:
 def request_cancellation(
     request: HttpRequest, order_id: int, payload: CancellationIn
 ) -> dict[str, Any]:
-    order = orders.buyers_order(buyer=principal_of(request).user, order_id=order_id)
-    cancellation.request_cancellation(order_id=order.pk, party="buyer", reason=payload.reason)
-    return _order(request, order_id)
+    return common.ask_cancellation(request, order_id, "buyer", payload.reason)
 
 
 @router.post(
     "/orders/{order_id}/cancellation/answer",
     response=OrderOut,
     auth=user_auth,
-    summary="Answer the seller's request to cancel",
+    summary="Answer the seller's request to cancel (Idempotency-Key)",
 )
-def answer_cancellation(
-    request: HttpRequest, order_id: int, payload: CancellationAnswerIn
-) -> dict[str, Any]:
-    order = orders.buyers_order(buyer=principal_of(request).user, order_id=order_id)
-    cancellation.answer_cancellation(
-        order_id=order.pk, party="buyer", is_accepted=payload.is_accepted
-    )
-    return _order(request, order_id)
+def answer_cancellation(request: HttpRequest, order_id: int, payload: CancellationAnswerIn) -> Any:
+    return common.answer_cancellation(request, order_id, "buyer", is_accepted=payload.is_accepted)
 
 
 @router.post(
@@ -203,11 +242,8 @@ def answer_cancellation(
     summary="Rate the seller's work (hidden from them until they rated you, or 14 days)",
 )
 def leave_feedback(request: HttpRequest, order_id: int, payload: FeedbackIn) -> dict[str, Any]:
-    order = orders.buyers_order(buyer=principal_of(request).user, order_id=order_id)
-    feedback.leave_feedback(
-        order_id=order.pk, party="buyer", scores=feedback.Scores(**payload.model_dump())
-    )
-    return _order(request, order_id)
+    scores = feedback.Scores(**payload.model_dump())
+    return common.give_feedback(request, order_id, "buyer", scores)
 
 
 @router.get(

@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from core.sellers.auth import authorised_seller
 from modules.gigs import files, presenters, selectors
+from modules.gigs.api import common
 from modules.gigs.schemas import (
     CancellationAnswerIn,
     CancellationIn,
@@ -22,13 +23,15 @@ from modules.gigs.schemas import (
     FeedbackIn,
     FileOut,
     GigOut,
+    MilestoneOfferIn,
+    MilestoneOfferOut,
     MilestonesIn,
     OrderOut,
     OrderRowOut,
     PackagesIn,
     QuestionsIn,
 )
-from modules.gigs.services import cancellation, deliveries, feedback, listing, milestones, orders
+from modules.gigs.services import deliveries, feedback, listing, milestones, quotes
 
 seller_router = Router(tags=["gigs"])
 
@@ -94,13 +97,11 @@ def queue(request: HttpRequest) -> list[dict[str, Any]]:
 
 @seller_router.get("/orders/{order_id}", response=OrderOut, summary="One of your gig orders")
 def order(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    found = selectors.sellers_order_detail(authorised_seller(request), order_id)
-    return presenters.order_dict(found, with_drafts=True)
+    return common.order_out(request, order_id, "seller")
 
 
 def _delivery_out(request: HttpRequest, order_id: int, delivery_id: int) -> dict[str, Any]:
-    found = selectors.sellers_order_detail(authorised_seller(request), order_id)
-    detail = presenters.order_dict(found, with_drafts=True)
+    detail = common.order_out(request, order_id, "seller")
     return next(item for item in detail["deliveries"] if item["id"] == delivery_id)
 
 
@@ -167,12 +168,20 @@ def attach_file(
 @seller_router.post(
     "/orders/{order_id}/deliveries/{delivery_id}/deliver",
     response=OrderOut,
-    summary="Deliver the draft (a file or link and the whole checklist are required)",
+    summary="Deliver the draft (a file or link and the whole checklist are required; "
+    "Idempotency-Key)",
 )
-def deliver(request: HttpRequest, order_id: int, delivery_id: int) -> dict[str, Any]:
+def deliver(request: HttpRequest, order_id: int, delivery_id: int) -> Any:
     seller = authorised_seller(request)
-    deliveries.deliver(seller_id=seller.pk, order_id=order_id, delivery_id=delivery_id)
-    return presenters.order_dict(selectors.sellers_order_detail(seller, order_id), with_drafts=True)
+    return common.once(
+        request,
+        order_id,
+        "seller",
+        scope=f"deliver-{delivery_id}",
+        action=lambda order: deliveries.deliver(
+            seller_id=seller.pk, order_id=order.pk, delivery_id=delivery_id
+        ),
+    )
 
 
 @seller_router.get(
@@ -193,18 +202,42 @@ def delivery_file(request: HttpRequest, order_id: int, file_id: int) -> HttpResp
 def propose_milestones(
     request: HttpRequest, order_id: int, payload: MilestonesIn
 ) -> dict[str, Any]:
-    seller = authorised_seller(request)
     milestones.propose_milestones(
-        seller_id=seller.pk,
+        seller_id=authorised_seller(request).pk,
         order_id=order_id,
         milestones=[milestones.MilestoneData(**item.model_dump()) for item in payload.milestones],
     )
-    return presenters.order_dict(selectors.sellers_order_detail(seller, order_id), with_drafts=True)
+    return common.order_out(request, order_id, "seller")
 
 
-def _seller_order_out(request: HttpRequest, order_id: int) -> dict[str, Any]:
-    found = selectors.sellers_order_detail(authorised_seller(request), order_id)
-    return presenters.order_dict(found, with_drafts=True)
+@seller_router.post(
+    "/offers",
+    response={201: MilestoneOfferOut},
+    summary="Send a buyer a custom offer in milestones (the first paid at checkout, each "
+    "later one funded in escrow before its work starts)",
+)
+def create_milestone_offer(request: HttpRequest, payload: MilestoneOfferIn) -> Status[Any]:
+    quote = quotes.create_milestone_offer(
+        seller=authorised_seller(request),
+        product_id=payload.product_id,
+        buyer_email=payload.buyer_email,
+        title=payload.title,
+        description=payload.description,
+        revisions=payload.revisions,
+        milestones=[quotes.OfferMilestone(**item.model_dump()) for item in payload.milestones],
+    )
+    plan = quote.package["milestones"]
+    return Status(
+        201,
+        {
+            "quote_id": quote.pk,
+            "offer_id": quote.offer_id,
+            "amount": quote.offer.amount,
+            "total": quote.package["price"],
+            "currency": quote.offer.currency,
+            "milestones": plan,
+        },
+    )
 
 
 @seller_router.post(
@@ -215,24 +248,16 @@ def _seller_order_out(request: HttpRequest, order_id: int) -> dict[str, Any]:
 def request_cancellation(
     request: HttpRequest, order_id: int, payload: CancellationIn
 ) -> dict[str, Any]:
-    order = orders.sellers_order(seller_id=authorised_seller(request).pk, order_id=order_id)
-    cancellation.request_cancellation(order_id=order.pk, party="seller", reason=payload.reason)
-    return _seller_order_out(request, order_id)
+    return common.ask_cancellation(request, order_id, "seller", payload.reason)
 
 
 @seller_router.post(
     "/orders/{order_id}/cancellation/answer",
     response=OrderOut,
-    summary="Answer the buyer's request to cancel",
+    summary="Answer the buyer's request to cancel (Idempotency-Key)",
 )
-def answer_cancellation(
-    request: HttpRequest, order_id: int, payload: CancellationAnswerIn
-) -> dict[str, Any]:
-    order = orders.sellers_order(seller_id=authorised_seller(request).pk, order_id=order_id)
-    cancellation.answer_cancellation(
-        order_id=order.pk, party="seller", is_accepted=payload.is_accepted
-    )
-    return _seller_order_out(request, order_id)
+def answer_cancellation(request: HttpRequest, order_id: int, payload: CancellationAnswerIn) -> Any:
+    return common.answer_cancellation(request, order_id, "seller", is_accepted=payload.is_accepted)
 
 
 @seller_router.post(
@@ -241,8 +266,5 @@ def answer_cancellation(
     summary="Rate working with the buyer (hidden from them until they rated you, or 14 days)",
 )
 def leave_feedback(request: HttpRequest, order_id: int, payload: FeedbackIn) -> dict[str, Any]:
-    order = orders.sellers_order(seller_id=authorised_seller(request).pk, order_id=order_id)
-    feedback.leave_feedback(
-        order_id=order.pk, party="seller", scores=feedback.Scores(**payload.model_dump())
-    )
-    return _seller_order_out(request, order_id)
+    scores = feedback.Scores(**payload.model_dump())
+    return common.give_feedback(request, order_id, "seller", scores)

@@ -18,7 +18,7 @@ from core.commerce.services.offers import close_offer, create_offer
 from core.sellers.models import Seller
 from modules.gigs.errors import GigsErrorCode, invalid, wrong_state
 from modules.gigs.models import ExtraKind, GigAddon, GigExtra, GigOrder, OrderStatus
-from modules.gigs.services.orders import buyers_order
+from modules.gigs.services.orders import FUNDING, buyers_order
 from modules.gigs.services.quotes import QUOTE_HOURS, extra_snapshot
 
 
@@ -64,14 +64,23 @@ def addon_paid(*, line: OrderLine) -> bool:
         addon.order_line = line
         addon.paid_at = timezone.now()
         addon.save(update_fields=["order_line", "paid_at"])
-        if order.revisions_allowed is not None:
+        if addon.extra.get("kind") == FUNDING:
+            from modules.gigs.services.milestones import milestone_funded
+
+            milestone_funded(order, addon)
+        elif order.revisions_allowed is not None:
             order.revisions_allowed += int(addon.extra["revisions"])
             order.save(update_fields=["revisions_allowed"])
     return True
 
 
 def _paid_lines(order: GigOrder) -> list[OrderLine]:
-    return list(OrderLine.objects.filter(gig_addon__order=order).order_by("id"))
+    """Paid add-ons' lines; milestone fundings follow their milestones instead."""
+    return list(
+        OrderLine.objects.filter(gig_addon__order=order)
+        .exclude(gig_addon__extra__kind=FUNDING)
+        .order_by("id")
+    )
 
 
 def release_addons(order: GigOrder) -> None:

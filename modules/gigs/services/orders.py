@@ -37,6 +37,7 @@ from tenants.selectors import current_tenant_row
 
 DEFAULT_DELIVERY_DAYS = 7  # a gig bought with no package set up (never in the seller's studio)
 WORKING = (OrderStatus.IN_PROGRESS, OrderStatus.REVISION_REQUESTED)
+FUNDING = "milestone"  # the kind of add-on that funds a milestone of a milestone offer
 MAX_ANSWER = 5000
 
 
@@ -134,14 +135,16 @@ def create_order_for_line(*, line_id: int) -> GigOrder | None:
         }
         for question in GigQuestion.objects.filter(product_id=line.product_id)
     ]
+    milestone_plan = package.get("milestones")
     order = GigOrder.objects.create(
         order_line=line,
         product_id=line.product_id,
         seller_id=seller_id,
         buyer_id=line.order.buyer_id,
-        title=line.title,
+        title=str(package["title"]) if milestone_plan else line.title,
         currency=line.order.currency,
-        amount=line.total,
+        # A milestone offer's price is all its milestones; the line paid the first.
+        amount=int(package["price"]) if milestone_plan else line.total,
         package=package,
         extras=extras,
         checklist=list(package["checklist"]),
@@ -150,6 +153,10 @@ def create_order_for_line(*, line_id: int) -> GigOrder | None:
         delivery_days=_delivery_days(package, extras),
         revisions_allowed=_revisions_allowed(package, extras),
     )
+    if milestone_plan:
+        from modules.gigs.services.milestones import create_funded_plan
+
+        create_funded_plan(order)
     events.emit("gig.order_placed", event_payload(order))
     if not questions:
         # Nothing to ask: the clock starts now (Fiverr makes the buyer click "start").
@@ -258,10 +265,27 @@ def start_clock(*, order: GigOrder, answers: dict[str, str]) -> GigOrder:
     return order
 
 
+def is_funded_plan(order: GigOrder) -> bool:
+    """Bought from a seller's milestone offer: each milestone is its own escrow payment."""
+    return bool(order.package.get("milestones"))
+
+
+def funded_numbers(order: GigOrder) -> set[int]:
+    """The milestones of a funded plan paid so far (the first with the order itself)."""
+    return {1} | {
+        int(addon.extra["number"])
+        for addon in order.addons.all()
+        if addon.extra.get("kind") == FUNDING and addon.order_line_id is not None
+    }
+
+
 def start_next_milestone(order: GigOrder) -> GigMilestone | None:
-    """The first pending milestone of an agreed plan starts now (its due date from its days)."""
+    """The first pending milestone of an agreed plan starts now (its due date from its
+    days); in a funded plan only once it is funded."""
     milestone = order.milestones.filter(status=MilestoneStatus.PENDING).order_by("number").first()
     if milestone is None:
+        return None
+    if is_funded_plan(order) and milestone.number not in funded_numbers(order):
         return None
     now = timezone.now()
     milestone.status = MilestoneStatus.IN_PROGRESS
@@ -298,13 +322,19 @@ def cancel_with_refund(*, order: GigOrder, reason: str) -> GigOrder:
     order.cancel_reason = reason
     order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     close_timers(order)
-    refund_escrow(
-        order_line_id=order.order_line_id,
-        reference=f"gig:{order.pk}:cancel",
-        amount=_unreleased_part(order),
-        reason=f"Gig order cancelled: {reason.replace('_', ' ')}",
-    )
     from modules.gigs.services.addons import refund_addons, withdraw_unpaid
+    from modules.gigs.services.milestones import funded_line_ids, refund_unreleased
+
+    if order.milestones_agreed_at is not None and not is_funded_plan(order):
+        refund_escrow(
+            order_line_id=order.order_line_id,
+            reference=f"gig:{order.pk}:cancel",
+            amount=_unreleased_part(order),
+            reason=f"Gig order cancelled: {reason.replace('_', ' ')}",
+        )
+    else:  # each funded line gives back what it still holds (less any part released)
+        line_ids = funded_line_ids(order) if is_funded_plan(order) else [order.order_line_id]
+        refund_unreleased(order, line_ids=line_ids, reason=reason)
 
     refund_addons(order)
     withdraw_unpaid(order)
@@ -393,7 +423,11 @@ def line_refunded(*, line_id: int) -> None:
     order.save(update_fields=["status", "cancelled_at", "cancel_reason"])
     close_timers(order)
     from modules.gigs.services.addons import refund_addons, withdraw_unpaid
+    from modules.gigs.services.milestones import funded_line_ids, refund_unreleased
 
+    if is_funded_plan(order):  # its other funded milestones go back with it
+        others = [pk for pk in funded_line_ids(order) if pk != order.order_line_id]
+        refund_unreleased(order, line_ids=others, reason="refunded")
     refund_addons(order)  # its add-ons go back with it
     withdraw_unpaid(order)
     events.emit("gig.cancelled", event_payload(order, reason="refunded"))

@@ -168,11 +168,11 @@ def deliver_link(
         {"description": "Here it is", "links": [link], "checklist_ticked": order.checklist},
     )
     assert draft.status_code == 201, draft.content
-    return call(
-        client, "post", f"/gigs/seller/orders/{order.pk}/deliveries/{draft.json()['id']}/deliver"
-    )
+    path = f"/gigs/seller/orders/{order.pk}/deliveries/{draft.json()['id']}/deliver"
+    return call(client, "post", path, **paying())
 
 
 def paying() -> dict[str, str]:
-    """The header every money-moving POST takes (accept, cancel)."""
+    """The header every money-moving or once-only POST takes (accept, cancel, deliver,
+    answering a cancellation, releasing a part)."""
     return {"Idempotency-Key": uuid.uuid4().hex}

@@ -15,6 +15,7 @@ from modules.gigs.tests.helpers import (
     answers_for,
     buy,
     deliver_link,
+    paying,
     refreshed,
     seller_client,
     signed_in,
@@ -43,19 +44,19 @@ def test_a_cancellation_is_declined_then_asked_again_and_accepted(
     assert asked.status_code == 200, asked.content
     assert asked.json()["cancellation_requested_by"] == "buyer"
     assert call(buyer, "post", ask, {"reason": "Again"}).status_code == 409
-    own = call(buyer, "post", f"{ask}/answer", {"is_accepted": True})
+    own = call(buyer, "post", f"{ask}/answer", {"is_accepted": True}, **paying())
     assert own.status_code == 409
     other = seller_client(client_for, shop.tenant, shop.other_seller)
     assert call(other, "post", answer, {"is_accepted": True}).status_code == 404
 
-    declined = call(seller, "post", answer, {"is_accepted": False})
+    declined = call(seller, "post", answer, {"is_accepted": False}, **paying())
     assert declined.status_code == 200
     assert declined.json()["cancellation_requested_by"] == ""
     assert refreshed(shop.tenant, order).status == OrderStatus.DELIVERED
 
     assert call(buyer, "post", ask, {"reason": "Really, plans changed"}).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = call(seller, "post", answer, {"is_accepted": True})
+        accepted = call(seller, "post", answer, {"is_accepted": True}, **paying())
     assert accepted.status_code == 200, accepted.content
     assert (accepted.json()["status"], accepted.json()["cancel_reason"]) == ("cancelled", "mutual")
     with schema_context(shop.tenant.schema_name):

@@ -11,6 +11,7 @@ from modules.gigs.tests.helpers import (
     answers_for,
     buy,
     deliver_link,
+    paying,
     refreshed,
     seller_client,
     signed_in,
@@ -110,6 +111,7 @@ def test_the_order_page_sells_an_extra_revision_asks_to_cancel_and_takes_feedbac
         "post",
         f"/gigs/seller/orders/{order.pk}/cancellation/answer",
         {"is_accepted": False},
+        **paying(),
     )
     assert declined.status_code == 200
 
