@@ -1,5 +1,6 @@
-"""Any sequence of gig operations (buy, requirements, deliver, revise, accept, auto-accept,
-auto-cancel, a full refund by the operator) keeps the books balanced: every journal entry
+"""Any sequence of gig operations (buy, a milestone offer, fund a milestone, release a part,
+requirements, deliver, revise, accept, auto-accept, auto-cancel, a full refund by the
+operator) keeps the books balanced: every journal entry
 sums to zero per currency, an open order's escrow still holds the seller's part, a completed
 one was released exactly once, a cancelled one was refunded in full. Refused operations
 write nothing."""
@@ -52,6 +53,9 @@ operations = st.lists(
         st.tuples(st.just("cancel_mutual"), st.integers(0, 20)),
         st.tuples(st.just("extra_revision"), st.integers(0, 20)),
         st.tuples(st.just("refund"), st.integers(0, 20)),
+        st.tuples(st.just("buy_milestones"), st.integers(2, 3)),
+        st.tuples(st.just("fund"), st.integers(0, 20)),
+        st.tuples(st.just("release_part"), st.integers(0, 20), st.integers(1, 99)),
     ),
     min_size=1,
     max_size=14,
@@ -81,6 +85,33 @@ def _buy(shop: GigShop, tier: int, with_extra: bool) -> None:
     _pay_offer(buyer, quote.offer_id)
 
 
+def _buy_milestones(shop: GigShop, count: int) -> None:
+    """A seller's milestone offer (``count`` milestones), its first paid at checkout."""
+    buyer = make_user(shop.tenant, f"{uuid.uuid4().hex[:10]}@example.com")
+    plan = [
+        quotes.OfferMilestone(title=f"Part {n}", amount=1000 * n + 333, days=n)
+        for n in range(1, count + 1)
+    ]
+    quote = quotes.create_milestone_offer(
+        seller=shop.seller,
+        product_id=shop.gig.pk,
+        buyer_email=buyer.email,
+        title="Custom work",
+        description="",
+        milestones=plan,
+    )
+    _pay_offer(buyer, quote.offer_id)
+
+
+def _fund_next(order: GigOrder) -> None:
+    """The buyer funds the first milestone not funded yet, and pays it."""
+    funded = orders.funded_numbers(order)
+    waiting = order.milestones.exclude(number__in=funded).order_by("number").first()
+    number = waiting.number if waiting is not None else 1  # none left: refused
+    addon = milestones.fund_milestone(buyer=order.buyer, order_id=order.pk, number=number)
+    _pay_offer(order.buyer, addon.offer_id)
+
+
 def _pick(index: int) -> GigOrder | None:
     rows = list(GigOrder.objects.order_by("pk"))
     return rows[index % len(rows)] if rows else None
@@ -90,6 +121,9 @@ def _apply(shop: GigShop, step: tuple[Any, ...]) -> None:
     kind = step[0]
     if kind == "buy":
         _buy(shop, step[1], step[2])
+        return
+    if kind == "buy_milestones":
+        _buy_milestones(shop, step[1])
         return
     order = _pick(step[1])
     if order is None:
@@ -130,6 +164,10 @@ def _apply(shop: GigShop, step: tuple[Any, ...]) -> None:
     elif kind == "cancel_mutual":
         cancellation.request_cancellation(order_id=order.pk, party="buyer", reason="Changed")
         cancellation.answer_cancellation(order_id=order.pk, party="seller", is_accepted=True)
+    elif kind == "fund":
+        _fund_next(order)
+    elif kind == "release_part":
+        milestones.release_part(buyer=order.buyer, order_id=order.pk, percent=step[2])
     elif kind == "expire":
         orders.expire_requirements(order_id=order.pk)
     elif kind == "refund":
@@ -152,11 +190,15 @@ def _check_books() -> None:
     )
     assert list(unbalanced) == []
     for order in GigOrder.objects.select_related("order_line"):
+        if orders.is_funded_plan(order):
+            _check_funded_plan(order)
+            continue
         line = order.order_line
         held = -ledger.balance(ledger.escrow(line.pk), order.currency).amount
+        part = _released(f"line:{line.pk}:gig:{order.pk}:part")
         releases = JournalEntry.objects.filter(
             kind=EntryKind.ESCROW_RELEASE, reference__startswith=f"line:{line.pk}:"
-        ).count()
+        ).count() - (1 if part else 0)
         paid = list(
             order.milestones.filter(status=MilestoneStatus.COMPLETED).values_list(
                 "percent", "amount"
@@ -169,15 +211,19 @@ def _check_books() -> None:
         elif order.status == OrderStatus.CANCELLED:
             # At least the unpaid share went back (an operator may refund it all).
             unpaid = line.total - line.total * sum(p for p, _ in paid) // 100
+            if part:  # a part released early is not given back
+                unpaid = line.total * (line.seller_net - part) // line.seller_net
             assert (held, releases) == (0, len(paid)), order.pk
             assert unpaid <= line.refunded_amount <= line.total, order.pk
         else:
-            released = sum(amount for _, amount in paid)
+            released = sum(amount for _, amount in paid) + part
             expected = (line.seller_net - released, len(paid), 0)
             assert (held, releases, line.refunded_amount) == expected, order.pk
         if order.revisions_allowed is not None:
             assert order.revisions_used <= order.revisions_allowed
-        for addon_line in OrderLine.objects.filter(gig_addon__order=order):
+        for addon_line in OrderLine.objects.filter(gig_addon__order=order).exclude(
+            gig_addon__extra__kind=orders.FUNDING
+        ):
             addon_held = -ledger.balance(ledger.escrow(addon_line.pk), order.currency).amount
             if order.status == OrderStatus.COMPLETED:
                 assert addon_held == 0, order.pk
@@ -185,6 +231,45 @@ def _check_books() -> None:
                 assert (addon_held, addon_line.refunded_amount) == (0, addon_line.total), order.pk
             else:
                 assert addon_held == addon_line.seller_net, order.pk
+
+
+def _released(reference: str) -> int:
+    """What the escrow release booked under ``reference`` moved (0: none)."""
+    entry = JournalEntry.objects.filter(kind=EntryKind.ESCROW_RELEASE, reference=reference)
+    total = JournalLine.objects.filter(entry__in=entry, amount__gt=0).aggregate(s=Sum("amount"))
+    return int(total["s"] or 0)
+
+
+def _check_funded_plan(order: GigOrder) -> None:
+    """Each funded milestone's line: held in full until accepted (less a part released
+    early), released exactly once when accepted, refunded (what it held) on cancellation;
+    an unfunded milestone has no line and nothing moved for it."""
+    funded = orders.funded_numbers(order)
+    for milestone in order.milestones.all():
+        line_id = milestones.funding_line_id(order, milestone.number)
+        if milestone.number not in funded:
+            assert line_id is None and milestone.status == MilestoneStatus.PENDING, order.pk
+            continue
+        assert line_id is not None, order.pk
+        line = OrderLine.objects.get(pk=line_id)
+        held = -ledger.balance(ledger.escrow(line.pk), order.currency).amount
+        part = _released(f"line:{line.pk}:milestone:{milestone.pk}:part")
+        whole = JournalEntry.objects.filter(
+            kind=EntryKind.ESCROW_RELEASE, reference=f"line:{line.pk}:milestone:{milestone.pk}"
+        ).count()
+        assert line.total == milestone.amount, order.pk
+        if milestone.status == MilestoneStatus.COMPLETED:
+            assert (held, whole) == (0, 1 if part < line.seller_net else 0), order.pk
+            assert line.refunded_amount in (0, line.total), order.pk  # an operator refund
+        elif order.status == OrderStatus.CANCELLED:
+            assert (held, whole) == (0, 0), order.pk
+            least = line.total * (line.seller_net - part) // line.seller_net
+            assert least <= line.refunded_amount <= line.total, order.pk
+        else:
+            expected = (line.seller_net - part, 0, 0)
+            assert (held, whole, line.refunded_amount) == expected, order.pk
+    if order.status == OrderStatus.COMPLETED:
+        assert all(m.status == MilestoneStatus.COMPLETED for m in order.milestones.all())
 
 
 @settings(
@@ -218,6 +303,35 @@ def _check_books() -> None:
         ("refund", 3),
         ("requirements", 3),  # cancelled by the refund: refused
         ("refund", 0),  # an accepted order refunded later by the operator
+    ]
+)
+@example(
+    steps=[
+        ("buy_milestones", 3),
+        ("requirements", 0),
+        ("deliver", 0),
+        ("accept", 0),
+        ("deliver", 0),  # milestone 2 not funded: refused
+        ("fund", 0),
+        ("release_part", 0, 40),
+        ("release_part", 0, 10),  # once per milestone: refused
+        ("deliver", 0),
+        ("accept", 0),
+        ("fund", 0),
+        ("cancel_mutual", 0),  # refunds milestone 3 only
+        ("buy_milestones", 2),
+        ("fund", 1),  # funded early
+        ("requirements", 1),
+        ("deliver", 1),
+        ("accept", 1),
+        ("deliver", 1),
+        ("accept", 1),
+        ("fund", 1),  # nothing left to fund: refused
+        ("buy", 0, False),
+        ("release_part", 2, 25),
+        ("requirements", 2),
+        ("release_part", 2, 25),
+        ("cancel_mutual", 2),
     ]
 )
 def test_every_sequence_of_gig_operations_keeps_the_books_balanced(shop, steps):
