@@ -12,14 +12,11 @@ the current marketplace's schema, so another marketplace's orders are out of rea
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, DurationField, ExpressionWrapper, F, IntegerField, Q, QuerySet
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast
+from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -32,7 +29,7 @@ from core.money import Money
 from modules.gigs import files, presenters
 from modules.gigs.models import DeliveryStatus, GigDelivery, GigOrder, OrderStatus
 from modules.gigs.services import qc
-from modules.gigs.services.orders import WORKING
+from modules.gigs.services.orders import WORKING, lateness
 
 PER_PAGE = 25
 LATENESS = (("", "Any"), ("late", "Late (past due)"), ("very_late", "Very late"))
@@ -63,10 +60,12 @@ def _filtered(request: HttpRequest) -> tuple[QuerySet[GigOrder], dict[str, str]]
     now = timezone.now()
     if late in ("late", "very_late"):
         orders = orders.filter(status__in=WORKING, due_at__lt=now)
-        if late == "very_late":
-            hours = Cast(KT("policy__very_late_hours"), IntegerField())
-            grace = ExpressionWrapper(hours * timedelta(hours=1), output_field=DurationField())
-            orders = orders.annotate(very_late_at=F("due_at") + grace).filter(very_late_at__lte=now)
+        if late == "very_late":  # past due by each order's frozen very-late hours
+            candidates = GigOrder.objects.filter(status__in=WORKING, due_at__lt=now).only(
+                "pk", "status", "due_at", "policy"
+            )
+            very_late = [row.pk for row in candidates if lateness(row, now) == "very_late"]
+            orders = orders.filter(pk__in=very_late)
         orders = orders.order_by("due_at", "id")
     else:
         late = ""

@@ -21,7 +21,6 @@ from modules.gigs.models import DeliveryStatus, GigDelivery, OrderStatus
 from modules.gigs.tests.helpers import (
     answers_for,
     buy,
-    deliver_link,
     make_gig_shop,
     make_gigs_tenant,
     paying,
@@ -59,6 +58,16 @@ def _started(shop, client_for, capture, buyer_user=None):
     answers = {"answers": answers_for(order)}
     assert call(buyer, "post", f"/gigs/orders/{order.pk}/requirements", answers).status_code == 200
     return buyer, refreshed(shop.tenant, order)
+
+
+def deliver_link(client, order, link="https://files.example/logo.zip"):
+    """Seller: a draft with a link and the whole checklist ticked, delivered (with an
+    Idempotency-Key, which the deliver endpoint may ask for)."""
+    base = f"/gigs/seller/orders/{order.pk}/deliveries"
+    body = {"description": "Here it is", "links": [link], "checklist_ticked": order.checklist}
+    draft = call(client, "post", base, body)
+    assert draft.status_code == 201, draft.content
+    return call(client, "post", f"{base}/{draft.json()['id']}/deliver", **paying())
 
 
 def _delivery(shop, order, number=None):
