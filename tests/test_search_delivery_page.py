@@ -1,20 +1,12 @@
 """The "Delivery time" facet on the storefront's search page (gigs' module facet): counted
-like the other facets, each option a link that filters (``?delivery=3``). Waits for the
-lead's change to core/storefront/views.py (requests-storefront.md, item 3)."""
+like the other facets, each option a link that filters (``?delivery=3``)."""
 
 from __future__ import annotations
 
 import re
 
-import pytest
-
-from core.storefront.views import FILTER_KEYS
 from modules.gigs.tests.helpers import GigShop
 from tests.test_search_module_facets import gigs  # noqa: F401  (the fixture)
-
-pytestmark = pytest.mark.skipif(
-    "delivery" not in FILTER_KEYS, reason="the search page does not pass ?delivery= on yet"
-)
 
 
 def _facet(html: str) -> list[tuple[str, str]]:
