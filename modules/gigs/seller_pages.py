@@ -26,7 +26,6 @@ from modules.gigs import presenters, selectors
 from modules.gigs.models import OPEN_STATUSES, GigOrder, OrderStatus
 from modules.gigs.services import deliveries
 
-
 # What the seller should look at first: work they owe, then deliveries the buyer is
 # looking at, then orders still waiting for the buyer's requirements.
 ACTION_RANK = {
@@ -68,7 +67,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             **presenters.order_row(order),
             "status_label": OrderStatus(order.status).label,
             "price": str(Money(order.amount, order.currency)),
-            "rank": order.action_rank,
+            "rank": ACTION_RANK.get(OrderStatus(order.status), 3),
         }
         for order in _queue_orders(seller, status)[:QUEUE_LIMIT]
     ]

@@ -119,7 +119,9 @@ def test_feedback_counts_in_the_sellers_rating_once_when_the_seller_answers(
     assert sweep(shop.tenant, T0 + timedelta(days=1)).fired == 0
 
     answer = {"quality": 2, "communication": 2, "timeliness": 2}
-    assert call(seller, "post", f"/gigs/seller/orders/{order.pk}/feedback", answer).status_code == 200
+    assert (
+        call(seller, "post", f"/gigs/seller/orders/{order.pk}/feedback", answer).status_code == 200
+    )
     counted = (before[0] + 1, before[1] + 5)
     assert _seller_rating(shop) == counted  # the seller's own feedback rates the buyer, not them
     # The window's deadline was cancelled: closing it later counts nothing again.
