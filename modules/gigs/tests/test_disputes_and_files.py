@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
@@ -25,7 +26,7 @@ from modules.gigs.tests.helpers import (
     signed_in,
     sweep,
 )
-from tests.accounts_helpers import call, make_user
+from tests.accounts_helpers import call, make_user, signed_in_operator
 from tests.commerce_helpers import ledger_totals
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -60,7 +61,7 @@ def test_delivered_files_reach_the_buyer_once_delivered_and_nobody_else(
     assert seen.status_code == 200
     assert b"".join(seen.streaming_content) == CONTENT
 
-    assert call(seller, "post", f"{base}/{draft['id']}/deliver").status_code == 200
+    assert call(seller, "post", f"{base}/{draft['id']}/deliver", **paying()).status_code == 200
     got = buyer.get(buyer_path)
     assert got.status_code == 200
     assert got["Cache-Control"] == "private, no-store"
@@ -180,7 +181,7 @@ def test_a_locked_file_opens_to_the_buyer_only_once_accepted_with_a_preview_mean
     )
     assert uploaded.status_code == 201, uploaded.content
     assert uploaded.json()["is_locked_until_accepted"] is True
-    assert call(seller, "post", f"{base}/{draft['id']}/deliver").status_code == 200
+    assert call(seller, "post", f"{base}/{draft['id']}/deliver", **paying()).status_code == 200
     path = f"/api/v1/gigs/orders/{order.pk}/files/{uploaded.json()['id']}"
 
     locked = buyer.get(path)
@@ -200,3 +201,172 @@ def test_a_locked_file_opens_to_the_buyer_only_once_accepted_with_a_preview_mean
     opened = buyer.get(path)
     assert opened.status_code == 200
     assert b"".join(opened.streaming_content) == CONTENT
+
+
+def _png(width: int = 400, height: int = 300, colour=(40, 90, 160)) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _upload(seller, order, name, content, *, locked=False, content_type="application/pdf"):
+    base = f"/gigs/seller/orders/{order.pk}/deliveries"
+    draft = call(seller, "post", base, {"checklist_ticked": order.checklist}).json()
+    form = {"file": SimpleUploadedFile(name, content, content_type=content_type)}
+    if locked:
+        form["is_locked_until_accepted"] = "true"
+    return draft, seller.post(f"/api/v1{base}/{draft['id']}/files", form)
+
+
+def test_uploads_are_judged_by_content_and_refusals_name_the_file(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    _, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
+    refused = {
+        "setup.exe": b"MZ\x90\x00" + b"\x00" * 64,  # a Windows program
+        "logo.png": b"\x7fELF\x02\x01\x01" + b"\x00" * 64,  # a Linux program named .png
+        "run.sh": b"#!/bin/sh\nrm -rf /\n",
+        "notes.txt": b"#!/usr/bin/env python\nprint(1)\n",  # a script named .txt
+        "blob.dat": bytes(range(256)) * 4,  # no type at all
+    }
+    for name, content in refused.items():
+        _, answer = _upload(seller, order, name, content, content_type="image/png")
+        assert answer.status_code == 422, (name, answer.content)
+        error = answer.json()["error"]
+        assert error["message"].startswith(f"{name}:"), error
+        assert error["details"]["file"] == name
+    assert (
+        "cannot be delivered"
+        in _upload(seller, order, "a.exe", b"MZ")[1].json()["error"]["message"]
+    )
+
+    _, png = _upload(seller, order, "logo.dat", _png(), content_type="application/x-evil")
+    assert png.status_code == 201, png.content
+    assert png.json()["content_type"] == "image/png"
+    _, text = _upload(
+        seller, order, "brief.md", "# Brief\nÜmlauts fine".encode(), content_type="text/plain"
+    )
+    assert text.status_code == 201, text.content
+    assert text.json()["content_type"] == "text/markdown"
+
+
+def test_the_marketplace_sets_the_largest_file(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    from django.db import transaction
+
+    from tenants.services.modules import set_module_enabled
+
+    with transaction.atomic():
+        set_module_enabled(
+            tenant=shop.tenant, key="gigs", is_enabled=True, config={"delivery_file_max_mb": 1}
+        )
+    _, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
+    big = CONTENT + b"\x00" * (1024 * 1024)
+    _, answer = _upload(seller, order, "huge.pdf", big)
+    assert answer.status_code == 413, answer.content
+    assert answer.json()["error"]["message"] == "huge.pdf: a file may be at most 1 MB."
+    assert _upload(seller, order, "small.pdf", CONTENT)[1].status_code == 201
+
+
+def test_a_locked_image_gets_a_watermarked_preview_and_the_original_waits(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    from io import BytesIO
+
+    from PIL import Image
+
+    from modules.gigs.models import GigDeliveryFile
+
+    buyer, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
+    original = _png(colour=(40, 90, 160))
+    draft, uploaded = _upload(seller, order, "final.png", original, locked=True)
+    assert uploaded.status_code == 201, uploaded.content
+    file_id = uploaded.json()["id"]
+    base = f"/gigs/seller/orders/{order.pk}/deliveries"
+    assert call(seller, "post", f"{base}/{draft['id']}/deliver", **paying()).status_code == 200
+    with schema_context(shop.tenant.schema_name):
+        stored = GigDeliveryFile.objects.get(pk=file_id)
+        assert stored.preview and stored.preview_content_type == "image/png"
+        with stored.preview.open("rb") as handle:
+            preview = Image.open(BytesIO(handle.read())).convert("RGB")
+    # The stamp is visible: many pixels differ from the flat picture, light and dark ones,
+    # spread over the whole picture (diagonal bands reach every quarter).
+    assert preview.size == (400, 300)
+    pixels = list(preview.get_flattened_data())
+    changed = [p for p in pixels if p != (40, 90, 160)]
+    assert len(changed) > len(pixels) // 20
+    assert any(sum(p) > sum((40, 90, 160)) + 150 for p in changed)  # the light letters
+    for left, top in ((0, 0), (200, 0), (0, 150), (200, 150)):
+        quarter = preview.crop((left, top, left + 200, top + 150)).get_flattened_data()
+        assert any(p != (40, 90, 160) for p in quarter)
+
+    locked = buyer.get(f"/api/v1/gigs/orders/{order.pk}/files/{file_id}")
+    assert locked.status_code == 403
+    assert "final.png" in locked.json()["error"]["message"]
+    assert "see the preview" in locked.json()["error"]["message"]
+    operator, _ = signed_in_operator(client_for, shop.tenant)
+    shown = operator.get(f"/operator/gigs/files/{file_id}?preview=1")
+    assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
+    assert b"".join(shown.streaming_content) != original
+    full = operator.get(f"/operator/gigs/files/{file_id}")
+    assert b"".join(full.streaming_content) == original
+
+    assert call(buyer, "post", f"/gigs/orders/{order.pk}/accept", **paying()).status_code == 200
+    opened = buyer.get(f"/api/v1/gigs/orders/{order.pk}/files/{file_id}")
+    assert opened.status_code == 200 and b"".join(opened.streaming_content) == original
+
+
+def test_a_locked_pdf_without_pikepdf_has_no_preview_and_says_so(
+    shop, client_for, django_capture_on_commit_callbacks
+):
+    import importlib.util
+
+    from modules.gigs.models import GigDeliveryFile
+
+    if importlib.util.find_spec("pikepdf") is not None:
+        pytest.skip("pikepdf is installed: PDFs get a stamped preview")
+    buyer, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
+    draft, uploaded = _upload(seller, order, "guide.pdf", CONTENT, locked=True)
+    file_id = uploaded.json()["id"]
+    base = f"/gigs/seller/orders/{order.pk}/deliveries"
+    assert call(seller, "post", f"{base}/{draft['id']}/deliver", **paying()).status_code == 200
+    with schema_context(shop.tenant.schema_name):
+        stored = GigDeliveryFile.objects.get(pk=file_id)
+    assert not stored.preview and "pikepdf" in stored.preview_note
+    locked = buyer.get(f"/api/v1/gigs/orders/{order.pk}/files/{file_id}")
+    assert locked.status_code == 403 and "pikepdf" in locked.json()["error"]["message"]
+
+
+def test_files_reach_only_their_orders_people_and_marketplace(
+    shop, make_tenant, client_for, django_capture_on_commit_callbacks
+):
+    from modules.gigs.tests.helpers import make_gig_shop, make_gigs_tenant
+
+    other = make_gig_shop(make_gigs_tenant(make_tenant, "other-gig-market"))
+    buyer, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
+    draft, uploaded = _upload(seller, order, "guide.pdf", CONTENT)
+    file_id = uploaded.json()["id"]
+    base = f"/gigs/seller/orders/{order.pk}/deliveries"
+    assert call(seller, "post", f"{base}/{draft['id']}/deliver", **paying()).status_code == 200
+    buyer_path = f"/api/v1/gigs/orders/{order.pk}/files/{file_id}"
+    seller_path = f"/api/v1/gigs/seller/orders/{order.pk}/files/{file_id}"
+    assert buyer.get(buyer_path).status_code == 200
+    assert seller.get(seller_path).status_code == 200
+
+    other_buyer = signed_in(client_for, shop.tenant, shop.other_buyer)
+    assert other_buyer.get(buyer_path).status_code == 404
+    other_seller = seller_client(client_for, shop.tenant, shop.other_seller)
+    assert other_seller.get(seller_path).status_code == 404
+    assert other_seller.get(f"/operator/gigs/files/{file_id}").status_code in (302, 403, 404)
+    # The same ids in another marketplace: its people and its operator find nothing.
+    elsewhere = signed_in(client_for, other.tenant, other.buyer)
+    assert elsewhere.get(buyer_path).status_code == 404
+    elsewhere_seller = seller_client(client_for, other.tenant, other.seller)
+    assert elsewhere_seller.get(seller_path).status_code == 404
+    elsewhere_operator, _ = signed_in_operator(client_for, other.tenant)
+    assert elsewhere_operator.get(f"/operator/gigs/files/{file_id}").status_code == 404
