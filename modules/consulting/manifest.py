@@ -16,13 +16,13 @@ class ConsultingSettings(BaseModel):
 
     # How long a slot is held for a buyer to reach the checkout; once the order is placed
     # the hold lives as long as the unpaid order does.
-    hold_minutes: int = Field(15, ge=5, le=120)
+    hold_minutes: int = Field(default=15, ge=5, le=120)
     # After a session ends the buyer has this long to dispute before escrow is released.
-    dispute_window_hours: int = Field(48, ge=1, le=720)
+    dispute_window_hours: int = Field(default=48, ge=1, le=720)
     # The most notice a consultant may demand for any refund tier or cut-off.
-    max_policy_hours: int = Field(168, ge=1, le=720)
+    max_policy_hours: int = Field(default=168, ge=1, le=720)
     # The least a buyer cancelling at the very last moment gets back (percent).
-    min_late_refund_percent: int = Field(0, ge=0, le=100)
+    min_late_refund_percent: int = Field(default=0, ge=0, le=100)
 
 
 manifest = ModuleManifest(

@@ -3,7 +3,7 @@ policy), weekly rules, date overrides and session types."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -108,7 +108,7 @@ def profile_of(seller: Seller) -> ConsultantProfile:
 
 @transaction.atomic
 def set_weekly_rules(
-    *, profile: ConsultantProfile, rules: dict[int, Sequence[Sequence[int]]]
+    *, profile: ConsultantProfile, rules: Mapping[int, Sequence[Sequence[int]]]
 ) -> list[WeeklyRule]:
     """Replace the weekly rules: weekday (Monday 0) -> windows in local minutes."""
     rows: list[WeeklyRule] = []

@@ -296,7 +296,7 @@ def expire_hold(*, booking_id: int, now: datetime | None = None) -> bool:
     booking.status = BookingStatus.EXPIRED
     booking.save(update_fields=["status"])
     release_seat(booking.session_id)
-    CustomOffer.objects.filter(pk=booking.offer_id, status=OfferStatus.OPEN).update(
+    CustomOffer.objects.filter(pk=booking.offer_id or 0, status=OfferStatus.OPEN).update(
         status=OfferStatus.WITHDRAWN
     )
     cancel_deadline(key=hold_key(booking.pk))

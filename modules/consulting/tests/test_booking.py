@@ -176,7 +176,7 @@ def test_a_payment_after_the_hold_expired_books_the_slot_if_still_free(
         add_offer(
             cart=get_or_create_cart(buyer=c.buyer, token=None),
             buyer=c.buyer,
-            offer_id=booking.offer_id,  # type: ignore[arg-type]
+            offer_id=int(booking.offer_id or 0),
         )
         Booking.objects.filter(pk=booking.pk).update(status=BookingStatus.EXPIRED)
         ConsultingSession.objects.filter(pk=booking.session_id).update(

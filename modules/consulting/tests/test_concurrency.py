@@ -5,8 +5,9 @@ group session take exactly five seats."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -61,7 +62,8 @@ def _race(tenant: Tenant, session_type_id: int, starts_at: Any, team: str) -> li
         with schema_context(tenant.schema_name):
             return hold_slot(buyer=buyer, session_type_id=session_type_id, starts_at=starts_at)
 
-    return run_together([lambda b=b: attempt(b) for b in buyers])
+    calls: list[Callable[[], Any]] = [partial(attempt, buyer) for buyer in buyers]
+    return run_together(calls)
 
 
 def test_sixteen_buyers_racing_for_one_slot_leave_one_hold(committed_tenant, django_db_blocker):

@@ -40,6 +40,7 @@ def booked(c: Consulting, capture: Any) -> Booking:
 
 
 def line_of(c: Consulting, booking: Booking) -> OrderLine:
+    assert booking.order_line_id is not None
     with schema_context(c.tenant.schema_name):
         return OrderLine.objects.select_related("order").get(pk=booking.order_line_id)
 
@@ -162,7 +163,7 @@ def test_a_disputed_session_keeps_its_escrow(consulting, django_capture_on_commi
     with schema_context(c.tenant.schema_name):
         open_dispute(
             user=c.buyer,
-            order_line_id=booking.order_line_id,  # type: ignore[arg-type]
+            order_line_id=int(booking.order_line_id or 0),
             kind="quality",
             reason="The consultant never showed up.",
         )
