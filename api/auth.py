@@ -1,40 +1,29 @@
-"""Authentication for the APIs: browser sessions (+CSRF), bearer personal access tokens, and
+"""Authentication for the APIs: browser sessions (+CSRF), bearer personal access tokens,
 platform staff on the platform host (``PlatformStaffAuth``, kept in core beside the others so
-the tenants router can name each operation's permission)."""
+the tenants router can name each operation's permission) and sellers' API keys for the
+partner API (``SellerKeyAuth`` / ``seller_key_auth(permission)``, in core.sellers so a
+module's partner router can name each operation's key permission)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.security import APIKeyCookie, APIKeyHeader
+from ninja.security import APIKeyCookie
 
 from core.accounts.auth import BearerTokenAuth, PlatformStaffAuth, SessionUserAuth, user_auth
-from core.sellers.services.api_keys import identify_api_key
+from core.sellers.auth import SellerKeyAuth, any_seller_key_auth, seller_key_auth
 
 __all__ = [
     "BearerTokenAuth",
     "PlatformStaffAuth",
-    "SellerApiKeyAuth",
+    "SellerKeyAuth",
     "SessionUserAuth",
     "VisitorSessionAuth",
+    "any_seller_key_auth",
+    "seller_key_auth",
     "shopper_auth",
     "user_auth",
 ]
-
-
-class SellerApiKeyAuth(APIKeyHeader):
-    """``X-API-Key: souk_sk_...`` - a seller's key for their own systems (the partner API)."""
-
-    param_name = "X-API-Key"
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        identity = identify_api_key(key or "")
-        if identity is None:
-            return None
-        request.api_key_identity = identity  # type: ignore[attr-defined]
-        return identity
 
 
 class Visitor:

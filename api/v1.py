@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.utils.module_loading import import_string
 from ninja import NinjaAPI, Router, Swagger
 
-from api.auth import SellerApiKeyAuth, shopper_auth, user_auth
+from api.auth import shopper_auth, user_auth
 from api.errors import install_error_handlers
 from api.parsers import JsonBodyParser
 from api.throttles import ApiThrottle
@@ -28,6 +28,7 @@ from core.commerce.api_payouts import operator_payouts_router, seller_payouts_ro
 from core.conversations.api import chats_router, operator_messages_router
 from core.deadlines.api import operator_deadlines_router
 from core.disputes.api import disputes_router
+from core.integrations.api import integrations_partner_router, log_partner_calls
 from core.notifications.api import notifications_router
 from core.realtime.api import realtime_router
 from core.registry import get_registry
@@ -46,7 +47,13 @@ from core.sellers.api import (
     seller_api_keys_router,
     seller_router,
 )
-from core.sellers.auth import behind_seller_team_auth, seller_auth_found_by, seller_team_auth
+from core.sellers.auth import (
+    any_seller_key_auth,
+    behind_seller_key_auth,
+    behind_seller_team_auth,
+    seller_auth_found_by,
+    seller_team_auth,
+)
 from core.sellers.models import TeamPermission
 from core.subscriptions.api import (
     my_subscriptions_router,
@@ -109,7 +116,18 @@ def build_api() -> NinjaAPI:
     api.add_router(
         "/operator/catalog", operator_catalog_router, auth=operator_auth(), tags=["operator"]
     )
-    api.add_router("/partner/v1", partner_router, auth=SellerApiKeyAuth(), tags=["partner"])
+    # The partner API (X-API-Key): every operation names the key permission it needs
+    # (seller_key_auth); the root only tells a key whose seller it is, so any key may ask.
+    # Every partner call, refusals included, goes to the seller's integration log.
+    partner_root = Router()
+    partner_root.add_decorator(log_partner_calls, mode="view")
+    partner_root.add_router("", partner_router)
+    api.add_router("/partner/v1", partner_root, auth=any_seller_key_auth(), tags=["partner"])
+    api.add_router(
+        "/partner/v1/integrations",
+        behind_seller_key_auth(integrations_partner_router),
+        tags=["partner"],
+    )
     api.add_router("/payments", payments_router, tags=["payments"])
     api.add_router("/documents", documents_router, auth=user_auth, tags=["documents"])
     api.add_router("/operator/reports", operator_reports_router, auth=user_auth, tags=["operator"])
@@ -185,14 +203,27 @@ def build_api() -> NinjaAPI:
                 tags=[manifest.key],
             )
         if manifest.partner_router:
+            # Each operation (or the router) names its key permission; one that does not
+            # is refused here, at start-up.
             partner: Router = import_string(manifest.partner_router)
             api.add_router(
                 "/" + manifest.partner_prefix.rstrip("/"),
-                partner,
-                auth=SellerApiKeyAuth(),
+                behind_seller_key_auth(partner),
                 tags=["partner"],
             )
+    _name_second_mounts(api)
     return api
+
+
+def _name_second_mounts(api: NinjaAPI) -> None:
+    """core/integrations' partner endpoints are mounted twice (at core's path and, for the
+    licensing contract, under licensing's); the operations at core's path get their own
+    OpenAPI operation ids (``partner_integrations_<view>``), so every id stays unique."""
+    for bound in api._get_bound_routers():
+        if bound.prefix.strip("/").startswith("partner/v1/integrations"):
+            for path_view in bound.path_operations.values():
+                for operation in path_view.operations:
+                    operation.operation_id = f"partner_integrations_{operation.view_func.__name__}"
 
 
 api = build_api()

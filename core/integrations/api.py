@@ -1,11 +1,14 @@
 """The partner API's integration endpoints - webhook endpoints, their deliveries, the signing
-secret - for a seller's own systems, and the decorator that logs every partner API request.
+secret, the event types - for a seller's own systems, and the decorator that logs every
+partner API request.
 
-A module's partner router takes both (``router.add_router("", partner_router)`` and
-``router.add_decorator(log_partner_calls, mode="view")``), so the endpoints keep the module's
-paths (licensing: ``/api/v1/partner/v1/licensing/webhooks``...) and its API key auth. All of
-it needs the key's ``configure_integration`` permission; another seller's endpoint or
-delivery answers 404 like one that does not exist."""
+Core mounts them at ``/api/v1/partner/v1/integrations/`` (``integrations_partner_router``:
+the endpoints behind the logging decorator), so every marketplace has them whichever modules
+are on. A module's partner router may take them too (``router.add_router("", partner_router)``
+beside ``router.add_decorator(log_partner_calls, mode="view")``), so they keep the module's
+paths (licensing: ``/api/v1/partner/v1/licensing/webhooks``..., public contract). Every
+operation names its key permission (``configure_integration``) with ``seller_key_auth``;
+another seller's endpoint or delivery answers 404 like one that does not exist."""
 
 from __future__ import annotations
 
@@ -33,10 +36,11 @@ from core.integrations.schemas import (
 )
 from core.integrations.services import calls, endpoints, secrets, webhooks
 from core.pagination import keyset_page
-from core.sellers.models import Seller, TeamPermission
-from core.sellers.selectors import api_key_seller
+from core.sellers.auth import authorised_seller, seller_key_auth
+from core.sellers.models import TeamPermission
 
-partner_router = Router()
+partner_router = Router(auth=seller_key_auth(TeamPermission.CONFIGURE_INTEGRATION))
+"""The endpoints, for a module's partner router to take (it adds ``log_partner_calls``)."""
 
 
 def log_partner_calls(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -64,10 +68,6 @@ def log_partner_calls(run: Callable[..., HttpResponseBase]) -> Callable[..., Htt
         return response
 
     return logged
-
-
-def _seller(request: HttpRequest) -> Seller:
-    return api_key_seller(request, TeamPermission.CONFIGURE_INTEGRATION)
 
 
 def endpoint_out(endpoint: WebhookEndpoint) -> WebhookEndpointOut:
@@ -105,7 +105,7 @@ def webhook_events(request: HttpRequest) -> EventTypesOut:
 
 @partner_router.get("/webhooks", response=WebhookEndpointListOut, summary="Your webhook endpoints")
 def list_endpoints(request: HttpRequest) -> WebhookEndpointListOut:
-    rows = WebhookEndpoint.objects.filter(seller=_seller(request)).order_by("id")
+    rows = WebhookEndpoint.objects.filter(seller=authorised_seller(request)).order_by("id")
     return WebhookEndpointListOut(items=[endpoint_out(endpoint) for endpoint in rows])
 
 
@@ -116,7 +116,10 @@ def list_endpoints(request: HttpRequest) -> WebhookEndpointListOut:
 )
 def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn) -> Status[WebhookEndpointOut]:
     endpoint = endpoints.create_endpoint(
-        seller=_seller(request), url=payload.url, events=payload.events, is_active=payload.is_active
+        seller=authorised_seller(request),
+        url=payload.url,
+        events=payload.events,
+        is_active=payload.is_active,
     )
     return Status(201, endpoint_out(endpoint))
 
@@ -126,7 +129,7 @@ def create_endpoint(request: HttpRequest, payload: WebhookEndpointIn) -> Status[
 )
 def get_endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpointOut:
     return endpoint_out(
-        endpoints.sellers_endpoint(seller=_seller(request), endpoint_id=endpoint_id)
+        endpoints.sellers_endpoint(seller=authorised_seller(request), endpoint_id=endpoint_id)
     )
 
 
@@ -136,7 +139,9 @@ def get_endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpointOut:
 def update_endpoint(
     request: HttpRequest, endpoint_id: int, payload: WebhookEndpointPatch
 ) -> WebhookEndpointOut:
-    endpoint = endpoints.sellers_endpoint(seller=_seller(request), endpoint_id=endpoint_id)
+    endpoint = endpoints.sellers_endpoint(
+        seller=authorised_seller(request), endpoint_id=endpoint_id
+    )
     endpoints.update_endpoint(
         endpoint=endpoint, url=payload.url, events=payload.events, is_active=payload.is_active
     )
@@ -147,7 +152,9 @@ def update_endpoint(
     "/webhooks/{endpoint_id}", response={204: None}, summary="Remove an endpoint"
 )
 def delete_endpoint(request: HttpRequest, endpoint_id: int) -> Status[None]:
-    endpoint = endpoints.sellers_endpoint(seller=_seller(request), endpoint_id=endpoint_id)
+    endpoint = endpoints.sellers_endpoint(
+        seller=authorised_seller(request), endpoint_id=endpoint_id
+    )
     endpoints.delete_endpoint(endpoint=endpoint)
     return Status(204, None)
 
@@ -160,7 +167,9 @@ def delete_endpoint(request: HttpRequest, endpoint_id: int) -> Status[None]:
 def list_deliveries(
     request: HttpRequest, endpoint_id: int, params: Query[DeliveryListQuery]
 ) -> WebhookDeliveryPageOut:
-    endpoint = endpoints.sellers_endpoint(seller=_seller(request), endpoint_id=endpoint_id)
+    endpoint = endpoints.sellers_endpoint(
+        seller=authorised_seller(request), endpoint_id=endpoint_id
+    )
     queryset = WebhookDelivery.objects.filter(endpoint=endpoint)
     if params.status:
         queryset = queryset.filter(status=params.status)
@@ -176,7 +185,9 @@ def list_deliveries(
     summary="Send a delivery again (same event id, fresh signature and retries)",
 )
 def replay_delivery(request: HttpRequest, delivery_id: int) -> Status[WebhookDeliveryOut]:
-    delivery = endpoints.sellers_delivery(seller=_seller(request), delivery_id=delivery_id)
+    delivery = endpoints.sellers_delivery(
+        seller=authorised_seller(request), delivery_id=delivery_id
+    )
     webhooks.replay_delivery(delivery=delivery)
     delivery.refresh_from_db()
     return Status(202, delivery_out(delivery))
@@ -188,7 +199,9 @@ def replay_delivery(request: HttpRequest, delivery_id: int) -> Status[WebhookDel
     summary="The secret that signs provisioning calls and webhooks (Souk-Signature)",
 )
 def get_signing_secret(request: HttpRequest) -> SigningSecretOut:
-    return SigningSecretOut(signing_secret=secrets.signing_secret(seller_id=_seller(request).pk))
+    return SigningSecretOut(
+        signing_secret=secrets.signing_secret(seller_id=authorised_seller(request).pk)
+    )
 
 
 @partner_router.post(
@@ -197,4 +210,12 @@ def get_signing_secret(request: HttpRequest) -> SigningSecretOut:
     summary="Replace the signing secret (the old one stops verifying at once)",
 )
 def rotate_signing_secret(request: HttpRequest) -> SigningSecretOut:
-    return SigningSecretOut(signing_secret=secrets.rotate_signing_secret(seller=_seller(request)))
+    return SigningSecretOut(
+        signing_secret=secrets.rotate_signing_secret(seller=authorised_seller(request))
+    )
+
+
+integrations_partner_router = Router()
+"""What core mounts at ``/partner/v1/integrations``: the endpoints, every call logged."""
+integrations_partner_router.add_decorator(log_partner_calls, mode="view")
+integrations_partner_router.add_router("", partner_router)

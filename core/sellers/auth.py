@@ -1,7 +1,13 @@
 """Authorising a seller's API once, on the router: a signed-in seller, or a teammate holding
 every one of the router's team permissions (a module's seller router gets its manifest's
 ``permissions``, applied by the composition root). Handlers read the seller with
-``authorised_seller(request)`` instead of looking it up again."""
+``authorised_seller(request)`` instead of looking it up again.
+
+The partner API (a seller's own systems, ``X-API-Key``) is authorised the same way:
+``seller_key_auth(permission)`` on each operation (or router) names the team permission the
+key must carry; ``any_seller_key_auth()`` admits any live key of the seller (its own profile).
+A partner router mounted by the composition root goes through ``behind_seller_key_auth``,
+which refuses at start-up an operation that does not name its key permission."""
 
 from __future__ import annotations
 
@@ -11,12 +17,14 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from ninja import Router
 from ninja.constants import NOT_SET
+from ninja.security import APIKeyHeader
 
 from core.accounts.auth import BearerTokenAuth, SessionUserAuth
 from core.accounts.models import TokenScope, User
 from core.accounts.principal import principal_of, require_scope, require_two_factor
-from core.sellers.models import Seller
+from core.sellers.models import Seller, TeamPermission
 from core.sellers.selectors import acting_seller_holding
+from core.sellers.services.api_keys import ApiKeyIdentity, identify_api_key, require_key_permission
 
 _SELLER_ATTR = "_souk_authorised_seller"
 
@@ -133,3 +141,78 @@ def _refuse_own_auth(router: Router, prefix: str) -> None:
                 "auth, which would skip the router's seller check."
             )
         _refuse_own_auth(child, f"{prefix}{child_prefix}")
+
+
+# --- the partner API: a seller's API key --------------------------------------------------------
+
+
+class SellerKeyAuth(APIKeyHeader):
+    """``X-API-Key: souk_sk_...``: a live key of a seller of this marketplace (else 401) that
+    carries every one of ``permissions`` (else 403 ``permission_denied`` with the
+    ``required_permission``), checked before the request body is read. The key's identity is
+    on ``request.api_key_identity`` from the moment the key is known (so the integration log
+    records a refusal too), and its seller is what ``authorised_seller(request)`` answers."""
+
+    param_name = "X-API-Key"
+
+    def __init__(self, permissions: Iterable[str]) -> None:
+        super().__init__()
+        self.permissions = tuple(TeamPermission(permission) for permission in permissions)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> ApiKeyIdentity | None:
+        identity = identify_api_key(key or "")
+        if identity is None:
+            return None
+        request.api_key_identity = identity  # type: ignore[attr-defined]
+        for permission in self.permissions:
+            require_key_permission(identity, permission)
+        seller = Seller.objects.filter(pk=identity.seller_id).first()
+        if seller is None:  # gone since the key was cached
+            return None
+        remember_authorised_seller(request, seller)
+        return identity
+
+
+def seller_key_auth(permission: str, *more: str) -> list[SellerKeyAuth]:
+    """Operation or router auth of the partner API: a key carrying ``permission`` (and
+    ``more``), the team permission a teammate would need for the same action."""
+    return [SellerKeyAuth((permission, *more))]
+
+
+def any_seller_key_auth() -> list[SellerKeyAuth]:
+    """Any live key of the seller, whatever it carries: only for what every key may read
+    (the seller's own public profile)."""
+    return [SellerKeyAuth(())]
+
+
+def key_permissions(auth: object) -> tuple[TeamPermission, ...] | None:
+    """The permissions an operation's (or router's) auth asks of a partner key; None when it
+    is not (only) a seller key auth."""
+    callbacks = list(auth) if isinstance(auth, list | tuple) else [auth]
+    keys = [callback for callback in callbacks if isinstance(callback, SellerKeyAuth)]
+    if not keys or len(keys) != len(callbacks):
+        return None
+    return tuple(sorted({permission for key in keys for permission in key.permissions}))
+
+
+def behind_seller_key_auth(router: Router) -> Router:
+    """``router`` (a partner router) once every operation is shown to name the key permission
+    it needs (``auth=seller_key_auth(...)`` on it, or on a router above it); one that does not
+    is refused at start-up, so a new endpoint cannot forget its check."""
+    _require_key_auth(router, "", router.auth)
+    return router
+
+
+def _require_key_auth(router: Router, prefix: str, inherited: object) -> None:
+    router_auth = router.auth if router.auth is not NOT_SET else inherited
+    for path, path_view in router.path_operations.items():
+        for operation in path_view.operations:
+            auth = operation.auth_param if operation.auth_param is not NOT_SET else router_auth
+            if not key_permissions(auth):
+                raise ImproperlyConfigured(
+                    f"{operation.view_func.__module__}.{operation.view_func.__name__} "
+                    f"({prefix}{path}) is a partner API operation without "
+                    "auth=seller_key_auth(<team permission>)."
+                )
+    for child_prefix, child, _tags in router._routers:
+        _require_key_auth(child, f"{prefix}{child_prefix}", router_auth)

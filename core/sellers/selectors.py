@@ -67,25 +67,19 @@ def acting_seller_holding(user: User, permissions: Iterable[str]) -> Seller:
 
 
 def api_key_seller(request: HttpRequest, permission: TeamPermission | None) -> Seller:
-    """The seller of the API key that authenticated this partner API request, after checking
-    the key carries ``permission`` (None: any key of the seller, e.g. for its public
-    profile)."""
+    """To go: the partner API authorises on the operation (``core.sellers.auth.seller_key_auth``)
+    and views read ``authorised_seller(request)``; only ``core/sellers/api.py``'s
+    ``partner_seller`` still calls this (a request to the lead), then delete it."""
     identity: ApiKeyIdentity = request.api_key_identity  # type: ignore[attr-defined]
     if permission is not None:
         require_key_permission(identity, permission)
     return Seller.objects.get(pk=identity.seller_id)
 
 
-def completed_order_count(seller: Seller) -> int:
-    """The seller's sub-orders that reached "completed", counted from the orders themselves
-    (one query on the sub-orders' seller index) rather than a counter something must keep in
-    step (the old ``Seller.completed_orders`` column was never updated and is gone)."""
-    from core.commerce.models import OrderStatus  # commerce builds on sellers, not the reverse
-
-    return seller.sub_orders.filter(status=OrderStatus.COMPLETED).count()
-
-
-def public_profile(seller: Seller) -> dict[str, Any]:
+def profile_fields(seller: Seller) -> dict[str, Any]:
+    """The seller's own fields of their public profile; the whole profile, with the count of
+    completed orders commerce keeps, is ``core.commerce.seller_profiles.public_seller_profile``
+    (sellers do not import commerce: it builds on them)."""
     return {
         "slug": seller.slug,
         "business_name": seller.business_name,
@@ -95,9 +89,29 @@ def public_profile(seller: Seller) -> dict[str, Any]:
         "is_verified": seller.is_verified,
         "rating_average_tenths": seller.rating_average_tenths,
         "rating_count": seller.rating_count,
-        "completed_orders": completed_order_count(seller),
         "member_since": seller.created_at,
     }
+
+
+# --- to go: callers move to core.commerce.seller_profiles (requested of the lead) -------------
+# core/sellers/api.py, core/storefront/views.py and tests/test_storefront_seller_profile.py still
+# import these two; once they import ``public_seller_profile`` / ``completed_order_count`` from
+# ``core.commerce.seller_profiles`` instead, delete both (and with them the last function-level
+# import of commerce in sellers).
+
+
+def completed_order_count(seller: Seller) -> int:
+    """Moved: ``core.commerce.seller_profiles.completed_order_count``."""
+    from core.commerce.seller_profiles import completed_order_count as count
+
+    return count(seller)
+
+
+def public_profile(seller: Seller) -> dict[str, Any]:
+    """Moved: ``core.commerce.seller_profiles.public_seller_profile``."""
+    from core.commerce.seller_profiles import public_seller_profile
+
+    return public_seller_profile(seller)
 
 
 def visible_seller(slug: str) -> Seller:

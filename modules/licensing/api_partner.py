@@ -1,13 +1,17 @@
 """The licensing partner API, for a seller's own systems: ``/api/v1/partner/v1/licensing/``.
 
-Authenticated by the seller's API key (``X-API-Key``, see ``core.sellers``) and rate-limited
-per key by the API's throttle; version 1 is frozen in its path. Everything is the key's
+Authenticated by the seller's API key (``X-API-Key``, see ``core.sellers``): each operation
+names the team permission the key must carry (``auth=seller_key_auth(...)``, checked before
+the body is read; the composition root refuses an operation that names none) and reads the
+key's seller with ``authorised_seller(request)``. Rate-limited per key by the API's
+throttle; version 1 is frozen in its path. Everything is the key's
 seller's: another seller's product, order, licence, endpoint or delivery answers 404 like
 one that does not exist, and another marketplace's keys are unknown here (401). Every
 request is logged in the seller's integration log (method, path, status, latency; never
 bodies), which the health endpoint and the dashboard summarise. The webhook endpoints and
 the signing secret (``/webhooks...``, ``/signing-secret...``) are core/integrations' router,
-mounted here so they keep these paths."""
+mounted here so they keep these paths (core also serves them at
+``/api/v1/partner/v1/integrations/``)."""
 
 from __future__ import annotations
 
@@ -27,8 +31,8 @@ from core.errors import ErrorKind
 from core.integrations.api import log_partner_calls
 from core.integrations.api import partner_router as integrations_router
 from core.pagination import keyset_page
+from core.sellers.auth import authorised_seller, seller_key_auth
 from core.sellers.models import Seller, TeamPermission
-from core.sellers.selectors import api_key_seller
 from modules.licensing import presenters_licenses as presenters
 from modules.licensing import selectors
 from modules.licensing.models import (
@@ -70,10 +74,12 @@ router.add_decorator(log_partner_calls, mode="view")
 router.add_router("", integrations_router)
 
 
-def _seller(request: HttpRequest, permission: TeamPermission) -> Seller:
-    """The key's seller, once the key is shown to carry the team permission the endpoint
-    needs (the same one the seller's own endpoints ask of a teammate)."""
-    return api_key_seller(request, permission)
+# The team permission each endpoint asks of the key (the one a teammate would need).
+PRODUCTS = seller_key_auth(TeamPermission.MANAGE_PRODUCTS)
+ORDERS = seller_key_auth(TeamPermission.PROCESS_ORDERS)
+CUSTOMERS = seller_key_auth(TeamPermission.MANAGE_CUSTOMERS)
+ANALYTICS = seller_key_auth(TeamPermission.VIEW_ANALYTICS)
+INTEGRATION = seller_key_auth(TeamPermission.CONFIGURE_INTEGRATION)
 
 
 def _page(queryset: Any, params: PageQuery) -> tuple[list[Any], str | None]:
@@ -179,12 +185,15 @@ def _policy(payload: PolicyIn | None) -> software.PolicyData | None:
     )
 
 
-@router.get("/products", response=ProductPageOut, summary="Your software products, newest first")
+@router.get(
+    "/products",
+    response=ProductPageOut,
+    summary="Your software products, newest first",
+    auth=PRODUCTS,
+)
 def list_products(request: HttpRequest, params: Query[PageQuery]) -> dict[str, Any]:
     queryset = with_detail_data(
-        Product.objects.filter(
-            seller=_seller(request, TeamPermission.MANAGE_PRODUCTS), product_type=software.SOFTWARE
-        )
+        Product.objects.filter(seller=authorised_seller(request), product_type=software.SOFTWARE)
     )
     rows, cursor = _page(queryset, params)
     return {
@@ -197,11 +206,12 @@ def list_products(request: HttpRequest, params: Query[PageQuery]) -> dict[str, A
     "/products",
     response={201: SoftwareProductOut},
     summary="Create a software product with its licensing set-up and default policy",
+    auth=PRODUCTS,
 )
 def create_product(request: HttpRequest, payload: SoftwareProductIn) -> Status[dict[str, Any]]:
     data, software_data, policy = _inputs(payload)
     product = partner.create_software_product(
-        seller=_seller(request, TeamPermission.MANAGE_PRODUCTS),
+        seller=authorised_seller(request),
         data=data,
         software_data=software_data,
         policy=policy,
@@ -211,21 +221,25 @@ def create_product(request: HttpRequest, payload: SoftwareProductIn) -> Status[d
 
 
 @router.get(
-    "/products/{product_id}", response=SoftwareProductOut, summary="One of your software products"
+    "/products/{product_id}",
+    response=SoftwareProductOut,
+    summary="One of your software products",
+    auth=PRODUCTS,
 )
 def get_product(request: HttpRequest, product_id: int) -> dict[str, Any]:
-    return _product_dict(_own_product(_seller(request, TeamPermission.MANAGE_PRODUCTS), product_id))
+    return _product_dict(_own_product(authorised_seller(request), product_id))
 
 
 @router.put(
     "/products/{product_id}",
     response=SoftwareProductOut,
     summary="Replace a software product (a published one goes back to review)",
+    auth=PRODUCTS,
 )
 def update_product(
     request: HttpRequest, product_id: int, payload: SoftwareProductIn
 ) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     data, software_data, policy = _inputs(payload)
     partner.update_software_product(
         product=_own_product(seller, product_id),
@@ -241,9 +255,10 @@ def update_product(
     "/products/{product_id}/prices",
     response=SoftwareProductOut,
     summary="Change base prices (no new review)",
+    auth=PRODUCTS,
 )
 def set_prices(request: HttpRequest, product_id: int, payload: PricesIn) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.MANAGE_PRODUCTS)
+    seller = authorised_seller(request)
     partner.reprice_software(product=_own_product(seller, product_id), prices=payload.prices)
     return _product_dict(_own_product(seller, product_id))
 
@@ -306,18 +321,21 @@ def _order_dict(sub: SubOrder) -> dict[str, Any]:
     "/orders",
     response=PartnerOrderPageOut,
     summary="Your orders (sub-orders) with lines and licences, newest first",
+    auth=ORDERS,
 )
 def list_orders(request: HttpRequest, params: Query[OrderListQuery]) -> dict[str, Any]:
-    queryset = _orders(_seller(request, TeamPermission.PROCESS_ORDERS))
+    queryset = _orders(authorised_seller(request))
     if params.status:
         queryset = queryset.filter(status=params.status)
     rows, cursor = _page(queryset, params)
     return {"items": [_order_dict(sub) for sub in rows], "next_cursor": cursor}
 
 
-@router.get("/orders/{sub_order_id}", response=PartnerOrderOut, summary="One of your orders")
+@router.get(
+    "/orders/{sub_order_id}", response=PartnerOrderOut, summary="One of your orders", auth=ORDERS
+)
 def get_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     sub = partner.sellers_sub_order(seller=seller, sub_order_id=sub_order_id)
     return _order_dict(_orders(seller).get(pk=sub.pk))
 
@@ -326,9 +344,10 @@ def get_order(request: HttpRequest, sub_order_id: int) -> dict[str, Any]:
     "/orders/{sub_order_id}/fulfil",
     response=PartnerOrderOut,
     summary="Fulfil an order by hand: record the accounts you set up (the buyers are told)",
+    auth=ORDERS,
 )
 def fulfil_order(request: HttpRequest, sub_order_id: int, payload: FulfilIn) -> dict[str, Any]:
-    seller = _seller(request, TeamPermission.PROCESS_ORDERS)
+    seller = authorised_seller(request)
     sub = partner.sellers_sub_order(seller=seller, sub_order_id=sub_order_id)
     partner.fulfil_by_hand(
         seller=seller,
@@ -349,9 +368,10 @@ def fulfil_order(request: HttpRequest, sub_order_id: int, payload: FulfilIn) -> 
     response=SellerLicensePageOut,
     exclude_unset=True,
     summary="Your customers' licences, newest first",
+    auth=CUSTOMERS,
 )
 def list_licenses(request: HttpRequest, params: Query[LicenseListQuery]) -> dict[str, Any]:
-    queryset = selectors.seller_licenses(_seller(request, TeamPermission.MANAGE_CUSTOMERS))
+    queryset = selectors.seller_licenses(authorised_seller(request))
     if params.status:
         queryset = queryset.filter(status=params.status)
     if params.product_id:
@@ -363,7 +383,7 @@ def list_licenses(request: HttpRequest, params: Query[LicenseListQuery]) -> dict
 
 
 def _license(request: HttpRequest, license_id: int) -> tuple[Seller, License]:
-    seller = _seller(request, TeamPermission.MANAGE_CUSTOMERS)
+    seller = authorised_seller(request)
     return seller, selectors.sellers_license(seller, license_id)
 
 
@@ -377,6 +397,7 @@ def _license_out(seller: Seller, license_id: int) -> dict[str, Any]:
     response=SellerLicenseOut,
     exclude_unset=True,
     summary="A customer's licence: machines, account, usage",
+    auth=CUSTOMERS,
 )
 def get_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
     _, license = _license(request, license_id)
@@ -388,6 +409,7 @@ def get_license(request: HttpRequest, license_id: int) -> dict[str, Any]:
     response=SellerLicenseOut,
     exclude_unset=True,
     summary="Revoke a customer's access for now (suspend the licence)",
+    auth=CUSTOMERS,
 )
 def suspend_license(request: HttpRequest, license_id: int, payload: SuspendIn) -> dict[str, Any]:
     seller, license = _license(request, license_id)
@@ -403,6 +425,7 @@ def suspend_license(request: HttpRequest, license_id: int, payload: SuspendIn) -
     response=SellerLicenseOut,
     exclude_unset=True,
     summary="Give a customer's access back (reinstate a suspended licence)",
+    auth=CUSTOMERS,
 )
 def reinstate_license(
     request: HttpRequest, license_id: int, payload: ReinstateIn
@@ -418,6 +441,7 @@ def reinstate_license(
     response={202: SellerLicenseOut},
     exclude_unset=True,
     summary="Provision the customer's account again (after automatic provisioning gave up)",
+    auth=CUSTOMERS,
 )
 def retry_provisioning(request: HttpRequest, license_id: int) -> Status[dict[str, Any]]:
     seller, license = _license(request, license_id)
@@ -434,10 +458,11 @@ def retry_provisioning(request: HttpRequest, license_id: int) -> Status[dict[str
     summary="Report a metered usage event (idempotent by event_id)",
     description="The same event_id again answers 200 with the first event (`is_duplicate`: "
     "true); the same event_id with another metric, quantity or time answers 409.",
+    auth=CUSTOMERS,
 )
 def report_usage(request: HttpRequest, payload: UsageIn) -> dict[str, Any]:
     license = partner.sellers_license_by(
-        seller=_seller(request, TeamPermission.MANAGE_CUSTOMERS),
+        seller=authorised_seller(request),
         license_id=payload.license_id,
         license_key=payload.license_key,
     )
@@ -466,10 +491,11 @@ def report_usage(request: HttpRequest, payload: UsageIn) -> dict[str, Any]:
     response=MetricsOut,
     by_alias=True,
     summary="Orders, revenue, licences, activations and usage in a time frame [from, to)",
+    auth=ANALYTICS,
 )
 def get_metrics(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, Any]:
     return partner.metrics(
-        seller=_seller(request, TeamPermission.VIEW_ANALYTICS),
+        seller=authorised_seller(request),
         date_from=params.date_from,
         date_to=params.date_to,
     )
@@ -480,6 +506,7 @@ def get_metrics(request: HttpRequest, params: Query[MetricsQuery]) -> dict[str, 
     response=PartnerHealthOut,
     by_alias=True,
     summary="Integration health: API and webhook success rate, p95 latency, last errors",
+    auth=INTEGRATION,
 )
 def get_health(request: HttpRequest) -> dict[str, Any]:
-    return partner.integration_health(seller=_seller(request, TeamPermission.CONFIGURE_INTEGRATION))
+    return partner.integration_health(seller=authorised_seller(request))
