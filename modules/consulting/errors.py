@@ -12,6 +12,7 @@ class ConsultingErrorCode(StrEnum):
     SLOT_TAKEN = "slot_taken"
     SESSION_FULL = "session_full"
     CANCELLATION_CLOSED = "cancellation_closed"
+    RESCHEDULE_CLOSED = "reschedule_closed"
     NOT_CANCELLABLE = "not_cancellable"
 
 

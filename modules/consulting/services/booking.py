@@ -175,12 +175,40 @@ def _join(
     return session
 
 
+def take_seat(
+    profile: ConsultantProfile, session_type: SessionType, starts_at: datetime
+) -> ConsultingSession:
+    return _take_seat(profile, session_type, starts_at)
+
+
 def release_seat(session_id: int) -> None:
     """One seat back; a session with none taken leaves the calendar."""
     ConsultingSession.objects.filter(pk=session_id, seats_taken__gt=0).update(
         seats_taken=F("seats_taken") - 1,
         is_active=Case(When(seats_taken__gt=1, then=Value(True)), default=Value(False)),
     )
+
+
+def check_offered(
+    profile: ConsultantProfile, session_type: SessionType, starts_at: datetime, now: datetime
+) -> None:
+    """Refuse a start that is not one of the free slots right now (stale holds let go
+    first; with caps, this consultant's bookings take turns, as caps count sessions)."""
+    if profile.max_per_day is not None or profile.max_per_week is not None:
+        ConsultantProfile.objects.select_for_update().filter(pk=profile.pk).first()
+    _expire_stale_holds(profile, now)
+    local = starts_at.astimezone(ZoneInfo(profile.time_zone)).date()
+    offered = slots_for(
+        session_type=session_type,
+        buyer_zone=profile.time_zone,
+        first_day=local,
+        last_day=local,
+        now=now,
+    )
+    if not any(slot.starts_at == starts_at for slot in offered):
+        raise conflict(
+            ConsultingErrorCode.SLOT_UNAVAILABLE, "This slot is not available. Pick another."
+        )
 
 
 @transaction.atomic
@@ -206,23 +234,8 @@ def hold_slot(
     profile = session_type.consultant
     if profile.seller.owner_id == buyer.pk:
         raise invalid(ConsultingErrorCode.SLOT_UNAVAILABLE, "session_type_id", "Not your own.")
-    if profile.max_per_day is not None or profile.max_per_week is not None:
-        # Caps count sessions: holds of this consultant take turns.
-        ConsultantProfile.objects.select_for_update().filter(pk=profile.pk).first()
-    _expire_stale_holds(profile, now)
     starts_at = starts_at.astimezone(UTC)
-    local = starts_at.astimezone(ZoneInfo(profile.time_zone)).date()
-    offered = slots_for(
-        session_type=session_type,
-        buyer_zone=profile.time_zone,
-        first_day=local,
-        last_day=local,
-        now=now,
-    )
-    if not any(slot.starts_at == starts_at for slot in offered):
-        raise conflict(
-            ConsultingErrorCode.SLOT_UNAVAILABLE, "This slot is not available. Pick another."
-        )
+    check_offered(profile, session_type, starts_at, now)
     session = _take_seat(profile, session_type, starts_at)
     bounds = current_bounds()
     expires_at = now + timedelta(minutes=bounds.hold_minutes)
