@@ -56,7 +56,7 @@ def test_a_delivery_needs_a_real_artifact_and_the_whole_checklist(
     delivery_id = draft.json()["id"]
     deliver = f"{base}/{delivery_id}/deliver"
 
-    nothing = call(seller, "post", deliver)
+    nothing = call(seller, "post", deliver, **paying())
     assert nothing.status_code == 422
     assert nothing.json()["error"]["code"] == "no_artifact"
 
@@ -66,7 +66,7 @@ def test_a_delivery_needs_a_real_artifact_and_the_whole_checklist(
     )
     assert empty.status_code == 422
     assert empty.json()["error"]["code"] == "no_artifact"
-    assert call(seller, "post", deliver).json()["error"]["code"] == "no_artifact"
+    assert call(seller, "post", deliver, **paying()).json()["error"]["code"] == "no_artifact"
 
     uploaded = seller.post(
         f"/api/v1{base}/{delivery_id}/files",
@@ -78,7 +78,7 @@ def test_a_delivery_needs_a_real_artifact_and_the_whole_checklist(
     )
     assert uploaded.status_code == 201, uploaded.content
     assert uploaded.json()["size"] == 9
-    unticked = call(seller, "post", deliver)
+    unticked = call(seller, "post", deliver, **paying())
     assert unticked.status_code == 422
     assert unticked.json()["error"]["code"] == "checklist_incomplete"
     assert unticked.json()["error"]["details"]["missing"] == order.checklist
@@ -90,7 +90,7 @@ def test_a_delivery_needs_a_real_artifact_and_the_whole_checklist(
         {"description": "Final logo", "checklist_ticked": order.checklist},
     )
     assert ticked.status_code == 200, ticked.content
-    delivered = call(seller, "post", deliver)
+    delivered = call(seller, "post", deliver, **paying())
     assert delivered.status_code == 200, delivered.content
     body = delivered.json()
     assert body["status"] == "delivered"
@@ -99,7 +99,7 @@ def test_a_delivery_needs_a_real_artifact_and_the_whole_checklist(
         stored = GigDeliveryFile.objects.get()
         assert stored.file.name.startswith(f"{shop.tenant.schema_name}/gigs/deliveries/")
         assert stored.file.read() == b"PK\x03\x04 logo"
-    again = call(seller, "post", deliver)
+    again = call(seller, "post", deliver, **paying())
     assert again.status_code == 409
 
 
@@ -175,7 +175,7 @@ def test_another_sellers_order_is_not_found(shop, client_for, django_capture_on_
         ("put", f"/gigs/seller/orders/{order.pk}/deliveries/{delivery_id}", {"notes": "mine"}),
         ("post", f"/gigs/seller/orders/{order.pk}/deliveries/{delivery_id}/deliver", None),
     ]:
-        response = call(other, method, path, body)
+        response = call(other, method, path, body, **paying())
         assert response.status_code == 404, (path, response.content)
         assert response.json()["error"]["code"] == "order_not_found"
     assert call(other, "get", "/gigs/seller/orders").json() == []
@@ -260,3 +260,19 @@ def test_accepting_needs_an_idempotency_key_and_a_replay_answers_the_first_time_
     assert (again.status_code, again["Idempotent-Replayed"]) == (200, "true")
     assert again.json() == first.json()
     assert _releases(shop.tenant) == 1
+
+
+def test_the_split_services_stay_importable_from_deliveries():
+    """Other parts import the delivery services from ``services.deliveries``: the split into
+    submissions, revisions, acceptance (and QC) keeps each name there, the same object."""
+    from modules.gigs.services import acceptance, deliveries, revisions, submissions
+
+    assert deliveries.deliver is submissions.deliver
+    assert deliveries.attach_file is submissions.attach_file
+    assert deliveries.save_draft is submissions.save_draft
+    assert deliveries.request_revision is revisions.request_revision
+    assert deliveries.reopen_after_dispute is revisions.reopen_after_dispute
+    assert deliveries.accept is acceptance.accept
+    assert deliveries.auto_accept is acceptance.auto_accept
+    assert deliveries.remind_auto_accept is acceptance.remind_auto_accept
+    assert deliveries.DraftData is submissions.DraftData
