@@ -58,3 +58,28 @@ def test_a_sellers_systems_read_and_deliver_gig_orders_by_api_key(
     with schema_context(shop.tenant.schema_name):
         logged = IntegrationCall.objects.filter(seller=shop.seller, kind=CallKind.API).count()
     assert logged == 5  # two lists, the early delivery, the delivery, the read (not Pixel's)
+
+
+def test_a_key_without_process_orders_is_refused_before_the_body_is_read(shop, client_for):
+    with schema_context(shop.tenant.schema_name):
+        owner = User.objects.get(pk=shop.seller.owner_id)
+        issued = create_api_key(
+            seller=shop.seller,
+            name="hooks",
+            created_by=owner,
+            permissions=["configure_integration"],
+        )
+    key = client_for(shop.tenant)
+    key.defaults["HTTP_X_API_KEY"] = issued.raw
+    refused = call(key, "post", f"{PREFIX}/orders/1/deliver", {"not": "a field"})
+    assert refused.status_code == 403  # not 422: the body is never read
+    assert refused.json()["error"]["code"] == "permission_denied"
+    assert refused.json()["error"]["details"] == {"required_permission": "process_orders"}
+    assert call(key, "get", f"{PREFIX}/orders").status_code == 403
+    with schema_context(shop.tenant.schema_name):
+        statuses = list(
+            IntegrationCall.objects.filter(seller=shop.seller, kind=CallKind.API).values_list(
+                "response_status", flat=True
+            )
+        )
+    assert statuses == [403, 403]
