@@ -15,7 +15,7 @@ from core.schemas import StrictSchema
 from modules.consulting import selectors
 from modules.consulting.models import Booking
 from modules.consulting.services import booking as booking_service
-from modules.consulting.services import cancellation
+from modules.consulting.services import cancellation, reschedule
 
 router = Router(tags=["consulting"])
 
@@ -30,6 +30,10 @@ class HoldIn(StrictSchema):
     session_type_id: int
     starts_at: datetime
     time_zone: str = Field("UTC", max_length=64)
+
+
+class RescheduleIn(StrictSchema):
+    starts_at: datetime
 
 
 class BookingOut(Schema):
@@ -128,3 +132,16 @@ def my_booking(request: HttpRequest, booking_id: int) -> dict[str, Any]:
 def cancel(request: HttpRequest, booking_id: int) -> dict[str, Any]:
     done = cancellation.cancel_by_buyer(buyer=principal_of(request).user, booking_id=booking_id)
     return {"booking": booking_dict(done.booking), "refunded": done.refunded}
+
+
+@router.post(
+    "/bookings/{booking_id}/reschedule",
+    response=BookingOut,
+    auth=user_auth,
+    summary="Move a booked session to another free slot (before the policy's cut-off)",
+)
+def move(request: HttpRequest, booking_id: int, payload: RescheduleIn) -> dict[str, Any]:
+    moved = reschedule.reschedule_by_buyer(
+        buyer=principal_of(request).user, booking_id=booking_id, starts_at=payload.starts_at
+    )
+    return booking_dict(selectors.booking_of(principal_of(request).user, moved.pk))
