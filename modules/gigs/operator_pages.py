@@ -33,13 +33,19 @@ from modules.gigs.services.orders import WORKING, lateness
 
 PER_PAGE = 25
 LATENESS = (("", "Any"), ("late", "Late (past due)"), ("very_late", "Very late"))
+# The states as an operator reads them (the model's labels speak to the buyer).
+STATUS_LABELS = {
+    **dict(OrderStatus.choices),
+    OrderStatus.AWAITING_REQUIREMENTS: "Waiting for requirements",
+    OrderStatus.IN_REVIEW: "In review (QC)",
+}
 
 
 def _rows(orders: list[GigOrder]) -> list[dict[str, object]]:
     return [
         {
             **presenters.order_row(order),
-            "status_label": OrderStatus(order.status).label,
+            "status_label": STATUS_LABELS[order.status],
             "price": str(Money(order.amount, order.currency)),
             "seller": order.seller.business_name,
             "buyer": order.buyer.email,
@@ -89,13 +95,15 @@ def gig_orders(request: HttpRequest) -> HttpResponse:
     page = Paginator(orders, PER_PAGE).get_page(request.GET.get("page"))
     keep = "&".join(f"{key}={value}" for key, value in chosen.items() if value)
     context = {
-        "counts": [(value, label, counts.get(value, 0)) for value, label in OrderStatus.choices],
+        "counts": [
+            (value, STATUS_LABELS[value], counts.get(value, 0)) for value in OrderStatus.values
+        ],
         "in_review": counts.get(OrderStatus.IN_REVIEW, 0),
         "rows": _rows(list(page.object_list)),
         "page": page,
         "chosen": chosen,
         "keep": keep,
-        "statuses": OrderStatus.choices,
+        "statuses": list(STATUS_LABELS.items()),
         "lateness": LATENESS,
     }
     return render(request, "gigs/operator_orders.html", context)

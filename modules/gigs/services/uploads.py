@@ -157,7 +157,7 @@ def watermark_image(stream: IO[bytes], label: str) -> bytes:
     draw = ImageDraw.Draw(overlay)
     text = f"{label}  \u00b7  "
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
-    step_x, step_y = max(1, right - left), max(1, int((bottom - top) * 2.6))
+    step_x, step_y = max(1, int(right - left)), max(1, int((bottom - top) * 2.6))
     for row, y in enumerate(range(0, diagonal, step_y)):
         offset = (row % 2) * step_x // 2
         for x in range(-offset, diagonal, step_x):
