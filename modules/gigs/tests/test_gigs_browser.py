@@ -187,3 +187,85 @@ def test_a_buyer_orders_a_gig_answers_asks_a_revision_and_accepts_in_chromium(
         use_public_schema()
     assert (done.status, done.revisions_used) == (OrderStatus.COMPLETED, 1)
     assert after - before == net
+
+
+def test_a_milestone_offer_order_shows_its_plan_and_the_chat_in_chromium(
+    gig_marketplace: Tenant,
+    chromium_executable: str,  # noqa: F811
+    django_db_blocker: Any,
+    tmp_path: Path,
+    request: Any,
+    monkeypatch: Any,
+) -> None:
+    """A seller's custom offer in three milestones, the first paid at checkout: the order
+    page shows each milestone's funding and status and the completion; the buyer writes to
+    the seller from the order page's chat and the message is in /messages/ too."""
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    tenant = gig_marketplace
+    shots = Path(os.environ.get("SOUK_SHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    with django_db_blocker.unblock():
+        seller = make_seller(tenant, "studio", "Studio Nord", product_types=["gig"])
+        gig = make_gig(tenant, seller, "Logo design", questions=False)
+        buyer = make_user(tenant, "buyer@gigs.example", full_name="Bea Buyer")
+        with schema_context(tenant.schema_name):
+            quote = quotes.create_milestone_offer(
+                seller=seller,
+                product_id=gig.pk,
+                buyer_email=buyer.email,
+                title="Brand identity for the launch",
+                description="",
+                milestones=[
+                    quotes.OfferMilestone(
+                        title="Research and mood boards",
+                        amount=30000,
+                        days=3,
+                        description="Two interviews, three mood boards",
+                    ),
+                    quotes.OfferMilestone(title="Logo and colours", amount=50000, days=5),
+                    quotes.OfferMilestone(title="Brand guide hand-off", amount=20000, days=2),
+                ],
+            )
+            cart = carts.get_or_create_cart(buyer=buyer, token=None)
+            carts.add_offer(cart=cart, buyer=buyer, offer_id=quote.offer_id)
+            placed = place_order(
+                buyer=buyer,
+                cart=cart,
+                details=CheckoutInput(country="DE"),
+                idempotency_key=uuid.uuid4().hex,
+            )
+            pay_order(order=placed, payment_method=SUCCESS_CARD)
+            line = OrderLine.objects.get(order=placed)
+            fulfil_line(line_id=line.pk)
+            order = GigOrder.objects.get(order_line=line)
+        use_public_schema()
+
+    page_path = f"/gigs/orders/{order.pk}/"
+    with _running_server(HOST, tmp_path, request) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = _sign_in(context, server, buyer.email, page_path)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        expect(page.get_by_role("heading", level=1)).to_contain_text("In progress")
+        first = page.locator('[data-milestone="1"]')
+        expect(first).to_contain_text("In progress")
+        expect(first).to_contain_text("held in escrow")
+        expect(page.locator('[data-milestone="2"]')).to_contain_text("not funded yet")
+        expect(page.locator(".milestones-plan")).to_contain_text("0 % complete")
+
+        page.get_by_label("Your message").fill("Can we talk about colours first?")
+        page.get_by_role("button", name="Send", exact=True).click()
+        expect(page.locator("#chat-messages")).to_contain_text("Can we talk about colours")
+        _fits(page, 1280, shots / "gig-milestones-chat-1280.png")
+
+        phone = browser.new_context(viewport={"width": 390, "height": 844})
+        small = _sign_in(phone, server, buyer.email, page_path)
+        expect(small.locator("#chat-messages")).to_contain_text("Can we talk about colours")
+        _fits(small, 390, shots / "gig-milestones-chat-390.png")
+        small.goto(server.url(HOST, "/messages/"))
+        expect(small.locator("body")).to_contain_text("Studio Nord")
+        browser.close()
+        assert errors == []

@@ -13,6 +13,7 @@ from django_tenants.utils import schema_context
 from core.commerce.models import LineStatus, OrderLine, Refund
 from core.outbox.models import OutboxEvent
 from core.payments import ledger
+from modules.gigs.manifest import GigsSettings
 from modules.gigs.models import GigOrder, OrderStatus
 from modules.gigs.services.orders import lateness
 from modules.gigs.tests.helpers import (
@@ -64,7 +65,9 @@ def test_a_paid_gig_line_becomes_an_order_with_what_was_bought_frozen(
     assert order.delivery_days == 5 - 2  # the package's days less express delivery's
     assert order.revisions_allowed == 2 + 1
     assert order.checklist == CHECKLIST
-    assert order.policy == DEFAULT_POLICY
+    # The marketplace's whole policy of the day (the timing rules checked here by value).
+    assert order.policy == GigsSettings().model_dump(mode="json")
+    assert {key: order.policy[key] for key in DEFAULT_POLICY} == DEFAULT_POLICY
     assert order.due_at is None and order.requirements_submitted_at is None
     with schema_context(shop.tenant.schema_name):
         line = OrderLine.objects.get(pk=order.order_line_id)
