@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django_tenants.utils import schema_context
 
-from core.sellers.selectors import completed_order_count
+from core.commerce.seller_profiles import completed_order_count
 from modules.licensing.tests.helpers import buy, make_licensing_shop, make_licensing_tenant
 
 

@@ -2,9 +2,9 @@
 profiles (``/api/v1/sellers/``) and the partner API root (``/api/v1/partner/v1/``). Auth is set
 where ``api/v1.py`` mounts each router: ``seller_account_auth()`` for a user's own seller account
 (they may still be onboarding, so no team lookup), ``seller_team_auth(configure_integration)``
-for API keys, ``operator_auth()`` for review. The partner router authenticates the API key once
-(``SellerApiKeyAuth``); each partner operation names the key permission it needs
-(``api_key_seller(request, permission)``) because that differs per operation."""
+for API keys, ``operator_auth()`` for review. The partner root is mounted with
+``any_seller_key_auth()`` (any live key may ask whose it is); every other partner operation
+names its key permission with ``seller_key_auth(...)`` (core.sellers.auth)."""
 
 from typing import Any
 
@@ -19,6 +19,7 @@ from core.accounts.auth import user_auth
 from core.accounts.principal import (
     principal_of,
 )
+from core.commerce.seller_profiles import public_seller_profile
 from core.errors import ErrorKind
 from core.marketplace import site_url
 from core.pagination import CursorPagination
@@ -53,9 +54,7 @@ from core.sellers.schemas import (
     StatusIn,
 )
 from core.sellers.selectors import (
-    api_key_seller,
     own_seller,
-    public_profile,
     visible_seller,
 )
 from core.sellers.services import api_keys, onboarding, review, team
@@ -146,7 +145,7 @@ def update_profile(request: HttpRequest, payload: PublicProfileIn) -> dict[str, 
         website=str(payload.website or ""),
         portfolio=[{"title": item.title, "url": str(item.url)} for item in payload.portfolio],
     )
-    return public_profile(updated)
+    return public_seller_profile(updated)
 
 
 # --- /seller: team -----------------------------------------------------------------------------
@@ -394,9 +393,9 @@ def set_status(request: HttpRequest, seller_id: int, payload: StatusIn) -> dict[
 
 @public_sellers_router.get("/{slug}", response=PublicSellerOut, auth=None)
 def get_public_seller(request: HttpRequest, slug: str) -> dict[str, Any]:
-    return public_profile(visible_seller(slug))
+    return public_seller_profile(visible_seller(slug))
 
 
 @partner_router.get("/seller", response=PublicSellerOut, summary="The seller this API key is for")
 def partner_seller(request: HttpRequest) -> dict[str, Any]:
-    return public_profile(api_key_seller(request, None))
+    return public_seller_profile(authorised_seller(request))

@@ -26,12 +26,13 @@ from core.catalog.search import get_search_backend, module_facets
 from core.catalog.search.spelling import did_you_mean
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.catalog.services.images import product_image_views
+from core.commerce.seller_profiles import public_seller_profile
 from core.errors import DomainError
 from core.marketplace import current_marketplace
 from core.registry import get_registry
 from core.registry.panels import product_panel, seller_profile_panels
 from core.reviews.selectors import product_reviews_block, product_reviews_ld
-from core.sellers.selectors import public_profile, visible_seller
+from core.sellers.selectors import visible_seller
 
 PAGE_SIZE = 24
 CORE_FILTER_KEYS = (
@@ -340,7 +341,7 @@ def seller(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "storefront/seller.html",
         {
-            "seller": public_profile(found),
+            "seller": public_seller_profile(found),
             "module_panels": seller_profile_panels(request, found),
             "items": [_card(p, currency) for p in products],
             "canonical_url": _absolute(request, f"/s/{found.slug}/"),
