@@ -4,7 +4,6 @@ weekly rules, date overrides and session types."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -12,7 +11,7 @@ from ninja import Field, Router, Schema
 from core.schemas import StrictSchema
 from core.sellers.auth import authorised_seller
 from modules.consulting import selectors
-from modules.consulting.models import ConsultantProfile, SessionType
+from modules.consulting.models import ConsultantProfile, DateOverride, SessionType
 from modules.consulting.services import availability
 from modules.consulting.services.booking import current_bounds
 
@@ -42,6 +41,13 @@ class ProfileIn(StrictSchema):
     policy: PolicyIn = Field(default_factory=PolicyIn)
 
 
+class PolicyOut(Schema):
+    refund_tiers: list[list[int]]
+    late_refund_percent: int
+    reschedule_cutoff_hours: int
+    cancellation_cutoff_hours: int
+
+
 class ProfileOut(Schema):
     time_zone: str
     buffer_before: int
@@ -51,7 +57,7 @@ class ProfileOut(Schema):
     slot_interval: int
     max_per_day: int | None
     max_per_week: int | None
-    policy: dict[str, Any]
+    policy: PolicyOut
 
 
 class RulesIn(StrictSchema):
@@ -61,6 +67,15 @@ class RulesIn(StrictSchema):
 
 class OverrideIn(StrictSchema):
     windows: list[list[int]] = Field(default_factory=list, max_length=12)
+
+
+class OverrideOut(Schema):
+    date: date
+    windows: list[list[int]]
+
+
+class RulesOut(Schema):
+    windows: int
 
 
 class SessionTypeIn(StrictSchema):
@@ -93,7 +108,7 @@ def put_profile(request: HttpRequest, payload: ProfileIn) -> ConsultantProfile:
     )
 
 
-@seller_router.put("/rules", response=dict[str, int], summary="Replace your weekly rules")
+@seller_router.put("/rules", response=RulesOut, summary="Replace your weekly rules")
 def put_rules(request: HttpRequest, payload: RulesIn) -> dict[str, int]:
     profile = availability.profile_of(authorised_seller(request))
     rows = availability.set_weekly_rules(profile=profile, rules=payload.rules)
@@ -101,12 +116,11 @@ def put_rules(request: HttpRequest, payload: RulesIn) -> dict[str, int]:
 
 
 @seller_router.put(
-    "/overrides/{day}", response=dict[str, Any], summary="Replace one date (no windows: off)"
+    "/overrides/{day}", response=OverrideOut, summary="Replace one date (no windows: off)"
 )
-def put_override(request: HttpRequest, day: date, payload: OverrideIn) -> dict[str, Any]:
+def put_override(request: HttpRequest, day: date, payload: OverrideIn) -> DateOverride:
     profile = availability.profile_of(authorised_seller(request))
-    override = availability.set_override(profile=profile, day=day, windows=payload.windows)
-    return {"date": override.date.isoformat(), "windows": override.windows}
+    return availability.set_override(profile=profile, day=day, windows=payload.windows)
 
 
 @seller_router.put(

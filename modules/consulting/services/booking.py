@@ -23,6 +23,7 @@ from core.commerce.models import CustomOffer, OfferStatus, OrderLine, OrderStatu
 from core.commerce.services.checkout import UNPAID_ORDER_MINUTES
 from core.commerce.services.offers import create_offer
 from core.deadlines.services import cancel_deadline, schedule_deadline
+from core.integrations.services.webhooks import emit_webhook
 from modules.consulting.errors import (
     ConsultingError,
     ConsultingErrorCode,
@@ -322,7 +323,12 @@ def booking_paid(*, line_id: int) -> Booking | None:
     hold that expired before the payment arrived takes its slot again if it is still free;
     otherwise the booking is "lost" and the buyer refunded in full."""
     line = OrderLine.objects.get(pk=line_id)
-    booking = Booking.objects.select_for_update().filter(offer_id=line.offer_id).first()
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("consultant__seller")
+        .filter(offer_id=line.offer_id)
+        .first()
+    )
     if booking is None or line.offer_id is None:
         return None
     if booking.order_line_id == line.pk:
@@ -342,6 +348,9 @@ def booking_paid(*, line_id: int) -> Booking | None:
     booking.save(update_fields=["order_line", "status", "session"])
     cancel_deadline(key=hold_key(booking.pk))
     schedule_release(booking)
+    emit_webhook(
+        seller=booking.consultant.seller, event="consulting.booked", payload=as_payload(booking)
+    )
     return booking
 
 

@@ -14,9 +14,10 @@ from core.accounts.models import User
 from core.commerce.models import OrderLine
 from core.commerce.services.escrow import held_in_escrow, refund_escrow, release_escrow
 from core.deadlines.services import cancel_deadline
+from core.integrations.services.webhooks import emit_webhook
 from modules.consulting.errors import ConsultingErrorCode, conflict, not_found
 from modules.consulting.models import Booking, BookingStatus
-from modules.consulting.services.booking import release_key, release_seat
+from modules.consulting.services.booking import as_payload, release_key, release_seat
 from modules.consulting.services.policy import Policy
 
 
@@ -39,7 +40,12 @@ def cancel_by_buyer(*, buyer: User, booking_id: int, now: datetime | None = None
     """Cancel one of ``buyer``'s booked sessions. Cancelling again answers the first
     outcome; another buyer's booking is not found."""
     now = now or timezone.now()
-    booking = Booking.objects.select_for_update().filter(pk=booking_id, buyer=buyer).first()
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("consultant__seller")
+        .filter(pk=booking_id, buyer=buyer)
+        .first()
+    )
     if booking is None:
         raise not_found()
     if booking.status == BookingStatus.CANCELLED and booking.cancelled_by == "buyer":
@@ -79,4 +85,9 @@ def cancel_by_buyer(*, buyer: User, booking_id: int, now: datetime | None = None
             released = release_escrow(
                 order_line_id=line_id, reference=f"consulting-cancel-{booking.pk}", amount=held
             )
+    emit_webhook(
+        seller=booking.consultant.seller,
+        event="consulting.cancelled",
+        payload={**as_payload(booking), "refunded": refund, "cancelled_by": "buyer"},
+    )
     return Cancelled(booking, refund, released)

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django_tenants.utils import schema_context
 
 from core.accounts.models import User
-from core.commerce.models import CustomOffer, LineStatus, OfferStatus, OrderStatus
+from core.commerce.models import CustomOffer, LineStatus, OfferStatus, OrderStatus, Refund
 from core.commerce.services.cart import add_offer, get_or_create_cart
 from core.commerce.services.payment_events import expire_unpaid_orders
 from core.deadlines.models import Deadline
@@ -187,6 +187,31 @@ def test_a_payment_after_the_hold_expired_books_the_slot_if_still_free(
         CustomOffer.objects.filter(pk=booking.offer_id).update(status=OfferStatus.OPEN)
     pay_cart(c.tenant, c.buyer, django_capture_on_commit_callbacks)
     assert refreshed(c.tenant, booking).status == BookingStatus.BOOKED
+
+
+def test_a_payment_after_the_slot_went_to_someone_else_is_refunded_in_full(
+    consulting, django_capture_on_commit_callbacks
+):
+    c = consulting
+    booking = hold(c.tenant, c.buyer, c.session_type, TEN_UTC)
+    with schema_context(c.tenant.schema_name):
+        add_offer(
+            cart=get_or_create_cart(buyer=c.buyer, token=None),
+            buyer=c.buyer,
+            offer_id=int(booking.offer_id or 0),
+        )
+        expire_hold(booking_id=booking.pk, now=booking.hold_expires_at)
+        CustomOffer.objects.filter(pk=booking.offer_id).update(status=OfferStatus.OPEN)
+    rival = hold(c.tenant, c.other_buyer, c.session_type, TEN_UTC)
+
+    order = pay_cart(c.tenant, c.buyer, django_capture_on_commit_callbacks)
+
+    lost = refreshed(c.tenant, booking)
+    assert (lost.status, lost.refunded_amount) == (BookingStatus.LOST, 10000)
+    assert lost.order_line is not None and lost.order_line.refunded_amount == 10000
+    with schema_context(c.tenant.schema_name):
+        assert Refund.objects.filter(order_id=order.pk).count() == 1
+    assert refreshed(c.tenant, rival).status == BookingStatus.HELD
 
 
 def test_a_day_cap_closes_the_rest_of_that_day(make_tenant, time_machine):
