@@ -80,11 +80,11 @@ def milestone_funding(order: GigOrder) -> str:
 
 def completion_percent(milestones: list[dict[str, Any]]) -> int:
     """The accepted milestones' share of the plan (by amount, else by share)."""
-    total = sum(item["amount"] for item in milestones)
+    total = sum(int(item["amount"]) for item in milestones)
     done = [item for item in milestones if item["status"] == MilestoneStatus.COMPLETED]
     if total > 0:
-        return sum(item["amount"] for item in done) * 100 // total
-    return min(100, sum(item["percent"] for item in done))
+        return sum(int(item["amount"]) for item in done) * 100 // total
+    return min(100, sum(int(item["percent"]) for item in done))
 
 
 def order_row(order: GigOrder) -> dict[str, Any]:

@@ -151,7 +151,9 @@ def _buyer_action(
     return view
 
 
-def _into_cart(request: HttpRequest, order_id: int, offer: Callable[[], Any], done: str) -> Any:
+def _into_cart(
+    request: HttpRequest, order_id: int, offer: Callable[[], Any], done: str
+) -> HttpResponse:
     """An offer made for the order (an extra revision, a milestone's funding) goes straight
     into the cart; the buyer pays it there."""
     buyer = signed_in_user(request)

@@ -107,7 +107,7 @@ def _clean_milestones(milestones: list[OfferMilestone]) -> list[dict[str, Any]]:
     code = GigsErrorCode.INVALID_QUOTE
     if not MIN_MILESTONES <= len(milestones) <= MAX_MILESTONES:
         raise invalid(code, "milestones", f"Plan {MIN_MILESTONES}-{MAX_MILESTONES} milestones.")
-    rows = []
+    rows: list[dict[str, Any]] = []
     for index, data in enumerate(milestones):
         where = f"milestones[{index}]"
         title = data.title.strip()
@@ -127,7 +127,7 @@ def _clean_milestones(milestones: list[OfferMilestone]) -> list[dict[str, Any]]:
                 "days": data.days,
             }
         )
-    if sum(row["amount"] for row in rows) > MAX_TOTAL:
+    if sum(int(row["amount"]) for row in rows) > MAX_TOTAL:
         raise invalid(code, "milestones", "The offer's total is too large.")
     return rows
 
