@@ -42,7 +42,7 @@ pytest: install
 
 bench: install
 	@export DATABASE_URL="$(DB_URL)" && \
-	for bench in provisioning migrate_fleet auth search storefront web checkout licensing dashboards chat notifications; do \
+	for bench in provisioning migrate_fleet auth search storefront web checkout licensing dashboards chat notifications gigs; do \
 		$(BIN)/python bench/$$bench.py || exit 1; done
 
 clean:

@@ -111,3 +111,105 @@ def test_the_demo_marketplace_has_a_believable_history(committed_market, django_
         assert decided.refund_to_buyer + decided.release_to_seller == decided.frozen_amount
     with django_db_blocker.unblock():
         assert set(ledger_totals(tenant).values()) == {0}
+
+
+GIG_SLUG, GIG_SCHEMA = "demo-gigs", "t_demo_gigs"
+
+
+@pytest.fixture
+def committed_gig_market(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tenant]:
+    """A committed marketplace with gigs on (as Studio Row in `make demo`), removed after."""
+
+    def drop() -> None:
+        Domain.objects.filter(tenant__slug=GIG_SLUG).delete()
+        Tenant.objects.filter(slug=GIG_SLUG).delete()
+        drop_schema(GIG_SCHEMA)
+
+    with django_db_blocker.unblock():
+        drop()
+        tenant = provision_tenant(
+            slug=GIG_SLUG,
+            name="Demo Gigs",
+            owner_email="o@demo-gigs.example",
+            owner_password=None,
+            modules=["gigs"],
+        ).tenant
+        use_public_schema()
+        yield tenant
+        use_public_schema()
+        drop()
+        fill_schema_pool(size=TEST_POOL_SIZE)
+        use_public_schema()
+
+
+def test_the_gig_demo_shows_orders_in_every_state(committed_gig_market, django_db_blocker):
+    """Studio Row's gigs: four studios whose gigs have three packages, extras, text/choice/
+    file questions, an FAQ and a cover; gig orders bought through checkout (escrow) and
+    taken by the gig services to each state the pages show, on believable past dates, with
+    the books balanced. The demo's sellers and buyers sign in with the demo password."""
+    from django.contrib.auth import authenticate
+
+    from core.accounts.models import User
+    from modules.gigs.models import GigExtra, GigFaq, GigOrder, GigPackage, GigQuestion
+    from modules.gigs.services.feedback import visible_feedback
+    from modules.gigs.services.orders import lateness
+    from tenants.demo.gigs import STUDIO_ROW, populate_gigs
+
+    tenant = committed_gig_market
+    with django_db_blocker.unblock(), schema_context(tenant.schema_name):
+        orders = populate_gigs(STUDIO_ROW, password="pw-demo-12345", seed=3)
+        now = timezone.now()
+
+        gigs = Product.objects.filter(product_type="gig", status="published")
+        assert gigs.count() == sum(len(studio.gigs) for studio in STUDIO_ROW.studios) >= 4
+        for gig in gigs:
+            tiers = list(GigPackage.objects.filter(product=gig).values_list("tier", flat=True))
+            assert sorted(tiers) == ["basic", "premium", "standard"]
+            assert GigExtra.objects.filter(product=gig).count() >= 2
+            kinds = set(GigQuestion.objects.filter(product=gig).values_list("kind", flat=True))
+            assert kinds == {"text", "choice", "file"}
+            assert GigFaq.objects.filter(product=gig).exists()
+            assert ProductImage.objects.filter(product=gig).exists()
+
+        def fresh(name: str) -> GigOrder:
+            return GigOrder.objects.get(pk=orders[name].pk)
+
+        assert fresh("awaiting_requirements").status == "awaiting_requirements"
+        in_progress = fresh("in_progress")
+        assert in_progress.status == "in_progress" and in_progress.due_at is not None
+        assert timedelta(days=1) < in_progress.due_at - now <= timedelta(days=2)
+        assert lateness(fresh("late"), now) == "late"
+        assert lateness(fresh("very_late"), now) == "very_late"
+        delivered = fresh("delivered")
+        assert delivered.status == "delivered" and delivered.auto_accept_at > now
+        revision = fresh("revision_requested")
+        assert revision.status == "revision_requested" and revision.revisions.count() == 1
+        completed = fresh("completed_feedback")
+        assert completed.status == "completed"
+        published = visible_feedback(completed, viewer=None)  # double-blind, both gave theirs
+        assert sorted(item.party for item in published) == ["buyer", "seller"]
+        cancelled = fresh("cancelled")
+        assert (cancelled.status, cancelled.cancel_reason) == ("cancelled", "mutual")
+        milestones = fresh("milestones")
+        assert milestones.status == "in_progress"
+        assert list(milestones.milestones.order_by("number").values_list("status", flat=True)) == [
+            "completed",
+            "in_progress",
+            "pending",
+        ]
+        disputed = fresh("dispute")
+        assert disputed.status == "delivered"
+        assert Dispute.objects.get(order_line_id=disputed.order_line_id).status == "pending"
+        assert GigOrder.objects.filter(status="completed").count() >= 3
+
+        # Bought through checkout, on their own dates; they talked about the work.
+        assert all(order.created_at < now - timedelta(hours=12) for order in orders.values())
+        assert Order.objects.filter(status=OrderStatus.COMPLETED).exists()  # escrow released
+        assert Message.objects.filter(conversation__order_line__isnull=False).count() >= 10
+
+        seller_owner = User.objects.get(email="north-mark@demo.localhost")
+        buyer = User.objects.get(pk=fresh("in_progress").buyer_id)
+        for user in (seller_owner, buyer):
+            assert authenticate(email=user.email, password="pw-demo-12345") == user
+    with django_db_blocker.unblock():
+        assert set(ledger_totals(tenant).values()) == {0}

@@ -1,5 +1,6 @@
-"""`make demo`: platform staff, plans, a warm pool and two demo marketplaces that look and sell
-differently. Idempotent: running it again keeps what exists."""
+"""`make demo`: platform staff, plans, a warm pool and three demo marketplaces that look and sell
+differently (software and courses, consultants' tools, and gigs: design and writing services).
+Idempotent: running it again keeps what exists."""
 
 from __future__ import annotations
 
@@ -54,6 +55,18 @@ def _demo_marketplaces() -> list[dict[str, Any]]:
                 "font": "rounded",
             },
         },
+        {
+            "slug": "studio-row",
+            "name": "Studio Row",
+            "modules": ["gigs"],
+            "branding": {
+                "theme": "base",
+                "tagline": "Hire independent designers and writers, paid safely through escrow",
+                "primary_colour": "#2f4858",
+                "accent_colour": "#f6ae2d",
+                "font": "system",
+            },
+        },
     ]
 
 
@@ -104,7 +117,8 @@ class Command(BaseCommand):
             )
         lines.append(
             f"  Sellers: <seller>@demo.localhost (Byte Bazaar: nimbus-labs, quill-works, "
-            "pixel-forge, ironclad; Consult Corner: ledgerline, clientwise, agenda-studio), "
+            "pixel-forge, ironclad; Consult Corner: ledgerline, clientwise, agenda-studio; Studio "
+            "Row, gigs: north-mark, pagecraft, inkwell-illustration, plainword), "
             "teammate ana@nimbus-labs.localhost; buyers such as amara.okafor@demo.localhost; "
             f"password {DEMO_PASSWORD}. Payments run in the sandbox: card 4242 4242 4242 4242 "
             "succeeds."
@@ -120,16 +134,22 @@ class Command(BaseCommand):
         from core.sellers.models import Seller
         from tenants.demo.activity import populate
         from tenants.demo.catalogues import CATALOGUES
+        from tenants.demo.gigs import GIG_CATALOGUES, populate_gigs
         from tenants.selectors import enabled_module_keys
 
         registry = get_registry()
-        sells_software = any(
-            "software" in registry.get(key).product_type_keys for key in enabled_module_keys(tenant)
-        )
+        product_types = {
+            key
+            for module in enabled_module_keys(tenant)
+            for key in registry.get(module).product_type_keys
+        }
         with schema_context(tenant.schema_name):
-            if not sells_software or Seller.objects.exists():
+            if Seller.objects.exists():
                 return
-            populate(CATALOGUES[tenant.slug], password=DEMO_PASSWORD, seed=seed)
+            if "software" in product_types and tenant.slug in CATALOGUES:
+                populate(CATALOGUES[tenant.slug], password=DEMO_PASSWORD, seed=seed)
+            elif "gig" in product_types and tenant.slug in GIG_CATALOGUES:
+                populate_gigs(GIG_CATALOGUES[tenant.slug], password=DEMO_PASSWORD, seed=seed)
 
     def _operator_codes(self, tenant: Tenant) -> None:
         """The operator's back-office needs a second factor: backup codes, so the demo can be
