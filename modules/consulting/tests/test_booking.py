@@ -19,8 +19,8 @@ from core.deadlines.models import Deadline
 from core.deadlines.sweep import sweep_due_deadlines
 from core.payments.providers.sandbox import DECLINED_CARD
 from modules.consulting.errors import ConsultingError, ConsultingErrorCode
-from modules.consulting.models import Booking, BookingStatus, ConsultingSession
-from modules.consulting.services.booking import expire_hold, hold_slot
+from modules.consulting.models import Booking, BookingStatus, ConsultingSession, SessionType
+from modules.consulting.services.booking import expire_hold, hold_slot, slots_for
 from modules.consulting.tests.helpers import (
     T0,
     free,
@@ -259,3 +259,23 @@ def test_the_consultant_cannot_book_themselves_and_unknown_types_are_not_found(c
     with schema_context(c.tenant.schema_name), pytest.raises(ConsultingError) as missing:
         hold_slot(buyer=c.buyer, session_type_id=987654, starts_at=TEN_UTC)
     assert missing.value.kind == "not_found"
+
+
+def test_slots_for_a_month_cost_a_fixed_number_of_queries(
+    consulting, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    c = consulting
+    for day in (9, 10, 11, 14, 15):
+        booking = hold(c.tenant, c.buyer, c.session_type, datetime(2026, 12, day, 10, tzinfo=UTC))
+        pay(c.tenant, c.buyer, booking, django_capture_on_commit_callbacks)
+    with schema_context(c.tenant.schema_name):
+        session_type = SessionType.objects.select_related("consultant").get(pk=c.session_type.pk)
+        with django_assert_max_num_queries(3):  # rules, overrides, sessions
+            slots = slots_for(
+                session_type=session_type,
+                buyer_zone="Asia/Kolkata",
+                first_day=date(2026, 12, 8),
+                last_day=date(2027, 1, 7),
+            )
+    assert len(slots) > 100
+    assert datetime(2026, 12, 9, 10, tzinfo=UTC) not in [s.starts_at for s in slots]
