@@ -36,7 +36,12 @@ ACTION_RANK = {
 }
 LATENESS_RANK = {"very_late": 0, "late": 1}
 QUEUE_LIMIT = 200
-FILTERS = {"open": "All open", **{status.value: status.label for status in OrderStatus}}
+# The statuses as the seller reads them (the model's labels speak to the buyer).
+SELLER_LABELS = {
+    **{status.value: str(status.label) for status in OrderStatus},
+    OrderStatus.AWAITING_REQUIREMENTS.value: "Waiting for the buyer's requirements",
+}
+FILTERS = {"open": "All open", **SELLER_LABELS}
 
 
 def _queue_orders(seller: Seller, status: str) -> QuerySet[GigOrder]:
@@ -65,7 +70,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             **presenters.order_row(order),
-            "status_label": OrderStatus(order.status).label,
+            "status_label": SELLER_LABELS[order.status],
             "price": str(Money(order.amount, order.currency)),
             "rank": ACTION_RANK.get(OrderStatus(order.status), 3),
         }
@@ -91,7 +96,7 @@ def _order_context(request: HttpRequest, order_id: int) -> dict[str, Any]:
     return {
         "seller": seller,
         "order": order,
-        "status_label": OrderStatus(found.status).label,
+        "status_label": SELLER_LABELS[found.status],
         "price": str(Money(found.amount, found.currency)),
         "can_deliver": found.status in (OrderStatus.IN_PROGRESS, OrderStatus.REVISION_REQUESTED),
     }

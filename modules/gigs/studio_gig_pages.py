@@ -23,7 +23,8 @@ from typing import Any
 
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -36,7 +37,14 @@ from core.money import CURRENCY_EXPONENTS, Money, MoneyError
 from core.sellers.auth import authorised_seller
 from core.sellers.models import Seller
 from modules.gigs.errors import GigsError
-from modules.gigs.models import ExtraKind, GigExtra, GigFaq, GigQuestion, QuestionKind
+from modules.gigs.models import (
+    ExtraKind,
+    GigExtra,
+    GigFaq,
+    GigPackage,
+    GigQuestion,
+    QuestionKind,
+)
 from modules.gigs.services import listing
 
 UID = re.compile(r"^[a-z0-9]{1,16}$")
@@ -284,6 +292,19 @@ def _page(
     return render(request, "gigs/studio_gig.html", context, status=status)
 
 
+def _count(model: type[GigPackage | GigExtra | GigQuestion | GigFaq]) -> Coalesce:
+    """How many rows of ``model`` a gig has: a subquery each, so the four counts never
+    multiply into each other's joins."""
+    counted = (
+        model.objects.filter(product_id=OuterRef("pk"))
+        .order_by()
+        .values("product_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted), Value(0))
+
+
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def gigs(request: HttpRequest) -> HttpResponse:
@@ -292,10 +313,10 @@ def gigs(request: HttpRequest) -> HttpResponse:
     rows = (
         Product.objects.filter(seller=seller, product_type=listing.GIG)
         .annotate(
-            packages=Count("gig_packages", distinct=True),
-            extras=Count("gig_extras", distinct=True),
-            questions=Count("gig_questions", distinct=True),
-            faqs=Count("gig_faqs", distinct=True),
+            packages=_count(GigPackage),
+            extras=_count(GigExtra),
+            questions=_count(GigQuestion),
+            faqs=_count(GigFaq),
         )
         .order_by("name", "id")[:200]
     )

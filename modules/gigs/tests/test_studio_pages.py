@@ -30,6 +30,7 @@ from tests.accounts_helpers import call, make_user
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SETUP_PAGE_QUERIES = 10
+SETUP_LIST_QUERIES = 7
 QUEUE_QUERIES = 7
 
 
@@ -352,6 +353,7 @@ def test_the_queue_puts_what_needs_action_first_and_filters_by_status(
     assert f'<tr data-gig-order="{late.pk}" class="late">' in body
     assert f'<tr data-gig-order="{soon.pk}" class="on_time">' in body
     assert "Waiting for requirements" in body
+    assert "Waiting for the buyer&#x27;s requirements" in body  # the seller's wording
 
     completed = _text(seller.get("/studio/gigs/?status=completed"))
     assert _ids_in_order(completed) == [done.pk]
