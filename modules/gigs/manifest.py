@@ -7,7 +7,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
 from core.registry.notification_types import NotificationTypeSpec
 
-
 SLUG = re.compile(r"[a-z0-9][a-z0-9_-]{0,79}")
 
 
