@@ -23,7 +23,8 @@ def mine(request: HttpRequest) -> HttpResponse:
 def studio_home(request: HttpRequest) -> HttpResponse:
     seller = authorised_seller(request)
     bookings = selectors.calendar_of(seller)[:100]
-    context = {"module": manifest, "seller": seller, "bookings": bookings}
+    zone = getattr(getattr(seller, "consultant_profile", None), "time_zone", "UTC")
+    context = {"module": manifest, "seller": seller, "bookings": bookings, "zone": zone}
     return render(request, "consulting/studio.html", context)
 
 
