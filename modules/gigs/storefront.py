@@ -23,11 +23,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from core.accounts.models import User
-from core.catalog.models import Product, ProductStatus
+from core.catalog.models import Product
+from core.catalog.selectors import visible_products
 from core.commerce.services import cart as carts
 from core.errors import DomainError, ErrorKind
 from core.money import CURRENCY_EXPONENTS, Money
 from core.registry.panels import ProductPanel
+from modules.gigs.errors import GigsErrorCode, invalid
 from modules.gigs.models import TIERS, GigExtra, GigFaq, GigPackage
 from modules.gigs.services import quotes
 from modules.gigs.services.listing import GIG
@@ -191,13 +193,17 @@ def continue_to_checkout(request: HttpRequest, slug: str) -> HttpResponse:
     """Price the chosen package and extras (a quote: a custom offer to the buyer), put the
     offer in the buyer's cart and go to checkout. Where the module is off, the registry's
     guard answers 404 before this runs; a gig of another marketplace is not found here."""
-    product = (
-        Product.objects.filter(slug=slug, product_type=GIG, status=ProductStatus.PUBLISHED)
-    ).first()
+    # What the product page shows: published, of an active and verified seller.
+    product = visible_products().filter(slug=slug, product_type=GIG).first()
     if product is None:
         raise Http404("No such gig")
     tier = request.POST.get("package", "")
-    extra_ids = _int_list(request.POST.getlist("extra"))
+    raw_extras = request.POST.getlist("extra")
+    extra_ids = _int_list(raw_extras)
+    if len(extra_ids) != len(raw_extras):
+        message = "Choose extras from this gig's list."
+        error = invalid(GigsErrorCode.INVALID_QUOTE, "extra_ids", message)
+        return _refuse(request, product, tier, extra_ids, error)
     user = request.user
     if not isinstance(user, User):
         back = _back_to_page(product, tier, extra_ids)

@@ -178,3 +178,13 @@ def test_the_gig_page_reads_a_fixed_number_of_queries(
 
 
 QUERIES = 15  # the product page's own 12, and the chooser's packages, extras and FAQ
+
+
+def test_an_extra_that_is_not_an_id_is_refused_not_dropped(shop, client_for):
+    buyer = signed_in(client_for, shop.tenant, shop.buyer)
+    refused = buyer.post(CONTINUE, {"package": "basic", "extra": ["express"]})
+    assert refused.status_code == 302 and refused["Location"].startswith(PAGE)
+    chooser = _chooser(_text(buyer.get(PAGE)))
+    assert 'data-error-field="extra_ids"' in chooser
+    with schema_context(shop.tenant.schema_name):
+        assert not GigQuote.objects.exists()
