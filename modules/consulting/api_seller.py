@@ -3,7 +3,7 @@ weekly rules, date overrides and session types."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -11,8 +11,8 @@ from ninja import Field, Router, Schema
 from core.schemas import StrictSchema
 from core.sellers.auth import authorised_seller
 from modules.consulting import selectors
-from modules.consulting.models import ConsultantProfile, DateOverride, SessionType
-from modules.consulting.services import availability
+from modules.consulting.models import Booking, ConsultantProfile, DateOverride, SessionType
+from modules.consulting.services import availability, cancellation
 from modules.consulting.services.booking import current_bounds
 
 seller_router = Router(tags=["consulting"])
@@ -134,3 +134,30 @@ def put_session_type(request: HttpRequest, payload: SessionTypeIn) -> SessionTyp
 @seller_router.get("/session-types", response=list[SessionTypeOut], summary="Your session types")
 def session_types(request: HttpRequest) -> list[SessionType]:
     return list(selectors.session_types_of(authorised_seller(request))[:200])
+
+
+class CalendarOut(Schema):
+    id: int
+    session_type_id: int
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    amount: int
+    currency: str
+    refunded_amount: int
+
+
+@seller_router.get("/bookings", response=list[CalendarOut], summary="Your calendar")
+def calendar(request: HttpRequest) -> list[Booking]:
+    return list(selectors.calendar_of(authorised_seller(request))[:500])
+
+
+@seller_router.post(
+    "/bookings/{booking_id}/cancel",
+    response=CalendarOut,
+    summary="Call a booked session off: the buyer is refunded in full (once)",
+)
+def cancel_booking(request: HttpRequest, booking_id: int) -> Booking:
+    return cancellation.cancel_by_consultant(
+        seller=authorised_seller(request), booking_id=booking_id
+    ).booking

@@ -15,6 +15,7 @@ from core.commerce.models import OrderLine
 from core.commerce.services.escrow import held_in_escrow, refund_escrow, release_escrow
 from core.deadlines.services import cancel_deadline
 from core.integrations.services.webhooks import emit_webhook
+from core.sellers.models import Seller
 from modules.consulting.errors import ConsultingErrorCode, conflict, not_found
 from modules.consulting.models import Booking, BookingStatus
 from modules.consulting.services.booking import as_payload, release_key, release_seat
@@ -91,3 +92,49 @@ def cancel_by_buyer(*, buyer: User, booking_id: int, now: datetime | None = None
         payload={**as_payload(booking), "refunded": refund, "cancelled_by": "buyer"},
     )
     return Cancelled(booking, refund, released)
+
+
+@transaction.atomic
+def cancel_by_consultant(
+    *, seller: Seller, booking_id: int, now: datetime | None = None
+) -> Cancelled:
+    """The consultant calls a session off: the buyer gets everything back, whatever the
+    policy says (once: the refund is keyed by the booking, like the buyer's). Another
+    consultant's booking is not found."""
+    now = now or timezone.now()
+    booking = (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("consultant__seller")
+        .filter(pk=booking_id, consultant__seller=seller)
+        .first()
+    )
+    if booking is None:
+        raise not_found()
+    if booking.status == BookingStatus.CANCELLED and booking.cancelled_by == "consultant":
+        return Cancelled(booking, booking.refunded_amount, 0)
+    if booking.status != BookingStatus.BOOKED or booking.order_line_id is None:
+        raise conflict(
+            ConsultingErrorCode.NOT_CANCELLABLE, "Only a booked session can be cancelled."
+        )
+    if booking.ends_at <= now:
+        raise conflict(ConsultingErrorCode.NOT_CANCELLABLE, "This session is over.")
+    booking.status = BookingStatus.CANCELLED
+    booking.cancelled_at, booking.cancelled_by = now, "consultant"
+    booking.refunded_amount = booking.amount
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "refunded_amount"])
+    release_seat(booking.session_id)
+    cancel_deadline(key=release_key(booking.pk))
+    refund = refund_escrow(
+        order_line_id=booking.order_line_id,
+        reference=f"consulting-cancel-{booking.pk}",
+        reason="Cancelled by the consultant.",
+    )
+    if refund.amount != booking.amount:
+        Booking.objects.filter(pk=booking.pk).update(refunded_amount=refund.amount)
+        booking.refunded_amount = refund.amount
+    emit_webhook(
+        seller=seller,
+        event="consulting.cancelled",
+        payload={**as_payload(booking), "refunded": refund.amount, "cancelled_by": "consultant"},
+    )
+    return Cancelled(booking, refund.amount, 0)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django_tenants.utils import schema_context
 
+from core.accounts.models import User
 from core.commerce.models import LineStatus, OrderLine, Refund
 from core.commerce.services.escrow import held_in_escrow
 from core.commerce.services.refunds import refund_order
@@ -25,6 +26,7 @@ from modules.consulting.services import availability
 from modules.consulting.services.cancellation import cancel_by_buyer
 from modules.consulting.services.policy import validated_policy
 from modules.consulting.tests.helpers import T0, Consulting, free, hold, pay, refreshed
+from tests.accounts_helpers import call, sign_in
 from tests.commerce_helpers import account_balance, ledger_totals
 
 WEDNESDAY = date(2026, 12, 9)
@@ -191,4 +193,35 @@ def test_a_full_refund_in_commerce_takes_the_booking_off_the_calendar(
         )
     cancelled = refreshed(c.tenant, booking)
     assert (cancelled.status, cancelled.cancelled_by) == (BookingStatus.CANCELLED, "system")
+    assert START in [slot.starts_at for slot in free(c.tenant, c.session_type, WEDNESDAY)]
+
+
+def test_a_consultant_cancelling_refunds_everything_once(
+    consulting, client_for, django_capture_on_commit_callbacks
+):
+    c = consulting
+    booking = booked(c, django_capture_on_commit_callbacks)
+    with schema_context(c.tenant.schema_name):
+        owner = User.objects.get(pk=c.seller.owner_id)
+        other_owner = User.objects.get(pk=c.other_seller.owner_id)
+    consultant = client_for(c.tenant)
+    assert sign_in(consultant, owner.email).status_code == 200
+    stranger = client_for(c.tenant)
+    assert sign_in(stranger, other_owner.email).status_code == 200
+    path = f"/consulting/seller/bookings/{booking.pk}/cancel"
+
+    assert call(stranger, "post", path).status_code == 404
+    assert [b["id"] for b in call(consultant, "get", "/consulting/seller/bookings").json()] == [
+        booking.pk
+    ]
+    first = call(consultant, "post", path)
+    again = call(consultant, "post", path)
+
+    assert first.status_code == again.status_code == 200, first.content
+    assert first.json()["refunded_amount"] == again.json()["refunded_amount"] == 10000
+    line = line_of(c, booking)
+    assert line.refunded_amount == 10000
+    with schema_context(c.tenant.schema_name):
+        assert Refund.objects.filter(order_id=line.order_id).count() == 1
+    assert ledger_totals(c.tenant) == {"USD": 0}
     assert START in [slot.starts_at for slot in free(c.tenant, c.session_type, WEDNESDAY)]
