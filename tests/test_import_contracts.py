@@ -174,12 +174,8 @@ FUNCTION_LEVEL_ALLOWED = {
     ("core/request_id.py", "__call__", "core.logging"),
     # demo data (tenants/demo) builds on the catalogue's services: hoistable
     ("tenants/demo/activity.py", "_illustrate", "core.catalog.services"),
-    ("tenants/demo/gigs.py", "_illustrate", "core.catalog.services"),
     ("tenants/management/commands/demo_fleet.py", "_catalogue", "core.sellers.models"),
     ("modules/consulting/services/booking.py", "refund_lost", "core.commerce.services.escrow"),
-    # sellers -> commerce, moved to core.commerce.seller_profiles; goes once callers switch
-    ("core/sellers/selectors.py", "completed_order_count", "core.commerce.seller_profiles"),
-    ("core/sellers/selectors.py", "public_profile", "core.commerce.seller_profiles"),
 }
 
 

@@ -108,7 +108,7 @@ def test_the_operators_escrow_choice_overrides_the_manifest_until_dropped(
     operator, _ = signed_in_operator(client_for, shop.tenant)
     defaults = call(operator, "get", "/operator/commerce/settings").json()
     assert (defaults["escrow_product_types"], defaults["is_escrow_overridden"]) == (
-        ["gig", "service", "widget"],
+        ["consult", "gig", "service", "widget"],
         False,
     )
 
@@ -127,7 +127,7 @@ def test_the_operators_escrow_choice_overrides_the_manifest_until_dropped(
         operator, "patch", "/operator/commerce/settings", {"escrow_product_types": None}
     ).json()
     assert (dropped["escrow_product_types"], dropped["is_escrow_overridden"]) == (
-        ["gig", "service", "widget"],
+        ["consult", "gig", "service", "widget"],
         False,
     )
     again = bought(client_for, django_capture_on_commit_callbacks, shop, shop.widget)

@@ -60,6 +60,7 @@ def test_staff_creates_a_tenant(staff_client):
         "beta": True,
         "licensing": False,
         "gigs": False,
+        "consulting": False,
     }
     assert tenant["branding"]["primary_colour"] == "#010203"
 
@@ -168,6 +169,7 @@ def test_modules_on_and_off(staff_client, tenant_a):
         "beta": True,
         "licensing": False,
         "gigs": False,
+        "consulting": False,
     }
     refused = staff_client.put(
         "/api/platform/v1/tenants/alpha-market/modules/alpha",

@@ -117,8 +117,9 @@ def test_product_types_come_from_the_installed_manifests():
         "service": ("Services (consulting, gigs)", True, "booking"),
         "widget": ("Widgets", True, "order"),
         "gig": ("Gigs (services)", True, "order"),
+        "consult": ("Consultations", True, "booking"),
     }
-    assert registry.escrowed_by_default() == {"gig", "service", "widget"}
+    assert registry.escrowed_by_default() == {"consult", "gig", "service", "widget"}
     assert registry.located_product_types() == {"service"}
     assert registry.product_type_label("course") == "course"  # no module declares it here
 

@@ -40,6 +40,7 @@ def card(product: Product, currency: str) -> dict[str, Any]:
         "category": product.category,
         "seller": product.seller,
         "price": price_out(price) if price else None,
+        "price_is_from": _price_is_from(product.product_type),
         "image_url": images[0].src if images else None,
         "rating_average_tenths": product.rating_average_tenths,
         "rating_display": _tenths(product.rating_average_tenths),
@@ -47,6 +48,11 @@ def card(product: Product, currency: str) -> dict[str, Any]:
         "is_featured": product.is_featured,
         "published_at": product.published_at,
     }
+
+
+def _price_is_from(product_type: str) -> bool:
+    spec = get_registry().product_type(product_type)
+    return spec is not None and spec.price_is_from
 
 
 def module_details(product: Product) -> dict[str, Any] | None:

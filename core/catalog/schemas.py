@@ -35,6 +35,8 @@ class ProductCardOut(Schema):
     category: CategoryRefOut | None
     seller: SellerRefOut
     price: PriceOut | None
+    # The price is the lowest of the options the buyer chooses between ("From ...").
+    price_is_from: bool = False
     image_url: str | None
     rating_average_tenths: int | None
     rating_count: int

@@ -112,6 +112,10 @@ class ModuleManifest(Generic[SettingsT]):
     # terms (``core.catalog.search.module_facets.set_module_keys``); both search backends
     # filter and count them, only where the module is on.
     search_facets: str | None = None
+    # The module's demo data: a dotted path to ``populate(tenant_slug, *, password, seed) ->
+    # bool``, run by ``demo_fleet`` in the schema of a demo marketplace where the module is
+    # on and nobody sells yet; True when it filled the marketplace (tenants/demo is core's).
+    demo: str | None = None
     package: str = field(default="", compare=False)
 
     @property

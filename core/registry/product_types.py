@@ -36,3 +36,6 @@ class ProductTypeSpec:
     delivers: Delivery
     # Its products may carry a place (latitude/longitude) and are found by geo search.
     has_location: bool = False
+    # Its catalogue price is the lowest of several options the buyer chooses between (a gig's
+    # cheapest package): cards and product pages say "From ...".
+    price_is_from: bool = False

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.http import HttpRequest
-
 from core.accounts.models import User
 from core.errors import ErrorKind
 from core.sellers.errors import SellerError, SellerErrorCode
@@ -18,7 +16,6 @@ from core.sellers.models import (
     VerificationStatus,
 )
 from core.sellers.permissions import missing_permissions, remember_held_permissions
-from core.sellers.services.api_keys import ApiKeyIdentity, require_key_permission
 
 
 def own_seller(user: User) -> Seller:
@@ -66,16 +63,6 @@ def acting_seller_holding(user: User, permissions: Iterable[str]) -> Seller:
     return membership.seller
 
 
-def api_key_seller(request: HttpRequest, permission: TeamPermission | None) -> Seller:
-    """To go: the partner API authorises on the operation (``core.sellers.auth.seller_key_auth``)
-    and views read ``authorised_seller(request)``; only ``core/sellers/api.py``'s
-    ``partner_seller`` still calls this (a request to the lead), then delete it."""
-    identity: ApiKeyIdentity = request.api_key_identity  # type: ignore[attr-defined]
-    if permission is not None:
-        require_key_permission(identity, permission)
-    return Seller.objects.get(pk=identity.seller_id)
-
-
 def profile_fields(seller: Seller) -> dict[str, Any]:
     """The seller's own fields of their public profile; the whole profile, with the count of
     completed orders commerce keeps, is ``core.commerce.seller_profiles.public_seller_profile``
@@ -91,27 +78,6 @@ def profile_fields(seller: Seller) -> dict[str, Any]:
         "rating_count": seller.rating_count,
         "member_since": seller.created_at,
     }
-
-
-# --- to go: callers move to core.commerce.seller_profiles (requested of the lead) -------------
-# core/sellers/api.py, core/storefront/views.py and tests/test_storefront_seller_profile.py still
-# import these two; once they import ``public_seller_profile`` / ``completed_order_count`` from
-# ``core.commerce.seller_profiles`` instead, delete both (and with them the last function-level
-# import of commerce in sellers).
-
-
-def completed_order_count(seller: Seller) -> int:
-    """Moved: ``core.commerce.seller_profiles.completed_order_count``."""
-    from core.commerce.seller_profiles import completed_order_count as count
-
-    return count(seller)
-
-
-def public_profile(seller: Seller) -> dict[str, Any]:
-    """Moved: ``core.commerce.seller_profiles.public_seller_profile``."""
-    from core.commerce.seller_profiles import public_seller_profile
-
-    return public_seller_profile(seller)
 
 
 def visible_seller(slug: str) -> Seller:

@@ -14,6 +14,7 @@ SOUK_MODULES = [
     "tests.testmodules.beta",
     "modules.licensing",
     "modules.gigs",
+    "modules.consulting",
 ]
 TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
 

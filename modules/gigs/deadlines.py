@@ -6,7 +6,7 @@ the outbox in the handler's transaction."""
 from __future__ import annotations
 
 from core.deadlines.registry import DueDeadline, deadline_handler
-from modules.gigs.services import cancellation, deliveries, orders
+from modules.gigs.services import cancellation, deliveries, feedback, orders
 
 
 @deadline_handler("gigs.requirements_reminder")
@@ -47,3 +47,9 @@ def cancellation_unanswered(deadline: DueDeadline) -> None:
 @deadline_handler("gigs.very_late")
 def very_late(deadline: DueDeadline) -> None:
     orders.tell_very_late(order_id=int(deadline.payload["order_id"]), at=deadline.at)
+
+
+@deadline_handler(feedback.PUBLISH_TASK)
+def feedback_published(deadline: DueDeadline) -> None:
+    """The double-blind window closed: the feedback left so far becomes visible."""
+    feedback.publish_feedback(order_id=int(deadline.payload["order_id"]))

@@ -20,6 +20,7 @@ class GigsErrorCode(StrEnum):
     WRONG_STATE = "wrong_state"
     NOT_VERY_LATE = "not_very_late"
     FILE_LOCKED = "file_locked"
+    FILE_REFUSED = "file_refused"  # its content is not an allowed type, or it is too large
 
 
 class GigsError(DomainError):

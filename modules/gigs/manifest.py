@@ -60,6 +60,7 @@ manifest = ModuleManifest(
             label="Gigs (services)",
             is_escrow_by_default=True,
             delivers="order",
+            price_is_from=True,
         ),
     ),
     router="modules.gigs.api.router",
@@ -72,6 +73,7 @@ manifest = ModuleManifest(
     revoke="modules.gigs.hooks.revoke",
     dispute_resolved="modules.gigs.hooks.dispute_resolved",
     studio_product_step="modules.gigs.studio_step.step",
+    demo="modules.gigs.demo.populate_demo",
     storefront_urls="modules.gigs.urls",
     seller_urls="modules.gigs.seller_urls",
     seller_profile_panel="modules.gigs.stats.seller_profile_panel",
@@ -80,6 +82,7 @@ manifest = ModuleManifest(
     operator_urls="modules.gigs.operator_urls",
     pages=(
         NavEntry(label="Gig orders", url="gigs:orders", area="account"),
+        NavEntry(label="Gigs", url="gigs_studio:gigs", area="studio"),
         NavEntry(label="Gig orders", url="gigs_studio:queue", area="studio"),
         NavEntry(label="Gig orders", url="gigs_operator:orders", area="operator"),
         NavEntry(label="Gig QC", url="gigs_operator:qc", area="operator"),

@@ -39,6 +39,7 @@ def _delivery(delivery: GigDelivery) -> dict[str, Any]:
         "links": delivery.links,
         "preview_url": delivery.preview_url,
         "checklist_ticked": delivery.checklist_ticked,
+        "qc_decided_at": delivery.qc_decided_at,
         "files": [
             {
                 "id": file.pk,
@@ -46,6 +47,8 @@ def _delivery(delivery: GigDelivery) -> dict[str, Any]:
                 "content_type": file.content_type,
                 "size": file.size,
                 "is_locked_until_accepted": file.is_locked_until_accepted,
+                "has_preview": bool(file.preview),
+                "preview_note": file.preview_note,
             }
             for file in delivery.files.all()
         ],

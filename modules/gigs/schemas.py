@@ -196,6 +196,8 @@ class FileOut(Schema):
     content_type: str
     size: int
     is_locked_until_accepted: bool
+    has_preview: bool
+    preview_note: str
 
 
 class DeliveryOut(Schema):
@@ -208,6 +210,8 @@ class DeliveryOut(Schema):
     links: list[str]
     preview_url: str
     checklist_ticked: list[str]
+    # When the marketplace's quality check passed it (None: not checked or not required).
+    qc_decided_at: datetime | None
     files: list[FileOut]
     submitted_at: datetime | None
 

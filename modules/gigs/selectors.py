@@ -3,10 +3,12 @@ so another marketplace's gigs and orders are out of reach by construction."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
 from core.accounts.models import User
-from core.catalog.models import Product, ProductStatus
+from core.catalog.models import Category, Product, ProductStatus
 from core.sellers.models import Seller
 from modules.gigs.errors import GigsErrorCode, not_found
 from modules.gigs.models import OPEN_STATUSES, GigDelivery, GigOrder
@@ -55,3 +57,19 @@ def sellers_order_detail(seller: Seller, order_id: int) -> GigOrder:
     if order is None:
         raise not_found(GigsErrorCode.ORDER_NOT_FOUND, "No such gig order of yours.")
     return order
+
+
+def category_slugs(product_id: int) -> set[str]:
+    """The slugs of the product's category and its ancestors (empty without one)."""
+    category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True)
+    path = Category.objects.filter(pk__in=category_id).values_list("path", flat=True).first()
+    if not path:
+        return set()
+    ids = [int(part) for part in path.strip("/").split("/") if part]
+    return set(Category.objects.filter(pk__in=ids).values_list("slug", flat=True))
+
+
+def in_qc_categories(product_id: int, policy: dict[str, Any]) -> bool:
+    """Whether the product sits in one of the policy's QC categories (or below one)."""
+    slugs = set(policy.get("qc_category_slugs") or ())
+    return bool(slugs) and not slugs.isdisjoint(category_slugs(product_id))

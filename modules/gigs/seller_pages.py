@@ -22,8 +22,8 @@ from core.errors import DomainError, ErrorKind
 from core.money import Money
 from core.sellers.auth import authorised_seller
 from core.sellers.models import Seller
-from modules.gigs import presenters, selectors
-from modules.gigs.models import OPEN_STATUSES, GigOrder, OrderStatus
+from modules.gigs import chat, presenters, selectors
+from modules.gigs.models import OPEN_STATUSES, DeliveryStatus, GigOrder, OrderStatus
 from modules.gigs.services import deliveries
 
 # What the seller should look at first: work they owe, then deliveries the buyer is
@@ -99,6 +99,7 @@ def _order_context(request: HttpRequest, order_id: int) -> dict[str, Any]:
         "status_label": SELLER_LABELS[found.status],
         "price": str(Money(found.amount, found.currency)),
         "can_deliver": found.status in (OrderStatus.IN_PROGRESS, OrderStatus.REVISION_REQUESTED),
+        "chat": chat.order_chat(found, user_id=int(request.user.pk or 0)),
     }
 
 
@@ -131,12 +132,17 @@ def deliver(request: HttpRequest, order_id: int) -> HttpResponse:
                     upload=upload,
                     is_locked_until_accepted=request.POST.get("is_locked") == "on",
                 )
-            deliveries.deliver(seller_id=seller.pk, order_id=order_id, delivery_id=draft.pk)
+            delivered = deliveries.deliver(
+                seller_id=seller.pk, order_id=order_id, delivery_id=draft.pk
+            )
     except DomainError as error:
         if error.kind == ErrorKind.NOT_FOUND:
             raise Http404(error.message) from None
         context = _order_context(request, order_id)
         context.update(error=error.message, form=request.POST)
         return render(request, "gigs/studio_order.html", context, status=422)
-    messages.success(request, "Delivered: the buyer has been told.")
+    if delivered.status == DeliveryStatus.IN_REVIEW:
+        messages.success(request, "Delivered: it waits for the marketplace's quality check.")
+    else:
+        messages.success(request, "Delivered: the buyer has been told.")
     return HttpResponseRedirect(reverse("gigs_studio:order", args=[order_id]))

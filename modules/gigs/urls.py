@@ -37,4 +37,10 @@ urlpatterns: list[URLPattern] = [
         name="answer_cancellation",
     ),
     path("orders/<int:order_id>/feedback/", views.leave_feedback, name="leave_feedback"),
+    path(
+        "orders/<int:order_id>/milestones/<int:number>/fund/",
+        views.fund_milestone,
+        name="fund_milestone",
+    ),
+    path("orders/<int:order_id>/release/", views.release_part, name="release_part"),
 ]

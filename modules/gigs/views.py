@@ -35,6 +35,8 @@ def _timeline(order: dict[str, Any]) -> list[tuple[Any, str]]:
     for delivery in order["deliveries"]:
         kind = "Revision delivered" if delivery["kind"] == "revision" else "Delivered"
         events.append((delivery["submitted_at"], f"{kind} (#{delivery['number']})"))
+        if delivery["qc_decided_at"]:
+            events.append((delivery["qc_decided_at"], "Checked by the marketplace"))
     for revision in order["revisions"]:
         source = " (decided in a dispute)" if revision["is_from_dispute"] else ""
         events.append((revision["created_at"], f"Revision {revision['number']} asked{source}"))

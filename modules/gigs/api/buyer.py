@@ -284,3 +284,14 @@ def buy_extra_revision(request: HttpRequest, order_id: int) -> Status[Any]:
 def delivered_file(request: HttpRequest, order_id: int, file_id: int) -> HttpResponseBase:
     order = selectors.buyers_order_detail(principal_of(request).user, order_id)
     return files.serve(files.delivery_file(order, file_id, with_drafts=False))
+
+
+@router.get(
+    "/orders/{order_id}/files/{file_id}/preview",
+    openapi_extra=files.OPENAPI,
+    auth=user_auth,
+    summary="The watermarked preview of a file locked until you accept",
+)
+def delivered_file_preview(request: HttpRequest, order_id: int, file_id: int) -> HttpResponseBase:
+    order = selectors.buyers_order_detail(principal_of(request).user, order_id)
+    return files.serve_preview(files.preview_file(order, file_id))

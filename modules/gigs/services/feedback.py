@@ -20,7 +20,6 @@ from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from core import events
-from core.deadlines.registry import DueDeadline, deadline_handler
 from core.deadlines.services import cancel_deadline, schedule_deadline
 from core.reviews.services.module_ratings import count_module_rating, remove_module_rating
 from modules.gigs.errors import GigsErrorCode, invalid, not_found, wrong_state
@@ -117,11 +116,6 @@ def publish_feedback(*, order_id: int) -> bool:
     """The window closed (or both sides gave feedback): the buyer's feedback counts in the
     seller's rating. Running it again changes nothing."""
     return _publish(locked(order_id))
-
-
-@deadline_handler(PUBLISH_TASK)
-def feedback_published(deadline: DueDeadline) -> None:
-    publish_feedback(order_id=int(deadline.payload["order_id"]))
 
 
 @transaction.atomic

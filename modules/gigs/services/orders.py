@@ -23,6 +23,7 @@ from core.errors import ErrorKind
 from modules.gigs.errors import GigsError, GigsErrorCode, invalid, not_found, wrong_state
 from modules.gigs.manifest import manifest
 from modules.gigs.models import (
+    OPEN_STATUSES,
     GigMilestone,
     GigOrder,
     GigPackage,
@@ -32,6 +33,7 @@ from modules.gigs.models import (
     OrderStatus,
     QuestionKind,
 )
+from modules.gigs.selectors import in_qc_categories
 from modules.gigs.services.quotes import package_snapshot
 from tenants.selectors import current_tenant_row
 
@@ -58,6 +60,15 @@ TIMERS = (
 
 def current_policy() -> dict[str, Any]:
     return manifest.settings_for(current_tenant_row()).model_dump(mode="json")
+
+
+def _frozen_policy(product_id: int) -> dict[str, Any]:
+    """The marketplace's policy as the order keeps it, with whether its deliveries wait for
+    an operator's check decided now (moving the gig to another category later changes
+    nothing for this order)."""
+    policy = current_policy()
+    policy["qc_required"] = in_qc_categories(product_id, policy)
+    return policy
 
 
 def event_payload(order: GigOrder, **extra: Any) -> dict[str, Any]:
@@ -149,7 +160,7 @@ def create_order_for_line(*, line_id: int) -> GigOrder | None:
         extras=extras,
         checklist=list(package["checklist"]),
         questions=questions,
-        policy=current_policy(),
+        policy=_frozen_policy(line.product_id),
         delivery_days=_delivery_days(package, extras),
         revisions_allowed=_revisions_allowed(package, extras),
     )
@@ -315,7 +326,7 @@ def close_timers(order: GigOrder) -> None:
 def cancel_with_refund(*, order: GigOrder, reason: str) -> GigOrder:
     """Cancel an open order (locked by the caller) and give the buyer everything back from
     escrow (``refund_escrow``, idempotent by the order's reference)."""
-    if order.status not in (OrderStatus.AWAITING_REQUIREMENTS, *WORKING, OrderStatus.DELIVERED):
+    if order.status not in OPEN_STATUSES:
         raise wrong_state("Only an open order can be cancelled.", order.status)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = timezone.now()

@@ -23,7 +23,6 @@ from django.utils import timezone
 
 from core import events
 from core.accounts.models import User
-from core.catalog.models import Category, Product
 from core.errors import ErrorKind
 from core.notifications.services.notify import notify
 from core.sellers.models import Seller
@@ -35,6 +34,7 @@ from modules.gigs.models import (
     GigOrder,
     OrderStatus,
 )
+from modules.gigs.selectors import in_qc_categories
 from modules.gigs.services.acceptance import start_auto_accept
 from modules.gigs.services.orders import event_payload
 
@@ -42,23 +42,12 @@ logger = logging.getLogger(__name__)
 MAX_NOTE = 2000
 
 
-def category_slugs(product_id: int) -> set[str]:
-    """The slugs of the product's category and its ancestors (empty without one)."""
-    category_id = Product.objects.filter(pk=product_id).values_list("category_id", flat=True)
-    path = Category.objects.filter(pk__in=category_id).values_list("path", flat=True).first()
-    if not path:
-        return set()
-    ids = [int(part) for part in path.strip("/").split("/") if part]
-    return set(Category.objects.filter(pk__in=ids).values_list("slug", flat=True))
-
-
 def requires_qc(order: GigOrder) -> bool:
     """Whether the order's deliveries wait for an operator: its frozen policy decides (an
     explicit ``qc_required``, else its category among the frozen ``qc_category_slugs``)."""
     if "qc_required" in order.policy:
         return bool(order.policy["qc_required"])
-    slugs = set(order.policy.get("qc_category_slugs") or ())
-    return bool(slugs) and not slugs.isdisjoint(category_slugs(order.product_id))
+    return in_qc_categories(order.product_id, order.policy)
 
 
 def queue() -> QuerySet[GigDelivery]:

@@ -87,9 +87,9 @@ FONT_PATHS = (
 
 def _refused(name: str, message: str) -> GigsError:
     return GigsError(
-        GigsErrorCode.INVALID_DELIVERY,
+        GigsErrorCode.FILE_REFUSED,
         f"{name}: {message}",
-        details={"field": "file", "file": name, "reason": "file_refused"},
+        details={"field": "file", "file": name},
         kind=ErrorKind.INVALID,
     )
 

@@ -37,6 +37,9 @@ DEFAULT_POLICY = {
     "very_late_hours": 24,
     "revision_days": 3,
     "cancellation_answer_hours": 48,
+    "qc_category_slugs": [],
+    "delivery_file_max_mb": 100,
+    "qc_required": False,
 }
 
 

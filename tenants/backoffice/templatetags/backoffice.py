@@ -33,20 +33,21 @@ def operator_nav(context: Context) -> list[OperatorLink]:
     tenant = getattr(request, "tenant", None)
     if request is None or not isinstance(tenant, Tenant):
         return []
-    links = []
+    found: list[tuple[str, str, str]] = []  # (label, href, module key)
     for label, url in SECTIONS:
         try:
-            href = reverse(url)
+            found.append((label, reverse(url), ""))
         except NoReverseMatch:  # a section still being built (tests/test_backoffice_nav.py)
             continue
-        links.append(OperatorLink(label, href, _is_current(request, href)))
     entries = nav_entries(get_registry(), "operator", enabled=enabled_module_keys(tenant))
     for item in entries:
         href = item.entry.url if item.entry.is_path else reverse(item.entry.url)
-        links.append(
-            OperatorLink(item.entry.label, href, _is_current(request, href), item.module_key)
-        )
-    return links
+        found.append((item.entry.label, href, item.module_key))
+    # One link is current: the longest that leads to this page ("/operator/gigs/qc/" is Gig
+    # QC's, not also Gig orders' at "/operator/gigs/").
+    matching = [href for _, href, _ in found if _is_current(request, href)]
+    current = max(matching, key=len, default=None)
+    return [OperatorLink(label, href, href == current, module) for label, href, module in found]
 
 
 def _is_current(request: HttpRequest, href: str) -> bool:

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -134,7 +135,6 @@ class Command(BaseCommand):
         from core.sellers.models import Seller
         from tenants.demo.activity import populate
         from tenants.demo.catalogues import CATALOGUES
-        from tenants.demo.gigs import GIG_CATALOGUES, populate_gigs
         from tenants.selectors import enabled_module_keys
 
         registry = get_registry()
@@ -148,8 +148,12 @@ class Command(BaseCommand):
                 return
             if "software" in product_types and tenant.slug in CATALOGUES:
                 populate(CATALOGUES[tenant.slug], password=DEMO_PASSWORD, seed=seed)
-            elif "gig" in product_types and tenant.slug in GIG_CATALOGUES:
-                populate_gigs(GIG_CATALOGUES[tenant.slug], password=DEMO_PASSWORD, seed=seed)
+                return
+            # Otherwise the first module on here with demo data for it fills it.
+            for key in sorted(enabled_module_keys(tenant)):
+                hook = registry.get(key).demo
+                if hook and import_string(hook)(tenant.slug, password=DEMO_PASSWORD, seed=seed):
+                    return
 
     def _operator_codes(self, tenant: Tenant) -> None:
         """The operator's back-office needs a second factor: backup codes, so the demo can be

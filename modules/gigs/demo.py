@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from core.accounts.models import Role, User
 from core.catalog.models import Category, Product
+from core.catalog.services import images
 from core.catalog.services.categories import create_category
 from core.catalog.services.moderation import approve_product
 from core.catalog.services.products import ProductData, create_product, transition
@@ -536,8 +537,6 @@ def _studio(
 
 
 def _illustrate(product: Product) -> None:
-    from core.catalog.services import images
-
     upload = SimpleUploadedFile(
         f"{product.slug}.png", cover_png(product.name), content_type="image/png"
     )
@@ -867,3 +866,13 @@ PLAYS: dict[str, Play] = {
 
 
 GIG_CATALOGUES = {"studio-row": STUDIO_ROW}
+
+
+def populate_demo(tenant_slug: str, *, password: str, seed: int) -> bool:
+    """``manifest.demo``: Studio Row's studios and orders, on the demo marketplaces that have
+    a gig catalogue here."""
+    catalogue = GIG_CATALOGUES.get(tenant_slug)
+    if catalogue is None:
+        return False
+    populate_gigs(catalogue, password=password, seed=seed)
+    return True
