@@ -28,7 +28,13 @@ def test_the_tenant_page_lists_every_known_module_with_its_state(staff_client, t
     page = staff_client.get(f"/console/fleet/{tenant_b.slug}/")
     assert page.status_code == 200
     rows = {row["manifest"].key: row["is_enabled"] for row in page.context["modules"]}
-    assert rows == {"alpha": True, "beta": True, "licensing": False, "gigs": False, "consulting": False}
+    assert rows == {
+        "alpha": True,
+        "beta": True,
+        "licensing": False,
+        "gigs": False,
+        "consulting": False,
+    }
     assert module_url(tenant_b, "alpha").encode() in page.content
     assert b"owner@beta-bazaar.example" in page.content
 

@@ -150,10 +150,10 @@ def test_the_gig_demo_shows_orders_in_every_state(committed_gig_market, django_d
     from django.contrib.auth import authenticate
 
     from core.accounts.models import User
+    from modules.gigs.demo import STUDIO_ROW, populate_gigs
     from modules.gigs.models import GigExtra, GigFaq, GigOrder, GigPackage, GigQuestion
     from modules.gigs.services.feedback import visible_feedback
     from modules.gigs.services.orders import lateness
-    from modules.gigs.demo import STUDIO_ROW, populate_gigs
 
     tenant = committed_gig_market
     with django_db_blocker.unblock(), schema_context(tenant.schema_name):

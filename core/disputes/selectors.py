@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from core.accounts.models import Role, User
 from core.disputes.errors import not_found
-from core.disputes.models import Dispute, DisputeEvidence
+from core.disputes.models import OPEN_STATUSES, Dispute, DisputeEvidence
 from core.sellers.models import Seller, TeamMember, TeamPermission
 
 
@@ -77,3 +77,13 @@ def evidence_for(user: User, dispute_id: int, evidence_id: int) -> DisputeEviden
     if evidence is None:
         raise not_found()
     return evidence
+
+
+def open_dispute_on_line(order_line_id: int) -> Dispute | None:
+    """The dispute still open on an order line (at most one is), for the pages that show the
+    line: a module's order page says the money waits for the dispute's decision."""
+    return (
+        Dispute.objects.filter(order_line_id=order_line_id, status__in=OPEN_STATUSES)
+        .order_by("-id")
+        .first()
+    )

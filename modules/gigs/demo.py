@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from unicodedata import normalize
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -544,7 +545,7 @@ def _illustrate(product: Product) -> None:
 
 
 def _buyer(name: str, password: str) -> User:
-    local = name.lower().replace(" ", ".").encode("ascii", "ignore").decode()
+    local = normalize("NFKD", name.lower().replace(" ", ".")).encode("ascii", "ignore").decode()
     email = f"{local}@demo.localhost"
     existing = User.objects.filter(email=email).first()
     return existing or User.objects.create_user(email, password, full_name=name)

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.accounts.models import User
 from core.accounts.views import signed_in_user
 from core.commerce.services import cart as carts
+from core.disputes.selectors import open_dispute_on_line
 from core.errors import DomainError, ErrorKind
 from core.money import Money
 from modules.gigs import chat, presenters, selectors
@@ -91,6 +92,9 @@ def order_detail(request: HttpRequest, order_id: int) -> HttpResponse:
     waiting = [m for m in order["milestones"] if m["status"] == "pending" and not m["is_funded"]]
     context = {
         "chat": chat.order_chat(found, user_id=found.buyer_id),
+        # While a dispute is open the escrow is frozen: nothing is accepted or paid until the
+        # dispute is decided, so the page says so instead of offering the buttons.
+        "dispute": open_dispute_on_line(found.order_line_id),
         # A funded plan: the next milestone to fund (the buyer may fund it any time).
         "next_to_fund": waiting[0]
         if order["milestone_funding"] == "per_milestone" and waiting

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, time, timedelta
+from unicodedata import normalize
 
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -116,7 +117,7 @@ def _illustrate(product: Product) -> None:
 
 
 def _buyer(name: str, password: str) -> User:
-    local = name.lower().replace(" ", ".").encode("ascii", "ignore").decode()
+    local = normalize("NFKD", name.lower().replace(" ", ".")).encode("ascii", "ignore").decode()
     return User.objects.create_user(f"{local}@demo.localhost", password, full_name=name)
 
 
