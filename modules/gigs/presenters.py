@@ -7,7 +7,13 @@ from typing import Any
 from django.utils import timezone
 
 from core.catalog.models import Product
-from modules.gigs.models import GigDelivery, GigMilestone, GigOrder, MilestoneStatus
+from modules.gigs.models import (
+    GigDelivery,
+    GigDeliveryFile,
+    GigMilestone,
+    GigOrder,
+    MilestoneStatus,
+)
 from modules.gigs.services.feedback import visible_feedback
 from modules.gigs.services.orders import funded_numbers, is_funded_plan, lateness
 
@@ -28,6 +34,18 @@ def _extras(order_extras: list[dict[str, Any]], currency: str) -> list[dict[str,
     return [{**extra, "currency": currency} for extra in order_extras]
 
 
+def delivery_file(file: GigDeliveryFile) -> dict[str, Any]:
+    return {
+        "id": file.pk,
+        "name": file.original_name,
+        "content_type": file.content_type,
+        "size": file.size,
+        "is_locked_until_accepted": file.is_locked_until_accepted,
+        "has_preview": bool(file.preview),
+        "preview_note": file.preview_note,
+    }
+
+
 def _delivery(delivery: GigDelivery) -> dict[str, Any]:
     return {
         "id": delivery.pk,
@@ -40,18 +58,7 @@ def _delivery(delivery: GigDelivery) -> dict[str, Any]:
         "preview_url": delivery.preview_url,
         "checklist_ticked": delivery.checklist_ticked,
         "qc_decided_at": delivery.qc_decided_at,
-        "files": [
-            {
-                "id": file.pk,
-                "name": file.original_name,
-                "content_type": file.content_type,
-                "size": file.size,
-                "is_locked_until_accepted": file.is_locked_until_accepted,
-                "has_preview": bool(file.preview),
-                "preview_note": file.preview_note,
-            }
-            for file in delivery.files.all()
-        ],
+        "files": [delivery_file(file) for file in delivery.files.all()],
         "submitted_at": delivery.submitted_at,
     }
 

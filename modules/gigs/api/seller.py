@@ -153,16 +153,7 @@ def attach_file(
         upload=file,
         is_locked_until_accepted=is_locked_until_accepted,
     )
-    return Status(
-        201,
-        {
-            "id": attached.pk,
-            "name": attached.original_name,
-            "content_type": attached.content_type,
-            "size": attached.size,
-            "is_locked_until_accepted": attached.is_locked_until_accepted,
-        },
-    )
+    return Status(201, presenters.delivery_file(attached))
 
 
 @seller_router.post(

@@ -3,7 +3,7 @@ magic numbers, never the name or the browser's claimed type): images, documents,
 audio, video and fonts; plain text only under a text name. Executables are refused whatever
 they are called. Locked files get a watermarked preview for the buyer: an image stamped
 diagonally with the marketplace's name and "Preview" (Pillow), a PDF's first page stamped
-(pikepdf, when installed; otherwise the PDF has no preview and stays locked)."""
+(pikepdf)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 from typing import IO, Any
 
 import filetype
+import pikepdf
 from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
 
 from core.errors import ErrorKind
@@ -184,13 +185,8 @@ def _pdf_escape(text: str) -> str:
     return ascii_text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def watermark_pdf_first_page(stream: IO[bytes], label: str) -> bytes | None:
-    """The PDF's first page alone, stamped diagonally with ``label`` (pikepdf); None when
-    pikepdf is not installed."""
-    try:
-        import pikepdf  # type: ignore[import-not-found]
-    except ImportError:
-        return None
+def watermark_pdf_first_page(stream: IO[bytes], label: str) -> bytes:
+    """The PDF's first page alone, stamped diagonally with ``label`` (pikepdf, over qpdf)."""
     pikepdf_module: Any = pikepdf
     with pikepdf_module.open(stream) as source:
         preview = pikepdf_module.new()
@@ -244,12 +240,5 @@ def make_preview(stream: IO[bytes], content_type: str, marketplace: str) -> Prev
             stamped = watermark_pdf_first_page(stream, marketplace)
         except Exception:
             return Preview(None, "", "No preview: the PDF could not be read.")
-        if stamped is None:
-            return Preview(
-                None,
-                "",
-                "No preview: PDF previews need pikepdf, which is not installed here; "
-                "the PDF stays locked until you accept.",
-            )
         return Preview(stamped, "application/pdf", "")
     return Preview(None, "", "No preview for this kind of file; it unlocks when you accept.")

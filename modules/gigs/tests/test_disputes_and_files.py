@@ -5,9 +5,10 @@ closes the order as settled when the decision already paid the escrow out."""
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime, timedelta
 
-import pytest
+import pikepdf
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_tenants.utils import schema_context
 
@@ -321,25 +322,44 @@ def test_a_locked_image_gets_a_watermarked_preview_and_the_original_waits(
     assert opened.status_code == 200 and b"".join(opened.streaming_content) == original
 
 
-def test_a_locked_pdf_without_pikepdf_has_no_preview_and_says_so(
+def _two_page_pdf() -> bytes:
+    document = pikepdf.new()
+    document.add_blank_page(page_size=(595, 842))
+    document.add_blank_page(page_size=(595, 842))
+    out = io.BytesIO()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_locked_pdf_gets_a_stamped_first_page_preview_and_the_original_stays_locked(
     shop, client_for, django_capture_on_commit_callbacks
 ):
-    import importlib.util
-
-    from modules.gigs.models import GigDeliveryFile
-
-    if importlib.util.find_spec("pikepdf") is not None:
-        pytest.skip("pikepdf is installed: PDFs get a stamped preview")
     buyer, seller, order = _started(shop, client_for, django_capture_on_commit_callbacks)
-    draft, uploaded = _upload(seller, order, "guide.pdf", CONTENT, locked=True)
+    original = _two_page_pdf()
+    draft, uploaded = _upload(seller, order, "guide.pdf", original, locked=True)
     file_id = uploaded.json()["id"]
     base = f"/gigs/seller/orders/{order.pk}/deliveries"
     assert call(seller, "post", f"{base}/{draft['id']}/deliver", **paying()).status_code == 200
-    with schema_context(shop.tenant.schema_name):
-        stored = GigDeliveryFile.objects.get(pk=file_id)
-    assert not stored.preview and "pikepdf" in stored.preview_note
+
     locked = buyer.get(f"/api/v1/gigs/orders/{order.pk}/files/{file_id}")
-    assert locked.status_code == 403 and "pikepdf" in locked.json()["error"]["message"]
+    assert locked.status_code == 403
+    answer = buyer.get(f"/api/v1/gigs/orders/{order.pk}/files/{file_id}/preview")
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/pdf"
+    with pikepdf.open(io.BytesIO(b"".join(answer.streaming_content))) as preview:
+        assert len(preview.pages) == 1  # the first page only, never the whole document
+        stamp = b"".join(stream.read_bytes() for stream in _content_streams(preview.pages[0]))
+    assert b"Preview" in stamp and b"Tj" in stamp  # drawn text, not metadata
+    order_page = buyer.get(f"/gigs/orders/{order.pk}/").content.decode()
+    assert f"/api/v1/gigs/orders/{order.pk}/files/{file_id}/preview" in order_page
+
+    other_buyer = signed_in(client_for, shop.tenant, shop.other_buyer)
+    preview_path = f"/api/v1/gigs/orders/{order.pk}/files/{file_id}/preview"
+    assert other_buyer.get(preview_path).status_code == 404
+
+
+def _content_streams(page: pikepdf.Page) -> list[pikepdf.Object]:
+    contents = page.obj.Contents
+    return list(contents) if isinstance(contents, pikepdf.Array) else [contents]
 
 
 def test_files_reach_only_their_orders_people_and_marketplace(
