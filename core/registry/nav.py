@@ -67,3 +67,15 @@ def nav_entries(
                     continue
             found.append(ModuleNavEntry(manifest.key, entry))
     return sorted(found, key=lambda item: (item.entry.order, item.entry.label))
+
+
+def current_href(path: str, hrefs: Iterable[str], *, home: str) -> str | None:
+    """The one link of a workspace nav that leads to ``path``: the longest that is a prefix
+    of it (``/studio/gigs/setup/`` is "Gigs"', not also "Gig orders'" at ``/studio/gigs/``);
+    the workspace's home link (its path ends with ``home``, e.g. "/studio") only on itself."""
+    matching = [
+        href
+        for href in hrefs
+        if (path == href if href.rstrip("/").endswith(home) else path.startswith(href))
+    ]
+    return max(matching, key=len, default=None)

@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from core.accounts.models import User
 from core.registry import get_registry
 from core.registry.enablement import enabled_module_keys
-from core.registry.nav import nav_entries
+from core.registry.nav import current_href, nav_entries
 from core.sellers.models import Seller
 from core.sellers.permissions import held_permissions
 from core.studio.nav import SECTIONS
@@ -38,15 +38,14 @@ def studio_nav(context: Context) -> list[StudioLink]:
         return []
     held = held_permissions(user, seller)
     is_owner = seller.owner_id == user.pk
-    links = []
+    found: list[tuple[str, str, str]] = []  # (label, href, module key)
     for section in SECTIONS:
         if not section.is_open_to(held, is_owner=is_owner):
             continue
         try:
-            href = reverse(section.url)
+            found.append((section.label, reverse(section.url), ""))
         except NoReverseMatch:  # a section still being built (tests/test_studio_nav.py)
             continue
-        links.append(StudioLink(section.label, href, _is_current(request, href)))
     entries = nav_entries(
         get_registry(),
         "studio",
@@ -55,13 +54,6 @@ def studio_nav(context: Context) -> list[StudioLink]:
     )
     for item in entries:
         href = item.entry.url if item.entry.is_path else reverse(item.entry.url)
-        links.append(
-            StudioLink(item.entry.label, href, _is_current(request, href), item.module_key)
-        )
-    return links
-
-
-def _is_current(request: HttpRequest, href: str) -> bool:
-    if href.rstrip("/").endswith("/studio"):
-        return request.path == href
-    return request.path.startswith(href)
+        found.append((item.entry.label, href, item.module_key))
+    current = current_href(request.path, (href for _, href, _ in found), home="/studio")
+    return [StudioLink(label, href, href == current, module) for label, href, module in found]

@@ -11,7 +11,7 @@ from django.template import Context
 from django.urls import NoReverseMatch, reverse
 
 from core.registry import get_registry
-from core.registry.nav import nav_entries
+from core.registry.nav import current_href, nav_entries
 from tenants.backoffice.nav import SECTIONS
 from tenants.models import Tenant
 from tenants.selectors import enabled_module_keys
@@ -45,12 +45,5 @@ def operator_nav(context: Context) -> list[OperatorLink]:
         found.append((item.entry.label, href, item.module_key))
     # One link is current: the longest that leads to this page ("/operator/gigs/qc/" is Gig
     # QC's, not also Gig orders' at "/operator/gigs/").
-    matching = [href for _, href, _ in found if _is_current(request, href)]
-    current = max(matching, key=len, default=None)
+    current = current_href(request.path, (href for _, href, _ in found), home="/operator")
     return [OperatorLink(label, href, href == current, module) for label, href, module in found]
-
-
-def _is_current(request: HttpRequest, href: str) -> bool:
-    if href.rstrip("/").endswith("/operator"):
-        return request.path == href
-    return request.path.startswith(href)
