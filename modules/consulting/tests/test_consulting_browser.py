@@ -78,9 +78,8 @@ def test_buyer_and_consultant_see_the_session_in_their_own_zones(
         use_public_schema()
         new_york = slot.starts_at.astimezone(ZoneInfo("America/New_York")).strftime("%H:%M")
         berlin = slot.starts_at.astimezone(ZoneInfo("Europe/Berlin")).strftime("%H:%M")
-        env = {"DJANGO_SETTINGS_MODULE": "modules.consulting.tests.settings"}
         with (
-            _running_server(market.host, tmp_path, request, extra_env=env) as server,
+            _running_server(market.host, tmp_path, request) as server,
             sync_playwright() as playwright,
         ):
             browser = playwright.chromium.launch(

@@ -39,7 +39,6 @@ DEFAULT_POLICY = {
     "cancellation_answer_hours": 48,
     "qc_category_slugs": [],
     "delivery_file_max_mb": 100,
-    "qc_required": False,
 }
 
 
@@ -69,7 +68,8 @@ def test_a_paid_gig_line_becomes_an_order_with_what_was_bought_frozen(
     assert order.revisions_allowed == 2 + 1
     assert order.checklist == CHECKLIST
     # The marketplace's whole policy of the day (the timing rules checked here by value).
-    assert order.policy == GigsSettings().model_dump(mode="json")
+    # plus whether its deliveries wait for an operator's check, decided once, now.
+    assert order.policy == {**GigsSettings().model_dump(mode="json"), "qc_required": False}
     assert {key: order.policy[key] for key in DEFAULT_POLICY} == DEFAULT_POLICY
     assert order.due_at is None and order.requirements_submitted_at is None
     with schema_context(shop.tenant.schema_name):
