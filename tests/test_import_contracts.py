@@ -173,7 +173,6 @@ FUNCTION_LEVEL_ALLOWED = {
     ("core/request_id.py", "filter", "core.logging"),
     ("core/request_id.py", "__call__", "core.logging"),
     # demo data (tenants/demo) builds on the catalogue's services: hoistable
-    ("tenants/demo/activity.py", "_illustrate", "core.catalog.services"),
     ("tenants/management/commands/demo_fleet.py", "_catalogue", "core.sellers.models"),
     ("modules/consulting/services/booking.py", "refund_lost", "core.commerce.services.escrow"),
 }

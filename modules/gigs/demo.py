@@ -22,15 +22,12 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from unicodedata import normalize
 
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from core.accounts.models import Role, User
+from core.accounts.models import User
 from core.catalog.models import Category, Product
-from core.catalog.services import images
 from core.catalog.services.categories import create_category
 from core.catalog.services.moderation import approve_product
 from core.catalog.services.products import ProductData, create_product, transition
@@ -42,8 +39,7 @@ from core.conversations.services.conversations import open_conversation
 from core.conversations.services.messages import mark_read, post_message
 from core.disputes.services import open_dispute
 from core.payments.providers.sandbox import SUCCESS_CARD
-from core.payments.services.payout_onboarding import start_payout_onboarding
-from core.sellers.models import Seller, VerificationStatus
+from core.sellers.models import Seller
 from modules.gigs.models import GigExtra, GigOrder, QuestionKind
 from modules.gigs.services import listing
 from modules.gigs.services.cancellation import answer_cancellation, request_cancellation
@@ -58,7 +54,7 @@ from modules.gigs.services.feedback import Scores, leave_feedback
 from modules.gigs.services.milestones import MilestoneData, agree_milestones, propose_milestones
 from modules.gigs.services.orders import submit_requirements
 from modules.gigs.services.quotes import create_quote
-from tenants.demo.images import cover_png
+from tenants.demo.people import demo_buyer, demo_seller, illustrate
 
 
 @dataclass(frozen=True)
@@ -484,7 +480,7 @@ def populate_gigs(catalogue: GigCatalogue, *, password: str, seed: int) -> dict[
             seller, owned = _studio(spec, categories, password)
             studios.append(seller)
             gigs.extend(owned)
-        buyers = [_buyer(name, password) for name in catalogue.buyers]
+        buyers = [demo_buyer(name, password) for name in catalogue.buyers]
     shop = _Shop(studios, gigs, buyers)
     specs = {gig.name: gig for studio in catalogue.studios for gig in studio.gigs}
     made: dict[str, GigOrder] = {}
@@ -499,19 +495,13 @@ def populate_gigs(catalogue: GigCatalogue, *, password: str, seed: int) -> dict[
 def _studio(
     spec: DemoStudio, categories: dict[str, Category], password: str
 ) -> tuple[Seller, list[Product]]:
-    owner = User.objects.create_user(
-        f"{spec.slug}@demo.localhost", password, role=Role.SELLER, full_name=spec.business_name
-    )
-    seller = Seller.objects.create(
-        owner=owner,
+    seller = demo_seller(
         slug=spec.slug,
         business_name=spec.business_name,
-        legal_form="company",
         bio=spec.bio,
-        verification_status=VerificationStatus.VERIFIED,
-        product_type_grants=["gig"],
+        product_types=["gig"],
+        password=password,
     )
-    start_payout_onboarding(seller=seller, return_url="/studio/", refresh_url="/studio/")
     products = []
     for item in spec.gigs:
         product = create_product(
@@ -531,24 +521,10 @@ def _studio(
         listing.set_extras(product=product, extras=list(item.extras))
         listing.set_questions(product=product, questions=list(item.questions))
         listing.set_faq(product=product, faq=list(item.faq))
-        _illustrate(product)
+        illustrate(product)
         transition(product=product, action="publish")
         products.append(approve_product(product=product))
     return seller, products
-
-
-def _illustrate(product: Product) -> None:
-    upload = SimpleUploadedFile(
-        f"{product.slug}.png", cover_png(product.name), content_type="image/png"
-    )
-    images.add_product_image(product=product, upload=upload, alt=f"{product.name} cover")
-
-
-def _buyer(name: str, password: str) -> User:
-    local = normalize("NFKD", name.lower().replace(" ", ".")).encode("ascii", "ignore").decode()
-    email = f"{local}@demo.localhost"
-    existing = User.objects.filter(email=email).first()
-    return existing or User.objects.create_user(email, password, full_name=name)
 
 
 # --- one gig order's life, step by step on its own dates ------------------------------------

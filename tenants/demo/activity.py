@@ -10,10 +10,8 @@ from __future__ import annotations
 import random
 import uuid
 from datetime import datetime, time, timedelta
-from unicodedata import normalize
 
 import time_machine
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from core.accounts.models import Role, User
@@ -27,14 +25,13 @@ from core.commerce.services.checkout import CheckoutInput, checkout_cart
 from core.commerce.services.refunds import LineRefund, refund_order
 from core.errors import DomainError
 from core.payments.providers.sandbox import DECLINED_CARD, SUCCESS_CARD
-from core.payments.services.payout_onboarding import start_payout_onboarding
 from core.payments.services.payouts import request_payout, settle_payout
 from core.reviews.services.replies import reply_to_review
 from core.reviews.services.writing import create_review
-from core.sellers.models import Seller, TeamMember, VerificationStatus
+from core.sellers.models import Seller, TeamMember
 from tenants.demo.catalogues import REVIEW_TEXTS, DemoCatalogue, DemoSeller
 from tenants.demo.conversations import populate_talk
-from tenants.demo.images import cover_png
+from tenants.demo.people import demo_buyer, demo_seller, illustrate
 
 DAYS = 90
 COUNTRIES = ("DE", "FR", "NL", "US", "GB", "ES", "IT", "SE")
@@ -52,7 +49,7 @@ def populate(catalogue: DemoCatalogue, *, password: str, seed: int, days: int = 
     with time_machine.travel(start, tick=False):
         categories = _categories(catalogue)
         sellers = [_seller(spec, categories, password) for spec in catalogue.sellers]
-        buyers = [_buyer(name, password) for name in catalogue.buyers]
+        buyers = [demo_buyer(name, password) for name in catalogue.buyers]
     products = [product for _, owned in sellers for product in owned]
     orders = _orders(rng, buyers, products, [seller for seller, _ in sellers], days)
     _reviews(rng, [seller for seller, _ in sellers])
@@ -69,19 +66,13 @@ def _categories(catalogue: DemoCatalogue) -> dict[str, Category]:
 def _seller(
     spec: DemoSeller, categories: dict[str, Category], password: str
 ) -> tuple[Seller, list[Product]]:
-    owner = User.objects.create_user(
-        f"{spec.slug}@demo.localhost", password, role=Role.SELLER, full_name=spec.business_name
-    )
-    seller = Seller.objects.create(
-        owner=owner,
+    seller = demo_seller(
         slug=spec.slug,
         business_name=spec.business_name,
-        legal_form="company",
         bio=spec.bio,
-        verification_status=VerificationStatus.VERIFIED,
-        product_type_grants=["software"],
+        product_types=["software"],
+        password=password,
     )
-    start_payout_onboarding(seller=seller, return_url="/studio/", refresh_url="/studio/")
     for email, permissions in spec.teammates:
         member = User.objects.create_user(email, password, role=Role.SELLER)
         TeamMember.objects.create(seller=seller, user=member, permissions=list(permissions))
@@ -100,25 +91,10 @@ def _seller(
                 features=list(item.features),
             ),
         )
-        _illustrate(product)
+        illustrate(product)
         transition(product=product, action="publish")
         products.append(approve_product(product=product))
     return seller, products
-
-
-def _illustrate(product: Product) -> None:
-    """The product's cover, through the catalogue's image service (responsive sizes)."""
-    from core.catalog.services import images
-
-    upload = SimpleUploadedFile(
-        f"{product.slug}.png", cover_png(product.name), content_type="image/png"
-    )
-    images.add_product_image(product=product, upload=upload, alt=f"{product.name} cover")
-
-
-def _buyer(name: str, password: str) -> User:
-    local = normalize("NFKD", name.lower().replace(" ", ".")).encode("ascii", "ignore").decode()
-    return User.objects.create_user(f"{local}@demo.localhost", password, full_name=name)
 
 
 def _orders(
