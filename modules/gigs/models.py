@@ -305,6 +305,8 @@ class GigDelivery(models.Model):
     # A preview the buyer can look at while the final files stay locked (e.g. watermarked).
     preview_url = models.URLField(max_length=2000, blank=True)
     checklist_ticked = models.JSONField(default=list)
+    # The criteria the buyer confirmed on accepting it ([]: accepted automatically or not yet).
+    checklist_confirmed = models.JSONField(default=list)
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     # The operator's quality check (orders in a QC category): who decided, when, and the

@@ -57,6 +57,7 @@ def _delivery(delivery: GigDelivery) -> dict[str, Any]:
         "links": delivery.links,
         "preview_url": delivery.preview_url,
         "checklist_ticked": delivery.checklist_ticked,
+        "checklist_confirmed": delivery.checklist_confirmed,
         "qc_decided_at": delivery.qc_decided_at,
         "files": [delivery_file(file) for file in delivery.files.all()],
         "submitted_at": delivery.submitted_at,

@@ -210,6 +210,8 @@ class DeliveryOut(Schema):
     links: list[str]
     preview_url: str
     checklist_ticked: list[str]
+    # What the buyer confirmed on accepting it ([]: not accepted, or accepted automatically).
+    checklist_confirmed: list[str]
     # When the marketplace's quality check passed it (None: not checked or not required).
     qc_decided_at: datetime | None
     files: list[FileOut]

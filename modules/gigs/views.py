@@ -220,7 +220,9 @@ request_revision = _buyer_action(
 )
 accept = _buyer_action(
     "Accepted: the seller is paid.",
-    lambda request, buyer, order_id: deliveries.accept(buyer=buyer, order_id=order_id),
+    lambda request, buyer, order_id: deliveries.accept(
+        buyer=buyer, order_id=order_id, confirmed=request.POST.getlist("confirm")
+    ),
 )
 agree_milestones = _buyer_action(
     "Milestones agreed.",

@@ -16,8 +16,8 @@ from core.accounts.models import User
 from core.commerce.errors import CommerceError
 from core.commerce.services.escrow import release_escrow
 from core.deadlines.services import cancel_deadline, schedule_deadline
-from modules.gigs.errors import wrong_state
-from modules.gigs.models import GigOrder, OrderStatus
+from modules.gigs.errors import GigsErrorCode, invalid, wrong_state
+from modules.gigs.models import DeliveryStatus, GigOrder, OrderStatus
 from modules.gigs.services.addons import release_addons, withdraw_unpaid
 from modules.gigs.services.milestones import complete_current
 from modules.gigs.services.orders import (
@@ -98,10 +98,27 @@ def _complete(order: GigOrder, *, is_auto: bool) -> GigOrder:
 
 
 @transaction.atomic
-def accept(*, buyer: User, order_id: int) -> GigOrder:
+def accept(*, buyer: User, order_id: int, confirmed: list[str] | None = None) -> GigOrder:
+    """The buyer accepts the delivery, confirming the order's acceptance criteria (its frozen
+    checklist): every one of them, or none is accepted (a criterion not met is a revision
+    to ask for). ``confirmed`` None confirms them all (the API's plain accept)."""
     order = buyers_order(buyer=buyer, order_id=order_id, lock=True)
     if order.status != OrderStatus.DELIVERED:
         raise wrong_state("Only a delivered order can be accepted.", order.status)
+    checklist = [str(item) for item in order.checklist]
+    if confirmed is not None:
+        missing = [item for item in checklist if item not in confirmed]
+        if missing or any(item not in checklist for item in confirmed):
+            raise invalid(
+                GigsErrorCode.CHECKLIST_INCOMPLETE,
+                "confirmed",
+                "Confirm every criterion you accept, or ask for a revision instead"
+                + (f" (not confirmed: {', '.join(missing)})." if missing else "."),
+            )
+    delivery = order.deliveries.filter(status=DeliveryStatus.SUBMITTED).order_by("-number").first()
+    if delivery is not None:
+        delivery.checklist_confirmed = checklist
+        delivery.save(update_fields=["checklist_confirmed"])
     return _complete(order, is_auto=False)
 
 

@@ -60,9 +60,17 @@ def test_a_buyer_runs_an_order_from_the_pages(shop, client_for, django_capture_o
     assert asked.status_code == 302
     assert refreshed(shop.tenant, order).status == OrderStatus.REVISION_REQUESTED
     assert deliver_link(seller, order, "https://files.example/logo-2.zip").status_code == 200
+    # Accepting confirms the order's acceptance criteria, every one of them.
+    assert f'name="confirm" value="{order.checklist[0]}"' in _text(buyer.get(page))
+    partly = buyer.post(f"{page}accept/", {"confirm": order.checklist[:1]}, follow=True)
+    assert "Confirm every criterion you accept" in _text(partly)
+    assert refreshed(shop.tenant, order).status == OrderStatus.DELIVERED
     with django_capture_on_commit_callbacks(execute=True):
-        accepted = buyer.post(f"{page}accept/")
+        accepted = buyer.post(f"{page}accept/", {"confirm": order.checklist})
     assert accepted.status_code == 302
+    with schema_context(shop.tenant.schema_name):
+        last = order.deliveries.order_by("-number").first()
+        assert last is not None and last.checklist_confirmed == order.checklist
     done = _text(buyer.get(page))
     assert refreshed(shop.tenant, order).status == OrderStatus.COMPLETED
     assert "Revision #2" in done and "Revision 1 asked" in done and "Accepted" in done
@@ -116,7 +124,8 @@ def test_the_order_page_sells_an_extra_revision_asks_to_cancel_and_takes_feedbac
     assert declined.status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert buyer.post(f"{page}accept/").status_code == 302
+        confirmed = {"confirm": refreshed(shop.tenant, order).checklist}
+        assert buyer.post(f"{page}accept/", confirmed).status_code == 302
     assert "How was it?" in _text(buyer.get(page))
     scores = {"quality": "5", "communication": "4", "timeliness": "5", "comment": "Great"}
     given = buyer.post(f"{page}feedback/", scores, follow=True)
