@@ -70,12 +70,25 @@ def page_width(page: Page) -> int:
     reads as a page wider than the phone.
     """
     page.wait_for_load_state("load")
-    page.wait_for_function(
+    wait_until(
+        page,
         "[...document.styleSheets].length >= "
-        "document.querySelectorAll('link[rel=stylesheet]').length"
+        "document.querySelectorAll('link[rel=stylesheet]').length",
+        what="the page's stylesheets to load",
     )
     width: int = page.evaluate("document.documentElement.scrollWidth")
     return width
+
+
+def wait_until(page: Page, expression: str, *, what: str, seconds: float = 10) -> None:
+    """Poll ``expression`` from the test until it is true. Not ``page.wait_for_function``:
+    it polls with eval inside the page, which the pages' CSP (script-src 'self') forbids, so
+    it fails whenever the first check is not already true."""
+    deadline = time.monotonic() + seconds
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"waited {seconds:g} s for {what}")
+        page.wait_for_timeout(50)
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from modules.licensing.models import Policy
 from tenants.models import TenantModule
 from tenants.schemas_sql import use_public_schema
 from tests.accounts_helpers import PASSWORD, current_code, make_user
-from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, Marketplace, page_width
+from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, Marketplace, page_width, wait_until
 from tests.catalog_helpers import make_seller
 
 SELLER = "acme@example.com"
@@ -146,12 +146,20 @@ def test_a_seller_lists_a_licensed_product_the_operator_approves_it_and_a_buyer_
         expect(item).to_have_count(1)
         expect(item.locator("img")).to_have_attribute("alt", "Invoice Robot's inbox view")
         expect(item.locator("img")).to_have_attribute("srcset", re.compile(r"w640 640w"))
-        seller.wait_for_function("document.querySelector('.image-item img').naturalWidth > 0")
+        wait_until(
+            seller,
+            "document.querySelector('.image-item img').naturalWidth > 0",
+            what="the picture to load",
+        )
         keep(seller, tmp_path, "studio-product-wizard-desktop.png")
         seller.set_viewport_size(MOBILE)
         seller.reload()
         expect(seller.locator(".image-item")).to_have_count(1)
-        seller.wait_for_function("document.querySelector('.image-item img').naturalWidth > 0")
+        wait_until(
+            seller,
+            "document.querySelector('.image-item img').naturalWidth > 0",
+            what="the picture to load",
+        )
         assert page_width(seller) <= MOBILE["width"]
         keep(seller, tmp_path, "studio-product-wizard-mobile.png")
         seller.set_viewport_size(DESKTOP)
@@ -203,7 +211,11 @@ def test_a_seller_lists_a_licensed_product_the_operator_approves_it_and_a_buyer_
         buyer.goto(url("/p/invoice-robot/"))
         picture = buyer.locator(".gallery img").first
         expect(picture).to_have_attribute("alt", "Invoice Robot's inbox view")
-        buyer.wait_for_function("document.querySelector('.gallery img').naturalWidth > 0")
+        wait_until(
+            buyer,
+            "document.querySelector('.gallery img').naturalWidth > 0",
+            what="the picture to load",
+        )
         buyer.get_by_role("button", name="Add to cart").click()
         expect(buyer.locator("#add-to-cart .added")).to_contain_text("Added Invoice Robot")
         buyer.goto(url("/checkout/"))

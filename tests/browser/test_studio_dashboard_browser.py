@@ -231,9 +231,8 @@ def test_the_owner_sees_drawn_charts_and_a_teammate_without_view_analytics_is_re
             for chart in ("revenue", "orders-by-type", "funnel"):
                 expect(page.locator(f"#chart-{chart} canvas")).to_be_visible()
             # Chart.js is a deferred script: wait until it has drawn the three charts.
-            page.wait_for_function(
-                "document.querySelectorAll('figure[data-chart][data-drawn]').length >= 3"
-            )
+            # (A locator, not wait_for_function: the page's CSP forbids the eval it polls with.)
+            expect(page.locator("figure[data-chart][data-drawn]")).to_have_count(3)
             assert page.evaluate("typeof window.Chart") == "function"
             width = page_width(page)
             assert width <= viewport["width"], f"{name}: the page is {width}px wide"

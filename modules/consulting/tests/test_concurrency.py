@@ -85,9 +85,10 @@ def test_sixteen_buyers_racing_for_one_slot_leave_one_hold(committed_tenant, dja
         assert all(isinstance(r, ConsultingError) and r.kind == "conflict" for r in lost), lost
         codes = {r.code for r in lost}
         assert codes <= {ConsultingErrorCode.SLOT_TAKEN, ConsultingErrorCode.SLOT_UNAVAILABLE}
-        # The racers that checked the calendar before the winner committed were turned away
-        # by the exclusion constraint itself.
-        assert ConsultingErrorCode.SLOT_TAKEN in codes
+        # Which of the two refusals each loser meets depends on timing (the calendar check, or
+        # the exclusion constraint for racers that checked before the winner committed); that
+        # PostgreSQL itself refuses an overlap is shown without timing in test_booking.py
+        # (test_postgresql_refuses_overlapping_active_sessions_of_one_consultant).
         with schema_context(tenant.schema_name):
             assert ConsultingSession.objects.filter(is_active=True, consultant=profile).count() == 1
             assert (
