@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.lock | cut -c1-12)
 # DATABASE_URL if set, else an embedded PostgreSQL (pgserver) under var/.
 DB_URL = $${DATABASE_URL:-$$($(BIN)/python -m core.embedded_db)}
 
-.PHONY: install browser demo test lint pytest bench clean
+.PHONY: install browser media demo test lint pytest bench clean
 
 install: $(STAMP)
 
@@ -22,13 +22,18 @@ browser:
 	@test -x /usr/bin/chromium || \
 	($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends chromium)
 
-demo: install
+# Debian's ffmpeg for media previews and the course video pipeline.
+media:
+	@test -x /usr/bin/ffmpeg || \
+	($(SUDO) apt-get update && $(SUDO) apt-get install -y --no-install-recommends ffmpeg)
+
+demo: install media
 	@export DATABASE_URL="$(DB_URL)" DJANGO_SETTINGS_MODULE=core.settings.dev && \
 	$(BIN)/python manage.py migrate_tenants && \
 	$(BIN)/python manage.py demo_fleet && \
 	$(BIN)/uvicorn core.asgi:application --host 0.0.0.0 --port 8000 --lifespan off
 
-test: install browser lint pytest
+test: install browser media lint pytest
 
 lint: install
 	$(BIN)/ruff check .
