@@ -39,6 +39,11 @@ class ProfileIn(StrictSchema):
     max_per_day: int | None = None
     max_per_week: int | None = None
     policy: PolicyIn = Field(default_factory=PolicyIn)
+    horizon_start: date | None = None
+    horizon_end: date | None = None
+    video_provider: str = Field("jitsi", max_length=16)
+    own_video_link: str = Field("", max_length=500)
+    reminder_minutes: list[int] | None = Field(None, max_length=3)
 
 
 class PolicyOut(Schema):
@@ -58,6 +63,11 @@ class ProfileOut(Schema):
     max_per_day: int | None
     max_per_week: int | None
     policy: PolicyOut
+    horizon_start: date | None
+    horizon_end: date | None
+    video_provider: str
+    own_video_link: str
+    reminder_minutes: list[int]
 
 
 class RulesIn(StrictSchema):

@@ -3,6 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
+from core.registry.notification_types import NotificationTypeSpec
 
 CONSULT = "consult"
 
@@ -23,6 +24,14 @@ class ConsultingSettings(BaseModel):
     max_policy_hours: int = Field(default=168, ge=1, le=720)
     # The least a buyer cancelling at the very last moment gets back (percent).
     min_late_refund_percent: int = Field(default=0, ge=0, le=100)
+    # The join page opens this long before the start; video tokens last until the end plus
+    # the grace.
+    join_early_minutes: int = Field(default=10, ge=0, le=60)
+    video_grace_minutes: int = Field(default=30, ge=0, le=240)
+    # No-shows are reported from this long after the start until the dispute window ends.
+    no_show_after_minutes: int = Field(default=10, ge=0, le=120)
+    # Documents shared in a booking.
+    max_file_mb: int = Field(default=25, ge=1, le=500)
 
 
 manifest = ModuleManifest(
@@ -55,6 +64,18 @@ manifest = ModuleManifest(
     ),
     webhook_events={
         "consulting.booked": "A buyer booked (and paid for) a session with you.",
+        "consulting.rescheduled": "A booked session was moved to another time.",
         "consulting.cancelled": "A booked session was cancelled.",
     },
+    notification_types=(
+        NotificationTypeSpec("consulting.booked", "A session was booked (with its invite)"),
+        NotificationTypeSpec("consulting.rescheduled", "A session moved (with its new invite)"),
+        NotificationTypeSpec(
+            "consulting.cancelled", "A session was cancelled (with the invite's cancellation)"
+        ),
+        NotificationTypeSpec("consulting.reminder", "Reminders before a session"),
+        NotificationTypeSpec("consulting.no_show", "A no-show was reported on a session"),
+        NotificationTypeSpec("consulting.shared", "Notes, files or follow-ups were shared"),
+        NotificationTypeSpec("consulting.rebook_offer", "An offer to book again"),
+    ),
 )

@@ -14,7 +14,14 @@ from core.catalog.models import Product
 from core.sellers.models import Seller
 from modules.consulting.errors import ConsultingErrorCode, invalid, not_found
 from modules.consulting.manifest import CONSULT, ConsultingSettings
-from modules.consulting.models import ConsultantProfile, DateOverride, SessionType, WeeklyRule
+from modules.consulting.models import (
+    ConsultantProfile,
+    DateOverride,
+    SessionType,
+    VideoProvider,
+    WeeklyRule,
+    default_reminders,
+)
 from modules.consulting.services.policy import validated_policy
 from modules.consulting.slots import MINUTES_PER_DAY, Availability, Window
 
@@ -62,6 +69,47 @@ class ProfileData:
     max_per_day: int | None = None
     max_per_week: int | None = None
     policy: dict[str, object] | None = None
+    # A date range (the consultant's calendar) instead of the rolling ``horizon_days``.
+    horizon_start: date | None = None
+    horizon_end: date | None = None
+    video_provider: str = VideoProvider.JITSI
+    own_video_link: str = ""
+    reminder_minutes: Sequence[int] | None = None  # None: 24 h and 1 h before
+
+
+MAX_REMINDERS = 3
+
+
+def _checked_video(provider: str, link: str) -> tuple[str, str]:
+    if provider not in VideoProvider.values:
+        raise invalid(
+            ConsultingErrorCode.INVALID_AVAILABILITY,
+            "video_provider",
+            "Choose Souk's video rooms (jitsi) or a link of your own (own_link).",
+        )
+    link = link.strip()
+    if provider == VideoProvider.OWN_LINK and not (
+        link.startswith("https://") and len(link) <= 500 and " " not in link
+    ):
+        raise invalid(
+            ConsultingErrorCode.INVALID_AVAILABILITY,
+            "own_video_link",
+            "Give the https:// link of your own meeting room.",
+        )
+    return provider, link
+
+
+def _checked_reminders(minutes: Sequence[int] | None) -> list[int]:
+    if minutes is None:
+        return default_reminders()
+    cleaned = sorted({int(value) for value in minutes}, reverse=True)
+    if len(cleaned) > MAX_REMINDERS or any(not 5 <= value <= 7 * 1440 for value in cleaned):
+        raise invalid(
+            ConsultingErrorCode.INVALID_AVAILABILITY,
+            "reminder_minutes",
+            f"Up to {MAX_REMINDERS} reminders, each 5 minutes to 7 days before a session.",
+        )
+    return cleaned
 
 
 def _bounded(value: int | None, field: str, low: int, high: int) -> None:
@@ -81,6 +129,20 @@ def set_profile(
     _bounded(data.slot_interval, "slot_interval", 5, 720)
     _bounded(data.max_per_day, "max_per_day", 1, 100)
     _bounded(data.max_per_week, "max_per_week", 1, 500)
+    if (
+        data.horizon_start is not None
+        and data.horizon_end is not None
+        and data.horizon_start > data.horizon_end
+    ):
+        raise invalid(
+            ConsultingErrorCode.INVALID_AVAILABILITY, "horizon_end", "Ends before it starts."
+        )
+    if data.horizon_start is not None and data.horizon_end is None:
+        raise invalid(
+            ConsultingErrorCode.INVALID_AVAILABILITY, "horizon_end", "Give the range's last day."
+        )
+    provider, link = _checked_video(data.video_provider, data.own_video_link)
+    reminders = _checked_reminders(data.reminder_minutes)
     policy = validated_policy(data.policy or {}, bounds)
     profile, _ = ConsultantProfile.objects.update_or_create(
         seller=seller,
@@ -94,6 +156,11 @@ def set_profile(
             "max_per_day": data.max_per_day,
             "max_per_week": data.max_per_week,
             "policy": policy.model_dump(mode="json"),
+            "horizon_start": data.horizon_start,
+            "horizon_end": data.horizon_end,
+            "video_provider": provider,
+            "own_video_link": link,
+            "reminder_minutes": reminders,
         },
     )
     return profile

@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
+from core import events
 from core.accounts.models import User
 from core.catalog.models import ProductStatus
 from core.commerce.models import CustomOffer, OfferStatus, OrderLine, OrderStatus
@@ -264,6 +265,7 @@ def hold_slot(
         amount=session_type.price,
         currency=session_type.currency,
         policy=dict(profile.policy),
+        reminder_minutes=list(profile.reminder_minutes or []),
         buyer_zone=buyer_zone,
     )
     schedule_deadline(
@@ -351,6 +353,7 @@ def booking_paid(*, line_id: int) -> Booking | None:
     emit_webhook(
         seller=booking.consultant.seller, event="consulting.booked", payload=as_payload(booking)
     )
+    emit_change("consulting.booked", booking)
     return booking
 
 
@@ -387,9 +390,29 @@ def line_revoked(*, line_id: int) -> None:
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at = timezone.now()
     booking.cancelled_by = "system"
-    booking.save(update_fields=["status", "cancelled_at", "cancelled_by"])
+    booking.sequence += 1
+    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "sequence"])
     release_seat(booking.session_id)
     cancel_deadline(key=release_key(booking.pk))
+    emit_change("consulting.cancelled", booking)
+
+
+def emit_change(event_type: str, booking: Booking) -> None:
+    """An outbox event for the booking's consumers (invites, notifications, reminders):
+    ``consulting.booked``, ``consulting.rescheduled`` or ``consulting.cancelled``, carrying
+    the booking's SEQUENCE at that change so a replayed event sends the same invite."""
+    events.emit(
+        event_type,
+        {
+            "booking_id": booking.pk,
+            "seller_id": booking.consultant.seller_id,
+            "buyer_id": booking.buyer_id,
+            "sequence": booking.sequence,
+            "starts_at": booking.starts_at.isoformat(),
+            "ends_at": booking.ends_at.isoformat(),
+            "cancelled_by": booking.cancelled_by,
+        },
+    )
 
 
 def as_payload(booking: Booking) -> dict[str, Any]:

@@ -18,7 +18,12 @@ from core.integrations.services.webhooks import emit_webhook
 from core.sellers.models import Seller
 from modules.consulting.errors import ConsultingErrorCode, conflict, not_found
 from modules.consulting.models import Booking, BookingStatus
-from modules.consulting.services.booking import as_payload, release_key, release_seat
+from modules.consulting.services.booking import (
+    as_payload,
+    emit_change,
+    release_key,
+    release_seat,
+)
 from modules.consulting.services.policy import Policy
 
 
@@ -67,7 +72,10 @@ def cancel_by_buyer(*, buyer: User, booking_id: int, now: datetime | None = None
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at, booking.cancelled_by = now, "buyer"
     booking.refunded_amount = refund
-    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "refunded_amount"])
+    booking.sequence += 1
+    booking.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "refunded_amount", "sequence"]
+    )
     release_seat(booking.session_id)
     cancel_deadline(key=release_key(booking.pk))
     line_id = booking.order_line_id
@@ -91,6 +99,7 @@ def cancel_by_buyer(*, buyer: User, booking_id: int, now: datetime | None = None
         event="consulting.cancelled",
         payload={**as_payload(booking), "refunded": refund, "cancelled_by": "buyer"},
     )
+    emit_change("consulting.cancelled", booking)
     return Cancelled(booking, refund, released)
 
 
@@ -121,7 +130,10 @@ def cancel_by_consultant(
     booking.status = BookingStatus.CANCELLED
     booking.cancelled_at, booking.cancelled_by = now, "consultant"
     booking.refunded_amount = booking.amount
-    booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "refunded_amount"])
+    booking.sequence += 1
+    booking.save(
+        update_fields=["status", "cancelled_at", "cancelled_by", "refunded_amount", "sequence"]
+    )
     release_seat(booking.session_id)
     cancel_deadline(key=release_key(booking.pk))
     refund = refund_escrow(
@@ -137,4 +149,5 @@ def cancel_by_consultant(
         event="consulting.cancelled",
         payload={**as_payload(booking), "refunded": refund.amount, "cancelled_by": "consultant"},
     )
+    emit_change("consulting.cancelled", booking)
     return Cancelled(booking, refund.amount, 0)

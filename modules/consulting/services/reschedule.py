@@ -15,6 +15,7 @@ from modules.consulting.errors import ConsultingErrorCode, conflict, not_found
 from modules.consulting.models import Booking, BookingStatus
 from modules.consulting.services.booking import (
     check_offered,
+    emit_change,
     release_seat,
     schedule_release,
     take_seat,
@@ -53,6 +54,8 @@ def reschedule_by_buyer(
     session = take_seat(booking.consultant, booking.session_type, starts_at)
     booking.session = session
     booking.starts_at, booking.ends_at = session.starts_at, session.ends_at
-    booking.save(update_fields=["session", "starts_at", "ends_at"])
+    booking.sequence += 1
+    booking.save(update_fields=["session", "starts_at", "ends_at", "sequence"])
     schedule_release(booking)
+    emit_change("consulting.rescheduled", booking)
     return booking

@@ -1,0 +1,6 @@
+"""Studio-side documents, notes and follow-ups of a booking."""
+# Owned by H3a this session; included by the area's urls.py.
+
+from django.urls import URLPattern, path  # noqa: F401
+
+urlpatterns: list[URLPattern] = []
