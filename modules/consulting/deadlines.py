@@ -4,10 +4,12 @@ dies)."""
 
 from __future__ import annotations
 
-from core.commerce.services.escrow import release_escrow, release_refusal
+from core.commerce.models import OrderLine
+from core.commerce.services.escrow import held_in_escrow, release_escrow, release_refusal
 from core.deadlines.registry import DueDeadline, deadline_handler
 from modules.consulting.models import Booking, BookingStatus
 from modules.consulting.services.booking import HOLD_TASK, RELEASE_TASK, expire_hold
+from modules.consulting.services.reminders import REMINDER_TASK, send_reminder
 
 
 @deadline_handler(HOLD_TASK)
@@ -24,9 +26,18 @@ def release_after_session(deadline: DueDeadline) -> None:
         return
     if release_refusal(booking.order_line_id):
         return
-    release_escrow(
-        order_line_id=booking.order_line_id, reference=f"consulting-session-{booking.pk}"
-    )
+    line = OrderLine.objects.select_related("order").get(pk=booking.order_line_id)
+    # A dispute's decision may have settled the escrow already (e.g. refunded a no-show).
+    if held_in_escrow(line, line.order.currency) > 0:
+        release_escrow(
+            order_line_id=booking.order_line_id, reference=f"consulting-session-{booking.pk}"
+        )
     Booking.objects.filter(pk=booking.pk, status=BookingStatus.BOOKED).update(
         status=BookingStatus.COMPLETED
     )
+
+
+@deadline_handler(REMINDER_TASK)
+def reminder(deadline: DueDeadline) -> None:
+    """A reminder before a session, to both sides, once (see services/reminders.py)."""
+    send_reminder(deadline.payload)

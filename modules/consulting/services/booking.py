@@ -41,6 +41,8 @@ from modules.consulting.models import (
     SessionType,
 )
 from modules.consulting.services.availability import availability_of, check_zone
+from modules.consulting.services.rebook import give_back_offer, reserve_offer, retake_offer
+from modules.consulting.services.reminders import cancel_reminders, schedule_reminders
 from modules.consulting.slots import Slot, Taken, free_slots
 from tenants.selectors import current_tenant_row
 
@@ -221,9 +223,13 @@ def hold_slot(
     starts_at: datetime,
     buyer_zone: str = "UTC",
     now: datetime | None = None,
+    rebook_offer_id: int | None = None,
 ) -> Booking:
     """Hold the slot starting at ``starts_at`` for ``buyer`` and price it as a custom offer
-    for their cart. Refused unless it is one of the free slots right now."""
+    for their cart. Refused unless it is one of the free slots right now. With
+    ``rebook_offer_id`` (the consultant's "book again" offer to this buyer for this session
+    type) the hold takes the offer's price and uses the offer up (given back if the hold
+    expires unpaid)."""
     now = now or timezone.now()
     check_zone(buyer_zone, "time_zone")
     session_type = (
@@ -237,6 +243,12 @@ def hold_slot(
     if profile.seller.owner_id == buyer.pk:
         raise invalid(ConsultingErrorCode.SLOT_UNAVAILABLE, "session_type_id", "Not your own.")
     starts_at = starts_at.astimezone(UTC)
+    rebook = None
+    if rebook_offer_id is not None:
+        rebook = reserve_offer(
+            buyer=buyer, offer_id=rebook_offer_id, session_type=session_type, now=now
+        )
+    price = session_type.price if rebook is None else rebook.price
     check_offered(profile, session_type, starts_at, now)
     session = _take_seat(profile, session_type, starts_at)
     bounds = current_bounds()
@@ -248,7 +260,7 @@ def hold_slot(
         variant_id=None,
         title=f"{session_type.product.name}, {starts_at:%Y-%m-%d %H:%M} UTC"[:160],
         description=session_type.description[:4000],
-        amount=session_type.price,
+        amount=price,
         currency=session_type.currency,
         quantity=1,
         expires_at=expires_at,
@@ -262,11 +274,12 @@ def hold_slot(
         ends_at=session.ends_at,
         offer=offer,
         hold_expires_at=expires_at,
-        amount=session_type.price,
+        amount=price,
         currency=session_type.currency,
         policy=dict(profile.policy),
         reminder_minutes=list(profile.reminder_minutes or []),
         buyer_zone=buyer_zone,
+        rebook_offer=rebook,
     )
     schedule_deadline(
         key=hold_key(booking.pk), at=expires_at, task=HOLD_TASK, payload={"booking_id": booking.pk}
@@ -316,6 +329,8 @@ def expire_hold(*, booking_id: int, now: datetime | None = None) -> bool:
         status=OfferStatus.WITHDRAWN
     )
     cancel_deadline(key=hold_key(booking.pk))
+    if booking.rebook_offer_id is not None:
+        give_back_offer(booking.rebook_offer_id)
     return True
 
 
@@ -341,6 +356,8 @@ def booking_paid(*, line_id: int) -> Booking | None:
         try:
             with transaction.atomic():
                 booking.session = _take_seat(booking.consultant, session_type, booking.starts_at)
+                if booking.rebook_offer_id is not None:
+                    retake_offer(booking.rebook_offer_id)
         except ConsultingError:  # taken or full: the slot is gone
             booking.status = BookingStatus.LOST
             booking.save(update_fields=["order_line", "status"])
@@ -350,6 +367,7 @@ def booking_paid(*, line_id: int) -> Booking | None:
     booking.save(update_fields=["order_line", "status", "session"])
     cancel_deadline(key=hold_key(booking.pk))
     schedule_release(booking)
+    schedule_reminders(booking)
     emit_webhook(
         seller=booking.consultant.seller, event="consulting.booked", payload=as_payload(booking)
     )
@@ -394,6 +412,7 @@ def line_revoked(*, line_id: int) -> None:
     booking.save(update_fields=["status", "cancelled_at", "cancelled_by", "sequence"])
     release_seat(booking.session_id)
     cancel_deadline(key=release_key(booking.pk))
+    cancel_reminders(booking)
     emit_change("consulting.cancelled", booking)
 
 

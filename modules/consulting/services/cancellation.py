@@ -25,6 +25,7 @@ from modules.consulting.services.booking import (
     release_seat,
 )
 from modules.consulting.services.policy import Policy
+from modules.consulting.services.reminders import cancel_reminders
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def cancel_by_buyer(*, buyer: User, booking_id: int, now: datetime | None = None
     )
     release_seat(booking.session_id)
     cancel_deadline(key=release_key(booking.pk))
+    cancel_reminders(booking)
     line_id = booking.order_line_id
     if refund > 0:
         refund_escrow(
@@ -136,6 +138,7 @@ def cancel_by_consultant(
     )
     release_seat(booking.session_id)
     cancel_deadline(key=release_key(booking.pk))
+    cancel_reminders(booking)
     refund = refund_escrow(
         order_line_id=booking.order_line_id,
         reference=f"consulting-cancel-{booking.pk}",

@@ -21,6 +21,7 @@ from modules.consulting.services.booking import (
     take_seat,
 )
 from modules.consulting.services.policy import Policy
+from modules.consulting.services.reminders import schedule_reminders
 
 
 @transaction.atomic
@@ -57,5 +58,6 @@ def reschedule_by_buyer(
     booking.sequence += 1
     booking.save(update_fields=["session", "starts_at", "ends_at", "sequence"])
     schedule_release(booking)
+    schedule_reminders(booking, now=now)
     emit_change("consulting.rescheduled", booking)
     return booking

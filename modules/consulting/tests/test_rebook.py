@@ -1,0 +1,280 @@
+"""Book-again offers: after a session the consultant offers one of their session types at a
+price up to its own, for 1-60 days; the buyer is told, with a link to the product page; a
+hold made from the offer takes its price through the checkout and uses it up (once, even
+with two holds racing for it); a hold that expires unpaid gives it back. Another buyer's
+offer, another consultant's booking and another marketplace's offer are not found."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
+
+import pytest
+from django.utils import timezone
+from django_tenants.utils import schema_context
+
+from core.commerce.models import OrderLine
+from core.deadlines.sweep import sweep_due_deadlines
+from core.notifications.models import Notification
+from modules.consulting.errors import ConsultingError
+from modules.consulting.models import Booking, BookingStatus, RebookOffer
+from modules.consulting.services import rebook
+from modules.consulting.services.booking import hold_slot
+from modules.consulting.tests.helpers import (
+    Consulting,
+    free,
+    hold,
+    make_consultant,
+    make_consulting,
+    make_consulting_tenant,
+    make_session_type,
+    pay,
+    refreshed,
+)
+from tenants.models import Domain, Tenant
+from tenants.schemas_sql import drop_schema, use_public_schema
+from tenants.services import fill_schema_pool, provision_tenant
+from tests.accounts_helpers import make_user
+from tests.concurrency import run_together
+from tests.fleet_helpers import TEST_POOL_SIZE
+
+TEN = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)  # Wednesday; ends at 11:00
+NEXT_WEEK = datetime(2026, 12, 16, 10, 0, tzinfo=UTC)
+
+
+def past_session(c: Consulting, capture: Any, time_machine: Any) -> Booking:
+    booking = hold(c.tenant, c.buyer, c.session_type, TEN)
+    pay(c.tenant, c.buyer, booking, capture)
+    time_machine.move_to(TEN + timedelta(hours=1), tick=False)
+    return refreshed(c.tenant, booking)
+
+
+def offer_for(c: Consulting, booking: Booking, price: int = 7500, **data: Any) -> RebookOffer:
+    with schema_context(c.tenant.schema_name):
+        return rebook.create_offer(
+            seller=c.seller,
+            booking_id=booking.pk,
+            data=rebook.OfferData(session_type_id=c.session_type.pk, price=price, **data),
+        )
+
+
+def test_an_offer_after_the_session_is_sent_to_the_buyer_within_its_bounds(
+    consulting, django_capture_on_commit_callbacks, time_machine
+):
+    c = consulting
+    booking = hold(c.tenant, c.buyer, c.session_type, TEN)
+    pay(c.tenant, c.buyer, booking, django_capture_on_commit_callbacks)
+    with pytest.raises(ConsultingError) as early:
+        offer_for(c, booking)
+    assert early.value.kind == "conflict"
+
+    time_machine.move_to(TEN + timedelta(hours=1), tick=False)
+    refusals = {
+        "price": {"price": 10001},
+        "price ": {"price": 0},
+        "expires_in_days": {"expires_in_days": 61},
+        "message": {"message": "x" * 501},
+    }
+    for field, data in refusals.items():
+        with pytest.raises(ConsultingError) as refused:
+            offer_for(c, booking, **data)
+        assert refused.value.kind == "invalid"
+        assert refused.value.details == {"field": field.strip()}
+    with schema_context(c.tenant.schema_name):
+        with pytest.raises(ConsultingError) as theirs:
+            rebook.create_offer(
+                seller=c.other_seller,
+                booking_id=booking.pk,
+                data=rebook.OfferData(session_type_id=c.session_type.pk, price=5000),
+            )
+        assert theirs.value.kind == "not_found"
+    offer = offer_for(c, booking, message="Same time next month?", expires_in_days=30)
+
+    assert (offer.price, offer.currency) == (7500, "USD")
+    assert offer.expires_at == TEN + timedelta(hours=1, days=30)
+    with schema_context(c.tenant.schema_name):
+        [told] = Notification.objects.filter(type_key="consulting.rebook_offer")
+        slug = c.session_type.product.slug
+    assert told.user_id == c.buyer.pk
+    assert told.url == f"/p/{slug}/?rebook={offer.pk}"
+    assert told.body == "Same time next month?"
+    assert "75.00" in told.title
+
+
+def test_the_offer_price_goes_through_the_checkout_and_the_offer_is_used_once(
+    consulting, django_capture_on_commit_callbacks, time_machine
+):
+    c = consulting
+    offer = offer_for(c, past_session(c, django_capture_on_commit_callbacks, time_machine))
+    with schema_context(c.tenant.schema_name):
+        with pytest.raises(ConsultingError) as theirs:
+            hold_slot(
+                buyer=c.other_buyer,
+                session_type_id=c.session_type.pk,
+                starts_at=NEXT_WEEK,
+                rebook_offer_id=offer.pk,
+            )
+        assert theirs.value.kind == "not_found"
+        with pytest.raises(ConsultingError) as other_type:
+            hold_slot(
+                buyer=c.buyer,
+                session_type_id=c.workshop.pk,
+                starts_at=NEXT_WEEK,
+                rebook_offer_id=offer.pk,
+            )
+        assert other_type.value.details == {"field": "rebook_offer_id"}
+        held = hold_slot(
+            buyer=c.buyer,
+            session_type_id=c.session_type.pk,
+            starts_at=NEXT_WEEK,
+            rebook_offer_id=offer.pk,
+        )
+        with pytest.raises(ConsultingError) as used:
+            hold_slot(
+                buyer=c.buyer,
+                session_type_id=c.session_type.pk,
+                starts_at=NEXT_WEEK + timedelta(hours=2),
+                rebook_offer_id=offer.pk,
+            )
+    assert used.value.kind == "conflict"
+    assert (held.amount, held.rebook_offer_id) == (7500, offer.pk)
+
+    pay(c.tenant, c.buyer, held, django_capture_on_commit_callbacks)
+    booking = refreshed(c.tenant, held)
+    assert booking.status == BookingStatus.BOOKED
+    with schema_context(c.tenant.schema_name):
+        line = OrderLine.objects.get(pk=booking.order_line_id)
+        assert RebookOffer.objects.get(pk=offer.pk).used_at is not None
+    assert line.total == 7500
+
+
+def test_an_expired_hold_gives_the_offer_back_and_an_expired_offer_is_refused(
+    consulting, django_capture_on_commit_callbacks, time_machine
+):
+    c = consulting
+    offer = offer_for(
+        c,
+        past_session(c, django_capture_on_commit_callbacks, time_machine),
+        expires_in_days=1,
+    )
+    now = timezone.now()
+    with schema_context(c.tenant.schema_name):
+        hold_slot(
+            buyer=c.buyer,
+            session_type_id=c.session_type.pk,
+            starts_at=NEXT_WEEK,
+            rebook_offer_id=offer.pk,
+        )
+        time_machine.move_to(now + timedelta(minutes=16), tick=False)
+        sweep_due_deadlines(now=now + timedelta(minutes=16))
+        assert RebookOffer.objects.get(pk=offer.pk).used_at is None
+        assert rebook.usable_offer(c.buyer, offer.pk).pk == offer.pk
+
+    time_machine.move_to(now + timedelta(days=1), tick=False)
+    with schema_context(c.tenant.schema_name), pytest.raises(ConsultingError) as expired:
+        hold_slot(
+            buyer=c.buyer,
+            session_type_id=c.session_type.pk,
+            starts_at=NEXT_WEEK,
+            rebook_offer_id=offer.pk,
+        )
+    assert expired.value.message == "This offer was used or has expired."
+    assert NEXT_WEEK in [s.starts_at for s in free(c.tenant, c.session_type, NEXT_WEEK.date())]
+
+
+def test_another_marketplaces_offer_is_not_found(
+    make_tenant, time_machine, django_capture_on_commit_callbacks
+):
+    time_machine.move_to(TEN - timedelta(days=2), tick=False)
+    first = make_consulting(make_consulting_tenant(make_tenant, "rebook-one"))
+    second = make_consulting(make_consulting_tenant(make_tenant, "rebook-two"))
+    offer = offer_for(first, past_session(first, django_capture_on_commit_callbacks, time_machine))
+    with schema_context(second.tenant.schema_name):
+        assert not RebookOffer.objects.filter(pk=offer.pk).exists()
+        with pytest.raises(ConsultingError) as elsewhere:
+            hold_slot(
+                buyer=second.buyer,
+                session_type_id=second.session_type.pk,
+                starts_at=NEXT_WEEK,
+                rebook_offer_id=offer.pk,
+            )
+        assert elsewhere.value.kind == "not_found"
+        assert list(rebook.offers_of_buyer(second.buyer)) == []
+
+
+# --- a race with real commits -------------------------------------------------------------
+
+SLUG = "consult-rebook-race"
+SCHEMA = "t_consult_rebook_race"
+
+
+def _drop() -> None:
+    Domain.objects.filter(tenant__slug=SLUG).delete()
+    Tenant.objects.filter(slug=SLUG).delete()
+    drop_schema(SCHEMA)
+
+
+@pytest.fixture(scope="module")
+def committed_tenant(django_db_setup: None, django_db_blocker: Any) -> Iterator[Tenant]:
+    with django_db_blocker.unblock():
+        _drop()
+        tenant = provision_tenant(
+            slug=SLUG,
+            name="Consult Rebook Race",
+            owner_email="owner@rebook-race.example",
+            owner_password=None,
+            modules=["consulting"],
+        ).tenant
+        use_public_schema()
+        yield tenant
+        use_public_schema()
+        _drop()
+        fill_schema_pool(size=TEST_POOL_SIZE)
+        use_public_schema()
+
+
+def test_two_holds_racing_for_one_offer_use_it_once(committed_tenant, django_db_blocker):
+    tenant = committed_tenant
+    with django_db_blocker.unblock():
+        seller, profile = make_consultant(tenant, "ada")
+        call = make_session_type(tenant, profile, seller, "Strategy call")
+        buyer = make_user(tenant, "racer@example.com")
+        day = (timezone.now() + timedelta(days=3)).date()
+        while day.weekday() > 4:
+            day += timedelta(days=1)
+        first, second, third = (slot.starts_at for slot in free(tenant, call, day)[:6:2])
+        with schema_context(tenant.schema_name):
+            past = hold_slot(buyer=buyer, session_type_id=call.pk, starts_at=third)
+            # The offer hangs off an earlier booking of this buyer (its state is not
+            # what the race is about).
+            offer = RebookOffer.objects.create(
+                booking=past,
+                session_type=call,
+                price=4000,
+                currency="USD",
+                expires_at=timezone.now() + timedelta(days=7),
+            )
+
+        def attempt(starts_at: datetime) -> Any:
+            with schema_context(tenant.schema_name):
+                return hold_slot(
+                    buyer=buyer,
+                    session_type_id=call.pk,
+                    starts_at=starts_at,
+                    rebook_offer_id=offer.pk,
+                )
+
+        calls: list[Callable[[], Any]] = [partial(attempt, first), partial(attempt, second)]
+        results = run_together(calls)
+
+        won = [r for r in results if isinstance(r, Booking)]
+        lost = [r for r in results if not isinstance(r, Booking)]
+        assert len(won) == 1, results
+        assert len(lost) == 1 and isinstance(lost[0], ConsultingError), lost
+        assert lost[0].kind == "conflict"
+        assert won[0].amount == 4000
+        with schema_context(tenant.schema_name):
+            assert Booking.objects.filter(rebook_offer=offer).count() == 1
+            assert RebookOffer.objects.get(pk=offer.pk).used_at is not None
