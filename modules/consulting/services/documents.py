@@ -1,0 +1,184 @@
+"""Documents shared in a booking: either side uploads a file once the session is booked;
+only the booking's buyer and consultant list and download it; the uploader removes it (a
+soft removal: it leaves the list and its URL is a 404). A file's type is judged by its
+content (``filetype``'s magic numbers, never the name or the browser's claim): PDFs, images,
+office documents, and plain text, CSV or Markdown under a text name; programs, scripts and
+binaries nobody can name are refused, naming the file. The size limit is the operator's
+``max_file_mb``. Stored privately under the marketplace's prefix (``booking_file_path``)."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import PurePosixPath
+from typing import IO, Any
+
+import filetype
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from core.accounts.models import User
+from modules.consulting.models import Booking, BookingFile
+from modules.consulting.services.booking import current_bounds
+from modules.consulting.services.session_access import (
+    Role,
+    SessionErrorCode,
+    check_open,
+    check_participant,
+    invalid,
+    item_not_found,
+    not_yours,
+    side_of,
+    tell_other_side,
+)
+
+ALLOWED_TYPES = frozenset(
+    {
+        "application/pdf", "application/rtf",
+        "image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/bmp",
+        "image/heic", "image/avif",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/msword", "application/vnd.ms-excel", "application/vnd.ms-powerpoint",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "application/vnd.oasis.opendocument.presentation",
+    }
+)  # fmt: skip
+# Content no magic number names: accepted as UTF-8 text only under one of these names.
+TEXT_SUFFIXES = {".txt": "text/plain", ".md": "text/markdown", ".csv": "text/csv"}
+EXECUTABLE_SUFFIXES = frozenset(
+    {
+        ".exe", ".com", ".bat", ".cmd", ".msi", ".scr", ".pif", ".dll", ".so", ".dylib",
+        ".sh", ".bash", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".jar", ".apk",
+        ".app", ".elf", ".bin", ".run", ".deb", ".rpm", ".dmg", ".lnk", ".hta", ".cpl",
+    }
+)  # fmt: skip
+# Magic numbers of programs (PE, ELF, Mach-O, Java classes/fat binaries) and shebang scripts.
+EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+SNIFF_BYTES = 8192
+MAX_FILES = 50  # per booking, listed ones
+ALLOWED_WORDS = "PDFs, images, office documents, or plain text, CSV and Markdown"
+
+
+def _refused(name: str, message: str) -> Exception:
+    return invalid(SessionErrorCode.FILE_REFUSED, "file", f"{name}: {message}", file=name)
+
+
+def _head(stream: IO[bytes]) -> bytes:
+    position = stream.tell()
+    head = stream.read(SNIFF_BYTES)
+    stream.seek(position)
+    return bytes(head)
+
+
+def checked_content_type(name: str, stream: IO[bytes]) -> str:
+    """The file's type as its content shows it, or a refusal naming the file."""
+    suffix = PurePosixPath(name.lower()).suffix
+    head = _head(stream)
+    if suffix in EXECUTABLE_SUFFIXES or head.startswith((b"#!", *EXECUTABLE_MAGIC)):
+        raise _refused(name, "programs and scripts cannot be shared.")
+    kind = filetype.guess(head)
+    if kind is not None:
+        mime = str(kind.mime)
+        if mime not in ALLOWED_TYPES:
+            raise _refused(
+                name, f"files of this type ({mime}) cannot be shared; {ALLOWED_WORDS} can."
+            )
+        return mime
+    if suffix in TEXT_SUFFIXES and b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if error.start < len(head) - 4:  # not just a character cut at the sniff's end
+                raise _refused(name, "this text file is not UTF-8 text.") from None
+        return TEXT_SUFFIXES[suffix]
+    raise _refused(name, f"its content is not a type that can be shared ({ALLOWED_WORDS}).")
+
+
+def max_file_bytes() -> int:
+    return current_bounds().max_file_mb * 1024 * 1024
+
+
+def files_of(booking: Booking) -> QuerySet[BookingFile]:
+    """The booking's listed files (removed ones are gone for both sides)."""
+    return booking.files.filter(removed_at__isnull=True).order_by("created_at", "id")
+
+
+def listed_file(booking: Booking, file_id: int) -> BookingFile:
+    found = files_of(booking).filter(pk=file_id).first()
+    if found is None or not found.file:
+        raise item_not_found("file")
+    return found
+
+
+@transaction.atomic
+def upload_file(
+    *, booking: Booking, actor: User, role: Role, upload: UploadedFile[Any]
+) -> BookingFile:
+    """``upload`` stored privately on ``booking`` by ``actor``; the other side is told."""
+    check_participant(booking, actor, role)
+    booking = (
+        Booking.objects.select_for_update().select_related("consultant__seller").get(pk=booking.pk)
+    )
+    check_open(booking)
+    name = PurePosixPath((upload.name or "file").replace("\\", "/")).name[:200] or "file"
+    size = upload.size or 0
+    if size <= 0:
+        raise invalid(
+            SessionErrorCode.FILE_REFUSED, "file", f"{name}: this file is empty.", file=name
+        )
+    limit = max_file_bytes()
+    if size > limit:
+        raise invalid(
+            SessionErrorCode.FILE_TOO_LARGE,
+            "file",
+            f"{name}: a file may be at most {limit // (1024 * 1024)} MB.",
+            file=name,
+            max_bytes=limit,
+        )
+    if files_of(booking).count() >= MAX_FILES:
+        raise invalid(
+            SessionErrorCode.FILE_REFUSED, "file", f"At most {MAX_FILES} files per booking."
+        )
+    upload.seek(0)
+    content_type = checked_content_type(name, upload)
+    upload.seek(0)
+    stored = BookingFile(
+        booking=booking,
+        uploaded_by=actor,
+        key=secrets.token_hex(16),
+        original_name=name,
+        content_type=content_type,
+        size=size,
+    )
+    stored.file.save(stored.key, upload, save=False)
+    stored.save()
+    tell_other_side(
+        booking,
+        role=role,
+        title=f"A file was shared in your session: {name}",
+        body=f"{booking.session_type.product.name}",
+        dedupe_key=f"consulting:file:{stored.pk}",
+    )
+    return stored
+
+
+@transaction.atomic
+def remove_file(*, booking: Booking, actor: User, role: Role, file_id: int) -> BookingFile:
+    """The uploader's side removes its file: it leaves the list and is no longer served."""
+    check_participant(booking, actor, role)
+    found = (
+        BookingFile.objects.select_for_update()
+        .filter(booking=booking, pk=file_id, removed_at__isnull=True)
+        .first()
+    )
+    if found is None:
+        raise item_not_found("file")
+    if side_of(booking, found.uploaded_by_id) != role:
+        raise not_yours(f"Only whoever shared {found.original_name} can remove it.")
+    found.removed_at = timezone.now()
+    found.save(update_fields=["removed_at"])
+    return found
