@@ -14,6 +14,12 @@ class ConsultingErrorCode(StrEnum):
     CANCELLATION_CLOSED = "cancellation_closed"
     RESCHEDULE_CLOSED = "reschedule_closed"
     NOT_CANCELLABLE = "not_cancellable"
+    FILE_REFUSED = "file_refused"
+    FILE_TOO_LARGE = "file_too_large"
+    BOOKING_NOT_OPEN = "booking_not_open"
+    INVALID_NOTE = "invalid_note"
+    INVALID_FOLLOW_UP = "invalid_follow_up"
+    NOT_YOURS = "not_yours"
 
 
 class ConsultingError(DomainError):

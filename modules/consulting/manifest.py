@@ -57,6 +57,7 @@ manifest = ModuleManifest(
     storefront_urls="modules.consulting.urls",
     seller_urls="modules.consulting.seller_urls",
     operator_urls="modules.consulting.operator_urls",
+    product_panel="modules.consulting.storefront.panel",
     pages=(
         NavEntry(label="Consultations", url="consulting:mine", area="account"),
         NavEntry(label="Consultations", url="consulting_studio:home", area="studio"),
