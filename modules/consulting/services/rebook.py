@@ -21,7 +21,13 @@ from core.catalog.models import ProductStatus
 from core.money import Money
 from core.notifications.services.notify import notify
 from core.sellers.models import Seller
-from modules.consulting.errors import ConsultingErrorCode, conflict, invalid, not_found
+from modules.consulting.errors import (
+    ConsultingError,
+    ConsultingErrorCode,
+    conflict,
+    invalid,
+    not_found,
+)
 from modules.consulting.models import Booking, BookingStatus, RebookOffer, SessionType
 
 REBOOK_TYPE = "consulting.rebook_offer"
@@ -30,6 +36,10 @@ MAX_MESSAGE = 500
 # Until errors.py has its own codes (asked for in requests-h3b.md).
 INVALID_REBOOK = ConsultingErrorCode.INVALID_SESSION_TYPE
 REBOOK_UNAVAILABLE = ConsultingErrorCode.SLOT_UNAVAILABLE
+
+
+def invalid_offer(field: str, message: str) -> ConsultingError:
+    return invalid(INVALID_REBOOK, field, message)
 
 
 @dataclass(frozen=True)

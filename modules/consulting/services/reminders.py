@@ -91,7 +91,7 @@ def booking_page_url(booking: Booking, side: Side) -> str:
     if side == "buyer":
         name, fallback = "consulting:booking", f"/consulting/bookings/{booking.pk}/"
     else:
-        name, fallback = "consulting_studio:booking", f"/seller/consulting/bookings/{booking.pk}/"
+        name, fallback = "consulting_studio:booking", f"/studio/consulting/bookings/{booking.pk}/"
     try:
         return reverse(name, args=[booking.pk])
     except NoReverseMatch:

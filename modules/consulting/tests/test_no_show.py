@@ -38,7 +38,7 @@ def booked(c: Consulting, capture: Any) -> Booking:
 
 def line_of(c: Consulting, booking: Booking) -> OrderLine:
     with schema_context(c.tenant.schema_name):
-        return OrderLine.objects.select_related("order").get(pk=booking.order_line_id)
+        return OrderLine.objects.select_related("order").get(pk=int(booking.order_line_id or 0))
 
 
 def held(c: Consulting, booking: Booking) -> int:
@@ -111,7 +111,7 @@ def test_the_buyer_reports_the_consultant_absent_and_a_confirmation_refunds_once
     assert refreshed(c.tenant, booking).status == BookingStatus.BOOKED
     assert held(c, booking) == 9000  # the consultant's share; 10% commission
     [told] = notes(c, c.seller.owner_id)
-    assert told.url.endswith(f"/seller/consulting/bookings/{booking.pk}/")
+    assert told.url.endswith(f"/studio/consulting/bookings/{booking.pk}/")
 
     time_machine.move_to(RELEASE + timedelta(hours=1), tick=False)
     with schema_context(c.tenant.schema_name):

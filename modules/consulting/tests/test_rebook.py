@@ -15,9 +15,11 @@ import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from core.accounts.models import User
 from core.commerce.models import OrderLine
 from core.deadlines.sweep import sweep_due_deadlines
 from core.notifications.models import Notification
+from modules.consulting.aftercare_context import aftercare_context
 from modules.consulting.errors import ConsultingError
 from modules.consulting.models import Booking, BookingStatus, RebookOffer
 from modules.consulting.services import rebook
@@ -36,7 +38,7 @@ from modules.consulting.tests.helpers import (
 from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
-from tests.accounts_helpers import make_user
+from tests.accounts_helpers import call, make_user, sign_in
 from tests.concurrency import run_together
 from tests.fleet_helpers import TEST_POOL_SIZE
 
@@ -278,3 +280,93 @@ def test_two_holds_racing_for_one_offer_use_it_once(committed_tenant, django_db_
         with schema_context(tenant.schema_name):
             assert Booking.objects.filter(rebook_offer=offer).count() == 1
             assert RebookOffer.objects.get(pk=offer.pk).used_at is not None
+
+
+# --- the aftercare section and the API ------------------------------------------------------
+
+
+def signed_in(client_for: Any, tenant: Tenant, user_id: int) -> Any:
+    with schema_context(tenant.schema_name):
+        email = User.objects.get(pk=user_id).email
+    client = client_for(tenant)
+    assert sign_in(client, email).json()["status"] == "signed_in"
+    return client
+
+
+def test_the_studio_form_sends_an_offer_with_errors_beside_fields_and_the_buyer_books_it(
+    consulting, client_for, django_capture_on_commit_callbacks, time_machine
+):
+    c = consulting
+    booking = past_session(c, django_capture_on_commit_callbacks, time_machine)
+    studio = signed_in(client_for, c.tenant, c.seller.owner_id)
+    other_studio = signed_in(client_for, c.tenant, c.other_seller.owner_id)
+    buyer = signed_in(client_for, c.tenant, c.buyer.pk)
+    other_buyer = signed_in(client_for, c.tenant, c.other_buyer.pk)
+    path = f"/studio/consulting/bookings/{booking.pk}/aftercare/rebook/"
+    form = {"session_type_id": c.session_type.pk, "price": "150.00", "expires_in_days": "14"}
+    htmx = {"HTTP_HX_REQUEST": "true"}
+
+    refused = studio.post(path, form, **htmx)
+    assert refused.status_code == 422
+    page = refused.content.decode()
+    assert 'id="aftercare-price-error-' in page and "up to 100.00 USD" in page
+    assert 'value="150.00"' in page  # what was typed is kept
+    assert other_studio.post(path, {**form, "price": "75.00"}, **htmx).status_code == 404
+
+    sent = studio.post(path, {**form, "price": "75.00", "message": "See you soon"}, **htmx)
+    assert sent.status_code == 200
+    assert "Offer sent: 75.00 USD." in sent.content.decode()
+    assert 'data-state="open"' in sent.content.decode()
+
+    mine = call(buyer, "get", "/consulting/rebook-offers").json()
+    assert [(o["price"], o["usable"]) for o in mine] == [(7500, True)]
+    assert call(other_buyer, "get", "/consulting/rebook-offers").json() == []
+    offer_id = mine[0]["id"]
+    with schema_context(c.tenant.schema_name):
+        done = Booking.objects.select_related("consultant__seller", "session_type__product").get(
+            pk=booking.pk
+        )
+        section = aftercare_context(done, role="buyer")
+    assert [o["url"] for o in section["offers"]] == [mine[0]["url"]]
+    assert section["reminders"] == "Reminders: 24 h and 1 h before"
+
+    hold_path = f"/consulting/rebook-offers/{offer_id}/holds"
+    slot = {"starts_at": NEXT_WEEK.isoformat(), "time_zone": "America/New_York"}
+    assert call(other_buyer, "post", hold_path, slot).status_code == 404
+    held = call(buyer, "post", hold_path, slot)
+    assert held.status_code == 201, held.content
+    assert held.json()["amount"] == 7500
+    again = call(buyer, "post", hold_path, {**slot, "starts_at": "2026-12-16T13:00:00+00:00"})
+    assert again.status_code == 409
+
+
+def test_no_show_through_the_studio_section_and_the_api(
+    consulting, client_for, django_capture_on_commit_callbacks, time_machine
+):
+    c = consulting
+    booking = hold(c.tenant, c.buyer, c.session_type, TEN)
+    pay(c.tenant, c.buyer, booking, django_capture_on_commit_callbacks)
+    studio = signed_in(client_for, c.tenant, c.seller.owner_id)
+    other_studio = signed_in(client_for, c.tenant, c.other_seller.owner_id)
+    buyer = signed_in(client_for, c.tenant, c.buyer.pk)
+    other_buyer = signed_in(client_for, c.tenant, c.other_buyer.pk)
+    path = f"/studio/consulting/bookings/{booking.pk}/aftercare/no-show/"
+    htmx = {"HTTP_HX_REQUEST": "true"}
+
+    early = studio.post(path, **htmx)
+    assert early.status_code == 422 and "can be reported from" in early.content.decode()
+    time_machine.move_to(TEN + timedelta(minutes=15), tick=False)
+    assert other_studio.post(path, **htmx).status_code == 404
+    api = f"/consulting/bookings/{booking.pk}/no-show"
+    assert call(other_buyer, "post", api, {"reason": ""}).status_code == 404
+    reported = call(buyer, "post", api, {"reason": "Nobody joined."})
+    assert reported.status_code == 200, reported.content
+    assert reported.json()["no_show"] == "consultant"
+    assert call(buyer, "post", api, {"reason": ""}).status_code == 409
+
+    confirm = f"/studio/consulting/bookings/{booking.pk}/aftercare/no-show/confirm/"
+    done = studio.post(confirm, **htmx)
+    assert done.status_code == 200 and "100.00 USD refunded" in done.content.decode()
+    plain = studio.post(confirm)
+    assert plain.status_code == 302
+    assert refreshed(c.tenant, booking).refunded_amount == 10000

@@ -73,7 +73,7 @@ def test_both_sides_are_reminded_once_24_h_and_1_h_before_in_their_own_zones(
     assert "Wed 9 Dec 2026, 05:00 (America/New_York)" in buyer_note.body
     assert "Wed 9 Dec 2026, 11:00 (Europe/Berlin)" in consultant_note.body
     assert buyer_note.url.endswith(f"/consulting/bookings/{booking.pk}/")
-    assert consultant_note.url.endswith(f"/seller/consulting/bookings/{booking.pk}/")
+    assert consultant_note.url.endswith(f"/studio/consulting/bookings/{booking.pk}/")
     assert c.other_buyer.pk not in by_user
     assert len(reminders(c)) == 2
 
