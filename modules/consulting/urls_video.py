@@ -1,6 +1,9 @@
-"""The join page of a booking's video session."""
-# Owned by H2 this session; included by the area's urls.py.
+"""The join page of a booking's video session (included by the area's ``urls.py``)."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from modules.consulting import video_pages
+
+urlpatterns: list[URLPattern] = [
+    path("bookings/<int:booking_id>/join/", video_pages.join, name="join"),
+]
