@@ -118,6 +118,13 @@ SOUK_WEBHOOKS_ALLOW_LOOPBACK = env_bool("SOUK_WEBHOOKS_ALLOW_LOOPBACK", False)
 # --- Payments ---
 # "sandbox" (test cards, no network, a "test mode" banner) or "stripe" (Stripe Connect).
 SOUK_PAYMENT_PROVIDER = env_str("SOUK_PAYMENT_PROVIDER", "sandbox")
+
+# Souk's video rooms for consultations: a self-hosted Jitsi whose Prosody checks tokens
+# (authentication = "token", with this app_id/app_secret). Without a secret the room links
+# carry no token, so anyone holding one gets in: for demos only (README, "Consulting").
+SOUK_JITSI_DOMAIN = env_str("SOUK_JITSI_DOMAIN", "meet.jit.si")
+SOUK_JITSI_APP_ID = env_str("SOUK_JITSI_APP_ID", "souk")
+SOUK_JITSI_APP_SECRET = env_str("SOUK_JITSI_APP_SECRET", "")
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 # Stripe signs Connect events (account.updated) with the Connect endpoint's own secret.

@@ -30,6 +30,8 @@ class HoldIn(StrictSchema):
     session_type_id: int
     starts_at: datetime
     time_zone: str = Field("UTC", max_length=64)
+    # A consultant's "book again" offer of yours: its price instead of the list price.
+    rebook_offer_id: int | None = None
 
 
 class RescheduleIn(StrictSchema):
@@ -107,6 +109,7 @@ def hold(request: HttpRequest, payload: HoldIn) -> Status[dict[str, Any]]:
         session_type_id=payload.session_type_id,
         starts_at=payload.starts_at,
         buyer_zone=payload.time_zone,
+        rebook_offer_id=payload.rebook_offer_id,
     )
     return Status(201, booking_dict(booking))
 

@@ -95,6 +95,7 @@ class SessionTypeIn(StrictSchema):
     currency: str = Field(..., min_length=3, max_length=3)
     description: str = Field("", max_length=4000)
     seats: int = 1
+    is_active: bool = True
 
 
 class SessionTypeOut(Schema):
@@ -105,6 +106,7 @@ class SessionTypeOut(Schema):
     currency: str
     description: str
     seats: int
+    is_active: bool
 
 
 @seller_router.put("/profile", response=ProfileOut, summary="Your consulting profile and policy")

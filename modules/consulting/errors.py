@@ -20,6 +20,11 @@ class ConsultingErrorCode(StrEnum):
     INVALID_NOTE = "invalid_note"
     INVALID_FOLLOW_UP = "invalid_follow_up"
     NOT_YOURS = "not_yours"
+    NO_SHOW_NOT_YET = "no_show_not_yet"
+    NO_SHOW_CLOSED = "no_show_closed"
+    NO_SHOW_REPORTED = "no_show_reported"
+    INVALID_REBOOK_OFFER = "invalid_rebook_offer"
+    REBOOK_OFFER_UNAVAILABLE = "rebook_offer_unavailable"
 
 
 class ConsultingError(DomainError):

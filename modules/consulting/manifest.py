@@ -61,6 +61,8 @@ manifest = ModuleManifest(
     pages=(
         NavEntry(label="Consultations", url="consulting:mine", area="account"),
         NavEntry(label="Consultations", url="consulting_studio:home", area="studio"),
+        NavEntry(label="Availability", url="consulting_studio:availability", area="studio"),
+        NavEntry(label="Session types", url="consulting_studio:session_types", area="studio"),
         NavEntry(label="Consultations", url="consulting_operator:home", area="operator"),
     ),
     webhook_events={

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("modules.consulting.urls_video")),
     path("", include("modules.consulting.urls_session")),
     path("", include("modules.consulting.urls_feed")),
+    path("", include("modules.consulting.urls_aftercare")),
 ]
