@@ -70,8 +70,8 @@ def _answer(
     errors = {_field_of(refusal): refusal.message} if refusal is not None else {}
     values = request.POST.dict() if refusal is not None else {}
     context = aftercare_context(booking, role=role, errors=errors, values=values, notice=done)
-    status = 200 if refusal is None else (404 if refusal.kind == "not_found" else 422)
-    return render(request, PARTIAL, {"booking": booking, "aftercare": context}, status=status)
+    # htmx swaps 2xx answers only: a refusal is the section again, its error beside the field.
+    return render(request, PARTIAL, {"booking": booking, "aftercare": context})
 
 
 @login_required
