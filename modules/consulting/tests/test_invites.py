@@ -6,7 +6,10 @@ new link cuts off; another marketplace's token and a marketplace without the mod
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -14,6 +17,7 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 from icalendar import Calendar, Event
+from playwright.sync_api import expect, sync_playwright
 
 from modules.consulting.invites import ics_for
 from modules.consulting.models import Booking, ConsultantProfile
@@ -27,8 +31,16 @@ from modules.consulting.tests.helpers import (
     pay,
     refreshed,
 )
+from tenants.schemas_sql import use_public_schema
 from tenants.services.modules import set_module_enabled
-from tests.accounts_helpers import call, sign_in
+from tests.accounts_helpers import PASSWORD, call, sign_in
+from tests.browser.conftest import (  # noqa: F401
+    CHROMIUM_ARGS,
+    _running_server,
+    chromium_executable,
+    marketplace_with_operator,
+    page_width,
+)
 from tests.fleet_helpers import host_of
 
 TEN = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)  # Wednesday, 11:00 in Berlin
@@ -42,7 +54,7 @@ def signed_in(client_for: Any, tenant: Any, email: str) -> Client:
 
 def parsed(body: bytes) -> tuple[Calendar, list[Event]]:
     calendar = Calendar.from_ical(body)
-    return calendar, list(calendar.walk("VEVENT"))
+    return calendar, [event for event in calendar.walk("VEVENT") if isinstance(event, Event)]
 
 
 def booked(c: Any, capture: Any, starts_at: datetime = TEN, buyer: Any = None) -> Booking:
@@ -166,7 +178,7 @@ def test_a_request_for_a_cancelled_booking_is_its_cancel(
         gone = Booking.objects.get(pk=booking.pk)
         calendar, (event,) = parsed(ics_for(gone, method="REQUEST"))
         with pytest.raises(ValueError):
-            ics_for(gone, method="PUBLISH")  # type: ignore[arg-type]
+            ics_for(gone, method="PUBLISH")
     assert (str(calendar["METHOD"]), str(event["STATUS"]), int(event["SEQUENCE"])) == (
         "CANCEL",
         "CANCELLED",
@@ -288,3 +300,67 @@ def test_another_marketplaces_token_and_a_switched_off_module_are_404(
     assert call(buyer, "get", "/consulting/calendar-feed").status_code == 404
     assert call(buyer, "get", f"/consulting/bookings/{booking.pk}/invite.ics").status_code == 404
     assert buyer.post("/consulting/calendar/rotate/").status_code == 404
+
+
+def test_the_buyer_copies_their_feed_link_and_makes_a_new_one_in_chromium(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    chromium_executable: str,  # noqa: F811
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    with (
+        django_db_blocker.unblock(),
+        marketplace_with_operator(
+            slug="consult-feed-browser",
+            name="Consult Corner",
+            operator_email="op@consult-feed.example",
+            modules=["consulting"],
+        ) as market,
+    ):
+        c = make_consulting(market.tenant)
+        use_public_schema()
+        with (
+            _running_server(market.host, tmp_path, request) as server,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(
+                executable_path=chromium_executable, args=CHROMIUM_ARGS
+            )
+            for width in (1280, 390):
+                context = browser.new_context(viewport={"width": width, "height": 800})
+                page = context.new_page()
+                page.on("dialog", lambda dialog: dialog.accept())
+                page.goto(server.url(market.host, "/accounts/login/?next=/consulting/mine/"))
+                page.get_by_label("E-mail address").fill(c.buyer.email)
+                page.get_by_label("Password").fill(PASSWORD)
+                page.get_by_role("button", name="Sign in").click()
+                box = page.locator("#calendar-feed")
+                expect(box).to_contain_text("Your calendar feed")
+                old = page.locator("[data-feed-url]").input_value()
+                assert old.startswith(f"https://{market.host}/consulting/calendar/")
+                webcal = page.locator("[data-feed-webcal]").get_attribute("href")
+                assert webcal == "webcal://" + old.split("://", 1)[1]
+                old_path = urlparse(old).path
+                assert page.request.get(server.url(market.host, old_path)).status == 200
+                assert page_width(page) <= width
+                shot(page, tmp_path, f"consulting-feed-{width}")
+
+                page.get_by_role("button", name="New private link").click()
+                expect(page.locator(".calendar-feed-note")).to_contain_text("old one no longer")
+                new = page.locator("[data-feed-url]").input_value()
+                assert new != old and new.startswith(f"https://{market.host}/consulting/calendar/")
+                assert page.request.get(server.url(market.host, old_path)).status == 404
+                assert page.request.get(server.url(market.host, urlparse(new).path)).status == 200
+                assert page_width(page) <= width
+                shot(page, tmp_path, f"consulting-feed-rotated-{width}")
+                context.close()
+            browser.close()
+
+
+def shot(page: Any, folder: Path, name: str) -> None:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    target = os.environ.get("SOUK_SCREENSHOT_DIR")
+    if target:
+        shutil.copy(path, Path(target) / path.name)
