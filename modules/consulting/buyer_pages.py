@@ -46,6 +46,7 @@ from modules.consulting.storefront import (
     policy_notes,
     policy_rows,
     week_context,
+    zone_choices,
     zone_names,
     zone_of,
 )
@@ -256,7 +257,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     context = {
         "module": manifest,
         "zone": zone,
-        "zones": zone_names(),
+        "zones": zone_choices(zone),
         "upcoming": [_row(b) for b in upcoming],
         "past": [_row(b) for b in past],
         **_feed_context(user),
@@ -370,7 +371,7 @@ def booking_page(request: HttpRequest, booking_id: int) -> HttpResponse:
         "name": booking.session_type.product.name,
         "product_slug": booking.session_type.product.slug,
         "zone": zone,
-        "zones": zone_names(),
+        "zones": zone_choices(zone),
         "consultant_zone": booking.consultant.time_zone,
         "consultant_name": booking.consultant.seller.business_name,
         "amount": money(booking.amount, booking.currency),

@@ -37,12 +37,25 @@ DEFAULT_ZONE = "UTC"
 
 
 @cache
-def zone_names() -> tuple[str, ...]:
-    """The zones a buyer can pick: every IANA name a browser may report (legacy aliases
+def zone_names() -> frozenset[str]:
+    """Every zone a buyer may be in: any IANA name a browser may report (legacy aliases
     included, so a detected "Asia/Calcutta" is not lost), without the POSIX variants."""
     skipped = ("posix/", "right/", "SystemV/")
-    names = (name for name in available_timezones() if not name.startswith(skipped))
-    return tuple(sorted(names))
+    return frozenset(name for name in available_timezones() if not name.startswith(skipped))
+
+
+@cache
+def _listed_zones() -> tuple[str, ...]:
+    regions = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/")
+    regions += ("Europe/", "Indian/", "Pacific/")
+    return ("UTC", *sorted(name for name in zone_names() if name.startswith(regions)))
+
+
+def zone_choices(current: str) -> tuple[str, ...]:
+    """The zone select's options: the regions' cities, and the zone in use if it is an
+    alias outside them."""
+    listed = _listed_zones()
+    return listed if current in listed else (current, *listed)
 
 
 def zone_of(request: HttpRequest, fallback: str = DEFAULT_ZONE) -> str:
@@ -162,7 +175,7 @@ def week_context(session_type: SessionType, picker: WeekPicker) -> dict[str, Any
         "days": [{"day": day, "slots": rows} for day, rows in by_day.items()],
         "slot_count": len(slots),
         "last_day": last_day,
-        "zones": zone_names(),
+        "zones": zone_choices(picker.zone),
         "previous_query": picker.query(previous) if picker.first_day > today else "",
         "next_query": picker.query(following),
         "is_group": session_type.seats > 1,
