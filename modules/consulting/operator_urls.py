@@ -1,9 +1,13 @@
-"""Operator pages, mounted at ``/operator/consulting/``
-for operators past the second factor."""
+"""Operator pages, mounted at ``/operator/consulting/`` for operators past the second
+factor (the area's guard)."""
 
-from django.urls import path
+from django.urls import URLPattern, path
 
-from modules.consulting import pages
+from modules.consulting import operator_pages
 
 app_name = "consulting_operator"
-urlpatterns = [path("", pages.operator_home, name="home")]
+urlpatterns: list[URLPattern] = [
+    path("", operator_pages.home, name="home"),
+    path("bounds/", operator_pages.save_bounds, name="bounds"),
+    path("bookings/<int:booking_id>/", operator_pages.booking, name="booking"),
+]
