@@ -168,7 +168,6 @@ def files(request: HttpRequest, booking_id: int, role: Role) -> HttpResponse:
     return _attempt(request, booking, role, "files", upload_it)
 
 
-@never_cache
 @require_GET
 def download(request: HttpRequest, booking_id: int, file_id: int, role: Role) -> HttpResponseBase:
     booking = find_booking(request, booking_id, role)

@@ -19,6 +19,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.accounts.models import User
+from core.errors import ErrorKind
+from modules.consulting.errors import ConsultingError
 from modules.consulting.models import Booking, BookingFile
 from modules.consulting.services.booking import current_bounds
 from modules.consulting.services.session_access import (
@@ -121,7 +123,9 @@ def upload_file(
     """``upload`` stored privately on ``booking`` by ``actor``; the other side is told."""
     check_participant(booking, actor, role)
     booking = (
-        Booking.objects.select_for_update().select_related("consultant__seller").get(pk=booking.pk)
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("consultant__seller", "session_type__product")
+        .get(pk=booking.pk)
     )
     check_open(booking)
     name = PurePosixPath((upload.name or "file").replace("\\", "/")).name[:200] or "file"
@@ -132,12 +136,11 @@ def upload_file(
         )
     limit = max_file_bytes()
     if size > limit:
-        raise invalid(
+        raise ConsultingError(
             SessionErrorCode.FILE_TOO_LARGE,
-            "file",
             f"{name}: a file may be at most {limit // (1024 * 1024)} MB.",
-            file=name,
-            max_bytes=limit,
+            details={"field": "file", "file": name, "max_bytes": limit},
+            kind=ErrorKind.TOO_LARGE,
         )
     if files_of(booking).count() >= MAX_FILES:
         raise invalid(
