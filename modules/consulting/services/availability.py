@@ -217,6 +217,7 @@ def set_session_type(
     currency: str,
     description: str = "",
     seats: int = 1,
+    is_active: bool = True,
 ) -> SessionType:
     """Make one of the consultant's ``consult`` products bookable (or change its terms)."""
     product = Product.objects.filter(
@@ -238,6 +239,7 @@ def set_session_type(
             "currency": currency.upper(),
             "description": description[:4000],
             "seats": seats,
+            "is_active": is_active,
         },
     )
     return session_type
@@ -263,4 +265,6 @@ def availability_of(profile: ConsultantProfile) -> Availability:
         interval=profile.slot_interval,
         max_per_day=profile.max_per_day,
         max_per_week=profile.max_per_week,
+        horizon_start=profile.horizon_start,
+        horizon_end=profile.horizon_end,
     )
