@@ -54,6 +54,7 @@ def join(request: HttpRequest, booking_id: int) -> HttpResponse:
         "link": link,
         "opens_at": opens_at,
         "closes_at": closes_at,
+        "early_minutes": bounds.join_early_minutes,
         "zone": booking.buyer_zone if role == "buyer" else booking.consultant.time_zone,
         "other_side": booking.consultant.seller.business_name
         if role == "buyer"

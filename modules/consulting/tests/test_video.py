@@ -9,7 +9,11 @@ here calls the video server."""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,7 +21,9 @@ import jwt
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
+from django.utils import timezone
 from django_tenants.utils import schema_context
+from playwright.sync_api import Page, expect, sync_playwright
 
 from core.accounts.models import User
 from core.schema import current_schema_name
@@ -25,19 +31,31 @@ from core.sellers.models import TeamMember
 from modules.consulting import video
 from modules.consulting.manifest import ConsultingSettings
 from modules.consulting.models import Booking, BookingStatus, new_room
+from modules.consulting.models import VideoProvider as VideoProviderChoice
 from modules.consulting.services import availability
+from modules.consulting.services.booking import hold_slot
 from modules.consulting.services.cancellation import cancel_by_consultant
 from modules.consulting.tests.helpers import (
     T0,
     Consulting,
+    free,
     hold,
     make_consulting,
     make_consulting_tenant,
     pay,
     refreshed,
 )
+from modules.consulting.tests.test_consulting_browser import _sign_in
+from tenants.schemas_sql import use_public_schema
 from tenants.services import set_module_enabled
 from tests.accounts_helpers import call, make_user, sign_in
+from tests.browser.conftest import (  # noqa: F401
+    CHROMIUM_ARGS,
+    _running_server,
+    chromium_executable,
+    marketplace_with_operator,
+    page_width,
+)
 
 TEN_UTC = datetime(2026, 12, 9, 10, 0, tzinfo=UTC)  # Wednesday, 11:00 in Berlin, 05:00 in NY
 OPENS = TEN_UTC - timedelta(minutes=10)  # join_early_minutes
@@ -55,7 +73,14 @@ def jitsi(settings: Any) -> None:
 
 
 def booked(c: Consulting, capture: Any, starts_at: datetime = TEN_UTC) -> Booking:
-    booking = hold(c.tenant, c.buyer, c.session_type, starts_at)
+    """A session Bea (in New York) booked and paid."""
+    with schema_context(c.tenant.schema_name):
+        booking = hold_slot(
+            buyer=c.buyer,
+            session_type_id=c.session_type.pk,
+            starts_at=starts_at,
+            buyer_zone="America/New_York",
+        )
     pay(c.tenant, c.buyer, booking, capture)
     paid = refreshed(c.tenant, booking)
     assert paid.status == BookingStatus.BOOKED
@@ -151,9 +176,7 @@ def test_the_operators_early_minutes_and_grace_shape_the_window_and_the_token(
     )
     with schema_context(c.tenant.schema_name):
         window = video.join_window(booking)
-        token = video.JitsiProvider().token(
-            booking, participant=c.buyer, moderator=False, now=TEN_UTC
-        )
+        token = video.JitsiProvider().token(booking, participant=c.buyer, moderator=False, now=T0)
     assert window == (TEN_UTC - timedelta(minutes=5), TEN_UTC + timedelta(minutes=105))
     claims = jwt.decode(
         token, SECRET, algorithms=["HS256"], audience="jitsi", options={"verify_nbf": False}
@@ -177,6 +200,28 @@ def test_rooms_are_long_random_and_one_per_booking(
         assert provider.room_name(first).endswith(f"-{first.room.lower()}")
         assert provider.room_name(second).endswith(f"-{second.room.lower()}")
     assert len(names) == 2
+
+
+@pytest.mark.parametrize("kind", ["jitsi", "own_link"])
+def test_every_video_provider_keeps_the_contract(
+    consulting, jitsi, kind, django_capture_on_commit_callbacks
+):
+    """What callers rely on, whichever adapter: a name the profile can choose, and an https
+    link into a room that is the same for both sides of one booking (up to the token)."""
+    c = consulting
+    booking = booked(c, django_capture_on_commit_callbacks)
+    ada = user(c, c.seller.owner_id)
+    provider: video.VideoProvider = (
+        video.JitsiProvider() if kind == "jitsi" else video.OwnLinkProvider("https://x.example/r")
+    )
+    with schema_context(c.tenant.schema_name):
+        links = [
+            provider.join_link(booking, participant=who, moderator=who == ada, now=TEN_UTC)
+            for who in (c.buyer, ada)
+        ]
+    assert provider.name == kind and kind in VideoProviderChoice.values
+    assert all(link.startswith("https://") and " " not in link for link in links)
+    assert len({link.split("?")[0] for link in links}) == 1
 
 
 def test_without_a_secret_the_room_link_has_no_token(
@@ -403,3 +448,97 @@ def test_the_booking_pages_join_partial_is_live_only_inside_the_window(
     assert "join-panel" not in cancelled
     for html in (before, inside, after):
         assert DOMAIN not in html and "jwt" not in html  # the link lives on the join page only
+
+
+def _shot(page: Page, folder: Path, name: str) -> None:
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    target = os.environ.get("SOUK_SCREENSHOT_DIR")
+    if target:
+        shutil.copy(path, Path(target) / path.name)
+
+
+def test_the_join_page_in_chromium_before_inside_and_after_the_window(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    chromium_executable: str,  # noqa: F811
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    """The server runs on the real clock: three booked sessions, moved (in the set-up only)
+    to open now, later, and long past, seen by the buyer in New York at 1280 and 390 px."""
+    with (
+        django_db_blocker.unblock(),
+        marketplace_with_operator(
+            slug="consult-video-browser",
+            name="Consult Corner",
+            operator_email="op@video.example",
+            modules=["consulting"],
+        ) as market,
+    ):
+        c = make_consulting(market.tenant)
+        day = (timezone.now() + timedelta(days=3)).date()
+        while day.weekday() > 4:
+            day += timedelta(days=1)
+        starts = [slot.starts_at for slot in free(market.tenant, c.session_type, day)][:5:2]
+        bookings = []
+        for starts_at in starts:
+            with schema_context(market.tenant.schema_name):
+                held = hold_slot(
+                    buyer=c.buyer,
+                    session_type_id=c.session_type.pk,
+                    starts_at=starts_at,
+                    buyer_zone="America/New_York",
+                )
+            pay(market.tenant, c.buyer, held, lambda execute: contextlib.nullcontext())
+            bookings.append(held.pk)
+        now = timezone.now()
+        with schema_context(market.tenant.schema_name):
+            for pk, starts_at in (
+                (bookings[0], now + timedelta(minutes=5)),
+                (bookings[2], now - timedelta(hours=3)),
+            ):
+                Booking.objects.filter(pk=pk).update(
+                    starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
+                )
+        use_public_schema()
+        states = dict(zip(("open", "upcoming", "ended"), bookings, strict=True))
+        with (
+            _running_server(market.host, tmp_path, request) as server,
+            sync_playwright() as playwright,
+        ):
+            browser = playwright.chromium.launch(
+                executable_path=chromium_executable, args=CHROMIUM_ARGS
+            )
+            for width in (1280, 390):
+                context = browser.new_context(viewport={"width": width, "height": 800})
+                page = context.new_page()
+                _sign_in(
+                    page,
+                    server.url(
+                        market.host,
+                        f"/accounts/login/?next=/consulting/bookings/{states['upcoming']}/join/",
+                    ),
+                    c.buyer.email,
+                )
+                expect(page.locator(".consult-join")).to_have_attribute(
+                    "data-join-state", "upcoming"
+                )
+                expect(page.locator("button.join-button")).to_be_disabled()
+                expect(page.locator(".join-card")).to_contain_text("America/New_York")
+                assert page_width(page) <= width
+                _shot(page, tmp_path, f"consulting-join-upcoming-{width}")
+
+                page.goto(server.url(market.host, f"/consulting/bookings/{states['open']}/join/"))
+                join = page.get_by_role("link", name="Join the session")
+                expect(join).to_have_attribute("target", "_blank")
+                assert (join.get_attribute("href") or "").startswith("https://")
+                assert page_width(page) <= width
+                _shot(page, tmp_path, f"consulting-join-open-{width}")
+
+                page.goto(server.url(market.host, f"/consulting/bookings/{states['ended']}/join/"))
+                expect(page.locator(".join-card")).to_contain_text("This session has ended")
+                assert page_width(page) <= width
+                _shot(page, tmp_path, f"consulting-join-ended-{width}")
+                context.close()
+            browser.close()
