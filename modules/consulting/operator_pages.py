@@ -37,7 +37,7 @@ from tenants.models import Tenant
 from tenants.services.modules import set_module_enabled
 
 PER_PAGE = 25
-WEEKS = 12
+WEEKS, WEEKS_AHEAD = 12, 4
 # The bounds form's labels and help (the settings model's field names are terse).
 BOUNDS = {
     "hold_minutes": ("Hold a slot for (minutes)", "While the buyer reaches the checkout."),
@@ -132,15 +132,18 @@ def _rows(bookings: list[Booking], now: datetime) -> list[dict[str, Any]]:
 
 
 def sessions_per_week(now: datetime) -> Chart:
-    """Booked sessions (completed ones too) by the week they start in, the last 12 weeks
-    (UTC Mondays), this one included."""
+    """Booked sessions (completed ones too) by the week they start in: the last 12 weeks
+    (UTC Mondays, this one included) and the 4 booked ahead."""
     this_monday = now.date() - timedelta(days=now.weekday())
     first = this_monday - timedelta(weeks=WEEKS - 1)
     since = datetime.combine(first, time(0), tzinfo=UTC)
+    until = since + timedelta(weeks=WEEKS + WEEKS_AHEAD)
     counts = {
         week.date(): count
         for week, count in Booking.objects.filter(
-            starts_at__gte=since, status__in=(BookingStatus.BOOKED, BookingStatus.COMPLETED)
+            starts_at__gte=since,
+            starts_at__lt=until,
+            status__in=(BookingStatus.BOOKED, BookingStatus.COMPLETED),
         )
         .annotate(week=TruncWeek("starts_at", tzinfo=UTC))
         .values_list("week")
@@ -148,15 +151,16 @@ def sessions_per_week(now: datetime) -> Chart:
         .values_list("week", "count")
         .order_by()
     }
-    weeks = [first + timedelta(weeks=index) for index in range(WEEKS)]
+    weeks = [first + timedelta(weeks=index) for index in range(WEEKS + WEEKS_AHEAD)]
     return Chart(
         id="consulting-weekly",
         title="Sessions per week",
         kind="bar",
         labels=[week.strftime("%d %b") for week in weeks],
         series=[Series("Sessions", [counts.get(week, 0) for week in weeks])],
-        description="Booked and completed sessions, by the week (UTC) they start in.",
-        empty_message="No sessions in the last 12 weeks.",
+        description="Booked and completed sessions by the week (UTC) they start in: "
+        "the last 12 weeks and the next 4.",
+        empty_message="No sessions in the last 12 weeks or the next 4.",
     )
 
 

@@ -65,6 +65,15 @@ STATE_LABELS = {
     "no_show_buyer": "No-show: the buyer",
     "no_show_consultant": "No-show: you",
 }
+# The same, short enough for a block in a day's column.
+SHORT_LABELS = {
+    **STATE_LABELS,
+    "held": "Held",
+    "lost": "Refunded",
+    "expired": "Expired",
+    "no_show_buyer": "Buyer no-show",
+    "no_show_consultant": "Your no-show",
+}
 # Partials other parts of the module add to the booking page, shown once installed.
 AROUND_THE_SESSION = {
     "join": "consulting/partials/join.html",
@@ -108,6 +117,10 @@ class Block:
     @property
     def label(self) -> str:
         return STATE_LABELS[self.state]
+
+    @property
+    def short_label(self) -> str:
+        return SHORT_LABELS[self.state]
 
     @property
     def title(self) -> str:

@@ -98,6 +98,9 @@ def test_operators_see_and_filter_bookings_across_consultants(
     refunds = body.split('data-figure="refunds">')[1].split("</span>")[0]
     assert "100.00" in refunds
     assert 'id="chart-consulting-weekly"' in body and "Sessions per week" in body
+    # Booked sessions by week (the cancelled one and the hold do not count).
+    assert '<th scope="row">07 Dec</th><td>1</td>' in body
+    assert '<th scope="row">14 Dec</th><td>1</td>' in body
     assert 'href="/operator/consulting/"' in operator.get("/operator/").content.decode()
 
     assert listed(operator.get(f"{PAGE}?status=cancelled").content.decode()) == [called_off.pk]
