@@ -308,8 +308,9 @@ def test_search_sends_text_filters_sort_cursor_and_aggregations(tenant_a, catalo
             "terms": {"field": "category_slug", "size": 1000},
             "aggs": {"label": {"terms": {"field": "category_name.keyword", "size": 1}}},
         },
-        # One bucket per type the installed modules declare: software, service, widget, gig, consult.
-        "product_types": {"terms": {"field": "product_type", "size": 5}},
+        # One bucket per type the installed modules declare: software, service, widget, gig,
+        # consult, digital.
+        "product_types": {"terms": {"field": "product_type", "size": 6}},
         "sellers": {
             "terms": {"field": "seller_slug", "size": 1000},
             "aggs": {"label": {"terms": {"field": "seller_name.keyword", "size": 1}}},

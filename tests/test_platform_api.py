@@ -61,6 +61,7 @@ def test_staff_creates_a_tenant(staff_client):
         "licensing": False,
         "gigs": False,
         "consulting": False,
+        "digital": False,
     }
     assert tenant["branding"]["primary_colour"] == "#010203"
 
@@ -170,6 +171,7 @@ def test_modules_on_and_off(staff_client, tenant_a):
         "licensing": False,
         "gigs": False,
         "consulting": False,
+        "digital": False,
     }
     refused = staff_client.put(
         "/api/platform/v1/tenants/alpha-market/modules/alpha",

@@ -118,6 +118,7 @@ def test_product_types_come_from_the_installed_manifests():
         "widget": ("Widgets", True, "order"),
         "gig": ("Gigs (services)", True, "order"),
         "consult": ("Consultations", True, "booking"),
+        "digital": ("Digital goods", False, "download"),
     }
     assert registry.escrowed_by_default() == {"consult", "gig", "service", "widget"}
     assert registry.located_product_types() == {"service"}

@@ -15,6 +15,7 @@ SOUK_MODULES = [
     "modules.licensing",
     "modules.gigs",
     "modules.consulting",
+    "modules.digital",
 ]
 TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
 

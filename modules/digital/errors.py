@@ -1,0 +1,24 @@
+from enum import StrEnum
+
+from core.errors import DomainError, ErrorKind
+
+
+class DigitalErrorCode(StrEnum):
+    NOT_FOUND = "digital_not_found"
+    FILE_TOO_LARGE = "file_too_large"
+    INVALID_FILE = "invalid_digital_file"
+    NOT_ENTITLED = "not_entitled"
+    DOWNLOAD_LIMIT = "download_limit_reached"
+
+
+class DigitalError(DomainError):
+    """Raised with a code and a kind (core.errors.ErrorKind); the API maps the kind to a
+    status, so nothing here names one."""
+
+
+def not_found(message: str = "No such file.") -> DigitalError:
+    return DigitalError(DigitalErrorCode.NOT_FOUND, message, kind=ErrorKind.NOT_FOUND)
+
+
+def invalid(code: DigitalErrorCode, field: str, message: str) -> DigitalError:
+    return DigitalError(code, message, details={"field": field}, kind=ErrorKind.INVALID)

@@ -1,0 +1,41 @@
+"""What the module offers; the registry reads ``manifest`` (see core/registry)."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.registry import ModuleManifest, ProductTypeSpec
+
+DIGITAL = "digital"
+
+
+class DigitalSettings(BaseModel):
+    """The operator's limits on digital products, validated when an operator changes them;
+    read them with ``manifest.settings_for(tenant)``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The largest file a seller may upload (one version).
+    max_file_mb: int = Field(default=500, ge=1, le=20_000)
+    # Download links live in proportion to the file's size, within these bounds.
+    link_min_seconds: int = Field(default=60, ge=30, le=3600)
+    link_max_seconds: int = Field(default=3600, ge=60, le=86_400)
+    # Downloads per buyer per day across the marketplace's products (abuse guard).
+    downloads_per_buyer_per_day: int = Field(default=100, ge=1, le=10_000)
+
+
+manifest = ModuleManifest(
+    key="digital",
+    name="Digital goods",
+    description="Files sold and delivered securely: stamped with the buyer, versioned, "
+    "previewed and tracked.",
+    product_types=(
+        ProductTypeSpec(
+            key=DIGITAL,
+            label="Digital goods",
+            is_escrow_by_default=False,
+            delivers="download",
+        ),
+    ),
+    settings_model=DigitalSettings,
+    fulfil="modules.digital.hooks.fulfil",
+    revoke="modules.digital.hooks.revoke",
+)
