@@ -18,7 +18,6 @@ Mounted behind the manifest's permissions (a teammate without ``manage_products`
 
 from __future__ import annotations
 
-import inspect
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -63,9 +62,6 @@ MAX_TIERS = 5
 REMINDER_ROWS = availability.MAX_REMINDERS
 UNITS = {"minutes": 1, "hours": 60, "days": 1440}
 PREVIEW_DAYS = 7
-# Until ``set_session_type`` takes ``is_active`` (requested of the lead), the "Active" box is
-# shown and written only where it does.
-SETS_ACTIVE = "is_active" in inspect.signature(availability.set_session_type).parameters
 
 
 @cache
@@ -679,7 +675,6 @@ def _type_context(seller: Seller, row: TypeRow | None = None) -> dict[str, Any]:
         "seller": seller,
         "row": row,
         "currencies": sorted(CURRENCY_EXPONENTS),
-        "sets_active": SETS_ACTIVE,
         "has_profile": _profile(seller) is not None,
     }
 
@@ -731,7 +726,6 @@ def save_session_type(request: HttpRequest, product_id: int) -> HttpResponse:
     if profile is None:
         form.errors["form"] = "Save your availability profile first."
     if profile is not None and minutes is not None and seats is not None and not form.errors:
-        extra: dict[str, Any] = {"is_active": form.values["is_active"]} if SETS_ACTIVE else {}
         try:
             row.session_type = availability.set_session_type(
                 profile=profile,
@@ -741,7 +735,7 @@ def save_session_type(request: HttpRequest, product_id: int) -> HttpResponse:
                 currency=currency,
                 description=form.values["description"],
                 seats=seats,
-                **extra,
+                is_active=form.values["is_active"],
             )
         except ConsultingError as refused:
             _place(form, refused, {})

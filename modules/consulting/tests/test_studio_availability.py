@@ -333,6 +333,21 @@ def test_session_types_take_their_terms_per_row_and_show_what_is_not_bookable(
     assert (len(starts), starts[-1]) == (15, "16:00")  # every 30 minutes, ending by 17:00
     assert "Not bookable yet" not in _text(ada.get(TYPES))
 
+    # Paused (the box unticked): still listed, no longer offered; without htmx a refusal is
+    # the page again (422) and a save redirects back to the row.
+    paused = ada.post(
+        f"{TYPES}{intro.pk}/",
+        {"minutes": "45", "price": "120.50", "currency": "EUR", "seats": "4"},
+    )
+    assert (paused.status_code, paused["Location"]) == (302, f"{TYPES}#type-{intro.pk}")
+    with schema_context(tenant.schema_name):
+        assert SessionType.objects.get(product=intro).is_active is False
+    assert "Paused" in _text(ada.get(TYPES))
+    assert "Intro chat" not in _text(ada.get(PAGE))  # not in the preview's choice
+    refused = ada.post(f"{TYPES}{intro.pk}/", {"minutes": "x", "price": "1", "currency": "EUR"})
+    assert refused.status_code == 422 and 'value="x"' in _text(refused)
+    assert "Group workshop" in _text(refused)  # the other rows as stored
+
 
 def test_teammates_without_products_other_sellers_other_marketplaces_and_module_off(
     consulting, client_for, make_tenant
@@ -455,7 +470,9 @@ def test_the_editor_in_chromium_at_1280_and_390_px(
                 intro.get_by_label("Length (minutes)").fill("30")
                 intro.get_by_label("Price").fill("45.50")
                 intro.get_by_role("button", name="Save").click()
-                expect(page.locator(".type", has_text="Intro chat")).to_contain_text("Bookable")
+                saved = page.locator(".type", has_text="Intro chat")
+                expect(saved.locator(".flash")).to_have_text("Saved Intro chat.")
+                expect(saved).to_contain_text("Bookable")
                 assert page_width(page) <= width
                 _shot(page, tmp_path, f"consulting-session-types-{width}")
                 context.close()
