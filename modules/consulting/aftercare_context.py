@@ -17,9 +17,17 @@ from modules.consulting.services import no_show, rebook
 from modules.consulting.services.reminders import schedule_label
 
 Role = Literal["buyer", "consultant"]
+# (who did not come, who reads it) -> what they read
 NO_SHOW_LABELS = {
-    no_show.BUYER: "The consultant reported that the buyer did not come.",
-    no_show.CONSULTANT: "The buyer reported that the consultant did not come.",
+    (no_show.BUYER, "consultant"): "You reported that the buyer did not come.",
+    (no_show.BUYER, "buyer"): "The consultant reported that you did not come. If you were "
+    "there, open a dispute on the order before the payment is released.",
+    (no_show.CONSULTANT, "consultant"): "The buyer reported that you did not come.",
+    (no_show.CONSULTANT, "buyer"): "You reported that the consultant did not come.",
+}
+CONFIRMED_LABELS = {
+    "consultant": "You confirmed that you did not come; the buyer was refunded in full.",
+    "buyer": "The consultant confirmed they did not come; you were refunded in full.",
 }
 
 
@@ -74,7 +82,11 @@ def aftercare_context(
         "reminders": schedule_label(booking),
         "amount": str(Money(booking.amount, booking.currency)),
         "no_show": booking.no_show,
-        "no_show_label": NO_SHOW_LABELS.get(booking.no_show, ""),
+        "no_show_label": (
+            CONFIRMED_LABELS[role]
+            if booking.no_show == no_show.CONSULTANT and booking.status == "cancelled"
+            else NO_SHOW_LABELS.get((booking.no_show, role), "")
+        ),
         "report_opens_at": opens,
         "report_closes_at": closes,
         "report_pending": booking.status == "booked" and not booking.no_show and now < opens,

@@ -18,6 +18,7 @@ from core.commerce.services.escrow import held_in_escrow
 from core.deadlines.sweep import sweep_due_deadlines
 from core.disputes.models import Dispute, DisputeStatus
 from core.notifications.models import Notification
+from modules.consulting.aftercare_context import aftercare_context
 from modules.consulting.errors import ConsultingError
 from modules.consulting.models import Booking, BookingStatus
 from modules.consulting.services import no_show
@@ -85,6 +86,10 @@ def test_the_consultant_reports_the_buyer_absent_and_is_still_paid_on_schedule(
     assert told.url.endswith(f"/consulting/bookings/{booking.pk}/")
     assert "open a dispute" in told.body
     assert notes(c, c.other_buyer.pk) == []
+    with schema_context(c.tenant.schema_name):
+        seen = aftercare_context(refreshed(c.tenant, booking), role="buyer")
+    assert seen["no_show_label"].startswith("The consultant reported that you did not come")
+    assert not seen["can_report"]
 
     with schema_context(c.tenant.schema_name):
         sweep_due_deadlines(now=RELEASE)
@@ -141,6 +146,11 @@ def test_the_buyer_reports_the_consultant_absent_and_a_confirmation_refunds_once
     )
     assert done.refunded_amount == 10000
     assert "Refunded" in notes(c, c.buyer.pk)[-1].title
+    with schema_context(c.tenant.schema_name):
+        buyer_side = aftercare_context(done, role="buyer")
+        consultant_side = aftercare_context(done, role="consultant")
+    assert buyer_side["no_show_label"].startswith("The consultant confirmed they did not come")
+    assert not (buyer_side["can_report"] or consultant_side["can_confirm"])
 
 
 def test_a_consultant_owning_up_unasked_refunds_through_escrow_once(
