@@ -439,10 +439,16 @@ def test_the_booking_pages_join_partial_is_live_only_inside_the_window(
             return render_to_string("consulting/partials/join.html", {"booking": row, "now": now})
 
         before, inside, after = shown(T0), shown(TEN_UTC), shown(CLOSES)
+        for_consultant = render_to_string(
+            "consulting/partials/join.html", {"booking": booking, "now": T0, "role": "consultant"}
+        )
         cancel_by_consultant(seller=c.seller, booking_id=booking.pk)
         cancelled = shown(TEN_UTC, Booking.objects.select_related("consultant").get(pk=booking.pk))
     assert path == f"/consulting/bookings/{booking.pk}/join/"
     assert 'data-join-state="upcoming"' in before and "disabled>Join the session" in before
+    # In the viewer's zone: the buyer's New York, the consultant's Berlin.
+    assert "Wed 9 Dec, 04:50 EST</time>" in before
+    assert "Wed 9 Dec, 10:50 CET</time>" in for_consultant
     assert f'<a class="button join-button" href="{path}">Join the session</a>' in inside
     assert "This session has ended" in after and "join-button" not in after
     assert "join-panel" not in cancelled
