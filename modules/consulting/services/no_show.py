@@ -40,11 +40,9 @@ from modules.consulting.services.reminders import (
 
 NO_SHOW_TYPE = "consulting.no_show"
 BUYER, CONSULTANT = "buyer", "consultant"
-# Until errors.py has its own codes (asked for in requests-h3b.md): not yet / closed /
-# reported already / contradicts the report.
-NO_SHOW_NOT_YET = ConsultingErrorCode.NOT_CANCELLABLE
-NO_SHOW_CLOSED = ConsultingErrorCode.NOT_CANCELLABLE
-NO_SHOW_REPORTED = ConsultingErrorCode.NOT_CANCELLABLE
+NO_SHOW_NOT_YET = ConsultingErrorCode.NO_SHOW_NOT_YET
+NO_SHOW_CLOSED = ConsultingErrorCode.NO_SHOW_CLOSED
+NO_SHOW_REPORTED = ConsultingErrorCode.NO_SHOW_REPORTED
 
 
 @dataclass(frozen=True)

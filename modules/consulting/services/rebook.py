@@ -33,9 +33,8 @@ from modules.consulting.models import Booking, BookingStatus, RebookOffer, Sessi
 REBOOK_TYPE = "consulting.rebook_offer"
 MIN_DAYS, MAX_DAYS = 1, 60
 MAX_MESSAGE = 500
-# Until errors.py has its own codes (asked for in requests-h3b.md).
-INVALID_REBOOK = ConsultingErrorCode.INVALID_SESSION_TYPE
-REBOOK_UNAVAILABLE = ConsultingErrorCode.SLOT_UNAVAILABLE
+INVALID_REBOOK = ConsultingErrorCode.INVALID_REBOOK_OFFER
+REBOOK_UNAVAILABLE = ConsultingErrorCode.REBOOK_OFFER_UNAVAILABLE
 
 
 def invalid_offer(field: str, message: str) -> ConsultingError:

@@ -19,7 +19,7 @@ from core.deadlines.sweep import sweep_due_deadlines
 from core.disputes.models import Dispute, DisputeStatus
 from core.notifications.models import Notification
 from modules.consulting.aftercare_context import aftercare_context
-from modules.consulting.errors import ConsultingError
+from modules.consulting.errors import ConsultingError, ConsultingErrorCode
 from modules.consulting.models import Booking, BookingStatus
 from modules.consulting.services import no_show
 from modules.consulting.tests.helpers import Consulting, hold, pay, refreshed
@@ -61,7 +61,8 @@ def test_the_consultant_reports_the_buyer_absent_and_is_still_paid_on_schedule(
     time_machine.move_to(TEN + timedelta(minutes=9), tick=False)
     with schema_context(c.tenant.schema_name), pytest.raises(ConsultingError) as early:
         no_show.report_buyer_absent(seller=c.seller, booking_id=booking.pk)
-    assert early.value.kind == "conflict" and "10 minutes after the start" in early.value.message
+    assert early.value.code == ConsultingErrorCode.NO_SHOW_NOT_YET
+    assert "10 minutes after the start" in early.value.message
 
     time_machine.move_to(TEN + timedelta(minutes=10), tick=False)
     with schema_context(c.tenant.schema_name):
@@ -79,6 +80,7 @@ def test_the_consultant_reports_the_buyer_absent_and_is_still_paid_on_schedule(
         "buyer",
         TEN + timedelta(minutes=10),
     )
+    assert twice.value.code == ConsultingErrorCode.NO_SHOW_REPORTED
     assert "was reported already" in twice.value.message
     assert contradicted.value.message == "You reported that the buyer did not come."
     assert buyer_after.value.kind == "conflict"
@@ -195,5 +197,6 @@ def test_no_report_after_the_escrow_release(
         with pytest.raises(ConsultingError) as late_too:
             no_show.confirm_consultant_absent(seller=c.seller, booking_id=booking.pk)
     assert "too late" in late.value.message and "too late" in late_too.value.message
+    assert late.value.code == late_too.value.code == ConsultingErrorCode.NO_SHOW_CLOSED
     with schema_context(c.tenant.schema_name):
         assert not Dispute.objects.exists()

@@ -25,7 +25,7 @@ from core.commerce.models import OrderLine
 from core.deadlines.sweep import sweep_due_deadlines
 from core.notifications.models import Notification
 from modules.consulting.aftercare_context import aftercare_context
-from modules.consulting.errors import ConsultingError
+from modules.consulting.errors import ConsultingError, ConsultingErrorCode
 from modules.consulting.models import Booking, BookingStatus, RebookOffer
 from modules.consulting.services import rebook
 from modules.consulting.services.booking import hold_slot
@@ -94,7 +94,7 @@ def test_an_offer_after_the_session_is_sent_to_the_buyer_within_its_bounds(
     for field, data in refusals.items():
         with pytest.raises(ConsultingError) as refused:
             offer_for(c, booking, **data)
-        assert refused.value.kind == "invalid"
+        assert refused.value.code == ConsultingErrorCode.INVALID_REBOOK_OFFER
         assert refused.value.details == {"field": field.strip()}
     with schema_context(c.tenant.schema_name):
         with pytest.raises(ConsultingError) as theirs:
@@ -152,7 +152,7 @@ def test_the_offer_price_goes_through_the_checkout_and_the_offer_is_used_once(
                 starts_at=NEXT_WEEK + timedelta(hours=2),
                 rebook_offer_id=offer.pk,
             )
-    assert used.value.kind == "conflict"
+    assert used.value.code == ConsultingErrorCode.REBOOK_OFFER_UNAVAILABLE
     assert (held.amount, held.rebook_offer_id) == (7500, offer.pk)
 
     pay(c.tenant, c.buyer, held, django_capture_on_commit_callbacks)
@@ -375,6 +375,11 @@ def test_no_show_through_the_studio_section_and_the_api(
     assert reported.status_code == 200, reported.content
     assert reported.json()["no_show"] == "consultant"
     assert call(buyer, "post", api, {"reason": ""}).status_code == 409
+    page_post = f"/consulting/bookings/{booking.pk}/aftercare/no-show/"
+    assert other_buyer.post(page_post, **htmx).status_code == 404
+    again = buyer.post(page_post, **htmx)
+    assert again.status_code == 200 and "was reported already" in again.content.decode()
+    assert "You reported that the consultant did not come." in again.content.decode()
 
     confirm = f"/studio/consulting/bookings/{booking.pk}/aftercare/no-show/confirm/"
     done = studio.post(confirm, **htmx)
