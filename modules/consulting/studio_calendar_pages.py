@@ -242,7 +242,10 @@ def calendar_context(request: HttpRequest) -> dict[str, Any]:
 @require_http_methods(["GET", "HEAD"])
 def calendar(request: HttpRequest) -> HttpResponse:
     context = calendar_context(request)
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "consult-week":
+    # htmx moving between weeks gets the week alone; its history restore gets the page.
+    if request.headers.get("HX-Target") == "consult-week" and not request.headers.get(
+        "HX-History-Restore-Request"
+    ):
         return render(request, "consulting/studio/calendar_week.html", context)
     return render(request, "consulting/studio/calendar.html", context)
 
