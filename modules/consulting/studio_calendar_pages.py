@@ -163,15 +163,16 @@ def _shown(booking: Booking, status: str, now: datetime) -> bool:
 
 def _totals(bookings: list[Booking]) -> dict[str, Any]:
     """The week's booked sessions (held and cancelled ones do not count): how many, their
-    hours, and what they earn after refunds, per currency."""
+    hours (a group session's seats once), and what they earn after refunds, per currency."""
     counted = [b for b in bookings if b.status in (BookingStatus.BOOKED, BookingStatus.COMPLETED)]
-    minutes = sum(int((b.ends_at - b.starts_at).total_seconds() // 60) for b in counted)
+    lengths = {b.session_id: (b.ends_at - b.starts_at).total_seconds() // 60 for b in counted}
+    minutes = int(sum(lengths.values()))
     earned: dict[str, int] = defaultdict(int)
     for booking in counted:
         earned[booking.currency] += booking.amount - booking.refunded_amount
     hours, rest = divmod(minutes, 60)
     return {
-        "sessions": len(counted),
+        "sessions": len(lengths),
         "hours": f"{hours} h {rest:02d} min" if rest else f"{hours} h",
         "earnings": [str(Money(amount, currency)) for currency, amount in sorted(earned.items())],
         "held": sum(1 for b in bookings if b.status == BookingStatus.HELD),

@@ -247,6 +247,25 @@ def test_teammates_without_products_and_the_module_off_are_refused(
     assert refreshed(c.tenant, booking).status == BookingStatus.BOOKED
 
 
+def test_a_group_sessions_seats_count_their_hours_once_and_earn_each(
+    consulting, client_for, django_capture_on_commit_callbacks
+):
+    c, capture = consulting, django_capture_on_commit_callbacks
+    starts_at = free(c.tenant, c.workshop, date(2026, 12, 8))[0].starts_at
+    seats = []
+    for buyer in (c.buyer, c.other_buyer):
+        seat = hold(c.tenant, buyer, c.workshop, starts_at)
+        pay(c.tenant, buyer, seat, capture)
+        seats.append(refreshed(c.tenant, seat))
+    assert seats[0].session_id == seats[1].session_id
+    ada = signed_in(client_for, c.tenant, owner(c, c.seller))
+    body = ada.get(CALENDAR).content.decode()
+    assert sorted(shown(body)) == sorted(seat.pk for seat in seats)  # a block per buyer
+    assert '<span class="kpi-value" data-total="sessions">1</span>' in body
+    assert '<span class="kpi-value" data-total="hours">1 h 30 min</span>' in body
+    assert "60.00" in body.split('data-total="earnings"')[1].split("</span>")[0]
+
+
 @pytest.mark.parametrize("count", [1, 6])
 def test_the_calendar_reads_a_fixed_number_of_queries(
     consulting, client_for, django_capture_on_commit_callbacks, django_assert_max_num_queries, count
