@@ -149,6 +149,7 @@ def test_escrow_is_released_after_the_session_and_dispute_window(
     booking = booked(c, django_capture_on_commit_callbacks)
     end = booking.ends_at
     with schema_context(c.tenant.schema_name):
+        assert sweep_due_deadlines(now=booking.starts_at).fired == 2  # the two reminders
         assert sweep_due_deadlines(now=end + timedelta(hours=47)).fired == 0
         assert sweep_due_deadlines(now=end + timedelta(hours=48, minutes=1)).fired == 1
     line = line_of(c, booking)
