@@ -14,7 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Value, When
+from django.db.models import BigIntegerField, Case, F, Func, Value, When
 from django.utils import timezone
 
 from core import events
@@ -62,32 +62,43 @@ def release_key(booking_id: int) -> str:
     return f"consulting:release:{booking_id}"
 
 
+class Epoch(Func):
+    """Whole epoch seconds of a timestamp, computed by PostgreSQL: sessions start and end on
+    whole minutes, and an integer costs nothing to read (a timestamp is parsed in Python)."""
+
+    template = "FLOOR(EXTRACT(EPOCH FROM %(expressions)s))::bigint"
+    output_field = BigIntegerField()
+
+
 def taken_around(profile: ConsultantProfile, start: datetime, end: datetime) -> list[Taken]:
-    """Active sessions near ``start``..``end`` (a week either side, for the weekly cap)."""
+    """Active sessions near ``start``..``end``: those whose blocked time reaches a day into
+    it (a slot's buffers are shorter), or a week either side for a weekly cap (two days for
+    a daily one: the consultant's day may straddle the buyer's)."""
+    days = 8 if profile.max_per_week is not None else 2 if profile.max_per_day is not None else 1
     rows = ConsultingSession.objects.filter(
         consultant=profile,
         is_active=True,
-        blocked_until__gt=start - timedelta(days=8),
-        blocked_from__lt=end + timedelta(days=8),
+        blocked_until__gt=start - timedelta(days=days),
+        blocked_from__lt=end + timedelta(days=days),
     ).values_list(
-        "starts_at",
-        "ends_at",
-        "blocked_from",
-        "blocked_until",
+        Epoch(F("starts_at")),
+        Epoch(F("ends_at")),
+        Epoch(F("blocked_from")),
+        Epoch(F("blocked_until")),
         "session_type_id",
         "capacity",
         "seats_taken",
     )
     return [
         Taken(
-            starts_at=starts_at,
-            ends_at=ends_at,
-            buffer_before=int((starts_at - blocked_from).total_seconds() // 60),
-            buffer_after=int((blocked_until - ends_at).total_seconds() // 60),
+            starts_at=datetime.fromtimestamp(starts, UTC),
+            ends_at=datetime.fromtimestamp(ends, UTC),
+            buffer_before=(starts - blocked_from) // 60,
+            buffer_after=(blocked_until - ends) // 60,
             session_type_id=type_id,
             seats_left=capacity - seats if capacity > 1 else 0,
         )
-        for starts_at, ends_at, blocked_from, blocked_until, type_id, capacity, seats in rows
+        for starts, ends, blocked_from, blocked_until, type_id, capacity, seats in rows
     ]
 
 
