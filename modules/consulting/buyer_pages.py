@@ -10,7 +10,6 @@ not exist; where the module is off, the registry's guard answers 404 before thes
 from __future__ import annotations
 
 import importlib
-import inspect
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +29,7 @@ from django.views.decorators.http import require_GET, require_POST
 from core.accounts.models import User
 from core.commerce.models import OrderLine, OrderStatus
 from core.commerce.services import cart as carts
-from core.errors import DomainError, ErrorKind
+from core.errors import DomainError
 from modules.consulting import selectors
 from modules.consulting.errors import ConsultingErrorCode, invalid
 from modules.consulting.manifest import manifest
@@ -141,16 +140,13 @@ def _reschedule_picker(request: HttpRequest, booking: Booking, error: str = "") 
 def _hold_with_offer(
     user: User, session_type: SessionType, starts_at: datetime, zone: str, rebook: str
 ) -> None:
-    extra: dict[str, Any] = {}
-    if rebook.isdigit() and "rebook_offer_id" in inspect.signature(bookings.hold_slot).parameters:
-        extra["rebook_offer_id"] = int(rebook)
     with transaction.atomic():  # a hold the cart refuses is not left behind
         held = bookings.hold_slot(
             buyer=user,
             session_type_id=session_type.pk,
             starts_at=starts_at,
             buyer_zone=zone,
-            **extra,
+            rebook_offer_id=int(rebook) if rebook.isdigit() else None,
         )
         assert held.offer_id is not None
         cart = carts.get_or_create_cart(buyer=user, token=None)
@@ -179,9 +175,7 @@ def hold(request: HttpRequest, session_type_id: int) -> HttpResponse:
         if starts_at is None:
             raise invalid(ConsultingErrorCode.SLOT_UNAVAILABLE, "starts_at", PICK_FIRST)
         _hold_with_offer(user, session_type, starts_at, zone, rebook)
-    except DomainError as error:
-        if error.kind == ErrorKind.NOT_FOUND:
-            raise Http404(error.message) from None
+    except DomainError as error:  # the session type is there: anything else is shown
         request.session[SESSION_KEY] = {"session_type": session_type.pk, "message": error.message}
         return HttpResponseRedirect(_product_page(session_type, back))
     return HttpResponseRedirect(reverse("commerce:checkout"))

@@ -24,9 +24,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from core.accounts.models import User
+from core.errors import DomainError
 from core.money import Money
 from core.registry.panels import ProductPanel
 from modules.consulting.models import SessionType
+from modules.consulting.services import rebook as rebook_offers
 from modules.consulting.services.booking import slots_for
 from modules.consulting.services.policy import Policy
 from modules.consulting.slots import Slot
@@ -46,9 +49,11 @@ def zone_names() -> frozenset[str]:
 
 @cache
 def _listed_zones() -> tuple[str, ...]:
-    regions = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/")
-    regions += ("Europe/", "Indian/", "Pacific/")
-    return ("UTC", *sorted(name for name in zone_names() if name.startswith(regions)))
+    regions = "Africa/ America/ Antarctica/ Asia/ Atlantic/ Australia/ Europe/ Indian/ Pacific/"
+    return (
+        "UTC",
+        *sorted(name for name in zone_names() if name.startswith(tuple(regions.split()))),
+    )
 
 
 def zone_choices(current: str) -> tuple[str, ...]:
@@ -192,6 +197,19 @@ def refused_message(request: HttpRequest, session_type_id: int) -> str:
     return ""
 
 
+def _rebook_price(request: HttpRequest, offer_id: str) -> str:
+    """The price of the consultant's "book again" offer in the address, for its buyer (the
+    hold checks it again; an offer that is not theirs or is used up shows nothing)."""
+    user = getattr(request, "user", None)
+    if not offer_id or not isinstance(user, User):
+        return ""
+    try:
+        offer = rebook_offers.usable_offer(user, int(offer_id))
+    except DomainError:
+        return ""
+    return money(offer.price, offer.currency)
+
+
 def panel(request: HttpRequest, product: Any) -> ProductPanel | None:
     """The booking calendar of a consultation with an active session type (one without keeps
     the page's default buy box)."""
@@ -217,11 +235,14 @@ def panel(request: HttpRequest, product: Any) -> ProductPanel | None:
         rebook=request.GET.get("rebook", "") if request.GET.get("rebook", "").isdigit() else "",
     )
     profile = session_type.consultant
+    price = money(session_type.price, session_type.currency)
+    offered = _rebook_price(request, picker.rebook)
     context = {
         **week_context(session_type, picker),
         "product": product,
         "length": duration(session_type.minutes),
-        "price": money(session_type.price, session_type.currency),
+        "price": price,
+        "rebook_price": offered if offered != price else "",
         "seats": session_type.seats,
         "policy_rows": policy_rows(profile.policy),
         "policy_notes": policy_notes(profile.policy),

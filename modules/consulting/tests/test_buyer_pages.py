@@ -22,6 +22,7 @@ from core.accounts.models import User
 from core.commerce.models import CartLine
 from modules.consulting import manifest as manifest_module
 from modules.consulting.models import Booking, BookingStatus
+from modules.consulting.services import rebook
 from modules.consulting.tests.helpers import (
     Consulting,
     hold,
@@ -330,3 +331,35 @@ def test_another_marketplaces_sessions_and_bookings_are_not_found(
     assert refreshed(consulting.tenant, booked).status == "booked"
     with schema_context(elsewhere.schema_name):
         assert not Booking.objects.exists()
+
+
+def test_a_book_again_offer_in_the_address_prices_the_hold(
+    consulting: Consulting,
+    client_for: Any,
+    time_machine: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    past = _paid(consulting, MONDAY_10_UTC, django_capture_on_commit_callbacks)
+    time_machine.move_to(datetime(2026, 12, 7, 12, 0, tzinfo=UTC), tick=False)
+    with schema_context(consulting.tenant.schema_name):
+        offer = rebook.create_offer(
+            seller=consulting.seller,
+            booking_id=past.pk,
+            data=rebook.OfferData(session_type_id=consulting.session_type.pk, price=4000),
+        )
+    buyer = _signed_in(client_for, consulting.tenant, consulting.buyer)
+    html = _text(buyer.get(f"{_page(consulting)}?tz={NEW_YORK}&rebook={offer.pk}"))
+    assert "<s>100.00 USD</s> 40.00 USD" in html
+    assert f'name="rebook" value="{offer.pk}"' in html
+    # Another buyer following the same link sees the usual price.
+    other = _signed_in(client_for, consulting.tenant, consulting.other_buyer)
+    assert "<s>100.00 USD</s>" not in _text(other.get(f"{_page(consulting)}?rebook={offer.pk}"))
+    response = buyer.post(
+        _hold_url(consulting),
+        {"starts_at": "2026-12-08T10:00:00+00:00", "tz": NEW_YORK, "rebook": str(offer.pk)},
+    )
+    assert (response.status_code, response["Location"]) == (302, "/checkout/")
+    with schema_context(consulting.tenant.schema_name):
+        held = Booking.objects.get(buyer=consulting.buyer, status=BookingStatus.HELD)
+        line = CartLine.objects.select_related("offer").get(cart__buyer=consulting.buyer)
+    assert (held.amount, held.rebook_offer_id, line.offer.amount) == (4000, offer.pk, 4000)
