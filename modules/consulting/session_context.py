@@ -80,6 +80,8 @@ def session_context(booking: Booking, *, role: Role) -> dict[str, Any]:
     ]
     return {
         "role": role,
+        # Times in the reader's zone: the buyer's as booked, the consultant's own.
+        "zone": booking.buyer_zone if role == "buyer" else booking.consultant.time_zone,
         "other_side": "your consultant" if role == "buyer" else "your client",
         "is_open": booking.status in OPEN_STATUSES,
         "max_file_mb": documents.max_file_bytes() // (1024 * 1024),
