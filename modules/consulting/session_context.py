@@ -10,6 +10,7 @@ from typing import Any
 
 from django.urls import reverse
 
+from core.uploads import TEXT_SUFFIXES
 from modules.consulting.models import Booking
 from modules.consulting.services import documents, follow_ups, notes
 from modules.consulting.services.session_access import OPEN_STATUSES, Role, side_of
@@ -85,7 +86,7 @@ def session_context(booking: Booking, *, role: Role) -> dict[str, Any]:
         "other_side": "your consultant" if role == "buyer" else "your client",
         "is_open": booking.status in OPEN_STATUSES,
         "max_file_mb": documents.max_file_bytes() // (1024 * 1024),
-        "accept": ",".join([*ACCEPT_SUFFIXES, *documents.TEXT_SUFFIXES]),
+        "accept": ",".join([*ACCEPT_SUFFIXES, *TEXT_SUFFIXES]),
         "urls": {
             "files": session_url(role, "files", pk),
             "notes": session_url(role, "notes", pk),

@@ -29,9 +29,14 @@ from core.errors import DomainError, ErrorKind
 from core.sellers.auth import authorised_seller
 from core.storage import private_file_url
 from modules.consulting import selectors
+from modules.consulting.errors import ConsultingErrorCode
 from modules.consulting.models import Booking, BookingFile
 from modules.consulting.services import documents, follow_ups, notes
-from modules.consulting.services.session_access import Role, SessionErrorCode, booking_url, invalid
+from modules.consulting.services.session_access import (
+    Role,
+    booking_url,
+    invalid,
+)
 from modules.consulting.session_context import session_context
 
 PARTS = {
@@ -124,7 +129,7 @@ def _due(raw: str) -> date | None:
         return date.fromisoformat(raw)
     except ValueError:
         raise invalid(
-            SessionErrorCode.INVALID_FOLLOW_UP, "due_on", "Give the due date as a date."
+            ConsultingErrorCode.INVALID_FOLLOW_UP, "due_on", "Give the due date as a date."
         ) from None
 
 
@@ -162,7 +167,7 @@ def files(request: HttpRequest, booking_id: int, role: Role) -> HttpResponse:
 
     def upload_it() -> None:
         if upload is None:
-            raise invalid(SessionErrorCode.FILE_REFUSED, "file", "Choose a file to share.")
+            raise invalid(ConsultingErrorCode.FILE_REFUSED, "file", "Choose a file to share.")
         documents.upload_file(booking=booking, actor=_actor(request), role=role, upload=upload)
 
     return _attempt(request, booking, role, "files", upload_it)

@@ -12,7 +12,6 @@ import secrets
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-import filetype
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
@@ -20,12 +19,12 @@ from django.utils import timezone
 
 from core.accounts.models import User
 from core.errors import ErrorKind
-from modules.consulting.errors import ConsultingError
+from core.uploads import checked_content_type as checked_upload_type
+from modules.consulting.errors import ConsultingError, ConsultingErrorCode
 from modules.consulting.models import Booking, BookingFile
 from modules.consulting.services.booking import current_bounds
 from modules.consulting.services.session_access import (
     Role,
-    SessionErrorCode,
     check_open,
     check_participant,
     invalid,
@@ -35,7 +34,7 @@ from modules.consulting.services.session_access import (
     tell_other_side,
 )
 
-ALLOWED_TYPES = frozenset(
+DOCUMENT_TYPES = frozenset(
     {
         "application/pdf", "application/rtf",
         "image/jpeg", "image/png", "image/gif", "image/webp", "image/tiff", "image/bmp",
@@ -49,55 +48,13 @@ ALLOWED_TYPES = frozenset(
         "application/vnd.oasis.opendocument.presentation",
     }
 )  # fmt: skip
-# Content no magic number names: accepted as UTF-8 text only under one of these names.
-TEXT_SUFFIXES = {".txt": "text/plain", ".md": "text/markdown", ".csv": "text/csv"}
-EXECUTABLE_SUFFIXES = frozenset(
-    {
-        ".exe", ".com", ".bat", ".cmd", ".msi", ".scr", ".pif", ".dll", ".so", ".dylib",
-        ".sh", ".bash", ".ps1", ".vbs", ".vbe", ".js", ".jse", ".wsf", ".jar", ".apk",
-        ".app", ".elf", ".bin", ".run", ".deb", ".rpm", ".dmg", ".lnk", ".hta", ".cpl",
-    }
-)  # fmt: skip
-# Magic numbers of programs (PE, ELF, Mach-O, Java classes/fat binaries) and shebang scripts.
-EXECUTABLE_MAGIC = (b"MZ", b"\x7fELF", b"\xfe\xed\xfa", b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
-SNIFF_BYTES = 8192
 MAX_FILES = 50  # per booking, listed ones
-ALLOWED_WORDS = "PDFs, images, office documents, or plain text, CSV and Markdown"
-
-
-def _refused(name: str, message: str) -> Exception:
-    return invalid(SessionErrorCode.FILE_REFUSED, "file", f"{name}: {message}", file=name)
-
-
-def _head(stream: IO[bytes]) -> bytes:
-    position = stream.tell()
-    head = stream.read(SNIFF_BYTES)
-    stream.seek(position)
-    return bytes(head)
 
 
 def checked_content_type(name: str, stream: IO[bytes]) -> str:
-    """The file's type as its content shows it, or a refusal naming the file."""
-    suffix = PurePosixPath(name.lower()).suffix
-    head = _head(stream)
-    if suffix in EXECUTABLE_SUFFIXES or head.startswith((b"#!", *EXECUTABLE_MAGIC)):
-        raise _refused(name, "programs and scripts cannot be shared.")
-    kind = filetype.guess(head)
-    if kind is not None:
-        mime = str(kind.mime)
-        if mime not in ALLOWED_TYPES:
-            raise _refused(
-                name, f"files of this type ({mime}) cannot be shared; {ALLOWED_WORDS} can."
-            )
-        return mime
-    if suffix in TEXT_SUFFIXES and b"\x00" not in head:
-        try:
-            head.decode("utf-8")
-        except UnicodeDecodeError as error:
-            if error.start < len(head) - 4:  # not just a character cut at the sniff's end
-                raise _refused(name, "this text file is not UTF-8 text.") from None
-        return TEXT_SUFFIXES[suffix]
-    raise _refused(name, f"its content is not a type that can be shared ({ALLOWED_WORDS}).")
+    """The file's type as its content shows it (``core.uploads``), limited to documents and
+    pictures, or a refusal naming the file."""
+    return checked_upload_type(name, stream, allowed=DOCUMENT_TYPES, verb="shared")
 
 
 def max_file_bytes() -> int:
@@ -132,19 +89,19 @@ def upload_file(
     size = upload.size or 0
     if size <= 0:
         raise invalid(
-            SessionErrorCode.FILE_REFUSED, "file", f"{name}: this file is empty.", file=name
+            ConsultingErrorCode.FILE_REFUSED, "file", f"{name}: this file is empty.", file=name
         )
     limit = max_file_bytes()
     if size > limit:
         raise ConsultingError(
-            SessionErrorCode.FILE_TOO_LARGE,
+            ConsultingErrorCode.FILE_TOO_LARGE,
             f"{name}: a file may be at most {limit // (1024 * 1024)} MB.",
             details={"field": "file", "file": name, "max_bytes": limit},
             kind=ErrorKind.TOO_LARGE,
         )
     if files_of(booking).count() >= MAX_FILES:
         raise invalid(
-            SessionErrorCode.FILE_REFUSED, "file", f"At most {MAX_FILES} files per booking."
+            ConsultingErrorCode.FILE_REFUSED, "file", f"At most {MAX_FILES} files per booking."
         )
     upload.seek(0)
     content_type = checked_content_type(name, upload)

@@ -11,10 +11,10 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from core.accounts.models import User
+from modules.consulting.errors import ConsultingErrorCode
 from modules.consulting.models import Booking, FollowUp
 from modules.consulting.services.session_access import (
     Role,
-    SessionErrorCode,
     check_open,
     check_participant,
     invalid,
@@ -49,17 +49,17 @@ def add_follow_up(
     check_open(booking)
     text = " ".join(text.split())
     if not text:
-        raise invalid(SessionErrorCode.INVALID_FOLLOW_UP, "text", "Say what is to be done.")
+        raise invalid(ConsultingErrorCode.INVALID_FOLLOW_UP, "text", "Say what is to be done.")
     if len(text) > MAX_TEXT_CHARS:
         raise invalid(
-            SessionErrorCode.INVALID_FOLLOW_UP,
+            ConsultingErrorCode.INVALID_FOLLOW_UP,
             "text",
             f"A task may be at most {MAX_TEXT_CHARS} characters ({len(text)} now).",
         )
     tasks = follow_ups_of(booking)
     if tasks.count() >= MAX_TASKS:
         raise invalid(
-            SessionErrorCode.INVALID_FOLLOW_UP, "text", f"At most {MAX_TASKS} tasks per booking."
+            ConsultingErrorCode.INVALID_FOLLOW_UP, "text", f"At most {MAX_TASKS} tasks per booking."
         )
     last = tasks.aggregate(last=Max("position"))["last"]
     task = FollowUp.objects.create(

@@ -10,10 +10,10 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from core.accounts.models import User
+from modules.consulting.errors import ConsultingErrorCode
 from modules.consulting.models import Booking, BookingNote
 from modules.consulting.services.session_access import (
     Role,
-    SessionErrorCode,
     check_open,
     check_participant,
     invalid,
@@ -37,10 +37,10 @@ def notes_for(booking: Booking, role: Role) -> QuerySet[BookingNote]:
 def _clean(body: str) -> str:
     body = body.strip()
     if not body:
-        raise invalid(SessionErrorCode.INVALID_NOTE, "body", "Write something in the note.")
+        raise invalid(ConsultingErrorCode.INVALID_NOTE, "body", "Write something in the note.")
     if len(body) > MAX_NOTE_CHARS:
         raise invalid(
-            SessionErrorCode.INVALID_NOTE,
+            ConsultingErrorCode.INVALID_NOTE,
             "body",
             f"A note may be at most {MAX_NOTE_CHARS:,} characters ({len(body):,} now).",
         )

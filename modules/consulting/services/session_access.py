@@ -5,7 +5,6 @@ buyer's, consultant's or marketplace's booking never reaches these services."""
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Any, Literal
 
 from django.urls import NoReverseMatch, reverse
@@ -13,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from core.accounts.models import User
 from core.errors import ErrorKind
 from core.notifications.services.notify import notify
-from modules.consulting.errors import ConsultingError, not_found
+from modules.consulting.errors import ConsultingError, ConsultingErrorCode, not_found
 from modules.consulting.models import Booking, BookingStatus
 
 Role = Literal["buyer", "consultant"]
@@ -24,25 +23,14 @@ OPEN_STATUSES = (BookingStatus.BOOKED, BookingStatus.COMPLETED)
 SHARED_TYPE = "consulting.shared"
 
 
-class SessionErrorCode(StrEnum):
-    """Codes of this part (asked to move into ``errors.ConsultingErrorCode``; same values)."""
-
-    FILE_REFUSED = "file_refused"
-    FILE_TOO_LARGE = "file_too_large"
-    BOOKING_NOT_OPEN = "booking_not_open"
-    INVALID_NOTE = "invalid_note"
-    INVALID_FOLLOW_UP = "invalid_follow_up"
-    NOT_YOURS = "not_yours"
-
-
-def invalid(code: SessionErrorCode, field: str, message: str, **details: Any) -> ConsultingError:
+def invalid(code: ConsultingErrorCode, field: str, message: str, **details: Any) -> ConsultingError:
     return ConsultingError(
         code, message, details={"field": field, **details}, kind=ErrorKind.INVALID
     )
 
 
 def not_yours(message: str) -> ConsultingError:
-    return ConsultingError(SessionErrorCode.NOT_YOURS, message, kind=ErrorKind.FORBIDDEN)
+    return ConsultingError(ConsultingErrorCode.NOT_YOURS, message, kind=ErrorKind.FORBIDDEN)
 
 
 def item_not_found(what: str) -> ConsultingError:
@@ -59,7 +47,7 @@ def check_participant(booking: Booking, actor: User, role: Role) -> None:
 def check_open(booking: Booking) -> None:
     if booking.status not in OPEN_STATUSES:
         raise ConsultingError(
-            SessionErrorCode.BOOKING_NOT_OPEN,
+            ConsultingErrorCode.BOOKING_NOT_OPEN,
             "Files, notes and follow-ups can be added once the session is booked "
             f"(this booking is {booking.get_status_display().lower()}).",
             details={"status": booking.status},

@@ -325,7 +325,7 @@ def test_the_calendar_booking_and_operator_pages_in_chromium(
     ):
         c = make_consulting(market.tenant)
         day = timezone.now().date() + timedelta(days=2)
-        made = []
+        made: list[Any] = []
         while len(made) < 4:
             if day.weekday() < 5:
                 slots = free(market.tenant, c.session_type, day)
