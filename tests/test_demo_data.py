@@ -63,7 +63,7 @@ def committed_market(django_db_setup: None, django_db_blocker: Any) -> Iterator[
 
 def test_the_demo_marketplace_has_a_believable_history(committed_market, django_db_blocker):
     tenant = committed_market
-    catalogue = CATALOGUES["consult-corner"]
+    catalogue = CATALOGUES["byte-bazaar"]
     with django_db_blocker.unblock(), schema_context(tenant.schema_name):
         populate(catalogue, password="pw-demo-12345", seed=7, days=12)
 

@@ -33,7 +33,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 
 # --- Modules -------------------------------------------------------------------------------
 # Adding a module is one line here (or in the SOUK_MODULES environment variable).
-SOUK_MODULES: list[str] = env_list("SOUK_MODULES", ["modules.licensing", "modules.gigs"])
+SOUK_MODULES: list[str] = env_list(
+    "SOUK_MODULES", ["modules.licensing", "modules.gigs", "modules.consulting"]
+)
 
 SHARED_APPS = [
     # Before django_tenants, so our create_tenant command is the one manage.py runs.

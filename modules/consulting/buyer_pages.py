@@ -9,7 +9,6 @@ not exist; where the module is off, the registry's guard answers 404 before thes
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -19,9 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import select_template
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -31,12 +28,14 @@ from core.commerce.models import OrderLine, OrderStatus
 from core.commerce.services import cart as carts
 from core.errors import DomainError
 from modules.consulting import selectors
+from modules.consulting.aftercare_context import aftercare_context
 from modules.consulting.errors import ConsultingErrorCode, invalid
 from modules.consulting.manifest import manifest
 from modules.consulting.models import ACTIVE, Booking, BookingStatus, SessionType
 from modules.consulting.services import booking as bookings
-from modules.consulting.services import cancellation, reschedule
+from modules.consulting.services import cancellation, feeds, reschedule
 from modules.consulting.services.policy import Policy
+from modules.consulting.session_context import session_context
 from modules.consulting.storefront import (
     SESSION_KEY,
     WeekPicker,
@@ -225,13 +224,8 @@ def _row(booking: Booking) -> dict[str, Any]:
 
 
 def _feed_context(user: User) -> dict[str, Any]:
-    """H1's calendar feed box, where it exists."""
-    try:
-        feeds = importlib.import_module("modules.consulting.services.feeds")
-        select_template(["consulting/partials/calendar_feed.html"])
-    except (ImportError, TemplateDoesNotExist):
-        return {}
-    return {"calendar_feed": feeds.feed_context(user), "has_calendar_feed": True}
+    """The private calendar feed's box."""
+    return {"calendar_feed": feeds.feed_context(user)}
 
 
 @never_cache
@@ -296,57 +290,23 @@ def _cancel_closed(booking: Booking, policy: Policy, now: datetime) -> str:
     return ""
 
 
-def _template_if_any(name: str) -> str:
-    try:
-        select_template([name])
-    except TemplateDoesNotExist:
-        return ""
-    return name
-
-
-def _context_of(module: str, function: str, booking: Booking) -> dict[str, Any] | None:
-    """A teammate's context builder (``session_context``, ``aftercare_context``), where it
-    exists."""
-    try:
-        found = importlib.import_module(f"modules.consulting.{module}")
-    except ImportError:
-        return None
-    build = getattr(found, function, None)
-    return build(booking, role="buyer") if build is not None else None
-
-
-def _invite_url(booking: Booking) -> str:
-    try:
-        return reverse("consulting:invite", args=[booking.pk])
-    except NoReverseMatch:
-        return ""
+PARTIALS = {
+    "join": "consulting/partials/join.html",
+    "files": "consulting/partials/session_files.html",
+    "notes": "consulting/partials/session_notes.html",
+    "follow_ups": "consulting/partials/session_follow_ups.html",
+    "aftercare": "consulting/partials/aftercare.html",
+}
 
 
 def _around_the_session(booking: Booking) -> dict[str, Any]:
-    """What the other parts of the module add to the page (the join box, files, notes,
-    follow-ups, aftercare), each only where its template and context exist."""
-    partials = {
-        "join": _template_if_any("consulting/partials/join.html"),
-        "files": "",
-        "notes": "",
-        "follow_ups": "",
-        "aftercare": "",
+    """What the other parts of the module add to the page: the join box, files, notes,
+    follow-ups and aftercare (no-shows, book-again offers)."""
+    return {
+        "partials": PARTIALS,
+        "session": session_context(booking, role="buyer"),
+        "aftercare": aftercare_context(booking, role="buyer"),
     }
-    context: dict[str, Any] = {}
-    session = _context_of("session_context", "session_context", booking)
-    if session is not None:
-        context["session"] = session
-        for key, name in (
-            ("files", "session_files"),
-            ("notes", "session_notes"),
-            ("follow_ups", "session_follow_ups"),
-        ):
-            partials[key] = _template_if_any(f"consulting/partials/{name}.html")
-    aftercare = _context_of("aftercare_context", "aftercare_context", booking)
-    if aftercare is not None:
-        context["aftercare"] = aftercare
-        partials["aftercare"] = _template_if_any("consulting/partials/aftercare.html")
-    return {"partials": partials, **context}
 
 
 @never_cache
@@ -377,7 +337,9 @@ def booking_page(request: HttpRequest, booking_id: int) -> HttpResponse:
         "cancel_reason": cancel_reason,
         "error": error,
         "done": DONE_MESSAGES.get(request.GET.get("done", ""), ""),
-        "invite_url": _invite_url(booking) if booking.status in ACTIVE else "",
+        "invite_url": reverse("consulting:invite", args=[booking.pk])
+        if booking.status in ACTIVE
+        else "",
         "now": now,
         "role": "buyer",
         **_around_the_session(booking),

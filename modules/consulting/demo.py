@@ -47,7 +47,7 @@ from core.payments.providers.sandbox import SUCCESS_CARD
 from core.sellers.models import Seller
 from modules.consulting.manifest import CONSULT
 from modules.consulting.models import Booking, SessionType
-from modules.consulting.services import availability
+from modules.consulting.services import availability, follow_ups, notes
 from modules.consulting.services.booking import current_bounds, hold_slot, slots_for
 from modules.consulting.services.cancellation import cancel_by_buyer, cancel_by_consultant
 from tenants.demo.people import demo_buyer, demo_seller, illustrate
@@ -337,7 +337,54 @@ def populate_consulting(
         for desk in desks:
             _finish_calendar(desk, now)
         events.dispatch_pending()
+    for booking in made.get("completed", []):
+        _write_up(booking)
     return made
+
+
+WRITE_UP = (
+    "Thanks for a focused session. What we agreed: keep the scope to the three accounts "
+    "that bring in 80 % of revenue, and review the numbers again in four weeks."
+)
+FOLLOW_UPS = (
+    ("Send last quarter's figures before the next session", True),
+    ("Draft the one-page plan we sketched and share it here", False),
+)
+
+
+def _write_up(booking: Booking) -> None:
+    """What a consultant leaves after a session: a shared note, a private one, and the
+    follow-up tasks (one already done by the buyer), written an hour after it ended."""
+    booking = Booking.objects.select_related("consultant__seller__owner", "buyer").get(
+        pk=booking.pk
+    )
+    consultant = booking.consultant.seller.owner
+    with _at(booking.ends_at + timedelta(hours=1)):
+        notes.add_note(
+            booking=booking, actor=consultant, role="consultant", body=WRITE_UP, is_shared=True
+        )
+        notes.add_note(
+            booking=booking,
+            actor=consultant,
+            role="consultant",
+            body="Keen but stretched thin; suggest the workshop next.",
+        )
+        for text, done in FOLLOW_UPS:
+            task = follow_ups.add_follow_up(
+                booking=booking,
+                actor=consultant,
+                role="consultant",
+                text=text,
+                due_on=(booking.ends_at + timedelta(days=14)).date(),
+            )
+            if done:
+                follow_ups.tick_follow_up(
+                    booking=booking,
+                    actor=booking.buyer,
+                    role="buyer",
+                    follow_up_id=task.pk,
+                    is_done=True,
+                )
 
 
 class _Timeline:

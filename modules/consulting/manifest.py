@@ -58,6 +58,7 @@ manifest = ModuleManifest(
     seller_urls="modules.consulting.seller_urls",
     operator_urls="modules.consulting.operator_urls",
     product_panel="modules.consulting.storefront.panel",
+    demo="modules.consulting.demo.populate",
     pages=(
         NavEntry(label="Consultations", url="consulting:mine", area="account"),
         NavEntry(label="Consultations", url="consulting_studio:home", area="studio"),

@@ -15,7 +15,6 @@ Another seller's booking is not found, as one that does not exist."""
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -25,8 +24,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -36,10 +33,13 @@ from core.errors import DomainError, ErrorKind
 from core.money import Money
 from core.sellers.auth import authorised_seller
 from core.sellers.models import Seller
+from modules.consulting.aftercare_context import aftercare_context
 from modules.consulting.manifest import manifest
 from modules.consulting.models import Booking, BookingStatus, ConsultantProfile
 from modules.consulting.services.cancellation import cancel_by_consultant
+from modules.consulting.services.feeds import feed_context
 from modules.consulting.services.policy import Policy
+from modules.consulting.session_context import session_context
 
 UPCOMING_LIMIT = 8
 # The week's filter: what the consultant wants to see on it (the default hides expired
@@ -74,7 +74,7 @@ SHORT_LABELS = {
     "no_show_buyer": "Buyer no-show",
     "no_show_consultant": "Your no-show",
 }
-# Partials other parts of the module add to the booking page, shown once installed.
+# What the other parts of the module add to the booking page.
 AROUND_THE_SESSION = {
     "join": "consulting/partials/join.html",
     "files": "consulting/partials/session_files.html",
@@ -243,6 +243,7 @@ def calendar_context(request: HttpRequest) -> dict[str, Any]:
 @require_http_methods(["GET", "HEAD"])
 def calendar(request: HttpRequest) -> HttpResponse:
     context = calendar_context(request)
+    context["calendar_feed"] = feed_context(request.user)  # type: ignore[arg-type]
     # htmx moving between weeks gets the week alone; its history restore gets the page.
     if request.headers.get("HX-Target") == "consult-week" and not request.headers.get(
         "HX-History-Restore-Request"
@@ -316,32 +317,6 @@ def booking_facts(
     }
 
 
-def installed_partials() -> dict[str, str]:
-    """The parts around the session whose templates exist in this build."""
-    found = {}
-    for key, name in AROUND_THE_SESSION.items():
-        try:
-            get_template(name)
-        except TemplateDoesNotExist:
-            continue
-        found[key] = name
-    return found
-
-
-def _optional_context(module: str, function: str, booking: Booking) -> dict[str, Any]:
-    """``modules.consulting.<module>.<function>(booking, role="consultant")``, or nothing
-    while that part of the module is not installed."""
-    try:
-        found = importlib.import_module(f"modules.consulting.{module}")
-    except ImportError:
-        return {}
-    build = getattr(found, function, None)
-    if build is None:
-        return {}
-    result: dict[str, Any] = build(booking, role="consultant")
-    return result
-
-
 def _sellers_booking(seller: Seller, booking_id: int) -> Booking:
     booking = (
         Booking.objects.select_related("session_type__product", "buyer", "consultant")
@@ -357,22 +332,20 @@ def _booking_context(request: HttpRequest, booking_id: int) -> dict[str, Any]:
     seller = authorised_seller(request)
     booking = _sellers_booking(seller, booking_id)
     now = timezone.now()
-    partials = installed_partials()
     context: dict[str, Any] = {
         "module": manifest,
         "seller": seller,
         **booking_facts(booking, booking.consultant.time_zone, now),
         "now": now,
         "role": "consultant",
-        "partials": partials,
+        "partials": AROUND_THE_SESSION,
+        "session": session_context(booking, role="consultant"),
+        "aftercare": aftercare_context(booking, role="consultant"),
+        "invite_url": reverse("consulting:invite", args=[booking.pk]),
         "week": booking.starts_at.astimezone(zone_of(booking.consultant.time_zone))
         .date()
         .isoformat(),
     }
-    if {"files", "notes", "follow_ups"} & partials.keys():
-        context["session"] = _optional_context("session_context", "session_context", booking)
-    if "aftercare" in partials:
-        context["aftercare"] = _optional_context("aftercare_context", "aftercare_context", booking)
     return context
 
 

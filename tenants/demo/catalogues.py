@@ -1,6 +1,6 @@
-"""What each demo marketplace sells: its categories, sellers and products, written to fit its
-theme (Byte Bazaar is a bazaar of independent software; Consult Corner sells the tools
-consultants run their practice on). Prices in USD cents."""
+"""What a software demo marketplace sells: its categories, sellers and products, written to fit
+its theme (Byte Bazaar is a bazaar of independent software). Prices in USD cents. Marketplaces
+of other modules get their demo data from the module's own ``demo`` hook."""
 
 from __future__ import annotations
 
@@ -205,103 +205,7 @@ BYTE_BAZAAR = DemoCatalogue(
     buyers=BUYERS,
 )
 
-CONSULT_CORNER = DemoCatalogue(
-    categories=(
-        ("Proposals & billing", "Win the work and get paid for it."),
-        ("Client management", "Keep every client conversation and file in one place."),
-        ("Scheduling", "Calendars, availability and session timers."),
-        ("Research & notes", "Interview notes, synthesis and reports."),
-    ),
-    sellers=(
-        DemoSeller(
-            slug="ledgerline",
-            business_name="Ledgerline",
-            bio="Billing software for independent consultants, built by former consultants.",
-            products=(
-                DemoProduct(
-                    "Proposal Studio",
-                    3900,
-                    "Proposals clients sign in one click.",
-                    "Templates for scoped proposals, optional extras, e-signature and "
-                    "deposit collection, with a pipeline of every open proposal.",
-                    "Proposals & billing",
-                    ("proposals", "e-signature"),
-                ),
-                DemoProduct(
-                    "Billable",
-                    2900,
-                    "Retainers, hours and invoices in one place.",
-                    "Track retainers and hours against budgets, warn before overruns and "
-                    "invoice the balance at month end.",
-                    "Proposals & billing",
-                    ("invoicing", "retainers"),
-                ),
-            ),
-        ),
-        DemoSeller(
-            slug="clientwise",
-            business_name="Clientwise",
-            bio="A lightweight CRM and client portal for practices of one to twenty.",
-            products=(
-                DemoProduct(
-                    "Clientwise CRM",
-                    4900,
-                    "The CRM that fits a consulting practice.",
-                    "Contacts, engagements, follow-up reminders and a timeline of every "
-                    "email and meeting per client.",
-                    "Client management",
-                    ("crm",),
-                ),
-                DemoProduct(
-                    "Client Portal Kit",
-                    2500,
-                    "A branded portal for files and updates.",
-                    "Give each client a branded space for deliverables, invoices and "
-                    "status updates, with access that expires with the engagement.",
-                    "Client management",
-                    ("portal", "files"),
-                ),
-            ),
-        ),
-        DemoSeller(
-            slug="agenda-studio",
-            business_name="Agenda Studio",
-            bio="Calm scheduling and facilitation tools for people who run workshops.",
-            products=(
-                DemoProduct(
-                    "Workshop Timer",
-                    1500,
-                    "Agendas that keep a session on time.",
-                    "Build a timed agenda, share it with the room and get gentle nudges "
-                    "when a block runs over.",
-                    "Scheduling",
-                    ("workshops",),
-                ),
-                DemoProduct(
-                    "Availability Sync",
-                    1900,
-                    "One availability across five calendars.",
-                    "Merge busy times from Google, Outlook and iCloud calendars into one "
-                    "booking availability, with buffers and time zones handled.",
-                    "Scheduling",
-                    ("calendar", "time-zones"),
-                ),
-                DemoProduct(
-                    "Interview Notes",
-                    2200,
-                    "Tag, search and synthesise interviews.",
-                    "Record interview notes with tags and highlights, then build a "
-                    "synthesis board and export a findings report.",
-                    "Research & notes",
-                    ("research", "notes"),
-                ),
-            ),
-        ),
-    ),
-    buyers=BUYERS[:18],
-)
-
-CATALOGUES = {"byte-bazaar": BYTE_BAZAAR, "consult-corner": CONSULT_CORNER}
+CATALOGUES = {"byte-bazaar": BYTE_BAZAAR}
 
 REVIEW_TEXTS = (
     (5, "Does exactly what it says", "Set up in five minutes and it has not let me down since."),

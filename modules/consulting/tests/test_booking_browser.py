@@ -9,8 +9,6 @@ never scroll sideways."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,9 +24,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from core.accounts.models import User
 from core.payments.providers.sandbox import SUCCESS_CARD
 from modules.consulting.models import Booking, BookingStatus
+from modules.consulting.tests.browser_helpers import shot as _shot
+from modules.consulting.tests.browser_helpers import sign_in as _sign_in
 from modules.consulting.tests.helpers import Consulting, free, make_consulting
 from tenants.schemas_sql import use_public_schema
-from tests.accounts_helpers import PASSWORD
 from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import (  # noqa: F401
     CHROMIUM_ARGS,
@@ -45,22 +44,6 @@ BERLIN = "Europe/Berlin"
 # The calendar's week element (a stand-in while the page is still on its way).
 WEEK = "document.querySelector('[data-consult-week]') || {dataset: {}}"
 WEEK_IN_NEW_YORK = f"({WEEK}).dataset.zone === '{NEW_YORK}'"
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(url)
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _shot(page: Page, folder: Path, name: str, width: int) -> None:
-    assert page_width(page) <= width, (page.url, width)
-    path = folder / f"{name}-{width}.png"
-    page.screenshot(path=str(path), full_page=True)
-    target = os.environ.get("SOUK_SCREENSHOT_DIR")
-    if target:
-        shutil.copy(path, Path(target) / path.name)
 
 
 def _weekday_from(start: date) -> date:

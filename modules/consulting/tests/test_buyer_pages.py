@@ -362,4 +362,5 @@ def test_a_book_again_offer_in_the_address_prices_the_hold(
     with schema_context(consulting.tenant.schema_name):
         held = Booking.objects.get(buyer=consulting.buyer, status=BookingStatus.HELD)
         line = CartLine.objects.select_related("offer").get(cart__buyer=consulting.buyer)
+    assert line.offer is not None
     assert (held.amount, held.rebook_offer_id, line.offer.amount) == (4000, offer.pk, 4000)

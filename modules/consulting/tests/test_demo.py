@@ -99,6 +99,13 @@ def test_consult_corner_demo_has_consultants_calendars_and_bookings_in_every_sta
         completed = bookings.filter(status=BookingStatus.COMPLETED)
         assert completed.count() >= 9
         assert all(b.ends_at < now - timedelta(hours=48) for b in completed)
+        # Each completed session has its write-up: a note the buyer sees, a private one,
+        # and follow-ups, one already ticked off by the buyer.
+        for done in completed:
+            assert done.notes.filter(is_shared=True).count() == 1
+            assert done.notes.filter(is_shared=False).count() == 1
+            assert done.follow_ups.count() == 2
+            assert done.follow_ups.filter(done_at__isnull=False).count() == 1
         upcoming = bookings.filter(status=BookingStatus.BOOKED, starts_at__gt=now)
         assert upcoming.count() >= 9
         assert upcoming.filter(session__seats_taken__gte=3).exists()  # a workshop's seats

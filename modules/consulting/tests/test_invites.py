@@ -6,8 +6,6 @@ new link cuts off; another marketplace's token and a marketplace without the mod
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +21,7 @@ from modules.consulting.invites import ics_for
 from modules.consulting.models import Booking, ConsultantProfile
 from modules.consulting.services.cancellation import cancel_by_buyer
 from modules.consulting.services.reschedule import reschedule_by_buyer
+from modules.consulting.tests.browser_helpers import shot
 from modules.consulting.tests.helpers import (
     hold,
     make_consulting,
@@ -363,11 +362,3 @@ def status_of(page: Any, path: str) -> int:
     needed by a feed)."""
     status: int = page.evaluate("async (path) => (await fetch(path)).status", path)
     return status
-
-
-def shot(page: Any, folder: Path, name: str) -> None:
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    target = os.environ.get("SOUK_SCREENSHOT_DIR")
-    if target:
-        shutil.copy(path, Path(target) / path.name)

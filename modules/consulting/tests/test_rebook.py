@@ -7,8 +7,6 @@ offer, another consultant's booking and another marketplace's offer are not foun
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -18,7 +16,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from core.accounts.models import User
 from core.commerce.models import OrderLine
@@ -29,6 +27,8 @@ from modules.consulting.errors import ConsultingError, ConsultingErrorCode
 from modules.consulting.models import Booking, BookingStatus, RebookOffer
 from modules.consulting.services import rebook
 from modules.consulting.services.booking import hold_slot
+from modules.consulting.tests.browser_helpers import shot as _shot
+from modules.consulting.tests.browser_helpers import sign_in as _sign_in
 from modules.consulting.tests.helpers import (
     Consulting,
     free,
@@ -43,7 +43,7 @@ from modules.consulting.tests.helpers import (
 from tenants.models import Domain, Tenant
 from tenants.schemas_sql import drop_schema, use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
-from tests.accounts_helpers import PASSWORD, call, make_user, sign_in
+from tests.accounts_helpers import call, make_user, sign_in
 from tests.browser.conftest import (  # noqa: F401
     CHROMIUM_ARGS,
     _running_server,
@@ -390,21 +390,6 @@ def test_no_show_through_the_studio_section_and_the_api(
 
 
 # --- in the browser ---------------------------------------------------------------------------
-
-
-def _sign_in(page: Page, url: str, email: str) -> None:
-    page.goto(url)
-    page.get_by_label("E-mail address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def _shot(page: Page, folder: Path, name: str) -> None:
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    target = os.environ.get("SOUK_SCREENSHOT_DIR")
-    if target:
-        shutil.copy(path, Path(target) / path.name)
 
 
 def _committed_past_session(tenant: Tenant) -> tuple[Consulting, Booking, str]:

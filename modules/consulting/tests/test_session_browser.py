@@ -19,8 +19,9 @@ from django_tenants.utils import schema_context
 from playwright.sync_api import expect, sync_playwright
 
 from core.accounts.models import User
+from modules.consulting.tests.browser_helpers import shot as _shot
+from modules.consulting.tests.browser_helpers import sign_in as _sign_in
 from modules.consulting.tests.helpers import free, hold, make_consulting, pay, refreshed
-from modules.consulting.tests.test_consulting_browser import _shot, _sign_in
 from modules.consulting.tests.test_session_documents import PDF
 from tenants.schemas_sql import use_public_schema
 from tests.browser.conftest import (  # noqa: F401

@@ -7,8 +7,6 @@ and the module switched off are 404."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,11 +14,12 @@ from typing import Any
 import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from core.accounts.models import Role, User
 from core.sellers.models import Seller, TeamMember
 from modules.consulting.models import ConsultantProfile, DateOverride, SessionType, WeeklyRule
+from modules.consulting.tests.browser_helpers import shot as _shot
 from modules.consulting.tests.helpers import (
     Consulting,
     free,
@@ -389,14 +388,6 @@ def test_teammates_without_products_other_sellers_other_marketplaces_and_module_
 
 
 # --- in Chromium, at desktop and phone widths ----------------------------------------------
-
-
-def _shot(page: Page, folder: Path, name: str) -> None:
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    target = os.environ.get("SOUK_SCREENSHOT_DIR")
-    if target:
-        shutil.copy(path, Path(target) / path.name)
 
 
 def test_the_editor_in_chromium_at_1280_and_390_px(

@@ -10,8 +10,6 @@ here calls the video server."""
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from core.accounts.models import User
 from core.schema import current_schema_name
@@ -35,6 +33,8 @@ from modules.consulting.models import VideoProvider as VideoProviderChoice
 from modules.consulting.services import availability
 from modules.consulting.services.booking import hold_slot
 from modules.consulting.services.cancellation import cancel_by_consultant
+from modules.consulting.tests.browser_helpers import shot as _shot
+from modules.consulting.tests.browser_helpers import sign_in as _sign_in
 from modules.consulting.tests.helpers import (
     T0,
     Consulting,
@@ -45,7 +45,6 @@ from modules.consulting.tests.helpers import (
     pay,
     refreshed,
 )
-from modules.consulting.tests.test_consulting_browser import _sign_in
 from tenants.schemas_sql import use_public_schema
 from tenants.services import set_module_enabled
 from tests.accounts_helpers import call, make_user, sign_in
@@ -454,14 +453,6 @@ def test_the_booking_pages_join_partial_is_live_only_inside_the_window(
     assert "join-panel" not in cancelled
     for html in (before, inside, after):
         assert DOMAIN not in html and "jwt" not in html  # the link lives on the join page only
-
-
-def _shot(page: Page, folder: Path, name: str) -> None:
-    path = folder / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    target = os.environ.get("SOUK_SCREENSHOT_DIR")
-    if target:
-        shutil.copy(path, Path(target) / path.name)
 
 
 def test_the_join_page_in_chromium_before_inside_and_after_the_window(

@@ -1,5 +1,5 @@
 """`make demo`: platform staff, plans, a warm pool and three demo marketplaces that look and sell
-differently (software and courses, consultants' tools, and gigs: design and writing services).
+differently (software and courses, consultations, and gigs: design and writing services).
 Idempotent: running it again keeps what exists."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _demo_marketplaces() -> list[dict[str, Any]]:
         {
             "slug": "consult-corner",
             "name": "Consult Corner",
-            "modules": None,  # the modules that are on by default
+            "modules": ["consulting"],
             "branding": {
                 "theme": "base",
                 "tagline": "Book experts by the hour",
@@ -118,7 +118,8 @@ class Command(BaseCommand):
             )
         lines.append(
             f"  Sellers: <seller>@demo.localhost (Byte Bazaar: nimbus-labs, quill-works, "
-            "pixel-forge, ironclad; Consult Corner: ledgerline, clientwise, agenda-studio; Studio "
+            "pixel-forge, ironclad; Consult Corner, consultants: ledgerline (London), "
+            "clientwise (New York), agenda-studio (Singapore); Studio "
             "Row, gigs: north-mark, pagecraft, inkwell-illustration, plainword), "
             "teammate ana@nimbus-labs.localhost; buyers such as amara.okafor@demo.localhost; "
             f"password {DEMO_PASSWORD}. Payments run in the sandbox: card 4242 4242 4242 4242 "
