@@ -79,6 +79,8 @@ def aftercare_context(
     is_consultant = role == "consultant"
     context: dict[str, Any] = {
         "role": role,
+        # Times in the reader's zone: the buyer's as booked, the consultant's own.
+        "zone": booking.buyer_zone if role == "buyer" else booking.consultant.time_zone,
         "reminders": schedule_label(booking),
         "amount": str(Money(booking.amount, booking.currency)),
         "no_show": booking.no_show,
