@@ -214,9 +214,21 @@ def _pending_line(booking: Booking) -> OrderLine | None:
 # My consultations --------------------------------------------------------------------------
 
 
+# A booking's state as its buyer reads it.
+BUYER_STATUS = {
+    BookingStatus.HELD: "Waiting for your payment",
+    BookingStatus.BOOKED: "Booked",
+    BookingStatus.EXPIRED: "Hold expired",
+    BookingStatus.CANCELLED: "Cancelled",
+    BookingStatus.LOST: "Paid too late: refunded",
+    BookingStatus.COMPLETED: "Completed",
+}
+
+
 def _row(booking: Booking) -> dict[str, Any]:
     return {
         "booking": booking,
+        "status": BUYER_STATUS.get(BookingStatus(booking.status), booking.status),
         "name": booking.session_type.product.name,
         "amount": money(booking.amount, booking.currency),
         "url": reverse("consulting:booking", args=[booking.pk]),
@@ -322,6 +334,7 @@ def booking_page(request: HttpRequest, booking_id: int) -> HttpResponse:
     context: dict[str, Any] = {
         "module": manifest,
         "booking": booking,
+        "status": BUYER_STATUS.get(BookingStatus(booking.status), booking.status),
         "name": booking.session_type.product.name,
         "product_slug": booking.session_type.product.slug,
         "zone": zone,
