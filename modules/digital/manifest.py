@@ -38,4 +38,5 @@ manifest = ModuleManifest(
     settings_model=DigitalSettings,
     fulfil="modules.digital.hooks.fulfil",
     revoke="modules.digital.hooks.revoke",
+    storefront_urls="modules.digital.urls",
 )

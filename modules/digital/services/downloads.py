@@ -1,0 +1,217 @@
+"""Handing a buyer a download: the access check, the limits, the log and a short-lived link.
+
+Every download is authorised here first: the entitlement is the buyer's and not revoked, the
+version belongs to one of the product's offered files and is covered by the entitlement's
+update window, the product's download limit for that version is not used up, and the buyer
+is within the marketplace's daily downloads. Each authorised download is logged (time, IP,
+user agent, version) before the link is given, and the link lives in proportion to the
+file's size (``link_seconds``): presigned on S3, or a signed Souk URL served locally (with
+X-Accel-Redirect / X-Sendfile when the web server offers it). A PDF with a stamped copy is
+delivered as that copy; while it is being made the buyer is told to come back shortly."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
+from django.urls import reverse
+from django.utils import timezone
+
+from core.errors import ErrorKind
+from core.schema import current_schema_name
+from core.storage import private_file_url
+from modules.digital.errors import DigitalError, DigitalErrorCode, not_found
+from modules.digital.manifest import DigitalSettings, manifest
+from modules.digital.models import (
+    Download,
+    Entitlement,
+    FileVersion,
+    StampedCopy,
+    StampStatus,
+)
+from modules.digital.services.entitlements import covers
+from tenants.selectors import current_tenant_row
+
+# A link lasts long enough to fetch the file on a slow connection (this many bytes a
+# second), within the operator's bounds.
+SLOW_LINK_BYTES_PER_SECOND = 256 * 1024
+MAX_SELF_RESETS = 3
+_SALT = "digital.download"
+
+
+@dataclass(frozen=True)
+class Grant:
+    url: str
+    expires_at: datetime
+    name: str
+    size: int
+    stamped: bool
+
+
+def link_seconds(size: int, bounds: DigitalSettings) -> int:
+    """Seconds a download link lives for a file of ``size`` bytes."""
+    wanted = size // SLOW_LINK_BYTES_PER_SECOND + 1
+    return max(bounds.link_min_seconds, min(bounds.link_max_seconds, wanted))
+
+
+def downloads_left(entitlement: Entitlement, version: FileVersion) -> int | None:
+    """Downloads of ``version`` still allowed (None: no limit)."""
+    if entitlement.download_limit is None:
+        return None
+    used = Download.objects.filter(entitlement=entitlement, version=version, counted=True).count()
+    return max(0, entitlement.download_limit - used)
+
+
+def _limited(message: str, code: DigitalErrorCode) -> DigitalError:
+    return DigitalError(code, message, kind=ErrorKind.RATE_LIMITED)
+
+
+@transaction.atomic
+def authorise(
+    *,
+    buyer_id: int,
+    entitlement_id: int,
+    version_id: int,
+    ip: str | None,
+    user_agent: str,
+    now: datetime | None = None,
+) -> Grant:
+    """A link to ``version`` for the buyer of ``entitlement_id`` (anyone else's entitlement,
+    a revoked one or a version it does not cover is not found), logged as a download."""
+    now = now or timezone.now()
+    entitlement = (
+        Entitlement.objects.select_for_update()
+        .filter(pk=entitlement_id, buyer_id=buyer_id, revoked_at__isnull=True)
+        .first()
+    )
+    if entitlement is None:
+        raise not_found()
+    version = (
+        FileVersion.objects.select_related("file")
+        .filter(
+            pk=version_id,
+            file__product_id=entitlement.product_id,
+            file__removed_at__isnull=True,
+        )
+        .first()
+    )
+    if version is None or not covers(entitlement, version):
+        raise not_found()
+    left = downloads_left(entitlement, version)
+    if left == 0:
+        raise _limited(
+            "You have used every download of this file. The seller can reset your downloads.",
+            DigitalErrorCode.DOWNLOAD_LIMIT,
+        )
+    bounds = manifest.settings_for(current_tenant_row())
+    today = Download.objects.filter(
+        entitlement__buyer_id=buyer_id, at__gt=now - timedelta(days=1)
+    ).count()
+    if today >= bounds.downloads_per_buyer_per_day:
+        raise _limited(
+            f"At most {bounds.downloads_per_buyer_per_day} downloads a day; try again later.",
+            DigitalErrorCode.DOWNLOAD_LIMIT,
+        )
+    field, stamped = version.content, False
+    copy = StampedCopy.objects.filter(entitlement=entitlement, version=version).first()
+    if copy is not None and copy.status == StampStatus.PENDING:
+        raise DigitalError(
+            DigitalErrorCode.NOT_ENTITLED,
+            "Your copy is being prepared with your name on it; it is ready in a moment.",
+            kind=ErrorKind.CONFLICT,
+        )
+    if copy is not None and copy.status == StampStatus.READY and copy.content:
+        field, stamped = copy.content, True
+    download = Download.objects.create(
+        entitlement=entitlement,
+        version=version,
+        at=now,
+        ip=ip,
+        user_agent=user_agent[:300],
+    )
+    seconds = link_seconds(version.size, bounds)
+    expires_at = now + timedelta(seconds=seconds)
+    url = private_file_url(
+        field,
+        download_name=version.original_name,
+        content_type=version.content_type,
+        expire_seconds=seconds,
+    ) or _local_url(download.pk, buyer_id, expires_at)
+    return Grant(url, expires_at, version.original_name, version.size, stamped)
+
+
+def _local_url(download_id: int, buyer_id: int, expires_at: datetime) -> str:
+    claims = {
+        "d": download_id,
+        "u": buyer_id,
+        "s": current_schema_name(),
+        "e": int(expires_at.timestamp()),
+    }
+    token = signing.dumps(claims, salt=_SALT, compress=True)
+    return reverse("digital:fetch", args=[token])
+
+
+@dataclass(frozen=True)
+class Fetch:
+    field: FieldFile
+    name: str
+    content_type: str
+
+
+def fetch_for_token(*, token: str, user_id: int | None, now: datetime | None = None) -> Fetch:
+    """The file behind a signed local link: fresh, made for this user in this marketplace,
+    and its entitlement still standing (a refund afterwards closes the link too)."""
+    now = now or timezone.now()
+    try:
+        claims = signing.loads(token, salt=_SALT)
+    except signing.BadSignature:
+        raise not_found() from None
+    if (
+        not isinstance(claims, dict)
+        or claims.get("u") != user_id
+        or claims.get("s") != current_schema_name()
+        or not isinstance(claims.get("e"), int)
+        or claims["e"] < now.timestamp()
+        or not isinstance(claims.get("d"), int)
+    ):
+        raise not_found()
+    download = (
+        Download.objects.select_related("version", "entitlement")
+        .filter(pk=int(claims["d"]), entitlement__revoked_at__isnull=True)
+        .first()
+    )
+    if download is None:
+        raise not_found()
+    version = download.version
+    copy = StampedCopy.objects.filter(
+        entitlement=download.entitlement, version=version, status=StampStatus.READY
+    ).first()
+    field = copy.content if copy is not None and copy.content else version.content
+    return Fetch(field, version.original_name, version.content_type)
+
+
+@transaction.atomic
+def reset_limit(*, buyer_id: int, entitlement_id: int) -> int:
+    """The buyer's self-service reset, where the seller allows it (a few times per
+    purchase): counted downloads are forgiven. Returns how many were."""
+    entitlement = (
+        Entitlement.objects.select_for_update()
+        .select_related("product")
+        .filter(pk=entitlement_id, buyer_id=buyer_id, revoked_at__isnull=True)
+        .first()
+    )
+    if entitlement is None:
+        raise not_found()
+    if not entitlement.product.allow_limit_reset or entitlement.limit_resets >= MAX_SELF_RESETS:
+        raise DigitalError(
+            DigitalErrorCode.DOWNLOAD_LIMIT,
+            "Ask the seller to reset your downloads.",
+            kind=ErrorKind.FORBIDDEN,
+        )
+    forgiven = Download.objects.filter(entitlement=entitlement, counted=True).update(counted=False)
+    entitlement.limit_resets += 1
+    entitlement.save(update_fields=["limit_resets"])
+    return forgiven
