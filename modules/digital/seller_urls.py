@@ -1,6 +1,16 @@
 """Seller studio pages, mounted at ``/studio/digital/`` behind the manifest's permissions."""
 
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import URLPattern, path
+
+from modules.digital import studio_pages
 
 app_name = "digital_studio"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("", studio_pages.home, name="home"),
+    path("leaks/", studio_pages.leaks, name="leaks"),
+    path("products/<int:product_id>/", studio_pages.product, name="product"),
+    path("products/<int:product_id>/terms/", studio_pages.save_terms, name="terms"),
+    path("products/<int:product_id>/files/", studio_pages.add_file, name="add_file"),
+    path("files/<int:file_id>/versions/", studio_pages.upload_version, name="upload_version"),
+    path("files/<int:file_id>/remove/", studio_pages.remove_file, name="remove_file"),
+]
