@@ -227,11 +227,10 @@ def upload_version(request: HttpRequest, file_id: int) -> HttpResponse:
     if request.headers.get("HX-Request"):
         fresh = DigitalFile.objects.prefetch_related("versions").get(pk=file_id)
         entry = {"file": fresh, "errors": errors, "form": {"changelog": changelog}}
+        # 200 even when refused: htmx swaps only successful responses, and the card carries
+        # the error beside the field.
         return render(
-            request,
-            "digital/studio/_file.html",
-            {"entry": entry, "just_published": not errors},
-            status=status,
+            request, "digital/studio/_file.html", {"entry": entry, "just_published": not errors}
         )
     context = _product_context(request, product_id)
     for entry in context["files"]:
