@@ -17,7 +17,7 @@ from core.integrations.api import log_partner_calls
 from core.sellers.auth import authorised_seller, seller_key_auth
 from core.sellers.models import TeamPermission
 from modules.digital.api_seller import LogPageOut, LogQuery, VersionOut
-from modules.digital.services import stats, versions
+from modules.digital.services import products, stats
 
 router = Router(tags=["digital"])
 router.add_decorator(log_partner_calls, mode="view")
@@ -37,7 +37,7 @@ def upload_version(
     file: File[UploadedFile],
     changelog: Form[str] = "",
 ) -> Status[Any]:
-    version = versions.upload_version(
+    version = products.upload_version(
         file_id=file_id,
         seller_id=authorised_seller(request).pk,
         name=file.name or "upload",

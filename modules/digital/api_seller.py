@@ -16,7 +16,7 @@ from ninja.files import UploadedFile
 from core.schemas import StrictSchema
 from core.sellers.auth import authorised_seller
 from modules.digital.models import DigitalFile, DigitalProduct, FileVersion
-from modules.digital.services import products, stamping, stats, versions
+from modules.digital.services import products, stamping, stats
 
 router = Router(tags=["digital"])
 
@@ -292,7 +292,7 @@ def upload_version(
     file: File[UploadedFile],
     changelog: Form[str] = "",
 ) -> Status[Any]:
-    version = versions.upload_version(
+    version = products.upload_version(
         file_id=file_id,
         seller_id=authorised_seller(request).pk,
         name=file.name or "upload",

@@ -22,7 +22,7 @@ from core.sellers.auth import authorised_seller
 from modules.digital.api_seller import leak_dict
 from modules.digital.errors import invalid
 from modules.digital.models import DigitalFile, DigitalProduct, LicenceKind, StampCorner
-from modules.digital.services import products, stamping, stats, versions
+from modules.digital.services import products, stamping, stats
 
 TERMS_FIELDS = (
     "licence_kind",
@@ -205,7 +205,7 @@ def upload_version(request: HttpRequest, file_id: int) -> HttpResponse:
         errors = {"file": "Choose the file to upload."}
     else:
         try:
-            version = versions.upload_version(
+            version = products.upload_version(
                 file_id=file_id,
                 seller_id=seller.pk,
                 name=upload.name or "upload",

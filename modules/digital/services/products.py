@@ -10,6 +10,7 @@ set (or a file is added)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import IO
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -19,7 +20,13 @@ from django.utils import timezone
 from core.catalog.models import Product
 from modules.digital.errors import DigitalErrorCode, invalid, not_found
 from modules.digital.manifest import DIGITAL
-from modules.digital.models import DigitalFile, DigitalProduct, LicenceKind, StampCorner
+from modules.digital.models import (
+    DigitalFile,
+    DigitalProduct,
+    FileVersion,
+    LicenceKind,
+    StampCorner,
+)
 from modules.digital.services import versions
 
 MAX_LICENCE_TEXT = 20_000
@@ -219,3 +226,31 @@ def remove_file(*, seller_id: int, file_id: int) -> DigitalFile:
     found.removed_at = timezone.now()
     found.save(update_fields=["removed_at"])
     return found
+
+
+def upload_version(
+    *,
+    seller_id: int,
+    file_id: int,
+    name: str,
+    stream: IO[bytes],
+    size: int,
+    changelog: str = "",
+) -> FileVersion:
+    """Version n + 1 of one of the seller's uploaded files (``versions.upload_version``); an
+    external link has no versions, so an upload to one is refused beside the field."""
+    found = sellers_file(seller_id=seller_id, file_id=file_id)
+    if found.external_url:
+        raise invalid(
+            DigitalErrorCode.INVALID_FILE,
+            "file",
+            "This file is an external link; add a new file to upload one.",
+        )
+    return versions.upload_version(
+        file_id=file_id,
+        seller_id=seller_id,
+        name=name,
+        stream=stream,
+        size=size,
+        changelog=changelog,
+    )

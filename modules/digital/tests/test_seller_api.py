@@ -111,6 +111,9 @@ def test_files_links_and_versions_numbered_through_the_api(shop: Shop, client_fo
         owner, "post", files, {"title": "Bonus video", "external_url": "https://v.example/1"}
     )
     assert link.status_code == 201, link.content
+    to_link = upload(owner, link.json()["id"], handbook_pdf(), "x.pdf", "")
+    assert to_link.status_code == 422  # a link has no versions
+    assert to_link.json()["error"]["details"]["field"] == "file"
     templates = call(owner, "post", files, {"title": "Templates"})
     assert templates.status_code == 201
 
