@@ -102,6 +102,15 @@ class LibraryEntry:
         return REFUNDED if self.refunded else "Available"
 
     @property
+    def has_used_downloads(self) -> bool:
+        """Whether a reset would give anything back (some version's count has started)."""
+        return any(
+            v.downloads_left is not None and v.downloads_left < (v.download_limit or 0)
+            for f in self.files
+            for v in ([f.latest] if f.latest else []) + f.earlier
+        )
+
+    @property
     def is_preparing(self) -> bool:
         return any(f.latest is not None and f.latest.is_preparing for f in self.files)
 

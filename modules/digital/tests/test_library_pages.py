@@ -139,6 +139,7 @@ def test_the_reset_button_where_the_seller_allows_it(
     buyer = client_of(shop, shop.buyer.email)
     page_url = f"/digital/library/{entitlement.pk}/"
     download = f"{page_url}versions/{version.pk}/download/"
+    assert "Reset my downloads" not in html(buyer.get(page_url))  # nothing to reset yet
     assert buyer.post(download).status_code == 302
     used_up = html(buyer.get(page_url))
     assert "0 of 1 downloads left" in used_up and "Reset my downloads" in used_up
