@@ -16,6 +16,8 @@ from core.uploads import checked_content_type
 from modules.digital.errors import DigitalError, DigitalErrorCode, invalid, not_found
 from modules.digital.manifest import manifest
 from modules.digital.models import DigitalFile, DigitalProduct, FileVersion
+from modules.digital.services.previews import queue_previews
+from modules.digital.services.updates import queue_update_notice
 from tenants.selectors import current_tenant_row
 
 HASH_CHUNK = 1024 * 1024
@@ -78,4 +80,7 @@ def upload_version(
     )
     version.content.save(version.key, File(stream), save=False)
     version.save()
+    # After commit: the public previews, and (from version 2) the buyers' notice.
+    queue_previews(version_id=version.pk)
+    queue_update_notice(version_id=version.pk)
     return version
