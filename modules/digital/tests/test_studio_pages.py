@@ -7,6 +7,7 @@ another marketplace and a marketplace with the module off see nothing."""
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -23,6 +24,7 @@ from tenants.services.modules import set_module_enabled
 from tests.accounts_helpers import make_user, sign_in
 
 STUDIO = "/studio/digital"
+PRODUCT_PAGE_QUERIES = 16
 
 
 def signed_in(client_for: Any, tenant: Any, user: User) -> Client:
@@ -176,3 +178,34 @@ def test_other_sellers_teammates_other_marketplaces_and_module_off(
     assert owner.post(f"{STUDIO}/files/{shop.file.pk}/remove/").status_code == 404
     with schema_context(shop.tenant.schema_name):
         assert not shop.file.__class__.objects.filter(removed_at__isnull=False).exists()
+
+
+def test_the_product_page_queries_do_not_grow_with_files_and_versions(
+    shop: Shop, client_for: Any
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from modules.digital.services import versions
+
+    owner = seller_client(client_for, shop, shop.seller)
+    page = f"{STUDIO}/products/{shop.product.pk}/"
+    shop.upload(handbook_pdf())
+    owner.get(page)  # warm the session and caches
+    with CaptureQueriesContext(connection) as few:
+        assert owner.get(page).status_code == 200
+    with schema_context(shop.tenant.schema_name):
+        for index in range(4):
+            extra = versions.add_file(product=shop.terms, title=f"Extra {index}")
+            for _ in range(2):
+                content = handbook_pdf()
+                versions.upload_version(
+                    file_id=extra.pk,
+                    seller_id=shop.seller.pk,
+                    name="extra.pdf",
+                    stream=io.BytesIO(content),
+                    size=len(content),
+                )
+    with CaptureQueriesContext(connection) as many:
+        assert owner.get(page).status_code == 200
+    assert len(many) == len(few) <= PRODUCT_PAGE_QUERIES, [q["sql"] for q in many.captured_queries]
