@@ -7,8 +7,10 @@ class DigitalErrorCode(StrEnum):
     NOT_FOUND = "digital_not_found"
     FILE_TOO_LARGE = "file_too_large"
     INVALID_FILE = "invalid_digital_file"
-    NOT_ENTITLED = "not_entitled"
     DOWNLOAD_LIMIT = "download_limit_reached"
+    DAILY_DOWNLOAD_LIMIT = "daily_download_limit"
+    RESET_NOT_ALLOWED = "download_reset_not_allowed"
+    COPY_BEING_PREPARED = "copy_being_prepared"
 
 
 class DigitalError(DomainError):

@@ -2,7 +2,7 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from core.registry import ModuleManifest, ProductTypeSpec
+from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
 
 DIGITAL = "digital"
 
@@ -44,4 +44,6 @@ manifest = ModuleManifest(
     fulfil="modules.digital.hooks.fulfil",
     revoke="modules.digital.hooks.revoke",
     storefront_urls="modules.digital.urls",
+    purchase_summary="modules.digital.purchases.received_for_line",
+    pages=(NavEntry(label="Downloads", url="digital:library", area="account"),),
 )

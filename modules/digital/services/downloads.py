@@ -113,13 +113,13 @@ def authorise(
     if today >= bounds.downloads_per_buyer_per_day:
         raise _limited(
             f"At most {bounds.downloads_per_buyer_per_day} downloads a day; try again later.",
-            DigitalErrorCode.DOWNLOAD_LIMIT,
+            DigitalErrorCode.DAILY_DOWNLOAD_LIMIT,
         )
     field, stamped = version.content, False
     copy = StampedCopy.objects.filter(entitlement=entitlement, version=version).first()
     if copy is not None and copy.status == StampStatus.PENDING:
         raise DigitalError(
-            DigitalErrorCode.NOT_ENTITLED,
+            DigitalErrorCode.COPY_BEING_PREPARED,
             "Your copy is being prepared with your name on it; it is ready in a moment.",
             kind=ErrorKind.CONFLICT,
         )
@@ -207,7 +207,7 @@ def reset_limit(*, buyer_id: int, entitlement_id: int) -> int:
         raise not_found()
     if not entitlement.product.allow_limit_reset or entitlement.limit_resets >= MAX_SELF_RESETS:
         raise DigitalError(
-            DigitalErrorCode.DOWNLOAD_LIMIT,
+            DigitalErrorCode.RESET_NOT_ALLOWED,
             "Ask the seller to reset your downloads.",
             kind=ErrorKind.FORBIDDEN,
         )

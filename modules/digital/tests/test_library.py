@@ -150,7 +150,7 @@ def test_no_reset_unless_the_seller_allows_it(
     assert call(buyer, "get", f"{API}/{entitlement.pk}").json()["can_reset"] is False
     refused = call(buyer, "post", f"{API}/{entitlement.pk}/reset")
     assert refused.status_code == 403
-    assert refused.json()["error"]["code"] == "download_limit_reached"
+    assert refused.json()["error"]["code"] == "download_reset_not_allowed"
 
 
 def test_a_copy_being_prepared_is_said_and_not_downloadable_yet(

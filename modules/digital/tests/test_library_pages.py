@@ -6,16 +6,11 @@ to the library. Another buyer, another marketplace and the module switched off a
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from core.registry import get_registry
-from modules.digital import manifest as manifest_module
 from modules.digital.models import Download, StampedCopy
 from modules.digital.tests.helpers import Shop, handbook_pdf
 from modules.digital.tests.test_downloads import client_of
@@ -24,19 +19,6 @@ from tenants.schemas_sql import use_public_schema
 from tenants.services.modules import set_module_enabled
 from tests.accounts_helpers import make_user
 from tests.fleet_helpers import host_of
-
-
-@pytest.fixture(autouse=True)
-def purchase_summary(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The manifest's ``purchase_summary`` line (requested from the lead), patched in here."""
-    patched = dataclasses.replace(
-        manifest_module.manifest, purchase_summary="modules.digital.purchases.received_for_line"
-    )
-    monkeypatch.setattr(manifest_module, "manifest", patched)
-    get_registry.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_registry.cache_clear()
 
 
 def html(response: Any) -> str:
