@@ -74,14 +74,15 @@ def panel(request: HttpRequest, product: Any) -> ProductPanel | None:
             "content_type": preview.content_type,
             "width": preview.width,
             "height": preview.height,
-            "number": index,
         }
-        for index, preview in enumerate(Preview.objects.filter(product=terms), start=1)
+        for preview in Preview.objects.filter(product=terms)
     ]
     context = {
         "product": product,
         "terms": terms,
         "previews": previews,
+        "images": [row for row in previews if row["kind"] == "image"],
+        "clips": [row for row in previews if row["kind"] != "image"],
         "files": _file_rows(terms),
         "licence_label": terms.get_licence_kind_display(),
         "updates_line": _updates_line(terms.update_months),

@@ -19,7 +19,7 @@ from PIL import Image
 
 from core.watermarks import watermark_image
 from modules.digital.errors import DigitalErrorCode, invalid, not_found
-from modules.digital.models import FileVersion, Preview, PreviewKind, new_key
+from modules.digital.models import DigitalFile, FileVersion, Preview, PreviewKind, new_key
 from modules.digital.processing.previews import (
     PreviewFailed,
     image_thumbnail,
@@ -124,12 +124,14 @@ def make_previews(*, version_id: int) -> list[int]:
         logger.exception("digital: previewing version %s failed", version.pk)
         return []
     with transaction.atomic():
-        FileVersion.objects.select_for_update().filter(file_id=version.file_id).first()
+        # The file's row lock (the one uploads take): one job at a time per file.
+        DigitalFile.objects.select_for_update().filter(pk=version.file_id).first()
+        newer = FileVersion.objects.filter(file_id=version.file_id, number__gt=version.number)
+        if newer.exists():  # a late job of an older version: the newer one's job decides
+            return []
         generated = Preview.objects.filter(
             product=terms, source__file_id=version.file_id, is_custom=False
         )
-        if generated.filter(source__number__gt=version.number).exists():
-            return []
         old = list(generated)
         for preview in old:
             _delete_after_commit(preview)

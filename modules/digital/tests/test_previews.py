@@ -53,6 +53,16 @@ def tone(tmp_path: Path, seconds: int = 40) -> bytes:
     return target.read_bytes()
 
 
+def clip_source(tmp_path: Path, seconds: int = 35) -> bytes:
+    target = tmp_path / "film.mp4"
+    command = [ffmpeg_path(), "-nostdin", "-v", "error", "-y", "-f", "lavfi"]
+    command += ["-i", f"sine=frequency=440:duration={seconds}", "-f", "lavfi"]
+    command += ["-i", f"testsrc=size=1280x720:rate=10:duration={seconds}"]
+    command += ["-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac"]
+    subprocess.run([*command, str(target)], check=True, capture_output=True)
+    return target.read_bytes()
+
+
 def previews_of(shop: Shop) -> list[Preview]:
     with schema_context(shop.tenant.schema_name):
         return list(Preview.objects.filter(product=shop.terms).select_related("source"))
@@ -117,6 +127,18 @@ def test_an_audio_file_gets_a_thirty_second_clip(
     probe += ["format=duration", "-of", "csv=p=0", str(tmp_path / "clip.mp3")]
     seconds = float(subprocess.run(probe, check=True, capture_output=True, text=True).stdout)
     assert 29 <= seconds <= 31
+
+
+def test_a_video_gets_a_clip(
+    shop: Shop, django_capture_on_commit_callbacks: Any, tmp_path: Path
+) -> None:
+    with schema_context(shop.tenant.schema_name):
+        film = versions.add_file(product=shop.terms, title="Film")
+    source = clip_source(tmp_path)
+    upload_now(shop, django_capture_on_commit_callbacks, source, "film.mp4", film.pk)
+
+    (clip,) = previews_of(shop)
+    assert (clip.kind, clip.content_type) == ("video", "video/mp4")
 
 
 def test_a_new_version_replaces_the_old_previews_but_not_the_sellers_own(
