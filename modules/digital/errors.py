@@ -11,6 +11,7 @@ class DigitalErrorCode(StrEnum):
     DAILY_DOWNLOAD_LIMIT = "daily_download_limit"
     RESET_NOT_ALLOWED = "download_reset_not_allowed"
     COPY_BEING_PREPARED = "copy_being_prepared"
+    INVALID_TERMS = "invalid_digital_terms"
 
 
 class DigitalError(DomainError):

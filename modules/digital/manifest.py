@@ -45,5 +45,8 @@ manifest = ModuleManifest(
     revoke="modules.digital.hooks.revoke",
     storefront_urls="modules.digital.urls",
     purchase_summary="modules.digital.purchases.received_for_line",
-    pages=(NavEntry(label="Downloads", url="digital:library", area="account"),),
+    pages=(
+        NavEntry(label="Downloads", url="digital:library", area="account"),
+        NavEntry(label="Digital files", url="digital_studio:home", area="studio"),
+    ),
 )

@@ -32,8 +32,7 @@ from modules.digital.services import versions
 MAX_LICENCE_TEXT = 20_000
 MAX_DOWNLOAD_LIMIT = 1000
 MAX_UPDATE_MONTHS = 120
-# Until the lead adds a code of its own (requests-d2.md), terms errors reuse this one.
-TERMS_ERROR = DigitalErrorCode.INVALID_FILE
+TERMS_ERROR = DigitalErrorCode.INVALID_TERMS
 
 
 @dataclass(frozen=True)
