@@ -3,6 +3,7 @@
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
+from core.registry.notification_types import NotificationTypeSpec
 
 DIGITAL = "digital"
 
@@ -45,6 +46,10 @@ manifest = ModuleManifest(
     revoke="modules.digital.hooks.revoke",
     storefront_urls="modules.digital.urls",
     purchase_summary="modules.digital.purchases.received_for_line",
+    product_panel="modules.digital.storefront.panel",
+    notification_types=(
+        NotificationTypeSpec("digital.version_published", "A new version of a file you bought"),
+    ),
     pages=(
         NavEntry(label="Downloads", url="digital:library", area="account"),
         NavEntry(label="Digital files", url="digital_studio:home", area="studio"),

@@ -5,17 +5,12 @@ with the module off, none of it."""
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from core.registry.registry import get_registry
-from modules.digital import manifest as manifest_module
 from modules.digital.models import DigitalProduct
 from modules.digital.services import versions
 from modules.digital.tests.helpers import Shop, handbook_pdf
@@ -24,20 +19,6 @@ from tenants.services.modules import set_module_enabled
 from tests.fleet_helpers import host_of
 
 SECRET_LINK = "https://vault.example/course?token=s3cret"
-
-
-@pytest.fixture(autouse=True)
-def digital_panel(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The manifest's ``product_panel`` line (requested from the lead), patched in here
-    (the registry is cached: cleared around the test)."""
-    patched = dataclasses.replace(
-        manifest_module.manifest, product_panel="modules.digital.storefront.panel"
-    )
-    monkeypatch.setattr(manifest_module, "manifest", patched)
-    get_registry.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_registry.cache_clear()
 
 
 def page(shop: Shop) -> tuple[int, str]:

@@ -4,43 +4,19 @@ product that opted out tells nobody."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django_tenants.utils import schema_context
 
 from core.commerce.services.refunds import refund_order
 from core.events import dispatch_pending
 from core.notifications.models import Notification
-from core.notifications.types import all_types
-from core.registry.notification_types import NotificationTypeSpec
-from core.registry.registry import get_registry
-from modules.digital import manifest as manifest_module
 from modules.digital.models import DigitalProduct, Entitlement
 from modules.digital.services.updates import VERSION_PUBLISHED, notify_version
 from modules.digital.tests.helpers import T0, Shop, handbook_pdf
 from modules.digital.tests.test_previews import upload_now
 from tests.accounts_helpers import make_user
-
-
-@pytest.fixture(autouse=True)
-def version_published_type(monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The manifest's notification type (requested from the lead), patched in here."""
-    spec = NotificationTypeSpec(VERSION_PUBLISHED, "A new version of something you bought")
-    if all(s.key != VERSION_PUBLISHED for s in manifest_module.manifest.notification_types):
-        patched = dataclasses.replace(
-            manifest_module.manifest,
-            notification_types=(*manifest_module.manifest.notification_types, spec),
-        )
-        monkeypatch.setattr(manifest_module, "manifest", patched)
-    get_registry.cache_clear()
-    all_types.cache_clear()
-    yield
-    monkeypatch.undo()
-    get_registry.cache_clear()
-    all_types.cache_clear()
 
 
 def notices(shop: Shop, user_id: int) -> list[Notification]:
