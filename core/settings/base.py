@@ -127,6 +127,12 @@ SOUK_PAYMENT_PROVIDER = env_str("SOUK_PAYMENT_PROVIDER", "sandbox")
 SOUK_JITSI_DOMAIN = env_str("SOUK_JITSI_DOMAIN", "meet.jit.si")
 SOUK_JITSI_APP_ID = env_str("SOUK_JITSI_APP_ID", "souk")
 SOUK_JITSI_APP_SECRET = env_str("SOUK_JITSI_APP_SECRET", "")
+
+# Digital downloads from local storage: let the web server send the file once Souk has
+# checked the signed link ("x-accel-redirect" for nginx, with an internal location at the
+# prefix mapped to MEDIA_ROOT; "x-sendfile" for Apache/lighttpd); empty streams from Django.
+SOUK_DOWNLOAD_ACCEL = env_str("SOUK_DOWNLOAD_ACCEL", "")
+SOUK_DOWNLOAD_ACCEL_PREFIX = env_str("SOUK_DOWNLOAD_ACCEL_PREFIX", "/_protected/")
 STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "")
 # Stripe signs Connect events (account.updated) with the Connect endpoint's own secret.

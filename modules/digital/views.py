@@ -21,10 +21,10 @@ def fetch(request: HttpRequest, token: str) -> HttpResponseBase:
         found = fetch_for_token(token=token, user_id=user_id)
     except DomainError as error:
         raise Http404(error.message) from None
-    accel = getattr(settings, "SOUK_DOWNLOAD_ACCEL", "")
+    accel = settings.SOUK_DOWNLOAD_ACCEL
     response: HttpResponseBase
     if accel == "x-accel-redirect":
-        prefix = getattr(settings, "SOUK_DOWNLOAD_ACCEL_PREFIX", "/_protected/")
+        prefix = settings.SOUK_DOWNLOAD_ACCEL_PREFIX
         response = HttpResponse(content_type=found.content_type)
         response["X-Accel-Redirect"] = f"{prefix}{found.field.name}"
     elif accel == "x-sendfile":

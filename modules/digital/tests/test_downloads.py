@@ -170,3 +170,23 @@ def test_the_daily_limit_across_products(
     with pytest.raises(DigitalError) as refused:
         grant(shop, entitlement, version)
     assert "100 downloads a day" in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("accel", "header"), [("x-accel-redirect", "X-Accel-Redirect"), ("x-sendfile", "X-Sendfile")]
+)
+def test_the_web_server_sends_the_bytes_when_it_can(
+    shop: Shop, settings: Any, accel: str, header: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.SOUK_DOWNLOAD_ACCEL = accel
+    entitlement, version, _ = bought(shop, django_capture_on_commit_callbacks)
+    given = grant(shop, entitlement, version)
+
+    response = client_of(shop, shop.buyer.email).get(given.url)
+
+    assert response.status_code == 200 and response.content == b""
+    with schema_context(shop.tenant.schema_name):
+        stamped = entitlement.stamped_copies.get().content
+        expected = f"/_protected/{stamped.name}" if accel == "x-accel-redirect" else stamped.path
+    assert response[header] == expected
+    assert 'attachment; filename="handbook.pdf"' in response["Content-Disposition"]
