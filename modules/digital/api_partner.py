@@ -7,57 +7,36 @@ seller's integration log."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.http import HttpRequest
-from ninja import File, Form, Query, Router, Status
-from ninja.files import UploadedFile
+from ninja import Router
 
 from core.integrations.api import log_partner_calls
-from core.sellers.auth import authorised_seller, seller_key_auth
+from core.sellers.auth import seller_key_auth
 from core.sellers.models import TeamPermission
-from modules.digital.api_seller import LogPageOut, LogQuery, VersionOut
-from modules.digital.services import products, stats
+from modules.digital import api_seller
+from modules.digital.api_seller import LogPageOut, VersionOut
 
 router = Router(tags=["digital"])
 router.add_decorator(log_partner_calls, mode="view")
 
 PRODUCTS = seller_key_auth(TeamPermission.MANAGE_PRODUCTS)
 
-
-@router.post(
+# The seller API's own handlers (they read the seller from ``authorised_seller``, which the
+# key's auth sets), behind the key's permission instead of the studio session.
+router.add_api_operation(
     "/files/{file_id}/versions",
+    ["POST"],
+    api_seller.upload_version,
     response={201: VersionOut},
     auth=PRODUCTS,
+    operation_id="digital_partner_upload_version",
     summary="Upload a new version of one of your files (multipart: file, changelog)",
 )
-def upload_version(
-    request: HttpRequest,
-    file_id: int,
-    file: File[UploadedFile],
-    changelog: Form[str] = "",
-) -> Status[Any]:
-    version = products.upload_version(
-        file_id=file_id,
-        seller_id=authorised_seller(request).pk,
-        name=file.name or "upload",
-        stream=file,
-        size=file.size or 0,
-        changelog=changelog,
-    )
-    return Status(201, version)
-
-
-@router.get(
+router.add_api_operation(
     "/products/{product_id}/downloads",
+    ["GET"],
+    api_seller.downloads_log,
     response=LogPageOut,
     auth=PRODUCTS,
+    operation_id="digital_partner_downloads_log",
     summary="The product's download log, newest first (next_before pages back)",
 )
-def downloads_log(request: HttpRequest, product_id: int, query: Query[LogQuery]) -> Any:
-    return stats.download_log(
-        seller_id=authorised_seller(request).pk,
-        product_id=product_id,
-        before=query.before,
-        limit=query.limit,
-    )
