@@ -290,7 +290,7 @@ def upload_version(
     request: HttpRequest,
     file_id: int,
     file: File[UploadedFile],
-    changelog: Form[str] = "",
+    changelog: str = Form("", max_length=5000),  # type: ignore[type-arg]
 ) -> Status[Any]:
     version = products.upload_version(
         file_id=file_id,

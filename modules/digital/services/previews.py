@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image
 
+from core.uploads import checked_content_type
 from core.watermarks import watermark_image
 from modules.digital.errors import DigitalErrorCode, invalid, not_found
 from modules.digital.models import DigitalFile, FileVersion, Preview, PreviewKind, new_key
@@ -173,8 +174,6 @@ def _own_preview(*, seller_id: int, preview_id: int) -> Preview:
 
 
 def _custom_content(name: str, stream: IO[bytes], size: int) -> tuple[str, str]:
-    from core.uploads import checked_content_type
-
     if size <= 0:
         raise invalid(DigitalErrorCode.INVALID_FILE, "file", f"{name}: this file is empty.")
     if size > PREVIEW_MAX_BYTES:
