@@ -34,7 +34,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 # --- Modules -------------------------------------------------------------------------------
 # Adding a module is one line here (or in the SOUK_MODULES environment variable).
 SOUK_MODULES: list[str] = env_list(
-    "SOUK_MODULES", ["modules.licensing", "modules.gigs", "modules.consulting"]
+    "SOUK_MODULES", ["modules.licensing", "modules.gigs", "modules.consulting", "modules.digital"]
 )
 
 SHARED_APPS = [

@@ -31,6 +31,7 @@ class TermsIn(StrictSchema):
     stamp_pdfs: bool = True
     stamp_corner: str = Field("bottom-right", max_length=12)
     watermark_images: bool = False
+    protect_pdfs: bool = False
 
 
 class TermsOut(Schema):
@@ -44,6 +45,7 @@ class TermsOut(Schema):
     stamp_pdfs: bool
     stamp_corner: str
     watermark_images: bool
+    protect_pdfs: bool
 
 
 class VersionOut(Schema):
@@ -149,6 +151,7 @@ def terms_dict(terms: DigitalProduct) -> dict[str, Any]:
         "stamp_pdfs": terms.stamp_pdfs,
         "stamp_corner": terms.stamp_corner,
         "watermark_images": terms.watermark_images,
+        "protect_pdfs": terms.protect_pdfs,
     }
 
 
@@ -334,3 +337,11 @@ def product_stats(request: HttpRequest, product_id: int) -> Any:
 def leaks(request: HttpRequest, file: File[UploadedFile]) -> dict[str, Any]:
     leak = stamping.who_leaked(seller_id=authorised_seller(request).pk, upload=file)
     return leak_dict(leak)
+
+
+# Mounted last: their handlers use the schemas above.
+from modules.digital.api_previews import router as previews_router  # noqa: E402
+from modules.digital.api_uploads import router as uploads_router  # noqa: E402
+
+router.add_router("", previews_router)
+router.add_router("", uploads_router)

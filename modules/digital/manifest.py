@@ -47,8 +47,11 @@ manifest = ModuleManifest(
     storefront_urls="modules.digital.urls",
     purchase_summary="modules.digital.purchases.received_for_line",
     product_panel="modules.digital.storefront.panel",
+    demo="modules.digital.demo.populate",
     notification_types=(
         NotificationTypeSpec("digital.version_published", "A new version of a file you bought"),
+        NotificationTypeSpec("digital.copy_ready", "Your stamped copy is ready to download"),
+        NotificationTypeSpec("digital.copy_unstamped", "A buyer's copy could not be stamped"),
     ),
     pages=(
         NavEntry(label="Downloads", url="digital:library", area="account"),

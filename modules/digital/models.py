@@ -56,6 +56,8 @@ class DigitalProduct(models.Model):
         max_length=12, choices=StampCorner.choices, default=StampCorner.BOTTOM_RIGHT
     )
     watermark_images = models.BooleanField(default=False)
+    # Stamped copies encrypted (AES-256, no user password): printable, not editable.
+    protect_pdfs = models.BooleanField(default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -91,6 +93,13 @@ class DigitalFile(models.Model):
         return f"file {self.pk} ({self.title})"
 
 
+class PreviewStatus(models.TextChoices):
+    PENDING = "pending", "Being made"
+    READY = "ready", "Made"
+    NONE = "none", "No preview for this kind of file"
+    FAILED = "failed", "Could not be made"
+
+
 def version_path(instance: FileVersion, filename: str) -> str:
     # Tenant-prefixed and private; the uploader's name is kept separately for display.
     return f"{current_schema_name()}/digital/files/{instance.file_id}/{instance.key}"
@@ -109,6 +118,11 @@ class FileVersion(models.Model):
     sha256 = models.CharField(max_length=64)
     changelog = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The preview job's outcome, shown to the seller beside the version.
+    preview_status = models.CharField(
+        max_length=8, choices=PreviewStatus.choices, default=PreviewStatus.PENDING
+    )
+    preview_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["file_id", "-number"]

@@ -36,6 +36,7 @@ TERMS_FLAGS = (
     "allow_limit_reset",
     "stamp_pdfs",
     "watermark_images",
+    "protect_pdfs",
 )
 
 

@@ -46,6 +46,7 @@ class TermsData:
     stamp_pdfs: bool = True
     stamp_corner: str = StampCorner.BOTTOM_RIGHT
     watermark_images: bool = False
+    protect_pdfs: bool = False  # stamped copies encrypted: printable, not editable
 
 
 def sellers_digital_products(seller_id: int) -> list[Product]:
@@ -124,6 +125,7 @@ def set_terms(*, seller_id: int, product_id: int, data: TermsData) -> DigitalPro
     terms.stamp_pdfs = data.stamp_pdfs
     terms.stamp_corner = data.stamp_corner
     terms.watermark_images = data.watermark_images
+    terms.protect_pdfs = data.protect_pdfs
     terms.save()
     return terms
 

@@ -80,6 +80,7 @@ def test_a_seller_sets_terms_with_clear_errors(shop: Shop, client_for: Any) -> N
         "stamp_pdfs": True,
         "stamp_corner": "top-left",
         "watermark_images": True,
+        "protect_pdfs": True,
     }
     saved = call(owner, "put", path, terms)
     assert saved.status_code == 200, saved.content

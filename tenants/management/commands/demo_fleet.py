@@ -129,8 +129,8 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines) + "\n")
 
     def _catalogue(self, tenant: Tenant, seed: int) -> None:
-        """Its catalogue, people and 90 days of trade (tenants/demo), when the marketplace
-        sells software and has no sellers yet."""
+        """Its catalogue, people and 90 days of trade when it has no sellers yet: the software
+        catalogue (tenants/demo) where it sells software, then each module's own demo data."""
         from django_tenants.utils import schema_context
 
         from core.sellers.models import Seller
@@ -149,12 +149,11 @@ class Command(BaseCommand):
                 return
             if "software" in product_types and tenant.slug in CATALOGUES:
                 populate(CATALOGUES[tenant.slug], password=DEMO_PASSWORD, seed=seed)
-                return
-            # Otherwise the first module on here with demo data for it fills it.
+            # Then every module on here with demo data for it adds its part.
             for key in sorted(enabled_module_keys(tenant)):
                 hook = registry.get(key).demo
-                if hook and import_string(hook)(tenant.slug, password=DEMO_PASSWORD, seed=seed):
-                    return
+                if hook:
+                    import_string(hook)(tenant.slug, password=DEMO_PASSWORD, seed=seed)
 
     def _operator_codes(self, tenant: Tenant) -> None:
         """The operator's back-office needs a second factor: backup codes, so the demo can be
