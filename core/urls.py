@@ -63,6 +63,9 @@ urlpatterns += [
     for manifest in get_registry()
     if manifest.storefront_urls
 ]
+urlpatterns += [
+    path("", include(manifest.root_urls)) for manifest in get_registry() if manifest.root_urls
+]
 # Modules' studio and operator pages, each view behind its area's guard.
 urlpatterns += module_page_urls(list(get_registry()))
 

@@ -14,6 +14,7 @@ from core.accounts.models import User
 from core.accounts.services.login_handoff import SUPPORT_SESSION_KEY
 from core.envelope import error_response, wants_json
 from core.registry import get_registry
+from core.registry.root_urls import root_segments
 from tenants.models import Tenant
 from tenants.selectors import current_tenant, is_module_enabled
 from tenants.services.support import is_support_session_live
@@ -68,6 +69,10 @@ class ModuleGuardMiddleware:
             if manifest.partner_router:
                 self.prefixes.append((f"/api/v1/{manifest.partner_prefix}", manifest.key))
             self.prefixes.append((f"/{manifest.page_prefix}", manifest.key))
+            if manifest.root_urls:
+                self.prefixes.extend(
+                    (f"/{segment}/", manifest.key) for segment in root_segments(manifest.root_urls)
+                )
             if manifest.seller_urls:
                 self.prefixes.append((f"/seller/{manifest.page_prefix}", manifest.key))
                 self.prefixes.append((f"/studio/{manifest.page_prefix}", manifest.key))

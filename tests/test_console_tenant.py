@@ -35,6 +35,7 @@ def test_the_tenant_page_lists_every_known_module_with_its_state(staff_client, t
         "gigs": False,
         "consulting": False,
         "digital": False,
+        "courses": False,
     }
     assert module_url(tenant_b, "alpha").encode() in page.content
     assert b"owner@beta-bazaar.example" in page.content

@@ -62,6 +62,7 @@ def test_staff_creates_a_tenant(staff_client):
         "gigs": False,
         "consulting": False,
         "digital": False,
+        "courses": False,
     }
     assert tenant["branding"]["primary_colour"] == "#010203"
 
@@ -172,6 +173,7 @@ def test_modules_on_and_off(staff_client, tenant_a):
         "gigs": False,
         "consulting": False,
         "digital": False,
+        "courses": False,
     }
     refused = staff_client.put(
         "/api/platform/v1/tenants/alpha-market/modules/alpha",

@@ -82,6 +82,10 @@ class ModuleManifest(Generic[SettingsT]):
     fulfil: str | None = None
     revoke: str | None = None
     storefront_urls: str | None = None
+    # A URL conf of public addresses a module must own at the site's root (each path's first
+    # segment is the module's, e.g. courses' ``certificates/<code>/``), mounted after core's
+    # and guarded like ``storefront_urls``: 404 where the module is off.
+    root_urls: str | None = None
     # The reverse one-to-one accessor on catalog.Product of the module's details record
     # (e.g. "license_details"); the model defines ``as_api_dict()``.
     details_accessor: str | None = None
@@ -113,8 +117,9 @@ class ModuleManifest(Generic[SettingsT]):
     # filter and count them, only where the module is on.
     search_facets: str | None = None
     # The module's demo data: a dotted path to ``populate(tenant_slug, *, password, seed) ->
-    # bool``, run by ``demo_fleet`` in the schema of a demo marketplace where the module is
-    # on and nobody sells yet; True when it filled the marketplace (tenants/demo is core's).
+    # bool``, run by ``demo_fleet`` in the schema of each demo marketplace where the module is
+    # on and nobody sold before the run (after core's software catalogue, tenants/demo); it
+    # adds the module's part where it has one for that marketplace and returns True.
     demo: str | None = None
     package: str = field(default="", compare=False)
 

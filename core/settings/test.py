@@ -16,6 +16,7 @@ SOUK_MODULES = [
     "modules.gigs",
     "modules.consulting",
     "modules.digital",
+    "modules.courses",
 ]
 TENANT_APPS, INSTALLED_APPS = compose_apps(SOUK_MODULES)
 

@@ -1,0 +1,2 @@
+"""Courses (issue 19): video courses that stream adaptively (HLS), track real progress, test
+with quizzes and issue verifiable certificates."""

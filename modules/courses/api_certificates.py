@@ -1,0 +1,7 @@
+"""Learner API: certificates (mounted into ``api.router``)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["courses"])

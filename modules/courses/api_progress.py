@@ -1,0 +1,7 @@
+"""Learner API: progress (mounted into ``api.router``)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["courses"])

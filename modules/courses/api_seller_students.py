@@ -1,0 +1,7 @@
+"""Seller API: students (mounted into ``api_seller.router``)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["courses"])

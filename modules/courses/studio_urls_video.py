@@ -1,0 +1,5 @@
+"""Seller studio pages: video (included by ``seller_urls.py``, namespace ``courses_studio``)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

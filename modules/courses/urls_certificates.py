@@ -1,0 +1,5 @@
+"""Storefront pages: certificates (included by ``urls.py``, namespace ``courses``)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

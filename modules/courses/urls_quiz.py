@@ -1,0 +1,5 @@
+"""Storefront pages: quiz (included by ``urls.py``, namespace ``courses``)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
