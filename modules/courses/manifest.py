@@ -45,6 +45,8 @@ manifest = ModuleManifest(
     storefront_urls="modules.courses.urls",
     root_urls="modules.courses.root_urls",
     seller_urls="modules.courses.seller_urls",
+    studio_product_step="modules.courses.studio_step.step",
+    product_panel="modules.courses.storefront.panel",
     notification_types=(
         NotificationTypeSpec("courses.announcement", "Announcements from your courses"),
         NotificationTypeSpec("courses.reply", "A reply to your question on a lesson"),
