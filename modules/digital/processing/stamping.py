@@ -10,12 +10,19 @@ file is left as it was: outlines, links, metadata, page labels.
 leaked this?" tool maps it to the order).
 
 Encrypted PDFs cannot be stamped without their password; ``stamp_pdf`` says so instead of
-raising, and the caller delivers the file unstamped with a note to the seller."""
+raising, and the caller delivers the file unstamped with a note to the seller.
+
+A protected copy (``protect=True``, the product's "protect PDFs" term) is saved encrypted
+with AES-256 (security handler revision 6): no password to open it, a random owner password
+nobody keeps, printing allowed, editing and copying text out refused. Readers honour those
+permissions; they are a deterrent, not DRM, so the stamp and the fingerprint stay the real
+trace (``find_fingerprint`` opens a protected copy with the empty password)."""
 
 from __future__ import annotations
 
 import io
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
@@ -102,11 +109,36 @@ def _font(pdf: Any) -> Any:
     )
 
 
+def protection() -> Any:
+    """The encryption of a protected copy: AES-256, opened without a password, printable,
+    not editable, its text not extractable (screen readers still may)."""
+    return _pdf.Encryption(
+        owner=secrets.token_urlsafe(32),
+        user="",
+        R=6,
+        allow=_pdf.Permissions(
+            accessibility=True,
+            extract=False,
+            modify_annotation=False,
+            modify_assembly=False,
+            modify_form=False,
+            modify_other=False,
+            print_lowres=True,
+            print_highres=True,
+        ),
+    )
+
+
 def stamp_pdf(
-    source: IO[bytes], *, text: str, fingerprint: str, corner: Corner = Corner.BOTTOM_RIGHT
+    source: IO[bytes],
+    *,
+    text: str,
+    fingerprint: str,
+    corner: Corner = Corner.BOTTOM_RIGHT,
+    protect: bool = False,
 ) -> Stamped:
     """A copy of the PDF in ``source`` with ``text`` on every page and ``fingerprint``
-    hidden in it (module docstring)."""
+    hidden in it, encrypted when ``protect`` (module docstring)."""
     if not _TOKEN_TEXT.match(fingerprint):
         raise ValueError("A fingerprint is 8-64 URL-safe characters.")
     try:
@@ -140,7 +172,7 @@ def stamp_pdf(
             meta[XMP_KEY] = fingerprint
         pdf.docinfo[FINGERPRINT_KEY] = fingerprint
         out = io.BytesIO()
-        pdf.save(out)
+        pdf.save(out, encryption=protection() if protect else False)
         return Stamped(out.getvalue(), len(pdf.pages))
 
 

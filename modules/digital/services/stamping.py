@@ -1,7 +1,13 @@
 """Each buyer's own copy of a product's PDFs, stamped on every page with who bought it and
-fingerprinted (``processing.stamping``), made in a background job after payment. An
-encrypted PDF cannot be stamped: the buyer gets the original and the copy says why, for the
-seller. ``who_leaked`` reads a fingerprint back from a PDF found in the wild."""
+fingerprinted (``processing.stamping``), made in a background job after payment; encrypted
+too (printable, not editable) when the product's terms say ``protect_pdfs``. An encrypted
+PDF cannot be stamped: the buyer gets the original and the copy says why, for the seller.
+``who_leaked`` reads a fingerprint back from a PDF found in the wild.
+
+When a copy is done the buyer is told it is ready (``digital.copy_ready``, with a link to
+their library); when it could not be stamped the seller is told why too
+(``digital.copy_unstamped``). Once per copy: the job's second run finds it done and says
+nothing, and each notice carries the copy in its dedupe key."""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from core.notifications.services.notify import notify
 from modules.digital.models import (
     Entitlement,
     FileVersion,
@@ -20,8 +27,12 @@ from modules.digital.models import (
     StampStatus,
 )
 from modules.digital.processing.stamping import Corner, find_fingerprint, stamp_pdf, stamp_text
+from modules.digital.services.updates import library_url
+from modules.digital.services.versions import save_private
 
 PDF = "application/pdf"
+COPY_READY = "digital.copy_ready"
+COPY_UNSTAMPED = "digital.copy_unstamped"
 
 
 def latest_versions(product_id: int) -> list[FileVersion]:
@@ -68,8 +79,9 @@ def stamp_copy(*, copy_id: int) -> str:
             .select_related(
                 "version",
                 "entitlement__buyer",
+                "version__file",
                 "entitlement__order_line",
-                "entitlement__product",
+                "entitlement__product__product__seller",
             )
             .filter(pk=copy_id)
             .first()
@@ -89,15 +101,52 @@ def stamp_copy(*, copy_id: int) -> str:
                 text=text,
                 fingerprint=copy.fingerprint,
                 corner=Corner(entitlement.product.stamp_corner),
+                protect=entitlement.product.protect_pdfs,
             )
         if stamped.content is None:
             copy.status, copy.note = StampStatus.UNSTAMPED, stamped.reason[:300]
         else:
-            copy.content.save(copy.key, ContentFile(stamped.content), save=False)
+            save_private(copy.content, copy.key, ContentFile(stamped.content), content_type=PDF)
             copy.status = StampStatus.READY
         copy.ready_at = timezone.now()
         copy.save(update_fields=["status", "note", "content", "ready_at"])
+        _tell(copy)
         return str(copy.status)
+
+
+def _tell(copy: StampedCopy) -> None:
+    """The buyer hears their copy is ready; when it went out unstamped, the seller hears why
+    (in the job's transaction, so a copy is announced exactly when it is marked done)."""
+    entitlement = copy.entitlement
+    terms = entitlement.product
+    product_name = terms.product.name
+    file_title = copy.version.file.title
+    data = {"copy_id": copy.pk, "version_id": copy.version_id, "file_id": copy.version.file_id}
+    body = f"Version {copy.version.number} of {file_title} is in your library."
+    if copy.status == StampStatus.UNSTAMPED:
+        body += f" It comes without your personal stamp: {copy.note}"
+    notify(
+        user_ids=[entitlement.buyer_id],
+        type_key=COPY_READY,
+        title=f"Your copy of {product_name} is ready: {file_title}",
+        body=body,
+        url=library_url(entitlement.pk),
+        data=data,
+        dedupe_key=f"digital.copy_ready:{copy.pk}",
+    )
+    if copy.status != StampStatus.UNSTAMPED:
+        return
+    notify(
+        user_ids=[terms.product.seller.owner_id],
+        type_key=COPY_UNSTAMPED,
+        title=f"A buyer's copy of {product_name} went out unstamped: {file_title}",
+        body=f"{copy.note} Order {entitlement.order_line.order_id}, version "
+        f"{copy.version.number}. Upload an unencrypted PDF as a new version to have buyers' "
+        "copies stamped.",
+        url=f"/studio/digital/products/{terms.product_id}/",
+        data={**data, "order_id": entitlement.order_line.order_id},
+        dedupe_key=f"digital.copy_unstamped:{copy.pk}",
+    )
 
 
 @dataclass(frozen=True)
