@@ -125,7 +125,7 @@ def test_a_version_sent_straight_to_the_bucket_is_published_once_and_encrypted(
             ip="203.0.113.9",
             user_agent="test",
         )
-    assert head(bucket, copy.content.name)["ServerSideEncryption"] == "AES256"
+    assert head(bucket, str(copy.content.name))["ServerSideEncryption"] == "AES256"
     status, body, _ = http_get(grant.url)
     assert status == 200 and grant.stamped
     assert body.startswith(b"%PDF") and body != content
