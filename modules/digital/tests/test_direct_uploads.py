@@ -19,9 +19,14 @@ from typing import Any
 
 import pytest
 import requests
-from django.test import Client
+from django.http import Http404, HttpResponse
+from django.test import Client, RequestFactory
 from django_tenants.utils import schema_context
 
+from core.accounts.models import User
+from core.security_headers import CONTENT_SECURITY_POLICY
+from core.sellers.auth import remember_authorised_seller
+from modules.digital import studio_uploads
 from modules.digital.models import Entitlement, FileVersion, StampedCopy, StampStatus
 from modules.digital.services import downloads
 from modules.digital.tests.helpers import Shop, handbook_pdf
@@ -221,3 +226,116 @@ def test_without_a_bucket_the_seller_is_sent_to_the_ordinary_upload(
     assert "POST /files/{file_id}/versions" in refused.json()["error"]["message"]
     with schema_context(shop.tenant.schema_name):
         assert not FileVersion.objects.exists()
+
+
+# --- the studio's direct upload (views called as the studio's guard calls them) ------------
+
+
+def studio_post(
+    shop: Shop, seller: Any, view: Any, path: str, data: dict[str, str], **kw: Any
+) -> Any:
+    """A studio POST as the page guard hands it on: the seller authorised, in the tenant."""
+    request = RequestFactory().post(path, data)
+    with schema_context(shop.tenant.schema_name):
+        request.user = User.objects.get(pk=seller.owner_id)
+        request.tenant = shop.tenant  # type: ignore[attr-defined]
+        remember_authorised_seller(request, seller)
+        return view(request, **kw)
+
+
+def test_the_studio_sends_a_version_to_the_bucket_and_gets_the_file_card_back(
+    shop: Shop, bucket: S3Server
+) -> None:
+    path = f"/studio/digital/files/{shop.file.pk}/direct/"
+    content = handbook_pdf(2)
+    started = studio_post(
+        shop,
+        shop.seller,
+        studio_uploads.start_upload,
+        path,
+        {"name": "handbook.pdf", "size": str(len(content))},
+        file_id=shop.file.pk,
+    )
+    ticket = json.loads(started.content)
+    assert started.status_code == 200 and ticket["direct"] is True
+    assert ticket["complete_url"] == f"{path}{ticket['upload_key']}/complete/"
+    assert post_to_bucket(ticket, content, "handbook.pdf") == 204
+
+    card = studio_post(
+        shop,
+        shop.seller,
+        studio_uploads.complete_upload,
+        ticket["complete_url"],
+        {"name": "handbook.pdf", "changelog": "First edition"},
+        file_id=shop.file.pk,
+        upload_key=ticket["upload_key"],
+    )
+
+    html = card.content.decode()
+    assert card.status_code == 200
+    assert "Version published." in html and 'data-version="1"' in html
+    assert "First edition" in html and "digital/direct_upload.js" in html
+    with schema_context(shop.tenant.schema_name):
+        assert FileVersion.objects.get().sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_the_studio_refuses_a_lying_file_beside_the_field_and_another_seller_gets_404(
+    shop: Shop, bucket: S3Server
+) -> None:
+    path = f"/studio/digital/files/{shop.file.pk}/direct/"
+    with pytest.raises(Http404):
+        studio_post(
+            shop, shop.other_seller, studio_uploads.start_upload, path, {}, file_id=shop.file.pk
+        )
+    ticket = json.loads(
+        studio_post(
+            shop, shop.seller, studio_uploads.start_upload, path, {}, file_id=shop.file.pk
+        ).content
+    )
+    assert post_to_bucket(ticket, b"#!/bin/sh\nrm -rf ~\n", "notes.txt") == 204
+    with pytest.raises(Http404):
+        studio_post(
+            shop,
+            shop.other_seller,
+            studio_uploads.complete_upload,
+            ticket["complete_url"],
+            {"name": "notes.txt"},
+            file_id=shop.file.pk,
+            upload_key=ticket["upload_key"],
+        )
+
+    card = studio_post(
+        shop,
+        shop.seller,
+        studio_uploads.complete_upload,
+        ticket["complete_url"],
+        {"name": "notes.txt", "changelog": "Keep me"},
+        file_id=shop.file.pk,
+        upload_key=ticket["upload_key"],
+    )
+
+    html = card.content.decode()
+    assert "notes.txt: programs and scripts cannot be sold." in html
+    assert 'aria-invalid="true"' in html and "Keep me" in html
+    assert "Version published." not in html
+    assert bucket.keys() == []
+
+
+def test_the_product_page_may_reach_the_bucket_only_when_there_is_one(
+    shop: Shop, request: pytest.FixtureRequest
+) -> None:
+    page = studio_uploads.allow_bucket_uploads(lambda request: HttpResponse("page"))
+    local = studio_post(shop, shop.seller, page, "/studio/digital/products/1/", {})
+    path = f"/studio/digital/files/{shop.file.pk}/direct/"
+    refused = studio_post(
+        shop, shop.seller, studio_uploads.start_upload, path, {}, file_id=shop.file.pk
+    )
+    assert "Content-Security-Policy" not in local.headers
+    assert refused.status_code == 409 and json.loads(refused.content)["direct"] is False
+
+    server: S3Server = request.getfixturevalue("s3_storage")
+    on_s3 = studio_post(shop, shop.seller, page, "/studio/digital/products/1/", {})
+
+    policy_header = on_s3.headers["Content-Security-Policy"]
+    assert policy_header.startswith(CONTENT_SECURITY_POLICY)
+    assert policy_header.endswith(f"; connect-src 'self' {server.endpoint}")
