@@ -2,7 +2,7 @@
 
 from django.urls import URLPattern, path
 
-from modules.digital import studio_pages
+from modules.digital import studio_pages, studio_previews
 
 app_name = "digital_studio"
 urlpatterns: list[URLPattern] = [
@@ -13,4 +13,9 @@ urlpatterns: list[URLPattern] = [
     path("products/<int:product_id>/files/", studio_pages.add_file, name="add_file"),
     path("files/<int:file_id>/versions/", studio_pages.upload_version, name="upload_version"),
     path("files/<int:file_id>/remove/", studio_pages.remove_file, name="remove_file"),
+    path("products/<int:product_id>/previews/", studio_previews.section, name="previews"),
+    path("products/<int:product_id>/previews/add/", studio_previews.add, name="add_preview"),
+    path("previews/<int:preview_id>/replace/", studio_previews.replace, name="replace_preview"),
+    path("previews/<int:preview_id>/remove/", studio_previews.remove, name="remove_preview"),
+    path("previews/<int:preview_id>/move/", studio_previews.move, name="move_preview"),
 ]

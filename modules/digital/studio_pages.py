@@ -1,15 +1,18 @@
 """The seller's digital goods in the studio, mounted at ``/studio/digital/`` behind the
-manifest's permissions (so these views only read the seller): their digital products; one
-product with its terms form, its files and versions (a new version with its changelog over
-htmx, errors beside the field), download stats (a chart of the last 30 days, counts per
+manifest's permissions (so these views only read the seller): their digital products (a
+file whose preview failed is flagged); one product with its terms form, its files and
+versions (a new version with its changelog over htmx, errors beside the field), its
+previews (``studio_previews``), download stats (a chart of the last 30 days, counts per
 version, the log); and "Who leaked this?" (upload a PDF, see the order and buyer). Every
 change goes through the same services as the API; another seller's product or file is 404."""
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -19,9 +22,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.charts import Chart, Series
 from core.errors import DomainError, ErrorKind
 from core.sellers.auth import authorised_seller
+from modules.digital import studio_previews
 from modules.digital.api_seller import leak_dict
 from modules.digital.errors import invalid
-from modules.digital.models import DigitalFile, DigitalProduct, LicenceKind, StampCorner
+from modules.digital.models import (
+    DigitalFile,
+    DigitalProduct,
+    FileVersion,
+    LicenceKind,
+    PreviewStatus,
+    StampCorner,
+)
 from modules.digital.services import products, stamping, stats
 
 TERMS_FIELDS = (
@@ -58,11 +69,25 @@ def home(request: HttpRequest) -> HttpResponse:
         row.product_id: row
         for row in DigitalProduct.objects.filter(product__in=rows).prefetch_related("files")
     }
+    latest = FileVersion.objects.filter(file=OuterRef("pk")).order_by("-number")
+    failed = Counter(
+        DigitalFile.objects.filter(product__product__in=rows, removed_at__isnull=True)
+        .annotate(preview_status=Subquery(latest.values("preview_status")[:1]))
+        .filter(preview_status=PreviewStatus.FAILED)
+        .values_list("product__product_id", flat=True)
+    )
     listed = []
     for row in rows:
         found = terms.get(row.pk)
         files = [f for f in found.files.all() if f.removed_at is None] if found else []
-        listed.append({"product": row, "files": len(files), "has_terms": found is not None})
+        listed.append(
+            {
+                "product": row,
+                "files": len(files),
+                "has_terms": found is not None,
+                "failed_previews": failed[row.pk],
+            }
+        )
     return render(request, "digital/studio/home.html", {"seller": seller, "rows": listed})
 
 
@@ -84,7 +109,7 @@ def _chart(found: stats.Stats) -> Chart:
     )
 
 
-def _product_context(
+def product_context(
     request: HttpRequest, product_id: int, *, terms_form: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     seller = authorised_seller(request)
@@ -115,6 +140,7 @@ def _product_context(
         "corners": StampCorner.choices,
         "add_errors": {},
         "add_form": {},
+        "section": studio_previews.section_context(product),
     }
 
 
@@ -132,7 +158,7 @@ def _terms_form(terms: DigitalProduct) -> dict[str, Any]:
 @never_cache
 @require_http_methods(["GET", "HEAD"])
 def product(request: HttpRequest, product_id: int) -> HttpResponse:
-    return render(request, "digital/studio/product.html", _product_context(request, product_id))
+    return render(request, "digital/studio/product.html", product_context(request, product_id))
 
 
 def _whole_number(value: str, field: str) -> int | None:
@@ -162,7 +188,7 @@ def save_terms(request: HttpRequest, product_id: int) -> HttpResponse:
     except DomainError as error:
         if error.kind == ErrorKind.NOT_FOUND:
             raise _not_found(error) from None
-        context = _product_context(request, product_id, terms_form=form)
+        context = product_context(request, product_id, terms_form=form)
         context["terms_errors"] = {_field(error): error.message}
         return render(request, "digital/studio/product.html", context, status=422)
     messages.success(request, "Terms saved. Buyers keep the terms they bought under.")
@@ -181,7 +207,7 @@ def add_file(request: HttpRequest, product_id: int) -> HttpResponse:
     except DomainError as error:
         if error.kind == ErrorKind.NOT_FOUND:
             raise _not_found(error) from None
-        context = _product_context(request, product_id)
+        context = product_context(request, product_id)
         context.update(add_errors={_field(error): error.message}, add_form=form)
         return render(request, "digital/studio/product.html", context, status=422)
     messages.success(request, f"Added {form['title'].strip()}.")
@@ -230,10 +256,13 @@ def upload_version(request: HttpRequest, file_id: int) -> HttpResponse:
         entry = {"file": fresh, "errors": errors, "form": {"changelog": changelog}}
         # 200 even when refused: htmx swaps only successful responses, and the card carries
         # the error beside the field.
-        return render(
+        response = render(
             request, "digital/studio/_file.html", {"entry": entry, "just_published": not errors}
         )
-    context = _product_context(request, product_id)
+        if not errors:  # the previews section reloads: the new version's preview is pending
+            response["HX-Trigger"] = "dg-version-published"
+        return response
+    context = product_context(request, product_id)
     for entry in context["files"]:
         if entry["file"].pk == file_id:
             entry.update(errors=errors, form={"changelog": changelog})

@@ -186,9 +186,12 @@ def test_a_broken_file_is_logged_and_the_upload_stands(
         version = upload_now(shop, django_capture_on_commit_callbacks, broken)
 
     with schema_context(shop.tenant.schema_name):
-        assert FileVersion.objects.filter(pk=version.pk, number=1).exists()
+        stored = FileVersion.objects.get(pk=version.pk, number=1)
     assert previews_of(shop) == []
     assert "no preview of version 1" in caplog.text
+    # The seller is told too, beside the version, in a line they can read.
+    assert stored.preview_status == "failed"
+    assert stored.preview_error.startswith("The PDF could not be read")
 
 
 def test_only_the_products_seller_replaces_or_removes_a_preview(
