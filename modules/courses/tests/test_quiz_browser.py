@@ -132,7 +132,7 @@ def test_a_student_takes_a_timed_quiz_in_chromium(
             context = browser.new_context(viewport={"width": width, "height": height})
             page = _sign_in(context, server, school.buyer.email, quiz_path)
             errors: list[str] = []
-            page.on("pageerror", lambda error, errors=errors: errors.append(str(error)))
+            page.on("pageerror", lambda error: errors.append(str(error)))  # noqa: B023
             expect(page.get_by_role("heading", level=1)).to_have_text("Check yourself")
             _fits(page, width, shots / f"quiz-start-{width}.png")
             page.get_by_role(
