@@ -15,24 +15,30 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
-from django.http import Http404, HttpResponse
+from django.db import connections
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django_tenants.utils import schema_context
+from playwright.sync_api import sync_playwright
 
 from core.accounts.models import User
 from core.security_headers import CONTENT_SECURITY_POLICY
 from core.sellers.auth import remember_authorised_seller
 from modules.digital import studio_uploads
-from modules.digital.models import Entitlement, FileVersion, StampedCopy, StampStatus
+from modules.digital.models import DigitalFile, Entitlement, FileVersion, StampedCopy, StampStatus
 from modules.digital.services import downloads
 from modules.digital.tests.helpers import Shop, handbook_pdf
 from modules.digital.tests.test_seller_api import seller_client
 from tenants.services.modules import set_module_enabled
 from tests.accounts_helpers import call
+from tests.browser.conftest import CHROMIUM_ARGS, chromium_executable  # noqa: F401
 
 # The moto S3 server and the storage override, looked up by name in `bucket` below.
 from tests.test_storage_s3 import BUCKET, S3Server, http_get, s3_server, s3_storage  # noqa: F401
@@ -232,10 +238,10 @@ def test_without_a_bucket_the_seller_is_sent_to_the_ordinary_upload(
 
 
 def studio_post(
-    shop: Shop, seller: Any, view: Any, path: str, data: dict[str, str], **kw: Any
+    shop: Shop, seller: Any, view: Any, path: str | HttpRequest, data: dict[str, str], **kw: Any
 ) -> Any:
     """A studio POST as the page guard hands it on: the seller authorised, in the tenant."""
-    request = RequestFactory().post(path, data)
+    request = path if isinstance(path, HttpRequest) else RequestFactory().post(path, data)
     with schema_context(shop.tenant.schema_name):
         request.user = User.objects.get(pk=seller.owner_id)
         request.tenant = shop.tenant  # type: ignore[attr-defined]
@@ -339,3 +345,116 @@ def test_the_product_page_may_reach_the_bucket_only_when_there_is_one(
     policy_header = on_s3.headers["Content-Security-Policy"]
     assert policy_header.startswith(CONTENT_SECURITY_POLICY)
     assert policy_header.endswith(f"; connect-src 'self' {server.endpoint}")
+
+
+# --- the studio's script in Chromium -----------------------------------------------------------
+
+
+class StudioHarness:
+    """The file card in Chromium, served from the bucket's origin by routing (so no CORS
+    rule is needed on moto): ``/studio/...`` answered by the real studio views in this
+    process, ``/static/digital/direct_upload.js`` from the module, the bucket untouched."""
+
+    def __init__(self, shop: Shop, origin: str) -> None:
+        self.shop, self.origin = shop, origin
+        self.ordinary_posts = 0
+        self.start_path = f"/studio/digital/files/{shop.file.pk}/direct/"
+        # Playwright calls handlers inside its event loop, where Django keeps other database
+        # connections (outside the test's transaction): hand them the test's.
+        self.connection = connections["default"]
+
+    def card(self) -> str:
+        with schema_context(self.shop.tenant.schema_name):
+            fresh = DigitalFile.objects.prefetch_related("versions").get(pk=self.shop.file.pk)
+            html = render_to_string(
+                "digital/studio/_file.html", {"entry": {"file": fresh, "errors": {}, "form": {}}}
+            )
+        if "data-direct-start" not in html:  # until seller_urls names the start view
+            html = html.replace(
+                'class="dg-upload"', f'class="dg-upload" data-direct-start="{self.start_path}"'
+            )
+        return html
+
+    def handle(self, route: Any) -> None:
+        connections["default"] = self.connection
+        self._handle(route)
+
+    def _handle(self, route: Any) -> None:
+        request = route.request
+        path = urlsplit(request.url).path
+        if path.startswith("/static/"):
+            route.fulfill(body=SCRIPT.read_bytes(), content_type="text/javascript")
+            return
+        if request.method == "GET":
+            page = studio_uploads.allow_bucket_uploads(
+                lambda _: HttpResponse(f"<!doctype html><main>{self.card()}</main>")
+            )
+            response = studio_post(self.shop, self.shop.seller, page, path, {})
+        elif path.endswith("/versions/"):
+            self.ordinary_posts += 1
+            response = HttpResponse('<p id="ordinary">Sent through Souk.</p>')
+        else:
+            factory = RequestFactory().generic(
+                "POST", path, request.post_data_buffer, request.headers["content-type"]
+            )
+            view, kwargs = studio_uploads.start_upload, {"file_id": self.shop.file.pk}
+            if path.endswith("/complete/"):
+                view = studio_uploads.complete_upload
+                kwargs["upload_key"] = path.rstrip("/").split("/")[-2]
+            response = studio_post(self.shop, self.shop.seller, view, factory, {}, **kwargs)
+        route.fulfill(
+            status=response.status_code,
+            headers={key: str(value) for key, value in response.headers.items()},
+            body=response.content,
+        )
+
+
+SCRIPT = Path(__file__).resolve().parents[1] / "static" / "digital" / "direct_upload.js"
+
+
+def test_the_studio_script_uploads_to_the_bucket_with_progress_or_falls_back(
+    shop: Shop,
+    s3_server: S3Server,  # noqa: F811
+    chromium_executable: str,  # noqa: F811
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The route handlers query the database from inside Playwright's event loop.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    harness = StudioHarness(shop, s3_server.endpoint)
+    content = handbook_pdf(40)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        page.route(f"{harness.origin}/studio/**", harness.handle)
+        page.route(f"{harness.origin}/static/**", harness.handle)
+        product = f"{harness.origin}/studio/digital/products/{shop.product.pk}/"
+        file_part = {"name": "handbook.pdf", "mimeType": "application/pdf", "buffer": content}
+
+        # Files stored locally: the start answers 409 and the ordinary form is submitted.
+        page.goto(product)
+        page.set_input_files("input[type=file]", file_part)
+        page.get_by_role("button", name="Publish version").click()
+        page.locator("#ordinary").wait_for()  # a navigation: the ordinary POST
+        assert harness.ordinary_posts == 1
+
+        # On S3 the file goes to the bucket, with progress, and the card comes back.
+        bucket: S3Server = request.getfixturevalue("s3_storage")
+        page.goto(product)
+        page.set_input_files("input[type=file]", file_part)
+        page.get_by_label("What changed").fill("Forty pages")
+        page.get_by_role("button", name="Publish version").click()
+        page.locator('[data-version="1"]').wait_for()
+        assert page.get_by_text("Version published.").is_visible()
+        assert page.get_by_text("Forty pages").is_visible()
+        assert harness.ordinary_posts == 1
+        browser.close()
+
+    with schema_context(shop.tenant.schema_name):
+        version = FileVersion.objects.get()
+    assert (version.changelog, version.size) == ("Forty pages", len(content))
+    assert version.sha256 == hashlib.sha256(content).hexdigest()
+    assert version.content.name in bucket.keys()  # noqa: SIM118
+    assert head(bucket, str(version.content.name))["ServerSideEncryption"] == "AES256"
