@@ -409,6 +409,21 @@ MEDIA_ROOT = VAR_DIR / "media"
 AWS_STORAGE_BUCKET_NAME = env_str("AWS_STORAGE_BUCKET_NAME")
 # How long a presigned URL of a private file lives: 1-300 seconds (the storage refuses more).
 SOUK_PRIVATE_URL_SECONDS = env_int("SOUK_PRIVATE_URL_SECONDS", 300)
+# Server-side encryption of every object on S3: "AES256" (SSE-S3, the default), "aws:kms"
+# (SSE-KMS; with SOUK_S3_SSE_KMS_KEY_ID, else the account's aws/s3 key) or "" for an
+# S3-compatible server without it. Presigned downloads keep working (SigV4).
+SOUK_S3_SSE = env_str("SOUK_S3_SSE", "AES256")
+SOUK_S3_SSE_KMS_KEY_ID = env_str("SOUK_S3_SSE_KMS_KEY_ID", "")
+
+
+def s3_encryption() -> dict[str, str]:
+    """The object parameters that encrypt an object at rest (empty when switched off)."""
+    if not SOUK_S3_SSE:
+        return {}
+    parameters = {"ServerSideEncryption": SOUK_S3_SSE}
+    if SOUK_S3_SSE.startswith("aws:kms") and SOUK_S3_SSE_KMS_KEY_ID:
+        parameters["SSEKMSKeyId"] = SOUK_S3_SSE_KMS_KEY_ID
+    return parameters
 
 
 def storages_config(bucket: str) -> dict[str, dict[str, Any]]:
@@ -431,6 +446,7 @@ def storages_config(bucket: str) -> dict[str, dict[str, Any]]:
                 # "path" for MinIO, Ceph and most S3-compatible servers without bucket DNS.
                 "addressing_style": env_str("AWS_S3_ADDRESSING_STYLE") or None,
                 "querystring_expire": SOUK_PRIVATE_URL_SECONDS,
+                "object_parameters": s3_encryption(),
             },
         },
         "staticfiles": static,
