@@ -26,7 +26,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django_tenants.utils import schema_context
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import FilePayload, sync_playwright
 
 from core.accounts.models import User
 from core.security_headers import CONTENT_SECURITY_POLICY
@@ -366,7 +366,7 @@ class StudioHarness:
     def card(self) -> str:
         with schema_context(self.shop.tenant.schema_name):
             fresh = DigitalFile.objects.prefetch_related("versions").get(pk=self.shop.file.pk)
-            html = render_to_string(
+            html: str = render_to_string(
                 "digital/studio/_file.html", {"entry": {"file": fresh, "errors": {}, "form": {}}}
             )
         if "data-direct-start" not in html:  # until seller_urls names the start view
@@ -397,7 +397,8 @@ class StudioHarness:
             factory = RequestFactory().generic(
                 "POST", path, request.post_data_buffer, request.headers["content-type"]
             )
-            view, kwargs = studio_uploads.start_upload, {"file_id": self.shop.file.pk}
+            view: Any = studio_uploads.start_upload
+            kwargs: dict[str, Any] = {"file_id": self.shop.file.pk}
             if path.endswith("/complete/"):
                 view = studio_uploads.complete_upload
                 kwargs["upload_key"] = path.rstrip("/").split("/")[-2]
@@ -431,7 +432,7 @@ def test_the_studio_script_uploads_to_the_bucket_with_progress_or_falls_back(
         page.route(f"{harness.origin}/studio/**", harness.handle)
         page.route(f"{harness.origin}/static/**", harness.handle)
         product = f"{harness.origin}/studio/digital/products/{shop.product.pk}/"
-        file_part = {"name": "handbook.pdf", "mimeType": "application/pdf", "buffer": content}
+        file_part = FilePayload(name="handbook.pdf", mimeType="application/pdf", buffer=content)
 
         # Files stored locally: the start answers 409 and the ordinary form is submitted.
         page.goto(product)

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pikepdf
+import pypdf
 import pypdfium2
 import pytest
 from PIL import Image
@@ -141,6 +142,33 @@ def test_an_encrypted_pdf_is_not_stamped_and_says_why() -> None:
 
     assert stamped.content is None
     assert "encrypted" in stamped.reason
+
+
+def test_a_protected_copy_opens_without_a_password_prints_and_keeps_stamp_and_fingerprint() -> None:
+    text = stamp_text(name="Amara Okafor", email="amara@example.com", order_number="SO-1042")
+
+    stamped = stamp_pdf(io.BytesIO(handbook()), text=text, fingerprint=FINGERPRINT, protect=True)
+
+    assert stamped.content is not None and stamped.pages == 4
+    with pikepdf.open(io.BytesIO(stamped.content)) as pdf:
+        assert pdf.is_encrypted and pdf.encryption.R == 6 and pdf.encryption.bits == 256
+        assert pdf.allow.print_highres and not pdf.allow.modify_other and not pdf.allow.extract
+        assert str(pdf.docinfo["/Title"]) == "The Freelancer's Handbook"
+    reader = pypdf.PdfReader(io.BytesIO(stamped.content))
+    reader.decrypt("")
+    for number, page in enumerate(reader.pages, start=1):
+        assert f"Chapter {number}" in page.extract_text()
+        assert text in page.extract_text()
+    assert all(text in page_text for page_text in page_texts(stamped.content))
+    assert find_fingerprint(io.BytesIO(stamped.content)) == FINGERPRINT
+    # Each copy is encrypted under a key of its own (the owner password is random, kept nowhere).
+    again = stamp_pdf(io.BytesIO(handbook()), text=text, fingerprint=FINGERPRINT, protect=True)
+    assert again.content is not None
+    with (
+        pikepdf.open(io.BytesIO(stamped.content)) as one,
+        pikepdf.open(io.BytesIO(again.content)) as other,
+    ):
+        assert one.encryption.encryption_key != other.encryption.encryption_key
 
 
 def test_a_fingerprint_must_be_a_plain_token() -> None:
