@@ -35,27 +35,27 @@ class QuizStateOut(Schema):
     best_percent: int | None
 
 
-class ChoiceOut(Schema):
+class QuizPaperChoiceOut(Schema):
     id: int
     text: str
 
 
-class PaperQuestionOut(Schema):
+class QuizPaperQuestionOut(Schema):
     id: int
     kind: str
     prompt: str
     points: int
-    choices: list[ChoiceOut]
+    choices: list[QuizPaperChoiceOut]
 
 
-class FeedbackOut(Schema):
+class QuizFeedbackOut(Schema):
     question_id: int
     prompt: str
     is_right: bool
     explanation: str
 
 
-class AttemptOut(Schema):
+class QuizAttemptOut(Schema):
     id: int
     lesson_id: int
     number: int
@@ -64,11 +64,11 @@ class AttemptOut(Schema):
     submitted_at: datetime | None
     score_percent: int | None
     passed: bool
-    paper: list[PaperQuestionOut]  # only while the attempt is open
-    feedback: list[FeedbackOut] | None  # after submitting, as the quiz's policy allows
+    paper: list[QuizPaperQuestionOut]  # only while the attempt is open
+    feedback: list[QuizFeedbackOut] | None  # after submitting, as the quiz's policy allows
 
 
-class AttemptSummaryOut(Schema):
+class QuizAttemptSummaryOut(Schema):
     id: int
     number: int
     started_at: datetime
@@ -77,15 +77,15 @@ class AttemptSummaryOut(Schema):
     passed: bool
 
 
-class AnswerIn(StrictSchema):
+class QuizAnswerIn(StrictSchema):
     question_id: int
     # single / true_false: one id; multiple: the ids ticked; ordering: every id, in order
     choice_ids: list[int] = Field(default_factory=list, max_length=50)
     text: str = Field("", max_length=attempts.MAX_SHORT_ANSWER)
 
 
-class SubmitIn(StrictSchema):
-    answers: list[AnswerIn] = Field(..., max_length=500)
+class QuizSubmitIn(StrictSchema):
+    answers: list[QuizAnswerIn] = Field(..., max_length=500)
 
 
 def _user_id(request: HttpRequest) -> int:
@@ -131,7 +131,7 @@ def quiz_state(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
 
 @router.post(
     "/quizzes/{lesson_id}/attempts",
-    response=AttemptOut,
+    response=QuizAttemptOut,
     summary="Start an attempt (or resume the open one): its paper",
 )
 def start_attempt(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
@@ -140,7 +140,7 @@ def start_attempt(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
 
 @router.get(
     "/quizzes/{lesson_id}/attempts",
-    response=list[AttemptSummaryOut],
+    response=list[QuizAttemptSummaryOut],
     summary="Your attempts at a quiz, newest first",
 )
 def my_attempts(request: HttpRequest, lesson_id: int) -> list[Attempt]:
@@ -149,7 +149,7 @@ def my_attempts(request: HttpRequest, lesson_id: int) -> list[Attempt]:
 
 @router.get(
     "/quiz-attempts/{attempt_id}",
-    response=AttemptOut,
+    response=QuizAttemptOut,
     summary="One of your attempts: the paper while open, the result and feedback after",
 )
 def get_attempt(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
@@ -158,10 +158,10 @@ def get_attempt(request: HttpRequest, attempt_id: int) -> dict[str, Any]:
 
 @router.post(
     "/quiz-attempts/{attempt_id}/submit",
-    response=AttemptOut,
+    response=QuizAttemptOut,
     summary="Submit your answers: graded on the server",
 )
-def submit_attempt(request: HttpRequest, attempt_id: int, payload: SubmitIn) -> dict[str, Any]:
+def submit_attempt(request: HttpRequest, attempt_id: int, payload: QuizSubmitIn) -> dict[str, Any]:
     answers = [
         attempts.Answer(question_id=a.question_id, choice_ids=a.choice_ids, text=a.text)
         for a in payload.answers

@@ -6,7 +6,7 @@ seller's lesson or question is 404."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
@@ -19,7 +19,7 @@ from modules.courses.services import quizzes
 router = Router(tags=["courses"])
 
 
-class SettingsIn(StrictSchema):
+class QuizSettingsIn(StrictSchema):
     pass_percent: int = 70
     attempt_limit: int | None = None
     cooldown_minutes: int = 0
@@ -29,43 +29,45 @@ class SettingsIn(StrictSchema):
     feedback: str = Field("after_submit", max_length=12)
 
 
-class ChoiceIn(StrictSchema):
+class QuizChoiceIn(StrictSchema):
     id: int | None = None
     text: str = Field(..., max_length=500)
     is_correct: bool = False
 
 
-class QuestionIn(StrictSchema):
+class QuizQuestionIn(StrictSchema):
     kind: str = Field(..., max_length=12)
     prompt: str = Field(..., max_length=5000)
     explanation: str = Field("", max_length=5000)
     points: int = 1
-    choices: list[ChoiceIn] = Field(default_factory=list, max_length=quizzes.MAX_CHOICES)
-    accepted_answers: list[str] = Field(default_factory=list, max_length=quizzes.MAX_ACCEPTED)
+    choices: list[QuizChoiceIn] = Field(default_factory=list, max_length=quizzes.MAX_CHOICES)
+    accepted_answers: list[Annotated[str, Field(max_length=200)]] = Field(
+        default_factory=list, max_length=quizzes.MAX_ACCEPTED
+    )
 
 
-class OrderIn(StrictSchema):
+class QuizOrderIn(StrictSchema):
     question_ids: list[int] = Field(..., max_length=quizzes.MAX_QUESTIONS)
 
 
-class ChoiceOut(Schema):
+class QuizAuthoringChoiceOut(Schema):
     id: int
     text: str
     is_correct: bool
 
 
-class QuestionOut(Schema):
+class QuizAuthoringQuestionOut(Schema):
     id: int
     kind: str
     prompt: str
     explanation: str
     points: int
     position: int
-    choices: list[ChoiceOut]
+    choices: list[QuizAuthoringChoiceOut]
     accepted_answers: list[str]
 
 
-class QuizOut(Schema):
+class QuizAuthoringOut(Schema):
     lesson_id: int
     pass_percent: int
     attempt_limit: int | None
@@ -74,10 +76,10 @@ class QuizOut(Schema):
     questions_per_attempt: int | None
     shuffle_choices: bool
     feedback: str
-    questions: list[QuestionOut]
+    questions: list[QuizAuthoringQuestionOut]
 
 
-class ItemOut(Schema):
+class QuizItemStatOut(Schema):
     question_id: int
     prompt: str
     kind: str
@@ -109,7 +111,7 @@ def quiz_dict(quiz: Quiz) -> dict[str, Any]:
     }
 
 
-def question_data(payload: QuestionIn) -> quizzes.QuestionData:
+def question_data(payload: QuizQuestionIn) -> quizzes.QuestionData:
     return quizzes.QuestionData(
         kind=payload.kind,
         prompt=payload.prompt,
@@ -123,13 +125,13 @@ def question_data(payload: QuestionIn) -> quizzes.QuestionData:
     )
 
 
-@router.get("/lessons/{lesson_id}/quiz", response=QuizOut, summary="A quiz lesson's quiz")
+@router.get("/lessons/{lesson_id}/quiz", response=QuizAuthoringOut, summary="A quiz lesson's quiz")
 def get_quiz(request: HttpRequest, lesson_id: int) -> dict[str, Any]:
     return quiz_dict(quizzes.quiz_of(seller_id=authorised_seller(request).pk, lesson_id=lesson_id))
 
 
-@router.put("/lessons/{lesson_id}/quiz", response=QuizOut, summary="Set a quiz's rules")
-def put_quiz(request: HttpRequest, lesson_id: int, payload: SettingsIn) -> dict[str, Any]:
+@router.put("/lessons/{lesson_id}/quiz", response=QuizAuthoringOut, summary="Set a quiz's rules")
+def put_quiz(request: HttpRequest, lesson_id: int, payload: QuizSettingsIn) -> dict[str, Any]:
     quiz = quizzes.update_settings(
         seller_id=authorised_seller(request).pk,
         lesson_id=lesson_id,
@@ -140,10 +142,10 @@ def put_quiz(request: HttpRequest, lesson_id: int, payload: SettingsIn) -> dict[
 
 @router.post(
     "/lessons/{lesson_id}/quiz/questions",
-    response={201: QuestionOut},
+    response={201: QuizAuthoringQuestionOut},
     summary="Add a question to the quiz's bank",
 )
-def add_question(request: HttpRequest, lesson_id: int, payload: QuestionIn) -> Status[Any]:
+def add_question(request: HttpRequest, lesson_id: int, payload: QuizQuestionIn) -> Status[Any]:
     question = quizzes.add_question(
         seller_id=authorised_seller(request).pk, lesson_id=lesson_id, data=question_data(payload)
     )
@@ -152,10 +154,10 @@ def add_question(request: HttpRequest, lesson_id: int, payload: QuestionIn) -> S
 
 @router.put(
     "/lessons/{lesson_id}/quiz/questions/order",
-    response=list[QuestionOut],
+    response=list[QuizAuthoringQuestionOut],
     summary="Reorder the quiz's questions (every question once)",
 )
-def reorder_questions(request: HttpRequest, lesson_id: int, payload: OrderIn) -> Any:
+def reorder_questions(request: HttpRequest, lesson_id: int, payload: QuizOrderIn) -> Any:
     seller_id = authorised_seller(request).pk
     quizzes.reorder_questions(
         seller_id=seller_id, lesson_id=lesson_id, question_ids=payload.question_ids
@@ -166,10 +168,10 @@ def reorder_questions(request: HttpRequest, lesson_id: int, payload: OrderIn) ->
 
 @router.put(
     "/quiz-questions/{question_id}",
-    response=QuestionOut,
+    response=QuizAuthoringQuestionOut,
     summary="Change a question (options sent with their id are kept)",
 )
-def update_question(request: HttpRequest, question_id: int, payload: QuestionIn) -> Any:
+def update_question(request: HttpRequest, question_id: int, payload: QuizQuestionIn) -> Any:
     question = quizzes.update_question(
         seller_id=authorised_seller(request).pk,
         question_id=question_id,
@@ -186,7 +188,7 @@ def remove_question(request: HttpRequest, question_id: int) -> Status[None]:
 
 @router.get(
     "/lessons/{lesson_id}/quiz/analytics",
-    response=list[ItemOut],
+    response=list[QuizItemStatOut],
     summary="Per question: submitted attempts that were asked it, and got it right",
 )
 def analytics(request: HttpRequest, lesson_id: int) -> list[dict[str, Any]]:
