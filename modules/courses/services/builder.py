@@ -43,6 +43,9 @@ MAX_SECTIONS = 200
 MAX_LESSONS_PER_SECTION = 200
 READING_WORDS_PER_MINUTE = 200
 LEVELS = ("", "Beginner", "Intermediate", "Advanced", "All levels")
+# A complete tag (``<p>``, ``</em>``, ``<a href=...>``): without one, the body is plain text,
+# so "if a < b" or "<b line" stays what was typed.
+MARKUP = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(\s[^<>]*)?/?>")
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 # Rich text a text lesson may hold (nh3 strips everything else, scripts and handlers first).
 BODY_TAGS = {
@@ -343,7 +346,7 @@ def add_lesson(*, seller_id: int, section_id: int, title: str, kind: str) -> Les
 def clean_body(body: str) -> str:
     """Sanitised HTML: markup is cleaned by nh3 (no scripts, handlers or styles); plain text
     becomes paragraphs."""
-    if "<" not in body:
+    if not MARKUP.search(body):
         body = linebreaks(escape(body)) if body.strip() else ""
     return nh3.clean(
         body,
