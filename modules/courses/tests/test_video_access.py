@@ -6,6 +6,7 @@ learner API's playback answer follows the same rule, and the player partial play
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from modules.courses.models import Video
+from modules.courses.models import Lesson, Video
 from modules.courses.processing.transcode import Transcoded, transcode
 from modules.courses.tests.helpers_cvideo import (
     T0,
@@ -182,3 +183,39 @@ def test_the_player_partial_plays_the_master_playlist_and_reports_progress(
     assert "<script>" not in html  # the CSP allows script files only
     player = (Path(__file__).parents[1] / "static" / "courses" / "player.js").read_text()
     assert "lesson_id: lessonId, intervals: intervals, position:" in player
+
+
+def test_a_dripped_lesson_streams_only_once_it_opens(
+    school: VideoSchool,
+    ladder: Ladder,
+    time_machine: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with schema_context(school.tenant.schema_name):
+        Lesson.objects.filter(pk=school.lesson.pk).update(drip_days=7)
+        school.lesson.refresh_from_db()
+    video = school.publish(school.lesson, ladder.result, ladder.source)
+    school.buy(school.buyer, django_capture_on_commit_callbacks)
+    buyer = school.client(school.buyer)
+    assert statuses(buyer, video) == ALL_GONE
+
+    time_machine.move_to(T0 + timedelta(days=8), tick=False)
+
+    assert statuses(buyer, video) == ALL_OK
+
+
+def test_a_segment_costs_a_fixed_handful_of_queries(
+    school: VideoSchool,
+    ladder: Ladder,
+    django_assert_max_num_queries: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    video = school.publish(school.lesson, ladder.result, ladder.source)
+    school.buy(school.buyer, django_capture_on_commit_callbacks)
+    buyer = school.client(school.buyer)
+    paths = playback_paths(video)
+    assert buyer.get(paths["master"]).status_code == 200
+    # Tenant routing, session and user (4), then the video, the enrolment and the lesson's
+    # state (drip, prerequisites): a player asks for one of these every few seconds.
+    with django_assert_max_num_queries(9):
+        assert buyer.get(paths["segment"]).status_code == 200
