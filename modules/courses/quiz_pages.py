@@ -40,8 +40,11 @@ def _quiz_page(lesson_id: int) -> HttpResponseRedirect:
 def quiz(request: HttpRequest, lesson_id: int) -> HttpResponse:
     try:
         state = attempts.state(user_id=_user_id(request), lesson_id=lesson_id)
-    except DomainError:
-        raise Http404("No such quiz.") from None
+    except DomainError as error:
+        if error.kind == ErrorKind.NOT_FOUND:
+            raise Http404("No such quiz.") from None
+        # Locked by drip or a prerequisite: say why.
+        return render(request, "courses/quiz.html", {"mode": "locked", "reason": error.message})
     context: dict[str, Any] = {"state": state, "lesson": state.lesson, "mode": "start"}
     attempt = state.open_attempt
     if attempt is not None:

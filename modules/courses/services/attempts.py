@@ -41,7 +41,7 @@ from modules.courses.models import (
     QuestionKind,
     Quiz,
 )
-from modules.courses.services.access import can_open, live_enrolment
+from modules.courses.services.access import can_open, lesson_state, live_enrolment
 
 GRACE = timedelta(seconds=60)
 MAX_SHORT_ANSWER = 200
@@ -106,18 +106,27 @@ def normalise(text: str) -> str:
     return " ".join(bare.casefold().split())
 
 
-def _quiz_lesson(*, user_id: int, lesson_id: int) -> tuple[Lesson, Quiz, Enrolment]:
+def _quiz_lesson(
+    *, user_id: int, lesson_id: int, now: datetime | None = None
+) -> tuple[Lesson, Quiz, Enrolment]:
+    """The quiz lesson, its quiz and the student's live enrolment. Not enrolled (or no such
+    quiz): not found. Enrolled but locked by drip or a prerequisite: refused, with the reason
+    the course outline gives."""
     lesson = (
         Lesson.objects.select_related("quiz", "course")
         .filter(pk=lesson_id, kind=LessonKind.QUIZ)
         .first()
     )
     quiz = getattr(lesson, "quiz", None) if lesson is not None else None
-    if lesson is None or quiz is None or not can_open(user_id=user_id, lesson=lesson):
+    enrolment = (
+        live_enrolment(user_id=user_id, course_id=lesson.course_id) if lesson is not None else None
+    )
+    # A preview quiz opens for everyone, but only an enrolment keeps attempts.
+    if lesson is None or quiz is None or enrolment is None:
         raise not_found("No such quiz.")
-    enrolment = live_enrolment(user_id=user_id, course_id=lesson.course_id)
-    if enrolment is None:  # a preview quiz: open, but only enrolled students take it
-        raise not_found("No such quiz.")
+    if not can_open(user_id=user_id, lesson=lesson, now=now):
+        locked = lesson_state(enrolment=enrolment, lesson=lesson, now=now)
+        raise refused(CourseErrorCode.LESSON_LOCKED, locked.reason or "This quiz is locked.")
     return lesson, quiz, enrolment
 
 
@@ -151,7 +160,7 @@ def _close_expired(attempt: Attempt, now: datetime) -> bool:
 
 def state(*, user_id: int, lesson_id: int, now: datetime | None = None) -> QuizState:
     now = now or timezone.now()
-    lesson, quiz, enrolment = _quiz_lesson(user_id=user_id, lesson_id=lesson_id)
+    lesson, quiz, enrolment = _quiz_lesson(user_id=user_id, lesson_id=lesson_id, now=now)
     attempts = list(Attempt.objects.filter(quiz=quiz, enrolment=enrolment).order_by("number"))
     open_attempt = next((a for a in attempts if a.submitted_at is None), None)
     if open_attempt is not None and _close_expired(open_attempt, now):
@@ -207,7 +216,7 @@ def start(
     """The open attempt (resumed), or a new one when the limit and cooldown allow."""
     now = now or timezone.now()
     with transaction.atomic():
-        _, quiz, enrolment = _quiz_lesson(user_id=user_id, lesson_id=lesson_id)
+        _, quiz, enrolment = _quiz_lesson(user_id=user_id, lesson_id=lesson_id, now=now)
         # One writer per student and quiz: two tabs pressing "Start" get the same attempt.
         Enrolment.objects.select_for_update().filter(pk=enrolment.pk).first()
         found = state(user_id=user_id, lesson_id=lesson_id, now=now)

@@ -12,9 +12,10 @@ import pytest
 from django.test import Client
 from django_tenants.utils import schema_context
 
-from modules.courses.models import Attempt, Question
+from modules.courses.models import Attempt, Enrolment, Lesson, LessonProgress, Question
 from modules.courses.tests.helpers_cquiz import (
     SECRETS,
+    T0,
     School,
     make_school,
     seller_client,
@@ -304,3 +305,27 @@ def test_item_analytics_count_what_students_answered(school: School, client_for:
     counted = {row["question_id"]: (row["asked"], row["right"]) for row in stats.json()}
     assert counted == {q.pk: (3, 1 if q.pk == single else 2) for q in school.questions}
     assert next(r for r in stats.json() if r["question_id"] == single)["percent_right"] == 33
+
+
+def test_a_quiz_behind_a_prerequisite_says_why_it_is_locked(
+    school: School, client_for: Any
+) -> None:
+    with schema_context(school.tenant.schema_name):
+        reading = Lesson.objects.create(
+            course=school.course, section=school.lesson.section, title="Read first", kind="text"
+        )
+        Lesson.objects.filter(pk=school.lesson.pk).update(prerequisite=reading)
+    client = student(school, client_for)
+    locked = call(client, "post", f"{LEARN}/quizzes/{school.lesson.pk}/attempts")
+    assert locked.status_code == 409
+    assert locked.json()["error"]["code"] == "lesson_locked"
+    assert "Read first" in locked.json()["error"]["message"]
+    page = client.get(f"/courses/quiz/{school.lesson.pk}/")
+    assert page.status_code == 200 and b"Read first" in page.content
+    assert b"Start the quiz" not in page.content
+    with schema_context(school.tenant.schema_name):
+        assert not Attempt.objects.exists()
+        enrolment = Enrolment.objects.get(buyer=school.buyer)
+        LessonProgress.objects.create(enrolment=enrolment, lesson=reading, completed_at=T0)
+    opened = call(client, "post", f"{LEARN}/quizzes/{school.lesson.pk}/attempts")
+    assert opened.status_code == 200, opened.content
