@@ -78,6 +78,7 @@ class Rendition:
     bandwidth: int  # bits per second, as the master playlist says
     playlist: str  # relative to the output folder, e.g. "540p/index.m3u8"
     codecs: str
+    name: str = ""  # the rung, e.g. "540p" (its short side)
 
 
 @dataclass
@@ -186,22 +187,25 @@ def transcode(
     AES-128 key in ``enc.key``. ``key_uri`` is written into the playlists as the key's
     address, relative to a rendition playlist. ``on_progress`` gets whole percents."""
     found = probe(source)
-    rungs = ladder_for(found.height)
+    # The ladder counts the short side, so a portrait phone video is not starved.
+    short = min(found.width, found.height)
+    rungs = ladder_for(short)
     folder.mkdir(parents=True, exist_ok=True)
     key_path = folder / KEY_FILE
     key_path.write_bytes(secrets.token_bytes(16))
     renditions = [
         Rendition(
-            height=rung.height,
-            width=_even(found.width * rung.height / found.height),
+            height=_even(found.height * rung.height / short),
+            width=_even(found.width * rung.height / short),
             bandwidth=(rung.video_kbps + (128 if found.has_audio else 0)) * 1000 * 11 // 10,
             playlist=f"{rung.name}/index.m3u8",
+            name=rung.name,
             codecs=rung.codecs + (f",{AUDIO_CODEC}" if found.has_audio else ""),
         )
         for rung in rungs
     ]
     for rendition in renditions:
-        (folder / f"{rendition.height}p").mkdir(exist_ok=True)
+        (folder / rendition.name).mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="souk-hls-") as scratch:
         info = Path(scratch) / "key.info"
         # Key info file: the URI players fetch, the key's path, and (optional) IV, one a line.
@@ -253,7 +257,7 @@ def _run_ffmpeg(
     command += ["-hls_playlist_type", "vod", "-hls_segment_type", "mpegts"]
     command += ["-hls_key_info_file", str(key_info), "-hls_flags", "independent_segments"]
     streams = [
-        f"v:{i},a:{i},name:{r.height}p" if found.has_audio else f"v:{i},name:{r.height}p"
+        f"v:{i},a:{i},name:{r.name}" if found.has_audio else f"v:{i},name:{r.name}"
         for i, r in enumerate(renditions)
     ]
     command += ["-var_stream_map", " ".join(streams)]

@@ -367,7 +367,12 @@ def is_course_seller(*, user_id: int, seller_id: int) -> bool:
 
 
 def rendition_names(video: Video) -> set[str]:
-    return {f"{int(item['height'])}p" for item in video.renditions if isinstance(item, dict)}
+    """The ladder's folders ("360p", ...), from each rendition's playlist path."""
+    return {
+        str(item.get("playlist", "")).split("/")[0]
+        for item in video.renditions
+        if isinstance(item, dict) and item.get("playlist")
+    }
 
 
 def output_name(video: Video, relative: str) -> str:

@@ -164,7 +164,7 @@ class VideoSchool:
 def playback_paths(video: Video) -> dict[str, str]:
     """The five addresses a player fetches for ``video``."""
     base = f"/courses/videos/{video.key}"
-    first = f"{int(video.renditions[0]['height'])}p"
+    first = str(video.renditions[0]["playlist"]).split("/")[0]
     return {
         "master": f"{base}/master.m3u8",
         "rendition": f"{base}/{first}/index.m3u8",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -162,3 +163,23 @@ def test_a_file_that_is_not_a_readable_video_fails_with_a_reason(
         transcode(broken, tmp_path / "out")
     assert str(failed.value) == "This file is not a video we can read."
     assert not (tmp_path / "out" / "master.m3u8").exists()
+
+
+def test_a_silent_portrait_video_counts_its_short_side(tmp_path: Path) -> None:
+    source = tmp_path / "phone.mp4"
+    command = ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi"]
+    command += ["-i", "testsrc=size=540x960:rate=10:d=2", "-c:v", "libx264"]
+    command += ["-preset", "ultrafast", "-pix_fmt", "yuv420p", str(source)]
+    subprocess.run(command, check=True, capture_output=True, timeout=60)
+
+    result = transcode(source, tmp_path / "out")
+
+    assert [(r.name, r.width, r.height) for r in result.renditions] == [
+        ("360p", 360, 640),
+        ("540p", 540, 960),
+    ]
+    master = (tmp_path / "out" / "master.m3u8").read_text()
+    assert 'RESOLUTION=540x960,CODECS="avc1.64001f"' in master  # no audio codec named
+    serve_key_beside(tmp_path / "out")
+    streams = ffprobe_json(tmp_path / "out" / "540p" / "index.m3u8", "-show_streams")["streams"]
+    assert [(s["codec_type"], s["width"], s["height"]) for s in streams] == [("video", 540, 960)]
