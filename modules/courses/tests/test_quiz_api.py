@@ -13,7 +13,9 @@ from django.test import Client
 from django_tenants.utils import schema_context
 
 from modules.courses.models import Attempt, Enrolment, Lesson, LessonProgress, Question
+from modules.courses.services import quizzes
 from modules.courses.tests.helpers_cquiz import (
+    BANK,
     SECRETS,
     T0,
     School,
@@ -26,6 +28,7 @@ from tenants.services.modules import set_module_enabled
 from tests.accounts_helpers import call
 
 LEARN = "/courses"
+PAPER_QUERIES = 8  # session, user, module guard, attempt, questions, choices, ...
 SELLER = "/courses/seller"
 
 
@@ -329,3 +332,20 @@ def test_a_quiz_behind_a_prerequisite_says_why_it_is_locked(
         LessonProgress.objects.create(enrolment=enrolment, lesson=reading, completed_at=T0)
     opened = call(client, "post", f"{LEARN}/quizzes/{school.lesson.pk}/attempts")
     assert opened.status_code == 200, opened.content
+
+
+def test_the_paper_costs_the_same_queries_whatever_its_length(
+    school: School, client_for: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = student(school, client_for)
+    first = call(client, "post", f"{LEARN}/quizzes/{school.lesson.pk}/attempts").json()["id"]
+    with django_assert_max_num_queries(PAPER_QUERIES):
+        assert call(client, "get", f"{LEARN}/quiz-attempts/{first}").status_code == 200
+    call(client, "post", f"{LEARN}/quiz-attempts/{first}/submit", {"answers": []})
+    with schema_context(school.tenant.schema_name):
+        for data in BANK * 4:  # 25 questions
+            quizzes.add_question(seller_id=school.seller.pk, lesson_id=school.lesson.pk, data=data)
+    second = call(client, "post", f"{LEARN}/quizzes/{school.lesson.pk}/attempts").json()
+    assert len(second["paper"]) == 25
+    with django_assert_max_num_queries(PAPER_QUERIES):
+        assert call(client, "get", f"{LEARN}/quiz-attempts/{second['id']}").status_code == 200
