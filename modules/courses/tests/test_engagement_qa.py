@@ -184,3 +184,28 @@ def test_the_partial_loads_itself_over_htmx(academy: Academy) -> None:  # noqa: 
         shell = render_to_string("courses/_qa.html", {"lesson": academy.video})
     assert f'hx-get="/courses/lessons/{academy.video.pk}/questions/"' in shell
     assert 'hx-trigger="load"' in shell and f'id="qa-{academy.video.pk}"' in shell
+
+
+def test_reading_threads_does_not_grow_with_the_threads(academy: Academy) -> None:  # noqa: F811
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    academy.enrol(academy.buyer)
+    student = academy.client(academy.buyer)
+    url = f"/courses/lessons/{academy.video.pk}/questions/"
+
+    def ask_and_reply(n: int) -> None:
+        student.post(f"{url}ask/", {"title": f"Q{n}", "body": "Body"})
+        with schema_context(academy.tenant.schema_name):
+            question = LessonQuestion.objects.get(title=f"Q{n}")
+        student.post(f"/courses/questions/{question.pk}/reply/", {"body": "Me too"})
+
+    ask_and_reply(1)
+    with CaptureQueriesContext(connection) as one:
+        assert student.get(url, headers=HX).status_code == 200
+    for n in range(2, 6):
+        ask_and_reply(n)
+    with CaptureQueriesContext(connection) as five:
+        html = student.get(url, headers=HX).content.decode()
+    assert html.count('data-question="') == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
