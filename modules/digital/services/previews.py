@@ -130,8 +130,16 @@ def _render(version: FileVersion, watermark: bool) -> list[_Made]:
 
 
 def _reason(error: PreviewFailed) -> str:
-    """The failure in one short line for the seller: no paths, no traceback."""
-    lines = str(error).strip().splitlines() or [UNEXPECTED_REASON]
+    """The failure in one short line for the seller: no paths, no traceback, no library's
+    jargon where we know what it means."""
+    message = str(error)
+    if message.startswith("The PDF could not be read"):
+        if "password" in message.lower():
+            return "The PDF asks for a password to open, so its pages cannot be shown."
+        return "The PDF could not be read: it looks damaged or is not really a PDF."
+    if message.startswith("The image could not be read"):
+        return "The image could not be read: it looks damaged or its format cannot be shown."
+    lines = message.strip().splitlines() or [UNEXPECTED_REASON]
     text = " ".join(_NOISE.sub("", lines[0]).replace(" )", ")").split())
     return (text or UNEXPECTED_REASON)[:REASON_MAX]
 

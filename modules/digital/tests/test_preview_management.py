@@ -1,6 +1,7 @@
 """The seller manages a product's previews, and sees how each file was previewed: the job
 records ready for a PDF, none for a zip, failed with a short reason (no traceback, no path
-of ours) for a corrupt PDF, a truncated video or a stored file gone; through the seller API
+of ours) for a corrupt PDF, a password-protected one, a truncated video or a stored file
+gone; through the seller API
 the seller lists, adds their own (judged by its content: a lying name is refused with a
 field error), replaces, reorders and removes previews, and a new version's pages land where
 the seller put the old ones. Another seller gets 404 and changes nothing; another
@@ -69,8 +70,16 @@ def test_the_job_records_ready_none_or_failed_with_a_short_reason(
     corrupt = b"%PDF-1.7\n" + b"\x00 not really a pdf " * 50
     broken = upload_now(shop, capture, corrupt, "broken.pdf", new_file(shop, "Broken book"))
     status, reason = version_outcome(shop, broken.pk)
-    assert status == "failed"
-    assert reason.startswith("The PDF could not be read")
+    assert (status, reason) == (
+        "failed",
+        "The PDF could not be read: it looks damaged or is not really a PDF.",
+    )
+    locked = handbook_pdf(1, password="secret")
+    sealed = upload_now(shop, capture, locked, "sealed.pdf", new_file(shop, "Sealed"))
+    assert version_outcome(shop, sealed.pk) == (
+        "failed",
+        "The PDF asks for a password to open, so its pages cannot be shown.",
+    )
 
     film = clip_source(tmp_path, seconds=3)
     cut = upload_now(shop, capture, film[:3000], "film.mp4", new_file(shop, "Film"))
@@ -83,7 +92,7 @@ def test_the_job_records_ready_none_or_failed_with_a_short_reason(
     # Only the PDF made previews; the upload of every file stands.
     assert [p.source_id for p in previews_of(shop)] == [pdf.pk, pdf.pk]
     with schema_context(shop.tenant.schema_name):
-        assert FileVersion.objects.count() == 4
+        assert FileVersion.objects.count() == 5
 
 
 def test_an_unexpected_error_is_recorded_without_its_traceback(shop: Shop) -> None:
