@@ -1,8 +1,8 @@
 """A course's public outline: its sections and lessons (titles, kinds, durations, which are
 free previews), the total duration and the landing page's facts (level, language, what you
 will learn). The storefront panel and the public curriculum API read it; nothing in it is
-behind the enrolment (no bodies, videos or resources). Two queries: the course with its
-product, its lessons with their sections."""
+behind the enrolment (no bodies, videos or resources). Three queries: the course with its
+product, its sections, its lessons."""
 
 from __future__ import annotations
 

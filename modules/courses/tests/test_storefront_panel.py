@@ -8,10 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.test import Client, RequestFactory
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from modules.courses.models import Course, Enrolment
+from modules.courses.models import Course, Enrolment, Lesson
+from modules.courses.services import builder
+from modules.courses.storefront import panel
 from modules.courses.tests.helpers_cbuild import School, school_fixture  # noqa: F401
 from tenants.services.modules import set_module_enabled
 from tests.fleet_helpers import host_of
@@ -26,8 +30,6 @@ def page(school: School, client: Client | None = None) -> tuple[int, str]:
 
 def test_the_landing_page_shows_the_curriculum_and_previews(school: School) -> None:
     with schema_context(school.tenant.schema_name):
-        from modules.courses.models import Lesson
-
         Lesson.objects.filter(pk=school.text.pk).update(body="<p>SECRET LESSON TEXT</p>")
     status, html = page(school)
     assert status == 200
@@ -72,8 +74,6 @@ def test_a_refunded_buyer_buys_again(
 ) -> None:
     enrolment = school.enrol(school.buyer, django_capture_on_commit_callbacks)
     with schema_context(school.tenant.schema_name):
-        from django.utils import timezone
-
         Enrolment.objects.filter(pk=enrolment.pk).update(revoked_at=timezone.now())
     _, html = page(school, school.client(school.buyer))
     assert 'id="add-to-cart"' in html and "Go to course" not in html
@@ -113,3 +113,24 @@ def test_the_product_wizard_offers_the_course_step(school: School) -> None:
     with schema_context(school.tenant.schema_name):
         assert Course.objects.get(pk=school.rival_course.pk).language == "fr"
     assert owner.get(step).status_code == 404  # another seller's product
+
+
+def test_the_panel_reads_a_fixed_number_of_queries(
+    school: School, django_assert_max_num_queries: Any
+) -> None:
+    request = RequestFactory().get(f"/p/{school.product.slug}/")
+    request.user = AnonymousUser()
+    with schema_context(school.tenant.schema_name):
+        with django_assert_max_num_queries(4):
+            small = panel(request, school.product)
+        for number in range(12):
+            builder.add_lesson(
+                seller_id=school.seller.pk,
+                section_id=school.further.pk,
+                title=f"Extra {number}",
+                kind="text",
+            )
+        with django_assert_max_num_queries(4):
+            large = panel(request, school.product)
+    assert small is not None and large is not None and large.sections is not None
+    assert "Extra 11" in large.sections and large.buy_box is None
