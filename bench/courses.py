@@ -234,6 +234,17 @@ def transcode_speed() -> tuple[float, float, str]:
     return 60 / elapsed, elapsed, ladder
 
 
+def start_server(url: str) -> tuple[Any, int]:
+    """``start_gunicorn``, given longer to come up on a loaded machine (its own minute is
+    not always enough for two workers to import Django next to other jobs)."""
+    for attempt in range(3):
+        try:
+            return start_gunicorn(url, redis_url=REDIS_URL)
+        except SystemExit:
+            print(f"gunicorn slow to start (attempt {attempt + 1}); trying again")
+    raise SystemExit("gunicorn did not come up")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -246,7 +257,7 @@ def main() -> None:
     print(f"setup: {args.students} enrolled students, a {LESSON_SECONDS} s video lesson")
     lesson_id, tokens = prepare(url, max(args.students, args.connections))
     queries = count_queries(lesson_id, tokens[-1])
-    server, port = start_gunicorn(url, redis_url=REDIS_URL)
+    server, port = start_server(url)
     try:
         post_load(port, lesson_id, tokens, seconds=2, connections=args.connections)  # warm
         load(port, TRIVIAL, host=HOST, seconds=2, connections=args.connections)

@@ -186,10 +186,24 @@ def lesson_state(
 
 def can_open(*, user_id: int | None, lesson: Lesson, now: datetime | None = None) -> bool:
     """Preview lessons: anyone; others: a live enrolment whose drip and prerequisites let the
-    lesson open now."""
+    lesson open now. One query for most lessons (every playlist and segment asks), two when
+    the lesson has a prerequisite."""
     if lesson.is_preview:
         return True
     enrolment = live_enrolment(user_id=user_id, course_id=lesson.course_id)
     if enrolment is None:
         return False
-    return lesson_state(enrolment=enrolment, lesson=lesson, now=now).is_open
+    now = now or timezone.now()
+    opens_at = drip_opens_at(lesson, enrolment, marketplace_zone())
+    if opens_at is not None and opens_at > now:
+        return False
+    if lesson.prerequisite_id is None:
+        return True
+    return (
+        LessonProgress.objects.filter(
+            enrolment=enrolment, lesson_id=lesson.prerequisite_id, completed_at__isnull=False
+        ).exists()
+        or Attempt.objects.filter(
+            enrolment=enrolment, quiz__lesson_id=lesson.prerequisite_id, passed=True
+        ).exists()
+    )

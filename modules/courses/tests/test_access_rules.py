@@ -147,3 +147,21 @@ def test_the_outline_costs_the_same_for_any_size_of_course(
         outline = states(academy, enrolled, T0)
     assert len(outline) == 37
     assert len(large.captured_queries) == len(small.captured_queries) <= 5
+
+
+def test_can_open_is_cheap_for_the_players_requests(
+    academy: Academy, enrolled: Enrolment, django_assert_max_num_queries: Any
+) -> None:
+    """Every playlist and segment asks: one query, two behind a prerequisite (plus the
+    schema switch)."""
+    with schema_context(academy.tenant.schema_name):
+        with django_assert_max_num_queries(2):
+            assert access.can_open(user_id=academy.buyer.pk, lesson=academy.video, now=T0)
+        with django_assert_max_num_queries(2):
+            assert not access.can_open(user_id=academy.buyer.pk, lesson=academy.dripped, now=T0)
+        with django_assert_max_num_queries(4):
+            assert not access.can_open(user_id=academy.buyer.pk, lesson=academy.after_video, now=T0)
+        assert access.can_open(
+            user_id=academy.buyer.pk, lesson=academy.dripped, now=T0 + timedelta(days=7)
+        )
+        assert not access.can_open(user_id=academy.other.pk, lesson=academy.video, now=T0)
