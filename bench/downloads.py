@@ -9,7 +9,8 @@ throughput: pages per second stamping a 200-page PDF (made with fpdf2) with
 How it is measured:
 - One marketplace runs the digital module with local storage (so the link is a signed Souk
   URL, not an S3 presign) and a per-buyer daily limit far above the load. A seller's e-book
-  (a PDF, unlimited downloads, stamped copies on) is bought through the real checkout by
+  (a PDF, 1000 downloads per version so the limit's count runs as on a real e-book, stamped
+  copies on) is bought through the real checkout by
   ``--buyers`` buyers; each buyer's stamped copy is made; each buyer has a personal access
   token (``Authorization: Bearer``), so no session or CSRF is involved.
 - Each client thread holds a keep-alive connection and asks for links as its own buyers
@@ -19,13 +20,16 @@ How it is measured:
   two endpoints; figures are totals over the timed rounds.
 - SQL is counted in process (django.test.Client on the marketplace's host, the same
   request) for one warm link. django-tenants' host lookup and ``SET search_path`` are
-  counted apart (every request on a tenant host pays them), as in bench/licensing.py; the
-  bearer token's user lookup is part of ``link_queries`` and also shown apart.
+  counted apart (every request on a tenant host pays them), as in bench/licensing.py, and
+  so are the BEGIN/COMMIT of the service's transaction; the bearer token's user lookup is
+  part of ``link_queries`` and also shown apart.
+- ``--reuse`` runs on an earlier run's marketplace (setting up takes minutes: migrations and
+  the checkouts), with new tokens and the earlier runs' download rows deleted.
 - Stamping: ``--stamp-runs`` runs on the same 200-page PDF (text on every page, an outline),
   the median taken.
 
 Usage: python bench/downloads.py [--seconds 6] [--rounds 3] [--connections 32]
-                                 [--buyers 64] [--workers 2] [--stamp-runs 5]
+                                 [--buyers 64] [--workers 2] [--stamp-runs 5] [--reuse]
 Last line: {"link_queries", "link_rps", "trivial_rps", "stamp_pages_per_s", ...}
 """
 
@@ -37,6 +41,7 @@ import io
 import json
 import os
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -61,6 +66,7 @@ SLUG = "bench-downloads"
 HOST = f"{SLUG}.souk.test"
 TRIVIAL_PATH = "/api/v1/marketplace"
 STAMP_PAGES = 200
+DOWNLOAD_LIMIT = 1000  # the most a seller may allow
 MODULE_CONFIG = {"digital": {"downloads_per_buyer_per_day": 10_000}}
 
 
@@ -135,7 +141,10 @@ def prepare(url: str, buyers: int) -> list[tuple[str, str]]:
         transition(product=product, action="publish")
         approve_product(product=product)
         products.set_terms(
-            seller_id=seller.pk, product_id=product.pk, data=products.TermsData(update_months=12)
+            seller_id=seller.pk,
+            product_id=product.pk,
+            # A limit, so the limit's count runs as on a real e-book, high enough for the load.
+            data=products.TermsData(update_months=12, download_limit=DOWNLOAD_LIMIT),
         )
         book = products.add_file(seller_id=seller.pk, product_id=product.pk, title="The e-book")
         content = book_pdf(12)
@@ -182,6 +191,58 @@ def prepare(url: str, buyers: int) -> list[tuple[str, str]]:
     return paths
 
 
+def reused(url: str) -> list[tuple[str, str]]:
+    """An earlier run's marketplace and buyers (``--reuse``), each with a new token (only a
+    token's hash is kept)."""
+    os.environ["REDIS_URL"] = REDIS_URL
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bench_settings"
+    setup_django(url)
+    from django_tenants.utils import schema_context
+
+    from core.accounts.services.tokens import create_token
+    from modules.digital.models import Download, Entitlement, FileVersion
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug=SLUG)
+    paths = []
+    with schema_context(tenant.schema_name):
+        version = FileVersion.objects.get()
+        # Bench-only shortcuts: the limit of this version of the bench, and the earlier
+        # runs' downloads forgiven, so no buyer runs out (and the daily count stays small).
+        Entitlement.objects.update(download_limit=DOWNLOAD_LIMIT)
+        Download.objects.all().delete()
+        for entitlement in Entitlement.objects.select_related("buyer").order_by("pk"):
+            token = create_token(
+                user=entitlement.buyer,
+                name=f"bench {uuid.uuid4().hex[:8]}",
+                scopes=["read", "write"],
+                expires_at=None,
+                is_two_factor_verified=False,
+            ).raw
+            paths.append((token, link_path(entitlement.pk, version.pk)))
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).flushdb()
+    return paths
+
+
+def serve(url: str, workers: int) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn, tried again when it is slow to come up (a machine busy with other work can
+    take longer than _support's minute to import the project the first time)."""
+    for attempt in range(1, 4):
+        try:
+            # A worker importing the project under load may outlive gunicorn's 30 s timeout.
+            return start_gunicorn(
+                url,
+                redis_url=REDIS_URL,
+                workers=workers,
+                env={"GUNICORN_CMD_ARGS": "--timeout 300"},
+            )
+        except SystemExit:
+            print(f"  gunicorn was not up within a minute (attempt {attempt}); again")
+    raise SystemExit("gunicorn did not come up")
+
+
 def count_queries(token: str, path: str) -> dict[str, int]:
     """SQL statements of one warm link, in process (the server's code and settings)."""
     from django.db import connection
@@ -200,11 +261,14 @@ def count_queries(token: str, path: str) -> dict[str, int]:
     with CaptureQueriesContext(connection) as captured:
         assert str(issue()["url"]).startswith(f"http://{HOST}/digital/files/")
     statements = [query["sql"] for query in captured]
+    # BEGIN/COMMIT of the service's atomic block are round trips, not queries: apart.
+    transaction = [sql for sql in statements if sql in ("BEGIN", "COMMIT", "ROLLBACK")]
     search_path = [sql for sql in statements if sql.startswith("SET search_path")]
     host = [sql for sql in statements if "tenants_domain" in sql]
     auth = [sql for sql in statements if 'FROM "accounts_user"' in sql]
-    queries = len(statements) - len(search_path) - len(host)
+    queries = len(statements) - len(search_path) - len(host) - len(transaction)
     return {
+        "transaction_statements": len(transaction),
         "queries": queries,
         "auth_queries": len(auth),
         "service_queries": queries - len(auth),
@@ -311,11 +375,16 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=64)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--stamp-runs", type=int, default=5)
+    parser.add_argument("--reuse", action="store_true", help="an earlier run's marketplace")
     args = parser.parse_args()
 
     url = bench_database_url()
-    print(f"setup: one e-book bought by {args.buyers} buyers through checkout, copies stamped")
-    paths = prepare(url, args.buyers)
+    if args.reuse:
+        paths = reused(url)
+        print(f"setup: reused, {len(paths)} buyers")
+    else:
+        print(f"setup: an e-book bought by {args.buyers} buyers through checkout, copies stamped")
+        paths = prepare(url, args.buyers)
     queries = count_queries(*paths[0])
     pages_per_s, stamp_seconds, stamped_size = stamping_rate(args.stamp_runs)
     print(
@@ -323,7 +392,7 @@ def main() -> None:
         f"({pages_per_s:.0f} pages/s, {stamped_size // 1024} KiB out)"
     )
     # Issuing a link reads rows, not files: the server's own media directory will do.
-    server, port = start_gunicorn(url, redis_url=REDIS_URL, workers=args.workers)
+    server, port = serve(url, args.workers)
     links = link_request(paths, args.connections)
     totals = {"link": [0, 0.0], "trivial": [0, 0.0]}
     link_latencies: list[float] = []
@@ -367,6 +436,7 @@ def main() -> None:
     print(
         f"SQL per link: {queries['queries']} statement(s) ({queries['auth_queries']} the "
         f"token's user, {queries['service_queries']} the access check, limits, log and copy) "
+        f"+ {queries['transaction_statements']} BEGIN/COMMIT "
         f"+ {queries['host_lookups']} host -> tenant lookup and "
         f"{queries['search_path_sets']} SET search_path by django-tenants"
     )
@@ -384,6 +454,7 @@ def main() -> None:
                 "link_auth_queries": queries["auth_queries"],
                 "link_p95_ms": round(percentile(link_latencies, 95), 1),
                 "trivial_p95_ms": round(percentile(trivial_latencies, 95), 1),
+                "transaction_statements_per_link": queries["transaction_statements"],
                 "host_lookups_per_request": queries["host_lookups"],
                 "search_path_sets_per_request": queries["search_path_sets"],
                 "stamp_ms_200_pages": round(stamp_seconds * 1000, 1),

@@ -42,6 +42,7 @@ from tests.browser.conftest import (  # noqa: F401
     _running_server,
     chromium_executable,
     page_width,
+    wait_until,
 )
 from tests.catalog_helpers import make_product, make_seller
 from tests.fleet_helpers import TEST_POOL_SIZE
@@ -220,6 +221,17 @@ def test_a_buyer_buys_an_e_book_and_downloads_their_stamped_copy(
         _shot(phone, 390, shots / "digital-purchase-390.png")
         phone.goto(url(f"/p/{product.slug}/"))
         expect(phone.locator(".dg-gallery img")).to_have_count(3)
+        wait_until(  # the first page is loaded eagerly, the next as the strip nears them
+            phone,
+            "document.querySelector('.dg-gallery img').complete && "
+            "document.querySelector('.dg-gallery img').naturalWidth === 900",
+            what="the first preview page",
+        )
+        # Painted, not only fetched: the pages are decoded asynchronously (decoding="async").
+        phone.evaluate(
+            "Promise.all([...document.querySelectorAll('.dg-gallery img')]"
+            ".filter(image => image.complete).map(image => image.decode()))"
+        )
         _shot(phone, 390, shots / "digital-product-390.png")
         browser.close()
 
