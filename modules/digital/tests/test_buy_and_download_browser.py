@@ -34,7 +34,6 @@ from tenants.models import Tenant
 from tenants.schemas_sql import use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tests.accounts_helpers import PASSWORD, make_user
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import (  # noqa: F401
     CHROMIUM_ARGS,
     LiveServer,
@@ -130,11 +129,7 @@ def test_a_buyer_buys_an_e_book_and_downloads_their_stamped_copy(
     django_db_blocker: Any,
     tmp_path: Path,
     request: Any,
-    monkeypatch: Any,
 ) -> None:
-    # On a machine busy with other test runs the server's imports alone can take over the
-    # usual 30 s; a slow start is not what this test is about.
-    monkeypatch.setattr(browser_conftest, "SERVER_START_SECONDS", 120)
     tenant, product = bookshop
     shots = Path(os.environ.get("SOUK_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
