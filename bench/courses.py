@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,37 @@ def prepare(url: str, students: int) -> tuple[int, list[str]]:
     return lesson.pk, tokens
 
 
+def reused(url: str) -> tuple[int, list[str]]:
+    """An earlier run's marketplace (``--reuse``): new tokens for its students."""
+    os.environ["REDIS_URL"] = REDIS_URL
+    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.bench_settings"
+    setup_django(url)
+    from django_tenants.utils import schema_context
+
+    from core.accounts.models import User
+    from core.accounts.services.tokens import create_token
+    from modules.courses.models import Enrolment, Lesson
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug=SLUG)
+    with schema_context(tenant.schema_name):
+        lesson = Lesson.objects.get()
+        buyers = User.objects.filter(
+            pk__in=Enrolment.objects.values_list("buyer_id", flat=True)
+        ).order_by("pk")
+        tokens = [
+            create_token(
+                user=buyer,
+                name=f"player-{uuid.uuid4().hex[:8]}",
+                scopes=["read", "write"],
+                expires_at=None,
+                is_two_factor_verified=False,
+            ).raw
+            for buyer in buyers
+        ]
+    return lesson.pk, tokens
+
+
 def body(lesson_id: int, start: int) -> bytes:
     end = start + STEP
     return json.dumps(
@@ -173,9 +205,13 @@ def post_load(
         start = 0
         while time.perf_counter() < stop:
             began = time.perf_counter()
-            connection.request("POST", PROGRESS, body=body(lesson_id, start), headers=headers)
-            response = connection.getresponse()
-            response.read()
+            try:
+                connection.request("POST", PROGRESS, body=body(lesson_id, start), headers=headers)
+                response = connection.getresponse()
+                response.read()
+            except OSError as error:
+                failures.append(repr(error))
+                return
             if response.status != 200:
                 failures.append(f"{response.status}")
                 return
@@ -251,16 +287,23 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--students", type=int, default=64)
     parser.add_argument("--skip-transcode", action="store_true")
+    parser.add_argument("--reuse", action="store_true", help="keep an earlier run's database")
     args = parser.parse_args()
 
     url = bench_database_url().replace("_bench", "_bench_courses")
     print(f"setup: {args.students} enrolled students, a {LESSON_SECONDS} s video lesson")
-    lesson_id, tokens = prepare(url, max(args.students, args.connections))
+    if args.reuse:
+        lesson_id, tokens = reused(url)
+    else:
+        lesson_id, tokens = prepare(url, max(args.students, args.connections))
     queries = count_queries(lesson_id, tokens[-1])
     server, port = start_server(url)
     try:
-        post_load(port, lesson_id, tokens, seconds=2, connections=args.connections)  # warm
-        load(port, TRIVIAL, host=HOST, seconds=2, connections=args.connections)
+        try:  # warm the workers (the first requests import the application)
+            post_load(port, lesson_id, tokens, seconds=5, connections=args.connections)
+        except SystemExit as warming:
+            print(f"warm-up: {warming}")
+        load(port, TRIVIAL, host=HOST, seconds=3, connections=args.connections)
         progress_rps, progress_ms = post_load(
             port, lesson_id, tokens, seconds=args.seconds, connections=args.connections
         )

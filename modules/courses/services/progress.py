@@ -9,8 +9,9 @@ A report is the hot path (every student's player, every few seconds), so it is O
 statement: the access check (live enrolment, drip, prerequisite), "continue where you left
 off" on the enrolment (at most once a minute per lesson), and an INSERT ... ON CONFLICT DO
 UPDATE whose merge runs in SQL on the locked row, so two tabs reporting at once lose nothing.
-Only a lesson that newly completes costs more: the course's percent is recomputed, and a
-completed course asks the certificates service (after commit) for its certificate.
+Only a lesson that newly completes costs more: the course's percent is recomputed (in its own
+transaction, after the report's statement committed), and a completed course asks the
+certificates service (after commit) for its certificate.
 
 ``merge_intervals`` is the same merge in Python: the reference the SQL is tested against."""
 
@@ -327,11 +328,11 @@ def report_watched(
             "position": min(whole_second(position), 2**31 - 1),
         }
     )
-    with transaction.atomic():
-        row = _run(WATCH_SQL, params)
-        if row is None:
-            raise _refusal(user_id=user_id, lesson_id=lesson_id, kind=VIDEO, now=now)
-        return _finish(row, lesson_id=lesson_id, now=now)
+    # One statement is atomic on its own: no BEGIN/COMMIT round trips on the hot path.
+    row = _run(WATCH_SQL, params)
+    if row is None:
+        raise _refusal(user_id=user_id, lesson_id=lesson_id, kind=VIDEO, now=now)
+    return _finish(row, lesson_id=lesson_id, now=now)
 
 
 def report_reading(
@@ -359,11 +360,10 @@ def _read(
     now = now or timezone.now()
     params = _base_params(user_id=user_id, lesson_id=lesson_id, kind=TEXT, now=now)
     params.update({"seconds": seconds, "mark": mark})
-    with transaction.atomic():
-        row = _run(READ_SQL, params)
-        if row is None:
-            raise _refusal(user_id=user_id, lesson_id=lesson_id, kind=TEXT, now=now)
-        return _finish(row, lesson_id=lesson_id, now=now)
+    row = _run(READ_SQL, params)
+    if row is None:
+        raise _refusal(user_id=user_id, lesson_id=lesson_id, kind=TEXT, now=now)
+    return _finish(row, lesson_id=lesson_id, now=now)
 
 
 # --- the course ----------------------------------------------------------------------------
