@@ -248,6 +248,7 @@ class Download(models.Model):
         indexes = [
             models.Index(fields=["entitlement", "version", "counted"]),
             models.Index(fields=["version", "at"]),
+            models.Index(fields=["entitlement", "at"]),  # a buyer's downloads of the day
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,8 @@ from core.storage import private_file_url
 from modules.digital.errors import DigitalError, DigitalErrorCode, not_found
 from modules.digital.manifest import DigitalSettings, manifest
 from modules.digital.models import (
+    DigitalFile,
+    DigitalProduct,
     Download,
     Entitlement,
     FileVersion,
@@ -33,6 +35,7 @@ from modules.digital.models import (
     StampStatus,
 )
 from modules.digital.services.entitlements import covers
+from modules.digital.services.stamping import PDF, queue_copy
 from tenants.selectors import current_tenant_row
 
 # A link lasts long enough to fetch the file on a slow connection (this many bytes a
@@ -69,7 +72,47 @@ def _limited(message: str, code: DigitalErrorCode) -> DigitalError:
     return DigitalError(code, message, kind=ErrorKind.RATE_LIMITED)
 
 
-@transaction.atomic
+# The hot path in two statements after the auth: the entitlement locked with the version it
+# asks for, the product's stamping term and the buyer's stamped copy (statement 1); then the
+# log row inserted only while both limits allow it (statement 2, which starts after the lock
+# is held, so it counts every download committed before: two concurrent requests cannot
+# both take the last one). Table names come from the models.
+_LOCKED = """
+SELECT e.download_limit, e.granted_at, e.updates_until, p.stamp_pdfs,
+       v.id, v.file_id, v.number, v.content, v.original_name, v.content_type, v.size,
+       v.created_at, c.status, c.content
+FROM {entitlement} e
+JOIN {product} p ON p.id = e.product_id
+JOIN {file} f ON f.product_id = e.product_id AND f.removed_at IS NULL
+JOIN {version} v ON v.file_id = f.id AND v.id = %(version)s
+LEFT JOIN {copy} c ON c.entitlement_id = e.id AND c.version_id = v.id
+WHERE e.id = %(entitlement)s AND e.buyer_id = %(buyer)s AND e.revoked_at IS NULL
+FOR UPDATE OF e
+"""
+_LOG_WITHIN_LIMITS = """
+INSERT INTO {download} (entitlement_id, version_id, at, ip, user_agent, counted)
+SELECT %(entitlement)s, %(version)s, %(now)s, %(ip)s, %(agent)s, true
+WHERE (%(limit)s::integer IS NULL OR (
+        SELECT count(*) FROM {download}
+        WHERE entitlement_id = %(entitlement)s AND version_id = %(version)s AND counted
+      ) < %(limit)s::integer)
+  AND (SELECT count(*) FROM {download} d JOIN {entitlement} e ON e.id = d.entitlement_id
+       WHERE e.buyer_id = %(buyer)s AND d.at > %(since)s) < %(daily)s
+RETURNING id
+"""
+
+
+def _sql(template: str) -> str:
+    return template.format(
+        entitlement=Entitlement._meta.db_table,
+        product=DigitalProduct._meta.db_table,
+        file=DigitalFile._meta.db_table,
+        version=FileVersion._meta.db_table,
+        copy=StampedCopy._meta.db_table,
+        download=Download._meta.db_table,
+    )
+
+
 def authorise(
     *,
     buyer_id: int,
@@ -80,58 +123,83 @@ def authorise(
     now: datetime | None = None,
 ) -> Grant:
     """A link to ``version`` for the buyer of ``entitlement_id`` (anyone else's entitlement,
-    a revoked one or a version it does not cover is not found), logged as a download."""
-    now = now or timezone.now()
-    entitlement = (
-        Entitlement.objects.select_for_update()
-        .filter(pk=entitlement_id, buyer_id=buyer_id, revoked_at__isnull=True)
-        .first()
+    a revoked one or a version it does not cover is not found), logged as a download. A PDF
+    the product stamps is delivered as the buyer's own stamped copy, made on the first ask
+    for a version that has none yet (an earlier one, or one published since the purchase):
+    the buyer is told it is being prepared and is notified when it is ready."""
+    grant = _authorise(
+        buyer_id=buyer_id,
+        entitlement_id=entitlement_id,
+        version_id=version_id,
+        ip=ip,
+        user_agent=user_agent,
+        now=now or timezone.now(),
     )
-    if entitlement is None:
-        raise not_found()
-    version = (
-        FileVersion.objects.select_related("file")
-        .filter(
-            pk=version_id,
-            file__product_id=entitlement.product_id,
-            file__removed_at__isnull=True,
-        )
-        .first()
-    )
-    if version is None or not covers(entitlement, version):
-        raise not_found()
-    left = downloads_left(entitlement, version)
-    if left == 0:
-        raise _limited(
-            "You have used every download of this file. The seller can reset your downloads.",
-            DigitalErrorCode.DOWNLOAD_LIMIT,
-        )
-    bounds = manifest.settings_for(current_tenant_row())
-    today = Download.objects.filter(
-        entitlement__buyer_id=buyer_id, at__gt=now - timedelta(days=1)
-    ).count()
-    if today >= bounds.downloads_per_buyer_per_day:
-        raise _limited(
-            f"At most {bounds.downloads_per_buyer_per_day} downloads a day; try again later.",
-            DigitalErrorCode.DAILY_DOWNLOAD_LIMIT,
-        )
-    field, stamped = version.content, False
-    copy = StampedCopy.objects.filter(entitlement=entitlement, version=version).first()
-    if copy is not None and copy.status == StampStatus.PENDING:
+    if grant is None:
         raise DigitalError(
             DigitalErrorCode.COPY_BEING_PREPARED,
             "Your copy is being prepared with your name on it; it is ready in a moment.",
             kind=ErrorKind.CONFLICT,
         )
-    if copy is not None and copy.status == StampStatus.READY and copy.content:
-        field, stamped = copy.content, True
-    download = Download.objects.create(
-        entitlement=entitlement,
-        version=version,
-        at=now,
-        ip=ip,
-        user_agent=user_agent[:300],
+    return grant
+
+
+@transaction.atomic
+def _authorise(
+    *,
+    buyer_id: int,
+    entitlement_id: int,
+    version_id: int,
+    ip: str | None,
+    user_agent: str,
+    now: datetime,
+) -> Grant | None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(_LOCKED),
+            {"entitlement": entitlement_id, "buyer": buyer_id, "version": version_id},
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise not_found()
+    (limit, granted_at, updates_until, stamps, *version_row, copy_status, copy_name) = row
+    entitlement = Entitlement(
+        pk=entitlement_id,
+        buyer_id=buyer_id,
+        download_limit=limit,
+        granted_at=granted_at,
+        updates_until=updates_until,
     )
+    version = FileVersion(**dict(zip(_VERSION_FIELDS, version_row, strict=True)))
+    if not covers(entitlement, version):
+        raise not_found()
+    if copy_status is None and stamps and version.content_type == PDF:
+        queue_copy(entitlement_id=entitlement_id, version_id=version.pk)
+        return None
+    if copy_status == StampStatus.PENDING:
+        return None
+    field, stamped = version.content, False
+    if copy_status == StampStatus.READY and copy_name:
+        field, stamped = StampedCopy(content=copy_name).content, True
+    bounds = manifest.settings_for(current_tenant_row())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _sql(_LOG_WITHIN_LIMITS),
+            {
+                "entitlement": entitlement_id,
+                "version": version.pk,
+                "buyer": buyer_id,
+                "now": now,
+                "ip": ip,
+                "agent": user_agent[:300],
+                "limit": limit,
+                "since": now - timedelta(days=1),
+                "daily": bounds.downloads_per_buyer_per_day,
+            },
+        )
+        logged = cursor.fetchone()
+    if logged is None:
+        raise _refusal(entitlement, version, bounds)
     seconds = link_seconds(version.size, bounds)
     expires_at = now + timedelta(seconds=seconds)
     url = private_file_url(
@@ -139,8 +207,35 @@ def authorise(
         download_name=version.original_name,
         content_type=version.content_type,
         expire_seconds=seconds,
-    ) or _local_url(download.pk, buyer_id, expires_at)
+    ) or _local_url(logged[0], buyer_id, expires_at)
     return Grant(url, expires_at, version.original_name, version.size, stamped)
+
+
+_VERSION_FIELDS = (
+    "id",
+    "file_id",
+    "number",
+    "content",
+    "original_name",
+    "content_type",
+    "size",
+    "created_at",
+)
+
+
+def _refusal(
+    entitlement: Entitlement, version: FileVersion, bounds: DigitalSettings
+) -> DigitalError:
+    """Which limit stopped the download (only on a refusal, so it may cost a query)."""
+    if downloads_left(entitlement, version) == 0:
+        return _limited(
+            "You have used every download of this file. The seller can reset your downloads.",
+            DigitalErrorCode.DOWNLOAD_LIMIT,
+        )
+    return _limited(
+        f"At most {bounds.downloads_per_buyer_per_day} downloads a day; try again later.",
+        DigitalErrorCode.DAILY_DOWNLOAD_LIMIT,
+    )
 
 
 def _local_url(download_id: int, buyer_id: int, expires_at: datetime) -> str:

@@ -64,6 +64,20 @@ def queue_stamps(*, entitlement_id: int) -> list[int]:
     return queued
 
 
+def queue_copy(*, entitlement_id: int, version_id: int) -> int:
+    """A pending stamped copy of one version for one entitlement (a buyer asking for a
+    version stamped by nobody yet: an earlier one, or one published since the purchase),
+    made by a job once the caller's transaction commits; the copy's id."""
+    copy, created = StampedCopy.objects.get_or_create(
+        entitlement_id=entitlement_id,
+        version_id=version_id,
+        defaults={"fingerprint": secrets.token_urlsafe(12)},
+    )
+    if created:
+        transaction.on_commit(lambda: _run([copy.pk]))
+    return copy.pk
+
+
 def _run(copy_ids: list[int]) -> None:
     from modules.digital.tasks import stamp_copy_task
 

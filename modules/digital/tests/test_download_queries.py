@@ -4,11 +4,10 @@ that does not grow with the buyer's purchases, the product's versions or the dow
 already made; a stranger's or another marketplace's request is refused after the first
 lookup, with nothing logged.
 
-Today ``services.downloads.authorise`` runs six statements (the entitlement locked, the
-version, the version's counted downloads, the buyer's downloads of the last day, the stamped
-copy, the log row); the issue's goal is three or fewer (bench/downloads.py measures it,
-/work/notes/requests-ddemo.md proposes the change). These pins stop it from growing
-meanwhile; lower them with the change."""
+``services.downloads.authorise`` runs two statements: the entitlement locked with the
+version, the product's stamping term and the buyer's stamped copy, then the log row inserted
+only while both limits allow it (bench/downloads.py measures it; the issue's goal is three or
+fewer, the auth's user row included)."""
 
 from __future__ import annotations
 
@@ -26,7 +25,7 @@ from tests.fleet_helpers import host_of
 
 # The service's statements, plus the SAVEPOINT pair its atomic block becomes inside a test's
 # transaction (in production: BEGIN/COMMIT, which Django does not log).
-SERVICE_QUERIES = 6 + 2
+SERVICE_QUERIES = 2 + 2
 # The request adds django-tenants' host lookup and two SET search_path, and the session and
 # its user (the API's authentication).
 AROUND_THE_SERVICE = 3 + 2

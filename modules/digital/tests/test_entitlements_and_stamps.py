@@ -19,12 +19,13 @@ from core.uploads import UploadRefused
 from modules.digital.errors import DigitalError
 from modules.digital.models import (
     DigitalProduct,
+    Download,
     Entitlement,
     FileVersion,
     StampedCopy,
     StampStatus,
 )
-from modules.digital.services import entitlements, stamping, versions
+from modules.digital.services import downloads, entitlements, stamping, versions
 from modules.digital.tests.helpers import Shop, handbook_pdf
 
 
@@ -149,3 +150,50 @@ def test_updates_reach_the_buyer_within_the_window_and_a_refund_ends_access(
         entitlement.refresh_from_db()
         assert entitlement.revoked_at is not None
         assert not entitlements.covers(entitlement, within)
+
+
+def test_a_version_nobody_stamped_yet_is_stamped_when_first_asked_never_sent_bare(
+    shop: Shop, time_machine: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A version published after the purchase (within the update window) and an earlier one
+    had no stamped copy: the first ask makes one (the buyer is told it is being prepared,
+    nothing is logged), and the link then delivers the stamped copy, never the original."""
+    earlier = shop.upload(handbook_pdf(2), changelog="Draft")
+    shop.upload(handbook_pdf(3), changelog="First edition")
+    order = shop.buy(shop.buyer, django_capture_on_commit_callbacks)
+    time_machine.move_to(datetime(2027, 6, 1, tzinfo=UTC), tick=False)
+    later = shop.upload(handbook_pdf(4), changelog="Spring update")
+
+    with schema_context(shop.tenant.schema_name):
+        entitlement = Entitlement.objects.get(buyer=shop.buyer)
+        for version, pages in ((later, 4), (earlier, 2)):
+            assert not StampedCopy.objects.filter(entitlement=entitlement, version=version)
+
+            def ask(version: FileVersion = version) -> downloads.Grant:
+                return downloads.authorise(
+                    buyer_id=shop.buyer.pk,
+                    entitlement_id=entitlement.pk,
+                    version_id=version.pk,
+                    ip="203.0.113.9",
+                    user_agent="test",
+                )
+
+            # The job runs eagerly once the request's transaction commits.
+            with (
+                django_capture_on_commit_callbacks(execute=True),
+                pytest.raises(DigitalError) as preparing,
+            ):
+                ask()
+            assert preparing.value.code == "copy_being_prepared"
+            assert not Download.objects.filter(version=version).exists()
+            copy = StampedCopy.objects.get(entitlement=entitlement, version=version)
+            assert copy.status == StampStatus.READY
+
+            grant = ask()
+            assert grant.stamped is True
+            document = pypdfium2.PdfDocument(copy.content.read())
+            texts = [document[i].get_textpage().get_text_range() for i in range(len(document))]
+            document.close()
+            assert len(texts) == pages
+            assert all(f"order {order.pk}" in text for text in texts)
+            assert Download.objects.filter(version=version).count() == 1
