@@ -44,6 +44,10 @@ DIRECTIVES: tuple[tuple[str, str], ...] = (
     # The tenant's brand colours are CSS variables in an inline <style>.
     ("style-src", "'self' 'unsafe-inline'"),
     ("script-src", "'self'"),
+    # Adaptive video (hls.js) plays from a MediaSource blob: URL and transmuxes in a blob:
+    # worker; media files themselves come from 'self'.
+    ("media-src", "'self' blob:"),
+    ("worker-src", "'self' blob:"),
     ("frame-ancestors", "'none'"),
     ("base-uri", "'self'"),
     ("form-action", "'self'"),

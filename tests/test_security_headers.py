@@ -14,7 +14,8 @@ from core.security_headers import SecurityHeadersMiddleware
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data: https:; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
+    "script-src 'self'; media-src 'self' blob:; worker-src 'self' blob:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
     "object-src 'none'"
 )
 EXPECTED_HEADERS = {

@@ -47,6 +47,7 @@ manifest = ModuleManifest(
     seller_urls="modules.courses.seller_urls",
     studio_product_step="modules.courses.studio_step.step",
     product_panel="modules.courses.storefront.panel",
+    demo="modules.courses.demo.populate",
     notification_types=(
         NotificationTypeSpec("courses.announcement", "Announcements from your courses"),
         NotificationTypeSpec("courses.reply", "A reply to your question on a lesson"),
@@ -56,6 +57,8 @@ manifest = ModuleManifest(
     ),
     pages=(
         NavEntry(label="My courses", url="courses:mine", area="account"),
+        NavEntry(label="Certificates", url="courses:certificates", area="account"),
         NavEntry(label="Courses", url="courses_studio:home", area="studio"),
+        NavEntry(label="Students", url="courses_studio:students_home", area="studio"),
     ),
 )
