@@ -123,7 +123,7 @@ def test_product_types_come_from_the_installed_manifests():
     }
     assert registry.escrowed_by_default() == {"consult", "gig", "service", "widget"}
     assert registry.located_product_types() == {"service"}
-    assert registry.product_type_label("course") == "course"  # no module declares it here
+    assert registry.product_type_label("ebook") == "ebook"  # no module declares it here
 
 
 def test_dependency_closure_lists_dependencies_first():
