@@ -26,13 +26,15 @@ class GitCourse:
     lessons: dict[str, Lesson]  # welcome, video, commits, undo, quiz
 
 
-def git_course(tenant: Tenant, seller_slug: str) -> GitCourse:
-    """The demo's course, published, its video processed at once."""
+def git_course(tenant: Tenant, seller_slug: str, *, with_video: bool = True) -> GitCourse:
+    """The demo's course, published, its video processed at once (``with_video``; a browser
+    test uploads it to its server instead, whose files live apart from the test's)."""
     seller = make_seller(tenant, seller_slug, "Nimbus Labs", product_types=["course"])
     category = make_category(tenant, "Courses")
     with schema_context(tenant.schema_name):
         product, lessons = demo.offer_course(seller, category)
-        demo.record_video(seller, lessons["video"])
+        if with_video:
+            demo.record_video(seller, lessons["video"])
     return GitCourse(seller=seller, product=product, lessons=lessons)
 
 
