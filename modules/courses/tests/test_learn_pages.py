@@ -92,7 +92,7 @@ def test_a_ready_video_plays_in_the_player_from_the_saved_position(
     assert 'data-start-at="42"' in html
     assert 'data-progress-url="/api/v1/courses/progress"' in html
     assert video.key in html
-    assert "Watched 1 of 2 min" in html  # 42 of 100 seconds, in whole minutes
+    assert "Watched 42 s of 1 min 40 s" in html  # 42 of 100 seconds
 
 
 def test_a_preview_lesson_opens_to_a_visitor_and_the_rest_stays_locked(
