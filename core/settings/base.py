@@ -34,7 +34,14 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["*"])
 # --- Modules -------------------------------------------------------------------------------
 # Adding a module is one line here (or in the SOUK_MODULES environment variable).
 SOUK_MODULES: list[str] = env_list(
-    "SOUK_MODULES", ["modules.licensing", "modules.gigs", "modules.consulting", "modules.digital"]
+    "SOUK_MODULES",
+    [
+        "modules.licensing",
+        "modules.gigs",
+        "modules.consulting",
+        "modules.digital",
+        "modules.courses",
+    ],
 )
 
 SHARED_APPS = [
