@@ -73,6 +73,7 @@ from core.marketplace import current_marketplace
 from core.money import Money
 from core.payments.providers import get_provider
 from core.payments.providers.sandbox import THREE_D_SECURE_CODE
+from core.registry.panels import checkout_terms
 from core.reviews.models import Review
 from core.reviews.selectors import is_line_reviewable
 from core.sellers.models import TeamMember
@@ -222,6 +223,7 @@ def _cart_summary(
     quote, problems = _price(cart, buyer, address) if lines else (None, [])
     return {
         "cart": cart,
+        "lines": lines,
         "rows": _cart_rows(lines, quote, line_errors or {}),
         "totals": _totals(quote) if quote else None,
         "problems": problems,
@@ -464,7 +466,13 @@ def checkout(request: HttpRequest) -> HttpResponse:
             summary_url=summary_url,
         )
     context = _cart_summary(cart, buyer, address)
-    context.update(form=form, is_test_mode=is_test_mode, test_cards=sandbox_cards())
+    products = [line.product for line in context.pop("lines", []) if line.product is not None]
+    context.update(
+        form=form,
+        is_test_mode=is_test_mode,
+        test_cards=sandbox_cards(),
+        terms=checkout_terms(products),
+    )
     return render(request, "commerce/checkout.html", context)
 
 

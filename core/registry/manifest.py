@@ -108,6 +108,10 @@ class ModuleManifest(Generic[SettingsT]):
     # (HTML) replaces the default add-to-cart form (e.g. a package chooser), its ``sections``
     # (HTML) follow the description (e.g. an FAQ). Called only where the module is on.
     product_panel: str | None = None
+    # Terms the buyer accepts at checkout for the module's products (a licence): a dotted path
+    # to ``terms(products) -> list[core.registry.panels.CheckoutTerm]``, called with the
+    # cart's products of the module's types, only where the module is on.
+    checkout_terms: str | None = None
     # The storefront's seller profile: a dotted path to ``panel(request, seller) -> HTML | None``
     # shown under the seller's summary (e.g. gig delivery statistics) where the module is on.
     seller_profile_panel: str | None = None

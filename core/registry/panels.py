@@ -52,3 +52,27 @@ def seller_profile_panels(request: HttpRequest, seller: Any) -> SafeString:
                 parts.append(html)
     # Each part is a module's rendered template (already escaped where it needed to be).
     return mark_safe("".join(parts))
+
+
+@dataclass(frozen=True)
+class CheckoutTerm:
+    """Terms a buyer accepts by placing the order, shown at checkout (e.g. a licence)."""
+
+    product_title: str
+    heading: str  # "Personal use licence"
+    text: str
+
+
+def checkout_terms(products: list[Any]) -> list[CheckoutTerm]:
+    """The terms of the cart's products, from the modules (on here) selling their types."""
+    enabled = enabled_module_keys()
+    terms: list[CheckoutTerm] = []
+    for manifest in get_registry():
+        if not manifest.checkout_terms or manifest.key not in enabled:
+            continue
+        theirs = [p for p in products if p.product_type in manifest.product_type_keys]
+        if theirs:
+            hook: Callable[[list[Any]], list[CheckoutTerm]]
+            hook = import_string(manifest.checkout_terms)
+            terms.extend(hook(theirs))
+    return terms

@@ -46,6 +46,7 @@ manifest = ModuleManifest(
     revoke="modules.digital.hooks.revoke",
     storefront_urls="modules.digital.urls",
     purchase_summary="modules.digital.purchases.received_for_line",
+    checkout_terms="modules.digital.purchases.checkout_terms",
     product_panel="modules.digital.storefront.panel",
     demo="modules.digital.demo.populate",
     notification_types=(

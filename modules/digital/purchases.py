@@ -1,14 +1,18 @@
 """What a buyer received for a digital line (``manifest.purchase_summary``): the files of
 the purchase with their latest version and size, each leading to the purchase's page in the
-library, where the downloads are (links are never put on the order page)."""
+library, where the downloads are (links are never put on the order page); and the licence
+the buyer accepts at checkout (``manifest.checkout_terms``)."""
 
 from __future__ import annotations
 
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 
+from core.catalog.models import Product
 from core.commerce.models import OrderLine
 from core.commerce.purchases import Received
+from core.registry.panels import CheckoutTerm
+from modules.digital.models import DigitalProduct
 from modules.digital.services.library import REFUNDED, entry_for_line
 
 
@@ -37,3 +41,16 @@ def received_for_line(order_line: OrderLine) -> list[Received]:
             Received(kind="download", title=entry.product_name, detail="In your library", url=url)
         )
     return received
+
+
+def checkout_terms(products: list[Product]) -> list[CheckoutTerm]:
+    """``manifest.checkout_terms``: each digital product's licence, shown at checkout."""
+    terms = DigitalProduct.objects.filter(product__in=products).select_related("product")
+    return [
+        CheckoutTerm(
+            product_title=row.product.name,
+            heading=f"{row.get_licence_kind_display()} licence",
+            text=row.licence_text or f"{row.get_licence_kind_display()}.",
+        )
+        for row in terms
+    ]

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from django.test import Client
+from django.utils.html import escape
 from django_tenants.utils import schema_context
 
+from core.commerce.services.cart import add_product, get_or_create_cart
 from modules.digital.models import DigitalProduct
 from modules.digital.services import versions
 from modules.digital.tests.helpers import Shop, handbook_pdf
@@ -69,3 +71,26 @@ def test_with_the_module_off_the_page_has_no_panel(
     (preview,) = previews_of(shop)[:1]
     client = Client(HTTP_HOST=host_of(shop.tenant))
     assert client.get(f"/digital/previews/{preview.key}/").status_code == 404
+
+
+def test_the_checkout_shows_the_licence_the_buyer_accepts(shop: Shop) -> None:
+    """The buyer sees each digital product's licence before placing the order; with the
+    module off the checkout shows none."""
+    with schema_context(shop.tenant.schema_name):
+        DigitalProduct.objects.filter(pk=shop.terms.pk).update(
+            licence_kind="commercial", licence_text="Use it in client work.\nDo not resell it."
+        )
+        cart = get_or_create_cart(buyer=shop.buyer, token=None)
+        add_product(cart=cart, product_id=shop.product.pk)
+    client = Client(HTTP_HOST=host_of(shop.tenant))
+    with schema_context(shop.tenant.schema_name):
+        client.force_login(shop.buyer)
+
+    html = client.get("/checkout/").content.decode()
+    assert "Licence terms" in html
+    assert f"<strong>{escape(shop.product.name)}</strong>: Commercial use licence" in html
+    assert "Use it in client work.<br>Do not resell it." in html
+    assert "Placing the order means you accept this licence." in html
+
+    set_module_enabled(tenant=shop.tenant, key="digital", is_enabled=False)
+    assert "Licence terms" not in client.get("/checkout/").content.decode()
