@@ -243,8 +243,18 @@ class Download(models.Model):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     counted = models.BooleanField(default=True)  # False once a limit reset forgave it
+    # The counted download's number for its entitlement and version (1, 2, ...): unique, so
+    # two concurrent downloads cannot both take the same place under the limit.
+    seq = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["entitlement", "version", "seq"],
+                condition=Q(counted=True),
+                name="digital_download_seq",
+            )
+        ]
         indexes = [
             models.Index(fields=["entitlement", "version", "counted"]),
             models.Index(fields=["version", "at"]),

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.core import signing
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +35,6 @@ from modules.digital.models import (
     StampedCopy,
     StampStatus,
 )
-from modules.digital.services.entitlements import covers
 from modules.digital.services.stamping import PDF, queue_copy
 from tenants.selectors import current_tenant_row
 
@@ -72,34 +72,45 @@ def _limited(message: str, code: DigitalErrorCode) -> DigitalError:
     return DigitalError(code, message, kind=ErrorKind.RATE_LIMITED)
 
 
-# The hot path in two statements after the auth: the entitlement locked with the version it
-# asks for, the product's stamping term and the buyer's stamped copy (statement 1); then the
-# log row inserted only while both limits allow it (statement 2, which starts after the lock
-# is held, so it counts every download committed before: two concurrent requests cannot
-# both take the last one). Table names come from the models.
-_LOCKED = """
-SELECT e.download_limit, e.granted_at, e.updates_until, p.stamp_pdfs,
-       v.id, v.file_id, v.number, v.content, v.original_name, v.content_type, v.size,
-       v.created_at, c.status, c.content
-FROM {entitlement} e
-JOIN {product} p ON p.id = e.product_id
-JOIN {file} f ON f.product_id = e.product_id AND f.removed_at IS NULL
-JOIN {version} v ON v.file_id = f.id AND v.id = %(version)s
-LEFT JOIN {copy} c ON c.entitlement_id = e.id AND c.version_id = v.id
-WHERE e.id = %(entitlement)s AND e.buyer_id = %(buyer)s AND e.revoked_at IS NULL
-FOR UPDATE OF e
+# The hot path is one statement after the auth, run on its own (no BEGIN/COMMIT): it reads
+# the entitlement with the version asked for, the product's stamping term, the buyer's
+# stamped copy and both counts, and inserts the log row only when the version is covered,
+# its copy is ready (or none is needed) and both limits allow it. The row takes the next
+# number (``seq``) under a unique index, so of two concurrent requests for the last download
+# one fails to insert and, run again, sees the limit reached. The update window repeats
+# ``entitlements.covers`` in SQL (tests check both). Table names come from the models.
+_ISSUE = """
+WITH asked AS (
+  SELECT e.id AS entitlement_id, e.download_limit, p.stamp_pdfs,
+         v.id AS version_id, v.content, v.original_name, v.content_type, v.size,
+         c.status AS copy_status, c.content AS copy_content,
+         (v.created_at <= e.granted_at OR e.updates_until IS NULL
+          OR v.created_at <= e.updates_until) AS covered,
+         (SELECT count(*) FROM {download}
+          WHERE entitlement_id = e.id AND version_id = v.id AND counted) AS used,
+         (SELECT count(*) FROM {download} d JOIN {entitlement} mine ON mine.id = d.entitlement_id
+          WHERE mine.buyer_id = %(buyer)s AND d.at > %(since)s) AS today
+  FROM {entitlement} e
+  JOIN {product} p ON p.id = e.product_id
+  JOIN {file} f ON f.product_id = e.product_id AND f.removed_at IS NULL
+  JOIN {version} v ON v.file_id = f.id AND v.id = %(version)s
+  LEFT JOIN {copy} c ON c.entitlement_id = e.id AND c.version_id = v.id
+  WHERE e.id = %(entitlement)s AND e.buyer_id = %(buyer)s AND e.revoked_at IS NULL
+), logged AS (
+  INSERT INTO {download} (entitlement_id, version_id, at, ip, user_agent, counted, seq)
+  SELECT entitlement_id, version_id, %(now)s, %(ip)s, %(agent)s, true, used + 1 FROM asked
+  WHERE covered
+    AND NOT (stamp_pdfs AND content_type = %(pdf)s
+             AND (copy_status IS NULL OR copy_status = %(pending)s))
+    AND (download_limit IS NULL OR used < download_limit)
+    AND today < %(daily)s
+  RETURNING id
+)
+SELECT covered, download_limit, used, stamp_pdfs, copy_status, copy_content,
+       version_id, content, original_name, content_type, size, (SELECT id FROM logged)
+FROM asked
 """
-_LOG_WITHIN_LIMITS = """
-INSERT INTO {download} (entitlement_id, version_id, at, ip, user_agent, counted)
-SELECT %(entitlement)s, %(version)s, %(now)s, %(ip)s, %(agent)s, true
-WHERE (%(limit)s::integer IS NULL OR (
-        SELECT count(*) FROM {download}
-        WHERE entitlement_id = %(entitlement)s AND version_id = %(version)s AND counted
-      ) < %(limit)s::integer)
-  AND (SELECT count(*) FROM {download} d JOIN {entitlement} e ON e.id = d.entitlement_id
-       WHERE e.buyer_id = %(buyer)s AND d.at > %(since)s) < %(daily)s
-RETURNING id
-"""
+_RACE_RETRIES = 3
 
 
 def _sql(template: str) -> str:
@@ -127,79 +138,48 @@ def authorise(
     the product stamps is delivered as the buyer's own stamped copy, made on the first ask
     for a version that has none yet (an earlier one, or one published since the purchase):
     the buyer is told it is being prepared and is notified when it is ready."""
-    grant = _authorise(
-        buyer_id=buyer_id,
-        entitlement_id=entitlement_id,
-        version_id=version_id,
-        ip=ip,
-        user_agent=user_agent,
-        now=now or timezone.now(),
-    )
-    if grant is None:
+    now = now or timezone.now()
+    bounds = manifest.settings_for(current_tenant_row())
+    parameters = {
+        "entitlement": entitlement_id,
+        "buyer": buyer_id,
+        "version": version_id,
+        "now": now,
+        "since": now - timedelta(days=1),
+        "ip": ip,
+        "agent": user_agent[:300],
+        "daily": bounds.downloads_per_buyer_per_day,
+        "pdf": PDF,
+        "pending": StampStatus.PENDING.value,
+    }
+    row = _issue(parameters)
+    if row is None or not row[0]:
+        raise not_found()
+    (_, limit, used, stamps, copy_status, copy_name, *version_row, logged) = row
+    version = FileVersion(**dict(zip(_VERSION_FIELDS, version_row, strict=True)))
+    if stamps and version.content_type == PDF and copy_status in (None, StampStatus.PENDING):
+        if copy_status is None:
+            with transaction.atomic():
+                queue_copy(entitlement_id=entitlement_id, version_id=version.pk)
         raise DigitalError(
             DigitalErrorCode.COPY_BEING_PREPARED,
             "Your copy is being prepared with your name on it; it is ready in a moment.",
             kind=ErrorKind.CONFLICT,
         )
-    return grant
-
-
-@transaction.atomic
-def _authorise(
-    *,
-    buyer_id: int,
-    entitlement_id: int,
-    version_id: int,
-    ip: str | None,
-    user_agent: str,
-    now: datetime,
-) -> Grant | None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _sql(_LOCKED),
-            {"entitlement": entitlement_id, "buyer": buyer_id, "version": version_id},
-        )
-        row = cursor.fetchone()
-    if row is None:
-        raise not_found()
-    (limit, granted_at, updates_until, stamps, *version_row, copy_status, copy_name) = row
-    entitlement = Entitlement(
-        pk=entitlement_id,
-        buyer_id=buyer_id,
-        download_limit=limit,
-        granted_at=granted_at,
-        updates_until=updates_until,
-    )
-    version = FileVersion(**dict(zip(_VERSION_FIELDS, version_row, strict=True)))
-    if not covers(entitlement, version):
-        raise not_found()
-    if copy_status is None and stamps and version.content_type == PDF:
-        queue_copy(entitlement_id=entitlement_id, version_id=version.pk)
-        return None
-    if copy_status == StampStatus.PENDING:
-        return None
-    field, stamped = version.content, False
-    if copy_status == StampStatus.READY and copy_name:
-        field, stamped = StampedCopy(content=copy_name).content, True
-    bounds = manifest.settings_for(current_tenant_row())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _sql(_LOG_WITHIN_LIMITS),
-            {
-                "entitlement": entitlement_id,
-                "version": version.pk,
-                "buyer": buyer_id,
-                "now": now,
-                "ip": ip,
-                "agent": user_agent[:300],
-                "limit": limit,
-                "since": now - timedelta(days=1),
-                "daily": bounds.downloads_per_buyer_per_day,
-            },
-        )
-        logged = cursor.fetchone()
     if logged is None:
-        raise _refusal(entitlement, version, bounds)
+        if limit is not None and used >= limit:
+            raise _limited(
+                "You have used every download of this file. The seller can reset your downloads.",
+                DigitalErrorCode.DOWNLOAD_LIMIT,
+            )
+        raise _limited(
+            f"At most {bounds.downloads_per_buyer_per_day} downloads a day; try again later.",
+            DigitalErrorCode.DAILY_DOWNLOAD_LIMIT,
+        )
+    field = version.content
+    stamped = copy_status == StampStatus.READY and bool(copy_name)
+    if stamped:
+        field = StampedCopy(content=copy_name).content
     seconds = link_seconds(version.size, bounds)
     expires_at = now + timedelta(seconds=seconds)
     url = private_file_url(
@@ -207,35 +187,33 @@ def _authorise(
         download_name=version.original_name,
         content_type=version.content_type,
         expire_seconds=seconds,
-    ) or _local_url(logged[0], buyer_id, expires_at)
+    ) or _local_url(logged, buyer_id, expires_at)
     return Grant(url, expires_at, version.original_name, version.size, stamped)
 
 
-_VERSION_FIELDS = (
-    "id",
-    "file_id",
-    "number",
-    "content",
-    "original_name",
-    "content_type",
-    "size",
-    "created_at",
-)
+def _issue(parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The statement, run again when a concurrent download took the same place (inside a
+    caller's transaction, each try in its own savepoint)."""
+    for attempt in range(_RACE_RETRIES):
+        try:
+            if connection.in_atomic_block:
+                with transaction.atomic():
+                    return _run_issue(parameters)
+            return _run_issue(parameters)
+        except IntegrityError:
+            if attempt == _RACE_RETRIES - 1:
+                raise
+    return None
 
 
-def _refusal(
-    entitlement: Entitlement, version: FileVersion, bounds: DigitalSettings
-) -> DigitalError:
-    """Which limit stopped the download (only on a refusal, so it may cost a query)."""
-    if downloads_left(entitlement, version) == 0:
-        return _limited(
-            "You have used every download of this file. The seller can reset your downloads.",
-            DigitalErrorCode.DOWNLOAD_LIMIT,
-        )
-    return _limited(
-        f"At most {bounds.downloads_per_buyer_per_day} downloads a day; try again later.",
-        DigitalErrorCode.DAILY_DOWNLOAD_LIMIT,
-    )
+def _run_issue(parameters: dict[str, Any]) -> tuple[Any, ...] | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_sql(_ISSUE), parameters)
+        row: tuple[Any, ...] | None = cursor.fetchone()
+        return row
+
+
+_VERSION_FIELDS = ("id", "content", "original_name", "content_type", "size")
 
 
 def _local_url(download_id: int, buyer_id: int, expires_at: datetime) -> str:

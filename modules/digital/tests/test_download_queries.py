@@ -4,10 +4,10 @@ that does not grow with the buyer's purchases, the product's versions or the dow
 already made; a stranger's or another marketplace's request is refused after the first
 lookup, with nothing logged.
 
-``services.downloads.authorise`` runs two statements: the entitlement locked with the
-version, the product's stamping term and the buyer's stamped copy, then the log row inserted
-only while both limits allow it (bench/downloads.py measures it; the issue's goal is three or
-fewer, the auth's user row included)."""
+``services.downloads.authorise`` runs one statement: the entitlement with the version, the
+product's stamping term, the buyer's stamped copy and both counts, inserting the log row
+only while both limits allow it (bench/downloads.py measures it; the issue's goal is three
+or fewer, the auth's user row included)."""
 
 from __future__ import annotations
 
@@ -23,9 +23,9 @@ from tenants.schemas_sql import use_public_schema
 from tests.accounts_helpers import PASSWORD, make_user
 from tests.fleet_helpers import host_of
 
-# The service's statements, plus the SAVEPOINT pair its atomic block becomes inside a test's
-# transaction (in production: BEGIN/COMMIT, which Django does not log).
-SERVICE_QUERIES = 2 + 2
+# The service's statement, plus the SAVEPOINT pair it runs in inside a test's transaction
+# (in production it runs on its own, in autocommit).
+SERVICE_QUERIES = 1 + 2
 # The request adds django-tenants' host lookup and two SET search_path, and the session and
 # its user (the API's authentication).
 AROUND_THE_SERVICE = 3 + 2
