@@ -28,7 +28,6 @@ from modules.consulting.tests.browser_helpers import shot as _shot
 from modules.consulting.tests.browser_helpers import sign_in as _sign_in
 from modules.consulting.tests.helpers import Consulting, free, make_consulting
 from tenants.schemas_sql import use_public_schema
-from tests.browser import conftest as browser_conftest
 from tests.browser.conftest import (  # noqa: F401
     CHROMIUM_ARGS,
     LiveServer,
@@ -124,8 +123,6 @@ def test_a_buyer_in_new_york_books_pays_gets_the_invite_and_reschedules_in_chrom
 ) -> None:
     # Playwright's sync API runs an event loop; the database calls between pages are sync.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # Several suites share this machine; a slow start is not what this test is about.
-    monkeypatch.setattr(browser_conftest, "SERVER_START_SECONDS", 120)
     with (
         django_db_blocker.unblock(),
         marketplace_with_operator(

@@ -86,8 +86,6 @@ def test_a_seller_drags_a_lesson_to_another_section_in_chromium(
     monkeypatch: Any,
 ) -> None:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # A busy machine starts the server slowly (the digital studio's browser test does the same).
-    monkeypatch.setattr("tests.browser.conftest.SERVER_START_SECONDS", 120)
     tenant = course_marketplace
     shots = Path(os.environ.get("SOUK_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)

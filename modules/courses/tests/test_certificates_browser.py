@@ -136,8 +136,6 @@ def test_verification_and_students_pages_in_chromium(
     monkeypatch: Any,
 ) -> None:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # A loaded machine (parallel suites) can take longer than the default to boot the server.
-    monkeypatch.setattr("tests.browser.conftest.SERVER_START_SECONDS", 120)
     shots = Path(os.environ.get("SOUK_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
     with django_db_blocker.unblock():

@@ -112,8 +112,6 @@ def test_a_student_takes_a_timed_quiz_in_chromium(
     monkeypatch: Any,
 ) -> None:
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # A loaded machine (parallel suites) can take longer than the default to boot uvicorn.
-    monkeypatch.setattr("tests.browser.conftest.SERVER_START_SECONDS", 120)
     school = committed_school
     shots = Path(os.environ.get("SOUK_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)

@@ -166,8 +166,6 @@ def test_a_seller_manages_previews_in_chromium(
     terms being typed stay), moved first and a page removed, all without a page load; the
     section fits 1280 px and a 390 px phone."""
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # A loaded machine takes over 30 s to import the server (see requests-dprev.md).
-    monkeypatch.setattr("tests.browser.conftest.SERVER_START_SECONDS", 120)
     tenant = studio_marketplace
     shots = Path(os.environ.get("SOUK_SHOTS") or tmp_path)
     shots.mkdir(parents=True, exist_ok=True)
