@@ -129,6 +129,7 @@ def test_a_seller_drags_a_lesson_to_another_section_in_chromium(
             f"!!document.querySelector('#section-{further} #lesson-{text_lesson}') && "
             "!document.querySelector('.cb-saving')",
             what="the saved order to come back",
+            seconds=30,
         )
         assert layout()[1][0] == further and text_lesson in layout()[1][1]
         assert layout()[0] == (basics, [built["video"].pk])
