@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.core import mail
@@ -29,6 +30,18 @@ def current_code(device: TOTPDevice, offset_steps: int = 0) -> str:
         device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=offset_steps
     )
     return f"{value:0{device.digits}d}"
+
+
+def next_code(tenant: Tenant, device: TOTPDevice) -> str:
+    """The code that signs in next, whenever it is typed within its step: the device as saved
+    (a sign-in moves its ``last_t`` and, with OTP_TOTP_SYNC, its ``drift`` by the step it
+    matched, which a code typed across a step boundary makes -1), the step it centres on,
+    and never a step already used."""
+    with schema_context(tenant.schema_name):
+        device.refresh_from_db()
+    now_t = int((time.time() - device.t0) // device.step) + device.drift
+    step = max(now_t, device.last_t + 1)
+    return current_code(device, offset_steps=step - now_t + device.drift)
 
 
 def enrol_two_factor(tenant: Tenant, user: User) -> tuple[TOTPDevice, list[str]]:

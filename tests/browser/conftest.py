@@ -30,7 +30,7 @@ from tenants.models import Tenant
 from tenants.schemas_sql import use_public_schema
 from tenants.services import fill_schema_pool, provision_tenant
 from tenants.services.fleet_ops import delete_tenant_now
-from tests.accounts_helpers import enrol_two_factor, make_user
+from tests.accounts_helpers import enrol_two_factor, make_user, next_code
 from tests.catalog_helpers import make_category, make_product, make_seller
 from tests.fleet_helpers import TEST_POOL_SIZE, subprocess_database_url
 
@@ -97,6 +97,12 @@ class Marketplace:
     host: str
     operator: User
     operator_device: TOTPDevice
+
+
+def operator_code(market: Marketplace, blocker: Any) -> str:
+    """The operator's next authenticator code (see ``next_code``), read from the database."""
+    with blocker.unblock():
+        return next_code(market.tenant, market.operator_device)
 
 
 @contextlib.contextmanager

@@ -19,13 +19,14 @@ from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
 
 from core.conversations import services
 from tenants.schemas_sql import use_public_schema
-from tests.accounts_helpers import PASSWORD, current_code, make_user
+from tests.accounts_helpers import PASSWORD, make_user
 from tests.browser.conftest import (
     CHROMIUM_ARGS,
     LiveServer,
     Marketplace,
     _running_server,
     committed_marketplace,  # noqa: F401  (fixture)
+    operator_code,
     page_width,
 )
 from tests.catalog_helpers import make_product, make_seller
@@ -220,7 +221,7 @@ def test_buyer_and_seller_chat_live_and_the_pages_fit_a_phone(
                 market.operator.email,
                 "/operator/messages/reports/",
             )
-            code = current_code(market.operator_device, offset_steps=1 if label == "phone" else 0)
+            code = operator_code(market, django_db_blocker)
             page.get_by_label("Code from your authenticator app").fill(code)
             page.get_by_role("button", name="Verify and sign in").click()
             expect(page.get_by_role("heading", level=1, name="Reported messages")).to_be_visible()

@@ -26,13 +26,14 @@ from core.disputes.models import Dispute
 from core.payments import ledger
 from core.payments.providers.sandbox import SUCCESS_CARD
 from tenants.schemas_sql import use_public_schema
-from tests.accounts_helpers import PASSWORD, current_code, make_user
+from tests.accounts_helpers import PASSWORD, make_user
 from tests.browser.conftest import (
     CHROMIUM_ARGS,
     LiveServer,
     Marketplace,
     _running_server,
     marketplace_with_operator,
+    operator_code,
     page_width,
 )
 from tests.catalog_helpers import make_product, make_seller
@@ -71,12 +72,10 @@ def _sign_in(context: BrowserContext, server: LiveServer, host: str, email: str,
 
 
 def _operator(
-    context: BrowserContext, server: LiveServer, market: Marketplace, path: str, step: int
+    context: BrowserContext, server: LiveServer, market: Marketplace, path: str, blocker: Any
 ):
     page = _sign_in(context, server, market.host, market.operator.email, path)
-    page.get_by_label("Code from your authenticator app").fill(
-        current_code(market.operator_device, offset_steps=step)
-    )
+    page.get_by_label("Code from your authenticator app").fill(operator_code(market, blocker))
     page.get_by_role("button", name="Verify and sign in").click()
     return page
 
@@ -197,7 +196,7 @@ def test_buyer_opens_a_dispute_and_an_operator_decides_a_split_both_see_it(
 
         # An operator decides: 60 back to the buyer, 30 to the seller, 5 from the platform.
         op_page = _operator(
-            operator_context, server, market, f"/operator/disputes/{dispute_id}/", 0
+            operator_context, server, market, f"/operator/disputes/{dispute_id}/", django_db_blocker
         )
         op_page.on("pageerror", lambda error: errors.append(str(error)))
         expect(op_page.get_by_role("heading", name="Decide")).to_be_visible()

@@ -22,12 +22,13 @@ from playwright.sync_api import Page, expect, sync_playwright
 
 from core.catalog.models import Category
 from tenants.schemas_sql import use_public_schema
-from tests.accounts_helpers import PASSWORD, current_code
+from tests.accounts_helpers import PASSWORD
 from tests.browser.conftest import (
     CHROMIUM_ARGS,
     Marketplace,
     _running_server,
     marketplace_with_operator,
+    operator_code,
     page_width,
 )
 
@@ -89,7 +90,7 @@ def keep(page: Page, tmp_path: Path, name: str) -> None:
 
 
 def test_a_new_operator_finishes_the_getting_started_checklist(
-    chromium_executable, new_marketplace, tmp_path, request
+    chromium_executable, new_marketplace, tmp_path, request, django_db_blocker
 ):
     market = new_marketplace
     errors: list[str] = []
@@ -119,7 +120,7 @@ def test_a_new_operator_finishes_the_getting_started_checklist(
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         page.get_by_label("Code from your authenticator app").fill(
-            current_code(market.operator_device)
+            operator_code(market, django_db_blocker)
         )
         page.get_by_role("button", name="Verify and sign in").click()
         expect(page.get_by_role("heading", level=1, name="Getting started")).to_be_visible()
@@ -249,7 +250,7 @@ def test_a_new_operator_finishes_the_getting_started_checklist(
         mobile.get_by_label("Password").fill(PASSWORD)
         mobile.get_by_role("button", name="Sign in").click()
         mobile.get_by_label("Code from your authenticator app").fill(
-            current_code(market.operator_device, offset_steps=1)
+            operator_code(market, django_db_blocker)
         )
         mobile.get_by_role("button", name="Verify and sign in").click()
         expect(mobile.locator(".page-head")).to_contain_text("3 of 7 done")

@@ -38,12 +38,13 @@ from modules.consulting.tests.helpers import (
 )
 from tenants.schemas_sql import use_public_schema
 from tenants.services.modules import set_module_enabled
-from tests.accounts_helpers import current_code, make_user, sign_in
+from tests.accounts_helpers import make_user, sign_in
 from tests.browser.conftest import (  # noqa: F401
     CHROMIUM_ARGS,
     _running_server,
     chromium_executable,
     marketplace_with_operator,
+    operator_code,
     page_width,
 )
 
@@ -334,7 +335,7 @@ def test_the_calendar_booking_and_operator_pages_in_chromium(
             browser = playwright.chromium.launch(
                 executable_path=chromium_executable, args=CHROMIUM_ARGS
             )
-            for step, width in enumerate((1280, 390)):
+            for width in (1280, 390):
                 context = browser.new_context(viewport={"width": width, "height": 900})
                 page = context.new_page()
                 week = f"{CALENDAR}?week={monday.isoformat()}"
@@ -371,7 +372,7 @@ def test_the_calendar_booking_and_operator_pages_in_chromium(
                     market.operator.email,
                 )
                 page.get_by_label("Code from your authenticator app").fill(
-                    current_code(market.operator_device, offset_steps=step)
+                    operator_code(market, django_db_blocker)
                 )
                 page.get_by_role("button", name="Verify and sign in").click()
                 expect(page.locator(f'[data-consult-booking="{target.pk}"]')).to_have_count(1)

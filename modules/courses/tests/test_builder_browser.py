@@ -7,6 +7,7 @@ to ``$SOUK_SHOTS`` (default: the test's tmp_path)."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,30 @@ def _titles(page: Page, section_id: int) -> list[str]:
     return page.locator(f"#section-{section_id} .cb-lesson-title").all_inner_texts()
 
 
+def _drag(page: Page, handle: str, onto: str, *, arrived: str, seconds: float = 30) -> None:
+    """Drags by hand, as a person does: press on the handle, move in small steps onto the
+    target and hold there, nudging, until SortableJS has moved the row (its fallback mode
+    checks the pointer on a 50 ms timer, which a loaded machine can delay past a quick
+    drop), then release. A drop that never arrived fails here, not as a missing save."""
+    start = page.locator(handle).bounding_box()
+    goal = page.locator(onto).first.bounding_box()
+    assert start and goal, (handle, onto)
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    to_x, to_y = goal["x"] + goal["width"] / 2, goal["y"] + goal["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + 8, steps=4)
+    page.mouse.move(to_x, to_y, steps=16)
+    deadline = time.monotonic() + seconds
+    nudge = 0
+    while page.locator(arrived).count() == 0:
+        assert time.monotonic() < deadline, f"the dragged row never reached {arrived}"
+        nudge = (nudge + 1) % 4
+        page.mouse.move(to_x, to_y + (nudge - 1.5) * 3, steps=2)
+        page.wait_for_timeout(100)
+    page.mouse.up()
+
+
 def test_a_seller_drags_a_lesson_to_another_section_in_chromium(
     course_marketplace: Tenant,
     chromium_executable: str,  # noqa: F811
@@ -121,9 +146,12 @@ def test_a_seller_drags_a_lesson_to_another_section_in_chromium(
         _fits(page, 1280, shots / "course-builder-1280.png")
 
         # Drag "Reading the docs" by its handle onto the quiz in "Going further".
-        handle = page.locator(f"#lesson-{text_lesson} .cb-lesson-handle")
-        target = page.locator(f"#section-{further} .cb-lesson").first
-        handle.drag_to(target, steps=12)
+        _drag(
+            page,
+            f"#lesson-{text_lesson} .cb-lesson-handle",
+            f"#section-{further} .cb-lesson",
+            arrived=f"#section-{further} #lesson-{text_lesson}",
+        )
         wait_until(
             page,
             f"!!document.querySelector('#section-{further} #lesson-{text_lesson}') && "

@@ -33,7 +33,7 @@ from modules.gigs.services import deliveries, orders, quotes
 from modules.gigs.tests.helpers import make_gig
 from tenants.schemas_sql import use_public_schema
 from tenants.services.modules import set_module_enabled
-from tests.accounts_helpers import PASSWORD, current_code, make_user
+from tests.accounts_helpers import PASSWORD, make_user
 from tests.browser.conftest import (  # noqa: F401
     CHROMIUM_ARGS,
     LiveServer,
@@ -41,6 +41,7 @@ from tests.browser.conftest import (  # noqa: F401
     _running_server,
     chromium_executable,
     marketplace_with_operator,
+    operator_code,
     page_width,
 )
 from tests.catalog_helpers import make_category, make_seller
@@ -109,15 +110,15 @@ def _deliver(market: Marketplace, order: GigOrder, *, with_file: bool) -> None:
         deliveries.deliver(seller_id=order.seller_id, order_id=order.pk, delivery_id=draft.pk)
 
 
-def _operator(context: BrowserContext, server: LiveServer, market: Marketplace, step: int) -> Page:
+def _operator(
+    context: BrowserContext, server: LiveServer, market: Marketplace, blocker: Any
+) -> Page:
     page = context.new_page()
     page.goto(server.url(market.host, "/accounts/login/?next=/operator/gigs/qc/"))
     page.get_by_label("E-mail address").fill(market.operator.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
-    page.get_by_label("Code from your authenticator app").fill(
-        current_code(market.operator_device, offset_steps=step)
-    )
+    page.get_by_label("Code from your authenticator app").fill(operator_code(market, blocker))
     page.get_by_role("button", name="Verify and sign in").click()
     return page
 
@@ -166,7 +167,7 @@ def test_an_operator_returns_and_approves_deliveries_in_the_qc_queue(
             executable_path=chromium_executable, args=CHROMIUM_ARGS
         )
         desktop = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = _operator(desktop, server, market, 0)
+        page = _operator(desktop, server, market, django_db_blocker)
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         expect(page.get_by_role("heading", level=1)).to_have_text("Quality check")
@@ -185,7 +186,7 @@ def test_an_operator_returns_and_approves_deliveries_in_the_qc_queue(
         expect(page.locator("article.delivery")).to_have_count(1)
 
         phone = browser.new_context(viewport={"width": 390, "height": 844})
-        small = _operator(phone, server, market, 1)
+        small = _operator(phone, server, market, django_db_blocker)
         expect(small.locator("article.delivery")).to_have_count(1)
         _fits(small, 390, shots / "gig-qc-queue-390.png")
         small.get_by_role("button", name="Approve and show the buyer").click()
