@@ -117,6 +117,7 @@ def create_tenant(request: HttpRequest, payload: TenantCreateIn) -> Status[dict[
         branding=payload.branding,
         default_currency=payload.default_currency,
         extra_currencies=payload.extra_currencies,
+        time_zone=payload.time_zone,
     )
     return Status(
         201,

@@ -30,6 +30,7 @@ class TenantErrorCode(StrEnum):
     REASON_REQUIRED = "reason_required"
     INVALID_NAME = "invalid_name"
     INVALID_CURRENCY = "invalid_currency"
+    INVALID_TIME_ZONE = "invalid_time_zone"
     DELETION_PENDING = "deletion_pending"
     NOT_SCHEDULED_FOR_DELETION = "not_scheduled_for_deletion"
     AT_CAPACITY = "at_capacity"

@@ -55,6 +55,9 @@ class Tenant(TenantMixin):
     suspended_reason = models.CharField(max_length=300, blank=True)
     owner_email = models.EmailField(blank=True)
     default_currency = models.CharField(max_length=3, default="USD")
+    # The marketplace's clock (an IANA name): what "a day" is for its dates, e.g. a course
+    # lesson dripped "on 1 March" opens at midnight here. Checked by services.locale.
+    time_zone = models.CharField(max_length=64, default="UTC")
     # Further currencies products may be priced in (the default is always allowed).
     extra_currencies = models.JSONField(default=list, blank=True)
     # Operators and staff always need a second factor; sellers when this is on.

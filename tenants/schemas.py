@@ -52,6 +52,7 @@ class TenantOut(Schema):
     name: str
     default_currency: str
     extra_currencies: list[str]
+    time_zone: str
     deletion_requested_at: datetime | None
     purge_after: datetime | None
     schema_name: str
@@ -111,6 +112,7 @@ class TenantCreateIn(StrictSchema):
     branding: BrandingSpec | None = None
     default_currency: CurrencyCode = "USD"
     extra_currencies: list[CurrencyCode] = Field(default_factory=list, max_length=20)
+    time_zone: str = Field("UTC", max_length=model_max_length(Tenant, "time_zone"))
 
 
 class ProvisionOut(Schema):

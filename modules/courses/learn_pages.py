@@ -158,6 +158,7 @@ def learn(request: HttpRequest, course_id: int, lesson_id: int) -> HttpResponse:
 def _learn_page(request: HttpRequest, course_id: int, lesson_id: int) -> HttpResponse:
     context = _learning(request, course_id, lesson_id)
     lesson: Lesson = context["lesson"]
+    context["marketplace_zone"] = access.marketplace_zone()  # dates open at its midnight
     if context["state"].is_open:
         if lesson.kind == LessonKind.VIDEO:
             context["video"] = Video.objects.filter(

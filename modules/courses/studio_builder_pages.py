@@ -30,7 +30,7 @@ from core.errors import DomainError, ErrorKind
 from core.sellers.auth import authorised_seller
 from modules.courses.errors import CourseErrorCode, invalid
 from modules.courses.models import Course, Lesson, LessonKind, Section
-from modules.courses.services import builder
+from modules.courses.services import access, builder
 from modules.courses.services.curriculum import clock, spoken
 
 VIDEO_FRAGMENT = "courses/studio/_video.html"
@@ -401,6 +401,7 @@ def _lesson_context(
         "video_fragment": _video_fragment() if lesson.kind == LessonKind.VIDEO else None,
         "quiz_editor": _quiz_editor(lesson) if lesson.kind == LessonKind.QUIZ else None,
         "builder_url": _builder_url(lesson.course.product_id),
+        "marketplace_zone": access.marketplace_zone(),
     }
     context.update(extra)
     return context

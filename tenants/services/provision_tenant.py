@@ -22,6 +22,7 @@ from core.money import MoneyError, check_currency
 from tenants.errors import TenantError, TenantErrorCode
 from tenants.models import Domain, Plan, Tenant, TenantModule
 from tenants.services.branding import BrandingSpec, parse_branding, write_branding
+from tenants.services.locale import clean_time_zone
 from tenants.services.modules import resolve_module_selection
 from tenants.services.schema_pool import claim_pooled_schema, clone_template, create_migrated_schema
 from tenants.validation import (
@@ -65,6 +66,7 @@ def provision_tenant(
     branding: BrandingSpec | dict[str, Any] | None = None,
     default_currency: str = "USD",
     extra_currencies: Sequence[str] = (),
+    time_zone: str = "UTC",
     issue_login: bool = False,
     schema_sources: Collection[SchemaSource] | None = None,
     is_owner_verified: bool = True,
@@ -98,6 +100,7 @@ def provision_tenant(
     selection = resolve_module_selection(plan=plan, requested=modules, configs=module_config)
     spec = parse_branding(branding)
     default_currency, currencies = clean_currencies(default_currency, extra_currencies)
+    time_zone = clean_time_zone(time_zone)
     schema_name = schema_name_for(slug)
     domains = [subdomain_for(slug)]
     for raw in custom_domains:
@@ -117,6 +120,7 @@ def provision_tenant(
                 owner_email=owner_email,
                 default_currency=default_currency,
                 extra_currencies=currencies,
+                time_zone=time_zone,
                 owner_verified_at=timezone.now() if is_owner_verified else None,
             )
             tenant.save()

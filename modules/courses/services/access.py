@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.db import connection
 from django.utils import timezone
 
 from modules.courses.models import Attempt, Enrolment, Lesson, LessonKind, LessonProgress
+from tenants.services.locale import current_zone
 
 OPEN = "open"
 LOCKED = "locked"
@@ -29,14 +28,8 @@ DONE = "done"
 
 
 def marketplace_zone() -> ZoneInfo:
-    """The marketplace's time zone. Tenants do not store one yet (requested in
-    notes/requests-cprog.md), so a ``time_zone`` attribute is used where it exists and the
-    project's ``TIME_ZONE`` otherwise."""
-    name = getattr(getattr(connection, "tenant", None), "time_zone", "") or settings.TIME_ZONE
-    try:
-        return ZoneInfo(str(name))
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
+    """The marketplace's time zone (the operator sets it; UTC until they do)."""
+    return current_zone()
 
 
 def local_today(now: datetime, zone: ZoneInfo | None = None) -> date:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -12,6 +14,7 @@ from core.errors import DomainError
 from tenants.backoffice.models import LegalPageKind
 from tenants.backoffice.setup.services.legal_pages import MAX_HTML
 from tenants.models import Font, Theme
+from tenants.services.locale import time_zone_names
 
 HEX = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #1a2b3c.")
 COLOUR_FIELDS = ("primary_colour", "accent_colour", "background_colour", "text_colour")
@@ -82,6 +85,27 @@ class DomainRequestForm(forms.Form):
         label="Custom domain",
         max_length=253,
         help_text="For example shop.example.com; you point it at us, we switch it on.",
+    )
+
+
+def _time_zone_choices() -> list[tuple[str, Any]]:
+    """UTC, then the zones by area, each city with its offset now ("Berlin (UTC+01:00)")."""
+    now = datetime.now(UTC)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for name in time_zone_names()[1:]:
+        area, _, place = name.partition("/")
+        offset = now.astimezone(ZoneInfo(name)).strftime("%z")
+        label = f"{place.replace('_', ' ')} (UTC{offset[:3]}:{offset[3:]})"
+        groups.setdefault(area, []).append((name, label))
+    return [("UTC", "UTC"), *groups.items()]
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=_time_zone_choices,
+        help_text="What a day is on this marketplace: a course lesson released on a date "
+        "opens at midnight here.",
     )
 
 

@@ -10,6 +10,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("branding/", branding.branding_page, name="branding"),
     path("branding/preview/", branding.branding_preview, name="branding_preview"),
     path("branding/domain/", branding.request_domain, name="branding_domain"),
+    path("branding/time-zone/", branding.time_zone_view, name="branding_time_zone"),
     path("branding/<str:kind>/upload/", branding.upload_brand_image, name="branding_upload"),
     path("branding/<str:kind>/remove/", branding.remove_brand_image_view, name="branding_remove"),
     path("branding/legal/<str:kind>/", branding.legal_page_editor, name="legal_page_edit"),

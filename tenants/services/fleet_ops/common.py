@@ -41,6 +41,7 @@ _TENANT_FIELDS = (
     "owner_email",
     "default_currency",
     "extra_currencies",
+    "time_zone",
     "seller_two_factor_required",
     "created_at",
 )

@@ -256,6 +256,8 @@ def _recreate_public_rows(
                 owner_email=source["owner_email"],
                 default_currency=source["default_currency"],
                 extra_currencies=source["extra_currencies"],
+                # Backups made before marketplaces had a clock are on UTC.
+                time_zone=source.get("time_zone", "UTC"),
                 seller_two_factor_required=source["seller_two_factor_required"],
             )
             tenant.save()

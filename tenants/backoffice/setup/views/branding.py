@@ -23,6 +23,7 @@ from tenants.backoffice.setup.forms import (
     BrandingForm,
     DomainRequestForm,
     LegalPageForm,
+    TimeZoneForm,
     show_domain_error,
 )
 from tenants.backoffice.setup.services.legal_pages import write_legal_page
@@ -35,6 +36,7 @@ from tenants.services.branding_assets import (
     request_custom_domain,
     store_brand_image,
 )
+from tenants.services.locale import set_time_zone
 from tenants.validation import subdomain_for
 
 BRANDING_FIELDS = ("display_name", "tagline", "theme", "font", *COLOUR_FIELDS)
@@ -69,6 +71,7 @@ def _page(
     logo_form: BrandImageForm | None = None,
     favicon_form: BrandImageForm | None = None,
     domain_form: DomainRequestForm | None = None,
+    zone_form: TimeZoneForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     tenant = _tenant(request)
@@ -84,6 +87,8 @@ def _page(
         "logo_form": logo_form or BrandImageForm(prefix="logo"),
         "favicon_form": favicon_form or BrandImageForm(prefix="favicon"),
         "domain_form": domain_form or DomainRequestForm(),
+        "zone_form": zone_form or TimeZoneForm(initial={"time_zone": tenant.time_zone}),
+        "time_zone": tenant.time_zone,
         "domains": Domain.objects.filter(tenant=tenant).order_by("-is_primary", "domain"),
         "cname_target": subdomain_for(tenant.slug),
         "is_requested_domain_live": Domain.objects.filter(
@@ -201,6 +206,24 @@ def request_domain(request: HttpRequest) -> HttpResponse:
         request, "Domain requested: the platform team switches it on once it points here."
     )
     return _back()
+
+
+@require_POST
+@operator_page
+def time_zone_view(request: HttpRequest) -> HttpResponse:
+    form = TimeZoneForm(request.POST)
+    if form.is_valid():
+        try:
+            set_time_zone(tenant=_tenant(request), name=form.cleaned_data["time_zone"])
+        except DomainError as error:
+            show_domain_error(form, error)
+    if not form.is_valid():
+        return _page(request, zone_form=form, status=400)
+    messages.success(
+        request,
+        f"Time zone saved: days on the marketplace follow {form.cleaned_data['time_zone']}.",
+    )
+    return HttpResponseRedirect(reverse("operator:branding") + "#time-zone")
 
 
 @require_http_methods(["GET", "POST"])
