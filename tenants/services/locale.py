@@ -66,8 +66,9 @@ def current_zone() -> ZoneInfo:
     tenant = getattr(connection, "tenant", None)
     if isinstance(tenant, Tenant) or tenant is None:
         return zone_of(tenant)
+    schema: str = connection.schema_name  # type: ignore[attr-defined]  # django-tenants adds it
     name = (
-        Tenant.objects.filter(schema_name=connection.schema_name)
+        Tenant.objects.filter(schema_name=schema)
         .values_list("time_zone", flat=True)
         .first()
     )
