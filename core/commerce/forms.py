@@ -10,7 +10,9 @@ from typing import Any, ClassVar
 from django import forms
 
 from core.accounts.forms import ServiceForm
+from core.commerce.models import RecurringPrice
 from core.commerce.services.cart import MAX_QUANTITY
+from core.money import Money
 from core.payments.providers.sandbox import TEST_CARDS
 
 
@@ -19,11 +21,50 @@ def new_idempotency_key() -> str:
 
 
 class AddToCartForm(ServiceForm):
+    """A plan (a recurring price of the product) makes the line a subscription of one: the
+    quantity is then 1 whatever was sent."""
+
     product_id = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     # The variant's SKU (unique per product): the product page knows SKUs, not row ids.
     variant = forms.SlugField(label="Option", max_length=80, required=False)
-    quantity = forms.IntegerField(label="Quantity", min_value=1, max_value=MAX_QUANTITY, initial=1)
-    field_aliases: ClassVar[dict[str, str]] = {"variant_id": "variant", "product_id": ""}
+    plan = forms.IntegerField(label="Plan", min_value=1, required=False)
+    quantity = forms.IntegerField(
+        label="Quantity", min_value=1, max_value=MAX_QUANTITY, initial=1, required=False
+    )
+    field_aliases: ClassVar[dict[str, str]] = {
+        "variant_id": "variant",
+        "recurring_price_id": "plan",
+        "product_id": "",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("plan") is not None:
+            data["quantity"] = 1
+        elif data.get("quantity") is None and "quantity" not in self.errors:
+            self.add_error("quantity", "Say how many.")
+        return data
+
+
+_EVERY = {"month": ("month", "months"), "year": ("year", "years")}
+
+
+def plan_label(price: RecurringPrice) -> str:
+    """'19.00 USD per month', '90.00 EUR every 3 months', with its free trial."""
+    one, many = _EVERY.get(price.interval, (price.interval, price.interval + "s"))
+    amount = str(Money(price.amount, price.currency))
+    every = f"per {one}" if price.interval_count == 1 else f"every {price.interval_count} {many}"
+    trial = f" after a {price.trial_days}-day free trial" if price.trial_days else ""
+    return f"{amount} {every}{trial}"
+
+
+def plan_choices(product_id: int) -> list[dict[str, Any]]:
+    """The product's plans on sale (its active recurring prices without an option), for the
+    buy form: ``[{"id", "label", "interval"}]``, cheapest interval first."""
+    prices = RecurringPrice.objects.filter(
+        product_id=product_id, is_active=True, variant__isnull=True
+    ).order_by("interval", "interval_count", "amount", "id")
+    return [{"id": p.pk, "label": plan_label(p), "interval": p.interval} for p in prices]
 
 
 class QuantityForm(ServiceForm):

@@ -40,6 +40,7 @@ from core.commerce.forms import (
     PaymentForm,
     QuantityForm,
     new_idempotency_key,
+    plan_choices,
     sandbox_cards,
 )
 from core.commerce.invoices import render_invoice_pdf
@@ -294,6 +295,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
                 cart=_get_or_create_cart(request),
                 product_id=product["id"],
                 variant_id=_variant_id(product["id"], form.cleaned_data["variant"]),
+                recurring_price_id=form.cleaned_data.get("plan"),
                 quantity=form.cleaned_data["quantity"],
             )
         except DomainError as error:
@@ -303,7 +305,12 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(reverse("commerce:cart"))
             line_count = CartLine.objects.filter(cart_id=line.cart_id).count()
             added = {"title": _line_title(line), "line_count": line_count}
-    context = {"product": product, "add_form": None if added else form, "added": added}
+    context = {
+        "product": product,
+        "add_form": None if added else form,
+        "added": added,
+        "plans": plan_choices(product["id"]),
+    }
     template = "commerce/_add_to_cart.html" if _is_htmx(request) else "commerce/add_to_cart.html"
     return render(request, template, context)
 

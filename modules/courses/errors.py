@@ -17,6 +17,7 @@ class CourseErrorCode(StrEnum):
     ATTEMPT_CLOSED = "quiz_attempt_closed"
     NOT_COMPLETE = "course_not_complete"
     INVALID_MESSAGE = "invalid_course_message"
+    INVALID_PASS = "invalid_course_pass"
 
 
 class CourseError(DomainError):

@@ -4,15 +4,23 @@ crash, so both are idempotent)."""
 
 from __future__ import annotations
 
+from core.commerce.models import OrderLine
 from core.registry.manifest import OrderLineLike
 from modules.courses.services.enrolment import enrol_for_line, unenrol_for_line
+from modules.courses.services.passes import COURSE_PASS, enrol_for_pass_line
 
 
 def fulfil(order_line: OrderLineLike) -> None:
-    """A paid line of a course: the buyer is enrolled."""
-    enrol_for_line(line_id=int(order_line.pk))
+    """A paid line of a course: the buyer is enrolled. A paid line of a membership (its first
+    checkout or a renewal): the buyer is enrolled in every course it includes."""
+    line = OrderLine.objects.select_related("order", "product").get(pk=order_line.pk)
+    if line.product is not None and line.product.product_type == COURSE_PASS:
+        enrol_for_pass_line(line=line)
+    else:
+        enrol_for_line(line_id=int(line.pk))
 
 
 def revoke(order_line: OrderLineLike) -> None:
-    """The line was refunded in full (or a chargeback lost): the course closes at once."""
+    """The line was refunded in full (or a chargeback lost): the course closes at once, or
+    every course the membership line opened."""
     unenrol_for_line(line_id=int(order_line.pk), reason="The order was refunded.")

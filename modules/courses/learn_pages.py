@@ -66,7 +66,7 @@ def mine(request: HttpRequest) -> HttpResponse:
     """Cards of the live enrolments; "Continue" opens the last lesson (or the first)."""
     enrolments = list(
         Enrolment.objects.filter(buyer_id=_user_id(request), revoked_at__isnull=True)
-        .select_related("course__product__seller", "last_lesson")
+        .select_related("course__product__seller", "last_lesson", "via_pass__product")
         .order_by("-last_active_at", "-enrolled_at", "-id")
     )
     starting = {e.course_id for e in enrolments if e.last_lesson_id is None}

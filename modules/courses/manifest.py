@@ -6,6 +6,7 @@ from core.registry import ModuleManifest, NavEntry, ProductTypeSpec
 from core.registry.notification_types import NotificationTypeSpec
 
 COURSE = "course"
+COURSE_PASS = "coursepass"  # product types are at most 10 characters (souk.E005)
 
 
 class CourseSettings(BaseModel):
@@ -32,6 +33,12 @@ manifest = ModuleManifest(
         ProductTypeSpec(
             key=COURSE,
             label="Online courses",
+            is_escrow_by_default=False,
+            delivers="enrolment",
+        ),
+        ProductTypeSpec(
+            key=COURSE_PASS,
+            label="Course memberships",
             is_escrow_by_default=False,
             delivers="enrolment",
         ),

@@ -48,6 +48,39 @@ class Course(models.Model):
         return f"course {self.product_id}"
 
 
+class CoursePass(models.Model):
+    """A membership: the catalogue product of type ``coursepass``, sold at recurring prices,
+    that enrols its subscribers in every included course of its seller (all of them, present
+    and future, or the chosen ones)."""
+
+    product = models.OneToOneField(
+        "catalog.Product", on_delete=models.CASCADE, related_name="course_pass"
+    )
+    includes_all = models.BooleanField(default=False)
+    courses = models.ManyToManyField(
+        Course, through="PassCourse", related_name="passes", blank=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"course pass {self.product_id}"
+
+
+class PassCourse(models.Model):
+    """One chosen course of a pass (the services keep both of the same seller)."""
+
+    course_pass = models.ForeignKey(CoursePass, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["course_pass", "course"], name="courses_pass_course")
+        ]
+
+    def __str__(self) -> str:
+        return f"pass {self.course_pass_id} course {self.course_id}"
+
+
 class Section(models.Model):
     course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="sections")
     title = models.CharField(max_length=200)
@@ -185,8 +218,14 @@ class Enrolment(models.Model):
 
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="enrolments")
     buyer = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    order_line = models.OneToOneField(
+    # The paid line that opened it: a course's line, or a membership's (one pass line opens
+    # many courses). None for a place the seller gave.
+    order_line = models.ForeignKey(
         "commerce.OrderLine", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The membership it came through; None for a course bought outright or given.
+    via_pass = models.ForeignKey(
+        "CoursePass", null=True, blank=True, on_delete=models.PROTECT, related_name="enrolments"
     )
     enrolled_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -204,6 +243,11 @@ class Enrolment(models.Model):
                 fields=["course", "buyer"],
                 condition=Q(revoked_at__isnull=True),
                 name="courses_one_live_enrolment",
+            ),
+            models.UniqueConstraint(
+                fields=["order_line", "course"],
+                condition=Q(order_line__isnull=False),
+                name="courses_one_enrolment_per_line_course",
             ),
             models.CheckConstraint(
                 condition=Q(progress_percent__lte=100), name="courses_progress_percent"

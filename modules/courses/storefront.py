@@ -15,6 +15,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language_info
 
 from core.registry.panels import ProductPanel
+from modules.courses import storefront_pass
+from modules.courses.manifest import COURSE_PASS
 from modules.courses.models import Course
 from modules.courses.services.access import live_enrolment
 from modules.courses.services.curriculum import Outline, outline_of
@@ -43,7 +45,10 @@ def _first_lesson_id(outline: Outline) -> int | None:
 
 
 def panel(request: HttpRequest, product: Any) -> ProductPanel | None:
-    """The course's sections of the page (None for a course product not set up yet)."""
+    """The course's sections of the page (None for a course product not set up yet); a
+    membership's page is ``storefront_pass``."""
+    if product.product_type == COURSE_PASS:
+        return storefront_pass.panel(request, product)
     course = Course.objects.filter(product_id=product.pk).select_related("product").first()
     if course is None:
         return None

@@ -24,6 +24,13 @@ def _open(*, course: Course, buyer_id: int, line: OrderLine | None, now: datetim
     live = Enrolment.objects.filter(
         course=course, buyer_id=buyer_id, revoked_at__isnull=True
     ).first()
+    if live is not None and live.via_pass_id is not None and line is not None:
+        # On the course through a membership and now bought outright: the place is the
+        # buyer's own from here on (the membership's end no longer closes it).
+        live.via_pass = None
+        live.order_line = line
+        live.save(update_fields=["via_pass", "order_line"])
+        return live
     if live is not None:  # already on the course (bought twice): keep the first enrolment
         return live
     revoked = (
@@ -36,7 +43,8 @@ def _open(*, course: Course, buyer_id: int, line: OrderLine | None, now: datetim
         revoked.revoked_at = None
         revoked.revoked_reason = ""
         revoked.order_line = line
-        revoked.save(update_fields=["revoked_at", "revoked_reason", "order_line"])
+        revoked.via_pass = None
+        revoked.save(update_fields=["revoked_at", "revoked_reason", "order_line", "via_pass"])
         return revoked
     return Enrolment.objects.create(
         course=course, buyer_id=buyer_id, order_line=line, enrolled_at=now
