@@ -11,6 +11,7 @@ from api.auth import shopper_auth, user_auth
 from api.errors import install_error_handlers
 from api.parsers import JsonBodyParser
 from api.throttles import ApiThrottle
+from api.url_index import by_first_segment
 from core.accounts.api import auth_router, me_router, operator_users_router
 from core.accounts.auth import buyer_auth, operator_auth, seller_account_auth
 from core.accounts.models import TokenScope
@@ -227,3 +228,6 @@ def _name_second_mounts(api: NinjaAPI) -> None:
 
 
 api = build_api()
+# What core/urls.py mounts at /api/v1/: the same patterns, found in a few steps (url_index).
+flat_urls = api.urls  # each call makes new view wrappers: one list, regrouped
+urls = by_first_segment(flat_urls)

@@ -3,7 +3,7 @@ place the project wires core, tenants, modules and the API together."""
 
 from django.urls import include, path
 
-from api.v1 import api as api_v1
+from api.v1 import urls as api_v1_urls
 from core.accounts.urls import operator_urlpatterns as operator_user_pages
 from core.conversations.urls import operator_urlpatterns as operator_conversation_pages
 from core.deadlines.urls import operator_urlpatterns as operator_deadline_pages
@@ -49,7 +49,7 @@ urlpatterns = [
             )
         ),
     ),
-    path("api/v1/", api_v1.urls),
+    path("api/v1/", api_v1_urls),
     # The owner's confirmation that opens a marketplace made on the public sign-up form.
     path(
         "marketplace/verify/resend/",
