@@ -24,7 +24,7 @@ def _head(pattern: URLPattern | URLResolver) -> tuple[str, str] | None:
     segment; None for anything else (kept as it is)."""
     if not isinstance(pattern, URLPattern) or not isinstance(pattern.pattern, RoutePattern):
         return None
-    route = str(pattern.pattern._route)
+    route = str(pattern.pattern._route)  # type: ignore[attr-defined]  # Django keeps it private
     head, slash, tail = route.partition("/")
     if not slash or not head or "<" in head or not tail:
         return None

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from core.commerce.models import OrderLine
 from core.registry.manifest import OrderLineLike
+from modules.courses.manifest import COURSE_PASS
 from modules.courses.services.enrolment import enrol_for_line, unenrol_for_line
-from modules.courses.services.passes import COURSE_PASS, enrol_for_pass_line
+from modules.courses.services.passes import enrol_for_pass_line
 
 
 def fulfil(order_line: OrderLineLike) -> None:

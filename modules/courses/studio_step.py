@@ -18,6 +18,7 @@ from core.catalog.models import Product
 from core.commerce.models import Interval
 from core.marketplace import current_marketplace
 from core.money import Money, MoneyError
+from modules.courses.manifest import COURSE_PASS
 from modules.courses.models import Course, CoursePass
 from modules.courses.services import builder, passes
 
@@ -120,12 +121,12 @@ class CourseStep:
     template = "courses/studio/_step.html"
 
     def form_class(self, product: Product) -> type[forms.Form]:
-        if product.product_type == passes.COURSE_PASS:
+        if product.product_type == COURSE_PASS:
             return _pass_form(product)
         return CourseStepForm
 
     def initial(self, product: Product) -> dict[str, Any]:
-        if product.product_type == passes.COURSE_PASS:
+        if product.product_type == COURSE_PASS:
             return _pass_initial(product)
         course = Course.objects.filter(product=product).first()
         if course is None:
@@ -138,7 +139,7 @@ class CourseStep:
         }
 
     def save(self, product: Product, cleaned_data: dict[str, Any]) -> None:
-        if product.product_type == passes.COURSE_PASS:
+        if product.product_type == COURSE_PASS:
             _save_pass(product, cleaned_data)
             return
         is_new = not Course.objects.filter(product=product).exists()

@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -100,8 +101,9 @@ class Marketplace:
 
 
 def operator_code(market: Marketplace, blocker: Any) -> str:
-    """The operator's next authenticator code (see ``next_code``), read from the database."""
-    with blocker.unblock():
+    """The operator's next authenticator code (see ``next_code``), read from the database
+    (from a test whose Playwright runs an event loop in this thread, hence the flag)."""
+    with blocker.unblock(), mock.patch.dict(os.environ, {"DJANGO_ALLOW_ASYNC_UNSAFE": "true"}):
         return next_code(market.tenant, market.operator_device)
 
 
