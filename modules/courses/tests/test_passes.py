@@ -5,6 +5,7 @@ progress intact; a course bought outright is never touched."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,10 +13,13 @@ from django_tenants.utils import schema_context
 
 from core.commerce.models import OrderLine
 from core.subscriptions.models import SubscriptionStatus
+from core.subscriptions.services.cancel import cancel_at_period_end
+from core.subscriptions.services.renew import renew_due_subscriptions
 from modules.courses import hooks
-from modules.courses.models import Enrolment
+from modules.courses.models import Enrolment, LessonProgress
+from modules.courses.services.passes import MEMBERSHIP_ENDED, MEMBERSHIP_REFUNDED
 from modules.courses.tests.helpers_cpass import Membership
-from modules.courses.tests.helpers_cprog import T0
+from modules.courses.tests.helpers_cprog import T0, report
 
 
 @pytest.fixture
@@ -42,3 +46,123 @@ def test_subscribing_enrols_in_every_included_course(
         hooks.fulfil(line)  # again after a crash: nothing new
         assert Enrolment.objects.filter(buyer=shop.buyer).count() == 2
     assert shop.places(shop.other) == {}
+
+
+def renew(shop: Membership, capture: Any, time_machine: Any) -> None:
+    """The renewal beat at the period's end (the clock moves there)."""
+    end = shop.subscription_of(shop.buyer).current_period_end
+    time_machine.move_to(end + timedelta(minutes=1), tick=False)
+    with schema_context(shop.tenant.schema_name), capture(execute=True):
+        renew_due_subscriptions(now=end + timedelta(minutes=1))
+    shop.deliver()
+
+
+def test_a_renewal_enrols_in_a_course_added_since(
+    shop: Membership, django_capture_on_commit_callbacks: Any, time_machine: Any
+) -> None:
+    shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
+    third = shop.add_course("Web scraping", lessons=3)
+
+    renew(shop, django_capture_on_commit_callbacks, time_machine)
+
+    subscription = shop.subscription_of(shop.buyer)
+    assert subscription.status == SubscriptionStatus.ACTIVE
+    with schema_context(shop.tenant.schema_name):
+        renewal_line = OrderLine.objects.filter(product=shop.pass_product).latest("pk")
+        assert renewal_line.pk != subscription.first_order_line_id
+        added = Enrolment.objects.get(buyer=shop.buyer, course=third)
+        assert (added.order_line_id, added.via_pass_id, added.revoked_at) == (
+            renewal_line.pk,
+            shop.course_pass.pk,
+            None,
+        )
+        # The places from the first period are kept as they were.
+        first = Enrolment.objects.get(buyer=shop.buyer, course=shop.course)
+        assert first.order_line_id == subscription.first_order_line_id
+    assert shop.places(shop.buyer) == {
+        shop.course.pk: (True, shop.course_pass.pk, ""),
+        shop.second.pk: (True, shop.course_pass.pk, ""),
+        third.pk: (True, shop.course_pass.pk, ""),
+    }
+
+
+def test_cancelling_at_period_end_closes_pass_places_but_not_a_course_bought_outright(
+    shop: Membership, django_capture_on_commit_callbacks: Any, time_machine: Any
+) -> None:
+    shop.buy(shop.buyer, django_capture_on_commit_callbacks)  # Python from Zero, outright
+    shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
+    with schema_context(shop.tenant.schema_name):
+        cancel_at_period_end(subscription=shop.subscription_of(shop.buyer), actor=shop.buyer)
+    shop.deliver()
+    assert shop.places(shop.buyer)[shop.second.pk] == (True, shop.course_pass.pk, "")
+
+    renew(shop, django_capture_on_commit_callbacks, time_machine)
+
+    assert shop.subscription_of(shop.buyer).status == SubscriptionStatus.CANCELLED
+    assert shop.places(shop.buyer) == {
+        shop.course.pk: (True, None, ""),
+        shop.second.pk: (False, shop.course_pass.pk, MEMBERSHIP_ENDED),
+    }
+    assert shop.deliver() == 0  # delivered once; a redelivery would change nothing
+
+
+def test_a_course_bought_outright_during_a_membership_stays_after_it(
+    shop: Membership, django_capture_on_commit_callbacks: Any, time_machine: Any
+) -> None:
+    shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
+    order = shop.buy(shop.buyer, django_capture_on_commit_callbacks)
+    with schema_context(shop.tenant.schema_name):
+        place = Enrolment.objects.get(buyer=shop.buyer, course=shop.course)
+        assert (place.via_pass_id, place.order_line_id) == (
+            None,
+            OrderLine.objects.get(order=order).pk,
+        )
+        cancel_at_period_end(subscription=shop.subscription_of(shop.buyer), actor=shop.buyer)
+
+    renew(shop, django_capture_on_commit_callbacks, time_machine)
+
+    assert shop.places(shop.buyer) == {
+        shop.course.pk: (True, None, ""),
+        shop.second.pk: (False, shop.course_pass.pk, MEMBERSHIP_ENDED),
+    }
+
+
+def test_a_refund_closes_the_membership_places(
+    shop: Membership, django_capture_on_commit_callbacks: Any
+) -> None:
+    order = shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
+
+    shop.refund(order.pk, django_capture_on_commit_callbacks)
+    shop.deliver()
+
+    assert shop.subscription_of(shop.buyer).status == SubscriptionStatus.CANCELLED
+    assert shop.places(shop.buyer) == {
+        shop.course.pk: (False, shop.course_pass.pk, "The order was refunded."),
+        shop.second.pk: (False, shop.course_pass.pk, "The order was refunded."),
+    }
+    assert MEMBERSHIP_REFUNDED  # the consumer's wording when the hook had not run first
+
+
+def test_subscribing_again_reopens_the_places_with_progress_intact(
+    shop: Membership, django_capture_on_commit_callbacks: Any, time_machine: Any
+) -> None:
+    shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
+    client = shop.client(shop.buyer)
+    assert report(client, shop.video, [[0, 40]], 40).status_code == 200
+    with schema_context(shop.tenant.schema_name):
+        place = Enrolment.objects.get(buyer=shop.buyer, course=shop.course)
+        cancel_at_period_end(subscription=shop.subscription_of(shop.buyer), actor=shop.buyer)
+    renew(shop, django_capture_on_commit_callbacks, time_machine)
+    assert shop.places(shop.buyer)[shop.course.pk][0] is False
+    client = shop.client(shop.buyer)  # a month later: signed in again
+    assert report(client, shop.video, [[40, 50]], 50).status_code == 404
+
+    shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
+
+    with schema_context(shop.tenant.schema_name):
+        again = Enrolment.objects.get(buyer=shop.buyer, course=shop.course)
+        assert again.pk == place.pk and again.revoked_at is None and again.revoked_reason == ""
+        assert again.via_pass_id == shop.course_pass.pk
+        progress = LessonProgress.objects.get(enrolment=again, lesson=shop.video)
+        assert progress.watched == [0, 40]
+        assert Enrolment.objects.filter(buyer=shop.buyer).count() == 2
