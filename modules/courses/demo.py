@@ -9,7 +9,10 @@ agree:
   mixed kinds (pass mark 60%);
 - demo buyers (Amara Okafor among them) bought it the one real way (cart, checkout with the
   sandbox card, fulfilment, whose hook enrols them) and got on with it: Amara finished the
-  course, passed the quiz and has her certificate; the others are part way through."""
+  course, passed the quiz and has her certificate; the others are part way through;
+- Nimbus Labs also sells an "All-access membership" (every course of theirs, present and
+  future, at a monthly price), and Noor Haddad subscribed to it through the same checkout:
+  the subscription made by the paid order enrols her in the Git course through the pass."""
 
 from __future__ import annotations
 
@@ -30,15 +33,17 @@ from core.catalog.models import Category, Product
 from core.catalog.services.categories import create_category
 from core.catalog.services.moderation import approve_product
 from core.catalog.services.products import ProductData, create_product, transition
-from core.commerce.models import OrderLine
+from core.commerce.models import OrderLine, RecurringPrice
 from core.commerce.services.cart import add_product, get_or_create_cart
 from core.commerce.services.checkout import CheckoutInput, checkout_cart
 from core.commerce.services.fulfilment import fulfil_line
+from core.events import dispatch_pending
 from core.payments.providers.sandbox import SUCCESS_CARD
 from core.sellers.models import Seller
 from core.sellers.services.review import set_product_permissions
+from modules.courses.manifest import COURSE_PASS
 from modules.courses.models import Enrolment, Lesson, LessonKind, Question, QuestionKind
-from modules.courses.services import attempts, builder, progress, quizzes, video
+from modules.courses.services import attempts, builder, passes, progress, quizzes, video
 from tenants.demo.catalogues import BYTE_BAZAAR
 from tenants.demo.images import FONT
 from tenants.demo.people import demo_buyer, demo_seller, illustrate
@@ -49,6 +54,10 @@ SELLER = "nimbus-labs"
 CATEGORY = ("Courses", "Short video courses from people who make software.")
 PRICE = 2900  # USD cents
 VIDEO_SECONDS = 24
+MEMBERSHIP = "All-access membership"
+MEMBERSHIP_MONTHLY = 900  # USD cents
+MEMBERSHIP_SUMMARY = "Every Nimbus Labs course, including the ones we publish next."
+MEMBER = ("Noor Haddad", 4)  # subscribed this many days ago
 
 SUMMARY = "Commit, branch, merge and undo with confidence: Git for people who ship every day."
 DESCRIPTION = (
@@ -184,7 +193,68 @@ def populate(tenant_slug: str, *, password: str, seed: int) -> bool:
             buyer = demo_buyer(name, password)
         enrolment = purchase(rng, buyer, product, moment)
         _study(buyer, enrolment, lessons, reached, moment + timedelta(hours=1), rng)
+    with _at(now - timedelta(days=30)):
+        membership, plan = offer_membership(seller, category)
+        member = demo_buyer(MEMBER[0], password)
+    subscribe(rng, member, membership, plan.pk, now - timedelta(days=MEMBER[1]))
     return True
+
+
+def offer_membership(seller: Seller, category: Category) -> tuple[Product, RecurringPrice]:
+    """The seller's all-access pass, published, at a monthly price."""
+    product = create_product(
+        seller=seller,
+        data=ProductData(
+            name=MEMBERSHIP,
+            product_type=COURSE_PASS,
+            # The catalogue requires a price; the page sells only the plan (storefront_pass).
+            prices={"USD": MEMBERSHIP_MONTHLY},
+            summary=MEMBERSHIP_SUMMARY,
+            description=(
+                "One subscription for every course Nimbus Labs teaches, and every course we "
+                "add while you are a member. Cancel any time: your courses stay open to the "
+                "end of the month you paid for."
+            ),
+            category_slug=category.slug,
+            tags=["git", "membership"],
+        ),
+    )
+    illustrate(product)
+    passes.save_pass(
+        seller_id=seller.pk,
+        product_id=product.pk,
+        contents=passes.PassContents(includes_all=True),
+    )
+    plan = passes.set_plan(
+        seller=seller,
+        product_id=product.pk,
+        interval="month",
+        amount=MEMBERSHIP_MONTHLY,
+        currency="USD",
+    )
+    transition(product=product, action="publish")
+    return approve_product(product=product), plan
+
+
+def subscribe(
+    rng: random.Random, buyer: User, product: Product, plan_id: int, moment: datetime
+) -> None:
+    """The membership's checkout at ``moment`` with the sandbox card; the paid order makes
+    the subscription (its outbox consumer) and fulfilment enrols the buyer."""
+    with _at(moment):
+        cart = get_or_create_cart(buyer=buyer, token=None)
+        add_product(cart=cart, product_id=product.pk, recurring_price_id=plan_id)
+        order, _, _ = checkout_cart(
+            buyer=buyer,
+            cart=cart,
+            details=CheckoutInput(country=rng.choice(("GB", "DE")), name=buyer.full_name),
+            idempotency_key=uuid.uuid4().hex,
+            payment_method=SUCCESS_CARD,
+        )
+        # As in ``purchase``: done now in case no worker listens (repeats do nothing).
+        for line in OrderLine.objects.filter(order=order):
+            fulfil_line(line_id=line.pk)
+        dispatch_pending()
 
 
 def _at(moment: datetime) -> time_machine.travel:
@@ -203,14 +273,14 @@ def _seller(password: str) -> Seller:
     """Nimbus Labs, now allowed to sell courses (made when it is missing)."""
     seller = Seller.objects.filter(slug=SELLER).first()
     if seller is not None:
-        grants = [*seller.product_type_grants, COURSE]
+        grants = [*seller.product_type_grants, COURSE, COURSE_PASS]
         return set_product_permissions(seller=seller, product_types=dict.fromkeys(grants))
     spec = next(spec for spec in BYTE_BAZAAR.sellers if spec.slug == SELLER)
     return demo_seller(
         slug=SELLER,
         business_name=spec.business_name,
         bio=spec.bio,
-        product_types=[COURSE],
+        product_types=[COURSE, COURSE_PASS],
         password=password,
     )
 

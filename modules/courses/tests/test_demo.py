@@ -15,11 +15,14 @@ from django.utils.html import escape
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Product
+from core.commerce.models import RecurringPrice
+from core.subscriptions.models import Subscription, SubscriptionStatus
 from modules.courses import demo
 from modules.courses.models import (
     Attempt,
     Certificate,
     Course,
+    CoursePass,
     Enrolment,
     Lesson,
     LessonKind,
@@ -87,7 +90,9 @@ def test_byte_bazaar_teaches_a_git_course_bought_studied_and_certified(
         # Buyers were enrolled by paid orders; Amara finished and is certified.
         enrolments = {
             e.buyer.email: e
-            for e in Enrolment.objects.filter(course=course).select_related("buyer")
+            for e in Enrolment.objects.filter(course=course, via_pass__isnull=True).select_related(
+                "buyer"
+            )
         }
         assert len(enrolments) == 4
         assert all(e.order_line is not None and e.revoked_at is None for e in enrolments.values())
@@ -105,6 +110,19 @@ def test_byte_bazaar_teaches_a_git_course_bought_studied_and_certified(
         assert 0 < part.watched_seconds < demo.VIDEO_SECONDS and part.completed_at is None
         assert not Certificate.objects.exclude(enrolment=amara).exists()
         assert enrolments["tom.becker@demo.localhost"].progress_percent == 0
+
+        # The all-access membership: a monthly plan; Noor subscribed and is on the course.
+        membership = Product.objects.get(product_type="coursepass")
+        assert (membership.name, membership.status) == (demo.MEMBERSHIP, "published")
+        assert CoursePass.objects.get(product=membership).includes_all is True
+        plan = RecurringPrice.objects.get(product=membership, is_active=True)
+        assert (plan.interval, plan.amount, plan.currency) == ("month", 900, "USD")
+        subscription = Subscription.objects.get(product=membership)
+        assert subscription.status == SubscriptionStatus.ACTIVE
+        assert subscription.buyer.full_name == "Noor Haddad"
+        member = Enrolment.objects.get(course=course, via_pass__product=membership)
+        assert member.buyer_id == subscription.buyer_id and member.revoked_at is None
+        assert member.order_line_id == subscription.first_order_line_id
 
     # A visitor sees the course, its curriculum and the preview; the certificate verifies.
     visitor = Client(HTTP_HOST=host_of(bazaar))
