@@ -1,6 +1,7 @@
-"""``{% closed_enrolments user %}`` on "My courses": the places that closed (a membership that
-ended, a refund) and are not open again, each with why, so a buyer is never left wondering
-where a course went. One query."""
+"""``{% closed_enrolments user %}`` on "My courses": the places a membership gave that closed
+(it ended, was refunded, or the seller took the course out of it) and are not open again,
+each with why, so a member is never left wondering where a course went. A course bought and
+refunded simply leaves the list, as before. One query."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def closed_enrolments(user: Any) -> dict[str, Any]:
         buyer_id=user.pk, course_id=OuterRef("course_id"), revoked_at__isnull=True
     )
     closed = list(
-        Enrolment.objects.filter(buyer_id=user.pk, revoked_at__isnull=False)
+        Enrolment.objects.filter(buyer_id=user.pk, revoked_at__isnull=False, via_pass__isnull=False)
         .exclude(Exists(live))
         .select_related("course__product", "via_pass__product")
         .order_by("course_id", "-revoked_at", "-id")
