@@ -25,7 +25,7 @@ from django.utils import timezone
 from core.catalog.models import Product, ProductStatus
 from core.commerce.models import Interval, OrderLine, RecurringPrice
 from core.sellers.models import Seller
-from core.subscriptions.models import Subscription, SubscriptionStatus
+from core.subscriptions.models import Subscription, SubscriptionOrder, SubscriptionStatus
 from core.subscriptions.services.recurring_prices import (
     RecurringPriceData,
     create_recurring_price,
@@ -230,6 +230,30 @@ def enrol_for_pass_line(*, line: OrderLine, now: datetime | None = None) -> int 
             now=now or timezone.now(),
         )
     return len(opened)
+
+
+def revoke_for_pass_line(*, line: OrderLine, reason: str, now: datetime | None = None) -> int:
+    """The revoke hook's work for a refunded pass line: its places close, unless the buyer
+    holds another live subscription to the pass, whose first line then carries them."""
+    owner_ids = set(
+        Subscription.objects.filter(first_order_line_id=line.pk).values_list("pk", flat=True)
+    ) | set(
+        SubscriptionOrder.objects.filter(order_id=line.order_id).values_list(
+            "subscription_id", flat=True
+        )
+    )
+    other = (
+        _live_subscriptions(line.product_id)
+        .filter(buyer_id=line.order.buyer_id)
+        .exclude(pk__in=owner_ids)
+        .order_by("-current_period_end", "-pk")
+        .first()
+    )
+    places = Enrolment.objects.filter(order_line_id=line.pk, revoked_at__isnull=True)
+    if other is not None:
+        places.update(order_line_id=other.first_order_line_id)
+        return 0
+    return places.update(revoked_at=now or timezone.now(), revoked_reason=reason[:200])
 
 
 def end_for_subscription(

@@ -12,11 +12,12 @@ import pytest
 from django_tenants.utils import schema_context
 
 from core.commerce.models import OrderLine
-from core.subscriptions.models import SubscriptionStatus
+from core.subscriptions.models import Subscription, SubscriptionStatus
 from core.subscriptions.services.cancel import cancel_at_period_end
 from core.subscriptions.services.renew import renew_due_subscriptions
 from modules.courses import hooks
 from modules.courses.models import Enrolment, LessonProgress
+from modules.courses.services import passes
 from modules.courses.services.passes import MEMBERSHIP_ENDED, MEMBERSHIP_REFUNDED
 from modules.courses.tests.helpers_cpass import Membership
 from modules.courses.tests.helpers_cprog import T0, report
@@ -166,3 +167,44 @@ def test_subscribing_again_reopens_the_places_with_progress_intact(
         progress = LessonProgress.objects.get(enrolment=again, lesson=shop.video)
         assert progress.watched == [0, 40]
         assert Enrolment.objects.filter(buyer=shop.buyer).count() == 2
+
+
+def test_another_live_subscription_to_the_pass_keeps_the_places(
+    shop: Membership, django_capture_on_commit_callbacks: Any
+) -> None:
+    with schema_context(shop.tenant.schema_name):
+        yearly = passes.set_plan(
+            seller=shop.seller,
+            product_id=shop.pass_product.pk,
+            interval="year",
+            amount=15000,
+            currency="USD",
+        )
+    monthly_order = shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
+    shop.subscribe(shop.buyer, django_capture_on_commit_callbacks, plan=yearly)
+    with schema_context(shop.tenant.schema_name):
+        assert Subscription.objects.filter(buyer=shop.buyer).count() == 2
+        yearly_sub = Subscription.objects.get(buyer=shop.buyer, recurring_price=yearly)
+
+    shop.refund(monthly_order.pk, django_capture_on_commit_callbacks)
+    shop.deliver()
+
+    with schema_context(shop.tenant.schema_name):
+        assert Subscription.objects.exclude(status=SubscriptionStatus.CANCELLED).get() == (
+            yearly_sub
+        )
+        lines = set(Enrolment.objects.filter(buyer=shop.buyer).values_list("order_line_id"))
+        assert lines == {(yearly_sub.first_order_line_id,)}
+    assert shop.places(shop.buyer) == {
+        shop.course.pk: (True, shop.course_pass.pk, ""),
+        shop.second.pk: (True, shop.course_pass.pk, ""),
+    }
+
+    with schema_context(shop.tenant.schema_name):
+        passes.end_for_subscription(
+            subscription_id=yearly_sub.pk,
+            buyer_id=shop.buyer.pk,
+            product_id=shop.pass_product.pk,
+            reason="operator",
+        )
+    assert shop.places(shop.buyer)[shop.second.pk] == (False, shop.course_pass.pk, MEMBERSHIP_ENDED)
