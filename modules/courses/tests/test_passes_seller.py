@@ -16,13 +16,14 @@ from core.commerce.models import RecurringPrice
 from core.commerce.services.cart import add_product, get_or_create_cart
 from core.errors import DomainError
 from modules.courses.errors import CourseError, CourseErrorCode
-from modules.courses.models import CoursePass, PassCourse
+from modules.courses.models import Course, CoursePass, Enrolment, PassCourse
 from modules.courses.services import passes
 from modules.courses.services.passes import NO_LONGER_INCLUDED
 from modules.courses.tests.helpers_cpass import Membership
 from modules.courses.tests.helpers_cprog import T0
 from tenants.services.modules import set_module_enabled
 from tests.accounts_helpers import call
+from tests.catalog_helpers import make_product
 from tests.fleet_helpers import host_of
 
 API = "/courses/seller/passes"
@@ -224,3 +225,24 @@ def test_without_the_courses_module_the_pass_cannot_be_bought(shop: Membership) 
             product_id=shop.pass_product.pk,
             recurring_price_id=shop.plan.pk,
         )
+
+
+def test_a_new_course_joins_an_all_courses_membership_at_once(
+    shop: Membership, django_capture_on_commit_callbacks: Any
+) -> None:
+    shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
+    fresh = make_product(
+        shop.tenant, shop.seller, "Testing with pytest", product_type="course", publish=False
+    )
+
+    saved = owner_client(shop).post(
+        f"/studio/products/{fresh.pk}/details/",
+        {"level": "Beginner", "language": "en", "issues_certificate": "on"},
+    )
+
+    assert saved.status_code == 302
+    with schema_context(shop.tenant.schema_name):
+        course = Course.objects.get(product=fresh)
+        place = Enrolment.objects.get(buyer=shop.buyer, course=course)
+        assert (place.via_pass_id, place.revoked_at) == (shop.course_pass.pk, None)
+        assert not Enrolment.objects.filter(course=course).exclude(buyer=shop.buyer).exists()
