@@ -60,7 +60,7 @@ def plan_label(price: RecurringPrice) -> str:
 
 def plan_choices(product_id: int) -> list[dict[str, Any]]:
     """The product's plans on sale (its active recurring prices without an option), for the
-    buy form: ``[{"id", "label", "interval"}]``, cheapest interval first."""
+    buy form: ``[{"id", "label", "interval"}]``, monthly before yearly, cheapest first."""
     prices = RecurringPrice.objects.filter(
         product_id=product_id, is_active=True, variant__isnull=True
     ).order_by("interval", "interval_count", "amount", "id")
