@@ -48,8 +48,9 @@ class PassContents:
 
 
 def included_courses(course_pass: CoursePass) -> QuerySet[Course]:
-    """The courses a subscriber of the pass is enrolled in (never an archived one)."""
-    courses = Course.objects.exclude(product__status=ProductStatus.ARCHIVED)
+    """The courses a subscriber of the pass is enrolled in: published ones only (a draft is
+    not shown to members before the marketplace approved it; an archived one is gone)."""
+    courses = Course.objects.filter(product__status=ProductStatus.PUBLISHED)
     if course_pass.includes_all:
         return courses.filter(product__seller_id=course_pass.product.seller_id)
     return courses.filter(passes=course_pass)
@@ -132,8 +133,10 @@ def save_pass(
 
 
 def course_added(*, course: Course, now: datetime | None = None) -> None:
-    """A seller's new course: the passes that include all their courses enrol their live
-    subscribers now (renewals would too, later)."""
+    """A seller's new (published) course: the passes that include all their courses enrol
+    their live subscribers now (renewals would too, later)."""
+    if course.product.status != ProductStatus.PUBLISHED:
+        return
     for course_pass in CoursePass.objects.filter(
         includes_all=True, product__seller_id=course.product.seller_id
     ).select_related("product"):

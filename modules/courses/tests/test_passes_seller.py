@@ -227,13 +227,15 @@ def test_without_the_courses_module_the_pass_cannot_be_bought(shop: Membership) 
         )
 
 
-def test_a_new_course_joins_an_all_courses_membership_at_once(
+def test_a_new_published_course_joins_an_all_courses_membership_at_once(
     shop: Membership, django_capture_on_commit_callbacks: Any
 ) -> None:
     shop.subscribe(shop.buyer, django_capture_on_commit_callbacks)
-    fresh = make_product(
-        shop.tenant, shop.seller, "Testing with pytest", product_type="course", publish=False
+    fresh = make_product(shop.tenant, shop.seller, "Testing with pytest", product_type="course")
+    draft = make_product(
+        shop.tenant, shop.seller, "Not approved yet", product_type="course", publish=False
     )
+    owner_client(shop).post(f"/studio/products/{draft.pk}/details/", {"language": "en"})
 
     saved = owner_client(shop).post(
         f"/studio/products/{fresh.pk}/details/",
@@ -246,3 +248,4 @@ def test_a_new_course_joins_an_all_courses_membership_at_once(
         place = Enrolment.objects.get(buyer=shop.buyer, course=course)
         assert (place.via_pass_id, place.revoked_at) == (shop.course_pass.pk, None)
         assert not Enrolment.objects.filter(course=course).exclude(buyer=shop.buyer).exists()
+        assert not Enrolment.objects.filter(course__product=draft).exists()
