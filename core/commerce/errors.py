@@ -9,6 +9,7 @@ class CommerceErrorCode(StrEnum):
     CURRENCY_NOT_ALLOWED = "currency_not_allowed"
     CURRENCY_MISMATCH = "currency_mismatch"
     NOT_PRICED = "not_priced"
+    PLAN_REQUIRED = "plan_required"
     INVALID_QUANTITY = "invalid_quantity"
     OUT_OF_STOCK = "out_of_stock"
     CART_EMPTY = "cart_empty"

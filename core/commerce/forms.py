@@ -11,7 +11,7 @@ from django import forms
 
 from core.accounts.forms import ServiceForm
 from core.commerce.models import RecurringPrice
-from core.commerce.services.cart import MAX_QUANTITY
+from core.commerce.services.cart import MAX_QUANTITY, is_recurring_only
 from core.money import Money
 from core.payments.providers.sandbox import TEST_CARDS
 
@@ -38,11 +38,13 @@ class AddToCartForm(ServiceForm):
     }
 
     def clean(self) -> dict[str, Any]:
+        """No quantity sent (a form that shows only plans has no such field) is one; the
+        cart then answers on the plan if the product is sold by subscription only."""
         data = super().clean() or {}
-        if data.get("plan") is not None:
+        if data.get("plan") is not None or (
+            data.get("quantity") is None and "quantity" not in self.errors
+        ):
             data["quantity"] = 1
-        elif data.get("quantity") is None and "quantity" not in self.errors:
-            self.add_error("quantity", "Say how many.")
         return data
 
 
@@ -56,6 +58,11 @@ def plan_label(price: RecurringPrice) -> str:
     every = f"per {one}" if price.interval_count == 1 else f"every {price.interval_count} {many}"
     trial = f" after a {price.trial_days}-day free trial" if price.trial_days else ""
     return f"{amount} {every}{trial}"
+
+
+def sells_one_off(product_type: str, has_price: bool) -> bool:
+    """Whether the buy form offers a one-off purchase beside any plans."""
+    return has_price and not is_recurring_only(product_type)
 
 
 def plan_choices(product_id: int) -> list[dict[str, Any]]:

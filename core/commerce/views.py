@@ -42,6 +42,7 @@ from core.commerce.forms import (
     new_idempotency_key,
     plan_choices,
     sandbox_cards,
+    sells_one_off,
 )
 from core.commerce.invoices import render_invoice_pdf
 from core.commerce.models import (
@@ -310,6 +311,7 @@ def add_to_cart(request: HttpRequest) -> HttpResponse:
         "add_form": None if added else form,
         "added": added,
         "plans": plan_choices(product["id"]),
+        "one_off": sells_one_off(product["product_type"], bool(product["price"])),
     }
     template = "commerce/_add_to_cart.html" if _is_htmx(request) else "commerce/add_to_cart.html"
     return render(request, template, context)

@@ -39,3 +39,6 @@ class ProductTypeSpec:
     # Its catalogue price is the lowest of several options the buyer chooses between (a gig's
     # cheapest package): cards and product pages say "From ...".
     price_is_from: bool = False
+    # Sold only at a recurring price (a membership): the cart refuses a line without a plan
+    # and the buy form offers no one-off purchase.
+    is_recurring_only: bool = False

@@ -26,6 +26,7 @@ from core.catalog.search import get_search_backend, module_facets
 from core.catalog.search.spelling import did_you_mean
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.catalog.services.images import product_image_views
+from core.commerce.forms import plan_choices, sells_one_off
 from core.commerce.seller_profiles import public_seller_profile
 from core.errors import DomainError
 from core.marketplace import current_marketplace
@@ -324,6 +325,8 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "canonical_url": url,
             "ld_json": _ld_json(ld),
             "panel": product_panel(request, found),
+            "plans": plan_choices(found.pk),
+            "one_off": sells_one_off(found.product_type, bool(detail["price"])),
         },
     )
 

@@ -41,6 +41,7 @@ manifest = ModuleManifest(
             label="Course memberships",
             is_escrow_by_default=False,
             delivers="enrolment",
+            is_recurring_only=True,
         ),
     ),
     settings_model=CourseSettings,

@@ -26,6 +26,7 @@ from core.commerce.models import (
 )
 from core.commerce.pricing import check_discount, check_purchasable
 from core.marketplace import current_marketplace
+from core.registry import get_registry
 
 # Where an anonymous visitor's cart token lives in their session (kept across sign-in).
 SESSION_CART_KEY = "cart_token"
@@ -139,6 +140,12 @@ def _upsert_line(cart: Cart, quantity: int, **item: object) -> CartLine:
 
 
 @transaction.atomic
+def is_recurring_only(product_type: str) -> bool:
+    """Products of this type are sold only at a recurring price (``ProductTypeSpec``)."""
+    spec = get_registry().product_type(product_type)
+    return spec is not None and spec.is_recurring_only
+
+
 def add_product(
     *,
     cart: Cart,
@@ -175,6 +182,12 @@ def add_product(
                 f"This plan is in {recurring.currency}; your cart is in {cart.currency}.",
             )
         quantity = 1  # one subscription per line; seats are a variant
+    elif is_recurring_only(product.product_type):
+        raise field_error(
+            CommerceErrorCode.PLAN_REQUIRED,
+            "recurring_price_id",
+            f"'{product.name}' is sold by subscription only: choose a plan.",
+        )
     elif not product.prices.filter(currency=cart.currency, variant=variant).exists():
         raise field_error(
             CommerceErrorCode.NOT_PRICED,

@@ -96,6 +96,27 @@ def test_a_bad_plan_is_a_field_error(shop: Membership, plan: str) -> None:
         assert not CartLine.objects.exists()
 
 
+def test_a_membership_cannot_be_bought_once_without_a_plan(shop: Membership) -> None:
+    """Not through the API, not through the form (which, answering an error, offers no
+    one-off purchase either): a line without a plan would enrol for good."""
+    client = shop.client(shop.buyer)
+    api = client.post(
+        "/api/v1/cart/lines",
+        {"product_id": shop.pass_product.pk, "quantity": 1},
+        content_type="application/json",
+    )
+    assert api.status_code == 422, api.content
+    error = api.json()["error"]
+    assert error["code"] == "plan_required" and "subscription only" in error["message"]
+    form = client.post(
+        "/cart/add/", {"product_id": shop.pass_product.pk}, headers={"HX-Request": "true"}
+    )
+    html = form.content.decode()
+    assert "sold by subscription only" in html and "One-off purchase" not in html
+    with schema_context(shop.tenant.schema_name):
+        assert not CartLine.objects.exists()
+
+
 def test_my_courses_says_where_a_place_came_from_and_why_it_closed(
     shop: Membership, django_capture_on_commit_callbacks: Any
 ) -> None:
