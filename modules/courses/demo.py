@@ -43,7 +43,15 @@ from core.sellers.models import Seller
 from core.sellers.services.review import set_product_permissions
 from modules.courses.manifest import COURSE_PASS
 from modules.courses.models import Enrolment, Lesson, LessonKind, Question, QuestionKind
-from modules.courses.services import attempts, builder, passes, progress, quizzes, video
+from modules.courses.services import (
+    attempts,
+    builder,
+    engagement,
+    passes,
+    progress,
+    quizzes,
+    video,
+)
 from tenants.demo.catalogues import BYTE_BAZAAR
 from tenants.demo.images import FONT
 from tenants.demo.people import demo_buyer, demo_seller, illustrate
@@ -192,7 +200,10 @@ def populate(tenant_slug: str, *, password: str, seed: int) -> bool:
         with _at(now - timedelta(days=30)):
             buyer = demo_buyer(name, password)
         enrolment = purchase(rng, buyer, product, moment)
-        _study(buyer, enrolment, lessons, reached, moment + timedelta(hours=1), rng)
+        # On the demo clock, so what completion sets off (the certificate) is dated then.
+        with _at(moment + timedelta(hours=1)):
+            _study(buyer, enrolment, lessons, reached, moment + timedelta(hours=1), rng)
+    _talk(seller, lessons, now, password)
     with _at(now - timedelta(days=30)):
         membership, plan = offer_membership(seller, category)
         member = demo_buyer(MEMBER[0], password)
@@ -443,6 +454,51 @@ def _study(
     _pass_quiz(buyer, lessons["quiz"], moment)
     enrolment.refresh_from_db()
     _certify(enrolment.pk, moment)
+
+
+# A student's question under the video, the instructor's answer, and a note to everyone.
+QUESTION = (
+    "Luca Fernández",
+    "git add -p skips my new file",
+    "I followed the video, but `git add -p` never offers the file I just created. "
+    "Did I miss a step?",
+)
+ANSWER = (
+    "Good catch: -p only walks through changes Git already tracks. Run `git add -N "
+    'yourfile` first ("intent to add"), then `git add -p` shows it hunk by hunk.'
+)
+ANNOUNCEMENT = (
+    "New lesson coming: rebasing without fear",
+    "Next week a short lesson on interactive rebase joins the Everyday Git section. It "
+    "opens for everyone already on the course, at no extra cost.",
+)
+
+
+def _talk(seller: Seller, lessons: dict[str, Lesson], now: datetime, password: str) -> None:
+    """The course's Q&A and announcements, through the services the pages call."""
+    asker = demo_buyer(QUESTION[0], password)  # on the course already
+    asked = now - timedelta(days=8, hours=3)
+    question = engagement.ask(
+        user_id=asker.pk,
+        lesson_id=lessons["video"].pk,
+        title=QUESTION[1],
+        body=QUESTION[2],
+        now=asked,
+    )
+    engagement.reply(
+        user_id=seller.owner_id,
+        question_id=question.pk,
+        body=ANSWER,
+        now=asked + timedelta(hours=2),
+    )
+    engagement.announce(
+        seller_id=seller.pk,
+        author_id=seller.owner_id,
+        course_id=lessons["video"].course_id,
+        title=ANNOUNCEMENT[0],
+        body=ANNOUNCEMENT[1],
+        now=now - timedelta(days=1),
+    )
 
 
 def _pass_quiz(buyer: User, lesson: Lesson, moment: datetime) -> None:

@@ -7,6 +7,7 @@ changes nothing."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ from core.commerce.models import RecurringPrice
 from core.subscriptions.models import Subscription, SubscriptionStatus
 from modules.courses import demo
 from modules.courses.models import (
+    Announcement,
     Attempt,
     Certificate,
     Course,
@@ -27,6 +29,7 @@ from modules.courses.models import (
     Lesson,
     LessonKind,
     LessonProgress,
+    LessonQuestion,
     Question,
     Video,
     VideoStatus,
@@ -102,6 +105,13 @@ def test_byte_bazaar_teaches_a_git_course_bought_studied_and_certified(
         assert passed.passed and passed.score_percent == 80
         certificate = Certificate.objects.get(enrolment=amara)
         assert certificate.student_name == "Amara Okafor" and certificate.pdf
+        # Dated when she finished, not when the demo was loaded.
+        assert abs(certificate.issued_at - amara.completed_at) < timedelta(hours=1)
+        # Her classmates talk under the video; the instructor answered and announced.
+        question = LessonQuestion.objects.get(lesson=lessons[1])
+        assert question.author.email == "luca.fernandez@demo.localhost"
+        assert question.replies.get().body.startswith("Good catch")
+        assert Announcement.objects.filter(course=amara.course).count() == 1
         watched = LessonProgress.objects.get(enrolment=amara, lesson=lessons[1])
         assert watched.watched == [0, demo.VIDEO_SECONDS] and watched.completed_at is not None
         luca = enrolments["luca.fernandez@demo.localhost"]
