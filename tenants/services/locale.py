@@ -67,9 +67,5 @@ def current_zone() -> ZoneInfo:
     if isinstance(tenant, Tenant) or tenant is None:
         return zone_of(tenant)
     schema: str = connection.schema_name  # type: ignore[attr-defined]  # django-tenants adds it
-    name = (
-        Tenant.objects.filter(schema_name=schema)
-        .values_list("time_zone", flat=True)
-        .first()
-    )
+    name = Tenant.objects.filter(schema_name=schema).values_list("time_zone", flat=True).first()
     return zone_of(Tenant(time_zone=name) if name else None)
