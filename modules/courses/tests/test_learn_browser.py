@@ -208,6 +208,24 @@ def test_a_student_watches_reads_passes_and_is_certified_in_chromium(
         assert watched is not None and watched.completed_at is not None
         assert watched.watched[0] == 0 and watched.watched_seconds >= 0.9 * 24
 
+        # Time on a text page counts while the tab is visible (reading.js, every 15 s), and
+        # stops counting while it is hidden.
+        readings: list[str] = []
+        page.on(
+            "request",
+            lambda request: readings.append(request.url) if "/reading/" in request.url else None,
+        )
+        page.goto(server.url(HOST, f"/courses/{course_id}/learn/{lessons['welcome'].pk}/"))
+        page.wait_for_timeout(16_500)
+        assert len(readings) == 1, readings
+        page.evaluate(
+            "Object.defineProperty(document, 'visibilityState', "
+            "{value: 'hidden', configurable: true}); "
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+        page.wait_for_timeout(16_500)
+        assert len(readings) == 1, "a hidden tab reported reading time"
+
         # The text lessons: "Mark complete" on each.
         for key in ("welcome", "commits", "undo"):
             page.goto(server.url(HOST, f"/courses/{course_id}/learn/{lessons[key].pk}/"))

@@ -119,7 +119,8 @@ def test_mark_complete_over_htmx_updates_the_lesson_and_the_sidebar(
 ) -> None:
     client = academy.client(academy.buyer)
     html = client.get(page(academy, academy.text)).content.decode()
-    assert "Mark complete" in html and 'hx-trigger="every 15s"' in html
+    assert "Mark complete" in html and 'data-reading-every="15"' in html
+    assert 'hx-trigger="cl-read"' in html and "courses/reading.js" in html  # visible time only
     response = client.post(f"{page(academy, academy.text)}complete/", HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     html = response.content.decode()
