@@ -49,6 +49,7 @@ def test_the_product_page_lists_the_courses_and_offers_the_plans(shop: Membershi
     assert f'name="plan" value="{shop.plan.pk}"' in html
     assert "15.00 USD per month" in html
     assert "One-off purchase" not in html  # a membership is only sold as a subscription
+    assert '<p class="price" data-plan-price>15.00 USD per month</p>' in html
     assert ">Subscribe</button>" in html
 
 
