@@ -12,15 +12,17 @@ import posixpath
 import shutil
 import tempfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
 from django.core.files import File
-from django.core.files.storage import Storage
+from django.core.files.storage import Storage, default_storage
 from django.db import transaction
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from core.deadlines.services import schedule_deadline
 from core.errors import ErrorKind
 from core.notifications.services.notify import notify
 from core.schema import current_schema_name
@@ -278,12 +280,44 @@ def publish_transcoded(*, video_id: int, transcoded: Transcoded, hls_prefix: str
         if not newer.exists():
             Video.objects.filter(lesson=lesson, is_current=True).update(is_current=False)
             video.is_current = True
+            _schedule_retirement(lesson_id=lesson.pk, replaced_by=video.pk)
             lesson.duration_seconds = max(1, round(found.duration))
             lesson.save(update_fields=["duration_seconds"])
         video.save()
         if video.is_current:
             recompute_course_duration(course_id=lesson.course_id)
         return video
+
+
+RETIRE_TASK = "courses.retire_video"
+
+
+def _schedule_retirement(*, lesson_id: int, replaced_by: int) -> None:
+    """The lesson's earlier uploads lose their files once every playlist handed out before
+    the switch has expired (``playback_link_seconds``): a student mid-lesson finishes it."""
+    at = timezone.now() + timedelta(seconds=course_settings().playback_link_seconds)
+    earlier = Video.objects.filter(lesson_id=lesson_id, pk__lt=replaced_by, is_current=False)
+    for video_id in earlier.exclude(hls_prefix="", source="").values_list("pk", flat=True):
+        schedule_deadline(
+            key=f"courses:video:{video_id}:retire",
+            at=at,
+            task=RETIRE_TASK,
+            payload={"video_id": video_id},
+        )
+
+
+def retire_video(*, video_id: int) -> bool:
+    """An earlier upload of a lesson, replaced: its ladder and source deleted and the row
+    kept (the lesson's history) with nothing to serve. Idempotent; True when files went."""
+    video = Video.objects.filter(pk=video_id, is_current=False).first()
+    if video is None or (not video.hls_prefix and not video.source):
+        return False
+    if video.hls_prefix:
+        _discard(default_storage, video.hls_prefix)
+    if video.source:
+        video.source.delete(save=False)
+    Video.objects.filter(pk=video.pk, is_current=False).update(hls_prefix="", source="")
+    return True
 
 
 def _fail(video_id: int, message: str) -> None:
