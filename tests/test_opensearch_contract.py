@@ -309,8 +309,8 @@ def test_search_sends_text_filters_sort_cursor_and_aggregations(tenant_a, catalo
             "aggs": {"label": {"terms": {"field": "category_name.keyword", "size": 1}}},
         },
         # One bucket per type the installed modules declare: software, service, widget, gig,
-        # consult, digital, course.
-        "product_types": {"terms": {"field": "product_type", "size": 7}},
+        # consult, digital, course, coursepass.
+        "product_types": {"terms": {"field": "product_type", "size": 8}},
         "sellers": {
             "terms": {"field": "seller_slug", "size": 1000},
             "aggs": {"label": {"terms": {"field": "seller_name.keyword", "size": 1}}},

@@ -120,6 +120,7 @@ def test_product_types_come_from_the_installed_manifests():
         "consult": ("Consultations", True, "booking"),
         "digital": ("Digital goods", False, "download"),
         "course": ("Online courses", False, "enrolment"),
+        "coursepass": ("Course memberships", False, "enrolment"),
     }
     assert registry.escrowed_by_default() == {"consult", "gig", "service", "widget"}
     assert registry.located_product_types() == {"service"}
