@@ -28,6 +28,7 @@ from core.catalog.selectors import visible_products, with_card_data, with_detail
 from core.catalog.services.images import product_image_views
 from core.commerce.forms import plan_choices, sells_one_off
 from core.commerce.seller_profiles import public_seller_profile
+from core.commerce.services.cart import is_recurring_only
 from core.errors import DomainError
 from core.marketplace import current_marketplace
 from core.registry import get_registry
@@ -309,6 +310,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "reviewCount": found.rating_count,
         }
     reviews = product_reviews_block(found)
+    panel = product_panel(request, found)
     if reviews["latest"]:
         ld["review"] = product_reviews_ld(reviews)
     return render(
@@ -324,8 +326,12 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             "type_label": get_registry().product_type_label(found.product_type),
             "canonical_url": url,
             "ld_json": _ld_json(ld),
-            "panel": product_panel(request, found),
-            "plans": plan_choices(found.pk),
+            "panel": panel,
+            # The buy form's plans and the price shown for them (a module's own buy box
+            # sells its way, unless the product is sold by subscription only).
+            "plans": plan_choices(found.pk)
+            if not (panel and panel.buy_box) or is_recurring_only(found.product_type)
+            else [],
             "one_off": sells_one_off(found.product_type, bool(detail["price"])),
         },
     )

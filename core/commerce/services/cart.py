@@ -139,13 +139,13 @@ def _upsert_line(cart: Cart, quantity: int, **item: object) -> CartLine:
     return CartLine.objects.create(cart=cart, quantity=quantity, **item)
 
 
-@transaction.atomic
 def is_recurring_only(product_type: str) -> bool:
     """Products of this type are sold only at a recurring price (``ProductTypeSpec``)."""
     spec = get_registry().product_type(product_type)
     return spec is not None and spec.is_recurring_only
 
 
+@transaction.atomic
 def add_product(
     *,
     cart: Cart,
