@@ -91,6 +91,7 @@ CORE_TENANT_APPS = [
     "core.realtime",
     "core.conversations",
     "core.notifications",
+    "core.risk",
     "core.disputes",
     "tenants.backoffice",
 ]
@@ -349,6 +350,7 @@ MIDDLEWARE = [
     "tenants.middleware.ModuleGuardMiddleware",
     # Counts product page views into Redis after the page answered (core/analytics).
     "core.analytics.middleware.ProductViewMiddleware",
+    "core.risk.signals.RiskSignalsMiddleware",  # client address, country, device cookie
 ]
 
 # Host-only cookies: a session or CSRF token from one marketplace is never sent to another.

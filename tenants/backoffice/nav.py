@@ -12,6 +12,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("Users", "operator:users"),
     ("Reviews", "operator:reviews"),
     ("Disputes", "operator:disputes"),
+    ("Risk review", "operator:risk_review"),
     ("Reported messages", "operator:message_reports"),
     ("Notifications", "operator:notifications"),
     ("Commission", "operator:commission"),

@@ -4,8 +4,9 @@ pages: set-up (checklist, branding, modules, catalogue), money (commission, taxe
 payouts, ledger, reports) and insights (the marketplace dashboard, reviews moderation). Every
 view is wrapped in ``core.accounts.views.operator_page``."""
 
+from core.risk.urls import urlpatterns as risk
 from tenants.backoffice.insights.urls import urlpatterns as insights
 from tenants.backoffice.money.urls import urlpatterns as money
 from tenants.backoffice.setup.urls import urlpatterns as setup
 
-urlpatterns = [*insights, *setup, *money]
+urlpatterns = [*insights, *setup, *money, *risk]

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import events
+from core.accounts.models import User
 from core.commerce.models import (
     LineStatus,
     Order,
@@ -32,8 +33,10 @@ def record_charge_result(
     result: ChargeResult,
     actor_label: str,
     known: tuple[list[SubOrder], list[OrderLine]] | None = None,
+    is_held: bool | None = None,
 ) -> Payment:
-    """``known``: the order's sub-orders and lines when the caller holds them (checkout)."""
+    """``known``: the order's sub-orders and lines when the caller holds them (checkout);
+    ``is_held``: whether a risk review holds the order, when the caller knows (checkout)."""
     with transaction.atomic():
         # Locks the payment and its order (FOR UPDATE covers both joined rows).
         payment = Payment.objects.select_for_update().select_related("order").get(pk=payment_id)
@@ -64,7 +67,11 @@ def record_charge_result(
             _save_method(payment, result)
         if payment.status == PaymentStatus.SUCCEEDED:
             capture_order(
-                order=payment.order, payment=payment, actor_label=actor_label, known=known
+                order=payment.order,
+                payment=payment,
+                actor_label=actor_label,
+                known=known,
+                is_held=is_held,
             )
     return payment
 
@@ -90,11 +97,17 @@ def capture_order(
     payment: Payment,
     actor_label: str,
     known: tuple[list[SubOrder], list[OrderLine]] | None = None,
+    is_held: bool | None = None,
 ) -> bool:
     """Book the capture of the (locked) order once; False when it was captured before. The
-    invoice and the e-mails follow from the order.paid event, off the buyer's request."""
+    invoice and the e-mails follow from the order.paid event, off the buyer's request. An
+    order a risk review holds stops at "paid": ``release_held_order`` fulfils it."""
     if order.status != OrderStatus.PENDING_PAYMENT:
         return False
+    if is_held is None:
+        from core.risk.selectors import is_order_held
+
+        is_held = is_order_held(order.pk)
     if known is None:
         known = (
             list(SubOrder.objects.filter(order=order)),
@@ -105,7 +118,7 @@ def capture_order(
     transition_order(
         order,
         OrderStatus.PAID,
-        OrderStatus.FULFILLING,
+        *(() if is_held else (OrderStatus.FULFILLING,)),
         actor_label=actor_label,
         note=f"{payment.provider} {payment.reference}",
         sub_orders=sub_orders,
@@ -113,6 +126,36 @@ def capture_order(
     )
     seller_of = {sub.pk: sub.seller_id for sub in sub_orders}
     _book_capture(order, lines, seller_of)
+    if not is_held:
+        _start_fulfilment(order, sub_orders, lines, seller_of)
+    return True
+
+
+def release_held_order(*, order_id: int, actor: User | None, actor_label: str) -> bool:
+    """Fulfil an order a risk review held at "paid" (once: False when it is not waiting)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status != OrderStatus.PAID or order.paid_at is None:
+            return False
+        sub_orders = list(SubOrder.objects.filter(order=order))
+        lines = list(OrderLine.objects.filter(order=order))
+        if any(line.status != LineStatus.PENDING for line in lines):
+            return False
+        transition_order(
+            order,
+            OrderStatus.FULFILLING,
+            actor=actor,
+            actor_label=actor_label,
+            note="risk review approved",
+            sub_orders=sub_orders,
+        )
+        _start_fulfilment(order, sub_orders, lines, {sub.pk: sub.seller_id for sub in sub_orders})
+    return True
+
+
+def _start_fulfilment(
+    order: Order, sub_orders: list[SubOrder], lines: list[OrderLine], seller_of: dict[int, int]
+) -> None:
     OrderLine.objects.filter(order=order).update(status=LineStatus.FULFILLING)
     for line in lines:
         line.status = LineStatus.FULFILLING
@@ -140,7 +183,6 @@ def capture_order(
     )
     line_ids = [line.pk for line in lines]
     transaction.on_commit(lambda: _queue_fulfilment(line_ids))
-    return True
 
 
 def _queue_fulfilment(line_ids: list[int]) -> None:

@@ -43,6 +43,7 @@ from core.commerce.services.capture import ensure_customer_reference, record_cha
 from core.errors import ErrorKind
 from core.money import Money
 from core.payments.providers import ChargeRequest, ChargeResult, ChargeStatus, get_provider
+from core.risk.services import assess_checkout as risk_checkout
 from core.schema import current_schema_name
 
 # A second request for an order whose payment is in flight waits this long for it to finish.
@@ -339,15 +340,20 @@ def checkout_cart(
         return existing, pay_order(order=existing, payment_method=payment_method), None
     payment = placed.payment
     assert payment is not None  # opened by _place
+    # Fraud checks before the provider hears of it: a block raises (order cancelled, nothing
+    # charged or booked); a review lets the charge go ahead but holds fulfilment.
+    assessment = risk_checkout.assess_checkout(order=placed.order, payment=payment)
     if placed.order.total == 0 or payment.charge_options["save_method"]:
         # Saving a method needs the provider's customer; a free order needs no charge.
         return placed.order, _pay_with_customer(placed.order, payment), placed
     result = get_provider(payment.provider).charge(charge_request_for(payment))
+    assessment = risk_checkout.after_charge(assessment=assessment, result=result)
     recorded = record_charge_result(
         payment_id=payment.pk,
         result=result,
         actor_label="buyer",
         known=(placed.sub_orders, placed.lines),
+        is_held=assessment.is_held,
     )
     return placed.order, recorded, placed
 

@@ -30,6 +30,7 @@ from core.commerce.services.orders import transition_order
 from core.commerce.services.refunds import refund_order
 from core.errors import ErrorKind
 from core.payments.providers import ChargeResult, ChargeStatus, get_provider
+from core.risk.services.chargebacks import mark_lost_chargeback
 
 
 def _payment(provider: str, reference: str) -> Payment | None:
@@ -125,6 +126,8 @@ def on_dispute_closed(*, provider: str, reference: str, is_won: bool, event_id: 
             "order.dispute_closed",
             {"order_id": order.pk, "is_won": is_won, "event_id": event_id, "provider": provider},
         )
+    if not is_won:  # the buyer, card, device and address now count against later checkouts
+        mark_lost_chargeback(order_id=order.pk, buyer_id=order.buyer_id)
     if not is_won and order.refunded_total < order.total:
         refund_order(
             order_id=order.pk,

@@ -29,6 +29,14 @@ class ChargeResult:
     saved_method_reference: str = ""
     card_brand: str = ""
     card_last4: str = ""
+    # For the fraud checks (core.risk), where the provider tells: the card's fingerprint
+    # (the same card whatever method id it arrives as), its issuing country, and the
+    # provider's own risk view (Stripe Radar's charge.outcome).
+    card_fingerprint: str = ""
+    card_country: str = ""
+    radar_risk_level: str = ""
+    radar_risk_score: str = ""  # Radar's 0-99, as sent
+    radar_outcome_type: str = ""
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,25 @@ def _card_details(intent: dict[str, Any]) -> tuple[str, str]:
     return str(card.get("brand") or ""), str(card.get("last4") or "")
 
 
+def _risk_details(intent: dict[str, Any]) -> dict[str, Any]:
+    """The card's fingerprint and country, and Radar's outcome of the latest charge (when the
+    intent came with it expanded)."""
+    method = intent.get("payment_method")
+    card = method.get("card") if isinstance(method, dict) else None
+    card = card if isinstance(card, dict) else {}
+    charge = intent.get("latest_charge")
+    outcome = charge.get("outcome") if isinstance(charge, dict) else None
+    outcome = outcome if isinstance(outcome, dict) else {}
+    score = outcome.get("risk_score")
+    return {
+        "card_fingerprint": str(card.get("fingerprint") or ""),
+        "card_country": str(card.get("country") or ""),
+        "radar_risk_level": str(outcome.get("risk_level") or ""),
+        "radar_risk_score": str(score) if isinstance(score, int) else "",
+        "radar_outcome_type": str(outcome.get("type") or ""),
+    }
+
+
 def _action_url(intent: dict[str, Any]) -> str:
     next_action = intent.get("next_action") or {}
     redirect = next_action.get("redirect_to_url") or {}
@@ -144,7 +163,7 @@ def charge_result(intent: dict[str, Any], *, is_off_session: bool = False) -> Ch
     status = intent.get("status")
     reference = str(intent["id"])
     brand, last4 = _card_details(intent)
-    card = {"card_brand": brand, "card_last4": last4}
+    card = {"card_brand": brand, "card_last4": last4, **_risk_details(intent)}
     if status == "succeeded":
         method = intent.get("payment_method")
         saved = ""
@@ -207,7 +226,8 @@ class StripeProvider:
             "allowed_payment_method_types": ["card"],
             "confirm": True,
             "metadata": _tenant_metadata(request.metadata),
-            "expand": ["payment_method"],
+            # The charge for Radar's outcome (core.risk records it).
+            "expand": ["payment_method", "latest_charge"],
         }
         if request.description:
             params["description"] = request.description

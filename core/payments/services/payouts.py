@@ -25,6 +25,7 @@ from core.payments.models import (
     SellerPaymentAccount,
 )
 from core.payments.providers import get_provider
+from core.risk.services.assess_payout import is_payout_held
 from core.sellers.models import Seller
 
 logger = logging.getLogger(__name__)
@@ -58,6 +59,17 @@ def request_payout(
             payout = _reserve(seller, account, currency, run_key, amount, minimum)
     except IntegrityError:  # the same run started concurrently
         return Payout.objects.get(seller=seller, currency=currency, run_key=run_key)
+    if is_payout_held(payout=payout):
+        return payout  # a risk review holds the transfer: release_held_payout sends it
+    return _send(payout, account)
+
+
+def release_held_payout(*, payout_id: int) -> Payout:
+    """Send a payout a risk review held (approved by an operator)."""
+    payout = Payout.objects.get(pk=payout_id)
+    account = SellerPaymentAccount.objects.filter(seller_id=payout.seller_id).first()
+    if payout.status != PayoutStatus.PROCESSING or account is None or not account.reference:
+        return payout
     return _send(payout, account)
 
 

@@ -1,0 +1,52 @@
+"""Reads shared by the risk services and pages. Nothing here imports commerce: payouts
+(core.payments) ask for assessments too."""
+
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+
+from core.risk.models import ReviewStatus, RiskAssessment, RiskSettings
+
+SETTINGS_CACHE_KEY = "risk:settings"
+SETTINGS_CACHE_SECONDS = 300
+
+
+def risk_settings() -> RiskSettings:
+    """The marketplace's thresholds (made with defaults on first use), cached per tenant (the
+    cache's key function prefixes the schema)."""
+    found: RiskSettings | None = cache.get(SETTINGS_CACHE_KEY)
+    if found is None:
+        found, _ = RiskSettings.objects.get_or_create(pk=1)
+        cache.set(SETTINGS_CACHE_KEY, found, SETTINGS_CACHE_SECONDS)
+    return found
+
+
+def forget_risk_settings() -> None:
+    cache.delete(SETTINGS_CACHE_KEY)
+
+
+def is_order_held(order_id: int) -> bool:
+    """Whether the order's fulfilment waits for (or was refused by) a risk review."""
+    return RiskAssessment.objects.filter(
+        order_id=order_id, review_status__in=(ReviewStatus.PENDING, ReviewStatus.REJECTED)
+    ).exists()
+
+
+def review_queue() -> QuerySet[RiskAssessment]:
+    """Assessments waiting for an operator, riskiest first."""
+    return (
+        RiskAssessment.objects.filter(review_status=ReviewStatus.PENDING)
+        .select_related("buyer")
+        .order_by("-score", "id")
+    )
+
+
+def recent_decisions(limit: int = 20) -> list[RiskAssessment]:
+    return list(
+        RiskAssessment.objects.filter(
+            review_status__in=(ReviewStatus.APPROVED, ReviewStatus.REJECTED)
+        )
+        .select_related("decided_by")
+        .order_by("-decided_at")[:limit]
+    )
