@@ -119,7 +119,7 @@ def list_messages(request: HttpRequest, chat_id: int, query: Query[PageQuery]) -
     user_id = _reader(request)
     participant = selectors.participant_or_404(conversation_id=chat_id, user_id=user_id)
     rows, next_cursor = selectors.message_page(
-        participant.conversation, limit=query.limit, cursor=query.cursor
+        participant.conversation, viewer_id=user_id, limit=query.limit, cursor=query.cursor
     )
     return {
         "items": [presenters.message_dict(row, viewer_id=user_id) for row in rows],

@@ -183,6 +183,9 @@ class Message(models.Model):
     edited_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # Automated moderation held it: only its sender sees it (as waiting) until an operator
+    # releases it; nobody else is told of it, live or otherwise.
+    held_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [

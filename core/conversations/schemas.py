@@ -47,6 +47,7 @@ class MessageOut(Schema):
     attachment_url: str | None = None
     is_filtered: bool
     is_removed: bool
+    is_held: bool = False
     created_at: datetime
     edited_at: datetime | None
     read_at: datetime | None

@@ -125,11 +125,25 @@ def inbox_page(
     )
 
 
+def visible_messages(*, conversation_id: int, viewer_id: int | None) -> QuerySet[Message]:
+    """A conversation's messages as ``viewer_id`` may see them: a message automated
+    moderation holds is its sender's alone."""
+    return Message.objects.filter(conversation_id=conversation_id).filter(
+        Q(held_at__isnull=True) | Q(sender_id=viewer_id)
+    )
+
+
 def message_page(
-    conversation: Conversation, *, limit: int = 30, cursor: str | None = None
+    conversation: Conversation,
+    *,
+    viewer_id: int | None,
+    limit: int = 30,
+    cursor: str | None = None,
 ) -> tuple[list[Message], str | None]:
-    """Messages newest first (index ``message_page``)."""
-    queryset = Message.objects.filter(conversation=conversation).select_related("sender")
+    """Messages newest first (index ``message_page``), as ``viewer_id`` may see them."""
+    queryset = visible_messages(
+        conversation_id=conversation.pk, viewer_id=viewer_id
+    ).select_related("sender")
     return keyset_page(queryset, ordering=MESSAGE_ORDERING, limit=limit, cursor=cursor)
 
 

@@ -23,6 +23,8 @@ EDIT_WINDOW = timedelta(days=30)
 class ReviewStatus(models.TextChoices):
     PUBLISHED = "published", "Published"
     HIDDEN = "hidden", "Hidden by the marketplace"
+    # Automated moderation flagged it: not shown, not counted, until an operator decides.
+    HELD = "held", "Waiting for the marketplace's review"
 
 
 class Review(models.Model):
@@ -60,7 +62,9 @@ class Review(models.Model):
                 name="review_rating_1_to_5",
             ),
             models.CheckConstraint(
-                condition=Q(status=ReviewStatus.PUBLISHED, hidden_reason="")
+                condition=Q(
+                    status__in=[ReviewStatus.PUBLISHED, ReviewStatus.HELD], hidden_reason=""
+                )
                 | (Q(status=ReviewStatus.HIDDEN) & ~Q(hidden_reason="")),
                 name="review_hidden_with_reason",
             ),

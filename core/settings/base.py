@@ -91,6 +91,7 @@ CORE_TENANT_APPS = [
     "core.realtime",
     "core.conversations",
     "core.notifications",
+    "core.automod",
     "core.risk",
     "core.disputes",
     "tenants.backoffice",

@@ -281,7 +281,15 @@ def update_product(*, product: Product, data: ProductData) -> Product:
     _write_children(product, cleaned)
     refresh_search_vectors([product.pk])
     products_changed([product.pk])
+    if product.status == ProductStatus.IN_REVIEW:
+        _screen(product)
     return product
+
+
+def _screen(product: Product) -> None:
+    from core.catalog.services.moderation import screen_for_review  # it imports this module
+
+    screen_for_review(product=product)
 
 
 @transaction.atomic
@@ -328,6 +336,8 @@ def transition(*, product: Product, action: str) -> Product:
     product.status = target
     product.save(update_fields=["status", "updated_at"])
     products_changed([product.pk])
+    if target == ProductStatus.IN_REVIEW:
+        _screen(product)
     return product
 
 

@@ -35,6 +35,7 @@ def message_payload(message: Message, *, sender_name: str | None = None) -> dict
         "attachment_size": None if is_removed else message.attachment_size,
         "is_filtered": message.is_filtered,
         "is_removed": is_removed,
+        "is_held": message.held_at is not None and not is_removed,
         "created_at": message.created_at.isoformat(),
         "edited_at": message.edited_at.isoformat() if message.edited_at else None,
         "read_at": message.read_at.isoformat() if message.read_at else None,
@@ -69,6 +70,13 @@ def announce_changed_message(message: Message) -> None:
     publish_to_topic(
         TOPIC, message.conversation_id, "chat.message.changed", message_payload(message)
     )
+
+
+def announce_withdrawn_message(message: Message) -> None:
+    """Held after an edit: the conversation hears it changed, without its text."""
+    payload = message_payload(message)
+    payload.update(text="", data={}, is_held=True)
+    publish_to_topic(TOPIC, message.conversation_id, "chat.message.changed", payload)
 
 
 def announce_read(*, conversation_id: int, reader_id: int, read_at: str) -> None:

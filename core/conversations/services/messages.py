@@ -12,6 +12,9 @@ from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from core import ratelimit
+from core.automod.models import ContentKind
+from core.automod.pipeline import Screening
+from core.automod.services.screening import record, screen
 from core.commerce.models import Order
 from core.conversations import selectors
 from core.conversations.contact_filter import find_contacts, mask_contacts
@@ -35,6 +38,7 @@ from core.conversations.services.live import (
     announce_changed_message,
     announce_new_message,
     announce_read,
+    announce_withdrawn_message,
 )
 from core.errors import ErrorKind
 
@@ -143,15 +147,28 @@ def record_message(message: Message, *, now: datetime) -> list[int]:
     )
 
 
+def _screen(*, role: str, text: str, sender_id: int, message_id: int | None) -> Screening | None:
+    """Automated moderation of what a buyer or seller writes (operators are not screened)."""
+    if role == ParticipantRole.OPERATOR:
+        return None
+    return screen(kind=ContentKind.MESSAGE, text=text, author_id=sender_id, object_id=message_id)
+
+
 def post_message(*, conversation_id: int, sender_id: int, text: str) -> Message:
     """A participant's text message: rate-limited, at most ``MAX_MESSAGE_LENGTH``, contact
-    details masked or refused as the operator set (until the buyer has paid)."""
+    details masked or refused as the operator set (until the buyer has paid), screened by
+    automated moderation: a held message is stored for its sender only, and nobody else
+    hears of it (no unread count, no live event, no notification) until an operator
+    releases it."""
     cleaned = _clean_text(text)
     with transaction.atomic():
         participant = writable_participant(conversation_id=conversation_id, user_id=sender_id)
         check_rate(conversation_id=conversation_id, user_id=sender_id)
         posted, is_filtered = filter_contacts(
             conversation=participant.conversation, role=participant.role, text=cleaned
+        )
+        screening = _screen(
+            role=participant.role, text=posted, sender_id=sender_id, message_id=None
         )
         now = timezone.now()
         message = Message.objects.create(
@@ -160,7 +177,12 @@ def post_message(*, conversation_id: int, sender_id: int, text: str) -> Message:
             kind=MessageKind.TEXT,
             text=posted,
             is_filtered=is_filtered,
+            held_at=now if screening is not None and screening.is_held else None,
         )
+        if screening is not None:
+            record(screening, object_id=message.pk, is_new=True)
+        if message.held_at is not None:
+            return message
         recipients = record_message(message, now=now)
         sender = participant.user
         announce_new_message(
@@ -169,6 +191,31 @@ def post_message(*, conversation_id: int, sender_id: int, text: str) -> Message:
             sender_name=_sender_name(participant, sender.full_name or sender.email),
         )
     return message
+
+
+def deliver_message(message: Message, *, participant: Participant) -> None:
+    """A message that was held reaches the others now, as if just written."""
+    recipients = record_message(message, now=timezone.now())
+    sender = participant.user
+    announce_new_message(
+        message,
+        recipient_ids=recipients,
+        sender_name=_sender_name(participant, sender.full_name or sender.email),
+    )
+
+
+def withdraw_message(message: Message) -> None:
+    """A live message an edit got held: the others' pages drop its text, and the inbox's
+    last message goes back to the latest one they may see."""
+    announce_withdrawn_message(message)
+    conversation = Conversation.objects.filter(pk=message.conversation_id).first()
+    if conversation is not None and conversation.last_message_id == message.pk:
+        latest = (
+            Message.objects.filter(conversation_id=message.conversation_id, held_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(last_message=latest)
 
 
 def _sender_name(participant: Participant, person: str) -> str:
@@ -234,11 +281,27 @@ def edit_message(
         posted, is_filtered = filter_contacts(
             conversation=participant.conversation, role=participant.role, text=cleaned
         )
+        screening = _screen(
+            role=participant.role, text=posted, sender_id=user_id, message_id=message.pk
+        )
         message.text = posted
         message.is_filtered = is_filtered
         message.edited_at = timezone.now()
-        message.save(update_fields=["text", "is_filtered", "edited_at"])
-        announce_changed_message(message)
+        was_held = message.held_at is not None
+        if screening is not None:
+            record(screening, object_id=message.pk)
+            # An edit the checks flag takes a live message back from the others' view; an
+            # edit of a held message stays held (an operator decides on the new text).
+            message.held_at = message.held_at or (message.edited_at if screening.is_held else None)
+            if was_held and not screening.is_held:  # fixed by its sender: delivered now
+                message.held_at = None
+        message.save(update_fields=["text", "is_filtered", "edited_at", "held_at"])
+        if was_held and message.held_at is None:
+            deliver_message(message, participant=participant)
+        elif not was_held and message.held_at is not None:
+            withdraw_message(message)
+        elif message.held_at is None:
+            announce_changed_message(message)
     return message
 
 
@@ -253,7 +316,9 @@ def mark_read(*, conversation_id: int, user_id: int) -> int:
             conversation_id=conversation_id, role=participant.role
         ).values("user_id")
         newly_read = (
-            Message.objects.filter(conversation_id=conversation_id, read_at__isnull=True)
+            Message.objects.filter(
+                conversation_id=conversation_id, read_at__isnull=True, held_at__isnull=True
+            )
             .exclude(sender_id__in=same_side)
             .update(read_at=now)
         )

@@ -1,5 +1,6 @@
 """Reports of messages and the operators' queue: dismiss a report, or remove the message
-(its text and file are gone for everyone; the report stays as the record)."""
+(its text and file are gone for everyone; the report stays as the record). Messages
+automated moderation held are delivered or removed here too."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.accounts.models import Role, User
+from core.automod.models import ContentKind
+from core.automod.services.outcomes import operator_released, operator_removed
 from core.conversations import selectors
 from core.conversations.errors import ConversationError, ConversationErrorCode, not_found
-from core.conversations.models import Message, MessageReport, ReportStatus
+from core.conversations.models import Message, MessageReport, Participant, ReportStatus
 from core.conversations.services.live import announce_changed_message
 from core.errors import ErrorKind
 
@@ -107,8 +110,51 @@ def remove_reported_message(*, report_id: int, operator_id: int) -> MessageRepor
             status=ReportStatus.REMOVED, resolved_at=now, resolved_by_id=operator_id
         )
         report.refresh_from_db()
+        operator_removed(kind=ContentKind.MESSAGE, object_id=message.pk, operator_id=operator_id)
         announce_changed_message(message)
     return report
+
+
+def _held(message_id: int) -> Message:
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .filter(pk=message_id, held_at__isnull=False, removed_at__isnull=True)
+        .first()
+    )
+    if message is None:
+        raise not_found(ConversationErrorCode.MESSAGE_NOT_FOUND, "No such held message.")
+    return message
+
+
+def release_held_message(*, message_id: int, operator_id: int) -> Message:
+    """Automated moderation was wrong: the message reaches the conversation now."""
+    from core.conversations.services.messages import deliver_message
+
+    with transaction.atomic():
+        message = _held(message_id)
+        message.held_at = None
+        message.save(update_fields=["held_at"])
+        participant = (
+            Participant.objects.select_related("conversation__seller", "user")
+            .filter(conversation_id=message.conversation_id, user_id=message.sender_id or 0)
+            .first()
+        )
+        operator_released(kind=ContentKind.MESSAGE, object_id=message.pk, operator_id=operator_id)
+        if participant is not None:
+            deliver_message(message, participant=participant)
+    return message
+
+
+def remove_held_message(*, message_id: int, operator_id: int) -> Message:
+    """Automated moderation was right: the held message is removed; nobody but its sender
+    ever saw it, and the sender now sees it removed."""
+    with transaction.atomic():
+        message = _held(message_id)
+        message.removed_at = timezone.now()
+        message.text = ""
+        message.save(update_fields=["removed_at", "text"])
+        operator_removed(kind=ContentKind.MESSAGE, object_id=message.pk, operator_id=operator_id)
+    return message
 
 
 def suspend_reported_sender(*, report_id: int, operator_id: int, reason: str) -> MessageReport:

@@ -32,6 +32,7 @@ class MessageRow:
     is_edited: bool
     is_removed: bool
     is_filtered: bool
+    is_held: bool
     is_read: bool
     can_edit: bool
     can_report: bool
@@ -74,6 +75,7 @@ def message_row(
         is_edited=message.edited_at is not None,
         is_removed=is_removed,
         is_filtered=message.is_filtered,
+        is_held=message.held_at is not None and not is_removed,
         is_read=message.read_at is not None,
         can_edit=(
             is_mine
@@ -112,7 +114,9 @@ def inbox_rows(rows: list[Participant], *, viewer_id: int, url: Any) -> list[dic
 
 def conversation_context(participant: Participant, *, cursor: str | None) -> dict[str, Any]:
     conversation = participant.conversation
-    rows, older = selectors.message_page(conversation, limit=PAGE_SIZE, cursor=cursor)
+    rows, older = selectors.message_page(
+        conversation, viewer_id=participant.user_id, limit=PAGE_SIZE, cursor=cursor
+    )
     viewer_id = participant.user_id
     return {
         "participant": participant,

@@ -25,7 +25,7 @@ from core.accounts.views import signed_in_user
 from core.catalog.models import Product, ProductStatus
 from core.conversations import selectors, services
 from core.conversations.errors import ConversationError
-from core.conversations.models import Message, Participant, ParticipantRole
+from core.conversations.models import Participant, ParticipantRole
 from core.conversations.views.common import conversation_context, inbox_rows, message_row
 from core.errors import DomainError, ErrorKind
 from core.sellers.models import Seller, SellerStatus, VerificationStatus
@@ -192,7 +192,8 @@ def after(request: HttpRequest, conversation_id: int) -> HttpResponse:
     except ValueError:
         after_id = 0
     found = list(
-        Message.objects.filter(conversation_id=conversation_id, pk__gt=after_id)
+        selectors.visible_messages(conversation_id=conversation_id, viewer_id=participant.user_id)
+        .filter(pk__gt=after_id)
         .select_related("sender")
         .order_by("created_at", "pk")[:100]
     )
@@ -215,7 +216,8 @@ def one_message(request: HttpRequest, conversation_id: int, message_id: int) -> 
     """One message again (after an edit or a removal)."""
     participant = _participant(request, conversation_id)
     found = (
-        Message.objects.filter(conversation_id=conversation_id, pk=message_id)
+        selectors.visible_messages(conversation_id=conversation_id, viewer_id=participant.user_id)
+        .filter(pk=message_id)
         .select_related("sender")
         .first()
     )

@@ -1,5 +1,6 @@
 """Operators moderate reviews: hide one with a reason (it leaves the public lists and the
-aggregates), restore it, or dismiss the reports against it."""
+aggregates), restore it, or dismiss the reports against it; release or remove a review
+automated moderation held."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from django.utils import timezone
 
 from core.accounts.emails import send_account_mail
 from core.accounts.models import User
+from core.automod.models import ContentKind
+from core.automod.services.outcomes import operator_released, operator_removed
 from core.errors import ErrorKind
 from core.events import emit
 from core.reviews.errors import ReviewError, ReviewErrorCode
@@ -67,6 +70,7 @@ def hide_review(*, operator: User, review_id: int, reason: str) -> Review:
     review.save(update_fields=["status", "hidden_reason", "hidden_at", "hidden_by"])
     count_out(review)
     _resolve_open_reports(review, operator, ReportResolution.HIDDEN)
+    operator_removed(kind=ContentKind.REVIEW, object_id=review.pk, operator_id=operator.pk)
     emit("review.hidden", {**review_payload(review), "reason": reason})
     if review.buyer.deleted_at is None:
         send_account_mail(
@@ -104,3 +108,45 @@ def dismiss_reports(*, operator: User, review_id: int) -> int:
         )
     emit("review.reports_dismissed", {**review_payload(review), "dismissed": dismissed})
     return dismissed
+
+
+@transaction.atomic
+def release_held_review(*, operator: User, review_id: int) -> Review:
+    """Automated moderation was wrong: the review is published and counted."""
+    review = _locked(review_id)
+    _require(review, ReviewStatus.HELD)
+    review.status = ReviewStatus.PUBLISHED
+    review.save(update_fields=["status"])
+    count_in(review)
+    operator_released(kind=ContentKind.REVIEW, object_id=review.pk, operator_id=operator.pk)
+    emit("review.created", review_payload(review))
+    return review
+
+
+@transaction.atomic
+def remove_held_review(*, operator: User, review_id: int, reason: str) -> Review:
+    """Automated moderation was right: the held review is hidden for good (it was never
+    shown or counted), and its author is told why."""
+    reason = " ".join(reason.split())[:MAX_REASON]
+    if not reason:
+        raise ReviewError(
+            ReviewErrorCode.REASON_REQUIRED,
+            "Say why the review is hidden; the buyer is told.",
+            details={"field": "reason"},
+            kind=ErrorKind.INVALID,
+        )
+    review = _locked(review_id)
+    _require(review, ReviewStatus.HELD)
+    review.status = ReviewStatus.HIDDEN
+    review.hidden_reason = reason
+    review.hidden_at = timezone.now()
+    review.hidden_by = operator
+    review.save(update_fields=["status", "hidden_reason", "hidden_at", "hidden_by"])
+    operator_removed(kind=ContentKind.REVIEW, object_id=review.pk, operator_id=operator.pk)
+    if review.buyer.deleted_at is None:
+        send_account_mail(
+            to=review.buyer.email,
+            subject="Your review was not published",
+            body=f"Your review of {review.product.name} is not shown.\n\nReason: {reason}",
+        )
+    return review

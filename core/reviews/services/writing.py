@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.accounts.models import User
+from core.automod.models import ContentKind
+from core.automod.services.screening import moderate
 from core.commerce.models import OrderLine
 from core.errors import ErrorKind
 from core.events import emit
@@ -98,9 +100,25 @@ def create_review(
             )
     except IntegrityError:
         raise _already_reviewed() from None
+    if _is_held(review):
+        review.status = ReviewStatus.HELD
+        review.save(update_fields=["status"])
+        return review
     count_in(review)
     emit("review.created", review_payload(review))
     return review
+
+
+def _is_held(review: Review) -> bool:
+    """Automated moderation of the review's words (a held review is neither shown nor
+    counted until an operator releases it)."""
+    text = "\n".join(part for part in (review.title, review.body) if part)
+    if not text:
+        return False
+    decision = moderate(
+        kind=ContentKind.REVIEW, text=text, author_id=review.buyer_id, object_id=review.pk
+    )
+    return bool(decision.flagged)
 
 
 @transaction.atomic
@@ -135,11 +153,20 @@ def edit_review(
         review.body,
     ):
         return review
+    was_live = review.status == ReviewStatus.PUBLISHED
     review.rating = content.rating
     review.title = content.title
     review.body = content.body
     review.edited_at = timezone.now()
-    review.save(update_fields=["rating", "title", "body", "edited_at"])
-    shift_ratings(review=review, count=0, total=review.rating - previous_rating)
-    emit("review.edited", {**review_payload(review), "previous_rating": previous_rating})
+    is_held = _is_held(review)
+    review.status = ReviewStatus.HELD if is_held else ReviewStatus.PUBLISHED
+    review.save(update_fields=["rating", "title", "body", "edited_at", "status"])
+    if was_live and is_held:  # leaves the public lists and the aggregates until released
+        shift_ratings(review=review, count=-1, total=-previous_rating)
+    elif was_live:
+        shift_ratings(review=review, count=0, total=review.rating - previous_rating)
+    elif not is_held:  # a held review fixed by its author goes live
+        count_in(review)
+    if not is_held:
+        emit("review.edited", {**review_payload(review), "previous_rating": previous_rating})
     return review

@@ -14,6 +14,8 @@ from django.utils.text import slugify
 
 from core.accounts.models import User
 from core.accounts.validation import clean_name
+from core.automod.models import ContentKind
+from core.automod.services.screening import moderate
 from core.errors import ErrorKind
 from core.registry.enablement import sellable_product_types
 from core.sellers.emails import notify_operators_of_submission
@@ -257,8 +259,32 @@ def update_public_profile(
             details={"field": "portfolio"},
             kind=ErrorKind.INVALID,
         )
-    seller.bio = bio.strip()[:4000]
     seller.website = website
     seller.portfolio = portfolio
-    seller.save(update_fields=["bio", "website", "portfolio"])
+    fields = ["website", "portfolio"]
+    bio = bio.strip()[:4000]
+    if bio != seller.bio and not _is_bio_held(seller, bio):
+        seller.bio = bio
+        fields.append("bio")
+    seller.save(update_fields=fields)
     return seller
+
+
+def _is_bio_held(seller: Seller, bio: str) -> bool:
+    """Automated moderation of a changed profile text: a held text waits with the decision
+    and the public profile keeps showing the previous one until an operator applies it."""
+    if not bio:
+        return False
+    decision = moderate(
+        kind=ContentKind.PROFILE,
+        text=bio,
+        author_id=seller.owner_id,
+        object_id=seller.pk,
+        pending_text=bio,
+    )
+    return bool(decision.flagged)
+
+
+def apply_profile_text(*, seller_id: int, bio: str) -> None:
+    """An operator released a held profile text: it becomes the public one."""
+    Seller.objects.filter(pk=seller_id).update(bio=bio[:4000])

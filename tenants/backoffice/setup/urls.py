@@ -3,6 +3,7 @@ categories and moderation."""
 
 from django.urls import URLPattern, URLResolver, path
 
+from core.automod import views as automod
 from tenants.backoffice.setup.views import branding, catalogue, getting_started, modules
 
 urlpatterns: list[URLPattern | URLResolver] = [
@@ -31,6 +32,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="category_shift",
     ),
     path("moderation/", catalogue.moderation_page, name="moderation"),
+    path("moderation/automated/", automod.settings_page, name="automod_settings"),
+    path("moderation/automated/<int:decision_id>/", automod.decide_hold, name="automod_decide"),
     path(
         "moderation/<int:product_id>/feature/",
         catalogue.feature_product,

@@ -22,7 +22,8 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.accounts.views import operator_page
+from core.accounts.views import operator_page, signed_in_user
+from core.automod import selectors as automod
 from core.catalog.models import Category, Product, ProductStatus
 from core.catalog.services.categories import create_category, move_category, update_category
 from core.catalog.services.moderation import approve_product, reject_product, set_featured
@@ -204,9 +205,10 @@ class QueueRow:
     product: Product
     type_label: str
     prices: list[Money]
+    hold: automod.HoldRow | None = None
 
 
-def _queue_rows() -> list[QueueRow]:
+def _queue_rows(holds: dict[int, automod.HoldRow]) -> list[QueueRow]:
     labels = {
         spec.key: spec.label for manifest in get_registry() for spec in manifest.product_types
     }
@@ -218,7 +220,12 @@ def _queue_rows() -> list[QueueRow]:
             if price.variant_id is None
         ]
         rows.append(
-            QueueRow(product, labels.get(product.product_type, product.product_type), prices)
+            QueueRow(
+                product,
+                labels.get(product.product_type, product.product_type),
+                prices,
+                holds.get(product.pk),
+            )
         )
     return rows
 
@@ -234,8 +241,13 @@ def _featured_candidates() -> QuerySet[Product]:
 def _moderation(
     request: HttpRequest, *, form: ModerationForm | None = None, status: int = 200
 ) -> HttpResponse:
-    queue = _queue_rows()
+    holds = automod.pending_holds()
+    queue = _queue_rows(automod.listing_holds(holds))
+    quality = automod.check_quality()
     context = {
+        "automated_holds": holds,
+        "check_quality": quality,
+        "quality_chart": automod.quality_chart(quality),
         "queue": queue,
         "form": form or ModerationForm(product_ids=[row.product.pk for row in queue]),
         "featured": list(_featured_candidates()[:FEATURED_CANDIDATES]),
@@ -276,9 +288,9 @@ def moderation_page(request: HttpRequest) -> HttpResponse:
     for product in _queue().filter(pk__in=form.cleaned_data["products"]):
         try:
             if action == "approve":
-                approve_product(product=product)
+                approve_product(product=product, operator=signed_in_user(request))
             else:
-                reject_product(product=product, reason=reason)
+                reject_product(product=product, reason=reason, operator=signed_in_user(request))
         except DomainError as error:
             refused.append(f"{product.name}: {error.message}")
         else:
