@@ -75,8 +75,12 @@ def test_a_held_order_is_fulfilled_only_once_an_operator_approves_it(
     assert state(shop.tenant, assessment.order_id) == (OrderStatus.PAID, {LineStatus.PENDING}, 0)
     assert account_balance(shop.tenant, ledger.PROVIDER_CASH) == 3500  # the charge is booked
     staff = operator(client_for, shop.tenant)
-    page = staff.get(QUEUE).content.decode()
+    response = staff.get(QUEUE)
+    page = response.content.decode()
     assert f"Order {assessment.order_id}" in page and "A first order of 35.00" in page
+    chart = response.context["chart"]
+    assert chart.id == "risk-outcomes" and 'id="chart-risk-outcomes"' in page
+    assert [series.values[-1] for series in chart.series] == [0, 1, 0]  # today: one reviewed
 
     with django_capture_on_commit_callbacks(execute=True):
         answer = decide(staff, assessment, "approve", note="called the buyer")

@@ -3,8 +3,12 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+
 from django.core.cache import cache
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from core.risk.models import ReviewStatus, RiskAssessment, RiskSettings
 
@@ -50,3 +54,23 @@ def recent_decisions(limit: int = 20) -> list[RiskAssessment]:
         .select_related("decided_by")
         .order_by("-decided_at")[:limit]
     )
+
+
+def checkout_outcomes_by_day(*, days: int) -> tuple[list[date], dict[str, list[int]]]:
+    """Checkouts per outcome per day over the last ``days`` days (today included): one query."""
+    today = timezone.localdate()
+    first = today - timedelta(days=days - 1)
+    since = timezone.make_aware(datetime.combine(first, time.min))
+    rows = (
+        RiskAssessment.objects.filter(subject="checkout", created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day", "outcome")
+        .annotate(count=Count("id"))
+    )
+    dates = [first + timedelta(days=offset) for offset in range(days)]
+    counts: dict[str, list[int]] = {outcome: [0] * days for outcome in ("allow", "review", "block")}
+    for row in rows:
+        index = (row["day"] - first).days
+        if 0 <= index < days and row["outcome"] in counts:
+            counts[row["outcome"]][index] = int(row["count"])
+    return dates, counts

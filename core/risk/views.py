@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from core.accounts.views import operator_page, signed_in_user
+from core.charts import Chart, Series
 from core.errors import DomainError
 from core.money import Money
 from core.risk import selectors
@@ -20,6 +21,9 @@ from core.risk.forms import DecisionForm, RiskSettingsForm
 from core.risk.models import RiskAssessment, Subject
 from core.risk.services import decide
 from core.risk.services.settings import update_risk_settings
+from core.sellers.models import Seller
+
+CHART_DAYS = 14
 
 
 @dataclass(frozen=True)
@@ -31,13 +35,14 @@ class QueueRow:
     reasons: list[dict[str, object]]
 
 
-def _row(assessment: RiskAssessment) -> QueueRow:
+def _row(assessment: RiskAssessment, sellers: dict[int, Seller]) -> QueueRow:
     if assessment.subject == Subject.CHECKOUT:
         title = f"Order {assessment.order_id}"
         who = assessment.buyer.email if assessment.buyer else "(deleted buyer)"
     else:
         title = f"Payout {assessment.payout_id}"
-        who = f"Seller {assessment.seller_id}"
+        seller = sellers.get(assessment.seller_id or 0)
+        who = seller.business_name if seller else f"Seller {assessment.seller_id}"
     reasons = [reason for reason in assessment.reasons if isinstance(reason, dict)]
     return QueueRow(assessment, title, who, Money(assessment.amount, assessment.currency), reasons)
 
@@ -64,13 +69,32 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         else:
             messages.error(request, "Choose approve or reject.")
         return HttpResponseRedirect(reverse("operator:risk_review"))
+    queue = list(selectors.review_queue()[:100])
+    sellers = Seller.objects.in_bulk({item.seller_id for item in queue if item.seller_id})
     return render(
         request,
         "backoffice/risk_review.html",
         {
-            "rows": [_row(assessment) for assessment in selectors.review_queue()[:100]],
+            "rows": [_row(assessment, sellers) for assessment in queue],
             "decisions": selectors.recent_decisions(),
+            "chart": _outcomes_chart(),
         },
+    )
+
+
+def _outcomes_chart() -> Chart:
+    dates, counts = selectors.checkout_outcomes_by_day(days=CHART_DAYS)
+    return Chart(
+        id="risk-outcomes",
+        title=f"Checkouts by risk outcome, last {CHART_DAYS} days",
+        kind="bar",
+        labels=[day.strftime("%d %b") for day in dates],
+        series=[
+            Series("Allowed", counts["allow"]),
+            Series("Reviewed", counts["review"]),
+            Series("Blocked", counts["block"]),
+        ],
+        empty_message="No checkouts in the last two weeks.",
     )
 
 
