@@ -135,6 +135,18 @@ def test_a_listing_with_contact_details_is_held_for_the_operator_with_its_reason
     ]
 
 
+def test_a_held_listing_the_seller_takes_back_leaves_the_queue(shop):
+    product = _submit(shop, "Deal Editor", CONTACT)
+
+    with schema_context(shop.tenant.schema_name):
+        transition(product=product, action="unpublish")
+
+    decision = _decisions(shop.tenant, ContentKind.LISTING)[-1]
+    assert decision.verdict == Verdict.SUPERSEDED
+    with schema_context(shop.tenant.schema_name):
+        assert {row.check: row.held for row in check_quality()}["contact_details"] == 0
+
+
 def test_a_clean_listing_goes_live_at_once_when_the_operator_chose_so(shop):
     _policy(shop.tenant, publish_clean_listings=True)
 
@@ -290,6 +302,30 @@ def test_a_held_chat_message_never_reaches_the_recipient_over_the_api_or_live(
         assert not OutboxEvent.objects.filter(
             event_type="chat.message.created", payload__message_id=message.pk
         ).exists()
+
+
+def test_a_held_chat_message_is_only_on_its_senders_conversation_page(shop, client_for):
+    _policy(shop.tenant, banned_words=["paypal friends"])
+    buyer = bearer_client(client_for, shop.tenant, shop.buyer)
+    chat_id = call(buyer, "post", "/chats", {"seller_id": shop.seller_one.pk, "text": "Hi"}).json()[
+        "id"
+    ]
+    held_id = call(
+        buyer, "post", f"/chats/{chat_id}/messages", {"text": "Pay me by PayPal Friends"}
+    ).json()["id"]
+    buyer_web, seller_web = client_for(shop.tenant), client_for(shop.tenant)
+    sign_in(buyer_web, shop.buyer.email)
+    sign_in(seller_web, shop.seller_one.owner.email)
+
+    mine = buyer_web.get(f"/messages/{chat_id}/").content.decode()
+    theirs = seller_web.get(f"/messages/{chat_id}/").content.decode()
+    polled = seller_web.get(f"/messages/{chat_id}/after/?id=0").content.decode()
+    one = seller_web.get(f"/messages/{chat_id}/m/{held_id}/")
+
+    assert "Pay me by PayPal Friends" in mine and "Waiting for the marketplace" in mine
+    assert "PayPal Friends" not in theirs
+    assert "PayPal Friends" not in polled
+    assert one.status_code == 404
 
 
 def test_a_clean_chat_message_is_delivered_live_as_today(

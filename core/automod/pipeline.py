@@ -13,7 +13,7 @@ from functools import cache as memoize
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -33,6 +33,7 @@ from core.automod.checks import (
 )
 from core.automod.models import AutomodSettings, ContentKind, Decision
 from core.automod.text import fingerprint
+from core.schema import current_schema_name
 
 SETTINGS_CACHE_KEY = "automod:settings"
 
@@ -86,7 +87,7 @@ def marketplace_domains() -> list[str]:
     the connection's schema, so services run in a task or a schema context see them too);
     read only when a text has a link."""
     domain_model = apps.get_model(settings.TENANT_DOMAIN_MODEL)
-    names = domain_model.objects.filter(tenant__schema_name=connection.schema_name)
+    names = domain_model.objects.filter(tenant__schema_name=current_schema_name())
     return [str(name) for name in names.values_list("domain", flat=True)]
 
 

@@ -20,6 +20,14 @@ def _latest(kind: ContentKind, object_id: int) -> Decision | None:
     )
 
 
+def withdraw_holds(*, kind: ContentKind, object_id: int) -> int:
+    """The author took the item back (a listing unpublished or archived): its waiting hold
+    leaves the queue without an operator verdict. Returns how many."""
+    return Decision.objects.filter(kind=kind, object_id=object_id, verdict=Verdict.PENDING).update(
+        verdict=Verdict.SUPERSEDED, decided_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def operator_released(*, kind: ContentKind, object_id: int, operator_id: int | None) -> None:
     decision = _latest(kind, object_id)

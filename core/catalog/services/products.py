@@ -14,6 +14,8 @@ from django.utils.text import slugify
 
 from core import cache_versions
 from core.accounts.validation import clean_name
+from core.automod.models import ContentKind
+from core.automod.services.outcomes import withdraw_holds
 from core.catalog.errors import CatalogError, CatalogErrorCode
 from core.catalog.models import (
     Category,
@@ -338,6 +340,8 @@ def transition(*, product: Product, action: str) -> Product:
     products_changed([product.pk])
     if target == ProductStatus.IN_REVIEW:
         _screen(product)
+    else:  # taken back by the seller: no longer waits for an operator
+        withdraw_holds(kind=ContentKind.LISTING, object_id=product.pk)
     return product
 
 
