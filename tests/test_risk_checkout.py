@@ -6,6 +6,7 @@ marketplace's counters and marks never reach another's."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -28,7 +29,7 @@ from core.risk.models import MarkKind, Outcome, ReviewStatus, RiskAssessment, Ri
 from core.risk.services.assess_checkout import assess_checkout
 from core.risk.services.settings import update_risk_settings
 from core.risk.signals import DEVICE_COOKIE, RequestSignals, current_signals
-from tests.accounts_helpers import call, make_user
+from tests.accounts_helpers import PASSWORD, call, make_user
 from tests.commerce_helpers import add, bearer_client, ledger_totals, make_shop
 from tests.testmodules.alpha.models import FulfilmentRecord
 
@@ -319,3 +320,34 @@ def test_the_checkout_risk_check_runs_two_queries_whatever_the_history(shop, cli
     assert len(queries) == 2, [q["sql"][:80] for q in queries]
     assert assessment.outcome == Outcome.ALLOW
     assert order.status == OrderStatus.FULFILLING  # the check changes nothing of the order
+
+
+def test_the_checkout_page_shows_a_blocked_buyer_why_and_sets_the_device_cookie(
+    shop, client_for, charges
+):
+    risk(shop.tenant, first_order_review_above=0, first_order_block_above=1999)
+    client = client_for(shop.tenant)
+    signed = client.post("/accounts/login/", {"username": shop.buyer.email, "password": PASSWORD})
+    assert signed.status_code == 302
+    client.post("/cart/add/", {"product_id": shop.editor.pk, "quantity": 1})
+    form = client.get("/checkout/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', form).group(1)
+
+    response = client.post(
+        "/checkout/",
+        {
+            "name": "Bea Buyer",
+            "country": "DE",
+            "region": "",
+            "payment_method": SUCCESS_CARD,
+            "idempotency_key": key,
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the reason
+    assert "could not accept this order" in response.content.decode()
+    assert response.cookies[DEVICE_COOKIE]["httponly"]
+    assert charges == []
+    assert journal_entries(shop.tenant) == 0
+    with schema_context(shop.tenant.schema_name):
+        assert Order.objects.get().status == OrderStatus.CANCELLED
