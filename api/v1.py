@@ -32,6 +32,7 @@ from core.disputes.api import disputes_router
 from core.integrations.api import integrations_partner_router, log_partner_calls
 from core.notifications.api import notifications_router
 from core.realtime.api import realtime_router
+from core.recommendations.api import recommendations_router
 from core.registry import get_registry
 from core.reviews.api import (
     my_reviews_router,
@@ -108,6 +109,7 @@ def build_api() -> NinjaAPI:
     )
     api.add_router("/sellers", public_sellers_router, tags=["sellers"])
     api.add_router("/catalog", catalog_router, tags=["catalog"])
+    api.add_router("/recommendations", recommendations_router, tags=["recommendations"])
     api.add_router(
         "/seller/products",
         seller_products_router,

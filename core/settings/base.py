@@ -94,6 +94,7 @@ CORE_TENANT_APPS = [
     "core.automod",
     "core.risk",
     "core.disputes",
+    "core.recommendations",
     "tenants.backoffice",
 ]
 

@@ -31,6 +31,8 @@ from core.commerce.seller_profiles import public_seller_profile
 from core.commerce.services.cart import is_recurring_only
 from core.errors import DomainError
 from core.marketplace import current_marketplace
+from core.recommendations.shelves import home_shelves, product_shelves
+from core.recommendations.viewed import record_view, signed_in_buyer_id
 from core.registry import get_registry
 from core.registry.panels import product_panel, seller_profile_panels
 from core.reviews.selectors import product_reviews_block, product_reviews_ld
@@ -90,6 +92,8 @@ def home(request: HttpRequest) -> HttpResponse:
     featured = list(visible.filter(is_featured=True).order_by("-published_at", "-id")[:8])
     newest = list(visible.order_by("-published_at", "-id")[:8])
     top_categories = list(Category.objects.filter(is_active=True, depth=0).order_by("position")[:8])
+    # Shelves of one's own for signed-in buyers only (anonymous pages read no session data).
+    buyer_id = signed_in_buyer_id(request)
     return render(
         request,
         "storefront/home.html",
@@ -98,6 +102,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "newest": [_card(p, currency) for p in newest],
             "top_categories": top_categories,
             "canonical_url": _absolute(request, "/"),
+            "shelves": home_shelves(buyer_id=buyer_id, currency=currency) if buyer_id else [],
         },
     )
 
@@ -313,6 +318,9 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
     panel = product_panel(request, found)
     if reviews["latest"]:
         ld["review"] = product_reviews_ld(reviews)
+    buyer_id = signed_in_buyer_id(request)
+    if buyer_id is not None:
+        record_view(buyer_id=buyer_id, product_id=found.pk)
     return render(
         request,
         "storefront/product.html",
@@ -333,6 +341,13 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
             if not (panel and panel.buy_box) or is_recurring_only(found.product_type)
             else [],
             "one_off": sells_one_off(found.product_type, bool(detail["price"])),
+            # Cached per tenant under the catalogue's version: no query once warm.
+            "shelves": product_shelves(
+                product_id=found.pk,
+                category_path=found.category.path if found.category else None,
+                buyer_id=buyer_id,
+                currency=currency,
+            ),
         },
     )
 
