@@ -285,6 +285,7 @@ def checkout(request: HttpRequest, payload: CheckoutIn) -> JsonResponse:
             idempotency_key=key,
             payment_method=payload.payment_method,
             save_method=payload.save_payment_method,
+            provider=payload.provider,
         )
         return _order_response(order.pk, payment, placed)
 

@@ -13,6 +13,7 @@ from core.accounts.forms import ServiceForm
 from core.commerce.models import RecurringPrice
 from core.commerce.services.cart import MAX_QUANTITY, is_recurring_only
 from core.money import Money
+from core.payments.providers import PROVIDER_LABELS
 from core.payments.providers.sandbox import TEST_CARDS
 
 
@@ -138,10 +139,25 @@ class CheckoutForm(ServiceForm):
     idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
 
     def __init__(
-        self, *args: Any, is_test_mode: bool = True, summary_url: str = "", **kwargs: Any
+        self,
+        *args: Any,
+        is_test_mode: bool = True,
+        summary_url: str = "",
+        providers: tuple[str, ...] = (),
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["payment_method"] = _payment_method_field(is_test_mode)
+        if len(providers) > 1:
+            # The buyer chooses how to pay; a card number only matters when paying by card.
+            self.fields["provider"] = forms.ChoiceField(
+                label="Pay with",
+                choices=[(key, PROVIDER_LABELS.get(key, key)) for key in providers],
+                initial=providers[0],
+                widget=forms.RadioSelect,
+            )
+            self.fields["payment_method"].required = False
+            self.order_fields(["name", "country", "region", "provider", "payment_method"])
         if summary_url:
             # With htmx, the order summary is priced again (tax) once the address is typed.
             refresh = {
@@ -160,6 +176,14 @@ class CheckoutForm(ServiceForm):
         if not key.isprintable():
             raise forms.ValidationError("Reload the page and try again.")
         return key
+
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        provider = cleaned.setdefault("provider", "")
+        is_missing = not cleaned.get("payment_method") and "payment_method" not in self.errors
+        if provider != "paypal" and is_missing:
+            self.add_error("payment_method", "Give the card to pay with.")
+        return cleaned
 
 
 class ConfirmForm(ServiceForm):

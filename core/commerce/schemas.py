@@ -62,11 +62,19 @@ class CheckoutIn(StrictSchema):
     name: str = Field("", max_length=model_max_length(Order, "billing_name"))
     payment_method: str = Field(
         max_length=model_max_length(Payment, "payment_method"),
-        description="Sandbox: a test card number; Stripe: a PaymentMethod id (pm_...)",
+        description="Sandbox: a test card number; Stripe: a PaymentMethod id (pm_...); "
+        "PayPal: empty",
     )
     save_payment_method: bool = False
     expected_total: int | None = Field(
         None, description="The total the buyer saw; checkout refuses if it changed"
+    )
+    provider: str = Field(
+        "",
+        max_length=20,
+        description="How to pay: empty for the marketplace's default (card), or 'paypal' "
+        "where the marketplace offers it (answered 202 with the PayPal approval link as "
+        "payment.action_url)",
     )
 
 

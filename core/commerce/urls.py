@@ -17,6 +17,9 @@ urlpatterns = [
     path("cart/code/remove/", views.remove_code, name="remove_code"),
     path("cart/currency/", views.change_currency, name="change_currency"),
     path("checkout/", views.checkout, name="checkout"),
+    # PayPal sends the buyer back here (core.payments.providers.paypal.RETURN_PATH/CANCEL_PATH).
+    path("checkout/paypal/return/", views.paypal_return, name="paypal_return"),
+    path("checkout/paypal/cancel/", views.paypal_cancel, name="paypal_cancel"),
     path("account/orders/", views.order_list, name="orders"),
     path("account/orders/<int:order_id>/", views.order_detail, name="order"),
     path("account/orders/<int:order_id>/pay/", views.pay_order_page, name="pay_order"),

@@ -70,14 +70,20 @@ from core.commerce.services.checkout import (
     preview,
 )
 from core.commerce.services.payment_events import cancel_order, confirm_payment
+from core.commerce.services.paypal_checkout import (
+    cancel_paypal_checkout,
+    complete_paypal_approval,
+)
 from core.errors import DomainError, ErrorKind
 from core.marketplace import current_marketplace
 from core.money import Money
-from core.payments.providers import get_provider
+from core.payments.providers import checkout_providers, get_provider
+from core.payments.providers.paypal_settings import paypal_approval_origins
 from core.payments.providers.sandbox import THREE_D_SECURE_CODE
 from core.registry.panels import checkout_terms
 from core.reviews.models import Review
 from core.reviews.selectors import is_line_reviewable
+from core.security_headers import allow_form_action
 from core.sellers.models import TeamMember
 
 ORDERS_PER_PAGE = 20
@@ -413,6 +419,8 @@ def _next_step(request: HttpRequest, order: Order, payment: Payment | None) -> H
     """Where a payment attempt leads: the bank's confirmation, another card, or the order."""
     status = payment.status if payment else None
     if order.status == OrderStatus.PENDING_PAYMENT and status == PaymentStatus.REQUIRES_ACTION:
+        if payment is not None and payment.provider == "paypal" and payment.action_url:
+            return HttpResponseRedirect(payment.action_url)  # the buyer approves at PayPal
         return HttpResponseRedirect(reverse("commerce:confirm_payment", args=[order.pk]))
     if order.status == OrderStatus.PENDING_PAYMENT and status == PaymentStatus.FAILED:
         return HttpResponseRedirect(reverse("commerce:pay_order", args=[order.pk]))
@@ -440,6 +448,7 @@ def _place_and_pay(buyer: User, cart: Cart | None, data: dict[str, Any]) -> tupl
         details=CheckoutInput(country=data["country"], region=data["region"], name=data["name"]),
         idempotency_key=key,
         payment_method=data["payment_method"],
+        provider=data.get("provider", ""),
     )
     return order, payment
 
@@ -447,13 +456,17 @@ def _place_and_pay(buyer: User, cart: Cart | None, data: dict[str, Any]) -> tupl
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@allow_form_action(lambda _request: paypal_approval_origins())
 def checkout(request: HttpRequest) -> HttpResponse:
     buyer = signed_in_user(request)
     cart = carts.find_cart(buyer=buyer, token=_cart_token(request, create=False))
     is_test_mode = get_provider().is_test_mode
     summary_url = reverse("commerce:checkout")
+    providers = checkout_providers()
     if request.method == "POST":
-        form = CheckoutForm(request.POST, is_test_mode=is_test_mode, summary_url=summary_url)
+        form = CheckoutForm(
+            request.POST, is_test_mode=is_test_mode, summary_url=summary_url, providers=providers
+        )
         if form.is_valid():
             try:
                 order, payment = _place_and_pay(buyer, cart, form.cleaned_data)
@@ -473,6 +486,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
             },
             is_test_mode=is_test_mode,
             summary_url=summary_url,
+            providers=providers,
         )
     context = _cart_summary(cart, buyer, address)
     products = [line.product for line in context.pop("lines", []) if line.product is not None]
@@ -495,6 +509,7 @@ def _own_order(request: HttpRequest, order_id: int) -> Order:
 @never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
+@allow_form_action(lambda _request: paypal_approval_origins())
 def pay_order_page(request: HttpRequest, order_id: int) -> HttpResponse:
     """Pay an unpaid order again, with another card after a decline."""
     order = _own_order(request, order_id)
@@ -504,10 +519,17 @@ def pay_order_page(request: HttpRequest, order_id: int) -> HttpResponse:
     ):
         return _next_step(request, order, payment)
     is_test_mode = get_provider(order.provider).is_test_mode
-    form = PaymentForm(request.POST or None, is_test_mode=is_test_mode)
+    # Bound on any POST: paying again with PayPal posts no field at all.
+    form = PaymentForm(
+        request.POST if request.method == "POST" else None, is_test_mode=is_test_mode
+    )
+    if order.provider == "paypal":
+        del form.fields["payment_method"]  # paying again is approving again at PayPal
     if request.method == "POST" and form.is_valid():
         try:
-            payment = charge_order(order=order, payment_method=form.cleaned_data["payment_method"])
+            payment = charge_order(
+                order=order, payment_method=form.cleaned_data.get("payment_method", "")
+            )
         except DomainError as error:
             form.add_domain_error(_not_found_or(error))
         else:
@@ -785,3 +807,40 @@ def invoice_pdf(request: HttpRequest, order_id: int) -> HttpResponse:
     filename = re.sub(r"[^A-Za-z0-9._-]", "_", invoice.number)
     response["Content-Disposition"] = f'inline; filename="{filename}.pdf"'
     return response
+
+
+@never_cache
+@login_required
+@require_safe
+def paypal_return(request: HttpRequest) -> HttpResponse:
+    """PayPal sends the buyer here after approving (``?token=<PayPal order>&PayerID=...``):
+    the order is captured and the buyer lands on it, or on paying again after a decline."""
+    try:
+        payment = complete_paypal_approval(
+            buyer=signed_in_user(request), token=request.GET.get("token", "")[:64]
+        )
+    except DomainError as error:
+        if error.kind == ErrorKind.NOT_FOUND:
+            raise Http404("No such PayPal payment") from None
+        messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("commerce:orders"))
+    if payment.status == PaymentStatus.FAILED:
+        messages.error(request, payment.failure_message or "PayPal declined the payment.")
+    return _next_step(request, payment.order, payment)
+
+
+@never_cache
+@login_required
+@require_safe
+def paypal_cancel(request: HttpRequest) -> HttpResponse:
+    """The buyer turned back at PayPal: the order is cancelled and the cart is as it was."""
+    try:
+        cancel_paypal_checkout(
+            buyer=signed_in_user(request), token=request.GET.get("token", "")[:64]
+        )
+    except DomainError as error:
+        if error.kind == ErrorKind.NOT_FOUND:
+            raise Http404("No such PayPal payment") from None
+        raise
+    messages.info(request, "You cancelled at PayPal; your cart is as you left it.")
+    return HttpResponseRedirect(reverse("commerce:checkout"))

@@ -12,6 +12,7 @@ class PaymentErrorCode(StrEnum):
     INVALID_PAYOUT = "invalid_payout"
     PROVIDER_ERROR = "provider_error"
     WEBHOOK_SIGNATURE_INVALID = "webhook_signature_invalid"
+    PROVIDER_UNAVAILABLE = "payment_provider_unavailable"
 
 
 class PaymentError(DomainError):

@@ -195,3 +195,23 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"payout {self.pk} {self.amount} {self.currency}"
+
+
+class PayPalAccount(models.Model):
+    """The marketplace's own PayPal Business REST app (one row per schema, pk 1), set by its
+    operators: each marketplace is the merchant of record of its PayPal payments, and PayPal
+    verifies webhooks per app and webhook id, so a fleet cannot share one app the way it
+    shares the platform's Stripe account. The secret is encrypted (core.crypto, per schema)."""
+
+    is_enabled = models.BooleanField(default=False)
+    is_live = models.BooleanField(default=False)  # False: PayPal's sandbox
+    client_id = models.CharField(max_length=120, blank=True)
+    client_secret_encrypted = models.TextField(blank=True)
+    webhook_id = models.CharField(max_length=60, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(pk=1), name="paypal_account_single")]
+
+    def __str__(self) -> str:
+        return f"paypal {'live' if self.is_live else 'sandbox'}"

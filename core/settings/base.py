@@ -150,6 +150,10 @@ STRIPE_CONNECT_WEBHOOK_SECRET = env_str("STRIPE_CONNECT_WEBHOOK_SECRET", "")
 # Only for tests and local development against localstripe / a local Connect server.
 STRIPE_API_BASE = env_str("STRIPE_API_BASE", "")
 STRIPE_CONNECT_API_BASE = env_str("STRIPE_CONNECT_API_BASE", "")
+# PayPal: each marketplace's operators enter their own PayPal app (client id, secret, webhook
+# id, sandbox or live) in the back-office. Only for tests and local development: every
+# marketplace's PayPal calls go to this local server instead of api-m(.sandbox).paypal.com.
+PAYPAL_API_BASE = env_str("PAYPAL_API_BASE", "")
 
 # --- Search, proxies ---
 SOUK_SEARCH_BACKEND = env_str("SOUK_SEARCH_BACKEND", "postgres")

@@ -19,6 +19,7 @@ SECTIONS: tuple[tuple[str, str], ...] = (
     ("Taxes", "operator:taxes"),
     ("Discounts", "operator:discounts"),
     ("Payouts", "operator:payouts"),
+    ("PayPal", "operator:paypal"),
     ("Reports", "operator:reports"),
     ("Ledger", "operator:ledger"),
     ("Deadlines", "operator:deadlines"),

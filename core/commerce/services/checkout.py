@@ -42,7 +42,13 @@ from core.commerce.selectors import commerce_settings
 from core.commerce.services.capture import ensure_customer_reference, record_charge_result
 from core.errors import ErrorKind
 from core.money import Money
-from core.payments.providers import ChargeRequest, ChargeResult, ChargeStatus, get_provider
+from core.payments.providers import (
+    ChargeRequest,
+    ChargeResult,
+    ChargeStatus,
+    choose_checkout_provider,
+    get_provider,
+)
 from core.risk.services import assess_checkout as risk_checkout
 from core.schema import current_schema_name
 
@@ -124,6 +130,7 @@ def _place(
     save_method: bool = False,
     *,
     opens_payment: bool = True,
+    provider: str = "",
 ) -> PlacedOrder:
     """``opens_payment``: the first payment attempt is written with the order (checkout pays
     it at once); place_order's callers pay later with pay_order."""
@@ -146,6 +153,8 @@ def _place(
             details={"expected": details.expected_total, "total": priced.total},
             kind=ErrorKind.CONFLICT,
         )
+    is_recurring = any(line.recurring_price for line in priced.lines)
+    provider = choose_checkout_provider(provider, is_recurring=is_recurring)
     _take_stock(priced.lines)
     if priced.discount_code is not None:
         _redeem(priced.discount_code)
@@ -164,7 +173,7 @@ def _place(
         billing_region=address.region,
         billing_name=(details.name or buyer.full_name)[:150],
         discount_code=priced.discount_code.code if priced.discount_code else "",
-        provider=get_provider().key,
+        provider=provider,
         idempotency_key=key,
     )
     sub_orders, lines = write_order_lines(order, priced)
@@ -172,8 +181,8 @@ def _place(
     OrderTransition.objects.create(
         order=order, to_status=OrderStatus.PENDING_PAYMENT, actor=buyer, actor_label="buyer"
     )
-    # Subscriptions renew off-session: their method is always kept.
-    keep_method = save_method or any(line.recurring_price for line in priced.lines)
+    # Subscriptions renew off-session: their method is always kept. PayPal keeps none.
+    keep_method = (save_method or is_recurring) and provider != "paypal"
     payment = None
     if opens_payment:
         payment = Payment.objects.create(
@@ -319,6 +328,7 @@ def checkout_cart(
     idempotency_key: str,
     payment_method: str,
     save_method: bool = False,
+    provider: str = "",
 ) -> tuple[Order, Payment, PlacedOrder | None]:
     """Place the cart's order and charge it. A retry of the same key drives the order it
     placed before (``PlacedOrder`` is then None: nothing was written by this call)."""
@@ -328,7 +338,14 @@ def checkout_cart(
         try:
             with transaction.atomic():
                 placed = _place(
-                    buyer, cart, address, details, idempotency_key, payment_method, save_method
+                    buyer,
+                    cart,
+                    address,
+                    details,
+                    idempotency_key,
+                    payment_method,
+                    save_method,
+                    provider=provider,
                 )
         except (IntegrityError, CommerceError):
             # The same key placed concurrently (the order insert hit the unique key, or the

@@ -1,6 +1,6 @@
 """A payment provider's webhook event, applied once. The provider's module verified and read it
-(core.payments.providers.stripe_webhooks); here it is recorded once per event id in
-``ProviderEvent`` and applied to orders and payouts.
+(core.payments.providers.stripe_webhooks, .paypal_webhooks); here it is recorded once per
+event id in ``ProviderEvent`` and applied to orders and payouts.
 
 Recording and applying share one transaction, so an event is either applied and marked
 processed, or neither (the failure is then recorded on the event and the provider delivers it
@@ -12,6 +12,7 @@ apply are recorded and acknowledged, so nothing is lost and the provider stops r
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -20,6 +21,7 @@ from django.utils import timezone
 from core.commerce.services import payment_events
 from core.payments.models import ProviderEvent
 from core.payments.providers import PaymentEvent, PaymentEventKind
+from core.payments.providers.paypal_webhooks import read_paypal_webhook
 from core.payments.providers.stripe_webhooks import read_stripe_webhook
 from core.payments.services import payouts
 from core.payments.services.payout_onboarding import refresh_payouts_enabled
@@ -37,6 +39,10 @@ class WebhookReceipt:
 
 def receive_stripe_webhook(*, payload: bytes, signature: str | None) -> WebhookReceipt:
     return apply_payment_event(read_stripe_webhook(payload=payload, signature=signature))
+
+
+def receive_paypal_webhook(*, payload: bytes, headers: Mapping[str, str]) -> WebhookReceipt:
+    return apply_payment_event(read_paypal_webhook(payload=payload, headers=headers))
 
 
 def apply_payment_event(event: PaymentEvent) -> WebhookReceipt:
