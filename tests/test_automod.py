@@ -328,6 +328,32 @@ def test_a_held_chat_message_is_only_on_its_senders_conversation_page(shop, clie
     assert one.status_code == 404
 
 
+def test_an_edit_the_checks_flag_takes_a_delivered_message_back_from_the_recipient(
+    shop, client_for, layer, django_capture_on_commit_callbacks
+):
+    _policy(shop.tenant, banned_words=["paypal friends"])
+    buyer = bearer_client(client_for, shop.tenant, shop.buyer)
+    seller = bearer_client(client_for, shop.tenant, shop.seller_one.owner)
+    chat_id = call(buyer, "post", "/chats", {"seller_id": shop.seller_one.pk, "text": "Hi"}).json()[
+        "id"
+    ]
+    sent = call(buyer, "post", f"/chats/{chat_id}/messages", {"text": "How do I pay?"}).json()
+    topic = listen(layer, group_name(shop.tenant.schema_name, "conversation", chat_id))
+
+    with (
+        schema_context(shop.tenant.schema_name),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        chat.edit_message(message_id=sent["id"], user_id=shop.buyer.pk, text="PayPal friends?")
+
+    heard = receive(layer, topic)
+    assert heard is not None and heard["event"] == "chat.message.changed"
+    assert (heard["data"]["text"], heard["data"]["is_held"]) == ("", True)
+    theirs = call(seller, "get", f"/chats/{chat_id}/messages").json()["items"]
+    assert [m["text"] for m in theirs] == ["Hi"]
+    assert call(seller, "get", "/chats").json()["items"][0]["last_message"]["text"] == "Hi"
+
+
 def test_a_clean_chat_message_is_delivered_live_as_today(
     shop, client_for, layer, django_capture_on_commit_callbacks
 ):
