@@ -82,3 +82,19 @@ def test_vectors_stay_in_their_tenant(tenant_a, tenant_b, redis_url, meaning_on)
         embed_products(product_ids=[dog.pk])
     with schema_context(tenant_b.schema_name):
         assert not ProductEmbedding.objects.exists()
+
+
+def test_the_command_embeds_a_tenants_products_made_before_the_switch(tenant_a, redis_url):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    seller = make_seller(tenant_a, "acme")
+    products = [make_product(tenant_a, seller, name) for name in ("Dog lessons", "Cat toys")]
+    out = StringIO()
+    with schema_context(tenant_a.schema_name):
+        call_command("embed_products", stdout=out)
+        assert set(ProductEmbedding.objects.values_list("product_id", flat=True)) == {
+            p.pk for p in products
+        }
+    assert out.getvalue().strip() == "2 of 2 product(s) embedded"
