@@ -252,6 +252,7 @@ def test_the_checkout_page_offers_paypal_and_sends_the_buyer_to_approve(shop, cl
     add(client, shop.editor)
     page = client.get("/checkout/")
     assert 'value="paypal"' in page.content.decode()
+    assert "Not needed for PayPal" in page.content.decode()
     key = page.context["form"].initial["idempotency_key"]
 
     answer = client.post(

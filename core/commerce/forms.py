@@ -157,6 +157,10 @@ class CheckoutForm(ServiceForm):
                 widget=forms.RadioSelect,
             )
             self.fields["payment_method"].required = False
+            self.fields["payment_method"].help_text = (
+                f"{self.fields['payment_method'].help_text} Not needed for PayPal: you approve "
+                "the payment at PayPal."
+            ).strip()
             self.order_fields(["name", "country", "region", "provider", "payment_method"])
         if summary_url:
             # With htmx, the order summary is priced again (tax) once the address is typed.
