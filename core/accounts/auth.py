@@ -19,7 +19,7 @@ from core.accounts.principal import (
     require_scope,
     require_two_factor,
 )
-from core.accounts.services.tokens import identify_token
+from core.accounts.services.tokens import identify_token, token_user
 from core.errors import ErrorKind
 
 
@@ -51,10 +51,8 @@ class BearerTokenAuth(HttpBearer):
         identity = identify_token(token)
         if identity is None:
             return None
-        user = User.objects.filter(pk=identity.user_id, is_active=True).first()
-        # Support agents act only through a support session (SupportSessionMiddleware), never
-        # with a token that could outlive it, even one made before tokens were refused to them.
-        if user is None or user.is_support_agent:
+        user = token_user(identity)
+        if user is None:
             return None
         request.user = user
         request.principal = Principal(  # type: ignore[attr-defined]

@@ -187,6 +187,40 @@ def identify_token(raw: str) -> TokenIdentity | None:
     return identity
 
 
+def _user_cache_key(user_id: int) -> str:
+    return f"pat-user:{user_id}"
+
+
+def token_user(identity: TokenIdentity) -> User | None:
+    """The active user a token acts for, or None (deactivated, deleted, a support agent).
+    Cached beside the token for its minute, so a token request costs no query for its user;
+    any save or deletion of the user drops the entry (``forget_user``) now and after commit."""
+    key = _user_cache_key(identity.user_id)
+    user: User | None = cache.get(key)
+    if user is None:
+        user = User.objects.filter(pk=identity.user_id, is_active=True).first()
+        # Support agents act only through a support session (SupportSessionMiddleware),
+        # never with a token that could outlive it, even one made before tokens were
+        # refused to them.
+        if user is None or user.is_support_agent:
+            return None
+        cache.set(key, user, CACHE_SECONDS)
+    return user
+
+
+def forget_user(user_id: int) -> None:
+    """Drop the cached user now and again after commit, so a request that read the user
+    while the change was uncommitted cannot keep the old row for the cache's minute."""
+    key = _user_cache_key(user_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
+def forget_changed_user(sender: type[User], instance: User, **kwargs: object) -> None:
+    """The receiver of User's post_save and post_delete."""
+    forget_user(instance.pk)
+
+
 # token id -> when this process last recorded a use; spares a cache round trip per request.
 _touched_here: dict[int, float] = {}
 

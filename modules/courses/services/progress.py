@@ -28,6 +28,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core.async_commit import ASYNC_COMMIT_CHECK, ASYNC_COMMIT_CTE, async_commit_params
 from modules.courses.errors import CourseErrorCode, invalid, not_found, refused
 from modules.courses.models import Enrolment, Lesson, LessonKind
 from modules.courses.services import access
@@ -119,13 +120,19 @@ CROSS JOIN LATERAL (VALUES (0, i.s), (1, i.e)) AS f (k, v)
 
 # The enrolment and lesson a report may write to: a live enrolment of the user on the
 # lesson's course, the lesson of the right kind, released (drip) and unlocked (prerequisite).
-TARGET_SQL = """
+# Every statement built on it writes (``touched``, then the progress row) and commits
+# asynchronously when it is its own transaction (core.async_commit).
+TARGET_SQL = (
+    ASYNC_COMMIT_CTE
+    + """,
 target AS (
     SELECT e.id AS enrolment_id, l.id AS lesson_id
     FROM courses_lesson l
     JOIN courses_enrolment e
       ON e.course_id = l.course_id AND e.buyer_id = %(user)s AND e.revoked_at IS NULL
-    WHERE l.id = %(lesson)s AND l.kind = %(kind)s {extra}
+    WHERE l.id = %(lesson)s AND l.kind = %(kind)s {extra} AND """
+    + ASYNC_COMMIT_CHECK
+    + """
       AND (l.is_preview OR (
             (l.drip_days IS NULL OR e.enrolled_at + l.drip_days * interval '1 day' <= %(now)s)
         AND (l.drip_date IS NULL OR l.drip_date <= %(today)s)
@@ -146,6 +153,7 @@ touched AS (
            OR e.last_active_at <= %(now)s - %(active_every)s * interval '1 second')
     RETURNING e.id
 )"""
+)
 
 RETURNING_SQL = """
 RETURNING p.enrolment_id, p.watched_seconds, p.position_seconds, p.seconds_on_page,
@@ -238,6 +246,7 @@ def _base_params(*, user_id: int, lesson_id: int, kind: str, now: datetime) -> d
         "now": now,
         "today": access.local_today(now),
         "active_every": ACTIVE_EVERY_SECONDS,
+        **async_commit_params(),
     }
 
 

@@ -21,6 +21,7 @@ from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 
+from core.async_commit import ASYNC_COMMIT_CHECK, ASYNC_COMMIT_CTE, async_commit_params
 from core.errors import ErrorKind
 from core.schema import current_schema_name
 from core.storage import private_file_url
@@ -72,15 +73,18 @@ def _limited(message: str, code: DigitalErrorCode) -> DigitalError:
     return DigitalError(code, message, kind=ErrorKind.RATE_LIMITED)
 
 
-# The hot path is one statement after the auth, run on its own (no BEGIN/COMMIT): it reads
+# The hot path is one statement after the auth, run on its own (no BEGIN/COMMIT, and
+# committed asynchronously: core.async_commit says why a log row may): it reads
 # the entitlement with the version asked for, the product's stamping term, the buyer's
 # stamped copy and both counts, and inserts the log row only when the version is covered,
 # its copy is ready (or none is needed) and both limits allow it. The row takes the next
 # number (``seq``) under a unique index, so of two concurrent requests for the last download
 # one fails to insert and, run again, sees the limit reached. The update window repeats
 # ``entitlements.covers`` in SQL (tests check both). Table names come from the models.
-_ISSUE = """
-WITH asked AS (
+_ISSUE = (
+    "WITH "
+    + ASYNC_COMMIT_CTE
+    + """, asked AS (
   SELECT e.id AS entitlement_id, e.download_limit, p.stamp_pdfs,
          v.id AS version_id, v.content, v.original_name, v.content_type, v.size,
          c.status AS copy_status, c.content AS copy_content,
@@ -96,6 +100,9 @@ WITH asked AS (
   JOIN {version} v ON v.file_id = f.id AND v.id = %(version)s
   LEFT JOIN {copy} c ON c.entitlement_id = e.id AND c.version_id = v.id
   WHERE e.id = %(entitlement)s AND e.buyer_id = %(buyer)s AND e.revoked_at IS NULL
+    AND """
+    + ASYNC_COMMIT_CHECK
+    + """
 ), logged AS (
   INSERT INTO {download} (entitlement_id, version_id, at, ip, user_agent, counted, seq)
   SELECT entitlement_id, version_id, %(now)s, %(ip)s, %(agent)s, true, used + 1 FROM asked
@@ -110,6 +117,7 @@ SELECT covered, download_limit, used, stamp_pdfs, copy_status, copy_content,
        version_id, content, original_name, content_type, size, (SELECT id FROM logged)
 FROM asked
 """
+)
 _RACE_RETRIES = 3
 
 
@@ -151,6 +159,7 @@ def authorise(
         "daily": bounds.downloads_per_buyer_per_day,
         "pdf": PDF,
         "pending": StampStatus.PENDING.value,
+        **async_commit_params(),
     }
     row = _issue(parameters)
     if row is None or not row[0]:
