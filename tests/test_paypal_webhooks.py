@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from core.commerce.models import OrderStatus, PaymentStatus
+from core.commerce.models import Order, OrderStatus, PaymentStatus
 from core.commerce.services.refunds import refund_order
 from core.payments import ledger
 from core.payments.models import (
@@ -306,4 +306,30 @@ def test_a_payout_paypal_refuses_outright_fails_and_keeps_the_sellers_balance(
         assert "PayPal refused the payout" in payout.failure_reason
         assert available_balance(shop.seller_one.pk, "USD") == 1800
         assert Payout.objects.count() == 1
+    assert ledger_totals(shop.tenant) == {"USD": 0}
+
+
+def test_a_refund_after_a_paypal_payout_leaves_what_the_seller_owes_on_their_balance(
+    shop, client_for, paypal, django_capture_on_commit_callbacks
+):
+    """PayPal payouts cannot be taken back: the refund goes through at PayPal and in the
+    ledger, and the seller's share stays owed (a negative balance netted next payout)."""
+    paypal_seller_with_balance(shop, client_for, paypal, django_capture_on_commit_callbacks)
+    with schema_context(shop.tenant.schema_name):
+        payout = request_payout(seller=shop.seller_one, currency="USD", run_key="manual:1")
+        assert payout.status == PayoutStatus.PAID
+        order_id = Order.objects.latest("id").pk
+        refund = refund_order(
+            order_id=order_id,
+            lines=None,
+            reason="returned",
+            idempotency_key="after-payout",
+            actor=None,
+            actor_label="operator",
+        )
+
+    assert refund.provider_reference in paypal.state.refunds
+    with schema_context(shop.tenant.schema_name):
+        assert JournalEntry.objects.filter(kind=EntryKind.TRANSFER_REVERSAL).count() == 0
+        assert available_balance(shop.seller_one.pk, "USD") == -1800
     assert ledger_totals(shop.tenant) == {"USD": 0}

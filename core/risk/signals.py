@@ -48,7 +48,7 @@ current_signals: contextvars.ContextVar[RequestSignals | None] = contextvars.Con
 
 
 def ip_country_of(request: HttpRequest) -> str:
-    header: str = getattr(settings, "SOUK_RISK_IP_COUNTRY_HEADER", "")
+    header: str = settings.SOUK_RISK_IP_COUNTRY_HEADER
     if not header:
         return ""
     value = request.headers.get(header, "").strip().upper()

@@ -161,6 +161,9 @@ OPENSEARCH_URL = env_str("OPENSEARCH_URL", "http://127.0.0.1:9200")
 OPENSEARCH_INDEX_PREFIX = env_str("OPENSEARCH_INDEX_PREFIX", "souk")
 # How many proxies in front of Souk append to X-Forwarded-For (the ingress controller: 1).
 SOUK_TRUSTED_PROXY_COUNT = env_int("SOUK_TRUSTED_PROXY_COUNT", 0)
+# The header a CDN sets to the client's country (Cloudflare: "CF-IPCountry"), read by the fraud
+# checks only when set here; anyone can send it, so set it only when the CDN overwrites it.
+SOUK_RISK_IP_COUNTRY_HEADER = env_str("SOUK_RISK_IP_COUNTRY_HEADER", "")
 
 # --- Provisioning --------------------------------------------------------------------------
 SOUK_SCHEMA_POOL_SIZE = env_int("SOUK_SCHEMA_POOL_SIZE", 5)

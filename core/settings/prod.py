@@ -36,6 +36,10 @@ def unsafe_settings() -> list[str]:
             "ALLOWED_HOSTS contains '*': list the hosts instead ('.<PLATFORM_DOMAIN>' and each "
             "custom domain), so a forged Host header is refused before anything reads it."
         )
+    if env_str("PAYPAL_API_BASE"):
+        problems.append(
+            "PAYPAL_API_BASE is set: PayPal calls would go to a local test server; unset it."
+        )
     encryption_keys = [key.strip() for key in env_str("SOUK_ENCRYPTION_KEY").split(",")]
     if not any(encryption_keys):
         problems.append(

@@ -232,6 +232,8 @@ def recover_overdrawn_balance(*, seller_id: int, currency: str, reference: str) 
     for payout in paid[:5]:
         if recovered >= owed:
             break
+        if not getattr(get_provider(payout.provider), "can_reverse_transfers", True):
+            continue  # PayPal payouts are final: the shortfall stays owed (netted next payout)
         amount = min(owed - recovered, payout.amount)
         entry_reference = f"{reference}:payout:{payout.pk}"
         if ledger.is_booked(EntryKind.TRANSFER_REVERSAL, entry_reference):

@@ -76,6 +76,7 @@ SOUK_SCHEMA_POOL_SIZE: {{ $s.schemaPoolSize | int | quote }}
 SOUK_PROVISION_MIGRATE_FALLBACK: {{ $s.provisionMigrateFallback | quote }}
 SOUK_MIGRATE_PARALLEL: {{ $s.migrateParallel | int | quote }}
 SOUK_TRUSTED_PROXY_COUNT: {{ $s.trustedProxyCount | int | quote }}
+SOUK_RISK_IP_COUNTRY_HEADER: {{ $s.riskIpCountryHeader | default "" | quote }}
 SOUK_SEARCH_BACKEND: {{ ternary "opensearch" "postgres" .Values.opensearch.enabled | quote }}
 SOUK_PAYMENT_PROVIDER: {{ .Values.payments.provider | quote }}
 SOUK_ALLOW_SANDBOX_PAYMENTS: {{ .Values.payments.allowSandbox | toString | quote }}
