@@ -79,7 +79,8 @@ def deliver(
     headers = server.signed_headers(body, webhook_id=webhook_id)
     if tamper:
         body = body.replace(b'"value": "', b'"value": "9')
-    return client.post(WEBHOOK_PATH, body, content_type="application/json", **headers)
+    meta: dict[str, Any] = headers  # WSGI environ keys, as the Client's **extra takes them
+    return client.post(WEBHOOK_PATH, body, content_type="application/json", **meta)
 
 
 def payment_of(tenant: Tenant, order_id: int) -> Payment:
