@@ -92,7 +92,9 @@ def test_a_signed_in_buyers_home_shows_recently_viewed_newest_first_and_picks(sh
     ]
 
 
-def test_an_unpublished_product_leaves_the_recently_viewed_shelf(shop, client_for):
+def test_an_unpublished_product_leaves_the_recently_viewed_shelf(
+    shop, client_for, django_assert_max_num_queries
+):
     from core.catalog.services.products import transition
 
     client = buyer_client(client_for, shop)
@@ -104,6 +106,11 @@ def test_an_unpublished_product_leaves_the_recently_viewed_shelf(shop, client_fo
     page = client.get("/").content.decode()
 
     assert shelf_slugs(page, "recently_viewed") == [shop.editor.slug]
+    # The unpublished product's id in the list costs no query on the next pages.
+    with django_assert_max_num_queries(SIGNED_IN_HOME_QUERIES):
+        assert shelf_slugs(client.get("/").content.decode(), "recently_viewed") == [
+            shop.editor.slug
+        ]
 
 
 def test_the_anonymous_product_page_reads_a_fixed_number_of_queries(

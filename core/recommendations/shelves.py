@@ -66,15 +66,16 @@ def cards(product_ids: list[int], currency: str) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = cache.get_many(list(keys.values()))
     missing = [pk for pk in product_ids if keys[pk] not in found]
     if missing:
-        fresh = {}
+        # A product buyers cannot see is cached as an empty card, so an old id (a page the buyer
+        # viewed before it was unpublished) costs no query on every later page.
+        fresh: dict[str, dict[str, Any]] = {keys[pk]: {} for pk in missing}
         for product in with_card_data(visible_products().filter(pk__in=missing)):
             views = product_image_views(product, sizes=CARD_IMAGE_SIZES)
             card = {**presenters.card(product, currency), "image": views[0] if views else None}
             fresh[keys[product.pk]] = card
-        if fresh:
-            cache.set_many(fresh, CARD_SECONDS)
+        cache.set_many(fresh, CARD_SECONDS)
         found.update(fresh)
-    return [found[keys[pk]] for pk in product_ids if keys[pk] in found]
+    return [found[keys[pk]] for pk in product_ids if found.get(keys[pk])]
 
 
 def product_shelves(
