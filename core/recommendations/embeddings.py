@@ -29,7 +29,7 @@ DESCRIPTION_CHARS = 600
 
 
 def embeddings_enabled() -> bool:
-    return bool(getattr(settings, "SOUK_RECOMMENDATION_EMBEDDINGS", False))
+    return bool(settings.SOUK_RECOMMENDATION_EMBEDDINGS)
 
 
 @lru_cache(maxsize=1)

@@ -157,6 +157,9 @@ PAYPAL_API_BASE = env_str("PAYPAL_API_BASE", "")
 
 # --- Search, proxies ---
 SOUK_SEARCH_BACKEND = env_str("SOUK_SEARCH_BACKEND", "postgres")
+# "Similar products" by meaning: sentence embeddings from the WordLlama model that ships inside
+# the wordllama wheel (nothing is downloaded). Off: PostgreSQL full text only.
+SOUK_RECOMMENDATION_EMBEDDINGS = env_bool("SOUK_RECOMMENDATION_EMBEDDINGS", False)
 OPENSEARCH_URL = env_str("OPENSEARCH_URL", "http://127.0.0.1:9200")
 OPENSEARCH_INDEX_PREFIX = env_str("OPENSEARCH_INDEX_PREFIX", "souk")
 # How many proxies in front of Souk append to X-Forwarded-For (the ingress controller: 1).
