@@ -51,8 +51,8 @@ def _resolve_open_reports(review: Review, operator: User, resolution: ReportReso
     )
 
 
-@transaction.atomic
-def hide_review(*, operator: User, review_id: int, reason: str) -> Review:
+def _hide(operator: User, review_id: int, reason: str, status: ReviewStatus) -> tuple[Review, str]:
+    """The review (now in ``status``) hidden with the operator's reason (cleaned, required)."""
     reason = " ".join(reason.split())[:MAX_REASON]
     if not reason:
         raise ReviewError(
@@ -62,12 +62,18 @@ def hide_review(*, operator: User, review_id: int, reason: str) -> Review:
             kind=ErrorKind.INVALID,
         )
     review = _locked(review_id)
-    _require(review, ReviewStatus.PUBLISHED)
+    _require(review, status)
     review.status = ReviewStatus.HIDDEN
     review.hidden_reason = reason
     review.hidden_at = timezone.now()
     review.hidden_by = operator
     review.save(update_fields=["status", "hidden_reason", "hidden_at", "hidden_by"])
+    return review, reason
+
+
+@transaction.atomic
+def hide_review(*, operator: User, review_id: int, reason: str) -> Review:
+    review, reason = _hide(operator, review_id, reason, ReviewStatus.PUBLISHED)
     count_out(review)
     _resolve_open_reports(review, operator, ReportResolution.HIDDEN)
     operator_removed(kind=ContentKind.REVIEW, object_id=review.pk, operator_id=operator.pk)
@@ -127,21 +133,7 @@ def release_held_review(*, operator: User, review_id: int) -> Review:
 def remove_held_review(*, operator: User, review_id: int, reason: str) -> Review:
     """Automated moderation was right: the held review is hidden for good (it was never
     shown or counted), and its author is told why."""
-    reason = " ".join(reason.split())[:MAX_REASON]
-    if not reason:
-        raise ReviewError(
-            ReviewErrorCode.REASON_REQUIRED,
-            "Say why the review is hidden; the buyer is told.",
-            details={"field": "reason"},
-            kind=ErrorKind.INVALID,
-        )
-    review = _locked(review_id)
-    _require(review, ReviewStatus.HELD)
-    review.status = ReviewStatus.HIDDEN
-    review.hidden_reason = reason
-    review.hidden_at = timezone.now()
-    review.hidden_by = operator
-    review.save(update_fields=["status", "hidden_reason", "hidden_at", "hidden_by"])
+    review, reason = _hide(operator, review_id, reason, ReviewStatus.HELD)
     operator_removed(kind=ContentKind.REVIEW, object_id=review.pk, operator_id=operator.pk)
     if review.buyer.deleted_at is None:
         send_account_mail(
