@@ -215,4 +215,11 @@ REVIEW_TEXTS = (
     (3, "Good but a learning curve", "Powerful once you get it, the first hour was confusing."),
     (5, "My daily driver", "I open it every morning. The keyboard shortcuts are superb."),
     (2, "Not for my workflow", "Well made, but it lacks the export format I need."),
+    (5, "Exactly what our team needed", "We moved the whole team over in an afternoon."),
+    (4, "Reliable", "Has not crashed once in three months of daily use."),
+    (5, "Great documentation", "Every question I had was answered in the guide."),
+    (3, "Fine for the price", "Does the basics well; the advanced settings feel unfinished."),
+    (4, "Happy with it", "Quick to learn, and the updates keep coming."),
+    (5, "Better than the big names", "Cheaper and friendlier than what we used before."),
+    (4, "Recommended", "A colleague suggested it and I can see why."),
 )
