@@ -36,7 +36,7 @@ class PayPalForm(ServiceForm):
         label="Webhook ID",
         max_length=60,
         required=False,
-        help_text="PayPal shows it beside the webhook you add for the address below.",
+        help_text="PayPal shows it beside the webhook you added for the address above.",
     )
 
 
