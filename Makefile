@@ -47,7 +47,7 @@ pytest: install
 
 bench: install
 	@export DATABASE_URL="$(DB_URL)" && \
-	for bench in provisioning migrate_fleet auth search storefront web checkout licensing dashboards chat notifications gigs slots downloads courses; do \
+	for bench in provisioning migrate_fleet auth search storefront web checkout licensing dashboards chat notifications gigs slots downloads courses recommendations; do \
 		$(BIN)/python bench/$$bench.py || exit 1; done
 
 clean:
