@@ -217,7 +217,10 @@ def forget_user(user_id: int) -> None:
 
 
 def forget_changed_user(sender: type[User], instance: User, **kwargs: object) -> None:
-    """The receiver of User's post_save and post_delete."""
+    """The receiver of User's post_save and post_delete. A user just created has nothing
+    cached under its new id, so there is nothing to forget."""
+    if kwargs.get("created"):
+        return
     forget_user(instance.pk)
 
 

@@ -6,15 +6,48 @@ counts the same."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.db import transaction
 
 from core.accounts.models import User
 from core.automod.errors import AutomodError, AutomodErrorCode
 from core.automod.models import ContentKind, Decision, Verdict
-from core.automod.services.outcomes import operator_released, operator_removed
 from core.errors import ErrorKind
 
 DEFAULT_REASON = "It breaks the marketplace's rules."
+
+
+@dataclass(frozen=True)
+class HoldHandlers:
+    """What the owning app does when an operator decides one of its held items. ``remove``
+    takes (operator, object id, reason); ``release`` takes (operator, the decision), whose
+    ``pending_text`` holds a profile text waiting to be applied. Both must tell ``outcomes``."""
+
+    remove: Callable[[User, int, str], object]
+    release: Callable[[User, Decision], object]
+
+
+_handlers: dict[ContentKind, HoldHandlers] = {}
+
+
+def register_hold_handlers(
+    kind: ContentKind,
+    *,
+    remove: Callable[[User, int, str], object],
+    release: Callable[[User, Decision], object],
+) -> None:
+    """Called from the owning app's ``AppConfig.ready()``, as conversations register topics:
+    automod stays below the apps whose items it screens."""
+    _handlers[kind] = HoldHandlers(remove=remove, release=release)
+
+
+def _handlers_of(kind: ContentKind) -> HoldHandlers:
+    try:
+        return _handlers[kind]
+    except KeyError:
+        raise LookupError(f"no app registered hold handlers for {kind.value!r}") from None
 
 
 def _pending(decision_id: int) -> Decision:
@@ -37,23 +70,7 @@ def confirm_hold(*, operator: User, decision_id: int, reason: str = "") -> Decis
     """The checks were right: the item is taken down for good."""
     decision = _pending(decision_id)
     reason = " ".join(reason.split())[:500] or DEFAULT_REASON
-    kind, object_id = ContentKind(decision.kind), decision.object_id
-    if kind == ContentKind.LISTING:
-        from core.catalog.models import Product
-        from core.catalog.services.moderation import reject_product
-
-        product = Product.objects.select_related("seller__owner").get(pk=object_id)
-        reject_product(product=product, reason=reason, operator=operator)
-    elif kind == ContentKind.REVIEW:
-        from core.reviews.services.moderation import remove_held_review
-
-        remove_held_review(operator=operator, review_id=object_id, reason=reason)
-    elif kind == ContentKind.MESSAGE:
-        from core.conversations.services.moderation import remove_held_message
-
-        remove_held_message(message_id=object_id, operator_id=operator.pk)
-    else:
-        operator_removed(kind=kind, object_id=object_id, operator_id=operator.pk)
+    _handlers_of(ContentKind(decision.kind)).remove(operator, decision.object_id, reason)
     decision.refresh_from_db()
     return decision
 
@@ -62,25 +79,6 @@ def confirm_hold(*, operator: User, decision_id: int, reason: str = "") -> Decis
 def overturn_hold(*, operator: User, decision_id: int) -> Decision:
     """The checks were wrong: the item goes live as if it had passed."""
     decision = _pending(decision_id)
-    kind, object_id = ContentKind(decision.kind), decision.object_id
-    if kind == ContentKind.LISTING:
-        from core.catalog.models import Product
-        from core.catalog.services.moderation import approve_product
-
-        product = Product.objects.select_related("seller__owner").get(pk=object_id)
-        approve_product(product=product, operator=operator)
-    elif kind == ContentKind.REVIEW:
-        from core.reviews.services.moderation import release_held_review
-
-        release_held_review(operator=operator, review_id=object_id)
-    elif kind == ContentKind.MESSAGE:
-        from core.conversations.services.moderation import release_held_message
-
-        release_held_message(message_id=object_id, operator_id=operator.pk)
-    else:
-        from core.sellers.services.onboarding import apply_profile_text
-
-        apply_profile_text(seller_id=object_id, bio=decision.pending_text)
-        operator_released(kind=kind, object_id=object_id, operator_id=operator.pk)
+    _handlers_of(ContentKind(decision.kind)).release(operator, decision)
     decision.refresh_from_db()
     return decision

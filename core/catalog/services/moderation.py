@@ -130,3 +130,15 @@ def set_featured(*, product: Product, is_featured: bool) -> Product:
     product.save(update_fields=["is_featured", "updated_at"])
     products_changed([product.pk])
     return product
+
+
+def remove_held_listing(operator: User, product_id: int, reason: str) -> None:
+    """Automated moderation's hold confirmed from the Moderation page: the listing is rejected."""
+    product = Product.objects.select_related("seller__owner").get(pk=product_id)
+    reject_product(product=product, reason=reason, operator=operator)
+
+
+def release_held_listing(operator: User, decision: Decision) -> None:
+    """Automated moderation's hold overturned: the listing is approved and goes live."""
+    product = Product.objects.select_related("seller__owner").get(pk=decision.object_id)
+    approve_product(product=product, operator=operator)

@@ -25,6 +25,7 @@ from core.payments import ledger
 from core.payments.ledger import credit, debit
 from core.payments.models import EntryKind, PaymentCustomer, SavedPaymentMethod
 from core.payments.providers import ChargeResult, ChargeStatus
+from core.risk.selectors import is_order_held
 
 
 def record_charge_result(
@@ -105,8 +106,6 @@ def capture_order(
     if order.status != OrderStatus.PENDING_PAYMENT:
         return False
     if is_held is None:
-        from core.risk.selectors import is_order_held
-
         is_held = is_order_held(order.pk)
     if known is None:
         known = (

@@ -14,7 +14,8 @@ from django.utils.text import slugify
 
 from core.accounts.models import User
 from core.accounts.validation import clean_name
-from core.automod.models import ContentKind
+from core.automod.models import ContentKind, Decision
+from core.automod.services.outcomes import operator_released, operator_removed
 from core.automod.services.screening import moderate
 from core.errors import ErrorKind
 from core.registry.enablement import sellable_product_types
@@ -288,3 +289,17 @@ def _is_bio_held(seller: Seller, bio: str) -> bool:
 def apply_profile_text(*, seller_id: int, bio: str) -> None:
     """An operator released a held profile text: it becomes the public one."""
     Seller.objects.filter(pk=seller_id).update(bio=bio[:4000])
+
+
+def remove_held_bio(operator: User, seller_id: int, reason: str) -> None:
+    """Automated moderation's hold on a profile text confirmed: the text is discarded (the
+    public profile keeps its previous text)."""
+    operator_removed(kind=ContentKind.PROFILE, object_id=seller_id, operator_id=operator.pk)
+
+
+def release_held_bio(operator: User, decision: Decision) -> None:
+    """Automated moderation's hold overturned: the held text becomes the public one."""
+    apply_profile_text(seller_id=decision.object_id, bio=decision.pending_text)
+    operator_released(
+        kind=ContentKind.PROFILE, object_id=decision.object_id, operator_id=operator.pk
+    )
