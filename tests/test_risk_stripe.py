@@ -7,10 +7,12 @@ has no Radar, so the front here adds ``outcome`` to the charge in Stripe's docum
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from core.commerce.models import OrderStatus
-from core.risk.models import Outcome, ReviewStatus, RiskAssessment
+from core.risk.models import MarkKind, Outcome, ReviewStatus, RiskAssessment, RiskMark
+from tests.accounts_helpers import make_user
 from tests.commerce_helpers import add, bearer_client, checkout, make_shop
 from tests.stripe_fixtures import CARD_SUCCEEDS
 from tests.testmodules.alpha.models import FulfilmentRecord
@@ -103,3 +105,36 @@ def assessment_reference(shop, order_id):
 
     with schema_context(shop.tenant.schema_name):
         return Payment.objects.get(order_id=order_id).reference
+
+
+def test_a_card_that_lost_a_chargeback_is_refused_before_stripe_charges_it(
+    shop, client_for, stripe_testbed, django_capture_on_commit_callbacks
+):
+    """Stripe's PaymentMethod names the card (its fingerprint) before any charge, so a new
+    method id for a marked card is refused at checkout rather than charged and reviewed."""
+    _, first = pay(shop, client_for, stripe_testbed, django_capture_on_commit_callbacks)
+    with schema_context(shop.tenant.schema_name):
+        RiskMark.objects.create(
+            kind=MarkKind.CARD,
+            value=first.card_fingerprint,
+            reason="lost chargeback",
+            created_at=timezone.now(),
+        )
+    intents_before = len(stripe_testbed.client.v1.payment_intents.list({"limit": 100}).data)
+    someone = make_user(shop.tenant, "second@example.com")
+    client = bearer_client(client_for, shop.tenant, someone)
+    client.defaults["REMOTE_ADDR"] = "198.51.100.23"
+    add(client, shop.editor)
+
+    refused = checkout(client, card=stripe_testbed.payment_method(CARD_SUCCEEDS))
+
+    assert refused.status_code == 402
+    assert refused.json()["error"]["code"] == "checkout_blocked"
+    assert len(stripe_testbed.client.v1.payment_intents.list({"limit": 100}).data) == (
+        intents_before
+    )
+    with schema_context(shop.tenant.schema_name):
+        blocked = RiskAssessment.objects.get(buyer=someone)
+        assert blocked.card_fingerprint == first.card_fingerprint
+        assert blocked.outcome == Outcome.BLOCK
+        assert {r["rule"]: r["outcome"] for r in blocked.reasons}["chargeback_history"] == "block"

@@ -150,6 +150,41 @@ class RiskAssessment(models.Model):
         return self.review_status in (ReviewStatus.PENDING, ReviewStatus.REJECTED)
 
 
+class RiskAttempt(models.Model):
+    """A buyer's later attempt to pay an order whose first charge failed (another card after
+    a decline): assessed on its own, because retrying one order with card after card is how
+    stolen cards are tested. Its card and signals count in later velocity checks."""
+
+    order_id = models.BigIntegerField()
+    payment_id = models.BigIntegerField(unique=True)
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    ip = models.CharField(max_length=64, blank=True)
+    device_id = models.CharField(max_length=64, blank=True)
+    card_fingerprint = models.CharField(max_length=64, blank=True)
+    card_country = models.CharField(max_length=2, blank=True)
+    outcome = models.CharField(max_length=6, choices=Outcome.choices)
+    score = models.PositiveIntegerField(default=0)
+    reasons = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["ip", "created_at"], name="risk_attempt_ip_recent"),
+            models.Index(fields=["device_id", "created_at"], name="risk_attempt_device_recent"),
+            models.Index(fields=["order_id"], name="risk_attempt_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} payment {self.payment_id}: {self.outcome}"
+
+
 class MarkKind(models.TextChoices):
     BUYER = "buyer", "Buyer"
     CARD = "card", "Card"

@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from core.risk.models import ReviewStatus, RiskAssessment, RiskSettings
+from core.risk.models import ReviewStatus, RiskAssessment, RiskAttempt, RiskSettings
 
 SETTINGS_CACHE_KEY = "risk:settings"
 SETTINGS_CACHE_SECONDS = 300
@@ -74,3 +74,14 @@ def checkout_outcomes_by_day(*, days: int) -> tuple[list[date], dict[str, list[i
         if 0 <= index < days and row["outcome"] in counts:
             counts[row["outcome"]][index] = int(row["count"])
     return dates, counts
+
+
+def later_attempts(order_ids: set[int]) -> dict[int, int]:
+    """How many times each order's buyer tried to pay again after its first charge failed."""
+    counts = (
+        RiskAttempt.objects.filter(order_id__in=order_ids)
+        .values("order_id")
+        .annotate(count=Count("id"))
+        .values_list("order_id", "count")
+    )
+    return dict(counts)

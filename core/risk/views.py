@@ -33,9 +33,12 @@ class QueueRow:
     who: str
     amount: Money
     reasons: list[dict[str, object]]
+    later_attempts: int = 0
 
 
-def _row(assessment: RiskAssessment, sellers: dict[int, Seller]) -> QueueRow:
+def _row(
+    assessment: RiskAssessment, sellers: dict[int, Seller], attempts: dict[int, int]
+) -> QueueRow:
     if assessment.subject == Subject.CHECKOUT:
         title = f"Order {assessment.order_id}"
         who = assessment.buyer.email if assessment.buyer else "(deleted buyer)"
@@ -44,7 +47,14 @@ def _row(assessment: RiskAssessment, sellers: dict[int, Seller]) -> QueueRow:
         seller = sellers.get(assessment.seller_id or 0)
         who = seller.business_name if seller else f"Seller {assessment.seller_id}"
     reasons = [reason for reason in assessment.reasons if isinstance(reason, dict)]
-    return QueueRow(assessment, title, who, Money(assessment.amount, assessment.currency), reasons)
+    return QueueRow(
+        assessment,
+        title,
+        who,
+        Money(assessment.amount, assessment.currency),
+        reasons,
+        attempts.get(assessment.order_id or 0, 0),
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -71,11 +81,12 @@ def review_queue(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("operator:risk_review"))
     queue = list(selectors.review_queue()[:100])
     sellers = Seller.objects.in_bulk({item.seller_id for item in queue if item.seller_id})
+    attempts = selectors.later_attempts({item.order_id for item in queue if item.order_id})
     return render(
         request,
         "backoffice/risk_review.html",
         {
-            "rows": [_row(assessment, sellers) for assessment in queue],
+            "rows": [_row(assessment, sellers, attempts) for assessment in queue],
             "decisions": selectors.recent_decisions(),
             "chart": _outcomes_chart(),
         },

@@ -415,6 +415,10 @@ def pay_order(
     )
     if payment.status != PaymentStatus.PROCESSING:
         return payment  # already succeeded, or waiting for the buyer's 3-D Secure step
+    if not off_session:
+        # Another card after a decline is judged on its own before it is charged (card
+        # testing retries one order); a block raises with the order cancelled.
+        risk_checkout.assess_retry(order=order, payment=payment)
     return charge_open_payment(order, payment, actor_label=actor_label)
 
 

@@ -40,6 +40,16 @@ class ChargeResult:
 
 
 @dataclass(frozen=True)
+class MethodFacts:
+    """What a provider tells of a payment method before anything is charged, for the fraud
+    checks: the card's fingerprint (the same card whatever method id it arrives as) and its
+    issuing country; empty when unknown (PayPal: the buyer chooses at PayPal)."""
+
+    card_fingerprint: str = ""
+    card_country: str = ""
+
+
+@dataclass(frozen=True)
 class RefundResult:
     reference: str
 
@@ -105,6 +115,10 @@ class PaymentProvider(Protocol):
 
     def charge(self, request: ChargeRequest) -> ChargeResult:
         """Create and confirm a charge for ``request.amount``."""
+
+    def method_facts(self, *, payment_method: str) -> MethodFacts:
+        """The card behind ``payment_method`` before it is charged; empty facts when the
+        provider cannot tell (never raises: the charge itself reports a bad method)."""
 
     def confirm(self, *, reference: str, confirmation: str) -> ChargeResult:
         """Finish a charge that required the buyer's action (3-D Secure)."""

@@ -28,6 +28,7 @@ from core.payments.providers.base import (
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
+    MethodFacts,
     RefundResult,
     TransferResult,
 )
@@ -143,6 +144,10 @@ class PayPalProvider:
         return PayPalClient(credentials())
 
     # --- buyers' payments -------------------------------------------------------------------
+
+    def method_facts(self, *, payment_method: str) -> MethodFacts:
+        """Nothing: the buyer picks a card or balance at PayPal, after the checkout."""
+        return MethodFacts()
 
     def charge(self, request: ChargeRequest) -> ChargeResult:
         if request.save_method or request.off_session:

@@ -13,6 +13,7 @@ from core.payments.providers.base import (
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
+    MethodFacts,
     RefundResult,
     TransferResult,
 )
@@ -50,6 +51,14 @@ def _card(payment_method: str) -> str:
 class SandboxProvider:
     key = "sandbox"
     is_test_mode = True
+
+    def method_facts(self, *, payment_method: str) -> MethodFacts:
+        """The test card number, hashed: a card tried under different method ids is one card."""
+        card = _card(payment_method)
+        if not card:
+            return MethodFacts()
+        digest = hashlib.sha256(f"sandbox-card:{card}".encode()).hexdigest()[:32]
+        return MethodFacts(card_fingerprint=digest)
 
     def charge(self, request: ChargeRequest) -> ChargeResult:
         card = _card(request.payment_method)

@@ -31,6 +31,7 @@ from core.payments.providers.base import (
     ChargeRequest,
     ChargeResult,
     ChargeStatus,
+    MethodFacts,
     RefundResult,
     TransferResult,
 )
@@ -216,6 +217,24 @@ class StripeProvider:
         return _client(settings.STRIPE_SECRET_KEY, base)
 
     # --- charges ------------------------------------------------------------------------------
+
+    def method_facts(self, *, payment_method: str) -> MethodFacts:
+        """The PaymentMethod's card (one read): its fingerprint names the card whatever method
+        id it arrives as, so a card that lost a chargeback is refused before it is charged."""
+        if not payment_method.startswith("pm_"):
+            return MethodFacts()
+        try:
+            method = self._payments.v1.payment_methods.retrieve(payment_method).to_dict()
+        except stripe.StripeError as exc:
+            logger.warning("card of %s unavailable: %s", payment_method, _redacted(str(exc)))
+            return MethodFacts()
+        card = method.get("card")
+        if not isinstance(card, dict):
+            return MethodFacts()
+        return MethodFacts(
+            card_fingerprint=str(card.get("fingerprint") or "")[:64],
+            card_country=str(card.get("country") or "")[:2].upper(),
+        )
 
     def charge(self, request: ChargeRequest) -> ChargeResult:
         params: stripe.params.PaymentIntentCreateParams = {
