@@ -1,12 +1,12 @@
 """A local HTTP server playing PayPal's REST API for the tests (no network): OAuth2 client
-credentials, Orders v2 (create, get, capture), captures' refunds, Payouts batches and webhook
+credentials, Orders v2 (create, get, capture), captures (get, refund), Payouts batches and webhook
 signature verification, answering PayPal's documented JSON shapes and error bodies
 (``{"name", "message", "debug_id", "details": [{"issue", "description"}]}``) and honouring
 ``PayPal-Request-Id`` (a repeated id answers the first response).
 
 It keeps state so tests can act as the buyer (``approve``), make PayPal decline a capture
 (``decline_capture``) or refuse a payout receiver, and build webhook deliveries PayPal would
-send (``event``/``signed_headers``). Signatures: PayPal signs ``transmission_id|time|webhook_id|
+send (``event``/``signed_headers``), buyers' disputes among them (``dispute_resource``). Signatures: PayPal signs ``transmission_id|time|webhook_id|
 crc32(body)`` with its certificate; this server signs the same string with an HMAC key of its
 own and its verify endpoint answers SUCCESS or FAILURE, as PayPal's does."""
 
@@ -145,6 +145,61 @@ class PayPalServer:
             "HTTP_PAYPAL_TRANSMISSION_TIME": time,
         }
 
+    def dispute_resource(
+        self,
+        order_id: str,
+        *,
+        dispute_id: str = "PP-D-27803",
+        status: str = "WAITING_FOR_SELLER_RESPONSE",
+        outcome_code: str = "",
+        reason: str = "MERCHANDISE_OR_SERVICE_NOT_RECEIVED",
+    ) -> dict[str, Any]:
+        """A dispute of the order's capture as PayPal's Disputes API shows it (the resource of
+        CUSTOMER.DISPUTE.CREATED / UPDATED / RESOLVED): the capture is the seller's transaction,
+        the purchase unit's ``custom_id`` and ``invoice_id`` come back as ``custom`` and
+        ``invoice_number``; a resolved one has ``dispute_outcome.outcome_code``."""
+        capture = self.capture_of(order_id)
+        amount = capture["amount"]
+        dispute: dict[str, Any] = {
+            "dispute_id": dispute_id,
+            "create_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "update_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "disputed_transactions": [
+                {
+                    "buyer_transaction_id": _id("4B", 17),
+                    "seller_transaction_id": capture["id"],
+                    "create_time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                    "transaction_status": "COMPLETED",
+                    "gross_amount": dict(amount),
+                    "invoice_number": capture.get("invoice_id", ""),
+                    "custom": capture.get("custom_id", ""),
+                    "buyer": {"name": "Bea Buyer"},
+                    "seller": {"merchant_id": "SELLERMERCHANT1", "name": "Marketplace"},
+                }
+            ],
+            "reason": reason,
+            "status": status,
+            "dispute_amount": dict(amount),
+            "dispute_life_cycle_stage": "CHARGEBACK",
+            "dispute_channel": "INTERNAL",
+            "links": [
+                {
+                    "href": f"{self.url}/v1/customer/disputes/{dispute_id}",
+                    "rel": "self",
+                    "method": "GET",
+                }
+            ],
+        }
+        if outcome_code:
+            dispute["status"] = "RESOLVED"
+            dispute["dispute_outcome"] = {
+                "outcome_code": outcome_code,
+                "amount_refunded": dict(amount)
+                if outcome_code in {"RESOLVED_BUYER_FAVOUR", "ACCEPTED"}
+                else {"currency_code": amount["currency_code"], "value": "0.00"},
+            }
+        return dispute
+
     def payout_item_resource(self, batch_id: str, status: str) -> dict[str, Any]:
         with self.lock:
             batch = self.state.batches[batch_id]
@@ -268,6 +323,8 @@ def _handler(server: PayPalServer) -> type[BaseHTTPRequestHandler]:
                     return 200, order
                 if method == "POST" and parts[4:] == ["capture"]:
                     return self._capture(order)
+            if method == "GET" and parts[:3] == ["v2", "payments", "captures"] and len(parts) == 4:
+                return self._get_capture(parts[3], app)
             if (
                 method == "POST"
                 and parts[:3] == ["v2", "payments", "captures"]
@@ -368,6 +425,18 @@ def _handler(server: PayPalServer) -> type[BaseHTTPRequestHandler]:
             order["status"] = "COMPLETED"
             server.state.captures[capture_id] = order["id"]
             return 201, order
+
+        def _get_capture(self, capture_id: str, app: str) -> tuple[int, dict[str, Any]]:
+            order_id = server.state.captures.get(capture_id)
+            if order_id is None or server.state.order_app.get(order_id) != app:
+                return _error(
+                    404,
+                    "RESOURCE_NOT_FOUND",
+                    "The specified resource does not exist.",
+                    "INVALID_RESOURCE_ID",
+                )
+            capture = server.state.orders[order_id]["purchase_units"][0]["payments"]["captures"][0]
+            return 200, {key: value for key, value in capture.items() if not key.startswith("_")}
 
         def _refund(
             self, capture_id: str, body: dict[str, Any], app: str

@@ -28,6 +28,7 @@ from core.payments.models import Payout, PayoutSchedule, SellerPaymentAccount
 from core.payments.services.payout_account import set_payout_schedule
 from core.payments.services.payout_onboarding import start_payout_onboarding
 from core.payments.services.payouts import request_payout
+from core.payments.services.paypal_payout_account import choose_paypal_payouts
 from core.schemas import StrictSchema
 from core.sellers.auth import authorised_seller
 
@@ -137,6 +138,32 @@ def onboarding(request: HttpRequest, payload: OnboardingIn) -> dict[str, Any]:
         refresh_url=payload.refresh_url,
     )
     return {"url": started.url, "is_payouts_enabled": started.account.is_payouts_enabled}
+
+
+class PayPalPayoutsIn(StrictSchema):
+    email: str = Field(max_length=254, description="The e-mail address of your PayPal account")
+
+
+class PayPalPayoutsOut(Schema):
+    provider: str
+    email: str
+    is_payouts_enabled: bool
+    payout_schedule: PayoutSchedule
+
+
+@seller_payouts_router.put(
+    "/account/paypal",
+    response=PayPalPayoutsOut,
+    summary="Get paid with PayPal, at this PayPal e-mail address",
+)
+def choose_paypal(request: HttpRequest, payload: PayPalPayoutsIn) -> dict[str, Any]:
+    account = choose_paypal_payouts(seller=authorised_seller(request), email=payload.email)
+    return {
+        "provider": account.provider,
+        "email": account.reference,
+        "is_payouts_enabled": account.is_payouts_enabled,
+        "payout_schedule": account.payout_schedule,
+    }
 
 
 # --- operators --------------------------------------------------------------------------------

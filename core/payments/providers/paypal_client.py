@@ -1,9 +1,9 @@
 """A thin typed client for the PayPal REST endpoints Souk uses: OAuth2 client credentials
-(``/v1/oauth2/token``, the token cached until shortly before it expires), Orders v2, captures'
-refunds, Payouts and webhook signature verification.
+(``/v1/oauth2/token``, the token cached until shortly before it expires), Orders v2, captures
+(looked up for disputes) and their refunds, Payouts and webhook signature verification.
 
 PayPal's official Python SDK (``paypal-server-sdk``) covers Orders and Payments but neither
-Payouts nor webhook verification, so it would be a second client beside this one; these six
+Payouts nor webhook verification, so it would be a second client beside this one; these seven
 calls over ``requests`` (already a dependency) are the whole contract. Money-moving POSTs carry
 ``PayPal-Request-Id``, PayPal's idempotency key: a retried call answers the first result."""
 
@@ -168,6 +168,9 @@ class PayPalClient:
         return self._call(
             "POST", f"/v2/checkout/orders/{_segment(order_id)}/capture", request_id=request_id
         )
+
+    def get_capture(self, capture_id: str) -> dict[str, Any]:
+        return self._call("GET", f"/v2/payments/captures/{_segment(capture_id)}")
 
     def refund_capture(
         self, capture_id: str, *, body: dict[str, Any], request_id: str

@@ -1,7 +1,14 @@
 """PayPal's webhooks, read: each delivery is verified by PayPal itself
 (``POST /v1/notifications/verify-webhook-signature`` with the transmission headers and the
 marketplace's webhook id) and read into a provider-neutral ``PaymentEvent``; commerce records
-it once per event id and applies it (core.commerce.services.payment_webhooks)."""
+it once per event id and applies it (core.commerce.services.payment_webhooks).
+
+A buyer's dispute (CUSTOMER.DISPUTE.CREATED / RESOLVED) is read into the same events as a
+Stripe chargeback: opened, then closed won or lost, about the disputed PayPal order. PayPal's
+dispute names the capture (``disputed_transactions[].seller_transaction_id``), so the order is
+looked up from the capture at PayPal; a dispute of another marketplace's payment (its
+``custom`` field, the purchase unit's ``custom_id``, carries that marketplace's schema) is
+neither stored nor applied."""
 
 from __future__ import annotations
 
@@ -36,6 +43,11 @@ PAYOUT_ITEM_LOST = {
     "PAYMENT.PAYOUTS-ITEM.DENIED": "PayPal denied the payout.",
     "PAYMENT.PAYOUTS-ITEM.CANCELED": "The payout was cancelled.",
 }
+# A resolved dispute the seller lost: PayPal gave the buyer the seller's money back (found for
+# the buyer, or the seller accepted the claim). Every other outcome leaves the money with the
+# seller: found for them, withdrawn or denied, or PayPal paid the buyer from its own funds
+# (RESOLVED_WITH_PAYOUT, seller protection).
+DISPUTE_LOST_OUTCOMES = frozenset({"RESOLVED_BUYER_FAVOUR", "ACCEPTED"})
 
 
 def _signature_error(message: str) -> PaymentError:
@@ -77,15 +89,20 @@ def read_paypal_webhook(*, payload: bytes, headers: Mapping[str, str]) -> Paymen
         raise _signature_error("PayPal did not verify this delivery.")
     resource: dict[str, Any] = event["resource"]
     reader = READERS.get(event["event_type"])
-    fields: dict[str, Any] = (
-        reader(resource) if reader else {"kind": None, "ignored_reason": "no handler for this type"}
-    )
+    is_ours = not _is_another_marketplaces(_owner_label(resource))
+    fields: dict[str, Any] = {"kind": None, "ignored_reason": "no handler for this type"}
+    if not is_ours:
+        fields = {"kind": None, "ignored_reason": "another marketplace's"}
+    elif reader is not None:
+        fields = reader(resource)
+        # A reader that looked the object up at PayPal may find it is another marketplace's.
+        is_ours = bool(fields.pop("is_for_this_marketplace", True))
     return PaymentEvent(
         provider=PROVIDER,
         event_id=event["id"],
         event_type=event["event_type"][:80],
         payload=event,
-        is_for_this_marketplace=not _is_another_marketplaces(_owner_label(resource)),
+        is_for_this_marketplace=is_ours,
         **fields,
     )
 
@@ -94,6 +111,9 @@ def _owner_label(resource: dict[str, Any]) -> str:
     item = resource.get("payout_item")
     if isinstance(item, dict):
         return str(item.get("sender_item_id") or "")
+    if "disputed_transactions" in resource:
+        transaction = _disputed_transaction(resource)
+        return str(transaction.get("custom") or "") if transaction else ""
     return str(resource.get("custom_id") or "")
 
 
@@ -149,6 +169,67 @@ def _payout_item_lost(event_type: str) -> Callable[[dict[str, Any]], dict[str, A
     return read
 
 
+def _disputed_transaction(dispute: dict[str, Any]) -> dict[str, Any] | None:
+    """The marketplace's side of the disputed payment: the first transaction naming a
+    capture (a PayPal dispute of an Orders v2 payment names one)."""
+    for transaction in dispute.get("disputed_transactions") or []:
+        if isinstance(transaction, dict) and transaction.get("seller_transaction_id"):
+            return transaction
+    return None
+
+
+def _disputed_order(dispute: dict[str, Any]) -> dict[str, Any]:
+    """The disputed PayPal order (the payment's reference in Souk), looked up from the capture
+    the dispute names: ``{"reference": ...}``, or the fields of an ignored event."""
+    transaction = _disputed_transaction(dispute)
+    if transaction is None:
+        return {"kind": None, "ignored_reason": "dispute names no capture"}
+    capture_id = str(transaction["seller_transaction_id"])
+    try:
+        capture = PayPalClient(credentials()).get_capture(capture_id)
+    except PayPalAPIError as exc:
+        if exc.status in {400, 404}:  # not a capture of this marketplace's PayPal app
+            return {"kind": None, "ignored_reason": "capture unknown to this PayPal app"}
+        _provider_error("look up the disputed PayPal payment", exc)  # PayPal delivers again
+    if _is_another_marketplaces(str(capture.get("custom_id") or "")):
+        return {
+            "kind": None,
+            "ignored_reason": "another marketplace's",
+            "is_for_this_marketplace": False,
+        }
+    order_id = _order_of_capture(capture)
+    if not order_id:
+        return {"kind": None, "ignored_reason": "capture names no order"}
+    return {"reference": order_id}
+
+
+def _dispute_created(dispute: dict[str, Any]) -> dict[str, Any]:
+    found = _disputed_order(dispute)
+    if "reference" not in found:
+        return found
+    return {
+        "kind": PaymentEventKind.DISPUTE_OPENED,
+        "reference": found["reference"],
+        "dispute_reference": str(dispute.get("dispute_id") or "")[:120],
+    }
+
+
+def _dispute_resolved(dispute: dict[str, Any]) -> dict[str, Any]:
+    outcome = dispute.get("dispute_outcome") or {}
+    code = str(outcome.get("outcome_code") or "") if isinstance(outcome, dict) else ""
+    if not code:
+        return {"kind": None, "ignored_reason": "resolved dispute without an outcome"}
+    found = _disputed_order(dispute)
+    if "reference" not in found:
+        return found
+    return {
+        "kind": PaymentEventKind.DISPUTE_CLOSED,
+        "reference": found["reference"],
+        "is_dispute_won": code not in DISPUTE_LOST_OUTCOMES,
+        "dispute_reference": str(dispute.get("dispute_id") or "")[:120],
+    }
+
+
 def _ignored(reason: str) -> Callable[[dict[str, Any]], dict[str, Any]]:
     return lambda _resource: {"kind": None, "ignored_reason": reason}
 
@@ -162,4 +243,9 @@ READERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "PAYMENT.PAYOUTS-ITEM.SUCCEEDED": _ignored("payout booked as paid when it was sent"),
     "PAYMENT.PAYOUTS-ITEM.UNCLAIMED": _ignored("unclaimed payouts are returned after 30 days"),
     **{event_type: _payout_item_lost(event_type) for event_type in PAYOUT_ITEM_LOST},
+    "CUSTOMER.DISPUTE.CREATED": _dispute_created,
+    "CUSTOMER.DISPUTE.RESOLVED": _dispute_resolved,
+    # Messages, offers and escalations are answered in PayPal's Resolution Center; the money
+    # moves only when the dispute is resolved.
+    "CUSTOMER.DISPUTE.UPDATED": _ignored("the dispute goes on at PayPal; its outcome is applied"),
 }

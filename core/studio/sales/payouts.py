@@ -2,7 +2,8 @@
 seller (available, held in escrow, on its way), the available balance over time, the
 payouts so far, the schedule, paying out now (idempotent: the form's key is the payout's run
 key) and connecting or disconnecting the account they are paid to (the provider's hosted
-onboarding, Stripe Connect, as in the seller wizard)."""
+onboarding, Stripe Connect, as in the seller wizard) or, where the marketplace has PayPal on,
+getting paid with PayPal at the seller's PayPal e-mail address."""
 
 from __future__ import annotations
 
@@ -30,13 +31,22 @@ from core.payments.services.payout_account import (
 )
 from core.payments.services.payout_onboarding import start_payout_onboarding
 from core.payments.services.payouts import request_payout
+from core.payments.services.paypal_payout_account import (
+    choose_paypal_payouts,
+    is_paypal_payouts_offered,
+)
 from core.security_headers import allow_form_action
 from core.sellers.auth import authorised_seller
 from core.sellers.models import Seller
 from core.sellers.services.onboarding import complete_payout_setup
 from core.studio.guards import studio_page
 from core.studio.sales import selectors
-from core.studio.sales.forms import ConfirmForm, PayoutRequestForm, PayoutScheduleForm
+from core.studio.sales.forms import (
+    ConfirmForm,
+    PayoutRequestForm,
+    PayoutScheduleForm,
+    PayPalPayoutsForm,
+)
 
 PAGE = "studio/payouts.html"
 HISTORY_ROWS = 50
@@ -65,7 +75,9 @@ def _chart(seller: Seller, currency: str) -> Chart:
     )
 
 
-def _context(request: HttpRequest, seller: Seller, **forms: ServiceForm | None) -> dict[str, Any]:
+def _context(
+    request: HttpRequest, seller: Seller, *, paypal_saved: bool = False, **forms: ServiceForm | None
+) -> dict[str, Any]:
     balances = ledger.seller_balances(seller.pk)
     account = SellerPaymentAccount.objects.filter(seller=seller).first()
     is_connected = bool(account and account.reference)
@@ -108,6 +120,15 @@ def _context(request: HttpRequest, seller: Seller, **forms: ServiceForm | None) 
         ),
         "payout_form": forms.get("payout_form") or PayoutRequestForm(currencies=payable),
         "payable": payable,
+        "is_paypal_offered": is_paypal_payouts_offered(),
+        "is_paid_with_paypal": is_connected
+        and account is not None
+        and account.provider == "paypal",
+        "paypal_form": forms.get("paypal_form")
+        or PayPalPayoutsForm(
+            initial={"email": account.reference if account and account.provider == "paypal" else ""}
+        ),
+        "paypal_saved": paypal_saved,
     }
 
 
@@ -221,4 +242,29 @@ def disconnect(request: HttpRequest) -> HttpResponse:
         request,
         "Your payout account is disconnected. Nothing is paid out until you connect one again.",
     )
+    return _back()
+
+
+@never_cache
+@studio_page("studio:payouts")
+@require_POST
+def choose_paypal(request: HttpRequest) -> HttpResponse:
+    """Get paid with PayPal at the address entered. The form posts with htmx and swaps the
+    account and pay-out cards in place (the answer is the page, the cards picked out of it);
+    without JavaScript it is an ordinary post and redirect."""
+    seller = authorised_seller(request)
+    form = PayPalPayoutsForm(request.POST)
+    if not form.is_valid():
+        return render(request, PAGE, _context(request, seller, paypal_form=form))
+    try:
+        account = choose_paypal_payouts(seller=seller, email=form.cleaned_data["email"])
+    except DomainError as error:
+        context = _context(request, seller, paypal_form=form)
+        if not context["is_paypal_offered"]:  # turned off meanwhile: the form is gone
+            messages.error(request, error.message)
+            return _back()
+        return render_with_error(request, PAGE, context, form=form, error=error)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, PAGE, _context(request, seller, paypal_saved=True))
+    messages.success(request, f"You are paid with PayPal, at {account.reference}.")
     return _back()

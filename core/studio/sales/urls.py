@@ -17,6 +17,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("payouts/schedule/", payouts.change_schedule, name="payouts_schedule"),
     path("payouts/connect/", payouts.connect, name="payouts_connect"),
     path("payouts/disconnect/", payouts.disconnect, name="payouts_disconnect"),
+    path("payouts/paypal/", payouts.choose_paypal, name="payouts_paypal"),
     path("reviews/", reviews.review_list, name="reviews"),
     path("reviews/<int:review_id>/reply/", reviews.reply, name="review_reply"),
     path("reviews/<int:review_id>/reply/delete/", reviews.delete_reply, name="review_reply_delete"),

@@ -1,0 +1,85 @@
+"""Getting paid with PayPal on the studio's payouts page in a real browser (Debian's Chromium,
+headless, at a phone's 390 px): the form posts with htmx, a bad address is told beside the
+field, a good one swaps the account card in place to say where payouts go, and nothing pushes
+the page sideways."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django_tenants.utils import schema_context
+from playwright.sync_api import expect, sync_playwright
+
+from core.payments.models import SellerPaymentAccount
+from core.payments.providers.paypal_settings import save_paypal_settings
+from core.sellers.models import Seller
+from tenants.schemas_sql import use_public_schema
+from tests.accounts_helpers import PASSWORD
+from tests.browser.conftest import CHROMIUM_ARGS, Marketplace, page_width, wait_until
+from tests.catalog_helpers import make_seller
+
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def paypal_seller(committed_marketplace: Marketplace, django_db_blocker: Any) -> Seller:
+    """A verified seller on a marketplace whose operators turned PayPal on (committed)."""
+    tenant = committed_marketplace.tenant
+    with django_db_blocker.unblock():
+        seller = make_seller(tenant, "payee", "Payee Goods")
+        with schema_context(tenant.schema_name):
+            save_paypal_settings(
+                is_enabled=True,
+                is_live=False,
+                client_id="AppClientBrowser",
+                client_secret="secret",
+                webhook_id="WHBROWSER1",
+            )
+        use_public_schema()
+    return seller
+
+
+def test_a_seller_sets_their_paypal_email_on_a_phone(
+    chromium_executable,
+    committed_marketplace,
+    paypal_seller,
+    live_server_process,
+    django_db_blocker,
+):
+    url = lambda path: live_server_process.url(committed_marketplace.host, path)  # noqa: E731
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_context(viewport=PHONE).new_page()
+        page.set_default_timeout(15_000)
+        page.goto(url("/accounts/login/?next=/studio/payouts/"))
+        page.get_by_label("E-mail address").fill(paypal_seller.owner.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(url("/studio/payouts/"))
+        wait_until(page, "window.htmx !== undefined", what="htmx loaded")
+
+        field = page.get_by_label("Your PayPal e-mail address")
+        field.fill("payee-at-paypal")
+        page.get_by_role("button", name="Get paid with PayPal").click()
+        expect(page.locator("#payout-account .errorlist")).to_contain_text("e-mail address")
+        field = page.get_by_label("Your PayPal e-mail address")
+        field.fill("payee@paypal.example")
+        page.get_by_role("button", name="Get paid with PayPal").click()
+        expect(page.locator("#payout-account [role=status]")).to_contain_text(
+            "your payouts now go to payee@paypal.example through PayPal"
+        )
+        expect(page.locator("[data-paid-with=paypal]")).to_contain_text("payee@paypal.example")
+        # The pay-out card was swapped too: it no longer asks for an account.
+        expect(page.locator("#payout-actions")).not_to_contain_text("Connect a payout account")
+        assert page.url == url("/studio/payouts/")  # swapped in place, no navigation
+        assert page_width(page) <= PHONE["width"]
+        browser.close()
+
+    with django_db_blocker.unblock(), schema_context(committed_marketplace.tenant.schema_name):
+        account = SellerPaymentAccount.objects.get(seller=paypal_seller)
+        assert (account.provider, account.reference) == ("paypal", "payee@paypal.example")
+    with django_db_blocker.unblock():
+        use_public_schema()
