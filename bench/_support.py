@@ -257,7 +257,7 @@ def stop_gunicorn(server: subprocess.Popen[bytes]) -> None:
 
 def load(
     port: int,
-    path: str,
+    path: str | Sequence[str],
     *,
     host: str,
     headers: dict[str, str] | None = None,
@@ -265,7 +265,8 @@ def load(
     connections: int,
 ) -> tuple[float, list[float]]:
     """Requests per second and per-request latencies (ms) over keep-alive connections from
-    ``connections`` threads; any non-200 answer stops the benchmark."""
+    ``connections`` threads; any non-200 answer stops the benchmark. Several paths are taken
+    in turn (each thread from its own offset)."""
     import http.client
     import threading
 
@@ -273,15 +274,20 @@ def load(
     latencies: list[list[float]] = [[] for _ in range(connections)]
     failures: list[str] = []
 
+    paths = [path] if isinstance(path, str) else list(path)
+
     def worker(index: int) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        turn = index * 7
         while time.perf_counter() < stop:
+            target = paths[turn % len(paths)]
+            turn += 1
             started = time.perf_counter()
-            connection.request("GET", path, headers={"Host": host, **(headers or {})})
+            connection.request("GET", target, headers={"Host": host, **(headers or {})})
             response = connection.getresponse()
             response.read()
             if response.status != 200:
-                failures.append(f"{path}: {response.status}")
+                failures.append(f"{target}: {response.status}")
                 return
             latencies[index].append((time.perf_counter() - started) * 1000)
 

@@ -9,4 +9,5 @@ SOUK_RATES = {
     "api_anonymous_ip": "100000000/m",
     "api_tenant": "100000000/m",
 }
+SOUK_PAGE_CACHE_SECONDS = 60  # as in production
 LOGGING = {"version": 1, "disable_existing_loggers": False, "root": {"level": "ERROR"}}

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 from django.core.cache import cache
 from django.db import transaction
+from django_tenants.utils import schema_context
+
+from core.schema import current_schema_name
 
 CATALOG = "catalog"
+# What storefront pages show beyond the catalogue: branding, seller profiles, legal pages.
+STOREFRONT = "storefront"
 
 
 def current_version(family: str) -> int:
@@ -21,7 +26,18 @@ def current_version(family: str) -> int:
 
 def bump(family: str) -> None:
     _increment(family)
-    transaction.on_commit(lambda: _increment(family))
+    schema = current_schema_name()
+    transaction.on_commit(lambda: _increment_in(schema, family))
+
+
+def _increment_in(schema: str, family: str) -> None:
+    """After the commit, in the schema the change was made in (the callback may run after the
+    caller left a ``schema_context``)."""
+    if current_schema_name() == schema:
+        _increment(family)
+        return
+    with schema_context(schema):
+        _increment(family)
 
 
 def _increment(family: str) -> None:

@@ -167,6 +167,9 @@ SOUK_TRUSTED_PROXY_COUNT = env_int("SOUK_TRUSTED_PROXY_COUNT", 0)
 # The header a CDN sets to the client's country (Cloudflare: "CF-IPCountry"), read by the fraud
 # checks only when set here; anyone can send it, so set it only when the CDN overwrites it.
 SOUK_RISK_IP_COUNTRY_HEADER = env_str("SOUK_RISK_IP_COUNTRY_HEADER", "")
+# Anonymous storefront pages are kept whole in the cache (and by a CDN: s-maxage) this long at
+# most; catalogue, branding and profile changes replace them at once. 0: rendered every time.
+SOUK_PAGE_CACHE_SECONDS = env_int("SOUK_PAGE_CACHE_SECONDS", 60)
 
 # --- Provisioning --------------------------------------------------------------------------
 SOUK_SCHEMA_POOL_SIZE = env_int("SOUK_SCHEMA_POOL_SIZE", 5)

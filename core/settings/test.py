@@ -31,6 +31,10 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.locmem.Email
 # The browser tests' server process writes its mail here (file backend) for the test to read.
 EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH") or None
 
+# Pages render every time (a test sees its own change at once); tests/test_page_cache.py turns
+# the anonymous page cache on.
+SOUK_PAGE_CACHE_SECONDS = 0
+
 # Each probe test sees its own checks run (the readiness memo is tested on its own).
 SOUK_READINESS_CACHE_SECONDS = 0
 

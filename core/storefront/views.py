@@ -37,6 +37,7 @@ from core.registry import get_registry
 from core.registry.panels import product_panel, seller_profile_panels
 from core.reviews.selectors import product_reviews_block, product_reviews_ld
 from core.sellers.selectors import visible_seller
+from core.storefront.page_cache import cached_for_anonymous
 
 PAGE_SIZE = 24
 CORE_FILTER_KEYS = (
@@ -86,6 +87,7 @@ def _card(product: Any, currency: str) -> dict[str, Any]:
 
 
 @require_safe
+@cached_for_anonymous
 def home(request: HttpRequest) -> HttpResponse:
     currency = current_marketplace().default_currency
     visible = with_card_data(visible_products())
@@ -241,6 +243,7 @@ def _band_filter(count: Any) -> dict[str, Any]:
 
 
 @require_safe
+@cached_for_anonymous
 def search(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     return _listing(request, "/search/", f"Results for “{text}”" if text else "All products")
@@ -250,6 +253,7 @@ SUGGESTIONS_SHOWN = 8
 
 
 @require_safe
+@cached_for_anonymous
 def search_suggestions(request: HttpRequest) -> HttpResponse:
     """The header's search box asks this while the buyer types (htmx): a listbox of product
     names starting with the text, each a link to its product page."""
@@ -260,6 +264,7 @@ def search_suggestions(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@cached_for_anonymous
 def category(request: HttpRequest, slug: str) -> HttpResponse:
     found = Category.objects.filter(slug=slug, is_active=True).first()
     if found is None:
@@ -268,6 +273,7 @@ def category(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@cached_for_anonymous
 def product(request: HttpRequest, slug: str) -> HttpResponse:
     found = with_detail_data(visible_products()).filter(slug=slug).first()
     if found is None:
@@ -353,6 +359,7 @@ def product(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+@cached_for_anonymous
 def seller(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         found = visible_seller(slug)
