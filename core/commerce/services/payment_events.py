@@ -78,6 +78,9 @@ def confirm_payment(*, order: Order, confirmation: str) -> Payment:
     return record_charge_result(payment_id=payment.pk, result=result, actor_label="buyer")
 
 
+DISPUTE_CLOSED_NOTES = ("dispute won", "dispute lost")
+
+
 @transaction.atomic
 def on_dispute_opened(
     *, provider: str, reference: str, event_id: str, dispute_reference: str = ""
@@ -88,6 +91,16 @@ def on_dispute_opened(
     order = Order.objects.select_for_update().get(pk=payment.order_id)
     if order.status in (OrderStatus.DISPUTED, OrderStatus.REFUNDED, OrderStatus.CANCELLED):
         return
+    if _dispute_was_closed(order):
+        return  # delivered after its own closing (providers do not promise the order)
+    _open_dispute(order, provider, event_id, dispute_reference)
+
+
+def _dispute_was_closed(order: Order) -> bool:
+    return OrderTransition.objects.filter(order=order, note__in=DISPUTE_CLOSED_NOTES).exists()
+
+
+def _open_dispute(order: Order, provider: str, event_id: str, dispute_reference: str) -> None:
     transition_order(order, OrderStatus.DISPUTED, actor_label=f"provider:{event_id}"[:80])
     events.emit(
         "order.disputed",
@@ -102,14 +115,20 @@ def on_dispute_opened(
 
 def on_dispute_closed(*, provider: str, reference: str, is_won: bool, event_id: str) -> None:
     """Won: the order returns to where it was. Lost: the provider took the money back, which
-    is booked as a refund of everything left (without asking the provider to refund)."""
+    is booked as a refund of everything left (without asking the provider to refund). A
+    closing delivered before its opening opens the dispute first (and the late opening is
+    then ignored)."""
     payment = _payment(provider, reference)
     if payment is None:
         return
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=payment.order_id)
         if order.status != OrderStatus.DISPUTED:
-            return
+            if order.status in (OrderStatus.REFUNDED, OrderStatus.CANCELLED):
+                return
+            if order.status == OrderStatus.PENDING_PAYMENT or _dispute_was_closed(order):
+                return
+            _open_dispute(order, provider, f"{event_id}:opened", "")
         previous = (
             OrderTransition.objects.filter(order=order, to_status=OrderStatus.DISPUTED)
             .order_by("-id")
