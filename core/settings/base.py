@@ -343,6 +343,8 @@ MIDDLEWARE = [
     # Probes and metrics answer on any host, before a tenant is looked up.
     "core.health.HealthMiddleware",
     "core.metrics.MetricsMiddleware",
+    # Outside everything that writes a body: it compresses the final text.
+    "core.compression.TextGZipMiddleware",
     # Outermost after the request id, so every response (unknown host, suspended, rewritten
     # API errors) carries the headers.
     "core.security_headers.SecurityHeadersMiddleware",
