@@ -86,6 +86,18 @@ def statements(path: str, cookie: str = "") -> tuple[int, int, int]:
     return counts[0], counts[1], len(response.content)
 
 
+def warm(port: int, requests: list[tuple[str, dict[str, str]]]) -> None:
+    import http.client
+
+    for path, headers in requests:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=180)
+        connection.request("GET", path, headers={"Host": HOST, **headers})
+        answer = connection.getresponse()
+        answer.read()
+        connection.close()
+        assert answer.status == 200, (path, answer.status)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--products", type=int, default=2000)
@@ -112,9 +124,11 @@ def main() -> None:
     server, port = start_gunicorn(url, redis_url=REDIS_URL)
     rates: dict[str, list[float]] = {name: [] for name in runs}
     try:
-        for page_list, headers in runs.values():  # warm both workers on every URL
-            for path in page_list:
-                load(port, path, host=HOST, headers=headers, seconds=0.05, connections=2)
+        # Every URL rendered once (a cold worker's first request imports for seconds), then
+        # both workers warmed on every kind.
+        warm(port, [(path, headers) for page_list, headers in runs.values() for path in page_list])
+        for page_list, headers in runs.values():
+            load(port, page_list, host=HOST, headers=headers, seconds=1, connections=4)
         # Kinds take turns, so a change in background load touches all of them alike.
         for _ in range(args.rounds):
             for name, (page_list, headers) in runs.items():
