@@ -86,7 +86,7 @@ def statements(path: str, cookie: str = "") -> tuple[int, int, int]:
     return counts[0], counts[1], len(response.content)
 
 
-def warm(port: int, requests: list[tuple[str, dict[str, str]]]) -> None:
+def render_each_once(port: int, requests: list[tuple[str, dict[str, str]]]) -> None:
     import http.client
 
     for path, headers in requests:
@@ -126,7 +126,9 @@ def main() -> None:
     try:
         # Every URL rendered once (a cold worker's first request imports for seconds), then
         # both workers warmed on every kind.
-        warm(port, [(path, headers) for page_list, headers in runs.values() for path in page_list])
+        render_each_once(
+            port, [(path, headers) for page_list, headers in runs.values() for path in page_list]
+        )
         for page_list, headers in runs.values():
             load(port, page_list, host=HOST, headers=headers, seconds=1, connections=4)
         # Kinds take turns, so a change in background load touches all of them alike.
