@@ -22,6 +22,8 @@ from core.catalog.services.images import (
     move_product_image,
     remove_product_image,
     reorder_product_images,
+    stored_file_for,
+    stored_names,
 )
 from core.catalog.services.products import ProductData, update_product
 from core.errors import ErrorKind
@@ -55,6 +57,7 @@ def test_an_uploaded_jpeg_gets_webp_sizes_and_a_jpeg_fallback(tenant_a: Tenant) 
         assert [(v["width"], v["height"]) for v in image.variants["webp"]] == [
             (320, 180),
             (640, 360),
+            (960, 540),
             (1280, 720),
         ]
         fallback = image.variants["fallback"]
@@ -67,8 +70,38 @@ def test_an_uploaded_jpeg_gets_webp_sizes_and_a_jpeg_fallback(tenant_a: Tenant) 
             assert Image.open(handle).format == "WEBP"
         view = image_view(image)
         assert view.src.endswith("/fallback")
-        assert view.srcset.count("w,") == 2 and view.srcset.endswith(" 1280w")
+        assert view.srcset.count("w,") == 3 and view.srcset.endswith(" 1280w")
         assert (view.width, view.height, view.alt) == (1280, 720, "A widget")
+
+
+def test_an_upload_gets_avif_and_webp_at_each_width_read_back_by_pillow(
+    tenant_a: Tenant,
+) -> None:
+    seller = make_seller(tenant_a, "acme")
+    product = make_product(tenant_a, seller, "Widget Pro", publish=False)
+    with schema_context(tenant_a.schema_name):
+        image = add_product_image(product=product, upload=upload(picture(1600, 900)))
+        for extension, pillow_format in (("avif", "AVIF"), ("webp", "WEBP")):
+            stored = []
+            for entry in image.variants[extension]:
+                assert entry["name"].endswith(f"/w{entry['width']}.{extension}")
+                with default_storage.open(entry["name"]) as handle:
+                    decoded = Image.open(handle)
+                    stored.append((decoded.format, decoded.size))
+            assert stored == [
+                (pillow_format, (320, 180)),
+                (pillow_format, (640, 360)),
+                (pillow_format, (960, 540)),
+                (pillow_format, (1280, 720)),
+            ]
+        view = image_view(image)
+        assert view.avif_srcset.count(".avif ") == 4 and view.avif_srcset.endswith(" 1280w")
+        assert stored_file_for(image, "w640.avif") == (
+            image.variants["avif"][1]["name"],
+            "image/avif",
+        )
+        assert stored_file_for(image, "w640") == (image.variants["webp"][1]["name"], "image/webp")
+        assert stored_file_for(image, "w641.avif") is None
 
 
 def test_a_small_transparent_png_keeps_its_width_and_a_png_fallback(tenant_a: Tenant) -> None:
@@ -78,7 +111,22 @@ def test_a_small_transparent_png_keeps_its_width_and_a_png_fallback(tenant_a: Te
         data = picture(500, 400, "PNG", "RGBA")
         image = add_product_image(product=product, upload=upload(data, "logo.png", "image/png"))
         assert [v["width"] for v in image.variants["webp"]] == [320, 500]
+        assert [v["width"] for v in image.variants["avif"]] == [320, 500]
         assert image.variants["fallback"]["content_type"] == "image/png"
+
+
+def test_avif_and_webp_keep_a_translucent_pictures_alpha(tenant_a: Tenant) -> None:
+    seller = make_seller(tenant_a, "acme")
+    product = make_product(tenant_a, seller, "Widget Pro", publish=False)
+    out = io.BytesIO()
+    Image.new("RGBA", (400, 300), (200, 40, 90, 128)).save(out, "PNG")
+    with schema_context(tenant_a.schema_name):
+        image = add_product_image(product=product, upload=upload(out.getvalue(), "logo.png"))
+        for extension in ("avif", "webp"):
+            with default_storage.open(image.variants[extension][0]["name"]) as handle:
+                decoded = Image.open(handle)
+                pixel = decoded.getpixel((10, 10))
+                assert decoded.mode == "RGBA" and isinstance(pixel, tuple) and pixel[3] == 128
 
 
 @pytest.mark.parametrize(
@@ -131,7 +179,8 @@ def test_reorder_move_and_remove(tenant_a: Tenant, django_capture_on_commit_call
         assert list(product.images.values_list("pk", flat=True)) == [third.pk, second.pk, first.pk]
         with pytest.raises(CatalogError):
             reorder_product_images(product=product, ordered_ids=[third.pk, first.pk])
-        names = [v["name"] for v in third.variants["webp"]] + [third.file.name]
+        names = stored_names(third)
+        assert len(names) == 1 + 1 + 1 + 1  # the original, WebP, AVIF, the fallback
         with django_capture_on_commit_callbacks(execute=True):
             remove_product_image(product=product, image_id=third.pk)
         assert list(product.images.values_list("pk", "position")) == [(second.pk, 0), (first.pk, 1)]
@@ -171,6 +220,10 @@ def test_published_images_are_public_drafts_are_not(
     assert response["Content-Type"] == "image/jpeg"
     assert "immutable" in response["Cache-Control"]
     assert guest.get(shown.srcset.split(" ")[0])["Content-Type"] == "image/webp"
+    avif = guest.get(shown.avif_srcset.split(" ")[0])
+    assert avif["Content-Type"] == "image/avif" and "immutable" in avif["Cache-Control"]
+    assert Image.open(io.BytesIO(avif.getvalue())).format == "AVIF"
+    assert guest.get(hidden.avif_srcset.split(" ")[0]).status_code == 404
     assert guest.get(hidden.src).status_code == 404
     assert client_for(tenant_b).get(shown.src).status_code == 404
     owner = client_for(tenant_a)
