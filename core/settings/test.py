@@ -1,11 +1,28 @@
 """The test suite: real PostgreSQL (DATABASE_URL), real Redis (REDIS_URL) where a test needs it."""
 
+import os
 import tempfile
 from pathlib import Path
 
-from core.settings.base import *  # noqa: F403
-from core.settings.base import compose_apps
-from core.settings.env import env_bool, env_str
+
+def _redis_of_this_worker() -> None:
+    """Under pytest-xdist each worker gets its own Redis database (the suite clears the cache
+    between tests, and tenants' cache prefixes repeat across the workers' test databases).
+    Processes a worker starts (browser tests' servers) inherit the shifted URL as it is."""
+    worker, url = os.environ.get("PYTEST_XDIST_WORKER", ""), os.environ.get("REDIS_URL", "")
+    if not worker.startswith("gw") or not url or os.environ.get("SOUK_REDIS_PER_WORKER"):
+        return
+    base, _, database = url.rpartition("/")
+    number = (int(database or 0) + 1 + int(worker[2:])) % 16
+    os.environ["REDIS_URL"] = f"{base}/{number}"
+    os.environ["SOUK_REDIS_PER_WORKER"] = "1"
+
+
+_redis_of_this_worker()
+
+from core.settings.base import *  # noqa: E402, F403
+from core.settings.base import compose_apps  # noqa: E402
+from core.settings.env import env_bool, env_str  # noqa: E402
 
 # alpha sells "software" too and comes first: test tenants run it by default; licensing tests
 # provision their marketplaces with modules=["licensing"].
