@@ -73,6 +73,18 @@ def test_a_picture_uploaded_before_avif_still_shows_as_webp(client_for, tenant_a
         assert 'width="900" height="600"' in pictures[0]
 
 
+def test_an_external_picture_is_a_plain_img(client_for, tenant_a):
+    seller = make_seller(tenant_a, "acme", "Acme Tools")
+    make_product(
+        tenant_a, seller, "Swift Editor", image_urls=["https://cdn.example.com/editor.png"]
+    )
+    client = client_for(tenant_a)
+
+    for page in (html(client.get("/search/")), html(client.get("/p/swift-editor/"))):
+        assert "<picture>" not in page
+        assert '<img src="https://cdn.example.com/editor.png"' in page
+
+
 def picture_parts(markup: str) -> tuple[str, str, str]:
     """The AVIF <source>, the WebP <source> and the <img> of the one <picture> in ``markup``,
     in that order (a browser takes the first source type it can show)."""
