@@ -5,6 +5,8 @@ to the same semantics through its wire contract.)"""
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tenants.utils import schema_context
 
 from core.catalog.models import Product, SearchEntry
@@ -201,6 +203,37 @@ def test_broad_queries_rank_their_most_reviewed_matches(tenant_a, catalogue, mon
     assert set(ranked) == {"Lint Master", "Code review in Munich", "Code review in Berlin"}
     assert without_facets == ranked and result.facets.is_approximate is True
     assert len(search(tenant_a, text="code", sort=SortOrder.NEWEST)[0]) == 4
+
+
+def test_large_catalogues_tell_broad_queries_from_the_planners_estimate(
+    tenant_a, catalogue, monkeypatch
+):
+    """Above BROAD_ESTIMATE entries, a query the planner expects to match more than that skips
+    the exact count (estimated facets, the same page) and relevance ranks its BROAD_RANKED most
+    reviewed matches, with or without facets; a query the sample then finds narrow is counted
+    exactly after all."""
+    names, exact = search(tenant_a, text="code", with_facets=True, sort=SortOrder.PRICE_ASC)
+    with schema_context(tenant_a.schema_name), connection.cursor() as cursor:
+        cursor.execute("ANALYZE catalog_searchentry")  # the size the next search reads
+    search(tenant_a, text="code")
+    monkeypatch.setattr("core.catalog.search.postgres.BROAD_ESTIMATE", 0)
+    monkeypatch.setattr("core.catalog.search.postgres.FACET_EXACT_LIMIT", 2)
+    monkeypatch.setattr("core.catalog.search.postgres.BROAD_RANKED", 2)
+
+    with CaptureQueriesContext(connection) as queries:
+        broad_names, broad = search(
+            tenant_a, text="code", with_facets=True, sort=SortOrder.PRICE_ASC
+        )
+    assert any(query["sql"].startswith("EXPLAIN") for query in queries)
+    assert not any("MATERIALIZED" in query["sql"] for query in queries)  # no counting pass
+    assert broad_names == names and broad.facets.is_approximate is True
+    assert facet_counts(broad.facets) == facet_counts(exact.facets)  # the sample is all here
+    ranked, result = search(tenant_a, text="code", with_facets=True)
+    without_facets, _ = search(tenant_a, text="code")
+    assert len(ranked) == 2 and "Lint Master" in ranked  # the only one with a rating
+    assert without_facets == ranked and result.facets.is_approximate is True
+    narrow_names, narrow = search(tenant_a, text="icons", with_facets=True)
+    assert narrow_names == ["Icon Pack Pro"] and narrow.facets.is_approximate is False
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,13 @@ relevance, reads its page separately."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.functions import Lower
 
 from core.catalog.models import Product
@@ -24,12 +26,39 @@ from core.catalog.search.postgres_match import PRICE_SQL, Match, Order, match, o
 from core.catalog.search.query import Facets, SearchQuery, SearchResult, Suggestion
 from core.catalog.search_index import refresh_search_vectors
 from core.catalog.selectors import visible_products, with_card_data
+from core.schema import current_schema_name
 
 # The counting pass reads the exact limit and one more row (which tells a broad query). Relevance
 # ranks as many matches, the most reviewed, which the counting pass reads in that order: every
 # query counted exactly is ranked exactly, and a page's order never depends on whether facets
 # were asked for.
 CANDIDATES_ORDER = "entry.popularity DESC, entry.product_id DESC"
+
+# Catalogues of more than BROAD_ESTIMATE entries (pg_class's estimate, as the previous search
+# here read it: no query of its own) are searched with two more statements, which a smaller
+# one never needs:
+# - the planner's estimate of the matches (EXPLAIN: planning only, no rows read). A query
+#   expected to match more than BROAD_ESTIMATE is broad from the start: no exact counting
+#   pass (its counts would be estimated anyway, and at a million products reading 10,001
+#   matches took 100-200 ms), its page off an index, and relevance ranks only its
+#   BROAD_RANKED most reviewed matches (read in that order; when few of them pass the
+#   filters, reading 10,001 took up to seconds). The margin over FACET_EXACT_LIMIT is there
+#   as the estimate can be off; a sample that then finds no more than FACET_EXACT_LIMIT
+#   matches falls back to counting them. With or without facets, a query is ranked the same.
+# - planner settings for the search's statements (SET LOCAL: its transaction only). They are
+#   LIMIT-ed, and two defaults cost more than the query there: a price-sorted page's plan
+#   carries the cost of the branch that only runs when prices run out, which passes
+#   jit_above_cost (compiling took ~150 ms of a 200 ms search), and parallel workers took
+#   hundreds of ms to start on a busy machine and read ahead of the LIMIT.
+BROAD_ESTIMATE = 15_000
+BROAD_RANKED = 1_000
+PLANNER_SETTINGS = "SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
+# Every search statement returns the table's size too (a row of its own).
+SIZE_ROW_SQL = """
+    UNION ALL
+    SELECT 'size', NULL, NULL, NULL, NULL, NULL, greatest(reltuples, 0)::bigint, NULL
+    FROM pg_class WHERE oid = 'catalog_searchentry'::regclass"""
+_entries_by_schema: dict[str, int] = {}
 
 
 @dataclass(frozen=True)
@@ -39,6 +68,7 @@ class _Plan:
     match: Match
     order: Order
     query: SearchQuery
+    ranked: int  # how many matches relevance ranks, the most reviewed
 
     def params(self, **extra: Any) -> dict[str, Any]:
         return {
@@ -67,7 +97,7 @@ class _Plan:
 
     def full_page_cte(self) -> tuple[str, dict[str, Any]]:
         """CTE ``page`` read from the whole table, off an index where one serves the order.
-        Relevance ranks only the ``_matches_read()`` most reviewed matches: a broad query reads
+        Relevance ranks only the ``ranked`` most reviewed matches: a broad query reads
         those off an index instead of ranking every match, and a query with fewer matches is
         ranked in full, as before."""
         if self.order.missing_price_key is not None:
@@ -77,7 +107,7 @@ class _Plan:
             source = f"""(
                 SELECT entry.product_id, entry.search_vector FROM catalog_searchentry AS entry
                 WHERE {where}
-                ORDER BY {CANDIDATES_ORDER} LIMIT {_matches_read()}
+                ORDER BY {CANDIDATES_ORDER} LIMIT {self.ranked}
             ) AS entry"""
             where = "TRUE"
         return self.page_cte(source, where=where, key=self.order.key, product_id="entry.product_id")
@@ -130,19 +160,35 @@ class PostgresSearchBackend:
             return SearchResult(
                 items=[], next_cursor=None, facets=Facets() if with_facets else None
             )
-        plan = _Plan(match=found, order=order(query), query=query)
-        if not with_facets:
-            page_rows, _ = self._read(plan, counted=False)
-            return self._result(plan, page_rows, None)
-        page_rows, counts = self._read(plan, counted=True)
-        if postgres_facets.total(counts) <= FACET_EXACT_LIMIT:
-            exact = postgres_facets.to_facets(counts, query.currency, is_approximate=False)
-            return self._result(plan, page_rows, exact)
-        # A ranked page comes from the candidates the counting pass read; others need every
-        # match, which an index serves.
-        wants_page = not plan.order.is_ranked
-        broad_page, facets = self._read_broad(plan, lower_bounds=counts, wants_page=wants_page)
-        return self._result(plan, broad_page if wants_page else page_rows, facets)
+        plan = _Plan(match=found, order=order(query), query=query, ranked=_matches_read())
+        is_large = _entries_by_schema.get(current_schema_name(), 0) > BROAD_ESTIMATE
+        with _planner_settings() if is_large else nullcontext():
+            may_be_broad = is_large and (with_facets or plan.order.is_ranked)
+            broad = may_be_broad and self._is_broad(plan)
+            if broad:
+                plan = replace(plan, ranked=BROAD_RANKED)
+            if not with_facets:
+                page_rows, _ = self._read(plan, counted=False)
+                return self._result(plan, page_rows, None)
+            broad_page: list[tuple[int, Any]] | None = None
+            if broad:
+                broad_page, estimated = self._read_broad(plan, lower_bounds={}, wants_page=True)
+                if postgres_facets.total(estimated) > FACET_EXACT_LIMIT:
+                    return self._result(plan, broad_page, _approximate(plan, estimated))
+            page_rows, counts = self._read(plan, counted=True)
+            if broad_page is not None and plan.order.is_ranked:
+                page_rows = broad_page  # ranked as without facets
+            if postgres_facets.total(counts) <= FACET_EXACT_LIMIT:
+                exact = postgres_facets.to_facets(counts, query.currency, is_approximate=False)
+                return self._result(plan, page_rows, exact)
+            # A ranked page comes from the candidates the counting pass read; others need
+            # every match, which an index serves.
+            wants_page = not plan.order.is_ranked
+            broad_page, estimated = self._read_broad(
+                plan, lower_bounds=counts, wants_page=wants_page
+            )
+            facets = _approximate(plan, estimated)
+            return self._result(plan, broad_page if wants_page else page_rows, facets)
 
     def suggest(self, prefix: str, *, limit: int = 8) -> list[Suggestion]:
         prefix = prefix.strip().lower()[:60]
@@ -174,7 +220,8 @@ class PostgresSearchBackend:
         ``search``)."""
         if not counted:
             page, params = plan.full_page_cte()
-            return self._fetch(f"WITH {page} {plan.page_select()}", plan.params(**params))
+            sql = f"WITH {page} {plan.page_select()} {SIZE_ROW_SQL}"
+            return self._fetch(sql, plan.params(**params))
         page, params = plan.page_cte(
             "matched", where="TRUE", key="sort_key", product_id="product_id"
         )
@@ -193,12 +240,27 @@ class PostgresSearchBackend:
             {plan.page_select()}
             UNION ALL
             SELECT 'facet', NULL, NULL, facet, value, label, n, NULL FROM facet_rows
+            {SIZE_ROW_SQL}
         """
         return self._fetch(sql, plan.params(**params))
 
+    @staticmethod
+    def _is_broad(plan: _Plan) -> bool:
+        """Whether the planner expects more than BROAD_ESTIMATE matches (planning only)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "EXPLAIN (FORMAT JSON) SELECT 1 FROM catalog_searchentry AS entry"
+                f" WHERE {plan.match.where}",
+                plan.params(),
+            )
+            (document,) = cursor.fetchone()
+        if isinstance(document, str):
+            document = json.loads(document)
+        return int(document[0]["Plan"]["Plan Rows"]) > BROAD_ESTIMATE
+
     def _read_broad(
         self, plan: _Plan, *, lower_bounds: postgres_facets.Counts, wants_page: bool
-    ) -> tuple[list[tuple[int, Any]], Facets]:
+    ) -> tuple[list[tuple[int, Any]], postgres_facets.Counts]:
         """Facet counts estimated from a sample of the table's pages and, if ``wants_page``,
         the page over every match."""
         page, params = plan.full_page_cte() if wants_page else ("", {})
@@ -216,17 +278,17 @@ class PostgresSearchBackend:
             {page_select}
             SELECT 'facet', NULL, NULL, facet, value, label, n, {SAMPLE_PERCENT_SQL}
             FROM facet_rows
+            {SIZE_ROW_SQL}
         """
         with connection.cursor() as cursor:
             cursor.execute(sql, plan.params(**params))
             rows = cursor.fetchall()
+        _remember_size(rows)
         page_rows = _page_rows(rows)
         sample_rows = [row for row in rows if row[0] == "facet"]
         percent = float(sample_rows[0][7]) if sample_rows else 100.0
         sample = postgres_facets.collect(row[3:7] for row in sample_rows)
-        counts = postgres_facets.estimate(lower_bounds, sample, percent=percent)
-        facets = postgres_facets.to_facets(counts, plan.query.currency, is_approximate=True)
-        return page_rows, facets
+        return page_rows, postgres_facets.estimate(lower_bounds, sample, percent=percent)
 
     @staticmethod
     def _fetch(
@@ -235,6 +297,7 @@ class PostgresSearchBackend:
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
+        _remember_size(rows)
         page_rows = _page_rows(rows)
         counts = postgres_facets.collect(row[3:7] for row in rows if row[0] == "facet")
         return page_rows, counts
@@ -255,6 +318,26 @@ class PostgresSearchBackend:
         by_id = {product.pk: product for product in products}
         items = [by_id[product_id] for product_id in ids if product_id in by_id]
         return SearchResult(items=items, next_cursor=next_cursor, facets=facets)
+
+
+def _approximate(plan: _Plan, counts: postgres_facets.Counts) -> Facets:
+    return postgres_facets.to_facets(counts, plan.query.currency, is_approximate=True)
+
+
+@contextmanager
+def _planner_settings() -> Iterator[None]:
+    """A transaction (a savepoint inside one) with ``PLANNER_SETTINGS``; inside a caller's
+    transaction the settings last until it ends."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(PLANNER_SETTINGS)
+        yield
+
+
+def _remember_size(rows: list[tuple[Any, ...]]) -> None:
+    for row in rows:
+        if row[0] == "size":
+            _entries_by_schema[current_schema_name()] = int(row[6])
 
 
 def _page_rows(rows: list[tuple[Any, ...]]) -> list[tuple[int, Any]]:
