@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from core import cache_versions
 from core.accounts.models import User
 from core.accounts.validation import clean_name
 from core.automod.models import ContentKind, Decision
@@ -303,3 +304,8 @@ def release_held_bio(operator: User, decision: Decision) -> None:
     operator_released(
         kind=ContentKind.PROFILE, object_id=decision.object_id, operator_id=operator.pk
     )
+
+
+def seller_changed(sender: type[Seller], instance: Seller, **kwargs: object) -> None:
+    """The receiver of Seller's post_save: storefront pages showing the profile are replaced."""
+    cache_versions.bump(cache_versions.STOREFRONT)
