@@ -23,7 +23,6 @@ from core.payments.providers.sandbox import (
     DECLINED_CARD,
     SUCCESS_CARD,
     THREE_D_SECURE_CARD,
-    SandboxProvider,
 )
 from core.risk.models import MarkKind, Outcome, ReviewStatus, RiskAssessment, RiskMark
 from core.risk.services.assess_checkout import assess_checkout
@@ -31,6 +30,7 @@ from core.risk.services.settings import update_risk_settings
 from core.risk.signals import DEVICE_COOKIE, RequestSignals, current_signals
 from tests.accounts_helpers import PASSWORD, call, make_user
 from tests.commerce_helpers import add, bearer_client, ledger_totals, make_shop
+from tests.risk_helpers import spy_on_sandbox_charges
 from tests.testmodules.alpha.models import FulfilmentRecord
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -43,16 +43,7 @@ def shop(tenant_a):
 
 @pytest.fixture
 def charges(monkeypatch):
-    """Every charge the sandbox provider is asked for (the real provider still answers)."""
-    asked: list[str] = []
-    original = SandboxProvider.charge
-
-    def spy(self, request):
-        asked.append(request.idempotency_key)
-        return original(self, request)
-
-    monkeypatch.setattr(SandboxProvider, "charge", spy)
-    return asked
+    return spy_on_sandbox_charges(monkeypatch)
 
 
 def risk(tenant, **changes):

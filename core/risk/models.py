@@ -72,10 +72,12 @@ class RiskSettings(models.Model):
         return "risk settings"
 
 
-class RiskAssessment(models.Model):
-    subject = models.CharField(max_length=8, choices=Subject.choices)
-    order_id = models.BigIntegerField(null=True, blank=True, unique=True)
-    payout_id = models.BigIntegerField(null=True, blank=True, unique=True)
+class Judged(models.Model):
+    """What every risk check keeps: who paid, the signals it was made from (empty when
+    unknown: the client's address, an IPv6 client by its /64; the device cookie; the card's
+    fingerprint at the provider and its issuing country), its outcome, score and reasons
+    (``[{"rule", "outcome", "score", "reason"}, ...]``). Velocity checks count these rows."""
+
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -83,21 +85,28 @@ class RiskAssessment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    seller_id = models.BigIntegerField(null=True, blank=True)
-    currency = models.CharField(max_length=3)
-    amount = models.BigIntegerField()
-    # The signals (empty when unknown): the client's address (an IPv6 client by its /64),
-    # the device cookie, the card's fingerprint at the provider, and the three countries.
     ip = models.CharField(max_length=64, blank=True)
     device_id = models.CharField(max_length=64, blank=True)
     card_fingerprint = models.CharField(max_length=64, blank=True)
-    billing_country = models.CharField(max_length=2, blank=True)
     card_country = models.CharField(max_length=2, blank=True)
-    ip_country = models.CharField(max_length=2, blank=True)
     outcome = models.CharField(max_length=6, choices=Outcome.choices)
     score = models.PositiveIntegerField(default=0)
-    # [{"rule": ..., "outcome": ..., "score": ..., "reason": ...}, ...]
     reasons = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+
+
+class RiskAssessment(Judged):
+    subject = models.CharField(max_length=8, choices=Subject.choices)
+    order_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    payout_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    seller_id = models.BigIntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    amount = models.BigIntegerField()
+    billing_country = models.CharField(max_length=2, blank=True)
+    ip_country = models.CharField(max_length=2, blank=True)
     # Stripe Radar's view of the charge (charge.outcome), when Stripe is the provider.
     radar_risk_level = models.CharField(max_length=20, blank=True)
     radar_risk_score = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -114,7 +123,6 @@ class RiskAssessment(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-id"]
@@ -150,28 +158,13 @@ class RiskAssessment(models.Model):
         return self.review_status in (ReviewStatus.PENDING, ReviewStatus.REJECTED)
 
 
-class RiskAttempt(models.Model):
+class RiskAttempt(Judged):
     """A buyer's later attempt to pay an order whose first charge failed (another card after
     a decline): assessed on its own, because retrying one order with card after card is how
     stolen cards are tested. Its card and signals count in later velocity checks."""
 
     order_id = models.BigIntegerField()
     payment_id = models.BigIntegerField(unique=True)
-    buyer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    ip = models.CharField(max_length=64, blank=True)
-    device_id = models.CharField(max_length=64, blank=True)
-    card_fingerprint = models.CharField(max_length=64, blank=True)
-    card_country = models.CharField(max_length=2, blank=True)
-    outcome = models.CharField(max_length=6, choices=Outcome.choices)
-    score = models.PositiveIntegerField(default=0)
-    reasons = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["id"]
