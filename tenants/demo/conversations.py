@@ -1,5 +1,7 @@
 """A demo marketplace's conversations and disputes, made through the same services the
-product uses, each message on its own moment of the last days (time-machine), so inboxes,
+product uses (automated moderation included: each scripted line names its product or buyer,
+so one marketplace's conversations never repeat a text the spam check would hold), each
+message on its own moment of the last days (time-machine), so inboxes,
 unread counts, notifications and the dispute timelines read as they would have:
 
 - pre-sale questions about a product, answered by the seller (and one still unanswered, so
@@ -32,22 +34,25 @@ PRE_SALE = (
         "Hi {first}, it works fully offline. It only goes online to look for updates, and to "
         "sync if you turn sync on.",
     ),
-    ("buyer", "Great. And can I move the licence to a new laptop later?"),
+    ("buyer", "Great. And can I move the {product} licence to a new laptop later?"),
     (
         "seller",
-        "Yes: deactivate it on the old machine from your account's licence page, then activate "
-        "it on the new one. Up to three machines at once.",
+        "Yes, {first}: deactivate {product} on the old machine from your account's licence "
+        "page, then activate it on the new one. Up to three machines at once.",
     ),
-    ("buyer", "Perfect, ordering now. Thanks!"),
+    ("buyer", "Perfect, ordering {product} now. Thanks!"),
 )
 AFTER_SALE = (
-    ("buyer", "Thanks for the quick delivery. Is there a guide for importing my old data?"),
+    (
+        "buyer",
+        "Thanks for the quick delivery of {product}. Is there a guide for importing my data?",
+    ),
     (
         "seller",
-        "There is: Settings, then Import, takes CSV and JSON. Send me a sample if anything "
-        "looks off and I will check it for you.",
+        "There is, {first}: Settings, then Import, takes CSV and JSON. Send me a sample if "
+        "anything looks off and I will check it for you.",
     ),
-    ("buyer", "Imported 2,400 records without a hitch. Thank you!"),
+    ("buyer", "Imported my records into {product} without a hitch. Thank you!"),
 )
 UNANSWERED = "Hello, is there a student discount for {product}? I am at university until June."
 DISPUTE_REASON = (
