@@ -125,6 +125,10 @@ def test_type_seller_price_and_rating_filters(tenant_a, catalogue):
         "Icon Pack Pro",
     }
     assert search(tenant_a, min_rating=4)[0] == ["Icon Pack Pro"]
+    # Sorted by price, the bounds also narrow the price index the page is read from.
+    for sort in (SortOrder.PRICE_ASC, SortOrder.PRICE_DESC):
+        names = search(tenant_a, price_min=1000, price_max=5000, sort=sort)[0]
+        assert set(names) == {"Swift Code Editor", "Icon Pack Pro"}
 
 
 def test_sorting(tenant_a, catalogue):
