@@ -149,7 +149,11 @@ def _talk(
         conversation = open_conversation(
             buyer_id=buyer.pk, seller_id=seller.pk, product_id=product_id, order_id=order_id
         )
-    product = conversation.product.name if conversation.product else "it"
+    product = conversation.product.name if conversation.product else ""
+    if not product and order_id is not None:
+        line = OrderLine.objects.filter(order_id=order_id).select_related("product").first()
+        product = line.product.name if line else ""
+    product = product or "it"
     posts, moment = [], start
     for side, text in script:
         author = buyer if side == "buyer" else seller.owner
