@@ -2,7 +2,11 @@
 credentials, Orders v2 (create, get, capture), captures (get, refund), Payouts batches and webhook
 signature verification, answering PayPal's documented JSON shapes and error bodies
 (``{"name", "message", "debug_id", "details": [{"issue", "description"}]}``) and honouring
-``PayPal-Request-Id`` (a repeated id answers the first response).
+``PayPal-Request-Id`` (a repeated id answers the first response). Its approval link
+(``/checkoutnow?token=<order id>``) is a small HTML page for browser tests, as PayPal's is for
+the buyer: "Pay now" approves the order and sends the browser to the order's ``return_url``
+with ``?token=<order id>&PayerID=<payer>``; "Cancel and return" sends it to ``cancel_url``
+with ``?token=<order id>``.
 
 It keeps state so tests can act as the buyer (``approve``), make PayPal decline a capture
 (``decline_capture``) or refuse a payout receiver, and build webhook deliveries PayPal would
@@ -22,8 +26,10 @@ import threading
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 _ids = itertools.count(1)
 
@@ -87,9 +93,7 @@ class PayPalServer:
 
     def approve(self, order_id: str) -> None:
         with self.lock:
-            order = self.state.orders[order_id]
-            order["status"] = "APPROVED"
-            order["payer"] = {"payer_id": "BUYERPAYER1", "email_address": "buyer@example.com"}
+            _approve(self.state.orders[order_id])
 
     def decline_capture(self, order_id: str) -> None:
         with self.lock:
@@ -227,6 +231,65 @@ def _crc(event: Any) -> int:
     return zlib.crc32(json.dumps(event, sort_keys=True).encode())
 
 
+def _approve(order: dict[str, Any]) -> None:
+    order["status"] = "APPROVED"
+    order["payer"] = {"payer_id": "BUYERPAYER1", "email_address": "buyer@example.com"}
+
+
+def _with_query(url: str, **params: str) -> str:
+    return f"{url}{'&' if urlsplit(url).query else '?'}{urlencode(params)}"
+
+
+# Orders a buyer may still approve (or turn back from) at PayPal.
+OPEN_STATUSES = frozenset({"PAYER_ACTION_REQUIRED", "APPROVED"})
+# PayPal's approval page, reduced to what a buyer reads and presses.
+APPROVAL_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+body {{ margin: 0; font: 16px/1.5 system-ui, sans-serif; background: #f5f7fa; color: #001c64; }}
+header {{ background: #fff; padding: .75rem 1rem; border-bottom: 1px solid #dbe1ea; }}
+.logo {{ font-weight: 800; font-style: italic; color: #003087; }}
+.logo span {{ color: #0070e0; }}
+main {{ max-width: 26rem; margin: 1.5rem auto; padding: 1.5rem; background: #fff;
+  border-radius: .75rem; }}
+h1 {{ font-size: 1.25rem; margin: 0 0 1rem; }}
+dl {{ display: grid; grid-template-columns: auto 1fr; gap: .25rem 1rem; margin: 0 0 1.5rem; }}
+dt {{ color: #545d68; }} dd {{ margin: 0; text-align: right; }}
+.amount {{ font-size: 1.5rem; font-weight: 700; }}
+button {{ width: 100%; padding: .8rem; font: inherit; font-weight: 700; border-radius: 2rem;
+  border: 0; margin: .25rem 0; cursor: pointer; }}
+.pay {{ background: #0070e0; color: #fff; }}
+.cancel {{ background: none; color: #0070e0; text-decoration: underline; }}
+</style></head>
+<body><header><span class="logo">Pay<span>Pal</span></span> (local test server)</header>
+<main>{content}</main></body></html>"""
+
+
+def _approval_content(order: dict[str, Any]) -> str:
+    unit = order["purchase_units"][0]
+    amount = unit["amount"]
+    payee = order.get("_brand_name") or f"Merchant {unit['payee']['merchant_id']}"
+    token = f'<input type="hidden" name="token" value="{escape(order["id"])}">'
+    buttons = (
+        f'<form method="post" action="/checkoutnow/approve">{token}'
+        '<button class="pay" type="submit">Pay now</button></form>'
+        f'<form method="post" action="/checkoutnow/cancel">{token}'
+        '<button class="cancel" type="submit">Cancel and return</button></form>'
+        if order["status"] in OPEN_STATUSES
+        else "<p>This order can no longer be paid.</p>"
+    )
+    return (
+        f"<h1>Pay {escape(payee)}</h1><dl>"
+        f"<dt>For</dt><dd>{escape(unit.get('description', ''))}</dd>"
+        f'<dt>Total</dt><dd class="amount" data-amount>{escape(amount["value"])} '
+        f"{escape(amount['currency_code'])}</dd>"
+        "<dt>Paying as</dt><dd>buyer@example.com</dd></dl>"
+        f"{buttons}"
+    )
+
+
 def _error(status: int, name: str, message: str, issue: str = "") -> tuple[int, dict[str, Any]]:
     body: dict[str, Any] = {"name": name, "message": message, "debug_id": secrets.token_hex(6)}
     if issue:
@@ -247,6 +310,20 @@ def _handler(server: PayPalServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(data)
 
+        def _send_page(self, status: int, title: str, content: str) -> None:
+            data = APPROVAL_PAGE.format(title=escape(title), content=content).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _redirect(self, location: str) -> None:
+            self.send_response(303)
+            self.send_header("Location", location)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
         def _body(self) -> bytes:
             return self.rfile.read(int(self.headers.get("Content-Length") or 0))
 
@@ -259,6 +336,9 @@ def _handler(server: PayPalServer) -> type[BaseHTTPRequestHandler]:
         def _dispatch(self, method: str, raw: bytes) -> None:
             with server.lock:
                 server.state.calls.append((method, self.path))
+            if urlsplit(self.path).path.startswith("/checkoutnow"):
+                self._buyer_at_paypal(method, raw)
+                return
             if self.path == "/v1/oauth2/token":
                 self._send(*self._token())
                 return
@@ -283,6 +363,34 @@ def _handler(server: PayPalServer) -> type[BaseHTTPRequestHandler]:
                 if request_id and answer[0] < 500:
                     server.state.idempotent[key] = answer
             self._send(*answer)
+
+        def _buyer_at_paypal(self, method: str, raw: bytes) -> None:
+            """The approval page (GET /checkoutnow?token=) and its two buttons (POST
+            /checkoutnow/approve or /checkoutnow/cancel with the token in the form)."""
+            parts = urlsplit(self.path)
+            fields = parse_qs(raw.decode() if method == "POST" else parts.query)
+            order_id = (fields.get("token") or [""])[0]
+            action = f"{method} {parts.path}"
+            with server.lock:
+                order = server.state.orders.get(order_id)
+                is_open = order is not None and order["status"] in OPEN_STATUSES
+                if order and is_open and action == "POST /checkoutnow/approve":
+                    _approve(order)
+                order = json.loads(json.dumps(order))  # a snapshot, read outside the lock
+            if order is None:
+                page = "<h1>This checkout link is not valid</h1><p>Go back to the shop.</p>"
+                self._send_page(404, "Checkout not found", page)
+            elif method == "POST" and not is_open:
+                self._send_page(409, "PayPal Checkout", _approval_content(order))
+            elif action == "POST /checkoutnow/approve":
+                payer_id = order["payer"]["payer_id"]
+                self._redirect(_with_query(order["_return_url"], token=order_id, PayerID=payer_id))
+            elif action == "POST /checkoutnow/cancel":
+                self._redirect(_with_query(order["_cancel_url"], token=order_id))
+            elif action == "GET /checkoutnow":
+                self._send_page(200, "PayPal Checkout", _approval_content(order))
+            else:
+                self._send_page(405, "Not allowed", "<h1>Not allowed</h1>")
 
         def _token(self) -> tuple[int, dict[str, Any]]:
             scheme, _, encoded = self.headers.get("Authorization", "").partition(" ")
@@ -347,9 +455,13 @@ def _handler(server: PayPalServer) -> type[BaseHTTPRequestHandler]:
                     "MISSING_REQUIRED_PARAMETER",
                 )
             order_id = _id("5O", 17)
-            context = ((body.get("payment_source") or {}).get("paypal") or {}).get(
-                "experience_context"
-            ) or {}
+            # Where the buyer goes back to: Orders v2's experience context, or the older
+            # application_context PayPal still accepts.
+            context = (
+                ((body.get("payment_source") or {}).get("paypal") or {}).get("experience_context")
+                or body.get("application_context")
+                or {}
+            )
             order = {
                 "id": order_id,
                 "intent": "CAPTURE",
@@ -376,6 +488,7 @@ def _handler(server: PayPalServer) -> type[BaseHTTPRequestHandler]:
                 ],
                 "_return_url": context.get("return_url", ""),
                 "_cancel_url": context.get("cancel_url", ""),
+                "_brand_name": context.get("brand_name", ""),
             }
             server.state.orders[order_id] = order
             server.state.order_app[order_id] = app
