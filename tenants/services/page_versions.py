@@ -15,6 +15,8 @@ from tenants.models import Branding, Tenant
 def tenant_changed(
     sender: type[Branding | Tenant], instance: Branding | Tenant, **kwargs: object
 ) -> None:
+    if kwargs.get("created"):
+        return  # a new marketplace (or its first branding) has no pages cached yet
     tenant = instance if isinstance(instance, Tenant) else instance.tenant
     if not tenant.schema_name or tenant.is_platform:
         return
