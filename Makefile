@@ -41,9 +41,12 @@ lint: install
 	DATABASE_URL=postgres://unused/unused $(BIN)/mypy .
 	$(BIN)/lint-imports
 
+# Two pytest-xdist workers, a file each at a time (each worker has its own test database and
+# Redis database); PYTEST_WORKERS=0 runs in one process.
+PYTEST_WORKERS ?= 2
 pytest: install
 	@export DATABASE_URL="$(DB_URL)" && \
-	$(BIN)/pytest $(if $(CI),--create-db,) $(PYTEST_ARGS)
+	$(BIN)/pytest $(if $(CI),--create-db,) $(if $(filter-out 0,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadfile,) $(PYTEST_ARGS)
 
 bench: install
 	@export DATABASE_URL="$(DB_URL)" && \
