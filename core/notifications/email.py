@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 
@@ -32,9 +33,14 @@ def email_builder(type_key: str) -> Callable[[EmailBuilder], EmailBuilder]:
 
 def site_origin() -> str:
     """``https://<primary domain>`` of the current marketplace (links in e-mails, the VAPID
-    subject); never a request's Host header."""
+    subject, PayPal's return address); never a request's Host header. The scheme and port are
+    ``SOUK_PUBLIC_SCHEME`` / ``SOUK_PUBLIC_PORT`` (plain http on :8000 for `make demo`)."""
     provider = marketplace._primary_domain_provider
-    return f"https://{provider()}" if provider is not None else "https://souk.invalid"
+    host = provider() if provider is not None else "souk.invalid"
+    port = settings.SOUK_PUBLIC_PORT
+    scheme = settings.SOUK_PUBLIC_SCHEME
+    is_default = not port or (scheme, port) in (("https", 443), ("http", 80))
+    return f"{scheme}://{host}" + ("" if is_default else f":{port}")
 
 
 def absolute_url(path: str) -> str:

@@ -170,6 +170,10 @@ SOUK_RISK_IP_COUNTRY_HEADER = env_str("SOUK_RISK_IP_COUNTRY_HEADER", "")
 # Anonymous storefront pages are kept whole in the cache (and by a CDN: s-maxage) this long at
 # most; catalogue, branding and profile changes replace them at once. 0: rendered every time.
 SOUK_PAGE_CACHE_SECONDS = env_int("SOUK_PAGE_CACHE_SECONDS", 60)
+# Links made outside a request (e-mails, PayPal's return address): https on the default port
+# in production; `make demo` serves plain http on :8000.
+SOUK_PUBLIC_SCHEME = env_str("SOUK_PUBLIC_SCHEME", "https")
+SOUK_PUBLIC_PORT = env_int("SOUK_PUBLIC_PORT", 0)
 
 # --- Provisioning --------------------------------------------------------------------------
 SOUK_SCHEMA_POOL_SIZE = env_int("SOUK_SCHEMA_POOL_SIZE", 5)
