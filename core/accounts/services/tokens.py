@@ -183,7 +183,7 @@ def identify_token(raw: str) -> TokenIdentity | None:
     )
     if identity.expires_at is not None and identity.expires_at <= timezone.now():
         return None
-    _touch(identity.token_id)
+    _touch(token_hash, identity.token_id)
     return identity
 
 
@@ -224,18 +224,19 @@ def forget_changed_user(sender: type[User], instance: User, **kwargs: object) ->
     forget_user(instance.pk)
 
 
-# token id -> when this process last recorded a use; spares a cache round trip per request.
-_touched_here: dict[int, float] = {}
+# token hash -> when this process last recorded a use; spares a cache round trip per request.
+_touched_here: dict[str, float] = {}
 
 
-def _touch(token_id: int) -> None:
-    """last_used_at to within five minutes, without a write (or a cache call) per request."""
+def _touch(token_hash: str, token_id: int) -> None:
+    """last_used_at to within five minutes, without a write (or a cache call) per request.
+    The memo is keyed by the token's hash: ids repeat across marketplaces' schemas."""
     now = time.monotonic()
     if (
-        now - _touched_here.get(token_id, -LAST_USED_RESOLUTION_SECONDS)
+        now - _touched_here.get(token_hash, -LAST_USED_RESOLUTION_SECONDS)
         < LAST_USED_RESOLUTION_SECONDS
     ):
         return
-    _touched_here[token_id] = now
+    _touched_here[token_hash] = now
     if cache.add(f"pat-used:{token_id}", 1, LAST_USED_RESOLUTION_SECONDS):
         PersonalAccessToken.objects.filter(pk=token_id).update(last_used_at=timezone.now())
