@@ -397,7 +397,7 @@ def test_the_purge_removes_files_cache_entries_and_search_index_of_that_tenant_o
             cache.set("fleet-test", tenant.slug, 600)
     delete_tenant(tenant=tenant_a, confirm_slug="alpha-market", grace_days=0)
 
-    assert purge_deleted_tenants.delay().get() == 1
+    assert purge_deleted_tenants.delay().get(disable_sync_subtasks=False) == 1
 
     assert search.dropped == [tenant_a.schema_name]
     assert bucket.keys() == ["t_beta_bazaar/a/b/two.txt", "t_beta_bazaar/a/one.txt"]
@@ -407,7 +407,7 @@ def test_the_purge_removes_files_cache_entries_and_search_index_of_that_tenant_o
         assert cache.get("fleet-test") == "beta-bazaar"
         cache.delete("fleet-test")
     assert not schema_exists(tenant_a.schema_name) and schema_exists(tenant_b.schema_name)
-    assert purge_deleted_tenants.delay().get() == 0
+    assert purge_deleted_tenants.delay().get(disable_sync_subtasks=False) == 0
 
 
 def test_cancelling_keeps_a_suspension_that_was_there_before_the_deletion(tenant_a: Tenant) -> None:

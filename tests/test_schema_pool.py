@@ -16,7 +16,7 @@ def test_refill_task_tops_the_pool_back_up_after_provisioning(make_tenant):
     make_tenant("second-buyer")
     assert PooledSchema.objects.count() == TEST_POOL_SIZE - 2
 
-    added = refill_schema_pool.delay().get()
+    added = refill_schema_pool.delay().get(disable_sync_subtasks=False)
 
     assert added == 2
     names = list(PooledSchema.objects.values_list("schema_name", flat=True))

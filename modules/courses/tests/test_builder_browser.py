@@ -169,10 +169,14 @@ def test_a_seller_drags_a_lesson_to_another_section_in_chromium(
         # The arrows (no drag needed, htmx swaps the curriculum): back up into "Basics",
         # one place per click.
         def where() -> tuple[int, int]:
-            for section_id in (basics, further):
-                titles = _titles(page, section_id)
-                if "Reading the docs" in titles:
-                    return section_id, titles.index("Reading the docs")
+            """Where the lesson is, once the page shows it (htmx swaps the curriculum: for a
+            moment on a loaded machine neither section may hold it)."""
+            for _ in range(200):
+                for section_id in (basics, further):
+                    titles = _titles(page, section_id)
+                    if "Reading the docs" in titles:
+                        return section_id, titles.index("Reading the docs")
+                page.wait_for_timeout(50)
             raise AssertionError("the lesson is gone from the page")
 
         while where()[0] != basics:

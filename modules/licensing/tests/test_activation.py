@@ -375,10 +375,10 @@ def test_the_reaper_frees_dead_machines_of_its_own_marketplace_only(shop, make_t
     other = make_licensing_tenant(make_tenant, "other-licence-market")
 
     with schema_context(other.schema_name):
-        assert reap_dead_machines.delay().get() == 0
+        assert reap_dead_machines.delay().get(disable_sync_subtasks=False) == 0
     assert machines_of(shop.tenant, freeing) == ["alive", "dead", "never-started", "starting"]
     with schema_context(shop.tenant.schema_name):
-        assert reap_dead_machines.delay().get() == 2
+        assert reap_dead_machines.delay().get(disable_sync_subtasks=False) == 2
 
     assert machines_of(shop.tenant, freeing) == ["alive", "starting"]
     assert machines_of(shop.tenant, keeping) == ["kept"]
@@ -388,7 +388,7 @@ def test_the_reaper_frees_dead_machines_of_its_own_marketplace_only(shop, make_t
         ("never-started", "heartbeat_dead", freeing.pk),
     ]
     with schema_context(shop.tenant.schema_name):
-        assert reap_dead_machines.delay().get() == 0
+        assert reap_dead_machines.delay().get(disable_sync_subtasks=False) == 0
     assert len(emitted(shop.tenant, "license.machine_deactivated")) == 2
 
 

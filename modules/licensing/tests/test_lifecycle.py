@@ -170,7 +170,7 @@ def test_the_beat_expires_licences_past_their_end_in_each_marketplace(
     with django_capture_on_commit_callbacks(execute=True):
         fan_out.delay(EXPIRE_TASK)
     with schema_context(shop.tenant.schema_name):
-        again = expire_licenses.delay().get()
+        again = expire_licenses.delay().get(disable_sync_subtasks=False)
 
     assert _statuses(shop, [due, later, perpetual]) == [
         ("expired", "expired"),
