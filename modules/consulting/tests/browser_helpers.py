@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from playwright.sync_api import Page
 
@@ -18,6 +19,9 @@ def sign_in(page: Page, url: str, email: str) -> None:
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # The page signed in to, loaded with its stylesheets: a box measured before a late
+    # stylesheet arrives is measured in the wrong layout.
+    page.wait_for_url(lambda u: urlsplit(u).path != "/accounts/login/", wait_until="load")
 
 
 def shot(page: Page, folder: Path, name: str, width: int | None = None) -> None:

@@ -345,6 +345,7 @@ def test_the_calendar_booking_and_operator_pages_in_chromium(
                 expect(block).to_contain_text("Bea Buyer")
                 expect(block).to_contain_text(target.starts_at.astimezone(zone).strftime("%H:%M"))
                 if width == 1280:  # seven columns side by side
+                    expect(page.locator(".consult-week")).to_have_css("display", "grid")
                     boxes = [page.locator(".consult-day").nth(n).bounding_box() for n in (0, 6)]
                     assert boxes[0] and boxes[1] and boxes[0]["y"] == boxes[1]["y"]
                 _shot(page, tmp_path, "consulting-calendar", width)
