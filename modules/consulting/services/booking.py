@@ -13,9 +13,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import BigIntegerField, Case, F, Func, Value, When
 from django.utils import timezone
+from psycopg.errors import DeadlockDetected
 
 from core import events
 from core.accounts.models import User
@@ -146,32 +147,48 @@ def _take_seat(
 ) -> ConsultingSession:
     """A seat in the session at ``starts_at``: a new session, or a seat of an existing group
     session of this type. PostgreSQL decides who gets a contested slot."""
-    if session_type.seats > 1:
-        joined = _join(profile, session_type, starts_at)
-        if joined is not None:
-            return joined
-    ends_at = starts_at + timedelta(minutes=session_type.minutes)
-    try:
-        with transaction.atomic():
-            return ConsultingSession.objects.create(
-                consultant=profile,
-                session_type=session_type,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                blocked_from=starts_at - timedelta(minutes=profile.buffer_before),
-                blocked_until=ends_at + timedelta(minutes=profile.buffer_after),
-                capacity=session_type.seats,
-                seats_taken=1,
-            )
-    except IntegrityError:
-        # Another active session overlaps: a rival committed first (we waited for it).
+    for attempt in range(SEAT_ATTEMPTS):
         if session_type.seats > 1:
             joined = _join(profile, session_type, starts_at)
             if joined is not None:
                 return joined
-        raise conflict(
-            ConsultingErrorCode.SLOT_TAKEN, "This slot was just taken. Please pick another."
-        ) from None
+        try:
+            return _new_session(profile, session_type, starts_at)
+        except IntegrityError:
+            # Another active session overlaps: a rival committed first (we waited for it).
+            if session_type.seats > 1:
+                joined = _join(profile, session_type, starts_at)
+                if joined is not None:
+                    return joined
+            break
+        except OperationalError as exc:
+            # Two buyers inserting the same slot at the same instant can each find the other's
+            # uncommitted session and wait for it; PostgreSQL breaks that deadlock by failing
+            # one of them. That buyer tries again (now waiting for the survivor) instead of
+            # meeting a server error.
+            if not isinstance(exc.__cause__, DeadlockDetected) or attempt == SEAT_ATTEMPTS - 1:
+                raise
+    raise conflict(ConsultingErrorCode.SLOT_TAKEN, "This slot was just taken. Please pick another.")
+
+
+SEAT_ATTEMPTS = 3
+
+
+def _new_session(
+    profile: ConsultantProfile, session_type: SessionType, starts_at: datetime
+) -> ConsultingSession:
+    ends_at = starts_at + timedelta(minutes=session_type.minutes)
+    with transaction.atomic():
+        return ConsultingSession.objects.create(
+            consultant=profile,
+            session_type=session_type,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            blocked_from=starts_at - timedelta(minutes=profile.buffer_before),
+            blocked_until=ends_at + timedelta(minutes=profile.buffer_after),
+            capacity=session_type.seats,
+            seats_taken=1,
+        )
 
 
 def _join(
