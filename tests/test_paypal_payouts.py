@@ -14,7 +14,8 @@ from django_tenants.utils import schema_context
 
 from core.payments.models import Payout, PayoutStatus, SellerPaymentAccount
 from core.sellers.models import Seller, TeamPermission
-from tests.accounts_helpers import call, make_user, sign_in
+from core.sellers.services import onboarding
+from tests.accounts_helpers import PASSWORD, call, make_user, sign_in
 from tests.commerce_helpers import make_shop
 from tests.paypal_fixtures import come_back, enable_paypal
 from tests.test_paypal_webhooks import approved_order
@@ -214,3 +215,97 @@ def test_only_the_sellers_own_account_changes_and_only_for_those_allowed(
     assert account_of(shop.tenant, shop.seller_two) == ("paypal", "bolt@paypal.example", True)
     with schema_context(tenant_b.schema_name):
         assert SellerPaymentAccount.objects.count() == 0
+
+
+def test_a_seller_back_from_paypal_finds_their_card_provider_account_again(
+    shop, client_for, paypal
+):
+    """PayPal and back: the account at the card provider is the one opened before (with
+    Stripe, an Express account half set up is not opened twice), and the PayPal address is
+    remembered for another switch."""
+    enable_paypal(shop.tenant, paypal)
+    client = api_seller(client_for, shop.tenant, shop.seller_one)
+    back = {"return_url": "https://shop.example/back", "refresh_url": "https://shop.example/r"}
+    first = call(client, "post", "/seller/payouts/account", back)
+    card_account = account_of(shop.tenant, shop.seller_one)
+
+    to_paypal = call(client, "put", PATH, {"email": EMAIL})
+    again = call(client, "post", "/seller/payouts/account", back)
+
+    assert first.status_code == 200 and again.status_code == 200, again.content
+    assert card_account is not None and card_account[0] == "sandbox" and card_account[1]
+    assert to_paypal.json()["provider"] == "paypal"
+    assert account_of(shop.tenant, shop.seller_one) == card_account
+    with schema_context(shop.tenant.schema_name):
+        account = SellerPaymentAccount.objects.get(seller=shop.seller_one)
+        assert account.earlier_references == {"sandbox": card_account[1], "paypal": EMAIL}
+        assert Seller.objects.get(pk=shop.seller_one.pk).payout_account_ref == card_account[1]
+
+
+def test_leaving_paypal_is_refused_while_a_payout_is_on_its_way_to_it(shop, client_for, paypal):
+    enable_paypal(shop.tenant, paypal)
+    client = api_seller(client_for, shop.tenant, shop.seller_one)
+    assert call(client, "put", PATH, {"email": EMAIL}).status_code == 200
+    with schema_context(shop.tenant.schema_name):
+        Payout.objects.create(
+            seller=shop.seller_one, currency="USD", amount=900, provider="paypal", run_key="m:2"
+        )
+    back = {"return_url": "https://shop.example/back", "refresh_url": "https://shop.example/r"}
+
+    refused = call(client, "post", "/seller/payouts/account", back)
+
+    assert refused.status_code == 409, refused.content
+    assert "on its way" in refused.json()["error"]["message"]
+    assert account_of(shop.tenant, shop.seller_one) == ("paypal", EMAIL, True)
+
+
+def _applicant(client_for, tenant, email: str):
+    """A shopper who has started the seller wizard, signed in on the pages."""
+    user = make_user(tenant, email)
+    with schema_context(tenant.schema_name):
+        onboarding.start_onboarding(user=user, business_name="Paper Owl", legal_form="individual")
+    client = client_for(tenant)
+    assert client.post("/accounts/login/", {"username": email, "password": PASSWORD}).status_code
+    return client
+
+
+def test_the_seller_wizard_offers_paypal_and_completes_the_payout_step_with_it(
+    tenant_a, client_for, paypal
+):
+    enable_paypal(tenant_a, paypal)
+    maker = _applicant(client_for, tenant_a, "owl@example.com")
+
+    wizard = text(maker.get("/seller/onboarding/"))
+    wrong = maker.post("/seller/onboarding/payouts/paypal/", {"email": "owl@"})
+    done = maker.post("/seller/onboarding/payouts/paypal/", {"email": " owl@PayPal.example "})
+    after = text(maker.get("/seller/onboarding/"))
+
+    assert (
+        "Or get paid with PayPal" in wizard
+        and 'action="/seller/onboarding/payouts/paypal/"' in wizard
+    )
+    assert wrong.status_code == 200
+    assert 'class="field has-error"' in text(wrong)
+    assert "Enter the e-mail address of your PayPal account" in text(wrong)
+    assert done.status_code == 302 and done["Location"] == "/seller/onboarding/#payouts"
+    assert "Payouts go to the PayPal account <strong>owl@paypal.example</strong>" in after
+    assert "Or get paid with PayPal" not in after
+    with schema_context(tenant_a.schema_name):
+        seller = Seller.objects.get(owner__email="owl@example.com")
+        assert "payout_setup" not in onboarding.missing_steps(seller)
+        account = SellerPaymentAccount.objects.get(seller=seller)
+        assert (account.provider, account.reference) == ("paypal", "owl@paypal.example")
+
+
+def test_the_seller_wizard_does_not_offer_paypal_where_it_is_off(tenant_a, client_for, paypal):
+    enable_paypal(tenant_a, paypal, is_enabled=False)
+    maker = _applicant(client_for, tenant_a, "owl@example.com")
+
+    wizard = text(maker.get("/seller/onboarding/"))
+    posted = maker.post("/seller/onboarding/payouts/paypal/", {"email": "owl@paypal.example"})
+
+    assert "PayPal" not in wizard
+    assert posted.status_code == 200
+    assert "This marketplace does not pay sellers with PayPal." in text(posted)
+    with schema_context(tenant_a.schema_name):
+        assert not SellerPaymentAccount.objects.filter(seller__owner__email="owl@example.com")

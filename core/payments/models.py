@@ -149,7 +149,8 @@ class PayoutSchedule(models.TextChoices):
 
 
 class SellerPaymentAccount(models.Model):
-    """Where a seller is paid: a Stripe Express account, or the sandbox's."""
+    """Where a seller is paid: a Stripe Express account, a PayPal e-mail address, or the
+    sandbox's."""
 
     seller = models.OneToOneField(Seller, on_delete=models.CASCADE, related_name="payment_account")
     provider = models.CharField(max_length=20)
@@ -158,6 +159,9 @@ class SellerPaymentAccount(models.Model):
     payout_schedule = models.CharField(
         max_length=10, choices=PayoutSchedule.choices, default=PayoutSchedule.WEEKLY
     )
+    # The seller's accounts at providers they were paid with before ({provider: reference}):
+    # switching to PayPal and back finds their Stripe account again instead of opening another.
+    earlier_references = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

@@ -78,3 +78,12 @@ class QueueFilterForm(forms.Form):
         choices=[("", "All applications"), *VerificationStatus.choices],
         required=False,
     )
+
+
+class PayPalPayoutsForm(ServiceForm):
+    # The service validates the address; the input type only helps the phone's keyboard.
+    email = forms.CharField(
+        label="Your PayPal e-mail address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
+    )

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("onboarding/product-types/", views.product_types, name="product_types"),
     path("onboarding/payouts/", views.payout_setup, name="payout_setup"),
+    path("onboarding/payouts/paypal/", views.payout_paypal, name="payout_paypal"),
     path("onboarding/submit/", views.submit, name="submit"),
     path("team/join/<str:token>/", views.join_team, name="join_team"),
 ]

@@ -33,6 +33,10 @@ from core.accounts.views import (
 from core.errors import DomainError
 from core.payments.providers import get_provider
 from core.payments.services.payout_onboarding import start_payout_onboarding
+from core.payments.services.paypal_payout_account import (
+    choose_paypal_payouts,
+    is_paypal_payouts_offered,
+)
 from core.registry.enablement import sellable_product_types
 from core.security_headers import allow_form_action
 from core.sellers import forms
@@ -175,6 +179,8 @@ def _wizard_context(seller: Seller | None, **bound: ServiceForm) -> dict[str, An
         "product_types_form": bound.get("product_types_form")
         or forms.ProductTypesForm(initial=requested, available=sellable_product_types()),
         "payout_form": bound.get("payout_form") or ActionForm(),
+        "is_paypal_offered": is_paypal_payouts_offered(),
+        "paypal_form": bound.get("paypal_form") or forms.PayPalPayoutsForm(),
         "submit_form": bound.get("submit_form") or ActionForm(),
     }
 
@@ -316,12 +322,29 @@ def payout_setup(request: HttpRequest) -> HttpResponse:
     back = base_url(request) + reverse("seller:onboarding") + "#payouts"
     try:
         started = start_payout_onboarding(seller=seller, return_url=back, refresh_url=back)
-        onboarding.complete_payout_setup(seller=seller, account_reference=started.account.reference)
     except DomainError as error:
         seller.refresh_from_db()
         context = _wizard_context(seller, payout_form=form)
         return render_with_error(request, WIZARD, context, form=form, error=error)
     return HttpResponseRedirect(started.url)
+
+
+@require_POST
+@wizard_page
+def payout_paypal(request: HttpRequest) -> HttpResponse:
+    """Get paid with PayPal instead, at the address entered (where the marketplace offers
+    it): nothing to visit at PayPal, so the step is done at once."""
+    form = forms.PayPalPayoutsForm(request.POST)
+    return _step(
+        request,
+        name="paypal_form",
+        form=form,
+        action=lambda seller: choose_paypal_payouts(
+            seller=seller, email=form.cleaned_data["email"]
+        ),
+        anchor="payouts",
+        done="Payouts are set up: you are paid with PayPal.",
+    )
 
 
 def _submit_for_review(seller: Seller) -> None:

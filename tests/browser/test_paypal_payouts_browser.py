@@ -5,6 +5,8 @@ the page sideways."""
 
 from __future__ import annotations
 
+import os
+import shutil
 from typing import Any
 
 import pytest
@@ -14,8 +16,9 @@ from playwright.sync_api import expect, sync_playwright
 from core.payments.models import SellerPaymentAccount
 from core.payments.providers.paypal_settings import save_paypal_settings
 from core.sellers.models import Seller
+from core.sellers.services import onboarding
 from tenants.schemas_sql import use_public_schema
-from tests.accounts_helpers import PASSWORD
+from tests.accounts_helpers import PASSWORD, make_user
 from tests.browser.conftest import CHROMIUM_ARGS, Marketplace, page_width, wait_until
 from tests.catalog_helpers import make_seller
 
@@ -83,3 +86,54 @@ def test_a_seller_sets_their_paypal_email_on_a_phone(
         assert (account.provider, account.reference) == ("paypal", "payee@paypal.example")
     with django_db_blocker.unblock():
         use_public_schema()
+
+
+def test_an_applicant_chooses_paypal_in_the_seller_wizard_on_a_phone(
+    chromium_executable,
+    committed_marketplace,
+    paypal_seller,  # PayPal on for the marketplace
+    live_server_process,
+    django_db_blocker,
+    tmp_path,
+):
+    tenant = committed_marketplace.tenant
+    with django_db_blocker.unblock():
+        user = make_user(tenant, "owl.applicant@example.com")
+        with schema_context(tenant.schema_name):
+            onboarding.start_onboarding(user=user, business_name="Paper Owl", legal_form="company")
+        use_public_schema()
+    url = lambda path: live_server_process.url(committed_marketplace.host, path)  # noqa: E731
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_context(viewport=PHONE).new_page()
+        page.set_default_timeout(15_000)
+        page.goto(url("/accounts/login/?next=/seller/onboarding/"))
+        page.get_by_label("E-mail address").fill(user.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(url("/seller/onboarding/"))
+
+        payouts = page.locator("#payouts")
+        expect(payouts).to_contain_text("Or get paid with PayPal")
+        payouts.get_by_label("Your PayPal e-mail address").fill("owl@paypal")  # a browser passes it
+        payouts.get_by_role("button", name="Get paid with PayPal").click()
+        expect(page.locator("#payouts .errorlist")).to_contain_text("PayPal account")
+        assert page_width(page) <= PHONE["width"]
+        page.locator("#payouts").screenshot(path=str(tmp_path / "wizard-paypal-error.png"))
+        page.locator("#payouts").get_by_label("Your PayPal e-mail address").fill(
+            "owl@paypal.example"
+        )
+        page.locator("#payouts").get_by_role("button", name="Get paid with PayPal").click()
+        expect(page.locator("#payouts")).to_contain_text(
+            "Payouts go to the PayPal account owl@paypal.example"
+        )
+        expect(page.locator("[role=status], .messages")).to_contain_text("paid with PayPal")
+        assert page_width(page) <= PHONE["width"]
+        page.screenshot(path=str(tmp_path / "wizard-paypal-done.png"), full_page=True)
+        keep = os.environ.get("SOUK_SCREENSHOT_DIR")
+        if keep:
+            for shot in tmp_path.glob("wizard-paypal-*.png"):
+                shutil.copy(shot, keep)
+        browser.close()

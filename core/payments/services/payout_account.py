@@ -12,6 +12,33 @@ from core.payments.models import Payout, PayoutSchedule, PayoutStatus, SellerPay
 from core.sellers.models import Seller
 
 
+def switch_provider(account: SellerPaymentAccount, provider: str) -> None:
+    """Make ``account`` one at ``provider`` (not saved): at the account the seller used with
+    it before, if any, remembering the current one for a switch back, so a seller who went to
+    PayPal and comes back to Stripe finds their Stripe account instead of opening another."""
+    if provider == account.provider:
+        return
+    if account.provider and account.reference:
+        account.earlier_references = {
+            **account.earlier_references,
+            account.provider: account.reference,
+        }
+    account.provider = provider
+    account.reference = account.earlier_references.get(provider, "")
+
+
+def refuse_while_paying_out(seller: Seller) -> None:
+    """Where a seller is paid does not change while a payout is on its way: the provider's
+    answer about it must still find the account it went to."""
+    if Payout.objects.filter(seller=seller, status=PayoutStatus.PROCESSING).exists():
+        raise PaymentError(
+            PaymentErrorCode.INVALID_PAYOUT,
+            "A payout is on its way to your current payout account; change where you are "
+            "paid once it has arrived.",
+            kind=ErrorKind.CONFLICT,
+        )
+
+
 def _connected_account(seller: Seller) -> SellerPaymentAccount:
     account = SellerPaymentAccount.objects.select_for_update().filter(seller=seller).first()
     if account is None or not account.reference:

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from core.payments.models import SellerPaymentAccount
 from core.payments.providers import get_provider
+from core.payments.services.payout_account import refuse_while_paying_out, switch_provider
 from core.sellers.models import Seller
+from core.sellers.services.onboarding import complete_payout_setup
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,9 @@ def start_payout_onboarding(
     account, _ = SellerPaymentAccount.objects.get_or_create(
         seller=seller, defaults={"provider": provider.key}
     )
+    if account.provider != provider.key and account.reference:
+        refuse_while_paying_out(seller)
+    switch_provider(account, provider.key)  # back from PayPal: the account opened before
     reference, url = provider.onboarding_link(
         account_reference=account.reference,
         email=seller.owner.email,
@@ -36,9 +41,9 @@ def start_payout_onboarding(
         refresh_url=refresh_url,
     )
     account.reference = reference
-    account.provider = provider.key
     account.is_payouts_enabled = provider.is_payouts_enabled(account_reference=reference)
     account.save()
+    complete_payout_setup(seller=seller, account_reference=reference)  # the wizard's step
     return PayoutOnboarding(account=account, url=url)
 
 

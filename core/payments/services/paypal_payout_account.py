@@ -14,6 +14,7 @@ from core.errors import ErrorKind
 from core.payments.errors import PaymentError, PaymentErrorCode
 from core.payments.models import Payout, PayoutSchedule, PayoutStatus, SellerPaymentAccount
 from core.payments.providers.paypal_settings import PROVIDER, is_paypal_enabled
+from core.payments.services.payout_account import switch_provider
 from core.sellers.models import Seller
 from core.sellers.services.onboarding import complete_payout_setup
 
@@ -69,7 +70,7 @@ def choose_paypal_payouts(*, seller: Seller, email: str) -> SellerPaymentAccount
         )
     if account is None:
         account = SellerPaymentAccount(seller=seller, payout_schedule=PayoutSchedule.WEEKLY)
-    account.provider = PROVIDER
+    switch_provider(account, PROVIDER)  # the card provider's account is kept for a switch back
     account.reference = address
     account.is_payouts_enabled = True  # PayPal pays any address; unclaimed payouts come back
     account.save()

@@ -150,15 +150,6 @@ class PayoutScheduleForm(ServiceForm):
     schedule = forms.ChoiceField(label="Pay me", choices=PayoutSchedule.choices)
 
 
-class PayPalPayoutsForm(ServiceForm):
-    # The service validates the address; the input type only helps the phone's keyboard.
-    email = forms.CharField(
-        label="Your PayPal e-mail address",
-        max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "inputmode": "email"}),
-    )
-
-
 class ConfirmForm(ServiceForm):
     """A button that only needs the CSRF token."""
 

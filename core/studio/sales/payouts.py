@@ -37,16 +37,11 @@ from core.payments.services.paypal_payout_account import (
 )
 from core.security_headers import allow_form_action
 from core.sellers.auth import authorised_seller
+from core.sellers.forms import PayPalPayoutsForm
 from core.sellers.models import Seller
-from core.sellers.services.onboarding import complete_payout_setup
 from core.studio.guards import studio_page
 from core.studio.sales import selectors
-from core.studio.sales.forms import (
-    ConfirmForm,
-    PayoutRequestForm,
-    PayoutScheduleForm,
-    PayPalPayoutsForm,
-)
+from core.studio.sales.forms import ConfirmForm, PayoutRequestForm, PayoutScheduleForm
 
 PAGE = "studio/payouts.html"
 HISTORY_ROWS = 50
@@ -217,7 +212,6 @@ def connect(request: HttpRequest) -> HttpResponse:
     back = base_url(request) + reverse("studio:payouts")
     try:
         started = start_payout_onboarding(seller=seller, return_url=back, refresh_url=back)
-        complete_payout_setup(seller=seller, account_reference=started.account.reference)
     except DomainError as error:
         context = _context(request, seller, connect_form=form)
         return render_with_error(request, PAGE, context, form=form, error=error)
