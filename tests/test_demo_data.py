@@ -22,6 +22,8 @@ from core.notifications.models import Notification
 from core.payments import ledger
 from core.payments.models import JournalEntry, Payout, PayoutStatus
 from core.reviews.models import Review, ReviewReply
+from core.risk.models import ReviewStatus as RiskReview
+from core.risk.models import RiskAssessment
 from core.sellers.models import Seller
 from tenants.demo.activity import populate
 from tenants.demo.catalogues import CATALOGUES
@@ -109,6 +111,12 @@ def test_the_demo_marketplace_has_a_believable_history(committed_market, django_
         decided = disputes[0]
         assert decided.refund_to_buyer > 0 and decided.release_to_seller > 0
         assert decided.refund_to_buyer + decided.release_to_seller == decided.frozen_amount
+        # A newcomer's large first order waits in the operators' risk queue, paid and held.
+        [held] = RiskAssessment.objects.filter(review_status=RiskReview.PENDING)
+        assert "first_order_size" in str(held.reasons)
+        held_order = Order.objects.get(pk=held.order_id)
+        assert held_order.buyer.email == "viktor.brandt@demo.localhost"
+        assert held_order.status == OrderStatus.PAID
     with django_db_blocker.unblock():
         assert set(ledger_totals(tenant).values()) == {0}
 

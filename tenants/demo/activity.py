@@ -2,8 +2,9 @@
 categories, verified sellers (one with a teammate) with illustrated, published products,
 buyers, and 90 days of orders placed on their own dates (time-machine moves the clock, so the
 ledger, the orders and the dashboards agree) — most completed, some refunded in part or in
-full, a few still awaiting payment after a declined card — reviews with seller replies, and
-a settled payout per seller."""
+full, a few still awaiting payment after a declined card — reviews with seller replies, a
+settled payout per seller, and a newcomer's large first order held for an operator's risk
+review."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ from core.payments.services.payouts import request_payout, settle_payout
 from core.reviews.models import ReviewStatus
 from core.reviews.services.replies import reply_to_review
 from core.reviews.services.writing import create_review
+from core.risk.models import ReviewStatus as RiskReview
+from core.risk.models import RiskAssessment
+from core.risk.services.settings import update_risk_settings
 from core.sellers.models import Seller, TeamMember
 from tenants.demo.catalogues import REVIEW_TEXTS, DemoCatalogue, DemoSeller
 from tenants.demo.conversations import populate_talk
@@ -53,6 +57,7 @@ def populate(catalogue: DemoCatalogue, *, password: str, seed: int, days: int = 
         buyers = [demo_buyer(name, password) for name in catalogue.buyers]
     products = [product for _, owned in sellers for product in owned]
     orders = _orders(rng, buyers, products, [seller for seller, _ in sellers], days)
+    _held_for_review(rng, products, password)
     _reviews(rng, [seller for seller, _ in sellers])
     populate_talk(rng, buyers=buyers, sellers=[seller for seller, _ in sellers], orders=orders)
 
@@ -157,6 +162,31 @@ def _checkout(rng: random.Random, buyer: User, products: set[Product], card: str
     except DomainError:
         return None  # a declined card leaves the order awaiting payment
     return order
+
+
+# Newcomers whose large first order the risk checks hold for an operator's review.
+NEWCOMER = "Viktor Brandt"
+FIRST_ORDER_REVIEW_ABOVE = 15_000  # minor units: first orders above 150.00 wait for review
+
+
+def _held_for_review(rng: random.Random, products: list[Product], password: str) -> None:
+    """The marketplace reviews large first orders (its operators lowered the threshold this
+    morning), and a newcomer has just placed one: charged, held in the operators' risk queue
+    until one of them approves or rejects it."""
+    update_risk_settings(first_order_review_above=FIRST_ORDER_REVIEW_ABOVE)
+    priced = sorted(
+        (p for p in products if p.prices.filter(variant__isnull=True).exists()),
+        key=lambda p: -p.prices.filter(variant__isnull=True).values_list("amount", flat=True)[0],
+    )
+    newcomer = demo_buyer(NEWCOMER, password)
+    order = _checkout(rng, newcomer, set(priced[:4]), SUCCESS_CARD)
+    if (
+        order is None
+        or not RiskAssessment.objects.filter(
+            order_id=order.pk, review_status=RiskReview.PENDING
+        ).exists()
+    ):
+        raise RuntimeError(f"the demo's first order for review was not held: {order}")
 
 
 def _refund_due(
