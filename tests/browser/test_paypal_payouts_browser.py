@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from django_tenants.utils import schema_context
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from core.payments.models import SellerPaymentAccount
 from core.payments.providers.paypal_settings import save_paypal_settings
@@ -43,6 +44,18 @@ def paypal_seller(committed_marketplace: Marketplace, django_db_blocker: Any) ->
     return seller
 
 
+def _phone_signed_in(browser: Browser, url: Callable[[str], str], email: str, path: str) -> Page:
+    """A phone-sized page signed in through the login form, at ``path``."""
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.set_default_timeout(15_000)
+    page.goto(url(f"/accounts/login/?next={path}"))
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(url(path))
+    return page
+
+
 def test_a_seller_sets_their_paypal_email_on_a_phone(
     chromium_executable,
     committed_marketplace,
@@ -55,13 +68,7 @@ def test_a_seller_sets_their_paypal_email_on_a_phone(
         browser = playwright.chromium.launch(
             executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
         )
-        page = browser.new_context(viewport=PHONE).new_page()
-        page.set_default_timeout(15_000)
-        page.goto(url("/accounts/login/?next=/studio/payouts/"))
-        page.get_by_label("E-mail address").fill(paypal_seller.owner.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(url("/studio/payouts/"))
+        page = _phone_signed_in(browser, url, paypal_seller.owner.email, "/studio/payouts/")
         wait_until(page, "window.htmx !== undefined", what="htmx loaded")
 
         field = page.get_by_label("Your PayPal e-mail address")
@@ -107,13 +114,7 @@ def test_an_applicant_chooses_paypal_in_the_seller_wizard_on_a_phone(
         browser = playwright.chromium.launch(
             executable_path=chromium_executable, headless=True, args=CHROMIUM_ARGS
         )
-        page = browser.new_context(viewport=PHONE).new_page()
-        page.set_default_timeout(15_000)
-        page.goto(url("/accounts/login/?next=/seller/onboarding/"))
-        page.get_by_label("E-mail address").fill(user.email)
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        expect(page).to_have_url(url("/seller/onboarding/"))
+        page = _phone_signed_in(browser, url, user.email, "/seller/onboarding/")
 
         payouts = page.locator("#payouts")
         expect(payouts).to_contain_text("Or get paid with PayPal")
