@@ -5,12 +5,15 @@ group session take exactly five seats."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
@@ -119,3 +122,80 @@ def test_sixteen_buyers_racing_for_a_five_seat_session_take_five_seats(
             session = ConsultingSession.objects.get(is_active=True, consultant=profile)
             assert (session.seats_taken, session.capacity) == (5, 5)
             assert Booking.objects.filter(session=session, status=BookingStatus.HELD).count() == 5
+
+
+def test_a_buyer_whose_slot_insert_loses_a_deadlock_still_gets_the_slot(
+    committed_tenant, django_db_blocker
+):
+    """PostgreSQL's exclusion check can deadlock two inserters that each find the other's
+    uncommitted row (what sixteen racers meet now and then). Made here on purpose: a rival
+    transaction holds a session overlapping the slot's start, the buyer's insert waits for it,
+    and the rival then inserts one overlapping the slot's end, waiting for the buyer. The buyer,
+    whose wait began first, is the one PostgreSQL fails; they try again and, once the rival
+    gives up, hold the slot: no server error reaches them."""
+    tenant = committed_tenant
+    with django_db_blocker.unblock():
+        seller, profile = make_consultant(tenant, "dee")
+        call = make_session_type(tenant, profile, seller, "Deadlock call", minutes=60)
+        day = (timezone.now() + timedelta(days=4)).date()
+        while day.weekday() > 4:
+            day += timedelta(days=1)
+        slot = free(tenant, call, day)[0].starts_at
+        buyer = make_user(tenant, "deadlocked@example.com")
+        use_public_schema()
+        rival_waits = threading.Event()
+        rival_done = threading.Event()
+
+        def rival_row(starts: datetime, minutes: int) -> None:
+            ConsultingSession.objects.create(
+                consultant=profile,
+                session_type=call,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=minutes),
+                blocked_from=starts,
+                blocked_until=starts + timedelta(minutes=minutes),
+                capacity=1,
+                seats_taken=1,
+            )
+
+        def rival() -> str:
+            with schema_context(tenant.schema_name):
+                with connection.cursor() as cursor:  # the buyer's wait is the one checked first
+                    cursor.execute("SET deadlock_timeout = '20s'")
+                try:
+                    with transaction.atomic():
+                        rival_row(slot - timedelta(minutes=30), 40)
+                        rival_waits.wait(timeout=30)
+                        rival_row(slot + timedelta(minutes=50), 40)  # waits for the buyer
+                        raise RuntimeError("the rival gives up")
+                except RuntimeError as exc:
+                    return str(exc)
+                finally:
+                    rival_done.set()
+
+        def buyer_holds() -> Any:
+            with schema_context(tenant.schema_name):
+                return hold_slot(buyer=buyer, session_type_id=call.pk, starts_at=slot)
+
+        def watch() -> None:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and not rival_done.is_set():
+                with connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                        " AND query LIKE 'INSERT INTO %%consulting_consultingsession%%'"
+                    )
+                    if cursor.fetchone()[0] >= 1:
+                        rival_waits.set()  # the buyer's insert waits for the rival's row
+                        return
+                time.sleep(0.02)
+
+        results = run_together([rival, buyer_holds, watch])
+
+        assert results[0] == "the rival gives up", results
+        booking = results[1]
+        assert isinstance(booking, Booking), results
+        assert booking.starts_at == slot
+        with schema_context(tenant.schema_name):
+            active = ConsultingSession.objects.filter(is_active=True, consultant=profile)
+            assert [s.starts_at for s in active] == [slot]
