@@ -18,6 +18,7 @@ from core import cache_versions
 from core.catalog import presenters
 from core.catalog.selectors import visible_products, with_card_data
 from core.catalog.services.images import product_image_views
+from core.commerce.plan_prices import with_plan_prices
 from core.recommendations.owned import owned_product_ids
 from core.recommendations.recommenders import Context, get_recommender
 from core.recommendations.viewed import viewed_product_ids
@@ -72,6 +73,7 @@ def cards(product_ids: list[int], currency: str) -> list[dict[str, Any]]:
         for product in with_card_data(visible_products().filter(pk__in=missing)):
             views = product_image_views(product, sizes=CARD_IMAGE_SIZES)
             card = {**presenters.card(product, currency), "image": views[0] if views else None}
+            [card] = with_plan_prices([card], currency)
             fresh[keys[product.pk]] = card
         cache.set_many(fresh, CARD_SECONDS)
         found.update(fresh)

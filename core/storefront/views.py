@@ -27,6 +27,7 @@ from core.catalog.search.spelling import did_you_mean
 from core.catalog.selectors import visible_products, with_card_data, with_detail_data
 from core.catalog.services.images import product_image_views
 from core.commerce.forms import plan_choices, sells_one_off
+from core.commerce.plan_prices import with_plan_prices
 from core.commerce.seller_profiles import public_seller_profile
 from core.commerce.services.cart import is_recurring_only
 from core.errors import DomainError
@@ -100,8 +101,8 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "storefront/home.html",
         {
-            "featured": [_card(p, currency) for p in featured],
-            "newest": [_card(p, currency) for p in newest],
+            "featured": with_plan_prices([_card(p, currency) for p in featured], currency),
+            "newest": with_plan_prices([_card(p, currency) for p in newest], currency),
             "top_categories": top_categories,
             "canonical_url": _absolute(request, "/"),
             "shelves": home_shelves(buyer_id=buyer_id, currency=currency) if buyer_id else [],
@@ -154,7 +155,7 @@ def _listing(request: HttpRequest, base: str, title: str, **forced: Any) -> Http
             {"title": title, "error": "That page link has expired.", "items": []},
             status=400,
         )
-    items = [_card(p, query.currency) for p in result.items]
+    items = with_plan_prices([_card(p, query.currency) for p in result.items], query.currency)
     text = (params.q or "").strip()
     has_filters = any(
         request.GET.get(key) for key in _filter_keys() if key not in ("q", "sort")
@@ -374,7 +375,7 @@ def seller(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "seller": public_seller_profile(found),
             "module_panels": seller_profile_panels(request, found),
-            "items": [_card(p, currency) for p in products],
+            "items": with_plan_prices([_card(p, currency) for p in products], currency),
             "canonical_url": _absolute(request, f"/s/{found.slug}/"),
         },
     )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from core import cache_versions
 from core.catalog.models import Product, ProductVariant
 from core.commerce.models import Interval, RecurringPrice
 from core.marketplace import current_marketplace
@@ -59,6 +60,8 @@ def create_recurring_price(*, seller: Seller, data: RecurringPriceData) -> Recur
     trial_days = product.trial_days if data.trial_days is None else data.trial_days
     if not 0 <= trial_days <= MAX_TRIAL_DAYS:
         raise _invalid("trial_days", f"A trial lasts 0 to {MAX_TRIAL_DAYS} days.")
+    # Cards of products sold by subscription show their plans: the catalogue's pages change.
+    cache_versions.bump(cache_versions.CATALOG)
     return RecurringPrice.objects.create(
         product=product,
         variant=variant,
@@ -75,4 +78,5 @@ def set_recurring_price_active(*, price: RecurringPrice, is_active: bool) -> Rec
     if price.is_active != is_active:
         price.is_active = is_active
         price.save(update_fields=["is_active"])
+        cache_versions.bump(cache_versions.CATALOG)
     return price

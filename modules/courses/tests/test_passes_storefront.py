@@ -163,3 +163,52 @@ def test_the_fulfil_hook_does_not_grow_with_the_courses(
     many = _fulfil_queries(bigger, django_capture_on_commit_callbacks)  # 10 courses
 
     assert few == many == FULFIL_QUERIES
+
+
+def _card_of(html: str, slug: str) -> str:
+    start = html.index(f'data-product="{slug}"')
+    return html[start : html.index("</li>", start)]
+
+
+def test_listing_cards_price_a_membership_by_its_plans_not_a_one_off_price(
+    shop: Membership,
+) -> None:
+    """The catalogue's one-off price of a pass (10.00 here) is never sold: the cards on the
+    home, category-less search, seller and listing pages say what a subscriber pays."""
+    client = Client(HTTP_HOST=host_of(shop.tenant))
+    slug = shop.pass_product.slug
+    pages = ["/", f"/search/?q={shop.pass_product.name.split()[0]}", f"/s/{shop.seller.slug}/"]
+
+    monthly_only = {page: _card_of(client.get(page).content.decode(), slug) for page in pages}
+    with schema_context(shop.tenant.schema_name):
+        passes.set_plan(
+            seller=shop.seller,
+            product_id=shop.pass_product.pk,
+            interval="year",
+            amount=15000,
+            currency="USD",
+        )
+    two_plans = _card_of(client.get(f"/s/{shop.seller.slug}/").content.decode(), slug)
+    course = _card_of(
+        client.get(f"/s/{shop.seller.slug}/").content.decode(), shop.course.product.slug
+    )
+
+    for page, card in monthly_only.items():
+        assert (
+            '<span class="product-price" data-amount="1500">15.00 USD per month</span>' in card
+        ), page
+        assert "10.00 USD" not in card, page
+    assert "From 15.00 USD per month" in two_plans  # monthly first, then yearly
+    assert '<span class="product-price" data-amount="4900">49.00 USD</span>' in course  # one-off
+
+
+def test_a_membership_with_no_plan_on_sale_shows_no_price_rather_than_a_one_off_one(
+    shop: Membership,
+) -> None:
+    client = Client(HTTP_HOST=host_of(shop.tenant))
+    with schema_context(shop.tenant.schema_name):
+        passes.retire_plan(seller=shop.seller, product_id=shop.pass_product.pk, interval="month")
+    card = _card_of(client.get(f"/s/{shop.seller.slug}/").content.decode(), shop.pass_product.slug)
+
+    assert "product-price" not in card
+    assert "10.00 USD" not in card
