@@ -24,6 +24,7 @@ from core import ratelimit
 from core.accounts.models import Role, User
 from tenants.models import Tenant
 from tenants.schemas_sql import use_public_schema
+from tenants.selectors import forget_modules_seen_here
 from tenants.services import ProvisionedTenant, fill_schema_pool, provision_tenant
 from tenants.services.migrate_fleet import migrate_fleet
 from tests.fleet_helpers import TEST_POOL_SIZE, host_of
@@ -64,8 +65,10 @@ def _public_schema_after_test() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> None:
-    """Schemas (and so tenant cache prefixes) repeat between tests; cached answers must not."""
+    """Schemas (and so tenant cache prefixes) repeat between tests; cached answers must not.
+    Nor may what this process keeps of a revision a rolled-back test numbered too."""
     cache.clear()
+    forget_modules_seen_here()
 
 
 @pytest.fixture(autouse=True)

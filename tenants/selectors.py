@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -29,6 +30,19 @@ def current_tenant(request: HttpRequest) -> Tenant:
     return tenant
 
 
+# A revision's module rows never change (any change makes a new revision, and the tenant row
+# read with each request carries it), so this process keeps them too: a module's request
+# costs no cache round trip for them.
+_seen_here: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+SEEN_HERE_LIMIT = 4096
+
+
+def forget_modules_seen_here() -> None:
+    """Tests whose rolled-back transactions reuse a revision number call this between tests,
+    as they clear the shared cache."""
+    _seen_here.clear()
+
+
 def enabled_modules(tenant: Tenant) -> dict[str, dict[str, Any]]:
     """Installed modules that are on for ``tenant``, with their stored config. Memoised on the
     tenant object, which the tenant middleware makes once per request."""
@@ -36,16 +50,21 @@ def enabled_modules(tenant: Tenant) -> dict[str, dict[str, Any]]:
     if cached is None:
         # Also cached across requests, keyed by the tenant's modules revision.
         cache_key = f"enabled-modules:{tenant.pk}:{tenant.modules_revision}"
-        rows: list[tuple[str, dict[str, Any]]] | None = cache.get(cache_key)
+        rows = _seen_here.get(cache_key)
         if rows is None:
-            rows = list(
-                TenantModule.objects.filter(tenant_id=tenant.pk, is_enabled=True).values_list(
-                    "key", "config"
+            rows = cache.get(cache_key)
+            if rows is None:
+                rows = list(
+                    TenantModule.objects.filter(tenant_id=tenant.pk, is_enabled=True).values_list(
+                        "key", "config"
+                    )
                 )
-            )
-            cache.set(cache_key, rows, ENABLED_MODULES_CACHE_SECONDS)
+                cache.set(cache_key, rows, ENABLED_MODULES_CACHE_SECONDS)
+            if len(_seen_here) >= SEEN_HERE_LIMIT:
+                _seen_here.clear()
+            _seen_here[cache_key] = rows
         registry = get_registry()
-        cached = {key: config for key, config in rows if key in registry}
+        cached = {key: copy.deepcopy(config) for key, config in rows if key in registry}
         setattr(tenant, _ENABLED_ATTR, cached)
     return cached
 

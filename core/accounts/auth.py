@@ -19,7 +19,7 @@ from core.accounts.principal import (
     require_scope,
     require_two_factor,
 )
-from core.accounts.services.tokens import identify_token, token_user
+from core.accounts.services.tokens import authenticate_token
 from core.errors import ErrorKind
 
 
@@ -48,12 +48,10 @@ class BearerTokenAuth(HttpBearer):
     """``Authorization: Bearer souk_pat_...`` - a personal access token of this marketplace."""
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        identity = identify_token(token)
-        if identity is None:
+        found = authenticate_token(token)
+        if found is None:
             return None
-        user = token_user(identity)
-        if user is None:
-            return None
+        identity, user = found
         request.user = user
         request.principal = Principal(  # type: ignore[attr-defined]
             user=user, token=identity, is_two_factor_verified=identity.is_two_factor_verified

@@ -235,7 +235,16 @@ def database_config(url: str) -> dict[str, object]:
     config["ENGINE"] = "django_tenants.postgresql_backend"
     # Connection poolers must run in session mode: search_path is set per request.
     config["CONN_HEALTH_CHECKS"] = True
+    # Statements are prepared on the server only when asked (core.prepared: a hot path's one
+    # statement); Django would turn preparing off altogether (None), psycopg would prepare
+    # every statement run five times.
+    options = dict(config.get("OPTIONS") or {})
+    options.setdefault("prepare_threshold", PREPARE_ONLY_WHEN_ASKED)
+    config["OPTIONS"] = options
     return dict(config)
+
+
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
 
 
 DATABASES = {"default": database_config(DATABASE_URL)}

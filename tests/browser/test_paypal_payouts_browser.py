@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django_tenants.utils import schema_context
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from core.payments.models import SellerPaymentAccount
 from core.payments.providers.paypal_settings import save_paypal_settings
@@ -23,7 +23,7 @@ from tests.accounts_helpers import PASSWORD, make_user
 from tests.browser.conftest import CHROMIUM_ARGS, Marketplace, page_width, wait_until
 from tests.catalog_helpers import make_seller
 
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture

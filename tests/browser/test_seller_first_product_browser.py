@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db.models import F
 from django_tenants.utils import schema_context
 from PIL import Image, ImageDraw
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -28,7 +29,7 @@ from core.commerce.models import Order
 from core.payments.providers.sandbox import SUCCESS_CARD
 from core.sellers.models import Seller
 from modules.licensing.models import Policy
-from tenants.models import TenantModule
+from tenants.models import Tenant, TenantModule
 from tenants.schemas_sql import use_public_schema
 from tests.accounts_helpers import PASSWORD, current_code, make_user
 from tests.browser.conftest import CHROMIUM_ARGS, LiveServer, Marketplace, page_width, wait_until
@@ -49,6 +50,8 @@ def first_seller(committed_marketplace: Marketplace, django_db_blocker: Any) -> 
         TenantModule.objects.update_or_create(
             tenant=tenant, key="licensing", defaults={"is_enabled": True}
         )
+        # A new revision of the tenant's modules, as the service makes: servers read it anew.
+        Tenant.objects.filter(pk=tenant.pk).update(modules_revision=F("modules_revision") + 1)
         seller = make_seller(tenant, "acme", "Acme Tools", product_types=("software",))
         make_user(tenant, BUYER, full_name="Bea Buyer")
         use_public_schema()

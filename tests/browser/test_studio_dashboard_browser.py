@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 import time_machine
 from django.conf import settings
+from django.db.models import F
 from django.test import Client
 from django.utils import timezone
 from django_tenants.utils import schema_context
@@ -29,7 +30,7 @@ from core.analytics.models import ProductDailyStats, TrafficSourceDaily
 from core.commerce.models import Order
 from core.commerce.services.refunds import LineRefund, refund_order
 from core.sellers.models import Seller, TeamMember
-from tenants.models import TenantModule
+from tenants.models import Tenant, TenantModule
 from tenants.schemas_sql import use_public_schema
 from tests.accounts_helpers import PASSWORD, call, make_user, sign_in
 from tests.browser.conftest import CHROMIUM_ARGS, Marketplace, _running_server, page_width
@@ -50,6 +51,8 @@ def stock_a_month_of_sales(tenant: Any) -> Seller:
     buyers (some with another seller's product), one refund, one payout, and visitors."""
     rng = random.Random(14)
     TenantModule.objects.update_or_create(tenant=tenant, key="beta", defaults={"is_enabled": True})
+    # A new revision of the tenant's modules, as the service makes: servers read it anew.
+    Tenant.objects.filter(pk=tenant.pk).update(modules_revision=F("modules_revision") + 1)
     use_public_schema()
     owner = make_user(tenant, OWNER, full_name="Lena Berg")
     with schema_context(tenant.schema_name):

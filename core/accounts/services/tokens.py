@@ -20,6 +20,7 @@ from core.accounts.errors import AccountError, AccountErrorCode
 from core.accounts.models import PersonalAccessToken, TokenScope, User
 from core.accounts.services.two_factor import has_two_factor
 from core.errors import ErrorKind
+from core.schema import current_schema_name
 
 TOKEN_PREFIX = "souk_pat_"
 CACHE_SECONDS = 60
@@ -157,10 +158,48 @@ def revoke_all_tokens(*, user: User) -> int:
 def identify_token(raw: str) -> TokenIdentity | None:
     """The token's identity, or None for unknown, revoked or expired tokens. Cached per tenant
     (tenant-aware cache keys) for a minute; revocation deletes the entry."""
-    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+    if not _is_token_shaped(raw):
         return None
     token_hash = _hash(raw)
-    cached: dict[str, Any] | None = cache.get(_cache_key(token_hash))
+    return _identity(raw, token_hash, cache.get(_cache_key(token_hash)))
+
+
+def authenticate_token(raw: str) -> tuple[TokenIdentity, User] | None:
+    """``identify_token`` and ``token_user`` together, in one cache round trip once this
+    process has seen the token (a token's user never changes, so the process remembers whose
+    it is and asks for the token's and the user's entries at once)."""
+    if not _is_token_shaped(raw):
+        return None
+    token_hash = _hash(raw)
+    seen = (current_schema_name(), token_hash)
+    user_id = _user_of_token.get(seen)
+    if user_id is None:
+        identity = _identity(raw, token_hash, cache.get(_cache_key(token_hash)))
+        user = token_user(identity) if identity is not None else None
+    else:
+        found = cache.get_many([_cache_key(token_hash), _user_cache_key(user_id)])
+        identity = _identity(raw, token_hash, found.get(_cache_key(token_hash)))
+        if identity is None:
+            return None
+        user = _usable(identity, found.get(_user_cache_key(user_id)))
+    if identity is None or user is None:
+        return None
+    if len(_user_of_token) >= USERS_OF_TOKENS_KEPT:
+        _user_of_token.clear()
+    _user_of_token[seen] = identity.user_id
+    return identity, user
+
+
+# (schema, token hash) -> the token's user id, for ``authenticate_token``.
+_user_of_token: dict[tuple[str, str], int] = {}
+USERS_OF_TOKENS_KEPT = 100_000
+
+
+def _is_token_shaped(raw: str) -> bool:
+    return raw.startswith(TOKEN_PREFIX) and len(raw) <= 200
+
+
+def _identity(raw: str, token_hash: str, cached: dict[str, Any] | None) -> TokenIdentity | None:
     if cached is None:
         prefix = raw[len(TOKEN_PREFIX) :].split("_", 1)[0]
         token = PersonalAccessToken.objects.filter(prefix=prefix, revoked_at__isnull=True).first()
@@ -195,16 +234,19 @@ def token_user(identity: TokenIdentity) -> User | None:
     """The active user a token acts for, or None (deactivated, deleted, a support agent).
     Cached beside the token for its minute, so a token request costs no query for its user;
     any save or deletion of the user drops the entry (``forget_user``) now and after commit."""
-    key = _user_cache_key(identity.user_id)
-    user: User | None = cache.get(key)
-    if user is None:
-        user = User.objects.filter(pk=identity.user_id, is_active=True).first()
-        # Support agents act only through a support session (SupportSessionMiddleware),
-        # never with a token that could outlive it, even one made before tokens were
-        # refused to them.
-        if user is None or user.is_support_agent:
-            return None
-        cache.set(key, user, CACHE_SECONDS)
+    return _usable(identity, cache.get(_user_cache_key(identity.user_id)))
+
+
+def _usable(identity: TokenIdentity, cached: User | None) -> User | None:
+    """The token's user from its cache entry (``cached``), or read and cached."""
+    if cached is not None:
+        return cached
+    user = User.objects.filter(pk=identity.user_id, is_active=True).first()
+    # Support agents act only through a support session (SupportSessionMiddleware), never
+    # with a token that could outlive it, even one made before tokens were refused to them.
+    if user is None or user.is_support_agent:
+        return None
+    cache.set(_user_cache_key(identity.user_id), user, CACHE_SECONDS)
     return user
 
 

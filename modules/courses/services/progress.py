@@ -25,10 +25,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from core.async_commit import ASYNC_COMMIT_CHECK, ASYNC_COMMIT_CTE, async_commit_params
+from core.prepared import fetch_one
 from modules.courses.errors import CourseErrorCode, invalid, not_found, refused
 from modules.courses.models import Enrolment, Lesson, LessonKind
 from modules.courses.services import access
@@ -232,10 +233,7 @@ class Reported:
 
 
 def _run(sql: str, params: dict[str, Any]) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return tuple(row) if row is not None else None
+    return fetch_one(sql, params)  # prepared on the server: planned once per connection
 
 
 def _base_params(*, user_id: int, lesson_id: int, kind: str, now: datetime) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core.async_commit import ASYNC_COMMIT_CHECK, ASYNC_COMMIT_CTE, async_commit_params
 from core.errors import ErrorKind
+from core.prepared import fetch_one
 from core.schema import current_schema_name
 from core.storage import private_file_url
 from modules.digital.errors import DigitalError, DigitalErrorCode, not_found
@@ -216,10 +217,7 @@ def _issue(parameters: dict[str, Any]) -> tuple[Any, ...] | None:
 
 
 def _run_issue(parameters: dict[str, Any]) -> tuple[Any, ...] | None:
-    with connection.cursor() as cursor:
-        cursor.execute(_sql(_ISSUE), parameters)
-        row: tuple[Any, ...] | None = cursor.fetchone()
-        return row
+    return fetch_one(_sql(_ISSUE), parameters)  # prepared on the server: planned once
 
 
 _VERSION_FIELDS = ("id", "content", "original_name", "content_type", "size")
