@@ -6,7 +6,9 @@ The server runs the test settings (Celery eager): the paid order's fulfilment an
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from tests.browser.conftest import (  # noqa: F401
     _delete_marketplace,
     _running_server,
     chromium_executable,
+    page_width,
 )
 from tests.catalog_helpers import make_product, make_seller
 from tests.fleet_helpers import TEST_POOL_SIZE
@@ -107,6 +110,15 @@ def test_a_buyer_subscribes_to_a_membership_and_finds_its_courses(
         browser = playwright.chromium.launch(
             executable_path=chromium_executable, args=CHROMIUM_ARGS
         )
+        phone = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        phone.goto(url("/s/nimbus/"))  # the seller page: its card says what subscribers pay
+        card = phone.locator(f'[data-product="{membership.slug}"]')
+        expect(card.locator(".product-price")).to_have_text("9.00 USD per month")
+        assert page_width(phone) <= 390
+        phone.screenshot(path=str(tmp_path / "membership-card-390.png"), full_page=True)
+        keep = os.environ.get("SOUK_SCREENSHOT_DIR")
+        if keep:
+            shutil.copy(tmp_path / "membership-card-390.png", keep)
         page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
         page.set_default_timeout(30_000)
         page.goto(url(f"/p/{membership.slug}/"))
