@@ -20,6 +20,8 @@ Unit = Literal["money", "count", "percent"]
 class Series:
     label: str
     values: list[int]
+    # A colour that carries meaning (allowed green, blocked red); else the brand's palette.
+    colour: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,10 @@ class Chart:
         return {
             "kind": self.kind,
             "labels": self.labels,
-            "series": [{"label": s.label, "values": s.values} for s in self.series],
+            "series": [
+                {"label": s.label, "values": s.values, **({"colour": s.colour} if s.colour else {})}
+                for s in self.series
+            ],
             "unit": self.unit,
             "currency": self.currency,
             "exponent": CURRENCY_EXPONENTS.get(self.currency or "", 0),

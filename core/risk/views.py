@@ -93,6 +93,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
+# The outcomes in the colours people read them by, whatever the marketplace's brand.
+ALLOWED_GREEN, REVIEWED_AMBER, BLOCKED_RED = "#1e7d3a", "#d48806", "#b00020"
+
+
 def _outcomes_chart() -> Chart:
     dates, counts = selectors.checkout_outcomes_by_day(days=CHART_DAYS)
     return Chart(
@@ -101,9 +105,9 @@ def _outcomes_chart() -> Chart:
         kind="bar",
         labels=[day.strftime("%d %b") for day in dates],
         series=[
-            Series("Allowed", counts["allow"]),
-            Series("Reviewed", counts["review"]),
-            Series("Blocked", counts["block"]),
+            Series("Allowed", counts["allow"], colour=ALLOWED_GREEN),
+            Series("Reviewed", counts["review"], colour=REVIEWED_AMBER),
+            Series("Blocked", counts["block"], colour=BLOCKED_RED),
         ],
         empty_message="No checkouts in the last two weeks.",
     )

@@ -36,10 +36,11 @@
     var type = spec.kind === "funnel" ? "bar" : spec.kind;
     var colours = palette(isRound ? spec.labels.length : spec.series.length);
     var datasets = spec.series.map(function (s, i) {
+      var colour = s.colour || colours[i];
       return {
         label: s.label, data: s.values,
-        backgroundColor: isRound ? colours : colours[i],
-        borderColor: isRound ? "#fff" : colours[i],
+        backgroundColor: isRound ? colours : colour,
+        borderColor: isRound ? "#fff" : colour,
         fill: false, tension: 0.25, pointRadius: spec.labels.length > 40 ? 0 : 3
       };
     });
