@@ -27,14 +27,17 @@ def switch_provider(account: SellerPaymentAccount, provider: str) -> None:
     account.reference = account.earlier_references.get(provider, "")
 
 
-def refuse_while_paying_out(seller: Seller) -> None:
+def refuse_while_paying_out(seller: Seller, *, field: str | None = None) -> None:
     """Where a seller is paid does not change while a payout is on its way: the provider's
-    answer about it must still find the account it went to."""
+    answer about it must still find the account it went to (and a payout a risk review holds
+    must not leave for an account set after it was asked for). ``field``: the form field the
+    refusal is shown beside."""
     if Payout.objects.filter(seller=seller, status=PayoutStatus.PROCESSING).exists():
         raise PaymentError(
             PaymentErrorCode.INVALID_PAYOUT,
             "A payout is on its way to your current payout account; change where you are "
             "paid once it has arrived.",
+            details={"field": field} if field else None,
             kind=ErrorKind.CONFLICT,
         )
 

@@ -12,9 +12,9 @@ from django.db import transaction
 
 from core.errors import ErrorKind
 from core.payments.errors import PaymentError, PaymentErrorCode
-from core.payments.models import Payout, PayoutSchedule, PayoutStatus, SellerPaymentAccount
+from core.payments.models import PayoutSchedule, SellerPaymentAccount
 from core.payments.providers.paypal_settings import PROVIDER, is_paypal_enabled
-from core.payments.services.payout_account import switch_provider
+from core.payments.services.payout_account import refuse_while_paying_out, switch_provider
 from core.sellers.models import Seller
 from core.sellers.services.onboarding import complete_payout_setup
 
@@ -60,14 +60,7 @@ def choose_paypal_payouts(*, seller: Seller, email: str) -> SellerPaymentAccount
     account = SellerPaymentAccount.objects.select_for_update().filter(seller=seller).first()
     if account is not None and (account.provider, account.reference) == (PROVIDER, address):
         return account  # the same choice again: nothing changes
-    if Payout.objects.filter(seller=seller, status=PayoutStatus.PROCESSING).exists():
-        raise PaymentError(
-            PaymentErrorCode.INVALID_PAYOUT,
-            "A payout is on its way to your current payout account; change where you are "
-            "paid once it has arrived.",
-            details={"field": "email"},
-            kind=ErrorKind.CONFLICT,
-        )
+    refuse_while_paying_out(seller, field="email")
     if account is None:
         account = SellerPaymentAccount(seller=seller, payout_schedule=PayoutSchedule.WEEKLY)
     switch_provider(account, PROVIDER)  # the card provider's account is kept for a switch back
