@@ -226,10 +226,14 @@ def test_a_new_operator_finishes_the_getting_started_checklist(
                 break
             page.wait_for_timeout(100)
             page.mouse.move(target["x"] + 30 + wiggle % 2, target["y"] + 3 + wiggle % 3)
-        page.mouse.up()
-        # Saved, then the page reloads with the tree as stored.
+        # The drop posts the new order; reloading before its answer would cancel it.
+        with page.expect_response(
+            lambda r: "/operator/categories/reorder/" in r.url and r.request.method == "POST"
+        ) as saved:
+            page.mouse.up()
+        assert saved.value.ok, saved.value.status
         expect(top).to_have_text(["Rugs", "Lamps"])
-        page.reload()
+        page.reload()  # the tree as stored
         expect(top).to_have_text(["Rugs", "Lamps"])
         keep(page, tmp_path, "operator-categories-desktop")
 
